@@ -1,0 +1,1 @@
+//! Command-line interface: clap derive definitions for the global options and every subcommand.

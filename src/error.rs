@@ -1,0 +1,1 @@
+//! Library error type and its mapping to exit codes (spec §9).

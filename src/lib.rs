@@ -1,0 +1,15 @@
+//! `kubectl linkerd-export`: scrape Linkerd proxies' `/metrics` straight from the pods, then print,
+//! tabulate, diff, save or export them.
+//!
+//! Data flows `cli` → `target` → `scrape` (over `forward`) → `metrics` → `render` / `export`;
+//! `sim` is the simulated mesh used by `demo` and the tests.
+
+pub mod cli;
+pub mod error;
+pub mod export;
+pub mod forward;
+pub mod metrics;
+pub mod render;
+pub mod scrape;
+pub mod sim;
+pub mod target;

@@ -1,0 +1,1 @@
+//! Rendering scraped metrics for people and programs: raw, tables, JSON, Prometheus/OpenMetrics text.

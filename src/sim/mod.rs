@@ -1,0 +1,1 @@
+//! The simulated mesh (spec §8): a loopback Kubernetes API server with meshed Linkerd proxies.
