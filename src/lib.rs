@@ -5,6 +5,8 @@
 //! `sim` is the simulated mesh used by `demo` and the tests.
 
 pub mod cli;
+pub mod cluster;
+pub mod completion;
 pub mod error;
 pub mod export;
 pub mod forward;

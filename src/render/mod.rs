@@ -1,1 +1,4 @@
 //! Rendering scraped metrics for people and programs: raw, tables, JSON, Prometheus/OpenMetrics text.
+
+pub mod json;
+pub mod raw;

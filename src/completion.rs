@@ -1,0 +1,1 @@
+//! Shell completion: clap_complete scripts and the `kubectl_complete-linkerd_export` helper protocol.

@@ -1,0 +1,1 @@
+//! prom2json-shaped JSON output, with the target labels of each sample.

@@ -1,0 +1,1 @@
+//! `-o raw`: per-pod bodies in `linkerd diagnostics proxy-metrics` layout.
