@@ -1,1 +1,287 @@
 //! Command-line interface: clap derive definitions for the global options and every subcommand.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The name users type; kubectl maps it to the `kubectl-linkerd_export` executable.
+pub const DISPLAY_NAME: &str = "kubectl linkerd-export";
+
+const ABOUT: &str = "Scrape Linkerd proxy metrics straight from the pods: print, tabulate, diff, save or export them.";
+
+const LONG_ABOUT: &str = "\
+Scrape Linkerd proxy metrics straight from the pods: print, tabulate, diff, save or export them.
+
+Finds the meshed pods behind each TARGET, port-forwards to every proxy's admin port (4191 unless the
+pod says otherwise) concurrently, and fetches /metrics. No Prometheus and no linkerd CLI needed.
+
+TARGET is TYPE/NAME (deploy/web, po/web-abc, sts/db, ds/agent, rs/web-5d8, rc/x, job/once,
+cj/nightly), TYPE alone (every workload of that type), ns/NAME (every meshed pod in a namespace), or
+nothing (every meshed pod in the namespace, or everywhere with -A).";
+
+const AFTER_HELP: &str = "\
+Examples:
+  # Print the metrics of every proxy behind a deployment, as `linkerd diagnostics proxy-metrics` does
+  kubectl linkerd-export metrics deploy/web -n emojivoto
+
+  # Only the response counters of the inbound side, as Prometheus text with target labels
+  kubectl linkerd-export metrics deploy/web -n emojivoto -o prom --match 'response_total{direction=\"inbound\"}'
+
+  # Try everything without a cluster
+  kubectl linkerd-export demo";
+
+/// `kubectl linkerd-export`: Linkerd proxy metrics, straight from the proxies.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-linkerd_export",
+    bin_name = DISPLAY_NAME,
+    display_name = DISPLAY_NAME,
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The kubectl-style options of spec §2, accepted before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Namespace (default: the context's namespace, else "default").
+    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Look in every namespace.
+    #[arg(short = 'A', long, global = true)]
+    pub all_namespaces: bool,
+
+    /// Label selector applied to pods, e.g. 'app=web,tier!=db'.
+    #[arg(short = 'l', long, global = true, value_name = "SEL")]
+    pub selector: Option<String>,
+
+    /// How many proxies to scrape at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::scrape::DEFAULT_CONCURRENCY,
+          value_parser = parse_positive)]
+    pub concurrency: usize,
+
+    /// Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms).
+    #[arg(long, global = true, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// How to reach the proxies' admin port.
+    #[arg(long, global = true, value_enum, default_value_t = Via::Portforward)]
+    pub via: Via,
+
+    /// Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names.
+    #[arg(long, global = true, value_enum, num_args = 0..=1, require_equals = true,
+          default_missing_value = "compat", value_name = "MODE")]
+    pub obfuscate: Option<ObfuscateMode>,
+
+    /// More logging on stderr (-v, -vv, -vvv).
+    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// No progress and no warnings on stderr; errors still print.
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+
+    /// When to colour output; NO_COLOR is honoured and a non-terminal never gets colour.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+/// How the proxies' admin ports are reached (spec §2 `--via`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Via {
+    /// The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward).
+    Portforward,
+    /// The API server's pods/proxy subresource (needs `get` on pods/proxy).
+    Apiserver,
+}
+
+/// Which label values `--obfuscate` hashes (spec §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObfuscateMode {
+    /// Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes.
+    Compat,
+    /// Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...).
+    Strict,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch /metrics from every selected proxy and print it.
+    #[command(after_help = METRICS_EXAMPLES)]
+    Metrics(MetricsArgs),
+
+    /// Start a simulated Linkerd mesh in-process and show what the plugin does with it.
+    #[command(after_help = DEMO_EXAMPLES)]
+    Demo(DemoArgs),
+}
+
+const METRICS_EXAMPLES: &str = "\
+Examples:
+  # Every proxy behind a deployment, in `linkerd diagnostics proxy-metrics` layout
+  kubectl linkerd-export metrics deploy/web -n emojivoto
+
+  # Every meshed pod in every namespace, only request and response counters
+  kubectl linkerd-export metrics -A -m request_total -m response_total
+
+  # One merged exposition with namespace/pod/deployment labels, for Prometheus tooling
+  kubectl linkerd-export metrics deploy/voting -n emojivoto -o prom
+
+  # Failures only, as JSON, from a saved dump instead of the cluster
+  kubectl linkerd-export metrics --from-file dump.txt -o json --match 'response_total{classification=\"failure\"}'
+
+  # Through the API server's pods/proxy instead of port-forwarding
+  kubectl linkerd-export metrics deploy/web -n emojivoto --via apiserver";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  # Start the simulated mesh, let traffic flow, print what `stat` sees
+  kubectl linkerd-export demo
+
+  # Keep it running and point any command (or kubectl) at it
+  kubectl linkerd-export demo --serve --kubeconfig-out /tmp/sim.kubeconfig
+  kubectl linkerd-export --kubeconfig /tmp/sim.kubeconfig metrics deploy/web -n emojivoto";
+
+/// Where a reading command gets its metrics: the cluster (targets) or a file.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// What to scrape: TYPE/NAME, TYPE, ns/NAME; none means every meshed pod in the namespace.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster.
+    #[arg(long, value_name = "FILE", conflicts_with = "targets")]
+    pub from_file: Option<PathBuf>,
+}
+
+/// Which series to keep (`-m`, `--match`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Keep metrics whose name is NAME or fully matches the regex (repeatable).
+    #[arg(short = 'm', long = "metric", value_name = "NAME_OR_REGEX")]
+    pub metric: Vec<String>,
+
+    /// Keep series matching a PromQL selector, e.g. 'response_total{classification="failure"}' (repeatable).
+    #[arg(long = "match", value_name = "SELECTOR")]
+    pub matches: Vec<String>,
+}
+
+/// `metrics`.
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Targets or a file.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Series filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = MetricsFormat::Raw)]
+    pub output: MetricsFormat,
+}
+
+/// `metrics -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    /// Each pod's body as served, in `linkerd diagnostics proxy-metrics` layout.
+    Raw,
+    /// One merged Prometheus text exposition with target labels.
+    Prom,
+    /// One merged OpenMetrics exposition with target labels, ending in `# EOF`.
+    Openmetrics,
+    /// prom2json's JSON shape with target labels.
+    Json,
+}
+
+/// `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Keep the simulated mesh running and print a kubeconfig path for trying every command.
+    #[arg(long)]
+    pub serve: bool,
+
+    /// Address the simulated API server listens on (with --serve).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        requires = "serve"
+    )]
+    pub listen: std::net::SocketAddr,
+
+    /// Where to write the kubeconfig (with --serve; default: a temporary file).
+    #[arg(long, value_name = "PATH", requires = "serve")]
+    pub kubeconfig_out: Option<PathBuf>,
+
+    /// Replicas per deployment.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: usize,
+
+    /// Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub namespaces: usize,
+
+    /// Pad each proxy's /metrics to about N series.
+    #[arg(long, value_name = "N")]
+    pub series: Option<usize>,
+
+    /// Delay added to every API request and port-forward set-up, like a real API server and kubelet.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub latency: Option<Duration>,
+
+    /// Inject a fault into pods matching GLOB: refuse, forbid, notfound, slow=DUR, status=CODE,
+    /// garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`.
+    #[arg(long = "fault", value_name = "KIND:GLOB")]
+    pub faults: Vec<String>,
+}
+
+/// Parse `5s`, `500ms`, `1m30s`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| {
+        format!("invalid duration {text:?} ({e}); use a number with a unit, like 5s or 500ms")
+    })
+}
+
+/// Parse a whole number of at least 1.
+pub fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "invalid value {text:?}: expected a whole number of at least 1"
+        )),
+    }
+}
