@@ -1,1 +1,9 @@
 //! Pure metrics logic: parse, model, select, aggregate, quantile, diff, obfuscate. No I/O.
+//!
+//! - [`parse`]: zero-copy parser (strict or lenient) and a line stream for reducers.
+//! - [`model`]: owned families/samples, [`model::Target`] and [`model::Snapshot`].
+//! - [`write`]: merged Prometheus text / OpenMetrics writers.
+
+pub mod model;
+pub mod parse;
+pub mod write;
