@@ -5,5 +5,7 @@
 //! - [`write`]: merged Prometheus text / OpenMetrics writers.
 
 pub mod model;
+pub mod obfuscate;
 pub mod parse;
+pub mod select;
 pub mod write;

@@ -12,7 +12,7 @@ mod lexer;
 use std::borrow::Cow;
 
 pub use error::ParseError;
-pub use lexer::{Label, LabelIter, Line, RawLabels, Sample, parse_float, unescape_help, unescape_label};
+pub use lexer::{Label, LabelIter, Line, RawLabels, Sample, lex_line, parse_float, unescape_help, unescape_label};
 
 use crate::metrics::model::MetricType;
 
