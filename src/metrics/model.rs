@@ -115,7 +115,11 @@ pub struct Target {
 
 impl Target {
     /// Owned copy of a parsed body with the given target labels and scrape time.
-    pub fn from_body(body: &Body<'_>, labels: Vec<(String, String)>, scrape_time_ms: Option<i64>) -> Self {
+    pub fn from_body(
+        body: &Body<'_>,
+        labels: Vec<(String, String)>,
+        scrape_time_ms: Option<i64>,
+    ) -> Self {
         Target {
             labels,
             scrape_time_ms,
@@ -125,7 +129,10 @@ impl Target {
 
     /// Value of target label `name`.
     pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -190,7 +197,12 @@ impl Snapshot {
                         ..meta.clone()
                     });
                 }
-                target.families.last_mut().expect("just pushed").samples.push(owned);
+                target
+                    .families
+                    .last_mut()
+                    .expect("just pushed")
+                    .samples
+                    .push(owned);
             }
         }
         snapshot
@@ -205,11 +217,15 @@ impl Snapshot {
         for (pod, section) in split_pod_sections(input) {
             let (body, errs) = parse::parse_lenient(section);
             errors.extend(errs);
-            let labels = pod.map(|p| vec![("pod".to_string(), p.to_string())]).unwrap_or_default();
+            let labels = pod
+                .map(|p| vec![("pod".to_string(), p.to_string())])
+                .unwrap_or_default();
             if body.families.is_empty() && pod.is_none() {
                 continue;
             }
-            snapshot.targets.push(Target::from_body(&body, labels, None));
+            snapshot
+                .targets
+                .push(Target::from_body(&body, labels, None));
         }
         (snapshot, errors)
     }

@@ -21,7 +21,14 @@ pub enum Obfuscation {
 }
 
 /// The labels `linkerd diagnostics proxy-metrics --obfuscate` hashes.
-pub const COMPAT_LABELS: &[&str] = &["authority", "client_id", "server_id", "target_addr", "dst_service", "dst_namespace"];
+pub const COMPAT_LABELS: &[&str] = &[
+    "authority",
+    "client_id",
+    "server_id",
+    "target_addr",
+    "dst_service",
+    "dst_namespace",
+];
 
 /// Identifying labels Linkerd leaves in clear, hashed by [`Obfuscation::Strict`].
 pub const STRICT_EXTRA_LABELS: &[&str] = &[
@@ -44,7 +51,8 @@ impl Obfuscation {
     /// Whether values of label `name` are hashed.
     pub fn hides(self, name: &str) -> bool {
         COMPAT_LABELS.contains(&name)
-            || (self == Obfuscation::Strict && (STRICT_EXTRA_LABELS.contains(&name) || name.starts_with("dst_")))
+            || (self == Obfuscation::Strict
+                && (STRICT_EXTRA_LABELS.contains(&name) || name.starts_with("dst_")))
     }
 }
 
@@ -95,8 +103,12 @@ pub fn obfuscate_snapshot(snapshot: &mut Snapshot, level: Obfuscation) {
 mod tests {
     use super::*;
 
-    const INPUT: &str = include_str!("../../tests/fixtures/linkerd/linkerd2__cli__cmd__testdata__obfuscate-diagnostics-proxy-metrics.input.txt");
-    const GOLDEN: &str = include_str!("../../tests/fixtures/linkerd/linkerd2__cli__cmd__testdata__obfuscate-diagnostics-proxy-metrics.golden.txt");
+    const INPUT: &str = include_str!(
+        "../../tests/fixtures/linkerd/linkerd2__cli__cmd__testdata__obfuscate-diagnostics-proxy-metrics.input.txt"
+    );
+    const GOLDEN: &str = include_str!(
+        "../../tests/fixtures/linkerd/linkerd2__cli__cmd__testdata__obfuscate-diagnostics-proxy-metrics.golden.txt"
+    );
 
     #[test]
     fn compat_matches_linkerd_golden_byte_for_byte() {
@@ -116,7 +128,11 @@ mod tests {
         assert!(compat.contains("target_ip=\"10.0.0.1\",dst_pod=\"web-1\""));
         assert!(compat.contains(&format!("authority=\"{}\"", hash_value("a\"b"))));
         let strict = obfuscate_body(input, Obfuscation::Strict);
-        assert!(strict.contains(&format!("target_ip=\"{}\",dst_pod=\"{}\"", hash_value("10.0.0.1"), hash_value("web-1"))));
+        assert!(strict.contains(&format!(
+            "target_ip=\"{}\",dst_pod=\"{}\"",
+            hash_value("10.0.0.1"),
+            hash_value("web-1")
+        )));
         assert!(strict.contains("le=\"1\"} 1\nbroken{ 1\n# EOF"));
         assert!(strict.starts_with("# TYPE x counter\n# UNIT x seconds\n"));
     }
@@ -125,7 +141,11 @@ mod tests {
     fn snapshot_obfuscation_matches_raw() {
         let body = parse::parse(INPUT).unwrap();
         let mut snapshot = Snapshot {
-            targets: vec![crate::metrics::model::Target::from_body(&body, vec![], None)],
+            targets: vec![crate::metrics::model::Target::from_body(
+                &body,
+                vec![],
+                None,
+            )],
         };
         obfuscate_snapshot(&mut snapshot, Obfuscation::Compat);
         let golden = parse::parse(GOLDEN).unwrap();

@@ -49,11 +49,14 @@ impl NamePattern {
     /// Read a `-m` argument: a valid metric name is exact, anything else a regex.
     pub fn parse(text: &str) -> Result<Self, SelectError> {
         let plain = !text.is_empty()
-            && text
-                .bytes()
-                .enumerate()
-                .all(|(i, b)| b.is_ascii_alphabetic() || b == b'_' || b == b':' || (i > 0 && b.is_ascii_digit()));
-        if plain { Ok(NamePattern::Exact(text.to_string())) } else { anchored(text).map(NamePattern::Regex) }
+            && text.bytes().enumerate().all(|(i, b)| {
+                b.is_ascii_alphabetic() || b == b'_' || b == b':' || (i > 0 && b.is_ascii_digit())
+            });
+        if plain {
+            Ok(NamePattern::Exact(text.to_string()))
+        } else {
+            anchored(text).map(NamePattern::Regex)
+        }
     }
 
     /// Whether `name` matches.
@@ -124,7 +127,12 @@ impl VectorSelector {
     }
 
     /// Whether a sample matches; `label` looks up a label value (target or sample labels).
-    pub fn matches<'v>(&self, family: &str, sample: &str, label: &dyn Fn(&str) -> Option<Cow<'v, str>>) -> bool {
+    pub fn matches<'v>(
+        &self,
+        family: &str,
+        sample: &str,
+        label: &dyn Fn(&str) -> Option<Cow<'v, str>>,
+    ) -> bool {
         self.matches_name(sample, label) || (family != sample && self.matches_name(family, label))
     }
 
@@ -152,9 +160,15 @@ pub struct Filter {
 
 impl Filter {
     /// Build from the raw `-m` and `--match` arguments.
-    pub fn new<M: AsRef<str>, S: AsRef<str>>(metrics: &[M], matches: &[S]) -> Result<Self, SelectError> {
+    pub fn new<M: AsRef<str>, S: AsRef<str>>(
+        metrics: &[M],
+        matches: &[S],
+    ) -> Result<Self, SelectError> {
         Ok(Filter {
-            names: metrics.iter().map(|m| NamePattern::parse(m.as_ref())).collect::<Result<_, _>>()?,
+            names: metrics
+                .iter()
+                .map(|m| NamePattern::parse(m.as_ref()))
+                .collect::<Result<_, _>>()?,
             selectors: matches
                 .iter()
                 .map(|s| VectorSelector::parse(s.as_ref()))
@@ -168,9 +182,23 @@ impl Filter {
     }
 
     /// Whether a sample is kept.
-    pub fn matches<'v>(&self, family: &str, sample: &str, label: &dyn Fn(&str) -> Option<Cow<'v, str>>) -> bool {
-        let by_name = self.names.is_empty() || self.names.iter().any(|p| p.matches(family) || p.matches(sample));
-        by_name && (self.selectors.is_empty() || self.selectors.iter().any(|s| s.matches(family, sample, label)))
+    pub fn matches<'v>(
+        &self,
+        family: &str,
+        sample: &str,
+        label: &dyn Fn(&str) -> Option<Cow<'v, str>>,
+    ) -> bool {
+        let by_name = self.names.is_empty()
+            || self
+                .names
+                .iter()
+                .any(|p| p.matches(family) || p.matches(sample));
+        by_name
+            && (self.selectors.is_empty()
+                || self
+                    .selectors
+                    .iter()
+                    .any(|s| s.matches(family, sample, label)))
     }
 
     /// Drop the samples of `body` that do not match, and families left empty.
@@ -200,7 +228,12 @@ impl Filter {
                 family.samples.retain(|s| {
                     let lookup = |l: &str| {
                         s.label(l)
-                            .or_else(|| target_labels.iter().find(|(n, _)| n == l).map(|(_, v)| v.as_str()))
+                            .or_else(|| {
+                                target_labels
+                                    .iter()
+                                    .find(|(n, _)| n == l)
+                                    .map(|(_, v)| v.as_str())
+                            })
                             .map(Cow::Borrowed)
                     };
                     self.matches(name, &s.name, &lookup)

@@ -58,18 +58,32 @@ pub struct OutputSample<'s> {
 }
 
 /// Where a sample goes in `format`: output family name, type, sample name.
-fn place<'s>(family: &'s Family, sample_name: &'s str, format: Format) -> (Cow<'s, str>, MetricType, Cow<'s, str>) {
+fn place<'s>(
+    family: &'s Family,
+    sample_name: &'s str,
+    format: Format,
+) -> (Cow<'s, str>, MetricType, Cow<'s, str>) {
     let name = family.name.as_str();
     let created = sample_name.len() > name.len() && sample_name.ends_with("_created");
     match (format, family.kind) {
-        (Format::Prometheus, MetricType::Counter) if created => (sample_name.into(), MetricType::Gauge, sample_name.into()),
+        (Format::Prometheus, MetricType::Counter) if created => {
+            (sample_name.into(), MetricType::Gauge, sample_name.into())
+        }
         (Format::Prometheus, MetricType::Histogram | MetricType::Summary) if created => {
             (sample_name.into(), MetricType::Gauge, sample_name.into())
         }
-        (Format::Prometheus, MetricType::Counter) => (sample_name.into(), MetricType::Counter, sample_name.into()),
-        (Format::Prometheus, MetricType::GaugeHistogram) => (sample_name.into(), MetricType::Untyped, sample_name.into()),
-        (Format::Prometheus, MetricType::Info) => (sample_name.into(), MetricType::Gauge, sample_name.into()),
-        (Format::Prometheus, MetricType::StateSet) => (name.into(), MetricType::Gauge, sample_name.into()),
+        (Format::Prometheus, MetricType::Counter) => {
+            (sample_name.into(), MetricType::Counter, sample_name.into())
+        }
+        (Format::Prometheus, MetricType::GaugeHistogram) => {
+            (sample_name.into(), MetricType::Untyped, sample_name.into())
+        }
+        (Format::Prometheus, MetricType::Info) => {
+            (sample_name.into(), MetricType::Gauge, sample_name.into())
+        }
+        (Format::Prometheus, MetricType::StateSet) => {
+            (name.into(), MetricType::Gauge, sample_name.into())
+        }
         (Format::OpenMetrics, MetricType::Counter) => {
             let base = name.strip_suffix("_total").unwrap_or(name);
             let sample = if created || sample_name.ends_with("_total") {
@@ -111,7 +125,12 @@ pub fn output_families(snapshot: &Snapshot, format: Format) -> Vec<OutputFamily<
     out
 }
 
-fn slot<'s>(out: &mut Vec<OutputFamily<'s>>, index: &mut HashMap<Cow<'s, str>, usize>, name: Cow<'s, str>, kind: MetricType) -> usize {
+fn slot<'s>(
+    out: &mut Vec<OutputFamily<'s>>,
+    index: &mut HashMap<Cow<'s, str>, usize>,
+    name: Cow<'s, str>,
+    kind: MetricType,
+) -> usize {
     *index.entry(name.clone()).or_insert_with(|| {
         out.push(OutputFamily {
             name,
@@ -134,7 +153,11 @@ fn fill_meta<'s>(out: &mut OutputFamily<'s>, family: &'s Family) {
 }
 
 /// Write `snapshot` as one exposition into `out`.
-pub fn write_snapshot<W: Write>(out: &mut W, snapshot: &Snapshot, options: WriteOptions) -> fmt::Result {
+pub fn write_snapshot<W: Write>(
+    out: &mut W,
+    snapshot: &Snapshot,
+    options: WriteOptions,
+) -> fmt::Result {
     for family in output_families(snapshot, options.format) {
         write_family(out, &family, options)?;
     }
@@ -151,7 +174,11 @@ pub fn to_string(snapshot: &Snapshot, options: WriteOptions) -> String {
     out
 }
 
-fn write_family<W: Write>(out: &mut W, family: &OutputFamily<'_>, options: WriteOptions) -> fmt::Result {
+fn write_family<W: Write>(
+    out: &mut W,
+    family: &OutputFamily<'_>,
+    options: WriteOptions,
+) -> fmt::Result {
     let om = options.format == Format::OpenMetrics;
     let name = sanitize_name(&family.name, true);
     if let Some(help) = family.help {
@@ -181,10 +208,18 @@ fn write_sample<W: Write>(out: &mut W, s: &OutputSample<'_>, options: WriteOptio
     out.write_str(&sanitize_name(&s.name, true))?;
     let sample_labels = s.sample.labels.iter().map(|(n, v)| {
         let clash = s.target.labels.iter().any(|(t, _)| t == n);
-        let name = if clash { Cow::Owned(format!("exported_{n}")) } else { Cow::Borrowed(n.as_str()) };
+        let name = if clash {
+            Cow::Owned(format!("exported_{n}"))
+        } else {
+            Cow::Borrowed(n.as_str())
+        };
         (name, v.as_str())
     });
-    let target_labels = s.target.labels.iter().map(|(n, v)| (Cow::Borrowed(n.as_str()), v.as_str()));
+    let target_labels = s
+        .target
+        .labels
+        .iter()
+        .map(|(n, v)| (Cow::Borrowed(n.as_str()), v.as_str()));
     let mut first = true;
     for (n, v) in target_labels.chain(sample_labels) {
         out.write_char(if first { '{' } else { ',' })?;
@@ -204,7 +239,13 @@ fn write_sample<W: Write>(out: &mut W, s: &OutputSample<'_>, options: WriteOptio
         out.write_char(' ')?;
         match options.format {
             Format::Prometheus => write!(out, "{ms}")?,
-            Format::OpenMetrics => write!(out, "{}{}.{:03}", if ms < 0 { "-" } else { "" }, ms.unsigned_abs() / 1000, ms.unsigned_abs() % 1000)?,
+            Format::OpenMetrics => write!(
+                out,
+                "{}{}.{:03}",
+                if ms < 0 { "-" } else { "" },
+                ms.unsigned_abs() / 1000,
+                ms.unsigned_abs() % 1000
+            )?,
         }
     }
     out.write_char('\n')
@@ -250,7 +291,12 @@ fn write_escaped<W: Write>(out: &mut W, text: &str, quote: bool) -> fmt::Result 
 /// Make `name` a valid metric name (`colon_ok`) or label name: invalid characters become `_`, a
 /// leading digit gets a `_` prefix.
 pub fn sanitize_name(name: &str, colon_ok: bool) -> Cow<'_, str> {
-    let ok = |i: usize, b: u8| b.is_ascii_alphabetic() || b == b'_' || (colon_ok && b == b':') || (i > 0 && b.is_ascii_digit());
+    let ok = |i: usize, b: u8| {
+        b.is_ascii_alphabetic()
+            || b == b'_'
+            || (colon_ok && b == b':')
+            || (i > 0 && b.is_ascii_digit())
+    };
     if !name.is_empty() && name.bytes().enumerate().all(|(i, b)| ok(i, b)) {
         return Cow::Borrowed(name);
     }

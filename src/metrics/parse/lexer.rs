@@ -113,7 +113,10 @@ impl<'a> Iterator for LabelIter<'a> {
 
     fn next(&mut self) -> Option<Label<'a>> {
         let b = self.text.as_bytes();
-        let mut c = Cursor { s: self.text, pos: self.pos };
+        let mut c = Cursor {
+            s: self.text,
+            pos: self.pos,
+        };
         c.skip_ws();
         if c.pos >= b.len() {
             return None;
@@ -129,8 +132,16 @@ impl<'a> Iterator for LabelIter<'a> {
         }
         self.pos = c.pos;
         let raw_value = &self.text[raw];
-        let value = if escaped { Cow::Owned(unescape_label(raw_value)) } else { Cow::Borrowed(raw_value) };
-        Some(Label { name, value, raw_value })
+        let value = if escaped {
+            Cow::Owned(unescape_label(raw_value))
+        } else {
+            Cow::Borrowed(raw_value)
+        };
+        Some(Label {
+            name,
+            value,
+            raw_value,
+        })
     }
 }
 
@@ -159,7 +170,11 @@ pub fn unescape_label(raw: &str) -> String {
 
 /// Decode a HELP text (`\\`, `\n`, and OpenMetrics' `\"`).
 pub fn unescape_help(raw: &str) -> Cow<'_, str> {
-    if raw.contains('\\') { Cow::Owned(unescape_label(raw)) } else { Cow::Borrowed(raw) }
+    if raw.contains('\\') {
+        Cow::Owned(unescape_label(raw))
+    } else {
+        Cow::Borrowed(raw)
+    }
 }
 
 struct Cursor<'a> {
@@ -236,7 +251,11 @@ impl<'a> Cursor<'a> {
             return Err((at, "empty quoted name"));
         }
         let raw = &self.s[range];
-        Ok(if escaped { Cow::Owned(unescape_label(raw)) } else { Cow::Borrowed(raw) })
+        Ok(if escaped {
+            Cow::Owned(unescape_label(raw))
+        } else {
+            Cow::Borrowed(raw)
+        })
     }
 
     fn label_name(&mut self) -> Lex<(Cow<'a, str>, bool)> {
@@ -278,7 +297,10 @@ fn lex(line: &str) -> Lex<Line<'_>> {
 }
 
 fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
-    let mut c = Cursor { s: line, pos: hash + 1 };
+    let mut c = Cursor {
+        s: line,
+        pos: hash + 1,
+    };
     let after_hash = &line[hash + 1..];
     if c.peek() != Some(b' ') && c.peek() != Some(b'\t') {
         return Ok(Line::Comment(after_hash));
@@ -287,13 +309,21 @@ fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
     let keyword = c.token();
     if keyword == "EOF" {
         c.skip_ws();
-        return if c.peek().is_none() { Ok(Line::Eof) } else { Ok(Line::Comment(after_hash)) };
+        return if c.peek().is_none() {
+            Ok(Line::Eof)
+        } else {
+            Ok(Line::Comment(after_hash))
+        };
     }
     if !matches!(keyword, "HELP" | "TYPE" | "UNIT") {
         return Ok(Line::Comment(after_hash));
     }
     c.skip_ws();
-    let name = if c.peek() == Some(b'"') { c.quoted_name()? } else { Cow::Borrowed(c.bare_name(true)?) };
+    let name = if c.peek() == Some(b'"') {
+        c.quoted_name()?
+    } else {
+        Cow::Borrowed(c.bare_name(true)?)
+    };
     match c.peek() {
         None => {}
         Some(b' ' | b'\t') => c.skip_ws(),
@@ -303,7 +333,10 @@ fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
     let rest = &line[rest_at..];
     match keyword {
         "HELP" => Ok(Line::Help { name, text: rest }),
-        "UNIT" => Ok(Line::Unit { name, unit: rest.trim_end() }),
+        "UNIT" => Ok(Line::Unit {
+            name,
+            unit: rest.trim_end(),
+        }),
         _ => match MetricType::from_exposition(rest.trim_end()) {
             Some(kind) => Ok(Line::Type { name, kind }),
             None => Err((rest_at, "unknown metric type")),
@@ -312,7 +345,11 @@ fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
 }
 
 fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
-    let mut name = if c.peek() == Some(b'{') { None } else { Some(Cow::Borrowed(c.bare_name(true)?)) };
+    let mut name = if c.peek() == Some(b'{') {
+        None
+    } else {
+        Some(Cow::Borrowed(c.bare_name(true)?))
+    };
     let mut labels = RawLabels::default();
     let after_name = c.pos;
     c.skip_ws();
@@ -324,7 +361,9 @@ fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
         c.pos += 1;
         let start = c.pos;
         let labels_start = validate_labels(&mut c, &mut name)?;
-        labels = RawLabels { text: &c.s[labels_start.max(start)..c.pos - 1] };
+        labels = RawLabels {
+            text: &c.s[labels_start.max(start)..c.pos - 1],
+        };
     }
     let Some(name) = name else {
         return Err((c.pos, "sample without a metric name"));
@@ -429,7 +468,11 @@ pub fn parse_float(text: &str) -> Option<f64> {
     if first.is_ascii_digit() || *first == b'.' {
         text.parse().ok()
     } else if unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity") {
-        Some(if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY })
+        Some(if text.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        })
     } else if text.eq_ignore_ascii_case("nan") {
         Some(f64::NAN)
     } else {

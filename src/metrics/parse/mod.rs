@@ -12,7 +12,9 @@ mod lexer;
 use std::borrow::Cow;
 
 pub use error::ParseError;
-pub use lexer::{Label, LabelIter, Line, RawLabels, Sample, lex_line, parse_float, unescape_help, unescape_label};
+pub use lexer::{
+    Label, LabelIter, Line, RawLabels, Sample, lex_line, parse_float, unescape_help, unescape_label,
+};
 
 use crate::metrics::model::MetricType;
 
@@ -61,7 +63,9 @@ impl<'a> Family<'a> {
 impl<'a> Body<'a> {
     /// Every sample with its family, in input order.
     pub fn samples(&self) -> impl Iterator<Item = (&Family<'a>, &Sample<'a>)> {
-        self.families.iter().flat_map(|f| f.samples.iter().map(move |s| (f, s)))
+        self.families
+            .iter()
+            .flat_map(|f| f.samples.iter().map(move |s| (f, s)))
     }
 
     /// Number of samples.
@@ -154,11 +158,17 @@ impl<'a> Builder<'a> {
     /// The family metadata for `name` goes to: the current family if it has that name and no
     /// samples yet, else a new one.
     fn meta_family(&mut self, name: Cow<'a, str>) -> &mut Family<'a> {
-        let reuse = matches!(self.body.families.last(), Some(f) if f.name == name && f.samples.is_empty());
+        let reuse =
+            matches!(self.body.families.last(), Some(f) if f.name == name && f.samples.is_empty());
         if !reuse {
-            self.body.families.push(Family::new(name, MetricType::Untyped));
+            self.body
+                .families
+                .push(Family::new(name, MetricType::Untyped));
         }
-        self.body.families.last_mut().expect("a family was just ensured")
+        self.body
+            .families
+            .last_mut()
+            .expect("a family was just ensured")
     }
 
     fn push(&mut self, line: Line<'a>) {
@@ -175,7 +185,11 @@ impl<'a> Builder<'a> {
                         .families
                         .push(Family::new(sample.name.clone(), MetricType::Untyped));
                 }
-                let family = self.body.families.last_mut().expect("a family was just ensured");
+                let family = self
+                    .body
+                    .families
+                    .last_mut()
+                    .expect("a family was just ensured");
                 family.samples.push(sample);
             }
         }

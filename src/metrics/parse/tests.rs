@@ -51,7 +51,10 @@ metric 1 # {trace_id=\"1\"} 2";
     assert_eq!(all.len(), 18);
     assert_eq!(all[1].value, 7.424100000000001e-05);
     assert_eq!(labels(all[1]), [("quantile".into(), "0.25".into())]);
-    assert_eq!(labels(all[4]), [("quantile".into(), "0.9".into()), ("a".into(), "b".into())]);
+    assert_eq!(
+        labels(all[4]),
+        [("quantile".into(), "0.9".into()), ("a".into(), "b".into())]
+    );
     assert_eq!(all[5].name, "wind_speed");
     assert_eq!(all[8].name, "go_gc_duration_seconds");
     assert_eq!(labels(all[8]), labels(all[6]));
@@ -65,9 +68,20 @@ metric 1 # {trace_id=\"1\"} 2";
     let summary = &body.families[0];
     assert_eq!(summary.kind, MetricType::Summary);
     assert_eq!(summary.samples.len(), 5);
-    let gauge = body.families.iter().find(|f| f.name == "go_goroutines").unwrap();
-    assert_eq!(gauge.help, Some("Number of goroutines that currently exist."));
-    assert!(body.families.iter().any(|f| f.name == "nohelp1" && f.help == Some("")));
+    let gauge = body
+        .families
+        .iter()
+        .find(|f| f.name == "go_goroutines")
+        .unwrap();
+    assert_eq!(
+        gauge.help,
+        Some("Number of goroutines that currently exist.")
+    );
+    assert!(
+        body.families
+            .iter()
+            .any(|f| f.name == "nohelp1" && f.help == Some(""))
+    );
 }
 
 // Error cases from promparse_test.go (TestPromParseErrors) and text_parse_test.go.
@@ -86,7 +100,10 @@ fn malformed_lines_are_errors_with_position() {
         ("{a=\"ok\"} 1", "sample without a metric name"),
         ("# TYPE #", "expected a name"),
         ("# TYPE foo bogus", "unknown metric type"),
-        ("metric{a=\"b\" c=\"d\"} 1", "expected ',' or '}' after label value"),
+        (
+            "metric{a=\"b\" c=\"d\"} 1",
+            "expected ',' or '}' after label value",
+        ),
         ("metric{a=\"b\"} 1 2 3", "unexpected text after the sample"),
         ("metric-name 1", "invalid character in metric name"),
         ("metric{a=\"b\",", "expected '}' to close the labels"),
@@ -117,8 +134,14 @@ fn special_values_and_timestamps() {
     assert_eq!(one_sample("a +Inf").value, f64::INFINITY);
     assert_eq!(one_sample("a -Inf").value, f64::NEG_INFINITY);
     assert_eq!(one_sample("a -0.5e3").value, -500.0);
-    assert_eq!(one_sample("a 1 1700000000000").timestamp_ms, Some(1_700_000_000_000));
-    assert_eq!(one_sample("a 1 1700000000.123").timestamp_ms, Some(1_700_000_000_123));
+    assert_eq!(
+        one_sample("a 1 1700000000000").timestamp_ms,
+        Some(1_700_000_000_000)
+    );
+    assert_eq!(
+        one_sample("a 1 1700000000.123").timestamp_ms,
+        Some(1_700_000_000_123)
+    );
     assert_eq!(one_sample("a 1\r").value, 1.0);
 }
 
@@ -129,17 +152,28 @@ fn openmetrics_counters_group_total_and_created_samples() {
     assert!(body.eof);
     assert_eq!(body.families.len(), 1);
     let f = &body.families[0];
-    assert_eq!((f.name.as_ref(), f.kind, f.unit), ("process_cpu_seconds", MetricType::Counter, Some("seconds")));
+    assert_eq!(
+        (f.name.as_ref(), f.kind, f.unit),
+        ("process_cpu_seconds", MetricType::Counter, Some("seconds"))
+    );
     assert_eq!(f.samples.len(), 2);
 }
 
 #[test]
 fn a_sample_outside_its_family_starts_an_untyped_one() {
     let body = parse("# TYPE x counter\nx_total 1\ny 2\nx_bucket 3\n").unwrap();
-    let kinds: Vec<_> = body.families.iter().map(|f| (f.name.as_ref(), f.kind)).collect();
+    let kinds: Vec<_> = body
+        .families
+        .iter()
+        .map(|f| (f.name.as_ref(), f.kind))
+        .collect();
     assert_eq!(
         kinds,
-        [("x", MetricType::Counter), ("y", MetricType::Untyped), ("x_bucket", MetricType::Untyped)]
+        [
+            ("x", MetricType::Counter),
+            ("y", MetricType::Untyped),
+            ("x_bucket", MetricType::Untyped)
+        ]
     );
 }
 
@@ -147,7 +181,10 @@ fn a_sample_outside_its_family_starts_an_untyped_one() {
 fn quoted_utf8_names() {
     let s = one_sample("{\"my.metric\", \"la.bel\"=\"v\", b=\"w\",} 1");
     assert_eq!(s.name, "my.metric");
-    assert_eq!(labels(&s), [("la.bel".into(), "v".into()), ("b".into(), "w".into())]);
+    assert_eq!(
+        labels(&s),
+        [("la.bel".into(), "v".into()), ("b".into(), "w".into())]
+    );
     let body = parse("# TYPE \"my.metric\" gauge\n{\"my.metric\"} 2\n").unwrap();
     assert_eq!(body.families.len(), 1);
     assert_eq!(body.families[0].kind, MetricType::Gauge);
@@ -166,7 +203,8 @@ fn names_and_values_borrow_from_the_input() {
 
 #[test]
 fn diagnostics_headers_missing_newline_and_eof() {
-    let input = "#\n# POD web-1 (1 of 1)\n#\n# TYPE a gauge\na 1\n# EOF\n#\n# POD web-2 (2 of 2)\n#\na 2";
+    let input =
+        "#\n# POD web-1 (1 of 1)\n#\n# TYPE a gauge\na 1\n# EOF\n#\n# POD web-2 (2 of 2)\n#\na 2";
     let body = parse(input).unwrap();
     assert!(body.eof);
     assert_eq!(body.sample_count(), 2);

@@ -34,7 +34,10 @@ impl P<'_> {
         let b = self.text.as_bytes();
         while self.pos < b.len() {
             let c = b[self.pos];
-            let ok = c.is_ascii_alphabetic() || c == b'_' || (colon_ok && c == b':') || (self.pos > start && c.is_ascii_digit());
+            let ok = c.is_ascii_alphabetic()
+                || c == b'_'
+                || (colon_ok && c == b':')
+                || (self.pos > start && c.is_ascii_digit());
             if !ok {
                 break;
             }
@@ -141,7 +144,12 @@ pub(super) fn parse(text: &str) -> Result<VectorSelector, SelectError> {
                 MatchOp::Regex | MatchOp::NotRegex => Some(anchored(&value)?),
                 _ => None,
             };
-            matchers.push(Matcher { name: label, op, value, regex });
+            matchers.push(Matcher {
+                name: label,
+                op,
+                value,
+                regex,
+            });
             p.skip_ws();
             match p.peek() {
                 Some(',') => p.pos += 1,
