@@ -7,5 +7,6 @@
 pub mod model;
 pub mod obfuscate;
 pub mod parse;
+pub mod quantile;
 pub mod select;
 pub mod write;
