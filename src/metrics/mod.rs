@@ -9,4 +9,5 @@ pub mod obfuscate;
 pub mod parse;
 pub mod quantile;
 pub mod select;
+pub mod stat;
 pub mod write;

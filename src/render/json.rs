@@ -76,10 +76,13 @@ fn type_name(kind: MetricType) -> &'static str {
     }
 }
 
+/// A histogram/summary metric: its target (by address) and labels without `le`/`quantile`.
+type MetricKey<'s> = (usize, Vec<(&'s str, &'s str)>);
+
 fn family(f: &OutputFamily<'_>) -> JsonFamily {
     let grouped = matches!(f.kind, MetricType::Histogram | MetricType::Summary);
     let mut metrics: Vec<JsonMetric> = Vec::new();
-    let mut index: HashMap<(usize, Vec<(&str, &str)>), usize> = HashMap::new();
+    let mut index: HashMap<MetricKey<'_>, usize> = HashMap::new();
     for s in &f.samples {
         let mut labels: BTreeMap<String, String> = s.target.labels.iter().cloned().collect();
         let mut bound = None;
