@@ -197,12 +197,13 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
     };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| ClusterError::Context {
             context: context.clone(),
             reason: describe_load_error(&e),
         })?;
+    without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(|e| ClusterError::Client {
         context: context.clone(),
@@ -215,12 +216,20 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
     })
 }
 
+/// Turns off kube's built-in retry of 429/503/504 (up to 15 attempts with backoff growing to
+/// minutes): a proxy's 503 through `pods/proxy` must fail that pod at once, and every fetch already
+/// has its own deadline.
+fn without_retries(config: &mut Config) {
+    config.default_retry = false;
+}
+
 /// Falls back to the pod's service account when there is no kubeconfig, as kubectl does in a pod.
 fn connect_in_cluster(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
     if opts.context.is_some() || std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
         return Err(ClusterError::NoKubeconfig);
     }
-    let config = Config::incluster().map_err(|_| ClusterError::NoKubeconfig)?;
+    let mut config = Config::incluster().map_err(|_| ClusterError::NoKubeconfig)?;
+    without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(|e| ClusterError::Client {
         context: "in-cluster".to_string(),
