@@ -51,16 +51,33 @@ fn max_overlap(outcomes: &[Outcome]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pod_is_scraped_and_sorted() {
-    let env = cluster_common::start_with(SimConfig { replicas: 3, ..SimConfig::default() }).await;
+    let env = cluster_common::start_with(SimConfig {
+        replicas: 3,
+        ..SimConfig::default()
+    })
+    .await;
     let pods = emojivoto_pods(&env).await;
     assert_eq!(pods.len(), 12);
-    let report = scrape_all(&env.cluster.client, pods.clone(), &options(4, Duration::from_secs(10)), &CancellationToken::new()).await;
+    let report = scrape_all(
+        &env.cluster.client,
+        pods.clone(),
+        &options(4, Duration::from_secs(10)),
+        &CancellationToken::new(),
+    )
+    .await;
     assert!(!report.interrupted);
     let targets: Vec<PodTarget> = report.outcomes.iter().map(|o| o.target.clone()).collect();
-    assert_eq!(targets, pods, "one outcome per pod, in (namespace, pod) order");
+    assert_eq!(
+        targets, pods,
+        "one outcome per pod, in (namespace, pod) order"
+    );
     for outcome in &report.outcomes {
         let scraped = outcome.result.as_ref().unwrap();
-        assert!(scraped.body.windows(13).any(|w| w == b"request_total"), "{}", outcome.target.pod);
+        assert!(
+            scraped.body.windows(13).any(|w| w == b"request_total"),
+            "{}",
+            outcome.target.pod
+        );
     }
 }
 
@@ -73,10 +90,19 @@ async fn concurrency_is_bounded() {
     })
     .await;
     let pods = emojivoto_pods(&env).await;
-    let report = scrape_all(&env.cluster.client, pods, &options(3, Duration::from_secs(10)), &CancellationToken::new()).await;
+    let report = scrape_all(
+        &env.cluster.client,
+        pods,
+        &options(3, Duration::from_secs(10)),
+        &CancellationToken::new(),
+    )
+    .await;
     assert!(report.outcomes.iter().all(|o| o.result.is_ok()));
     let overlap = max_overlap(&report.outcomes);
-    assert!(overlap <= 3, "{overlap} fetches overlapped with --concurrency 3");
+    assert!(
+        overlap <= 3,
+        "{overlap} fetches overlapped with --concurrency 3"
+    );
     assert!(overlap >= 2, "fetches did not overlap at all: {overlap}");
 }
 
@@ -85,21 +111,44 @@ async fn outcomes_stream_in_completion_order_with_failures_per_pod() {
     let env = cluster_common::start(&["slow=1s:web-*", "status=500:voting-*"]).await;
     let pods = emojivoto_pods(&env).await;
     let mut order = Vec::new();
-    let summary = scrape_each(&env.cluster.client, pods, &options(8, Duration::from_secs(10)), &CancellationToken::new(), |outcome| {
-        order.push((outcome.target.pod.clone(), outcome.result.is_ok()));
-    })
+    let summary = scrape_each(
+        &env.cluster.client,
+        pods,
+        &options(8, Duration::from_secs(10)),
+        &CancellationToken::new(),
+        |outcome| {
+            order.push((outcome.target.pod.clone(), outcome.result.is_ok()));
+        },
+    )
     .await;
-    assert_eq!((summary.done, summary.failed, summary.interrupted), (4, 1, false));
+    assert_eq!(
+        (summary.done, summary.failed, summary.interrupted),
+        (4, 1, false)
+    );
     let (last, ok) = order.last().unwrap();
-    assert!(last.starts_with("web-") && *ok, "the slow pod finishes last: {order:?}");
-    assert!(order.iter().any(|(pod, ok)| pod.starts_with("voting-") && !ok), "{order:?}");
+    assert!(
+        last.starts_with("web-") && *ok,
+        "the slow pod finishes last: {order:?}"
+    );
+    assert!(
+        order
+            .iter()
+            .any(|(pod, ok)| pod.starts_with("voting-") && !ok),
+        "{order:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_proxy_timeout_fails_only_that_pod() {
     let env = cluster_common::start(&["slow=30s:emoji-*"]).await;
     let pods = emojivoto_pods(&env).await;
-    let report = scrape_all(&env.cluster.client, pods, &options(8, Duration::from_millis(400)), &CancellationToken::new()).await;
+    let report = scrape_all(
+        &env.cluster.client,
+        pods,
+        &options(8, Duration::from_millis(400)),
+        &CancellationToken::new(),
+    )
+    .await;
     let failed: Vec<(&str, &ForwardError)> = report
         .outcomes
         .iter()
@@ -107,7 +156,10 @@ async fn per_proxy_timeout_fails_only_that_pod() {
         .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert!(failed[0].0.starts_with("emoji-"));
-    assert_eq!(failed[0].1, &ForwardError::Timeout(Duration::from_millis(400)));
+    assert_eq!(
+        failed[0].1,
+        &ForwardError::Timeout(Duration::from_millis(400))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
