@@ -41,8 +41,6 @@ pub struct Shared {
     pub start_wall: f64,
     /// Render interval: counters advance in steps of this.
     pub tick: Duration,
-    /// The static padding block every proxy body carries (to reach `--series`).
-    pub padding: Bytes,
 }
 
 #[derive(Debug)]
@@ -67,16 +65,19 @@ pub struct Proxy {
     /// The faults injected into it.
     pub faults: PodFaults,
     model: ProxyModel,
+    padding: Bytes,
     initial_uptime: f64,
     shared: Arc<Shared>,
     run: Mutex<RunState>,
 }
 
 impl Proxy {
-    /// A proxy for `pod` reporting `model`, up for `initial_uptime` when the simulation started.
+    /// A proxy for `pod` reporting `model` followed by `padding`, up for `initial_uptime` when
+    /// the simulation started.
     pub fn new(
         pod: SimPod,
         model: ProxyModel,
+        padding: Bytes,
         faults: PodFaults,
         initial_uptime: Duration,
         shared: Arc<Shared>,
@@ -85,6 +86,7 @@ impl Proxy {
             pod,
             faults,
             model,
+            padding,
             initial_uptime: initial_uptime.as_secs_f64(),
             shared,
             run: Mutex::new(RunState::default()),
@@ -122,11 +124,7 @@ impl Proxy {
             render_tail(clock, &mut tail);
             run.cache = Some(Rendered {
                 key,
-                parts: [
-                    Bytes::from(head),
-                    self.shared.padding.clone(),
-                    Bytes::from(tail),
-                ],
+                parts: [Bytes::from(head), self.padding.clone(), Bytes::from(tail)],
                 gzip: None,
             });
         }
@@ -273,14 +271,15 @@ fn truncated(parts: Vec<Bytes>) -> Body {
         half.push(part.slice(..take));
         left -= take;
     }
-    let stream = futures::stream::iter(half.into_iter().map(|b| Ok(Frame::data(b)))).chain(
-        futures::stream::once(async {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "simulated connection reset",
-            ))
-        }),
-    );
+    // The pause lets the server flush the first half before the connection is dropped.
+    let cut = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        ))
+    });
+    let stream = futures::stream::iter(half.into_iter().map(|b| Ok(Frame::data(b)))).chain(cut);
     BodyExt::boxed(StreamBody::new(stream))
 }
 

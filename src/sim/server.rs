@@ -15,16 +15,13 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::exposition::render_padding;
+use super::exposition::{Padding, sample_count};
 use super::fault::PodFaults;
 use super::proxy::{Proxy, Shared};
 use super::rest::{self, ApiState};
 use super::topology::{self, APP_NAMESPACE, SimPod, TopologySpec};
 use super::traffic::{ExpectedTraffic, TrafficModel};
 use super::{SimConfig, SimError, kubeconfig, mesh, tls};
-
-/// Approximate number of series in a proxy body before padding.
-const BASE_SERIES: usize = 300;
 
 /// Entry point of the simulation.
 pub struct Sim;
@@ -79,12 +76,11 @@ impl Sim {
         });
         let traffic = TrafficModel::emojivoto();
         let models = mesh::build_models(&cluster, &traffic);
-        let pad_pairs = config.series.saturating_sub(BASE_SERIES).div_ceil(2);
+        let padding = Padding::new(config.series.div_ceil(2));
         let shared = Arc::new(Shared {
             start: Instant::now(),
             start_wall,
             tick: config.tick,
-            padding: Bytes::from(render_padding(pad_pairs)),
         });
         let pod_faults: Vec<PodFaults> = cluster
             .pods
@@ -99,9 +95,15 @@ impl Sim {
             .map(|((pod, model), faults)| {
                 pod.has_proxy().then(|| {
                     let uptime = topology::initial_uptime(config.seed, &pod.namespace, &pod.name);
+                    let pad = if config.series == 0 {
+                        Bytes::new()
+                    } else {
+                        padding.take(config.series.saturating_sub(sample_count(&model)))
+                    };
                     Arc::new(Proxy::new(
                         pod.clone(),
                         model,
+                        pad,
                         faults.clone(),
                         uptime,
                         shared.clone(),
