@@ -49,6 +49,22 @@ pub struct ProxyModel {
     pub outbound_routes: Vec<HttpSeries>,
 }
 
+impl ProxyModel {
+    /// Series counts by kind (inbound, outbound, routes; each split by whether it fails):
+    /// models of the same shape render the same number of samples.
+    pub fn shape(&self) -> [usize; 6] {
+        let failing = |v: &[HttpSeries]| v.iter().filter(|s| s.failure > 0.0).count();
+        [
+            self.inbound.len(),
+            failing(&self.inbound),
+            self.outbound.len(),
+            failing(&self.outbound),
+            self.outbound_routes.len(),
+            failing(&self.outbound_routes),
+        ]
+    }
+}
+
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
 const BACKEND_BOUNDS_S: [f64; 7] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
 const CONTROL_PLANE: [(&str, &str, u64, u64); 3] = [

@@ -77,6 +77,7 @@ impl Sim {
         let traffic = TrafficModel::emojivoto();
         let models = mesh::build_models(&cluster, &traffic);
         let padding = Padding::new(config.series.div_ceil(2));
+        let mut base_samples = HashMap::new();
         let shared = Arc::new(Shared {
             start: Instant::now(),
             start_wall,
@@ -98,7 +99,10 @@ impl Sim {
                     let pad = if config.series == 0 {
                         Bytes::new()
                     } else {
-                        padding.take(config.series.saturating_sub(sample_count(&model)))
+                        let base = *base_samples
+                            .entry(model.shape())
+                            .or_insert_with(|| sample_count(&model));
+                        padding.take(config.series.saturating_sub(base))
                     };
                     Arc::new(Proxy::new(
                         pod.clone(),
