@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::exposition::{Padding, sample_count};
 use super::fault::PodFaults;
+use super::federate::Federation;
 use super::proxy::{Proxy, Shared};
 use super::rest::{self, ApiState};
 use super::topology::{self, APP_NAMESPACE, SimPod, TopologySpec};
@@ -88,7 +89,7 @@ impl Sim {
             .iter()
             .map(|p| PodFaults::for_pod(&config.faults, &p.name))
             .collect();
-        let proxies = cluster
+        let proxies: Vec<Option<Arc<Proxy>>> = cluster
             .pods
             .iter()
             .zip(models)
@@ -126,10 +127,20 @@ impl Sim {
             source,
         })?;
         let server_tls = tls::generate().map_err(SimError::Tls)?;
+        let prometheus = cluster.pods.iter().position(|p| {
+            p.namespace == "linkerd-viz"
+                && p.has_proxy()
+                && p.workload
+                    .as_ref()
+                    .is_some_and(|w| w.kind == "deployment" && w.name == "prometheus")
+        });
+        let scraped: Vec<Arc<Proxy>> = proxies.iter().flatten().cloned().collect();
+        let federation = prometheus.map(|i| (i, Arc::new(Federation::new(scraped))));
         let state = Arc::new(ApiState::new(
             cluster,
             pod_faults,
             proxies,
+            federation,
             random_token(config.seed),
             config.latency,
             addr.to_string(),
