@@ -325,7 +325,9 @@ pub async fn serve_demo(
     config: SimConfig,
     kubeconfig_out: Option<PathBuf>,
 ) -> Result<(), SimError> {
+    let signals = Signals::install()?;
     let handle = Sim::start(config).await?;
+    let temporary = kubeconfig_out.is_none();
     let path = kubeconfig_out.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "linkerd-export-demo-{}.kubeconfig",
@@ -333,26 +335,56 @@ pub async fn serve_demo(
         ))
     });
     handle.write_kubeconfig(&path)?;
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", path.display());
-    let _ = stdout.flush();
-    drop(stdout);
-    wait_for_signal().await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{}", path.display());
+        let _ = stdout.flush();
+    }
+    signals.wait().await;
     handle.shutdown();
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
     Ok(())
 }
 
+/// SIGINT and SIGTERM handlers, installed before the kubeconfig path is announced so that a
+/// signal sent right after reading it stops the server instead of killing the process.
 #[cfg(unix)]
-async fn wait_for_signal() -> Result<(), SimError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(SimError::Signal)?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(SimError::Signal),
-        _ = term.recv() => Ok(()),
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Signals, SimError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt()).map_err(SimError::Signal)?,
+            terminate: signal(SignalKind::terminate()).map_err(SimError::Signal)?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 
+/// Ctrl-C, where Unix signals are not available.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> Result<(), SimError> {
-    tokio::signal::ctrl_c().await.map_err(SimError::Signal)
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, SimError> {
+        Ok(Signals)
+    }
+
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
