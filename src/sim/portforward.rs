@@ -70,6 +70,9 @@ pub async fn handle(
     if ports.is_empty() {
         return bad_request("at least 1 port must be specified");
     }
+    if ports.len() > 127 {
+        return bad_request("at most 127 ports can be forwarded over one connection");
+    }
     let headers = req.headers();
     let upgrade = headers
         .get(header::UPGRADE)
