@@ -172,7 +172,7 @@ where
             .reset
             .then(|| kubelet_error("read: connection reset by peer"));
         readers.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; 32 * 1024];
+            let mut buf = vec![0u8; 64 * 1024];
             loop {
                 match read.read(&mut buf).await {
                     Ok(0) | Err(_) => break,

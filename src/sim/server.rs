@@ -149,7 +149,7 @@ impl Sim {
         let serve_state = state.clone();
         let accept_loop = tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else {
+                let Some(tcp) = accept(&listener).await else {
                     continue;
                 };
                 let acceptor = acceptor.clone();
@@ -279,8 +279,10 @@ impl SimHandle {
             let Ok(listener) = TcpListener::from_std(std_listener) else {
                 return;
             };
-            while let Ok((tcp, _)) = listener.accept().await {
-                tokio::spawn(proxy.clone().serve(tcp));
+            loop {
+                if let Some(tcp) = accept(&listener).await {
+                    tokio::spawn(proxy.clone().serve(tcp));
+                }
             }
         });
         self.tasks
@@ -307,6 +309,18 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// Accepts one connection; after a failure (such as running out of file descriptors) it pauses
+/// briefly so the accept loop does not spin.
+async fn accept(listener: &TcpListener) -> Option<tokio::net::TcpStream> {
+    match listener.accept().await {
+        Ok((tcp, _)) => Some(tcp),
+        Err(_) => {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            None
+        }
     }
 }
 
