@@ -346,3 +346,34 @@ async fn reset_through_a_tunnel_reports_on_the_error_channel() {
         )
     );
 }
+
+#[tokio::test]
+async fn replicas_share_their_workload_traffic() {
+    let sim = Sim::start(SimConfig {
+        replicas: 2,
+        ..config(&[])
+    })
+    .await
+    .expect("start");
+    let voting = pod(&sim, "emojivoto", "voting-").name.clone();
+    let expected = sim
+        .expected_pod_inbound("emojivoto", &voting)
+        .expect("voting is called");
+    assert_eq!(expected.rps, 2.5);
+    let addr = sim.proxy_addr("emojivoto", &voting).expect("proxy");
+    let res = get(
+        TcpStream::connect(addr).await.expect("connect"),
+        "/metrics",
+        &[],
+    )
+    .await;
+    let body = String::from_utf8(res.body.expect("body").to_vec()).expect("utf-8");
+    let uptime = sample(&body, "process_uptime_seconds_total", &[]).expect("uptime");
+    let requests = sample(&body, "request_total", &["direction=\"inbound\""]).expect("requests");
+    assert_eq!(requests, (expected.rps * uptime).floor());
+    let outbound: Vec<&str> = body
+        .lines()
+        .filter(|l| l.starts_with("request_total{direction=\"outbound\""))
+        .collect();
+    assert!(outbound.is_empty(), "voting calls nobody");
+}

@@ -263,6 +263,22 @@ impl SimHandle {
             .flatten()
     }
 
+    /// What the proxy of pod `namespace/pod` reports inbound: its workload's expectation divided
+    /// by the workload's number of running replicas.
+    pub fn expected_pod_inbound(&self, namespace: &str, pod: &str) -> Option<ExpectedTraffic> {
+        let (_, sim_pod) = self.state.pod(namespace, pod)?;
+        let workload = sim_pod.workload.as_ref()?;
+        let replicas = self
+            .pods()
+            .iter()
+            .filter(|p| {
+                p.namespace == namespace && p.has_proxy() && p.workload.as_ref() == Some(workload)
+            })
+            .count();
+        let total = self.expected_inbound(namespace, &workload.name)?;
+        Some(total.per_replica(replicas))
+    }
+
     /// A plain-HTTP loopback address serving pod `namespace/pod`'s proxy admin endpoint
     /// directly (bound on first call); `None` if the pod has no running proxy.
     pub fn proxy_addr(&self, namespace: &str, pod: &str) -> Option<SocketAddr> {
@@ -293,7 +309,8 @@ impl SimHandle {
         Some(addr)
     }
 
-    /// Stops accepting connections (API server and exposed proxies).
+    /// Stops accepting connections (API server and exposed proxies); connections already open,
+    /// such as port-forward tunnels, run until their clients close them.
     pub fn shutdown(&self) {
         for task in self
             .tasks
