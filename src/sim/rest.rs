@@ -278,7 +278,7 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
             let prefix = format!("/api/v1/namespaces/{ns}/pods/{name}/proxy");
             let rest = path.strip_prefix(&prefix).unwrap_or("/");
             let rest = if rest.is_empty() { "/" } else { rest };
-            return podproxy::handle(&state, &req, ns, name, rest).await;
+            return podproxy::handle(&state, &req, ns, &percent_decode(name), rest).await;
         }
         ["api", "v1", rest @ ..] if req.method() == Method::POST => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
