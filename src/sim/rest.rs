@@ -278,7 +278,13 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
             let prefix = format!("/api/v1/namespaces/{ns}/pods/{name}/proxy");
             let rest = path.strip_prefix(&prefix).unwrap_or("/");
             let rest = if rest.is_empty() { "/" } else { rest };
-            return podproxy::handle(&state, &req, ns, name, rest).await;
+            return podproxy::handle(&state, &req, ns, &percent_decode(name), rest).await;
+        }
+        ["api", "v1", rest @ ..] if req.method() == Method::POST => {
+            return create(&state, "", rest, req).await;
+        }
+        ["apis", group, "v1", rest @ ..] if req.method() == Method::POST => {
+            return create(&state, group, rest, req).await;
         }
         _ if !is_get => return method_not_allowed(),
         _ => {}
@@ -303,6 +309,67 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
         ["apis", group, "v1", rest @ ..] => resource(&state, group, rest, &params, wants_table),
         _ => not_served(),
     }
+}
+
+/// `POST` to a collection: 409 AlreadyExists when the named object exists (as a real API
+/// server answers), otherwise 405 since the simulation is read-only.
+async fn create(
+    state: &ApiState,
+    group: &str,
+    rest: &[&str],
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let (ns, plural) = match rest {
+        [plural] => (None, *plural),
+        ["namespaces", ns, plural] => (Some(*ns), *plural),
+        _ => return not_served(),
+    };
+    let Some(res) = discovery::find(group, plural) else {
+        return not_served();
+    };
+    let body = match http_body_util::BodyExt::collect(req.into_body()).await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "cannot read the request body",
+                None,
+            );
+        }
+    };
+    let Ok(object) = serde_json::from_slice::<Value>(&body) else {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "the request body is not a JSON object",
+            None,
+        );
+    };
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    let exists = state.cluster.objects.get(res.kind).is_some_and(|objs| {
+        objs.iter()
+            .any(|o| o.name == name && o.namespace.as_deref() == ns)
+    });
+    if exists {
+        let qualified = if res.group.is_empty() {
+            res.plural.to_string()
+        } else {
+            format!("{}.{}", res.plural, res.group)
+        };
+        return status(
+            StatusCode::CONFLICT,
+            "AlreadyExists",
+            &format!("{qualified} \"{name}\" already exists"),
+            Some((name, res.plural)),
+        );
+    }
+    status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "the simulated API server is read-only: only get and list are served",
+        None,
+    )
 }
 
 fn not_served() -> Response<Body> {
