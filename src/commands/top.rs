@@ -310,7 +310,11 @@ fn spawn_keyboard(
 
 /// Draws a frame from the top-left corner, clipped to the terminal's height.
 fn draw(frame: &Frame, interval: Duration) -> io::Result<()> {
-    let (_, height) = terminal::size()?;
+    // A pseudo-terminal nobody sized reports 0 rows: draw a classic 24.
+    let height = match terminal::size()? {
+        (_, 0) => 24,
+        (_, rows) => rows,
+    };
     let mut out = io::stdout().lock();
     queue!(out, cursor::MoveTo(0, 0))?;
     let title = format!(

@@ -30,7 +30,8 @@ impl TableOptions {
         let width = std::io::stdout()
             .is_terminal()
             .then(|| crossterm::terminal::size().ok().map(|(w, _)| w))
-            .flatten();
+            .flatten()
+            .filter(|w| *w > 0);
         TableOptions { color, width }
     }
 }
