@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 
 use tracing_subscriber::EnvFilter;
 
+mod demo;
 pub mod diff;
 mod metrics;
 pub mod snapshot;
@@ -24,7 +25,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
-        Command::Demo(_args) => Err(Error::Failed("not yet".into())),
+        Command::Demo(args) => demo::run(&ctx, args).await,
     }
 }
 
