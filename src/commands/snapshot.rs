@@ -1,9 +1,9 @@
 //! `snapshot`: one scrape saved as an OpenMetrics file (spec §7): every sample with its target
 //! labels and scrape timestamp, an info family saying what the snapshot is about, `# EOF`.
 //!
-//! The info family is `linkerd_export_snapshot_info{version,context,targets,scope,...} 1 TIME`;
-//! it carries no target label, so reading the file back ([`take_info`], called by
-//! [`source::load_file`]) can lift it out before the samples are split into targets.
+//! The info family is `linkerd_export_snapshot_info{version,context,targets,scope,...} 1 TIME`
+//! ([`Snapshot::set_info`]); it carries no target label, so reading the file back
+//! ([`source::load_file`], through [`Snapshot::take_info`]) lifts it out of the targets.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,41 +15,18 @@ use super::source::Live;
 use super::{Context, source, write_stdout};
 use crate::cli::SnapshotArgs;
 use crate::error::{Error, Exit, Result};
-use crate::metrics::model::{Family, MetricType, Sample, Snapshot, Target};
+use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::scrape;
-
-/// The info family's name (its one sample is named `linkerd_export_snapshot_info`).
-pub const INFO_FAMILY: &str = "linkerd_export_snapshot";
-
-/// What a snapshot is about.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SnapshotInfo {
-    /// Labels of the info sample: `version`, `context`, `targets`, `scope`, and `selector` or
-    /// `from_file` when they apply, sorted by name.
-    pub labels: Vec<(String, String)>,
-    /// When the scrape started, in milliseconds since the epoch.
-    pub time_ms: Option<i64>,
-}
-
-impl SnapshotInfo {
-    /// Value of label `name`.
-    pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// Runs `snapshot`.
 pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
     let filter = Filter::new(&args.filter.metric, &args.filter.matches)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
-    let (mut snapshot, mut info, exit) = match &args.source.from_file {
+    let (mut snapshot, info, exit) = match &args.source.from_file {
         Some(path) => from_file(path)?,
         None => from_cluster(ctx, &args.source.targets).await?,
     };
@@ -60,17 +37,16 @@ pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
     if let Some(level) = obfuscation {
         obfuscate::obfuscate_snapshot(&mut snapshot, level);
     }
-    info.time_ms = info.time_ms.or_else(|| earliest_scrape(&snapshot));
-    let text = to_openmetrics(&snapshot, &info);
+    let samples = snapshot.sample_count();
+    let proxies = snapshot.targets.len();
+    let text = snapshot_text(&mut snapshot, info);
     if args.output_file.as_os_str() == "-" {
         write_stdout(text.as_bytes())?;
     } else {
         write_atomic(&args.output_file, text.as_bytes())?;
         if !ctx.global.quiet {
             eprintln!(
-                "saved {} samples from {} proxies to {}",
-                snapshot.sample_count(),
-                snapshot.targets.len(),
+                "saved {samples} samples from {proxies} proxies to {}",
                 args.output_file.display()
             );
         }
@@ -78,7 +54,10 @@ pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
     Ok(exit)
 }
 
-async fn from_cluster(ctx: &Context, targets: &[String]) -> Result<(Snapshot, SnapshotInfo, Exit)> {
+/// The snapshot, the labels of its info sample, and the exit status of the scrape.
+type Taken = (Snapshot, Vec<(String, String)>, Exit);
+
+async fn from_cluster(ctx: &Context, targets: &[String]) -> Result<Taken> {
     let live = source::resolve(ctx, targets).await?;
     let (snapshot, exit) = scrape_snapshot(ctx, &live, &scrape::cancel_on_ctrl_c()).await;
     let global = &ctx.global;
@@ -129,7 +108,7 @@ pub(crate) async fn scrape_snapshot(
     (snapshot, exit)
 }
 
-fn from_file(path: &Path) -> Result<(Snapshot, SnapshotInfo, Exit)> {
+fn from_file(path: &Path) -> Result<Taken> {
     let snapshot = source::load_file(path)?;
     if snapshot.targets.is_empty() {
         return Err(Error::Failed(format!(
@@ -156,16 +135,11 @@ fn from_file(path: &Path) -> Result<(Snapshot, SnapshotInfo, Exit)> {
     Ok((snapshot, info_of(labels), Exit::Success))
 }
 
-fn info_of(labels: Vec<(&str, String)>) -> SnapshotInfo {
-    let mut labels: Vec<(String, String)> = labels
+fn info_of(labels: Vec<(&str, String)>) -> Vec<(String, String)> {
+    labels
         .into_iter()
         .map(|(n, v)| (n.to_string(), v))
-        .collect();
-    labels.sort();
-    SnapshotInfo {
-        labels,
-        time_ms: None,
-    }
+        .collect()
 }
 
 fn earliest_scrape(snapshot: &Snapshot) -> Option<i64> {
@@ -176,63 +150,18 @@ fn earliest_scrape(snapshot: &Snapshot) -> Option<i64> {
         .min()
 }
 
-/// The snapshot file's text: the info family first, then every family with target labels and
-/// sample timestamps, then `# EOF`.
-pub fn to_openmetrics(snapshot: &Snapshot, info: &SnapshotInfo) -> String {
-    let info_target = Target {
-        labels: Vec::new(),
-        scrape_time_ms: info.time_ms,
-        families: vec![Family {
-            name: INFO_FAMILY.to_string(),
-            kind: MetricType::Info,
-            help: Some(
-                "What this snapshot is about: tool version, kubeconfig context, targets and scope."
-                    .to_string(),
-            ),
-            unit: None,
-            samples: vec![Sample {
-                name: format!("{INFO_FAMILY}_info"),
-                labels: info.labels.clone(),
-                value: 1.0,
-                timestamp_ms: info.time_ms,
-            }],
-        }],
-    };
-    let options = WriteOptions {
-        format: Format::OpenMetrics,
-        timestamps: true,
-    };
-    let info_only = Snapshot {
-        targets: vec![info_target],
-    };
-    // Two writes instead of one merged snapshot: the scraped families are not copied.
-    let mut text = write::to_string(&info_only, options);
-    let families_end = text.strip_suffix("# EOF\n").map_or(text.len(), str::len);
-    text.truncate(families_end);
-    write::write_snapshot(&mut text, snapshot, options).expect("writing to a String cannot fail");
-    text
-}
-
-/// Removes the info family from a snapshot read back from a file, and returns what it said.
-/// Targets left without families by the removal are dropped.
-pub fn take_info(snapshot: &mut Snapshot) -> Option<SnapshotInfo> {
-    let mut info = None;
-    snapshot.targets.retain_mut(|target| {
-        let before = target.families.len();
-        target.families.retain(|family| {
-            let is_info =
-                family.name == INFO_FAMILY || family.name == format!("{INFO_FAMILY}_info");
-            if is_info && let Some(sample) = family.samples.first() {
-                info = Some(SnapshotInfo {
-                    labels: sample.labels.clone(),
-                    time_ms: sample.timestamp_ms.or(target.scrape_time_ms),
-                });
-            }
-            !is_info
-        });
-        !(target.families.is_empty() && before > 0)
-    });
-    info
+/// The snapshot file's text: the info sample (stamped with the earliest scrape time) first, then
+/// every family with target labels and sample timestamps, then `# EOF`.
+pub fn snapshot_text(snapshot: &mut Snapshot, info: Vec<(String, String)>) -> String {
+    let scrape_time = earliest_scrape(snapshot);
+    snapshot.set_info(info, scrape_time);
+    write::to_string(
+        snapshot,
+        WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: true,
+        },
+    )
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a

@@ -219,6 +219,6 @@ pub fn load_file(path: &Path) -> Result<Snapshot> {
     }
     let body = parse::parse(&text).map_err(bad)?;
     let mut snapshot = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
-    super::snapshot::take_info(&mut snapshot);
+    snapshot.take_info();
     Ok(snapshot)
 }

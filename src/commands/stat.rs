@@ -14,9 +14,8 @@ use tokio_util::sync::CancellationToken;
 use super::{Context, source, write_stdout};
 use crate::cli::{StatArgs, StatBy, StatFormat};
 use crate::error::{Error, Exit, Result};
-use crate::metrics::model::{Snapshot, Target};
+use crate::metrics::model::Target;
 use crate::metrics::stat::{self, GroupBy, ProxyKey, StatRow, StatState};
-use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::table::{self, StatLine, StatTable, TableOptions};
 use crate::scrape;
 use crate::target::{PodTarget, Workload};
@@ -373,37 +372,19 @@ pub(crate) fn state_from_file(path: &Path) -> Result<StatState> {
         .map_or_else(|| "file".into(), |s| s.to_string_lossy().into_owned());
     let mut state = StatState::default();
     let several = snapshot.targets.len() > 1;
-    for (i, target) in snapshot.targets.iter().enumerate() {
+    for (i, mut target) in snapshot.targets.into_iter().enumerate() {
         let fallback_pod = if several {
             format!("{stem}-{i}")
         } else {
             stem.clone()
         };
-        let key = proxy_key(target, fallback_pod);
-        let time = target
+        let key = proxy_key(&target, fallback_pod);
+        target
             .scrape_time_ms
-            .unwrap_or_else(|| source::epoch_ms(file_time));
-        state.add_text(key, time, &unlabelled_text(target));
+            .get_or_insert_with(|| source::epoch_ms(file_time));
+        state.add_target(key, &target);
     }
     Ok(state)
-}
-
-/// One target's samples as Prometheus text without its target labels, as its proxy served them.
-fn unlabelled_text(target: &Target) -> String {
-    let bare = Snapshot {
-        targets: vec![Target {
-            labels: Vec::new(),
-            scrape_time_ms: None,
-            families: target.families.clone(),
-        }],
-    };
-    write::to_string(
-        &bare,
-        WriteOptions {
-            format: Format::Prometheus,
-            timestamps: false,
-        },
-    )
 }
 
 /// The workload kinds a target label can name, with the label that names each.

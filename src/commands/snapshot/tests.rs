@@ -1,5 +1,5 @@
 use super::*;
-use crate::metrics::model::TARGET_LABEL_NAMES;
+use crate::metrics::model::{TARGET_LABEL_NAMES, Target};
 use crate::metrics::parse;
 
 const BODY: &str = "\
@@ -24,7 +24,7 @@ fn target(pod: &str, time: i64) -> Target {
     )
 }
 
-fn info() -> SnapshotInfo {
+fn info() -> Vec<(String, String)> {
     info_of(vec![
         ("version", "0.1.0".into()),
         ("context", "prod".into()),
@@ -33,22 +33,22 @@ fn info() -> SnapshotInfo {
     ])
 }
 
+fn two_pods() -> Snapshot {
+    Snapshot {
+        targets: vec![
+            target("web-2", 1_764_014_400_250),
+            target("web-1", 1_764_014_400_000),
+        ],
+    }
+}
+
 #[test]
 fn snapshot_text_is_openmetrics_with_info_timestamps_and_eof() {
-    let snapshot = Snapshot {
-        targets: vec![
-            target("web-1", 1_764_014_400_000),
-            target("web-2", 1_764_014_400_250),
-        ],
-    };
-    let mut info = info();
-    info.time_ms = Some(1_764_014_400_000);
-    let text = to_openmetrics(&snapshot, &info);
-    assert!(text.starts_with("# HELP linkerd_export_snapshot What this snapshot is about"));
+    let text = snapshot_text(&mut two_pods(), info());
     assert!(text.contains("# TYPE linkerd_export_snapshot info\n"));
     assert!(text.contains(
         "linkerd_export_snapshot_info{context=\"prod\",scope=\"emojivoto\",targets=\"deploy/web\",version=\"0.1.0\"} 1 1764014400.000\n"
-    ));
+    ), "stamped with the earliest scrape: {text}");
     assert!(text.contains(
         "request_total{namespace=\"emojivoto\",pod=\"web-2\",container=\"linkerd-proxy\",deployment=\"web\",direction=\"inbound\"} 12 1764014400.250\n"
     ));
@@ -63,36 +63,18 @@ fn snapshot_text_is_openmetrics_with_info_timestamps_and_eof() {
 
 #[test]
 fn reading_a_snapshot_back_restores_targets_and_lifts_the_info() {
-    let snapshot = Snapshot {
-        targets: vec![
-            target("web-1", 1_764_014_400_000),
-            target("web-2", 1_764_014_400_250),
-        ],
-    };
-    let mut info = info();
-    info.time_ms = Some(1_764_014_400_000);
-    let text = to_openmetrics(&snapshot, &info);
+    let text = snapshot_text(&mut two_pods(), info());
     let body = parse::parse(&text).unwrap();
     let mut back = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
-    let lifted = take_info(&mut back).expect("info family present");
-    assert_eq!(lifted, info);
+    let mut lifted = back.take_info().expect("info family present");
+    lifted.sort();
+    let mut want = info();
+    want.sort();
+    assert_eq!(lifted, want);
     assert_eq!(back.targets.len(), 2);
-    assert_eq!(back.targets[1].label("pod"), Some("web-2"));
-    assert_eq!(back.targets[1].scrape_time_ms, Some(1_764_014_400_250));
-    assert!(
-        back.targets
-            .iter()
-            .flat_map(|t| &t.families)
-            .all(|f| !f.name.starts_with(INFO_FAMILY))
-    );
-}
-
-#[test]
-fn take_info_keeps_unlabelled_raw_targets() {
-    let body = parse::parse(BODY).unwrap();
-    let mut raw = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
-    assert_eq!(take_info(&mut raw), None);
-    assert_eq!(raw.targets.len(), 1);
+    assert_eq!(back.targets[0].label("pod"), Some("web-2"));
+    assert_eq!(back.targets[0].scrape_time_ms, Some(1_764_014_400_250));
+    assert_eq!(back.targets[1].scrape_time_ms, Some(1_764_014_400_000));
 }
 
 #[test]
