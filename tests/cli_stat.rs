@@ -302,3 +302,46 @@ fn usage_errors_exit_2() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn two_raw_dumps_line_up_and_use_their_modification_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now();
+    let copy = |name: &str, to: &str, age_secs: u64| {
+        let path = dir.path().join(to);
+        std::fs::copy(support_stat::fixture(name), &path).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(now - std::time::Duration::from_secs(age_secs))
+            .unwrap();
+        path
+    };
+    let before = copy(
+        "linkerd2-proxy__commit-3eab1e84e__outbound-route-backend-before.txt",
+        "before.txt",
+        20,
+    );
+    let after = copy(
+        "linkerd2-proxy__commit-3eab1e84e__outbound-route-backend-after.txt",
+        "after.txt",
+        10,
+    );
+    let (code, out, err) = run(support_stat::bin()
+        .args(["stat", "--by", "route", "-o", "json", "--from-file"])
+        .arg(&before)
+        .arg("--from-file")
+        .arg(&after));
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let route = &rows[0];
+    assert_eq!(route["authority"], "simple-app-v1.simple-app:80");
+    assert_eq!(route["workload"], "pod/after");
+    let requests = number(route, "requests");
+    assert!(requests > 0.0, "{route}");
+    assert_close(
+        "route rps over the 10 s between the files",
+        number(route, "rps"),
+        requests / 10.0,
+        1e-9,
+    );
+}

@@ -102,8 +102,13 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
 /// `stat --from-file`: one file (since start) or two (before, after).
 fn run_files(ctx: &Context, args: &StatArgs, by: GroupBy) -> Result<Exit> {
     let (before, after) = match args.from_file.as_slice() {
-        [only] => (None, state_from_file(only)?),
-        [before, after] => (Some(state_from_file(before)?), state_from_file(after)?),
+        [only] => (None, state_from_file(only, only)?),
+        // Targets without a pod label are named after the second file on both sides, so raw
+        // dumps of the same proxy line up.
+        [before, after] => (
+            Some(state_from_file(before, after)?),
+            state_from_file(after, after)?,
+        ),
         _ => {
             return Err(Error::Usage(
                 "--from-file takes one file (numbers since proxy start) or two (before and after)"
@@ -361,13 +366,14 @@ pub fn render(
 }
 
 /// Reads a snapshot or raw proxy text into a reduced state. Each target's scrape time is its
-/// samples' timestamp; without one (raw text), the file's modification time.
-pub(crate) fn state_from_file(path: &Path) -> Result<StatState> {
+/// samples' timestamp; without one (raw text), the file's modification time. A target without a
+/// `pod` label is named after `name_from`'s file name.
+pub(crate) fn state_from_file(path: &Path, name_from: &Path) -> Result<StatState> {
     let snapshot = source::load_file(path)?;
     let file_time = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());
-    let stem = path
+    let stem = name_from
         .file_stem()
         .map_or_else(|| "file".into(), |s| s.to_string_lossy().into_owned());
     let mut state = StatState::default();
