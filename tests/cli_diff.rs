@@ -134,13 +134,13 @@ fn a_snapshot_against_a_live_target_and_two_files() {
         lines
             .next()
             .unwrap()
-            .starts_with(&format!("--- {snap_arg} (1 proxies, scraped "))
+            .starts_with(&format!("--- {snap_arg} (1 proxy, scraped "))
     );
     assert!(
         lines
             .next()
             .unwrap()
-            .starts_with("+++ deploy/web (1 proxies, scraped ")
+            .starts_with("+++ deploy/web (1 proxy, scraped ")
     );
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(
