@@ -173,7 +173,11 @@ fn header(side: &Loaded) -> String {
         .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
         .map(|t| format!(", scraped {}", humantime::format_rfc3339_seconds(t)))
         .unwrap_or_default();
-    let noun = if side.proxies == 1 { "proxy" } else { "proxies" };
+    let noun = if side.proxies == 1 {
+        "proxy"
+    } else {
+        "proxies"
+    };
     format!("{} ({} {noun}{time})", side.source, side.proxies)
 }
 

@@ -48,12 +48,7 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
         (None, first.state, first.interrupted)
     } else {
         if first.interrupted || first.state.proxies.is_empty() {
-            return Ok(source::report_failures(
-                failures.iter().map(|(p, m)| (p, m.clone())),
-                0,
-                total,
-                first.interrupted,
-            ));
+            return Ok(report(&failures, 0, total, first.interrupted));
         }
         if ctx.progress {
             eprintln!(
@@ -64,7 +59,7 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
         tokio::select! {
             () = tokio::time::sleep(args.window) => {}
             () = cancel.cancelled() => {
-                source::report_failures(failures.iter().map(|(p, m)| (p, m.clone())), 0, total, false);
+                report(&failures, 0, total, false);
                 return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
             }
         }
@@ -91,12 +86,22 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
             ctx.color,
         )?)?;
     }
-    Ok(source::report_failures(
-        failures.iter().map(|(p, m)| (p, m.clone())),
+    Ok(report(&failures, succeeded, total, interrupted))
+}
+
+/// [`source::report_failures`] over owned failures.
+fn report(
+    failures: &[(PodTarget, String)],
+    succeeded: usize,
+    total: usize,
+    interrupted: bool,
+) -> Exit {
+    source::report_failures(
+        failures.iter().map(|(pod, message)| (pod, message.clone())),
         succeeded,
         total,
         interrupted,
-    ))
+    )
 }
 
 /// `stat --from-file`: one file (since start) or two (before, after).
