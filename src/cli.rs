@@ -143,6 +143,22 @@ pub enum Command {
     #[command(after_help = METRICS_EXAMPLES)]
     Metrics(MetricsArgs),
 
+    /// Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`.
+    #[command(after_help = STAT_EXAMPLES)]
+    Stat(StatArgs),
+
+    /// `stat` refreshed in place every --interval, busiest first, until q or Ctrl-C.
+    #[command(after_help = TOP_EXAMPLES)]
+    Top(TopArgs),
+
+    /// Compare two metric sets: snapshot files or live targets, or one target over an interval.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+
+    /// Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input).
+    #[command(after_help = SNAPSHOT_EXAMPLES)]
+    Snapshot(SnapshotArgs),
+
     /// Start a simulated Linkerd mesh in-process and show what the plugin does with it.
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
@@ -173,6 +189,55 @@ Examples:
   # Keep it running and point any command (or kubectl) at it
   kubectl linkerd-export demo --serve --kubeconfig-out /tmp/sim.kubeconfig
   kubectl linkerd-export --kubeconfig /tmp/sim.kubeconfig metrics deploy/web -n emojivoto";
+
+const STAT_EXAMPLES: &str = "\
+Examples:
+  # Every deployment in emojivoto over the next 10 seconds
+  kubectl linkerd-export stat deploy -n emojivoto
+
+  # Per pod, over a 30 s window, with bytes/s and route columns
+  kubectl linkerd-export stat deploy/web -n emojivoto --by pod --window 30s -o wide
+
+  # Everything since the proxies started, in every namespace, as JSON
+  kubectl linkerd-export stat -A --since-start -o json
+
+  # From saved snapshots: one file (since proxy start) or two (before, after)
+  kubectl linkerd-export stat --from-file before.om --from-file after.om";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  # Live view of emojivoto, refreshed every 2 seconds; q or Ctrl-C quits
+  kubectl linkerd-export top -n emojivoto
+
+  # Per pod every 5 seconds; piped, it prints one table per interval, 3 times
+  kubectl linkerd-export top deploy/web -n emojivoto --by pod --interval 5s --iterations 3 | cat";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  # What changed in deploy/web over 30 seconds (counters with delta and rate)
+  kubectl linkerd-export diff deploy/web -n emojivoto --interval 30s --only-changed
+
+  # A saved snapshot against the live deployment, response counters only
+  kubectl linkerd-export diff before.om deploy/web -n emojivoto -m response_total
+
+  # Two versions of a workload side by side
+  kubectl linkerd-export diff deploy/web-v1 deploy/web-v2 -n emojivoto --only-changed
+
+  # Two files, per pod, as JSON
+  kubectl linkerd-export diff before.om after.om --by pod -o json";
+
+const SNAPSHOT_EXAMPLES: &str = "\
+Examples:
+  # Save every proxy of emojivoto (OpenMetrics with target labels and scrape timestamps)
+  kubectl linkerd-export snapshot -n emojivoto -O before.om
+
+  # Later: compare, render or backfill it
+  kubectl linkerd-export diff before.om deploy/web -n emojivoto
+  kubectl linkerd-export stat --from-file before.om
+  promtool tsdb create-blocks-from openmetrics before.om ./data
+
+  # Convert a `linkerd diagnostics proxy-metrics` dump into a snapshot on stdout
+  kubectl linkerd-export snapshot --from-file dump.txt -O -";
 
 /// Where a reading command gets its metrics: the cluster (targets) or a file.
 #[derive(Debug, Clone, Args)]
@@ -227,6 +292,167 @@ pub enum MetricsFormat {
     Json,
 }
 
+/// `stat`.
+#[derive(Debug, Clone, Args)]
+pub struct StatArgs {
+    /// What to scrape: TYPE/NAME, TYPE, ns/NAME; none means every meshed pod in the namespace.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read snapshots or raw proxy text instead of the cluster: one file gives numbers since proxy
+    /// start, two give the window between them (the first is "before").
+    #[arg(long, value_name = "FILE", conflicts_with = "targets", num_args = 1, action = clap::ArgAction::Append)]
+    pub from_file: Vec<PathBuf>,
+
+    /// Time between the two scrapes the rates are computed from.
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_window)]
+    pub window: Duration,
+
+    /// One scrape; numbers since each proxy started.
+    #[arg(long, conflicts_with = "window")]
+    pub since_start: bool,
+
+    /// How rows are grouped.
+    #[arg(long, value_enum, default_value_t = StatBy::Workload)]
+    pub by: StatBy,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = StatFormat::Table)]
+    pub output: StatFormat,
+}
+
+/// `stat --by`, `top --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatBy {
+    /// One row per workload (inbound traffic), as `linkerd viz stat deploy`.
+    Workload,
+    /// One row per pod (inbound traffic).
+    Pod,
+    /// Per workload, direction and authority.
+    Authority,
+    /// Per workload and route (HTTPRoute/GRPCRoute metrics and service-profile routes).
+    Route,
+    /// Per workload and direction (inbound, outbound).
+    Direction,
+}
+
+/// `stat -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatFormat {
+    /// A table like `linkerd viz stat`.
+    Table,
+    /// The table plus requests, read/write bytes per second and outbound route totals.
+    Wide,
+    /// An array of rows with every number.
+    Json,
+}
+
+/// `top`.
+#[derive(Debug, Clone, Args)]
+pub struct TopArgs {
+    /// What to scrape: TYPE/NAME, TYPE, ns/NAME; none means every meshed pod in the namespace.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Time between refreshes; each table covers the previous refresh to this one.
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_window)]
+    pub interval: Duration,
+
+    /// Stop after N tables (default: until q or Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub iterations: Option<usize>,
+
+    /// How rows are grouped.
+    #[arg(long, value_enum, default_value_t = StatBy::Workload)]
+    pub by: StatBy,
+
+    /// Table columns.
+    #[arg(short = 'o', long, value_enum, default_value_t = TopFormat::Table)]
+    pub output: TopFormat,
+}
+
+/// `top -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TopFormat {
+    /// The `stat` columns.
+    Table,
+    /// Plus requests, read/write bytes per second and outbound route totals.
+    Wide,
+}
+
+/// `diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The two sides, each a snapshot/raw file or a live TARGET; or one TARGET with --interval.
+    /// An existing file, a path starting with `/` or `.`, or a name ending in .om, .prom or .txt
+    /// is a file; anything else is a target.
+    #[arg(value_name = "A B", num_args = 0..=2)]
+    pub sides: Vec<String>,
+
+    /// A file side (repeatable, in order): `diff --from-file a.om --from-file b.om` is `diff a.om b.om`.
+    #[arg(long, value_name = "FILE", num_args = 1, action = clap::ArgAction::Append)]
+    pub from_file: Vec<PathBuf>,
+
+    /// Compare one live target with itself DUR later.
+    #[arg(long, value_name = "DUR", value_parser = parse_window)]
+    pub interval: Option<Duration>,
+
+    /// Sum pods of a workload together, or compare per pod.
+    #[arg(long, value_enum, default_value_t = DiffByArg::Workload)]
+    pub by: DiffByArg,
+
+    /// Leave out series that did not change.
+    #[arg(long)]
+    pub only_changed: bool,
+
+    /// Series filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Table)]
+    pub output: DiffFormat,
+}
+
+/// `diff --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffByArg {
+    /// Series summed over the pods of each workload.
+    Workload,
+    /// One series per pod.
+    Pod,
+}
+
+/// `diff -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Tables of changed series and histograms.
+    Table,
+    /// Every series and histogram diff as JSON.
+    Json,
+}
+
+/// `snapshot`.
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    /// Targets or a file.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Series filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Where to write the snapshot; `-` is stdout. The file is replaced atomically.
+    #[arg(
+        short = 'O',
+        long = "output-file",
+        value_name = "FILE",
+        required = true
+    )]
+    pub output_file: PathBuf,
+}
+
 /// `demo`.
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
@@ -278,6 +504,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| {
         format!("invalid duration {text:?} ({e}); use a number with a unit, like 5s or 500ms")
     })
+}
+
+/// Parse a duration that is not zero (a window or an interval).
+pub fn parse_window(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!("invalid duration {text:?}: must be more than zero")),
+        d => Ok(d),
+    }
 }
 
 /// Parse a whole number of at least 1.

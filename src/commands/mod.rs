@@ -6,8 +6,12 @@ use std::io::{self, IsTerminal, Write};
 use tracing_subscriber::EnvFilter;
 
 mod demo;
+pub mod diff;
 mod metrics;
+pub mod snapshot;
 pub mod source;
+pub mod stat;
+pub mod top;
 
 use crate::cli::{Cli, ColorWhen, Command, GlobalArgs};
 use crate::error::{Error, Exit, Result};
@@ -17,6 +21,10 @@ pub async fn run(cli: Cli) -> Result<Exit> {
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::Metrics(args) => metrics::run(&ctx, args).await,
+        Command::Stat(args) => stat::run(&ctx, args).await,
+        Command::Top(args) => top::run(&ctx, args).await,
+        Command::Diff(args) => diff::run(&ctx, args).await,
+        Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
     }
 }

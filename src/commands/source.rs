@@ -218,5 +218,7 @@ pub fn load_file(path: &Path) -> Result<Snapshot> {
         };
     }
     let body = parse::parse(&text).map_err(bad)?;
-    Ok(Snapshot::from_merged(&body, TARGET_LABEL_NAMES))
+    let mut snapshot = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
+    snapshot.take_info();
+    Ok(snapshot)
 }

@@ -2,3 +2,4 @@
 
 pub mod json;
 pub mod raw;
+pub mod table;

@@ -1,0 +1,198 @@
+//! `snapshot`: one scrape saved as an OpenMetrics file (spec §7): every sample with its target
+//! labels and scrape timestamp, an info family saying what the snapshot is about, `# EOF`.
+//!
+//! The info family is `linkerd_export_snapshot_info{version,context,targets,scope,...} 1 TIME`
+//! ([`Snapshot::set_info`]); it carries no target label, so reading the file back
+//! ([`source::load_file`], through [`Snapshot::take_info`]) lifts it out of the targets.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::SystemTime;
+
+use tokio_util::sync::CancellationToken;
+
+use super::source::Live;
+use super::{Context, source, write_stdout};
+use crate::cli::SnapshotArgs;
+use crate::error::{Error, Exit, Result};
+use crate::metrics::model::Snapshot;
+use crate::metrics::obfuscate::{self, Obfuscation};
+use crate::metrics::select::Filter;
+use crate::metrics::write::{self, Format, WriteOptions};
+use crate::scrape;
+
+/// Runs `snapshot`.
+pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
+    let filter = Filter::new(&args.filter.metric, &args.filter.matches)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
+    let (mut snapshot, info, exit) = match &args.source.from_file {
+        Some(path) => from_file(path)?,
+        None => from_cluster(ctx, &args.source.targets).await?,
+    };
+    if snapshot.targets.is_empty() {
+        return Ok(exit);
+    }
+    filter.retain_snapshot(&mut snapshot);
+    if let Some(level) = obfuscation {
+        obfuscate::obfuscate_snapshot(&mut snapshot, level);
+    }
+    let samples = snapshot.sample_count();
+    let proxies = snapshot.targets.len();
+    let text = snapshot_text(&mut snapshot, info);
+    if args.output_file.as_os_str() == "-" {
+        write_stdout(text.as_bytes())?;
+    } else {
+        write_atomic(&args.output_file, text.as_bytes())?;
+        if !ctx.global.quiet {
+            eprintln!(
+                "saved {samples} samples from {proxies} proxies to {}",
+                args.output_file.display()
+            );
+        }
+    }
+    Ok(exit)
+}
+
+/// The snapshot, the labels of its info sample, and the exit status of the scrape.
+type Taken = (Snapshot, Vec<(String, String)>, Exit);
+
+async fn from_cluster(ctx: &Context, targets: &[String]) -> Result<Taken> {
+    let live = source::resolve(ctx, targets).await?;
+    let (snapshot, exit) = scrape_snapshot(ctx, &live, &scrape::cancel_on_ctrl_c()).await;
+    let global = &ctx.global;
+    let scope = if global.all_namespaces {
+        "all namespaces".to_string()
+    } else {
+        global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| live.cluster.default_namespace.clone())
+    };
+    let mut labels = vec![
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("context", live.cluster.context.clone().unwrap_or_default()),
+        ("targets", targets.join(" ")),
+        ("scope", scope),
+    ];
+    if let Some(selector) = &global.selector {
+        labels.push(("selector", selector.clone()));
+    }
+    Ok((snapshot, info_of(labels), exit))
+}
+
+/// Scrapes every pod of `live` once into a snapshot (target labels, scrape times); failed pods
+/// are named on stderr, and the exit status says whether all, some or none succeeded.
+pub(crate) async fn scrape_snapshot(
+    ctx: &Context,
+    live: &Live,
+    cancel: &CancellationToken,
+) -> (Snapshot, Exit) {
+    let total = live.pods.len();
+    let report = source::scrape_with(ctx, live, cancel).await;
+    let mut snapshot = Snapshot::default();
+    let mut failures = Vec::new();
+    for outcome in &report.outcomes {
+        let parsed = outcome
+            .result
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|s| source::parse_outcome(&outcome.target, &s.body, s.scraped_at));
+        match parsed {
+            Ok(target) => snapshot.targets.push(target),
+            Err(message) => failures.push((&outcome.target, message)),
+        }
+    }
+    let succeeded = snapshot.targets.len();
+    let exit = source::report_failures(failures, succeeded, total, report.interrupted);
+    (snapshot, exit)
+}
+
+fn from_file(path: &Path) -> Result<Taken> {
+    let snapshot = source::load_file(path)?;
+    if snapshot.targets.is_empty() {
+        return Err(Error::Failed(format!(
+            "{}: no metrics found",
+            path.display()
+        )));
+    }
+    let mut snapshot = snapshot;
+    // Raw text has no scrape time: the file's modification time is the best estimate.
+    let file_time = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| SystemTime::now());
+    for target in &mut snapshot.targets {
+        target
+            .scrape_time_ms
+            .get_or_insert_with(|| source::epoch_ms(file_time));
+    }
+    let labels = vec![
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("context", String::new()),
+        ("targets", String::new()),
+        ("from_file", path.display().to_string()),
+    ];
+    Ok((snapshot, info_of(labels), Exit::Success))
+}
+
+fn info_of(labels: Vec<(&str, String)>) -> Vec<(String, String)> {
+    labels
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect()
+}
+
+fn earliest_scrape(snapshot: &Snapshot) -> Option<i64> {
+    snapshot
+        .targets
+        .iter()
+        .filter_map(|t| t.scrape_time_ms)
+        .min()
+}
+
+/// The snapshot file's text: the info sample (stamped with the earliest scrape time) first, then
+/// every family with target labels and sample timestamps, then `# EOF`.
+pub fn snapshot_text(snapshot: &mut Snapshot, info: Vec<(String, String)>) -> String {
+    let scrape_time = earliest_scrape(snapshot);
+    snapshot.set_info(info, scrape_time);
+    write::to_string(
+        snapshot,
+        WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: true,
+        },
+    )
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees half a snapshot and a failed write leaves an older file intact.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Err(Error::Usage(format!(
+            "{}: not a file name; give a file path, or - for stdout",
+            path.display()
+        )));
+    };
+    let temporary = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = std::fs::File::create(&temporary)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        Error::write(path, e)
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,384 @@
+//! `top`: `stat` refreshed every `--interval`, busiest first. Each table covers the previous
+//! scrape to this one. On a terminal it redraws in place (raw mode, alternate screen) until `q`,
+//! Esc or Ctrl-C, and restores the terminal on every way out, a panic included; otherwise it
+//! prints one table per interval, under a timestamp line, until Ctrl-C or `--iterations`.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::{cursor, execute, queue, style, terminal};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::source::{self, Live};
+use super::stat::{self, Collected};
+use super::{Context, write_stdout};
+use crate::cli::{StatFormat, TopArgs, TopFormat};
+use crate::error::{Error, Exit, Result};
+use crate::metrics::stat::{GroupBy, ProxyKey, StatState};
+use crate::render::table::StatLine;
+use crate::scrape;
+
+/// Runs `top`.
+pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
+    let live = source::resolve(ctx, &args.targets).await?;
+    // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
+    let mut quiet = ctx.clone();
+    quiet.progress = false;
+    let interactive = io::stdout().is_terminal() && io::stdin().is_terminal();
+    let cancel = scrape::cancel_on_ctrl_c();
+    let mut view = View::new(&quiet, &args, &live);
+    if interactive {
+        run_interactive(&mut view, &args, &live, &cancel).await
+    } else {
+        run_plain(&mut view, &args, &live, &cancel).await
+    }
+}
+
+/// What a refresh needs and what it carries over to the next.
+struct View<'a> {
+    ctx: &'a Context,
+    by: GroupBy,
+    format: StatFormat,
+    selected: Vec<ProxyKey>,
+    previous: StatState,
+    /// Whether any scrape failed for some pod.
+    saw_failures: bool,
+}
+
+/// One refresh, ready to draw.
+struct Frame {
+    /// `2026-11-24T21:05:03Z  window 2.0s  proxies 4/4`.
+    status: String,
+    /// The table.
+    table: String,
+    /// `pod NS/NAME: why` for each pod that failed this refresh.
+    failures: Vec<String>,
+}
+
+impl<'a> View<'a> {
+    fn new(ctx: &'a Context, args: &TopArgs, live: &Live) -> Self {
+        View {
+            ctx,
+            by: args.by.into(),
+            format: match args.output {
+                TopFormat::Table => StatFormat::Table,
+                TopFormat::Wide => StatFormat::Wide,
+            },
+            selected: live.pods.iter().map(ProxyKey::from).collect(),
+            previous: StatState::default(),
+            saw_failures: false,
+        }
+    }
+
+    /// Takes the first scrape, the baseline of the first table.
+    async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> Result<Vec<String>> {
+        let first = stat::collect(self.ctx, &live.cluster.client, live.pods.clone(), cancel).await;
+        let failures = self.note_failures(&first);
+        if first.state.proxies.is_empty() && !first.interrupted {
+            for line in &failures {
+                eprintln!("error: {line}");
+            }
+            return Err(Error::Failed(
+                "no proxy could be scraped; nothing to show".into(),
+            ));
+        }
+        self.previous = first.state;
+        Ok(failures)
+    }
+
+    /// Scrapes again and computes the table from the previous scrape to this one.
+    async fn refresh(
+        &mut self,
+        live: &Live,
+        cancel: &CancellationToken,
+        window: Duration,
+        width_color: crate::render::table::TableOptions,
+    ) -> Frame {
+        let current =
+            stat::collect(self.ctx, &live.cluster.client, live.pods.clone(), cancel).await;
+        let failures = self.note_failures(&current);
+        // A pod without a baseline (it failed the previous scrape) shows from the next refresh on.
+        let (with_baseline, fresh): (Vec<_>, Vec<_>) = current
+            .state
+            .proxies
+            .into_iter()
+            .partition(|p| self.previous.proxy(&p.key.namespace, &p.key.pod).is_some());
+        let after = StatState {
+            proxies: with_baseline,
+        };
+        let mut lines = stat::stat_lines(Some(&self.previous), &after, self.by, &self.selected);
+        sort_by_rps(&mut lines);
+        let mut next = after;
+        next.proxies.extend(fresh);
+        let scraped = next.proxies.len();
+        self.previous = next;
+        let table = crate::render::table::render_stat(
+            &lines,
+            crate::render::table::StatTable {
+                by: self.by,
+                wide: self.format == StatFormat::Wide,
+                namespace_column: self.ctx.global.all_namespaces || stat::spans_namespaces(&lines),
+            },
+            width_color,
+        );
+        Frame {
+            status: format!(
+                "{}  window {}  proxies {scraped}/{}",
+                humantime::format_rfc3339_seconds(SystemTime::now()),
+                humantime::format_duration(round_to_ms(window)),
+                self.selected.len()
+            ),
+            table,
+            failures,
+        }
+    }
+
+    fn note_failures(&mut self, collected: &Collected) -> Vec<String> {
+        self.saw_failures |= !collected.failures.is_empty();
+        collected
+            .failures
+            .iter()
+            .map(|(pod, message)| format!("pod {}: {message}", source::pod_name(pod)))
+            .collect()
+    }
+
+    fn exit(&self) -> Exit {
+        if self.saw_failures {
+            Exit::Partial
+        } else {
+            Exit::Success
+        }
+    }
+}
+
+fn round_to_ms(d: Duration) -> Duration {
+    Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Busiest first; rows without traffic keep their name order at the end.
+fn sort_by_rps(lines: &mut [StatLine]) {
+    lines.sort_by(|a, b| {
+        let rps = |l: &StatLine| l.row.rps.unwrap_or(-1.0);
+        rps(b).total_cmp(&rps(a))
+    });
+}
+
+/// Without a terminal: one table per interval under a `# TIME ...` line.
+async fn run_plain(
+    view: &mut View<'_>,
+    args: &TopArgs,
+    live: &Live,
+    cancel: &CancellationToken,
+) -> Result<Exit> {
+    let mut ticker = ticker(args.interval);
+    ticker.tick().await;
+    for line in view.start(live, cancel).await? {
+        eprintln!("error: {line}");
+    }
+    let options = crate::render::table::TableOptions {
+        color: view.ctx.color,
+        width: None,
+    };
+    let mut shown = 0;
+    while args.iterations.is_none_or(|n| shown < n) {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = cancel.cancelled() => break,
+        }
+        let frame = view.refresh(live, cancel, args.interval, options).await;
+        if cancel.is_cancelled() {
+            break;
+        }
+        for line in &frame.failures {
+            eprintln!("error: {line}");
+        }
+        let separator = if shown == 0 { "" } else { "\n" };
+        write_stdout(format!("{separator}# {}\n{}", frame.status, frame.table).as_bytes())?;
+        shown += 1;
+    }
+    Ok(view.exit())
+}
+
+fn ticker(interval: Duration) -> tokio::time::Interval {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker
+}
+
+/// What the keyboard thread reports.
+enum Input {
+    Quit,
+    Resize,
+}
+
+/// On a terminal: redraw in place until `q`, Esc, Ctrl-C or `--iterations`.
+async fn run_interactive(
+    view: &mut View<'_>,
+    args: &TopArgs,
+    live: &Live,
+    cancel: &CancellationToken,
+) -> Result<Exit> {
+    let screen =
+        Screen::enter().map_err(|e| Error::Failed(format!("cannot set up the terminal: {e}")))?;
+    let (tx, mut input) = mpsc::unbounded_channel();
+    let keyboard = spawn_keyboard(tx, cancel.clone());
+    let mut frame = Frame {
+        status: format!("scraping {} proxies ...", live.pods.len()),
+        table: String::new(),
+        failures: Vec::new(),
+    };
+    draw(&frame, args.interval).map_err(draw_error)?;
+    let mut ticker = ticker(args.interval);
+    ticker.tick().await;
+    let outcome = async {
+        frame.failures = view.start(live, cancel).await?;
+        frame.status = format!(
+            "first scrape done; the table follows in {}",
+            humantime::format_duration(args.interval)
+        );
+        draw(&frame, args.interval).map_err(draw_error)?;
+        let mut shown = 0;
+        while args.iterations.is_none_or(|n| shown < n) {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = cancel.cancelled() => break,
+                Some(event) = input.recv() => {
+                    match event {
+                        Input::Quit => break,
+                        Input::Resize => {
+                            draw(&frame, args.interval).map_err(draw_error)?;
+                            continue;
+                        }
+                    }
+                }
+            }
+            let options = crate::render::table::TableOptions::for_stdout(view.ctx.color);
+            frame = view.refresh(live, cancel, args.interval, options).await;
+            if cancel.is_cancelled() {
+                break;
+            }
+            draw(&frame, args.interval).map_err(draw_error)?;
+            shown += 1;
+        }
+        Ok(view.exit())
+    }
+    .await;
+    cancel.cancel();
+    drop(screen);
+    let _ = keyboard.await;
+    outcome
+}
+
+fn draw_error(e: io::Error) -> Error {
+    Error::Failed(format!("cannot draw on the terminal: {e}"))
+}
+
+/// Reads keys on a blocking thread: `q`, Esc and Ctrl-C quit (raw mode turns Ctrl-C into a key).
+fn spawn_keyboard(
+    tx: mpsc::UnboundedSender<Input>,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        while !cancel.is_cancelled() {
+            match event::poll(Duration::from_millis(100)) {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(_) => break,
+            }
+            let message = match event::read() {
+                Ok(Event::Key(KeyEvent {
+                    code, modifiers, ..
+                })) => match code {
+                    KeyCode::Char('q' | 'Q') | KeyCode::Esc => Input::Quit,
+                    KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => Input::Quit,
+                    _ => continue,
+                },
+                Ok(Event::Resize(..)) => Input::Resize,
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            let quit = matches!(message, Input::Quit);
+            if tx.send(message).is_err() || quit {
+                break;
+            }
+        }
+    })
+}
+
+/// Draws a frame from the top-left corner, clipped to the terminal's height.
+fn draw(frame: &Frame, interval: Duration) -> io::Result<()> {
+    // A pseudo-terminal nobody sized reports 0 rows: draw a classic 24.
+    let height = match terminal::size()? {
+        (_, 0) => 24,
+        (_, rows) => rows,
+    };
+    let mut out = io::stdout().lock();
+    queue!(out, cursor::MoveTo(0, 0))?;
+    let title = format!(
+        "kubectl linkerd-export top  every {}  q to quit  {}",
+        humantime::format_duration(interval),
+        frame.status
+    );
+    let lines = std::iter::once(title.as_str())
+        .chain(std::iter::once(""))
+        .chain(frame.table.lines())
+        .chain(frame.failures.iter().map(String::as_str));
+    for (row, line) in lines.take(usize::from(height)).enumerate() {
+        let row = u16::try_from(row).unwrap_or(u16::MAX);
+        queue!(
+            out,
+            cursor::MoveTo(0, row),
+            style::Print(line),
+            terminal::Clear(terminal::ClearType::UntilNewLine)
+        )?;
+    }
+    queue!(out, terminal::Clear(terminal::ClearType::FromCursorDown))?;
+    out.flush()
+}
+
+/// Whether the terminal is in top's mode, so the panic hook knows whether to restore it.
+static SCREEN_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Raw mode and the alternate screen for as long as it lives.
+struct Screen;
+
+impl Screen {
+    fn enter() -> io::Result<Screen> {
+        install_panic_restore();
+        terminal::enable_raw_mode()?;
+        SCREEN_ACTIVE.store(true, Ordering::SeqCst);
+        let screen = Screen;
+        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        Ok(screen)
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn restore_terminal() {
+    if SCREEN_ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(io::stdout(), cursor::Show, terminal::LeaveAlternateScreen);
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// Chains a panic hook that puts the terminal back before the panic is reported: with
+/// `panic = "abort"` no destructor runs, so [`Screen`]'s `Drop` alone would not.
+fn install_panic_restore() {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}

@@ -1,0 +1,130 @@
+//! Tables for people: kubectl-style plain columns (comfy-table) for `stat`, `top` and `diff`,
+//! fitted to the terminal's width and coloured when asked.
+//!
+//! Columns are separated by three spaces and headers are upper case, as `kubectl get` and
+//! `linkerd viz stat` print them. With colour on, a success rate below 90 % is red and one below
+//! 99 % yellow.
+
+mod diff;
+mod stat;
+
+use std::io::IsTerminal;
+
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+
+pub use diff::render_diff;
+pub use stat::{StatLine, StatTable, render_stat};
+
+/// How a table is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TableOptions {
+    /// ANSI colour.
+    pub color: bool,
+    /// Fit the table to this many columns (long cells wrap); `None`: no limit.
+    pub width: Option<u16>,
+}
+
+impl TableOptions {
+    /// Options for a table printed on stdout: its width when it is a terminal.
+    pub fn for_stdout(color: bool) -> Self {
+        let width = std::io::stdout()
+            .is_terminal()
+            .then(|| crossterm::terminal::size().ok().map(|(w, _)| w))
+            .flatten()
+            .filter(|w| *w > 0);
+        TableOptions { color, width }
+    }
+}
+
+/// A table with `header`, kubectl's look and the layout of `options`.
+fn new_table(header: &[&str], options: TableOptions) -> Table {
+    let mut table = Table::new();
+    table.load_style(presets::NOTHING).force_no_tty();
+    if options.color {
+        table.enforce_styling();
+    }
+    if let Some(width) = options.width {
+        table
+            .set_width(width)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    table.set_header(header.to_vec());
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 3));
+    }
+    table
+}
+
+/// The table as text, without trailing blanks, ending in a newline.
+fn finish(table: &Table) -> String {
+    let mut out = table.trim_fmt();
+    out.push('\n');
+    out
+}
+
+/// A right-aligned cell.
+fn number(text: String) -> Cell {
+    Cell::new(text).set_alignment(CellAlignment::Right)
+}
+
+/// The success rate as a percentage with two decimals (`92.50%`), coloured when failing.
+fn success_cell(rate: Option<f64>, color: bool) -> Cell {
+    let Some(rate) = rate else {
+        return number("-".into());
+    };
+    let cell = number(format!("{:.2}%", rate * 100.0));
+    match color {
+        true if rate < 0.90 => cell.fg(Color::Red),
+        true if rate < 0.99 => cell.fg(Color::Yellow),
+        _ => cell,
+    }
+}
+
+/// Requests per second: `10.0rps`, `0.25rps`.
+fn rps_text(rps: Option<f64>) -> String {
+    match rps {
+        None => "-".into(),
+        Some(r) if r != 0.0 && r.abs() < 1.0 => format!("{r:.2}rps"),
+        Some(r) => format!("{r:.1}rps"),
+    }
+}
+
+/// A latency in milliseconds: one decimal below 10 ms, whole milliseconds above.
+fn latency_text(ms: Option<f64>) -> String {
+    match ms {
+        None => "-".into(),
+        Some(v) if v < 10.0 => format!("{v:.1}ms"),
+        Some(v) => format!("{v:.0}ms"),
+    }
+}
+
+/// A count: whole numbers without decimals, others with two.
+fn count_text(value: Option<f64>) -> String {
+    match value {
+        None => "-".into(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// Bytes per second with SI prefixes: `900B/s`, `12.0kB/s`, `1.5MB/s`.
+fn bytes_rate_text(value: Option<f64>) -> String {
+    let Some(v) = value else {
+        return "-".into();
+    };
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut scaled = v;
+    let mut unit = 0;
+    while scaled.abs() >= 1000.0 && unit < UNITS.len() - 1 {
+        scaled /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{scaled:.0}B/s")
+    } else {
+        format!("{scaled:.1}{}/s", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+//! `top` against the simulated mesh: one table per interval without a terminal, and the
+//! interactive mode in a pseudo-terminal (util-linux `script`), quit with `q`, terminal restored
+//! (alternate screen left, cursor shown, `stty` back to canonical mode with echo).
+
+mod support_stat;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support_stat::{Mesh, run};
+
+#[test]
+fn without_a_terminal_it_prints_one_table_per_interval_busiest_first() {
+    let mesh = Mesh::start();
+    let (code, out, err) = run(mesh.cmd().args([
+        "top",
+        "-n",
+        "emojivoto",
+        "--interval",
+        "1s",
+        "--iterations",
+        "2",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let tables: Vec<&str> = out.split("\n\n").collect();
+    assert_eq!(tables.len(), 2, "{out}");
+    for table in tables {
+        let mut lines = table.lines();
+        let status = lines.next().unwrap();
+        assert!(
+            status.starts_with("# 20") && status.contains("proxies 4/4"),
+            "{status}"
+        );
+        assert!(lines.next().unwrap().starts_with("NAME "));
+        let names: Vec<&str> = lines
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(names.len(), 4, "{table}");
+        // web and emoji (10 rps) before voting (5 rps); vote-bot receives nothing.
+        assert!(
+            names[..2].contains(&"deployment/web") && names[..2].contains(&"deployment/emoji"),
+            "{table}"
+        );
+        assert_eq!(
+            names[2..],
+            ["deployment/voting", "deployment/vote-bot"],
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn on_a_terminal_it_redraws_in_place_and_q_restores_the_terminal() {
+    let mesh = Mesh::start();
+    let command = format!(
+        "stty rows 40 cols 160; {} --kubeconfig {} top -n emojivoto --interval 300ms; echo top-exit=$?; stty -a",
+        env!("CARGO_BIN_EXE_kubectl-linkerd_export"),
+        mesh.kubeconfig.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script");
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let output = Arc::clone(&output);
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                output.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let seen = |needle: &str| {
+        String::from_utf8_lossy(&output.lock().unwrap())
+            .matches(needle)
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // Two redraws of the table, then quit.
+    while seen("deployment/voting") < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "no table drawn: {:?}",
+            String::from_utf8_lossy(&output.lock().unwrap())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.stdin.as_mut().unwrap().write_all(b"q").unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "top did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    reader.join().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.lock().unwrap()).into_owned();
+    let enter = text
+        .find("\u{1b}[?1049h")
+        .expect("alternate screen entered");
+    let leave = text.rfind("\u{1b}[?1049l").expect("alternate screen left");
+    assert!(enter < leave);
+    let shown = text.rfind("\u{1b}[?25h").expect("cursor shown again");
+    assert!(shown > enter);
+    assert!(text.contains("q to quit"));
+    assert!(text[enter..leave].contains("LATENCY_P99"));
+    assert!(text[leave..].contains("top-exit=0"), "{text:?}");
+    // Raw mode is off again: line editing and echo are back.
+    let settings = &text[text.rfind("top-exit=").unwrap()..];
+    assert!(
+        settings.contains(" icanon") && settings.contains(" echo "),
+        "{settings}"
+    );
+}
