@@ -1,0 +1,108 @@
+//! Dynamic completion: the names only the cluster (namespaces, workloads, pods) or the kubeconfig
+//! (contexts) knows.
+
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Namespace, Pod, ReplicationController};
+use kube::api::{Api, ListParams};
+use kube::config::Kubeconfig;
+use serde::de::DeserializeOwned;
+
+use super::targets::TargetKind;
+use super::{ClusterScope, LookupKind};
+
+/// The names of the objects `kind` lists, sorted and without duplicates: every namespace, or the
+/// workloads / pods of the scope's namespace (`-n`, else the client's default namespace), or of
+/// every namespace with `-A`. Only object metadata is fetched.
+///
+/// [`LookupKind::Contexts`] needs no cluster: see [`context_names`].
+pub async fn cluster_names(
+    client: &kube::Client,
+    kind: &LookupKind,
+    scope: &ClusterScope,
+) -> Result<Vec<String>, kube::Error> {
+    let names = match kind {
+        LookupKind::Namespaces => {
+            let api: Api<Namespace> = Api::all(client.clone());
+            names_in(api).await?
+        }
+        LookupKind::Objects(kind) => object_names(client, kind, scope).await?,
+        LookupKind::Contexts => Vec::new(),
+    };
+    Ok(names
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect())
+}
+
+async fn object_names(
+    client: &kube::Client,
+    kind: &TargetKind,
+    scope: &ClusterScope,
+) -> Result<Vec<String>, kube::Error> {
+    match kind.kind {
+        "Deployment" => namespaced::<Deployment>(client, scope).await,
+        "StatefulSet" => namespaced::<StatefulSet>(client, scope).await,
+        "DaemonSet" => namespaced::<DaemonSet>(client, scope).await,
+        "ReplicaSet" => namespaced::<ReplicaSet>(client, scope).await,
+        "ReplicationController" => namespaced::<ReplicationController>(client, scope).await,
+        "Job" => namespaced::<Job>(client, scope).await,
+        "CronJob" => namespaced::<CronJob>(client, scope).await,
+        "Pod" => namespaced::<Pod>(client, scope).await,
+        _ => Ok(Vec::new()),
+    }
+}
+
+async fn namespaced<K>(
+    client: &kube::Client,
+    scope: &ClusterScope,
+) -> Result<Vec<String>, kube::Error>
+where
+    K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + Debug,
+{
+    let api: Api<K> = if scope.all_namespaces {
+        Api::all(client.clone())
+    } else {
+        let namespace = scope
+            .namespace
+            .as_deref()
+            .unwrap_or_else(|| client.default_namespace());
+        Api::namespaced(client.clone(), namespace)
+    };
+    names_in(api).await
+}
+
+async fn names_in<K>(api: Api<K>) -> Result<Vec<String>, kube::Error>
+where
+    K: kube::Resource + Clone + DeserializeOwned + Debug,
+{
+    let list = api.list_metadata(&ListParams::default()).await?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|object| object.metadata.name)
+        .collect())
+}
+
+/// The context names of the kubeconfig the scope points at (`--kubeconfig`, else `KUBECONFIG`,
+/// else `~/.kube/config`), sorted; none when it cannot be read.
+pub fn context_names(scope: &ClusterScope) -> Vec<String> {
+    let kubeconfig = match &scope.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    };
+    let mut names: Vec<String> = kubeconfig
+        .map(|k| k.contexts.into_iter().map(|c| c.name).collect())
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    names
+}
