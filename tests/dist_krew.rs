@@ -604,7 +604,8 @@ fn the_validator_rejects_what_krew_rejects() {
     fn platform0(m: &mut Value) -> &mut Value {
         &mut m["spec"]["platforms"][0]
     }
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "name",
             Box::new(|m| m["metadata"]["name"] = "linkerd_export".into()),
