@@ -3,13 +3,16 @@
 use std::path::Path;
 use std::process::Command;
 
-use clap_complete::Shell;
+use clap_complete::{Generator, Shell};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-linkerd_export");
 
 fn completion(shell: &str) -> String {
-    let out = Command::new(BIN).args(["completion", shell]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["completion", shell])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "completion {shell} failed: {}",
@@ -61,8 +64,14 @@ fn checked_in_kubectl_helper_is_current_and_executable() {
 
 #[test]
 fn unknown_shells_are_usage_errors() {
-    let out = Command::new(BIN).args(["completion", "tcsh"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["completion", "tcsh"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("bash") && stderr.contains("kubectl"), "{stderr}");
+    assert!(
+        stderr.contains("bash") && stderr.contains("kubectl"),
+        "{stderr}"
+    );
 }
