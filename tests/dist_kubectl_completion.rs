@@ -155,30 +155,33 @@ fn without_a_cluster_name_lookups_answer_nothing_quickly() {
     assert_eq!(path.helper(&["-n", ""]), ":4\n");
 }
 
+/// /usr/bin/kubectl, when installed and new enough (1.26) to complete plugins.
 fn kubectl() -> Option<PathBuf> {
     let kubectl = PathBuf::from("/usr/bin/kubectl");
-    kubectl.exists().then_some(kubectl)
+    let out = Command::new(&kubectl)
+        .args(["version", "--client"])
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&out.stdout);
+    let minor: u32 = version
+        .split("v1.")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|m| m.parse().ok())?;
+    if minor < 26 {
+        eprintln!("skipped: kubectl {version} predates plugin completion (1.26)");
+        return None;
+    }
+    Some(kubectl)
 }
 
 #[test]
 fn kubectl_itself_completes_the_plugin_through_the_helper() {
     let Some(kubectl) = kubectl() else {
-        eprintln!("skipped: /usr/bin/kubectl is not installed");
+        eprintln!("skipped: no kubectl 1.26+ at /usr/bin/kubectl");
         return;
     };
     let path = PluginPath::new();
-    let version = path.run(&kubectl, &["version", "--client"]);
-    let version = String::from_utf8_lossy(&version.stdout);
-    let minor: u32 = version
-        .split("v1.")
-        .nth(1)
-        .and_then(|rest| rest.split('.').next())
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    if minor < 26 {
-        eprintln!("skipped: kubectl {version} predates plugin completion (1.26)");
-        return;
-    }
 
     let complete = |words: &[&str]| {
         let mut args = vec!["__complete"];
@@ -208,4 +211,60 @@ fn kubectl_itself_completes_the_plugin_through_the_helper() {
     assert_eq!(candidates(&out), answer(&["sts/"], ":6"));
     let (values, _) = candidates(&complete(&["linkerd-export", "metrics", "--obf"]));
     assert_eq!(values, ["--obfuscate"]);
+}
+
+/// Presses TAB in bash after `kubectl WORDS`: kubectl's own bash completion script (with a
+/// stand-in for bash-completion's word splitter, which this machine lacks) fills COMPREPLY.
+fn bash_tab(path: &PluginPath, words: &[&str]) -> Vec<String> {
+    let script = r#"
+_get_comp_words_by_ref() {
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+}
+source <(kubectl completion bash)
+COMP_WORDS=(kubectl "$@")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+COMP_LINE="${COMP_WORDS[*]}"
+COMP_POINT=${#COMP_LINE}
+__start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+printf '%s\n' "${COMPREPLY[@]}"
+"#;
+    let mut args = vec!["-c", script, "bash"];
+    args.extend_from_slice(words);
+    let out = path.run(Path::new("/bin/bash"), &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn bash_tab_completes_kubectl_linkerd_export() {
+    if kubectl().is_none() {
+        eprintln!("skipped: no kubectl 1.26+ at /usr/bin/kubectl");
+        return;
+    }
+    let path = PluginPath::new();
+    assert_eq!(bash_tab(&path, &["linkerd-export", "met"]), ["metrics"]);
+    assert_eq!(
+        bash_tab(&path, &["linkerd-export", "metrics", "-o", ""]),
+        ["raw", "prom", "openmetrics", "json"]
+    );
+    assert_eq!(
+        bash_tab(&path, &["linkerd-export", "metrics", "--ou"]),
+        ["--output"]
+    );
+    assert_eq!(
+        bash_tab(&path, &["linkerd-export", "metrics", "cj"]),
+        ["cj/"]
+    );
 }
