@@ -123,7 +123,7 @@ impl<'a> Walk<'a> {
     /// Remembers the values that say which cluster and namespace lookups should use.
     fn record(&mut self, arg: &Arg, value: &str) {
         match arg.get_id().as_str() {
-            "kubeconfig" => self.scope.kubeconfig = Some(PathBuf::from(value)),
+            "kubeconfig" => self.scope.kubeconfig = Some(expand_home(value)),
             "context" => self.scope.context = Some(value.to_string()),
             "namespace" => self.scope.namespace = Some(value.to_string()),
             _ => {}
@@ -328,6 +328,16 @@ fn value_names(arg: &Arg) -> impl Iterator<Item = &str> {
         .unwrap_or_default()
         .iter()
         .map(|n| n.as_str())
+}
+
+/// A path as the shell would have expanded it on the command line: words being completed arrive
+/// unexpanded, so `--kubeconfig ~/kind.yaml` still says `~`.
+fn expand_home(path: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match (path.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
 }
 
 /// A word that can only be a file: TARGET types never start with `.`, `/` or `~`.

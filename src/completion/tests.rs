@@ -203,6 +203,18 @@ fn a_typed_type_asks_the_cluster_for_names_in_the_namespace_typed() {
 }
 
 #[test]
+fn a_kubeconfig_under_home_is_found_although_the_shell_left_the_tilde() {
+    let home = std::env::var_os("HOME").expect("HOME is set for tests");
+    let lookup = complete_words(&["--kubeconfig", "~/kind.yaml", "--context", ""])
+        .lookup
+        .unwrap();
+    assert_eq!(
+        lookup.scope.kubeconfig,
+        Some(Path::new(&home).join("kind.yaml"))
+    );
+}
+
+#[test]
 fn namespaces_and_contexts_are_looked_up() {
     let lookup = complete_words(&["-n", ""]).lookup.unwrap();
     assert_eq!(
