@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod commands;
 pub mod completion;
 pub mod error;
 pub mod export;

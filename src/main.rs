@@ -1,3 +1,52 @@
 //! The `kubectl-linkerd_export` binary: parse the command line, run it, map errors to exit codes.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use linkerd_export::cli::Cli;
+use linkerd_export::commands;
+
+fn main() -> ExitCode {
+    // A panic is a bug: say so in one line, without a stack trace.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!(
+            "error: internal error{}: {}; please report it",
+            location.unwrap_or_default(),
+            panic_message(info.payload())
+        );
+    }));
+
+    let cli = Cli::parse();
+    commands::init_logging(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(commands::run(cli));
+    // Don't wait for stray tasks (e.g. a forward being torn down) once the answer is printed.
+    runtime.shutdown_background();
+    match result {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit().code())
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
+}
