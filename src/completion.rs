@@ -19,7 +19,11 @@ use std::ops::BitOr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Command, ValueEnum, ValueHint};
+use clap::{Command, CommandFactory, ValueEnum, ValueHint};
+
+use crate::cli::Cli;
+use crate::cluster::{Cluster, ClusterOptions};
+use crate::error::{Error, Exit};
 
 pub use engine::{TARGET_VALUE_NAME, complete};
 pub use lookup::{cluster_names, context_names};
@@ -38,6 +42,15 @@ pub const KUBECTL_HELPER_NAME: &str = "kubectl_complete-linkerd_export";
 
 /// How long completion may wait for the cluster before answering without its names.
 pub const CLUSTER_DEADLINE: Duration = Duration::from_secs(1);
+
+/// Examples for `completion --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  # `kubectl linkerd-export <TAB>` (kubectl 1.26+), plugin installed with krew
+  kubectl linkerd-export completion kubectl --install \"${KREW_ROOT:-$HOME/.krew}/bin\"
+
+  # Completion for the kubectl-linkerd_export executable itself, in bash
+  source <(kubectl-linkerd_export completion bash)";
 
 /// What `completion` prints a script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,7 +86,7 @@ impl CompletionShell {
 /// `completion SHELL [--install DIR]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CompletionArgs {
-    /// bash, zsh, fish, powershell, elvish, or kubectl for the `kubectl linkerd-export <TAB>` helper.
+    /// The shell, or `kubectl` for the helper kubectl runs on `kubectl linkerd-export <TAB>`.
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: CompletionShell,
 
@@ -107,6 +120,16 @@ pub enum CompletionError {
     /// Writing to stdout failed.
     #[error("cannot write the completion script: {0}")]
     Output(#[from] io::Error),
+}
+
+/// The `completion` subcommand: [`run_completion`] for the plugin's command line, on stdout.
+pub fn run(args: &CompletionArgs) -> Result<Exit, Error> {
+    let mut stdout = io::stdout().lock();
+    match run_completion(args, &mut Cli::command(), &mut stdout) {
+        Ok(()) => Ok(Exit::Success),
+        Err(e @ CompletionError::InstallNeedsKubectl { .. }) => Err(Error::Usage(e.to_string())),
+        Err(e) => Err(Error::Failed(e.to_string())),
+    }
 }
 
 /// Runs `completion`: prints the shell's script or the kubectl helper to `out`, or with `--install`
@@ -195,10 +218,17 @@ pub fn install_kubectl_helper(dir: &Path) -> Result<PathBuf, CompletionError> {
     Ok(path)
 }
 
+/// Answers `kubectl-linkerd_export __complete WORDS...` on `out`: [`run_complete`] for the plugin's
+/// command line, connecting the way every command does ([`crate::cluster::connect`]).
+pub async fn respond(words: &[String], out: &mut dyn Write) -> io::Result<()> {
+    let connect = |options: ClusterOptions| async move { crate::cluster::connect(&options).await };
+    run_complete(&Cli::command(), words, connect, out).await
+}
+
 /// Answers `__complete WORDS...` on `out` in Cobra's format: static candidates from `cmd`, plus
-/// cluster names when the cluster answers within [`CLUSTER_DEADLINE`]. `connect` builds a client
-/// for the kubeconfig and context the typed words name; it is only called when a name lookup is
-/// needed, and any error it or the cluster returns just means no names.
+/// cluster names when the cluster answers within [`CLUSTER_DEADLINE`]. `connect` reaches the
+/// cluster the typed `--kubeconfig` and `--context` name; it is only called when a name lookup
+/// needs the cluster, and any error it or the cluster returns just means no names.
 pub async fn run_complete<C, F, E>(
     cmd: &Command,
     words: &[String],
@@ -206,8 +236,8 @@ pub async fn run_complete<C, F, E>(
     out: &mut dyn Write,
 ) -> io::Result<()>
 where
-    C: FnOnce(ClusterScope) -> F,
-    F: Future<Output = Result<kube::Client, E>>,
+    C: FnOnce(ClusterOptions) -> F,
+    F: Future<Output = Result<Cluster, E>>,
 {
     let mut completions = complete(cmd, words);
     if let Some(lookup) = completions.lookup.take() {
@@ -215,8 +245,8 @@ where
             LookupKind::Contexts => context_names(&lookup.scope),
             kind => {
                 let query = async {
-                    let client = connect(lookup.scope.clone()).await.ok()?;
-                    cluster_names(&client, kind, &lookup.scope).await.ok()
+                    let cluster = connect(lookup.scope.cluster_options()).await.ok()?;
+                    cluster_names(&cluster, kind, &lookup.scope).await.ok()
                 };
                 tokio::time::timeout(CLUSTER_DEADLINE, query)
                     .await
@@ -296,6 +326,16 @@ pub struct ClusterScope {
     pub namespace: Option<String>,
     /// `-A`/`--all-namespaces`.
     pub all_namespaces: bool,
+}
+
+impl ClusterScope {
+    /// The kubeconfig and context to connect with.
+    pub fn cluster_options(&self) -> ClusterOptions {
+        ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+        }
+    }
 }
 
 /// What names a lookup fetches.

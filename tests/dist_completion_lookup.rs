@@ -11,7 +11,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use linkerd_export::cli::Cli;
-use linkerd_export::completion::{ClusterScope, run_complete};
+use linkerd_export::cluster::{Cluster, ClusterOptions};
+use linkerd_export::completion::run_complete;
 use tokio::net::TcpListener;
 
 /// A PartialObjectMetadataList, as the API server answers kube's metadata-only lists.
@@ -98,15 +99,20 @@ impl ApiServer {
     }
 }
 
-fn client_for(addr: SocketAddr) -> kube::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// A connection to the API server at `addr`, whose context's namespace is `default`.
+fn cluster_at(addr: SocketAddr) -> Cluster {
+    linkerd_export::cluster::install_crypto_provider();
     let config = kube::Config::new(format!("http://{addr}").parse().unwrap());
-    kube::Client::try_from(config).unwrap()
+    Cluster {
+        client: kube::Client::try_from(config).unwrap(),
+        context: None,
+        default_namespace: "default".to_string(),
+    }
 }
 
-/// Runs `__complete WORDS` with a client for `addr`; returns the output and the scope the client
+/// Runs `__complete WORDS` connecting to `addr`; returns the output and the options the connection
 /// was asked for (`None` when no lookup needed the cluster).
-async fn complete_with(addr: SocketAddr, words: &[&str]) -> (String, Option<ClusterScope>) {
+async fn complete_with(addr: SocketAddr, words: &[&str]) -> (String, Option<ClusterOptions>) {
     let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
     let asked = Arc::new(Mutex::new(None));
     let record = asked.clone();
@@ -114,9 +120,9 @@ async fn complete_with(addr: SocketAddr, words: &[&str]) -> (String, Option<Clus
     run_complete(
         &Cli::command(),
         &words,
-        |scope| async move {
-            *record.lock().unwrap() = Some(scope);
-            Ok::<_, Infallible>(client_for(addr))
+        |options| async move {
+            *record.lock().unwrap() = Some(options);
+            Ok::<_, Infallible>(cluster_at(addr))
         },
         &mut out,
     )
@@ -138,8 +144,8 @@ async fn workload_names_come_from_the_namespace_typed() {
         out,
         "deploy/emoji\ndeploy/vote-bot\ndeploy/voting\ndeploy/web\n:4\n"
     );
-    let scope = scope.expect("the cluster was asked");
-    assert_eq!(scope.context.as_deref(), Some("prod"));
+    let options = scope.expect("the cluster was asked");
+    assert_eq!(options.context.as_deref(), Some("prod"));
     assert_eq!(
         server.paths(),
         ["/apis/apps/v1/namespaces/emojivoto/deployments"]
@@ -211,7 +217,7 @@ async fn an_unreachable_or_failing_cluster_gives_no_names() {
     run_complete(
         &Cli::command(),
         &["deploy/".to_string()],
-        |_| async { Err::<kube::Client, _>("no kubeconfig") },
+        |_| async { Err::<Cluster, _>("no kubeconfig") },
         &mut out,
     )
     .await
@@ -259,5 +265,44 @@ async fn context_names_come_from_the_kubeconfig_typed() {
     assert_eq!(
         out,
         "--context=prod\n--context=sandbox\n--context=staging\n:4\n"
+    );
+}
+
+#[tokio::test]
+async fn respond_connects_through_the_kubeconfig_typed_and_uses_its_namespace() {
+    let server = ApiServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: other\n\
+             clusters:\n- name: local\n  cluster: {{server: \"http://{}\"}}\n\
+             users:\n- name: me\n  user: {{token: not-a-secret}}\n\
+             contexts:\n\
+             - name: mesh\n  context: {{cluster: local, user: me, namespace: emojivoto}}\n\
+             - name: other\n  context: {{cluster: local, user: me}}\n",
+            server.addr
+        ),
+    )
+    .unwrap();
+    let words: Vec<String> = [
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--context",
+        "mesh",
+    ]
+    .into_iter()
+    .chain(["metrics", "deploy/e"])
+    .map(String::from)
+    .collect();
+    let mut out = Vec::new();
+    linkerd_export::completion::respond(&words, &mut out)
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), "deploy/emoji\n:4\n");
+    assert_eq!(
+        server.paths(),
+        ["/apis/apps/v1/namespaces/emojivoto/deployments"]
     );
 }

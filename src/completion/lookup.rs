@@ -14,23 +14,24 @@ use serde::de::DeserializeOwned;
 
 use super::targets::TargetKind;
 use super::{ClusterScope, LookupKind};
+use crate::cluster::Cluster;
 
 /// The names of the objects `kind` lists, sorted and without duplicates: every namespace, or the
-/// workloads / pods of the scope's namespace (`-n`, else the client's default namespace), or of
-/// every namespace with `-A`. Only object metadata is fetched.
+/// workloads / pods of the scope's namespace (`-n`, else the context's), or of every namespace
+/// with `-A`. Only object metadata is fetched.
 ///
 /// [`LookupKind::Contexts`] needs no cluster: see [`context_names`].
 pub async fn cluster_names(
-    client: &kube::Client,
+    cluster: &Cluster,
     kind: &LookupKind,
     scope: &ClusterScope,
 ) -> Result<Vec<String>, kube::Error> {
     let names = match kind {
         LookupKind::Namespaces => {
-            let api: Api<Namespace> = Api::all(client.clone());
+            let api: Api<Namespace> = Api::all(cluster.client.clone());
             names_in(api).await?
         }
-        LookupKind::Objects(kind) => object_names(client, kind, scope).await?,
+        LookupKind::Objects(kind) => object_names(cluster, kind, scope).await?,
         LookupKind::Contexts => Vec::new(),
     };
     Ok(names
@@ -41,41 +42,36 @@ pub async fn cluster_names(
 }
 
 async fn object_names(
-    client: &kube::Client,
+    cluster: &Cluster,
     kind: &TargetKind,
     scope: &ClusterScope,
 ) -> Result<Vec<String>, kube::Error> {
     match kind.kind {
-        "Deployment" => namespaced::<Deployment>(client, scope).await,
-        "StatefulSet" => namespaced::<StatefulSet>(client, scope).await,
-        "DaemonSet" => namespaced::<DaemonSet>(client, scope).await,
-        "ReplicaSet" => namespaced::<ReplicaSet>(client, scope).await,
-        "ReplicationController" => namespaced::<ReplicationController>(client, scope).await,
-        "Job" => namespaced::<Job>(client, scope).await,
-        "CronJob" => namespaced::<CronJob>(client, scope).await,
-        "Pod" => namespaced::<Pod>(client, scope).await,
+        "Deployment" => namespaced::<Deployment>(cluster, scope).await,
+        "StatefulSet" => namespaced::<StatefulSet>(cluster, scope).await,
+        "DaemonSet" => namespaced::<DaemonSet>(cluster, scope).await,
+        "ReplicaSet" => namespaced::<ReplicaSet>(cluster, scope).await,
+        "ReplicationController" => namespaced::<ReplicationController>(cluster, scope).await,
+        "Job" => namespaced::<Job>(cluster, scope).await,
+        "CronJob" => namespaced::<CronJob>(cluster, scope).await,
+        "Pod" => namespaced::<Pod>(cluster, scope).await,
         _ => Ok(Vec::new()),
     }
 }
 
-async fn namespaced<K>(
-    client: &kube::Client,
-    scope: &ClusterScope,
-) -> Result<Vec<String>, kube::Error>
+async fn namespaced<K>(cluster: &Cluster, scope: &ClusterScope) -> Result<Vec<String>, kube::Error>
 where
     K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>
         + Clone
         + DeserializeOwned
         + Debug,
 {
+    let client = cluster.client.clone();
     let api: Api<K> = if scope.all_namespaces {
-        Api::all(client.clone())
+        Api::all(client)
     } else {
-        let namespace = scope
-            .namespace
-            .as_deref()
-            .unwrap_or_else(|| client.default_namespace());
-        Api::namespaced(client.clone(), namespace)
+        let namespace = scope.namespace.as_deref();
+        Api::namespaced(client, namespace.unwrap_or(&cluster.default_namespace))
     };
     names_in(api).await
 }
