@@ -23,7 +23,11 @@ manifest="$scripts/krew-manifest.sh"
 
 archive=$("$manifest" --archive-name "$version" "$os" "$arch")
 bin_name=$("$manifest" --bin-name "$os")
-mapfile -t extra_files < <("$manifest" --extra-files)
+# Read line by line rather than with mapfile: macOS ships bash 3.2.
+extra_files=()
+while IFS= read -r file; do
+    extra_files+=("$file")
+done < <("$manifest" --extra-files)
 
 [[ -f $binary ]] || die "no binary at $binary"
 for file in "${extra_files[@]}"; do
