@@ -24,10 +24,10 @@ use clap::{Command, CommandFactory, ValueEnum, ValueHint};
 use crate::cli::Cli;
 use crate::cluster::{Cluster, ClusterOptions};
 use crate::error::{Error, Exit};
+use crate::target::ResourceKind;
 
 pub use engine::{TARGET_VALUE_NAME, complete};
 pub use lookup::{cluster_names, context_names};
-pub use targets::{TARGET_KINDS, TargetKind, kind_named};
 
 /// The plugin's executable name, which the shell scripts complete.
 pub const BIN_NAME: &str = "kubectl-linkerd_export";
@@ -346,7 +346,7 @@ pub enum LookupKind {
     /// Kubeconfig context names (`--context <TAB>`).
     Contexts,
     /// Names of objects of one TARGET kind (`deploy/<TAB>`).
-    Objects(&'static TargetKind),
+    Objects(ResourceKind),
 }
 
 /// Names the static pass cannot know, to be fetched before answering.

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Arg, Command, ValueHint};
 
-use super::targets::{kind_named, type_candidates};
+use super::targets::type_candidates;
 use super::{Candidate, ClusterScope, Completions, Directive, Lookup, LookupKind};
+use crate::target::ResourceKind;
 
 /// The value name that marks a positional argument as a TARGET (spec §3).
 pub const TARGET_VALUE_NAME: &str = "TARGET";
@@ -247,9 +248,9 @@ impl<'a> Walk<'a> {
             return Completions::files(arg.get_value_hint());
         }
         match typed.split_once('/') {
-            Some((type_name, name)) => match kind_named(type_name) {
+            Some((type_name, name)) => match ResourceKind::parse(type_name) {
                 Some(kind) => {
-                    let kind = if kind.kind == "Namespace" {
+                    let kind = if kind == ResourceKind::Namespace {
                         LookupKind::Namespaces
                     } else {
                         LookupKind::Objects(kind)
@@ -262,7 +263,8 @@ impl<'a> Walk<'a> {
                 let candidates: Vec<Candidate> = type_candidates(typed)
                     .into_iter()
                     .map(|(value, kind)| {
-                        Candidate::new(format!("{insert_prefix}{value}"), Some(kind.to_string()))
+                        let description = kind.object_kind().to_string();
+                        Candidate::new(format!("{insert_prefix}{value}"), Some(description))
                     })
                     .collect();
                 if candidates.is_empty() {

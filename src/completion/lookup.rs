@@ -12,9 +12,9 @@ use kube::api::{Api, ListParams};
 use kube::config::Kubeconfig;
 use serde::de::DeserializeOwned;
 
-use super::targets::TargetKind;
 use super::{ClusterScope, LookupKind};
 use crate::cluster::Cluster;
+use crate::target::ResourceKind;
 
 /// The names of the objects `kind` lists, sorted and without duplicates: every namespace, or the
 /// workloads / pods of the scope's namespace (`-n`, else the context's), or of every namespace
@@ -31,7 +31,7 @@ pub async fn cluster_names(
             let api: Api<Namespace> = Api::all(cluster.client.clone());
             names_in(api).await?
         }
-        LookupKind::Objects(kind) => object_names(cluster, kind, scope).await?,
+        LookupKind::Objects(kind) => object_names(cluster, *kind, scope).await?,
         LookupKind::Contexts => Vec::new(),
     };
     Ok(names
@@ -43,19 +43,21 @@ pub async fn cluster_names(
 
 async fn object_names(
     cluster: &Cluster,
-    kind: &TargetKind,
+    kind: ResourceKind,
     scope: &ClusterScope,
 ) -> Result<Vec<String>, kube::Error> {
-    match kind.kind {
-        "Deployment" => namespaced::<Deployment>(cluster, scope).await,
-        "StatefulSet" => namespaced::<StatefulSet>(cluster, scope).await,
-        "DaemonSet" => namespaced::<DaemonSet>(cluster, scope).await,
-        "ReplicaSet" => namespaced::<ReplicaSet>(cluster, scope).await,
-        "ReplicationController" => namespaced::<ReplicationController>(cluster, scope).await,
-        "Job" => namespaced::<Job>(cluster, scope).await,
-        "CronJob" => namespaced::<CronJob>(cluster, scope).await,
-        "Pod" => namespaced::<Pod>(cluster, scope).await,
-        _ => Ok(Vec::new()),
+    match kind {
+        ResourceKind::Pod => namespaced::<Pod>(cluster, scope).await,
+        ResourceKind::Deployment => namespaced::<Deployment>(cluster, scope).await,
+        ResourceKind::StatefulSet => namespaced::<StatefulSet>(cluster, scope).await,
+        ResourceKind::DaemonSet => namespaced::<DaemonSet>(cluster, scope).await,
+        ResourceKind::ReplicaSet => namespaced::<ReplicaSet>(cluster, scope).await,
+        ResourceKind::ReplicationController => {
+            namespaced::<ReplicationController>(cluster, scope).await
+        }
+        ResourceKind::Job => namespaced::<Job>(cluster, scope).await,
+        ResourceKind::CronJob => namespaced::<CronJob>(cluster, scope).await,
+        ResourceKind::Namespace => names_in(Api::<Namespace>::all(cluster.client.clone())).await,
     }
 }
 

@@ -76,7 +76,7 @@ fn offers_an_options_possible_values() {
 #[test]
 fn an_option_with_an_optional_attached_value_does_not_take_the_next_word() {
     let got = complete_words(&["metrics", "--obfuscate", ""]);
-    assert_eq!(values(&got)[0], "deploy/");
+    assert_eq!(values(&got)[0], "po/");
 }
 
 #[test]
@@ -141,14 +141,14 @@ fn offers_target_types_that_continue_without_a_space() {
     assert_eq!(
         values(&got),
         [
-            "deploy/", "sts/", "ds/", "rs/", "rc/", "job/", "cj/", "po/", "ns/"
+            "po/", "deploy/", "sts/", "ds/", "rs/", "rc/", "job/", "cj/", "ns/"
         ]
     );
     assert!(
         got.directive
             .contains(Directive::NO_SPACE | Directive::NO_FILE_COMP)
     );
-    assert_eq!(got.candidates[0].description.as_deref(), Some("Deployment"));
+    assert_eq!(got.candidates[1].description.as_deref(), Some("Deployment"));
 
     assert_eq!(
         values(&complete_words(&["metrics", "deploy/web", "st"])),
@@ -173,10 +173,7 @@ fn a_typed_type_asks_the_cluster_for_names_in_the_namespace_typed() {
     assert!(got.candidates.is_empty());
     assert_eq!(got.directive, Directive::NO_FILE_COMP);
     let lookup = got.lookup.expect("a cluster lookup");
-    assert_eq!(
-        lookup.kind,
-        LookupKind::Objects(kind_named("deploy").unwrap())
-    );
+    assert_eq!(lookup.kind, LookupKind::Objects(ResourceKind::Deployment));
     assert_eq!(lookup.insert_prefix, "deploy/");
     assert_eq!(lookup.typed, "w");
     assert_eq!(
@@ -198,7 +195,7 @@ fn a_typed_type_asks_the_cluster_for_names_in_the_namespace_typed() {
     assert!(lookup.scope.all_namespaces);
 
     let lookup = complete_words(&["metrics", "po/"]).lookup.unwrap();
-    assert_eq!(lookup.kind, LookupKind::Objects(kind_named("pod").unwrap()));
+    assert_eq!(lookup.kind, LookupKind::Objects(ResourceKind::Pod));
     assert_eq!(lookup.scope, ClusterScope::default());
 }
 
