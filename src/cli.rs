@@ -247,17 +247,17 @@ pub struct DemoArgs {
     #[arg(long, value_name = "PATH", requires = "serve")]
     pub kubeconfig_out: Option<PathBuf>,
 
-    /// Replicas per deployment.
+    /// Replicas per emojivoto deployment.
     #[arg(long, value_name = "N", default_value_t = 1)]
-    pub replicas: usize,
+    pub replicas: u32,
 
     /// Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N).
     #[arg(long, value_name = "N", default_value_t = 0)]
-    pub namespaces: usize,
+    pub namespaces: u32,
 
     /// Pad each proxy's /metrics to about N series.
-    #[arg(long, value_name = "N")]
-    pub series: Option<usize>,
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub series: usize,
 
     /// Delay added to every API request and port-forward set-up, like a real API server and kubelet.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
@@ -266,7 +266,11 @@ pub struct DemoArgs {
     /// Inject a fault into pods matching GLOB: refuse, forbid, notfound, slow=DUR, status=CODE,
     /// garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`.
     #[arg(long = "fault", value_name = "KIND:GLOB")]
-    pub faults: Vec<String>,
+    pub faults: Vec<crate::sim::Fault>,
+
+    /// Seed for the simulated names, UIDs and proxy uptimes.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Parse `5s`, `500ms`, `1m30s`.

@@ -18,6 +18,16 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
     if let Some(path) = &args.source.from_file {
+        if args.output == MetricsFormat::Raw && filter.is_empty() {
+            // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
+            let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+            let text = match obfuscation {
+                Some(level) => obfuscate::obfuscate_body(&text, level),
+                None => text,
+            };
+            write_stdout(text.as_bytes())?;
+            return Ok(Exit::Success);
+        }
         let mut snapshot = source::load_file(path)?;
         filter.retain_snapshot(&mut snapshot);
         if let Some(level) = obfuscation {

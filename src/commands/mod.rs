@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 
 use tracing_subscriber::EnvFilter;
 
+mod demo;
 mod metrics;
 pub mod source;
 
@@ -16,7 +17,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::Metrics(args) => metrics::run(&ctx, args).await,
-        Command::Demo(_args) => Err(Error::Failed("not yet".into())),
+        Command::Demo(args) => demo::run(&ctx, args).await,
     }
 }
 

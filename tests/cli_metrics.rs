@@ -1,0 +1,531 @@
+//! `metrics` end to end: the built binary against the simulated mesh over TLS, WebSocket
+//! port-forwarding and the API server's pod proxy — every target form, both `--via` modes, the
+//! special pods, each fault kind, and the exit codes of spec §9.
+
+mod support;
+
+use support::{Mesh, raw_pods, stderr, stdout};
+
+/// The emojivoto deployments' pods, sorted by name as the raw layout orders them.
+fn emojivoto_pods(mesh: &Mesh) -> Vec<String> {
+    let mut pods: Vec<String> = ["emoji", "vote-bot", "voting", "web"]
+        .iter()
+        .map(|p| mesh.pod("emojivoto", &format!("{p}-")))
+        .collect();
+    pods.sort();
+    pods
+}
+
+#[test]
+fn deployment_in_linkerd_raw_layout() {
+    let mesh = Mesh::start();
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy/web", "-n", "emojivoto"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    let web = mesh.pod("emojivoto", "web-");
+    assert!(
+        text.starts_with(&format!("#\n# POD {web} (1 of 1)\n#\n# HELP ")),
+        "unexpected start: {}",
+        &text[..text.len().min(200)]
+    );
+    assert!(text.contains("\nrequest_total{direction=\"inbound\""));
+    assert!(
+        text.ends_with("# EOF\n"),
+        "the proxy's OpenMetrics tail is kept as served"
+    );
+}
+
+#[test]
+fn every_target_form_resolves_by_owner() {
+    let mesh = Mesh::start();
+    let web = mesh.pod("emojivoto", "web-");
+    let web_rs = web.rsplit_once('-').unwrap().0.to_string();
+    let nightly = mesh.pod("default", "nightly-");
+    let nightly_job = nightly.rsplit_once('-').unwrap().0.to_string();
+    let all = emojivoto_pods(&mesh);
+    let cases: Vec<(Vec<String>, Vec<String>)> = vec![
+        (vec!["deploy/web".into()], vec![web.clone()]),
+        (vec!["deployment/web".into()], vec![web.clone()]),
+        (vec!["deployments/web".into()], vec![web.clone()]),
+        (vec!["deployment.apps/web".into()], vec![web.clone()]),
+        (vec!["deploy".into(), "web".into()], vec![web.clone()]),
+        (vec![format!("po/{web}")], vec![web.clone()]),
+        (vec![format!("rs/{web_rs}")], vec![web.clone()]),
+        (vec!["deploy".into()], all.clone()),
+        (vec!["ns/emojivoto".into()], all.clone()),
+        (vec![], all.clone()),
+        (
+            vec![
+                "deploy/web".into(),
+                "deploy/emoji".into(),
+                "po/".to_string() + &web,
+            ],
+            {
+                let mut v = vec![web.clone(), mesh.pod("emojivoto", "emoji-")];
+                v.sort();
+                v
+            },
+        ),
+    ];
+    for (targets, expected) in cases {
+        let out = mesh
+            .cmd()
+            .args(["metrics", "-n", "emojivoto"])
+            .args(&targets)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{targets:?}: {}", stderr(&out));
+        assert_eq!(raw_pods(&stdout(&out)), expected, "targets {targets:?}");
+    }
+
+    let default_ns: Vec<(Vec<String>, String)> = vec![
+        (vec!["sts/db".into()], "db-0".into()),
+        (vec!["ds/agent".into()], mesh.pod("default", "agent-")),
+        (vec!["rc/old-rc".into()], mesh.pod("default", "old-rc-")),
+        (vec!["cj/nightly".into()], nightly.clone()),
+        (vec!["cronjobs.batch/nightly".into()], nightly.clone()),
+        (vec![format!("job/{nightly_job}")], nightly.clone()),
+        (vec!["po/debug".into()], "debug".into()),
+    ];
+    for (targets, expected) in default_ns {
+        let out = mesh
+            .cmd()
+            .args(["metrics", "-n", "default"])
+            .args(&targets)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{targets:?}: {}", stderr(&out));
+        assert_eq!(
+            raw_pods(&stdout(&out)),
+            vec![expected],
+            "targets {targets:?}"
+        );
+    }
+}
+
+#[test]
+fn all_namespaces_and_label_selector() {
+    let mesh = Mesh::start();
+    let out = mesh.cmd().args(["metrics", "-A"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pods = raw_pods(&stdout(&out));
+    let scrapeable = mesh.handle.pods().iter().filter(|p| p.has_proxy()).count();
+    assert_eq!(
+        pods.len(),
+        scrapeable,
+        "every running meshed pod once: {pods:?}"
+    );
+    assert!(pods.contains(&mesh.pod("linkerd-viz", "prometheus-")));
+
+    let out = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "-n",
+            "emojivoto",
+            "-l",
+            "app in (web-svc,voting-svc)",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut expected = vec![
+        mesh.pod("emojivoto", "web-"),
+        mesh.pod("emojivoto", "voting-"),
+    ];
+    expected.sort();
+    assert_eq!(raw_pods(&stdout(&out)), expected);
+}
+
+#[test]
+fn native_sidecar_and_custom_admin_port_are_scraped() {
+    let mesh = Mesh::start();
+    for target in ["sts/db", "ds/agent"] {
+        let out = mesh
+            .cmd()
+            .args([
+                "metrics",
+                "-n",
+                "default",
+                target,
+                "-o",
+                "prom",
+                "-m",
+                "process_start_time_seconds",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("process_start_time_seconds{namespace=\"default\"")),
+            "{target}: {text}"
+        );
+    }
+}
+
+#[test]
+fn unmeshed_and_pending_pods_are_reported_and_skipped() {
+    let mesh = Mesh::start();
+    let legacy = mesh.pod("default", "legacy-app-");
+    let pending = mesh.pod("default", "pending-app-");
+    let out = mesh
+        .cmd()
+        .args(["metrics", "-n", "default"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("skipping pod default/{legacy}: not meshed")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "skipping pod default/{pending}: not running (phase Pending)"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches(&legacy).count(), 1, "reported once: {err}");
+    let pods = raw_pods(&stdout(&out));
+    assert!(
+        !pods.contains(&legacy) && !pods.contains(&pending),
+        "{pods:?}"
+    );
+
+    let quiet = mesh
+        .cmd()
+        .args(["metrics", "-n", "default", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(stderr(&quiet), "", "-q drops warnings");
+
+    let out = mesh
+        .cmd()
+        .args(["metrics", "-n", "default", &format!("po/{legacy}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "error: no meshed pods found in namespace \"default\" for po/{legacy}"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn via_apiserver_returns_the_same_pods_and_bodies() {
+    let mesh = Mesh::start();
+    let out = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "-n",
+            "emojivoto",
+            "--via",
+            "apiserver",
+            "-o",
+            "prom",
+            "-m",
+            "process_start_time_seconds",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for pod in emojivoto_pods(&mesh) {
+        assert!(
+            text.contains(&format!("pod=\"{pod}\"")),
+            "{pod} missing: {text}"
+        );
+    }
+    let raw = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "deploy/voting",
+            "-n",
+            "emojivoto",
+            "--via",
+            "apiserver",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(raw.status.code(), Some(0));
+    assert!(stdout(&raw).contains("response_total{direction=\"inbound\""));
+}
+
+#[test]
+fn no_match_names_namespace_and_selector() {
+    let mesh = Mesh::start();
+    let out = mesh
+        .cmd()
+        .args(["metrics", "-n", "emojivoto", "-l", "app=nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: no meshed pods found in namespace \"emojivoto\" (selector \"app=nope\")"
+    );
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy/nope", "-n", "emojivoto"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("deployments.apps \"nope\" not found in namespace \"emojivoto\"")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let mesh = Mesh::start();
+    for args in [
+        vec!["metrics", "widgets/x"],
+        vec!["metrics", "--concurrency", "0"],
+        vec!["metrics", "--timeout", "soon"],
+        vec!["metrics", "-o", "yaml"],
+        vec!["metrics", "--match", "x{"],
+    ] {
+        let out = mesh.cmd().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// One failing pod among four: exit 3, the failure named on stderr and as `# ERROR:` in the dump,
+/// the three healthy bodies intact.
+fn assert_partial(faults: &[&str], extra: &[&str], expect_in_error: &[&str]) {
+    let mesh = Mesh::with_faults(faults);
+    let web = mesh.pod("emojivoto", "web-");
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy", "-n", "emojivoto"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{faults:?}: {err}");
+    assert!(
+        err.contains(&format!("error: pod emojivoto/{web}: ")),
+        "{faults:?}: {err}"
+    );
+    for needle in expect_in_error {
+        assert!(err.contains(needle), "{faults:?}: want {needle:?} in {err}");
+    }
+    let text = stdout(&out);
+    assert_eq!(raw_pods(&text), emojivoto_pods(&mesh), "{faults:?}");
+    let web_section = text.split(&format!("# POD {web} ")).nth(1).unwrap();
+    assert!(
+        web_section
+            .split("# POD ")
+            .next()
+            .unwrap()
+            .contains("# ERROR: "),
+        "{faults:?}"
+    );
+    for healthy in ["emoji-", "voting-", "vote-bot-"] {
+        let pod = mesh.pod("emojivoto", healthy);
+        let section = text.split(&format!("# POD {pod} ")).nth(1).unwrap();
+        let section = section.split("\n#\n# POD ").next().unwrap();
+        assert!(
+            section.contains("\nrequest_total{"),
+            "{faults:?}: {pod} body intact"
+        );
+        assert!(
+            section.trim_end().ends_with("# EOF"),
+            "{faults:?}: {pod} body complete"
+        );
+    }
+}
+
+#[test]
+fn refused_port_forward_reports_the_kubelet_error() {
+    assert_partial(
+        &["refuse:web-*"],
+        &[],
+        &["port-forward failed: error forwarding port 4191 to pod web-"],
+    );
+}
+
+#[test]
+fn forbidden_port_forward_names_rbac_and_suggests_apiserver() {
+    assert_partial(
+        &["forbid:web-*"],
+        &[],
+        &["pods/portforward", "--via apiserver"],
+    );
+}
+
+#[test]
+fn vanished_pod_is_not_found() {
+    assert_partial(&["notfound:web-*"], &[], &["pod not found"]);
+}
+
+#[test]
+fn slow_proxy_times_out() {
+    assert_partial(
+        &["slow=30s:web-*"],
+        &["--timeout", "1s"],
+        &["timed out after 1s"],
+    );
+}
+
+#[test]
+fn proxy_http_status_is_reported() {
+    assert_partial(&["status=503:web-*"], &[], &["proxy answered HTTP 503"]);
+}
+
+#[test]
+fn reset_mid_body_is_reported() {
+    // A kubelet reports the proxy's reset on the port-forward's error channel.
+    assert_partial(&["reset:web-*"], &[], &["connection reset"]);
+}
+
+#[test]
+fn huge_body_is_capped() {
+    assert_partial(&["huge=80:web-*"], &[], &["response body exceeds 64 MiB"]);
+}
+
+#[test]
+fn garbage_is_printed_raw_but_rejected_when_parsed() {
+    let mesh = Mesh::with_faults(&["garbage:web-*"]);
+    let raw = mesh
+        .cmd()
+        .args(["metrics", "deploy", "-n", "emojivoto"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        raw.status.code(),
+        Some(0),
+        "raw passes bodies through: {}",
+        stderr(&raw)
+    );
+
+    let web = mesh.pod("emojivoto", "web-");
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy", "-n", "emojivoto", "-o", "prom"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "error: pod emojivoto/{web}: malformed metrics: line "
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(!text.contains(&format!("{{namespace=\"emojivoto\",pod=\"{web}\"")));
+    let voting = mesh.pod("emojivoto", "voting-");
+    assert!(text.contains(&format!("{{namespace=\"emojivoto\",pod=\"{voting}\"")));
+}
+
+#[test]
+fn restarted_proxy_is_scraped_normally() {
+    let mesh = Mesh::with_faults(&["restart:web-*"]);
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy", "-n", "emojivoto"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(raw_pods(&stdout(&out)), emojivoto_pods(&mesh));
+}
+
+#[test]
+fn every_scrape_failing_exits_1() {
+    let mesh = Mesh::with_faults(&["refuse:*"]);
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy", "-n", "emojivoto"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out).matches("error: pod emojivoto/").count(), 4);
+}
+
+#[test]
+fn merged_formats_carry_target_labels() {
+    let mesh = Mesh::start();
+    let web = mesh.pod("emojivoto", "web-");
+    let out = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "-o",
+            "openmetrics",
+            "--match",
+            "request_total{direction=\"inbound\"}",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(samples.len(), 1, "{text}");
+    assert!(
+        samples[0].starts_with(&format!(
+            "request_total{{namespace=\"emojivoto\",pod=\"{web}\",container=\"linkerd-proxy\",deployment=\"web\","
+        )),
+        "{}",
+        samples[0]
+    );
+    assert!(text.ends_with("# EOF\n"));
+
+    let json = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "-o",
+            "json",
+            "-m",
+            "request_total",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    let family = &value[0];
+    assert_eq!(family["name"], "request_total");
+    assert_eq!(family["type"], "COUNTER");
+    assert_eq!(family["metrics"][0]["labels"]["pod"], web.as_str());
+}
+
+#[test]
+fn obfuscate_hashes_authorities_in_live_output() {
+    let mesh = Mesh::start();
+    let out = mesh
+        .cmd()
+        .args(["metrics", "deploy/web", "-n", "emojivoto", "--obfuscate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains("web-svc.emojivoto.svc.cluster.local"),
+        "authority hidden"
+    );
+    assert!(text.contains("authority=\""), "label kept, value hashed");
+}
