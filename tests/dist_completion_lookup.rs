@@ -306,3 +306,41 @@ async fn respond_connects_through_the_kubeconfig_typed_and_uses_its_namespace() 
         ["/apis/apps/v1/namespaces/emojivoto/deployments"]
     );
 }
+
+#[tokio::test]
+async fn names_come_from_the_simulated_mesh_over_tls() {
+    let sim = linkerd_export::sim::Sim::start(linkerd_export::sim::SimConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let answer = |words: &[&str]| {
+        let words: Vec<String> = ["--kubeconfig", kubeconfig.to_str().unwrap()]
+            .iter()
+            .chain(words)
+            .map(|w| w.to_string())
+            .collect();
+        async move {
+            let mut out = Vec::new();
+            linkerd_export::completion::respond(&words, &mut out)
+                .await
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        }
+    };
+    assert_eq!(
+        answer(&["metrics", "-n", "emojivoto", "deploy/"]).await,
+        "deploy/emoji\ndeploy/vote-bot\ndeploy/voting\ndeploy/web\n:4\n"
+    );
+    let namespaces = answer(&["-n", "linkerd"]).await;
+    assert!(
+        namespaces.starts_with("linkerd\n") && namespaces.contains("linkerd-viz\n"),
+        "{namespaces}"
+    );
+    let pods = answer(&["metrics", "--namespace=emojivoto", "po/web"]).await;
+    assert!(
+        pods.starts_with("po/web-") && pods.ends_with("\n:4\n"),
+        "{pods}"
+    );
+}
