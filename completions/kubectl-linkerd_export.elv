@@ -76,11 +76,12 @@ set edit:completion:arg-completer[kubectl-linkerd_export] = {|@words|
         &'kubectl-linkerd_export;demo'= {
             cand --listen 'Address the simulated API server listens on (with --serve)'
             cand --kubeconfig-out 'Where to write the kubeconfig (with --serve; default: a temporary file)'
-            cand --replicas 'Replicas per deployment'
+            cand --replicas 'Replicas per emojivoto deployment'
             cand --namespaces 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)'
             cand --series 'Pad each proxy''s /metrics to about N series'
             cand --latency 'Delay added to every API request and port-forward set-up, like a real API server and kubelet'
             cand --fault 'Inject a fault into pods matching GLOB: refuse, forbid, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`'
+            cand --seed 'Seed for the simulated names, UIDs and proxy uptimes'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the context''s namespace, else "default")'
