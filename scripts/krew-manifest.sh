@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Render the krew manifest of kubectl linkerd-export.
 #
-#   scripts/krew-manifest.sh VERSION DIST_DIR > plugin.yaml
+#   scripts/krew-manifest.sh VERSION DIST_DIR [OS/ARCH...] > plugin.yaml
 #       the manifest of release VERSION (vMAJOR.MINOR.PATCH), with each platform's sha256 computed
 #       from its archive in DIST_DIR, after checking the archive holds what the manifest installs;
+#       naming platforms limits the manifest to them (e.g. to install one local build with krew);
 #   scripts/krew-manifest.sh --template > .krew.yaml
 #       the same manifest as a krew-release-bot template ({{ .TagName }}, addURIAndSha);
 #   scripts/krew-manifest.sh --unreleased VERSION > plugin.yaml
@@ -30,7 +31,8 @@ EXTRA_FILES=(LICENSE README.md)
 
 usage() {
     cat >&2 <<USAGE
-usage: $0 VERSION DIST_DIR       render plugin.yaml from the archives in DIST_DIR
+usage: $0 VERSION DIST_DIR [OS/ARCH...]
+                                 render plugin.yaml from the archives in DIST_DIR
        $0 --template             render the krew-release-bot template (.krew.yaml)
        $0 --unreleased VERSION   render plugin.yaml for a version with no archives yet
        $0 --archive-name VERSION OS ARCH
@@ -111,7 +113,7 @@ spec:
         --install "\${KREW_ROOT:-\$HOME/.krew}/bin"
   platforms:
 HEAD
-    for pair in "${PLATFORMS[@]}"; do
+    for pair in "${SELECTED[@]}"; do
         os=${pair%/*}
         arch=${pair#*/}
         cat <<PLATFORM
@@ -152,12 +154,14 @@ template_uri_and_sha() {
 case ${1:-} in
 --template)
     [[ $# -eq 1 ]] || usage
+    SELECTED=("${PLATFORMS[@]}")
     render '{{ .TagName }}' template_uri_and_sha
     ;;
 --unreleased)
     [[ $# -eq 2 ]] || usage
     VERSION=$2
     check_version "$VERSION"
+    SELECTED=("${PLATFORMS[@]}")
     echo "# Unreleased: the sha256 values are placeholders until $VERSION's archives exist."
     echo "# The release workflow renders the real manifest from them (scripts/krew-manifest.sh)"
     echo "# and attaches it to the GitHub release as plugin.yaml."
@@ -180,12 +184,23 @@ case ${1:-} in
     usage
     ;;
 *)
-    [[ $# -eq 2 ]] || usage
+    [[ $# -ge 2 ]] || usage
     VERSION=$1
     DIST_DIR=$2
+    shift 2
     check_version "$VERSION"
     [[ -d $DIST_DIR ]] || die "$DIST_DIR is not a directory"
-    for pair in "${PLATFORMS[@]}"; do
+    if [[ $# -eq 0 ]]; then
+        SELECTED=("${PLATFORMS[@]}")
+    else
+        SELECTED=()
+        for pair in "$@"; do
+            [[ " ${PLATFORMS[*]} " == *" $pair "* ]] ||
+                die "$pair is not a released platform (${PLATFORMS[*]})"
+            SELECTED+=("$pair")
+        done
+    fi
+    for pair in "${SELECTED[@]}"; do
         check_archive "$DIST_DIR/$(archive_name "$VERSION" "${pair%/*}" "${pair#*/}")" "${pair%/*}"
     done
     render "$VERSION" release_uri_and_sha

@@ -448,3 +448,37 @@ fn the_validator_rejects_what_krew_rejects() {
         parse("[\"386\", arm, ppc64le]");
     assert!(validate_manifest("linkerd-export.yaml", &expressions).is_err());
 }
+
+#[test]
+fn a_manifest_for_one_local_build_names_only_its_platform() {
+    let repo = ScratchRepo::new();
+    let binary = repo.dir.path().join("local-build");
+    std::fs::write(&binary, "local build\n").unwrap();
+    let dist = repo.dist();
+    let dist = dist.to_str().unwrap();
+    let archive = run(
+        &repo.script("package.sh"),
+        &["v0.1.0", "linux", "amd64", binary.to_str().unwrap(), dist],
+    )
+    .unwrap();
+    let script = repo.script("krew-manifest.sh");
+    let err = run(&script, &["v0.1.0", dist]).unwrap_err();
+    assert!(err.contains("missing archive"), "{err}");
+
+    let manifest = parse(&run(&script, &["v0.1.0", dist, "linux/amd64"]).unwrap());
+    validate_manifest("linkerd-export.yaml", &manifest).unwrap();
+    assert_eq!(
+        selected_pairs(&manifest),
+        [("linux".to_string(), "amd64".to_string())]
+    );
+    let sum = sha256_hex(Path::new(archive.trim()));
+    assert_eq!(
+        str_at(&manifest["spec"]["platforms"][0], &["sha256"]),
+        Some(sum.as_str())
+    );
+    let err = run(&script, &["v0.1.0", dist, "linux/riscv64"]).unwrap_err();
+    assert!(
+        err.contains("linux/riscv64 is not a released platform"),
+        "{err}"
+    );
+}
