@@ -143,6 +143,10 @@ pub struct Snapshot {
     pub targets: Vec<Target>,
 }
 
+/// Family of the info sample that describes a snapshot file (spec §7); its sample is
+/// `linkerd_export_snapshot_info{...} 1`.
+pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
+
 /// Target label names this crate adds (and recognises when reading a merged exposition back).
 pub const TARGET_LABEL_NAMES: &[&str] = &[
     "namespace",
@@ -228,6 +232,52 @@ impl Snapshot {
                 .push(Target::from_body(&body, labels, None));
         }
         (snapshot, errors)
+    }
+
+    /// Add the info sample describing this snapshot (`version`, `context`, `targets`, ...) as a
+    /// target without labels, first, so the OpenMetrics output carries it.
+    pub fn set_info(&mut self, labels: Vec<(String, String)>, scrape_time_ms: Option<i64>) {
+        self.take_info();
+        let mut labels = labels;
+        labels.sort();
+        let family = Family {
+            name: SNAPSHOT_INFO_FAMILY.to_string(),
+            kind: MetricType::Info,
+            help: Some("What this snapshot is about.".to_string()),
+            unit: None,
+            samples: vec![Sample {
+                name: format!("{SNAPSHOT_INFO_FAMILY}_info"),
+                labels,
+                value: 1.0,
+                timestamp_ms: None,
+            }],
+        };
+        self.targets.insert(
+            0,
+            Target {
+                labels: Vec::new(),
+                scrape_time_ms,
+                families: vec![family],
+            },
+        );
+    }
+
+    /// Remove and return the labels of the snapshot info sample (see [`Snapshot::set_info`]).
+    pub fn take_info(&mut self) -> Option<Labels> {
+        let mut found = None;
+        for target in &mut self.targets {
+            if let Some(i) = target
+                .families
+                .iter()
+                .position(|f| f.name == SNAPSHOT_INFO_FAMILY)
+            {
+                let family = target.families.remove(i);
+                found = family.samples.into_iter().next().map(|s| s.labels);
+            }
+        }
+        self.targets
+            .retain(|t| !(t.labels.is_empty() && t.families.is_empty()));
+        found
     }
 
     /// Total number of samples.

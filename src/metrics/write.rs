@@ -167,6 +167,18 @@ pub fn write_snapshot<W: Write>(
     Ok(())
 }
 
+/// Re-write one parsed body (no target labels) in `options.format`.
+pub fn write_body<W: Write>(
+    out: &mut W,
+    body: &crate::metrics::parse::Body<'_>,
+    options: WriteOptions,
+) -> fmt::Result {
+    let snapshot = Snapshot {
+        targets: vec![Target::from_body(body, Vec::new(), None)],
+    };
+    write_snapshot(out, &snapshot, options)
+}
+
 /// Write `snapshot` into a new `String`.
 pub fn to_string(snapshot: &Snapshot, options: WriteOptions) -> String {
     let mut out = String::with_capacity(snapshot.sample_count() * 128);

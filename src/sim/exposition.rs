@@ -2,11 +2,13 @@
 //! by its OpenMetrics-style tail ending in `# EOF`, with label sets and number formatting taken
 //! from the fixtures in `shared/fixtures/linkerd`.
 //!
-//! A body is rendered in three parts: the per-pod head (every traffic family up to the outbound
-//! route families), a padding block of static gauges shared by all pods (to reach `--series`),
-//! and the per-pod tail (identity, process, build info, `# EOF`).
+//! A body is rendered in three parts: the per-pod head (every traffic family up to the route
+//! families), a [`Padding`] block of static gauges (to reach `--series`), and the per-pod tail
+//! (identity, process, build info, `# EOF`).
 
 use std::fmt::Write;
+
+use bytes::Bytes;
 
 use super::traffic::{HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
 
@@ -45,6 +47,22 @@ pub struct ProxyModel {
     pub outbound: Vec<HttpSeries>,
     /// Outbound route series, one per destination service.
     pub outbound_routes: Vec<HttpSeries>,
+}
+
+impl ProxyModel {
+    /// Series counts by kind (inbound, outbound, routes; each split by whether it fails):
+    /// models of the same shape render the same number of samples.
+    pub fn shape(&self) -> [usize; 6] {
+        let failing = |v: &[HttpSeries]| v.iter().filter(|s| s.failure > 0.0).count();
+        [
+            self.inbound.len(),
+            failing(&self.inbound),
+            self.outbound.len(),
+            failing(&self.outbound),
+            self.outbound_routes.len(),
+            failing(&self.outbound_routes),
+        ]
+    }
 }
 
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
@@ -488,28 +506,66 @@ fn render_inbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
     }
 }
 
-/// Renders the padding block: `pairs` × 2 static `outbound_http_balancer_endpoints` gauges.
-pub fn render_padding(pairs: usize) -> String {
-    let mut out = String::with_capacity(pairs * 2 * 420 + 200);
-    if pairs == 0 {
-        return out;
-    }
-    header(
-        &mut out,
-        "outbound_http_balancer_endpoints",
-        "The number of endpoints in the balancer.",
-        "gauge",
-        None,
-    );
-    for i in 0..pairs {
-        for (state, v) in [("ready", 1), ("pending", 0)] {
-            let _ = writeln!(
-                out,
-                "outbound_http_balancer_endpoints{{parent_group=\"core\",parent_kind=\"Service\",parent_namespace=\"catalog\",parent_name=\"svc-{i:05}\",parent_port=\"80\",parent_section_name=\"\",backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"catalog\",backend_name=\"svc-{i:05}\",backend_port=\"80\",backend_section_name=\"\",endpoint_state=\"{state}\"}} {v}"
-            );
+/// Static `outbound_http_balancer_endpoints` gauges that pad bodies to `--series`; every pod's
+/// padding is a prefix of one shared block, so padding costs no memory per pod.
+#[derive(Debug, Clone, Default)]
+pub struct Padding {
+    block: Bytes,
+    header_len: usize,
+    pair_len: usize,
+    pairs: usize,
+}
+
+impl Padding {
+    /// A block of up to `pairs` × 2 series (`endpoint_state` ready and pending per backend).
+    pub fn new(pairs: usize) -> Padding {
+        let mut out = String::new();
+        header(
+            &mut out,
+            "outbound_http_balancer_endpoints",
+            "The number of endpoints in the balancer.",
+            "gauge",
+            None,
+        );
+        let header_len = out.len();
+        for i in 0..pairs.min(99_999) {
+            for (state, v) in [("ready", 1), ("pending", 0)] {
+                let _ = writeln!(
+                    out,
+                    "outbound_http_balancer_endpoints{{parent_group=\"core\",parent_kind=\"Service\",parent_namespace=\"catalog\",parent_name=\"svc-{i:05}\",parent_port=\"80\",parent_section_name=\"\",backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"catalog\",backend_name=\"svc-{i:05}\",backend_port=\"80\",backend_section_name=\"\",endpoint_state=\"{state}\"}} {v}"
+                );
+            }
+        }
+        let pairs = pairs.min(99_999);
+        let pair_len = (out.len() - header_len).checked_div(pairs).unwrap_or(0);
+        Padding {
+            block: Bytes::from(out),
+            header_len,
+            pair_len,
+            pairs,
         }
     }
-    out
+
+    /// About `series` padding series (an even number, at most the block's).
+    pub fn take(&self, series: usize) -> Bytes {
+        let pairs = series.div_ceil(2).min(self.pairs);
+        if pairs == 0 {
+            return Bytes::new();
+        }
+        self.block.slice(..self.header_len + pairs * self.pair_len)
+    }
+}
+
+/// The number of samples in a body of `model` (head and tail, without padding).
+pub fn sample_count(model: &ProxyModel) -> usize {
+    let clock = Clock {
+        uptime: 3600.0,
+        start_time: 1.0,
+    };
+    let mut out = String::new();
+    render_head(model, clock, &mut out);
+    render_tail(clock, &mut out);
+    out.lines().filter(|l| !l.starts_with('#')).count()
 }
 
 /// Renders the tail of the body: identity, process and build-info families, then `# EOF`.

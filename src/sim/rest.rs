@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 
 use super::discovery::{self, Resource};
 use super::fault::PodFaults;
+use super::federate::Federation;
 use super::proxy::{Body, Proxy, full};
 use super::selector::Selector;
-use super::topology::{Cluster, Object, SimPod};
+use super::topology::{Cluster, Object, PROMETHEUS_PORT, SimPod};
 use super::{podproxy, portforward, table};
 
 /// Everything the API server serves, fixed at start.
@@ -30,6 +31,8 @@ pub struct ApiState {
     pub pod_faults: Vec<PodFaults>,
     /// The proxy of each pod that has one, aligned with `cluster.pods`.
     pub proxies: Vec<Option<Arc<Proxy>>>,
+    /// The linkerd-viz Prometheus pod's index and its federation endpoint.
+    pub federation: Option<(usize, Arc<Federation>)>,
     /// The bearer token clients must present.
     pub token: String,
     /// Delay added to every API request and to each port-forward set-up.
@@ -44,6 +47,7 @@ impl ApiState {
         cluster: Cluster,
         pod_faults: Vec<PodFaults>,
         proxies: Vec<Option<Arc<Proxy>>>,
+        federation: Option<(usize, Arc<Federation>)>,
         token: String,
         latency: Duration,
         server_address: String,
@@ -76,9 +80,29 @@ impl ApiState {
             pod_index,
             pod_faults,
             proxies,
+            federation,
             token,
             latency,
             server_address,
+        }
+    }
+
+    /// What listens on `port` of pod `index`, unless the pod refuses connections.
+    pub fn backend(&self, index: usize, port: u16) -> Option<Backend> {
+        if self.pod_faults[index].refuse {
+            return None;
+        }
+        if let Some(proxy) = self.proxies[index]
+            .as_ref()
+            .filter(|p| p.pod.admin_port == Some(port))
+        {
+            return Some(Backend::Proxy(proxy.clone()));
+        }
+        match &self.federation {
+            Some((i, fed)) if *i == index && port == PROMETHEUS_PORT => {
+                Some(Backend::Prometheus(fed.clone()))
+            }
+            _ => None,
         }
     }
 
@@ -86,6 +110,28 @@ impl ApiState {
     pub fn pod(&self, ns: &str, name: &str) -> Option<(usize, &SimPod)> {
         let i = *self.pod_index.get(&(ns.to_string(), name.to_string()))?;
         Some((i, &self.cluster.pods[i]))
+    }
+}
+
+/// A server listening in a simulated pod.
+#[derive(Clone)]
+pub enum Backend {
+    /// A proxy's admin endpoint.
+    Proxy(Arc<Proxy>),
+    /// The linkerd-viz Prometheus (`/federate`).
+    Prometheus(Arc<Federation>),
+}
+
+impl Backend {
+    /// Serves HTTP/1.1 on `io` until the peer closes it.
+    pub async fn serve<I>(self, io: I)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        match self {
+            Backend::Proxy(p) => p.serve(io).await,
+            Backend::Prometheus(f) => f.serve(io).await,
+        }
     }
 }
 

@@ -15,16 +15,14 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::exposition::render_padding;
+use super::exposition::{Padding, sample_count};
 use super::fault::PodFaults;
+use super::federate::Federation;
 use super::proxy::{Proxy, Shared};
 use super::rest::{self, ApiState};
 use super::topology::{self, APP_NAMESPACE, SimPod, TopologySpec};
 use super::traffic::{ExpectedTraffic, TrafficModel};
 use super::{SimConfig, SimError, kubeconfig, mesh, tls};
-
-/// Approximate number of series in a proxy body before padding.
-const BASE_SERIES: usize = 300;
 
 /// Entry point of the simulation.
 pub struct Sim;
@@ -79,19 +77,19 @@ impl Sim {
         });
         let traffic = TrafficModel::emojivoto();
         let models = mesh::build_models(&cluster, &traffic);
-        let pad_pairs = config.series.saturating_sub(BASE_SERIES).div_ceil(2);
+        let padding = Padding::new(config.series.div_ceil(2));
+        let mut base_samples = HashMap::new();
         let shared = Arc::new(Shared {
             start: Instant::now(),
             start_wall,
             tick: config.tick,
-            padding: Bytes::from(render_padding(pad_pairs)),
         });
         let pod_faults: Vec<PodFaults> = cluster
             .pods
             .iter()
             .map(|p| PodFaults::for_pod(&config.faults, &p.name))
             .collect();
-        let proxies = cluster
+        let proxies: Vec<Option<Arc<Proxy>>> = cluster
             .pods
             .iter()
             .zip(models)
@@ -99,9 +97,18 @@ impl Sim {
             .map(|((pod, model), faults)| {
                 pod.has_proxy().then(|| {
                     let uptime = topology::initial_uptime(config.seed, &pod.namespace, &pod.name);
+                    let pad = if config.series == 0 {
+                        Bytes::new()
+                    } else {
+                        let base = *base_samples
+                            .entry(model.shape())
+                            .or_insert_with(|| sample_count(&model));
+                        padding.take(config.series.saturating_sub(base))
+                    };
                     Arc::new(Proxy::new(
                         pod.clone(),
                         model,
+                        pad,
                         faults.clone(),
                         uptime,
                         shared.clone(),
@@ -120,10 +127,20 @@ impl Sim {
             source,
         })?;
         let server_tls = tls::generate().map_err(SimError::Tls)?;
+        let prometheus = cluster.pods.iter().position(|p| {
+            p.namespace == "linkerd-viz"
+                && p.has_proxy()
+                && p.workload
+                    .as_ref()
+                    .is_some_and(|w| w.kind == "deployment" && w.name == "prometheus")
+        });
+        let scraped: Vec<Arc<Proxy>> = proxies.iter().flatten().cloned().collect();
+        let federation = prometheus.map(|i| (i, Arc::new(Federation::new(scraped))));
         let state = Arc::new(ApiState::new(
             cluster,
             pod_faults,
             proxies,
+            federation,
             random_token(config.seed),
             config.latency,
             addr.to_string(),

@@ -13,6 +13,8 @@ use crate::target::Workload;
 pub const APP_NAMESPACE: &str = "emojivoto";
 /// The emojivoto deployments, in the order they are created.
 pub const APP_DEPLOYMENTS: [&str; 4] = ["web", "emoji", "voting", "vote-bot"];
+/// The port of the linkerd-viz Prometheus (`/federate`).
+pub const PROMETHEUS_PORT: u16 = 9090;
 /// The proxy's default admin port.
 pub const DEFAULT_ADMIN_PORT: u16 = 4191;
 /// The admin port of the `default/agent` DaemonSet's pods (set by `config.linkerd.io/admin-port`).
@@ -304,11 +306,19 @@ impl Builder {
         mesh: Mesh,
     ) -> Value {
         let mut annotations = BTreeMap::new();
-        let mut containers = vec![json!({
-            "name": app,
-            "image": format!("docker.l5d.io/buoyantio/emojivoto-{app}:v11"),
-            "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
-        })];
+        let mut containers = vec![if app == "prometheus" {
+            json!({
+                "name": app,
+                "image": "prom/prometheus:v2.55.1",
+                "ports": [{"name": "admin-http", "containerPort": PROMETHEUS_PORT, "protocol": "TCP"}],
+            })
+        } else {
+            json!({
+                "name": app,
+                "image": format!("docker.l5d.io/buoyantio/emojivoto-{app}:v11"),
+                "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+            })
+        }];
         let mut init = Vec::new();
         let proxy = |port: u16| {
             json!({
