@@ -100,12 +100,12 @@ spec:
     snapshots, and exports to Prometheus remote-write, a /metrics endpoint or
     OpenMetrics files for backfilling.
   caveats: |
-    This plugin needs these permissions (RBAC) in the namespaces it reads:
+    This plugin needs these permissions (RBAC) in the namespaces it reads,
+    or cluster-wide with --all-namespaces:
       * get, list on pods, deployments, replicasets, statefulsets,
         daemonsets, replicationcontrollers, jobs and cronjobs
       * create, get on pods/portforward
         (or get on pods/proxy with --via apiserver)
-    and list on namespaces for --all-namespaces.
 
     For kubectl linkerd-export <TAB> completion (kubectl 1.26 or newer),
     install the completion helper next to the plugin once:
