@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn excerpt_collapses_whitespace_and_cuts() {
-        assert_eq!(body_excerpt(b"  out of\n order\tsample \n", 100), "out of order sample");
+        assert_eq!(
+            body_excerpt(b"  out of\n order\tsample \n", 100),
+            "out of order sample"
+        );
         assert_eq!(body_excerpt(b"abcdef", 3), "abc…");
         assert_eq!(body_excerpt(b"abc", 3), "abc");
         assert_eq!(body_excerpt(&[0xff, b'a'], 10), "\u{fffd}a");

@@ -39,7 +39,11 @@ impl EveryReport {
         } else {
             "interrupted between batches"
         };
-        format!("{how}; {} over {} rounds", self.totals.summary(url), self.rounds)
+        format!(
+            "{how}; {} over {} rounds",
+            self.totals.summary(url),
+            self.rounds
+        )
     }
 }
 
@@ -90,8 +94,8 @@ where
     let mut rounds = 0;
     let start = tokio::time::Instant::now();
     loop {
-        let failure = |totals: PushReport, rounds: usize, unsent: usize, error: ExportError| {
-            EveryFailure {
+        let failure =
+            |totals: PushReport, rounds: usize, unsent: usize, error: ExportError| EveryFailure {
                 rounds,
                 totals,
                 failure: PushFailure {
@@ -99,17 +103,19 @@ where
                     unsent,
                     error,
                 },
-            }
-        };
+            };
         let collected = tokio::select! {
             collected = collect() => collected,
             () = interrupt.abandon() => return Err(failure(totals, rounds, 0, ExportError::Abandoned)),
         };
-        let collected = collected.map_err(|err| failure(totals, rounds, 0, ExportError::Source(err)))?;
-        match writer
+        let collected =
+            collected.map_err(|err| failure(totals, rounds, 0, ExportError::Source(err)))?;
+        let pushed = writer
             .push(&collected.series, &collected.metadata, interrupt)
-            .await
-        {
+            .await;
+        // Read before `on_round` runs, so an interrupt it causes counts as between rounds.
+        let stopped_in_flight = interrupt.stop_requested();
+        match pushed {
             Ok(report) => {
                 totals.add(&report);
                 rounds += 1;
@@ -124,7 +130,7 @@ where
                 });
             }
         }
-        if interrupt.stop_requested() {
+        if stopped_in_flight {
             return Ok(EveryReport {
                 rounds,
                 totals,

@@ -89,10 +89,12 @@ impl RemoteWriteConfig {
 
 /// Parses a `--header 'Name: value'` argument. The value is never echoed in errors.
 pub fn parse_header(header: &str) -> Result<(HeaderName, HeaderValue), ExportError> {
-    let (name, value) = header.split_once(':').ok_or_else(|| ExportError::InvalidHeader {
-        header: header.split_whitespace().next().unwrap_or("").to_string(),
-        reason: "expected 'Name: value'".into(),
-    })?;
+    let (name, value) = header
+        .split_once(':')
+        .ok_or_else(|| ExportError::InvalidHeader {
+            header: header.split_whitespace().next().unwrap_or("").to_string(),
+            reason: "expected 'Name: value'".into(),
+        })?;
     let invalid = |reason: &str| ExportError::InvalidHeader {
         header: name.trim().to_string(),
         reason: reason.to_string(),
@@ -190,15 +192,25 @@ impl RemoteWriter {
     pub fn new(config: RemoteWriteConfig) -> Result<Self, ExportError> {
         let uri = parse_endpoint(&config.url)?;
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("snappy"));
         headers.insert(VERSION_HEADER, HeaderValue::from_static(VERSION));
         headers.insert(
             USER_AGENT,
-            HeaderValue::from_static(concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION"))),
+            HeaderValue::from_static(concat!(
+                "kubectl-linkerd-export/",
+                env!("CARGO_PKG_VERSION")
+            )),
         );
         for (name, value) in config.headers {
-            let reserved = [CONTENT_TYPE, CONTENT_ENCODING, HeaderName::from_static(VERSION_HEADER)];
+            let reserved = [
+                CONTENT_TYPE,
+                CONTENT_ENCODING,
+                HeaderName::from_static(VERSION_HEADER),
+            ];
             if reserved.contains(&name) {
                 return Err(ExportError::InvalidHeader {
                     header: name.to_string(),
@@ -208,7 +220,9 @@ impl RemoteWriter {
             if name == AUTHORIZATION && !matches!(config.auth, Auth::None) {
                 return Err(ExportError::InvalidHeader {
                     header: name.to_string(),
-                    reason: "give credentials once: either this header or --bearer-token/--basic-auth".into(),
+                    reason:
+                        "give credentials once: either this header or --bearer-token/--basic-auth"
+                            .into(),
                 });
             }
             headers.insert(name, value);
@@ -277,7 +291,11 @@ impl RemoteWriter {
 
     /// Sends one encoded batch until it is accepted, a non-retryable answer comes, the attempts
     /// run out, or a second interrupt abandons it. Returns how many retries it took.
-    async fn send_with_retries(&self, body: Bytes, interrupt: &Interrupt) -> Result<usize, ExportError> {
+    async fn send_with_retries(
+        &self,
+        body: Bytes,
+        interrupt: &Interrupt,
+    ) -> Result<usize, ExportError> {
         let mut attempt = 1;
         loop {
             let mut request = Request::builder()
@@ -355,7 +373,10 @@ mod tests {
         assert_eq!(value, "tenant-1");
         assert!(value.is_sensitive());
         let err = parse_header("X-Token secret").unwrap_err().to_string();
-        assert!(err.contains("expected 'Name: value'") && !err.contains("secret"), "{err}");
+        assert!(
+            err.contains("expected 'Name: value'") && !err.contains("secret"),
+            "{err}"
+        );
         let err = parse_header("X-Token: sec\nret").unwrap_err().to_string();
         assert!(!err.contains("sec"), "{err}");
     }
@@ -382,7 +403,9 @@ mod tests {
         };
         assert_eq!(authorization(&basic).unwrap().unwrap(), "Basic Ym9iOnB3");
         assert_eq!(
-            authorization(&Auth::Bearer("tok\n".into())).unwrap().unwrap(),
+            authorization(&Auth::Bearer("tok\n".into()))
+                .unwrap()
+                .unwrap(),
             "Bearer tok"
         );
         assert_eq!(format!("{basic:?}"), "Basic(bob:<redacted>)");
@@ -396,12 +419,18 @@ mod tests {
             requests: 3,
             retries: 0,
         };
-        assert_eq!(report.summary("http://h/w"), "sent 4500 samples in 3 requests to http://h/w");
+        assert_eq!(
+            report.summary("http://h/w"),
+            "sent 4500 samples in 3 requests to http://h/w"
+        );
         let report = PushReport {
             samples: 1,
             requests: 1,
             retries: 1,
         };
-        assert_eq!(report.summary("u"), "sent 1 sample in 1 request to u (1 retry)");
+        assert_eq!(
+            report.summary("u"),
+            "sent 1 sample in 1 request to u (1 retry)"
+        );
     }
 }

@@ -159,22 +159,41 @@ mod tests {
     #[test]
     fn labels_are_sorted_and_empty_values_dropped() {
         let ts = time_series(&series(
-            &[("pod", "web-1"), ("__name__", "request_total"), ("authority", ""), ("direction", "inbound")],
+            &[
+                ("pod", "web-1"),
+                ("__name__", "request_total"),
+                ("authority", ""),
+                ("direction", "inbound"),
+            ],
             7.0,
         ))
         .unwrap();
         let names: Vec<&str> = ts.labels.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["__name__", "direction", "pod"]);
-        assert_eq!(ts.samples, vec![Sample { value: 7.0, timestamp: 1_764_014_400_123 }]);
+        assert_eq!(
+            ts.samples,
+            vec![Sample {
+                value: 7.0,
+                timestamp: 1_764_014_400_123
+            }]
+        );
     }
 
     #[test]
     fn duplicate_or_missing_name_is_refused() {
-        let err = time_series(&series(&[("__name__", "x"), ("pod", "a"), ("pod", "b")], 1.0))
+        let err = time_series(&series(
+            &[("__name__", "x"), ("pod", "a"), ("pod", "b")],
+            1.0,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            r#"invalid series x{pod="a",pod="b"}: label "pod" appears twice"#
+        );
+        let err = time_series(&series(&[("pod", "a")], 1.0))
             .unwrap_err()
             .to_string();
-        assert_eq!(err, r#"invalid series x{pod="a",pod="b"}: label "pod" appears twice"#);
-        let err = time_series(&series(&[("pod", "a")], 1.0)).unwrap_err().to_string();
         assert!(err.contains("no metric name"), "{err}");
     }
 
@@ -196,7 +215,9 @@ mod tests {
             metadata: metadata.iter().map(MetricMetadata::from).collect(),
         };
         let compressed = encode(&request).unwrap();
-        let raw = snap::raw::Decoder::new().decompress_vec(&compressed).unwrap();
+        let raw = snap::raw::Decoder::new()
+            .decompress_vec(&compressed)
+            .unwrap();
         let decoded = WriteRequest::decode(raw.as_slice()).unwrap();
         assert_eq!(decoded.timeseries.len(), 3);
         assert_eq!(decoded.timeseries[0].samples[0].value, 1.5);
@@ -210,8 +231,14 @@ mod tests {
     fn wire_bytes_match_the_proto_field_numbers() {
         let request = WriteRequest {
             timeseries: vec![TimeSeries {
-                labels: vec![Label { name: "a".into(), value: "b".into() }],
-                samples: vec![Sample { value: 1.0, timestamp: 2 }],
+                labels: vec![Label {
+                    name: "a".into(),
+                    value: "b".into(),
+                }],
+                samples: vec![Sample {
+                    value: 1.0,
+                    timestamp: 2,
+                }],
             }],
             metadata: vec![],
         };

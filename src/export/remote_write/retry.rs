@@ -92,8 +92,14 @@ mod tests {
             let late = policy.delay(30, None);
             assert!(late >= Duration::from_millis(250) && late <= Duration::from_millis(500));
         }
-        assert_eq!(policy.delay(1, Some(Duration::from_secs(1))), Duration::from_secs(1));
-        assert_eq!(policy.delay(1, Some(Duration::from_secs(60))), Duration::from_secs(2));
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(1))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(60))),
+            Duration::from_secs(2)
+        );
     }
 
     #[test]
