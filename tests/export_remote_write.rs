@@ -104,7 +104,10 @@ async fn real_prometheus_receives_every_sample_with_its_labels() {
         help: "Total requests.".into(),
         unit: String::new(),
     }];
-    let report = writer.push(&series, &metadata, &never()).await.unwrap();
+    let report = writer
+        .push(series.clone(), &metadata, &never())
+        .await
+        .unwrap();
     assert_eq!(report.samples, 5000);
     assert_eq!(report.requests, 5);
     assert_eq!(
@@ -155,11 +158,11 @@ async fn real_prometheus_rejection_is_an_error_with_status_and_body() {
     );
     let ts = now_ms();
     writer
-        .push(&proxy_series(3, ts), &[], &never())
+        .push(proxy_series(3, ts), &[], &never())
         .await
         .unwrap();
     let failure = writer
-        .push(&proxy_series(3, ts - 60_000), &[], &never())
+        .push(proxy_series(3, ts - 60_000), &[], &never())
         .await
         .unwrap_err();
     let message = failure.to_string();
@@ -184,7 +187,7 @@ async fn retries_a_500_then_sends_the_remote_write_headers_and_body() {
         fast_retries(3),
     );
     let series = proxy_series(3, 1_764_014_400_000);
-    let report = writer.push(&series, &[], &never()).await.unwrap();
+    let report = writer.push(series.clone(), &[], &never()).await.unwrap();
     assert_eq!((report.samples, report.requests, report.retries), (3, 1, 1));
 
     let received = server.received.lock().unwrap().clone();
@@ -242,7 +245,7 @@ async fn honours_retry_after_on_429() {
     let writer = writer(format!("http://{}/w", server.addr), fast_retries(2));
     let started = Instant::now();
     let report = writer
-        .push(&proxy_series(1, 0), &[], &never())
+        .push(proxy_series(1, 0), &[], &never())
         .await
         .unwrap();
     assert!(
@@ -259,7 +262,7 @@ async fn a_400_is_not_retried_and_is_reported_with_its_body() {
     let server = scripted_http::start(vec![Reply::new(400, &body)], None).await;
     let writer = writer(format!("http://{}/w", server.addr), fast_retries(5));
     let failure = writer
-        .push(&proxy_series(2500, 0), &[], &never())
+        .push(proxy_series(2500, 0), &[], &never())
         .await
         .unwrap_err();
     assert_eq!(server.received.lock().unwrap().len(), 1);
@@ -294,7 +297,7 @@ async fn gives_up_after_the_attempts_and_accounts_for_what_was_sent() {
     config.max_samples_per_request = 10;
     let writer = RemoteWriter::new(config).unwrap();
     let failure = writer
-        .push(&proxy_series(25, 0), &[], &never())
+        .push(proxy_series(25, 0), &[], &never())
         .await
         .unwrap_err();
     assert_eq!(
@@ -312,7 +315,7 @@ async fn unreachable_endpoint_is_a_clear_error() {
     let addr = prometheus::free_addr();
     let writer = writer(format!("http://{addr}/api/v1/write"), fast_retries(2));
     let failure = writer
-        .push(&proxy_series(1, 0), &[], &never())
+        .push(proxy_series(1, 0), &[], &never())
         .await
         .unwrap_err();
     let message = failure.error.to_string();
@@ -337,7 +340,7 @@ async fn https_with_ca_file_bearer_token_and_custom_header() {
     let url = format!("https://127.0.0.1:{}/api/v1/push", server.addr.port());
     let unverified = writer(url.clone(), fast_retries(1));
     let message = unverified
-        .push(&proxy_series(1, 0), &[], &never())
+        .push(proxy_series(1, 0), &[], &never())
         .await
         .unwrap_err()
         .error
@@ -353,7 +356,7 @@ async fn https_with_ca_file_bearer_token_and_custom_header() {
     config.headers = vec![parse_header("X-Scope-OrgID: tenant-1").unwrap()];
     let writer = RemoteWriter::new(config).unwrap();
     let report = writer
-        .push(&proxy_series(4, 0), &[], &never())
+        .push(proxy_series(4, 0), &[], &never())
         .await
         .unwrap();
     assert_eq!(report.samples, 4);
@@ -373,7 +376,7 @@ async fn basic_auth_is_sent() {
     };
     RemoteWriter::new(config)
         .unwrap()
-        .push(&proxy_series(1, 0), &[], &never())
+        .push(proxy_series(1, 0), &[], &never())
         .await
         .unwrap();
     assert_eq!(
@@ -497,4 +500,32 @@ async fn every_abandons_the_batch_in_flight_on_second_interrupt() {
         failure.to_string(),
         "round 2: interrupted: abandoned the batch in flight (0 samples accepted before that, 3 not sent); 3 samples accepted in all"
     );
+}
+
+#[tokio::test]
+async fn an_invalid_series_stops_the_push_with_everything_accounted_for() {
+    let server = scripted_http::start(vec![], None).await;
+    let mut config = RemoteWriteConfig::new(format!("http://{}/w", server.addr));
+    config.max_samples_per_request = 10;
+    let writer = RemoteWriter::new(config).unwrap();
+    let mut series = proxy_series(25, 0);
+    series[14].labels.push(("pod".into(), "again".into()));
+    let failure = writer.push(series, &[], &never()).await.unwrap_err();
+    assert!(
+        matches!(failure.error, ExportError::InvalidSeries { .. }),
+        "{failure}"
+    );
+    assert!(
+        failure.to_string().contains(r#"label "pod" appears twice"#),
+        "{failure}"
+    );
+    assert_eq!(
+        (
+            failure.accepted.samples,
+            failure.accepted.requests,
+            failure.unsent
+        ),
+        (10, 1, 15)
+    );
+    assert_eq!(server.received.lock().unwrap().len(), 1);
 }

@@ -9,11 +9,12 @@ use super::{PushFailure, PushReport, RemoteWriter};
 use crate::export::interrupt::Interrupt;
 use crate::export::{ExportError, Metadata, Series};
 
-/// One round's samples, as the source collected them.
+/// One round's samples, as the source collected them: any owning iterator of [`Series`] (a
+/// `Vec`, or one that walks a scraped snapshot and builds each series as it goes).
 #[derive(Debug, Clone, Default)]
-pub struct Collected {
+pub struct Collected<S = Vec<Series>> {
     /// The samples, with target labels.
-    pub series: Vec<Series>,
+    pub series: S,
     /// Type and help of their families.
     pub metadata: Vec<Metadata>,
 }
@@ -79,7 +80,7 @@ impl std::error::Error for EveryFailure {
 
 /// Runs `collect` then [`RemoteWriter::push`] every `every` (measured from each round's start)
 /// until an interrupt. `on_round` is told each completed round's number (1-based) and report.
-pub async fn run_every<F, Fut>(
+pub async fn run_every<F, Fut, S>(
     writer: &RemoteWriter,
     every: Duration,
     interrupt: &Interrupt,
@@ -88,7 +89,8 @@ pub async fn run_every<F, Fut>(
 ) -> Result<EveryReport, EveryFailure>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Collected, String>>,
+    Fut: Future<Output = Result<Collected<S>, String>>,
+    S: IntoIterator<Item = Series>,
 {
     let mut totals = PushReport::default();
     let mut rounds = 0;
@@ -111,7 +113,7 @@ where
         let collected =
             collected.map_err(|err| failure(totals, rounds, 0, ExportError::Source(err)))?;
         let pushed = writer
-            .push(&collected.series, &collected.metadata, interrupt)
+            .push(collected.series, &collected.metadata, interrupt)
             .await;
         // Read before `on_round` runs, so an interrupt it causes counts as between rounds.
         let stopped_in_flight = interrupt.stop_requested();

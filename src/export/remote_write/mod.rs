@@ -246,47 +246,64 @@ impl RemoteWriter {
     }
 
     /// Sends every series, `max_samples_per_request` per request, the metadata with the first.
-    /// All series are checked before anything is sent. A first interrupt lets the push finish;
-    /// a second abandons it.
-    pub async fn push(
+    /// Series are taken from the iterator one batch at a time, so a large scrape is never held
+    /// twice in memory. A first interrupt lets the push finish; a second abandons it.
+    pub async fn push<I>(
         &self,
-        series: &[Series],
+        series: I,
         metadata: &[Metadata],
         interrupt: &Interrupt,
-    ) -> Result<PushReport, PushFailure> {
-        let fail_before_sending = |error| PushFailure {
-            accepted: PushReport::default(),
-            unsent: series.len(),
-            error,
-        };
-        let timeseries = series
-            .iter()
-            .map(proto::time_series)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(fail_before_sending)?;
+    ) -> Result<PushReport, PushFailure>
+    where
+        I: IntoIterator<Item = Series>,
+    {
+        let mut series = series.into_iter();
         let mut metadata: Vec<MetricMetadata> = metadata.iter().map(MetricMetadata::from).collect();
         let mut report = PushReport::default();
-        let total = timeseries.len();
-        for chunk in timeseries.chunks(self.max_samples) {
-            let request = WriteRequest {
-                timeseries: chunk.to_vec(),
-                metadata: std::mem::take(&mut metadata),
-            };
-            let fail = |report: PushReport, error| PushFailure {
+        loop {
+            let mut batch = Vec::with_capacity(self.max_samples.min(4096));
+            let mut invalid = None;
+            for one in series.by_ref() {
+                match proto::time_series(one) {
+                    Ok(timeseries) => batch.push(timeseries),
+                    Err(error) => {
+                        invalid = Some(error);
+                        break;
+                    }
+                }
+                if batch.len() == self.max_samples {
+                    break;
+                }
+            }
+            let in_batch = batch.len() + usize::from(invalid.is_some());
+            let fail = |error, rest: I::IntoIter| PushFailure {
                 accepted: report,
-                unsent: total - report.samples,
+                unsent: in_batch + rest.count(),
                 error,
             };
-            let body = Bytes::from(proto::encode(&request).map_err(|err| fail(report, err))?);
-            let retries = self
-                .send_with_retries(body, interrupt)
-                .await
-                .map_err(|err| fail(report, err))?;
-            report.samples += chunk.len();
-            report.requests += 1;
-            report.retries += retries;
+            if let Some(error) = invalid {
+                return Err(fail(error, series));
+            }
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            let request = WriteRequest {
+                timeseries: batch,
+                metadata: std::mem::take(&mut metadata),
+            };
+            let body = match proto::encode(&request) {
+                Ok(body) => Bytes::from(body),
+                Err(error) => return Err(fail(error, series)),
+            };
+            match self.send_with_retries(body, interrupt).await {
+                Ok(retries) => {
+                    report.samples += in_batch;
+                    report.requests += 1;
+                    report.retries += retries;
+                }
+                Err(error) => return Err(fail(error, series)),
+            }
         }
-        Ok(report)
     }
 
     /// Sends one encoded batch until it is accepted, a non-retryable answer comes, the attempts

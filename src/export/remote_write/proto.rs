@@ -92,26 +92,24 @@ impl From<&Metadata> for MetricMetadata {
 /// `series` as a `TimeSeries`: empty-valued labels dropped (Prometheus treats them as absent),
 /// the rest sorted by name. A series without `__name__` or with a label name twice is refused,
 /// as the receiver would refuse the whole request.
-pub fn time_series(series: &Series) -> Result<TimeSeries, ExportError> {
+pub fn time_series(series: Series) -> Result<TimeSeries, ExportError> {
     let mut labels: Vec<Label> = series
         .labels
-        .iter()
+        .into_iter()
         .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| Label {
-            name: name.clone(),
-            value: value.clone(),
-        })
+        .map(|(name, value)| Label { name, value })
         .collect();
     labels.sort_by(|a, b| a.name.cmp(&b.name));
-    let invalid = |reason: String| ExportError::InvalidSeries {
-        series: describe(series),
+    let invalid = |labels: &[Label], reason: String| ExportError::InvalidSeries {
+        series: describe(labels),
         reason,
     };
     if !labels.iter().any(|label| label.name == "__name__") {
-        return Err(invalid("it has no metric name (__name__)".into()));
+        return Err(invalid(&labels, "it has no metric name (__name__)".into()));
     }
     if let Some(pair) = labels.windows(2).find(|pair| pair[0].name == pair[1].name) {
-        return Err(invalid(format!("label {:?} appears twice", pair[0].name)));
+        let reason = format!("label {:?} appears twice", pair[0].name);
+        return Err(invalid(&labels, reason));
     }
     Ok(TimeSeries {
         labels,
@@ -131,14 +129,17 @@ pub fn encode(request: &WriteRequest) -> Result<Vec<u8>, ExportError> {
 }
 
 /// `name{label="value",...}` for messages.
-fn describe(series: &Series) -> String {
-    let labels: Vec<String> = series
-        .labels
+fn describe(labels: &[Label]) -> String {
+    let name = labels
         .iter()
-        .filter(|(name, _)| name != "__name__")
-        .map(|(name, value)| format!("{name}={value:?}"))
+        .find(|label| label.name == "__name__")
+        .map_or("", |label| label.value.as_str());
+    let rest: Vec<String> = labels
+        .iter()
+        .filter(|label| label.name != "__name__")
+        .map(|label| format!("{}={:?}", label.name, label.value))
         .collect();
-    format!("{}{{{}}}", series.name(), labels.join(","))
+    format!("{name}{{{}}}", rest.join(","))
 }
 
 #[cfg(test)]
@@ -158,7 +159,7 @@ mod tests {
 
     #[test]
     fn labels_are_sorted_and_empty_values_dropped() {
-        let ts = time_series(&series(
+        let ts = time_series(series(
             &[
                 ("pod", "web-1"),
                 ("__name__", "request_total"),
@@ -181,7 +182,7 @@ mod tests {
 
     #[test]
     fn duplicate_or_missing_name_is_refused() {
-        let err = time_series(&series(
+        let err = time_series(series(
             &[("__name__", "x"), ("pod", "a"), ("pod", "b")],
             1.0,
         ))
@@ -191,7 +192,7 @@ mod tests {
             err,
             r#"invalid series x{pod="a",pod="b"}: label "pod" appears twice"#
         );
-        let err = time_series(&series(&[("pod", "a")], 1.0))
+        let err = time_series(series(&[("pod", "a")], 1.0))
             .unwrap_err()
             .to_string();
         assert!(err.contains("no metric name"), "{err}");
@@ -211,7 +212,10 @@ mod tests {
             unit: String::new(),
         }];
         let request = WriteRequest {
-            timeseries: input.iter().map(|s| time_series(s).unwrap()).collect(),
+            timeseries: input
+                .iter()
+                .map(|s| time_series(s.clone()).unwrap())
+                .collect(),
             metadata: metadata.iter().map(MetricMetadata::from).collect(),
         };
         let compressed = encode(&request).unwrap();
