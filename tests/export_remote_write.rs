@@ -529,3 +529,26 @@ async fn an_invalid_series_stops_the_push_with_everything_accounted_for() {
     );
     assert_eq!(server.received.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_times_out_and_is_retried() {
+    let (first, _release_first) = Reply::new(200, "").held();
+    let (second, _release_second) = Reply::new(200, "").held();
+    let server = scripted_http::start(vec![first, second], None).await;
+    let mut config = RemoteWriteConfig::new(format!("http://{}/w", server.addr));
+    config.retry = fast_retries(2);
+    config.http.timeout = Duration::from_millis(200);
+    let writer = RemoteWriter::new(config).unwrap();
+    let failure = writer
+        .push(proxy_series(1, 0), &[], &never())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure.error.to_string(),
+        format!(
+            "cannot reach http://{}/w: no complete answer within 200ms (after 2 attempts)",
+            server.addr
+        )
+    );
+    assert_eq!(server.received.lock().unwrap().len(), 2);
+}
