@@ -552,3 +552,25 @@ async fn a_receiver_that_never_answers_times_out_and_is_retried() {
     );
     assert_eq!(server.received.lock().unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_without_the_receiver_flag_says_what_to_check() {
+    let prometheus = tokio::task::spawn_blocking(|| Prometheus::start_with("", false))
+        .await
+        .unwrap();
+    let writer = writer(
+        format!("{}/api/v1/write", prometheus.url()),
+        fast_retries(3),
+    );
+    let failure = writer
+        .push(proxy_series(1, now_ms()), &[], &never())
+        .await
+        .unwrap_err();
+    let message = failure.error.to_string();
+    assert!(message.contains("answered HTTP 404 Not Found"), "{message}");
+    assert!(
+        message.ends_with("started with --web.enable-remote-write-receiver)"),
+        "{message}"
+    );
+    drop(prometheus);
+}

@@ -49,7 +49,7 @@ pub enum ExportError {
         attempts: u32,
     },
     /// The endpoint answered with an error status.
-    #[error("{url} answered HTTP {status}{}{}", body_note(body), attempts_note(*attempts))]
+    #[error("{url} answered HTTP {status}{}{}{}", body_note(body), attempts_note(*attempts), hint_note(*hint))]
     Status {
         /// The endpoint, credentials removed.
         url: String,
@@ -59,6 +59,8 @@ pub enum ExportError {
         body: String,
         /// How many attempts were made.
         attempts: u32,
+        /// What to check, for statuses with a usual cause.
+        hint: Option<&'static str>,
     },
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {reason}")]
@@ -82,6 +84,10 @@ fn attempts_note(attempts: u32) -> String {
     } else {
         String::new()
     }
+}
+
+fn hint_note(hint: Option<&str>) -> String {
+    hint.map(|hint| format!("; {hint}")).unwrap_or_default()
 }
 
 fn body_note(body: &str) -> String {
@@ -125,6 +131,7 @@ mod tests {
             status: StatusCode::BAD_REQUEST,
             body: "out of order sample".into(),
             attempts: 1,
+            hint: None,
         };
         assert_eq!(
             err.to_string(),
@@ -135,10 +142,11 @@ mod tests {
             status: StatusCode::SERVICE_UNAVAILABLE,
             body: String::new(),
             attempts: 4,
+            hint: Some("check it"),
         };
         assert_eq!(
             err.to_string(),
-            "u answered HTTP 503 Service Unavailable (after 4 attempts)"
+            "u answered HTTP 503 Service Unavailable (after 4 attempts); check it"
         );
     }
 }

@@ -106,6 +106,7 @@ impl FederationSource {
                 status: response.status,
                 body: body_excerpt(&bytes, 300),
                 attempts: 1,
+                hint: None,
             });
         }
         let text = String::from_utf8(bytes)

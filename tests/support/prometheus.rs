@@ -22,6 +22,11 @@ impl Prometheus {
     /// `scrape_configs` entries (YAML sequence items at column 0, or empty), then waits until
     /// `/-/ready` answers 200.
     pub fn start(scrape_configs: &str) -> Prometheus {
+        Prometheus::start_with(scrape_configs, true)
+    }
+
+    /// [`Prometheus::start`], with the remote-write receiver on or off.
+    pub fn start_with(scrape_configs: &str, remote_write_receiver: bool) -> Prometheus {
         let mut dir = tempfile::tempdir().expect("temp dir");
         let config = format!(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:{}",
@@ -46,7 +51,7 @@ impl Prometheus {
                     dir.path().join("data").display()
                 ))
                 .arg(format!("--web.listen-address={addr}"))
-                .arg("--web.enable-remote-write-receiver")
+                .args(remote_write_receiver.then_some("--web.enable-remote-write-receiver"))
                 .arg("--log.level=warn")
                 .stdout(Stdio::null())
                 .stderr(log)

@@ -11,7 +11,7 @@ use std::fmt;
 use base64::Engine;
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::Full;
 
 use super::error::body_excerpt;
@@ -333,6 +333,7 @@ impl RemoteWriter {
                         status: response.status,
                         body: body_excerpt(&response.body, EXCERPT_CHARS),
                         attempts: attempt,
+                        hint: status_hint(response.status),
                     };
                     if !retry::is_retryable(response.status) {
                         return Err(error);
@@ -359,6 +360,18 @@ impl RemoteWriter {
             }
             attempt += 1;
         }
+    }
+}
+
+/// What usually causes `status` from a remote-write receiver.
+fn status_hint(status: StatusCode) -> Option<&'static str> {
+    match status.as_u16() {
+        401 | 403 => Some("check the credentials (--bearer-token, --basic-auth, --header)"),
+        404 | 405 => Some(
+            "check the URL is the receiver's write path (Prometheus: /api/v1/write, started with --web.enable-remote-write-receiver)",
+        ),
+        413 => Some("lower --batch-size"),
+        _ => None,
     }
 }
 
