@@ -11,6 +11,7 @@ pub mod interrupt;
 pub mod prometheus_config;
 pub mod remote_write;
 pub mod serve;
+pub mod viz;
 
 pub use error::ExportError;
 
