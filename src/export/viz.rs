@@ -10,6 +10,8 @@ use super::federate::PROMETHEUS_POD_SELECTOR;
 
 /// The label linkerd-viz puts on its namespace.
 pub const VIZ_NAMESPACE_SELECTOR: &str = "linkerd.io/extension=viz";
+/// The labels of the linkerd-viz Prometheus pod, for finding it when the namespace is unlabelled.
+pub const VIZ_PROMETHEUS_POD_SELECTOR: &str = "linkerd.io/extension=viz,component=prometheus";
 
 /// Why the viz extension could not be found; each says what to pass instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,14 +40,15 @@ pub enum VizError {
 }
 
 fn hint(what: &str) -> &'static str {
-    if what == "namespaces" {
+    if what == "namespaces" || what == "pods" {
         "; pass --viz-namespace NS to skip the lookup"
     } else {
         ""
     }
 }
 
-/// The namespace linkerd-viz is installed in.
+/// The namespace linkerd-viz is installed in: the one labelled `linkerd.io/extension=viz`, else
+/// (a namespace created without the label) the one holding the viz Prometheus pod.
 pub async fn detect_namespace(client: &kube::Client) -> Result<String, VizError> {
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let list = namespaces
@@ -57,7 +60,19 @@ pub async fn detect_namespace(client: &kube::Client) -> Result<String, VizError>
         .into_iter()
         .filter_map(|namespace| namespace.metadata.name)
         .collect();
+    if names.is_empty() {
+        let pods: Api<Pod> = Api::all(client.clone());
+        names = pods
+            .list(&ListParams::default().labels(VIZ_PROMETHEUS_POD_SELECTOR))
+            .await
+            .map_err(|err| api_error("pods", &err))?
+            .items
+            .into_iter()
+            .filter_map(|pod| pod.metadata.namespace)
+            .collect();
+    }
     names.sort();
+    names.dedup();
     match names.len() {
         0 => Err(VizError::NoNamespace),
         1 => Ok(names.remove(0)),
