@@ -156,6 +156,11 @@ async fn real_prometheus_scrapes_metrics_and_federate() {
         .find(|r| r.endpoint == Endpoint::Metrics)
         .unwrap();
     assert!(metrics.openmetrics, "Prometheus asks for OpenMetrics");
+    assert_eq!(
+        metrics.scrape_timeout,
+        Some(Duration::from_secs(1)),
+        "Prometheus' deadline is passed on"
+    );
     assert!(metrics.selectors.is_empty());
     let federate = seen
         .iter()

@@ -47,6 +47,9 @@ pub struct SourceRequest {
     pub selectors: Vec<String>,
     /// Whether the client accepts OpenMetrics text (Prometheus scrapers do).
     pub openmetrics: bool,
+    /// The scraper's own deadline (Prometheus' `X-Prometheus-Scrape-Timeout-Seconds`): answer
+    /// within it, with what could be scraped, rather than be cut off.
+    pub scrape_timeout: Option<Duration>,
 }
 
 /// The text format of a body.
@@ -206,11 +209,17 @@ async fn handle(
     let headers = request.headers();
     let openmetrics = header_contains(headers.get(ACCEPT), "application/openmetrics-text");
     let gzip = header_contains(headers.get(ACCEPT_ENCODING), "gzip");
+    let scrape_timeout = headers
+        .get("x-prometheus-scrape-timeout-seconds")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
     let exposition = match source
         .collect(SourceRequest {
             endpoint,
             selectors,
             openmetrics,
+            scrape_timeout,
         })
         .await
     {
