@@ -1,0 +1,139 @@
+use super::*;
+use crate::metrics::model::Target;
+use crate::metrics::parse::parse;
+
+fn target(pod: &str, time_ms: i64, text: &str) -> Target {
+    let labels = vec![
+        ("namespace".to_string(), "emojivoto".to_string()),
+        ("pod".to_string(), pod.to_string()),
+        ("deployment".to_string(), "web".to_string()),
+    ];
+    Target::from_body(&parse(text).unwrap(), labels, Some(time_ms))
+}
+
+const OLD: &str = "# TYPE request_total counter
+request_total{direction=\"inbound\"} 100
+request_total{direction=\"outbound\"} 5
+# TYPE tcp_open_connections gauge
+tcp_open_connections 4
+# TYPE lat histogram
+lat_bucket{le=\"10\"} 10
+lat_bucket{le=\"100\"} 20
+lat_bucket{le=\"+Inf\"} 20
+lat_count 20
+lat_sum 300
+";
+
+const NEW: &str = "# TYPE request_total counter
+request_total{direction=\"inbound\"} 130
+request_total{authority=\"x\",direction=\"outbound\"} 1
+# TYPE tcp_open_connections gauge
+tcp_open_connections 4
+# TYPE lat histogram
+lat_bucket{le=\"10\"} 10
+lat_bucket{le=\"100\"} 40
+lat_bucket{le=\"+Inf\"} 40
+lat_count 40
+lat_sum 1300
+";
+
+fn find<'d>(d: &'d SnapshotDiff, name: &str, label: (&str, &str)) -> &'d SeriesDiff {
+    d.series
+        .iter()
+        .find(|s| s.name == name && s.labels.iter().any(|(n, v)| n == label.0 && v == label.1))
+        .unwrap()
+}
+
+#[test]
+fn per_pod_changes_rates_added_removed_and_histograms() {
+    let a = Snapshot {
+        targets: vec![target("web-1", 1_000_000, OLD)],
+    };
+    let b = Snapshot {
+        targets: vec![target("web-1", 1_010_000, NEW)],
+    };
+    let d = diff(
+        &a,
+        &b,
+        DiffOptions {
+            by: DiffBy::Pod,
+            only_changed: false,
+        },
+    );
+    assert_eq!(d.elapsed_secs, Some(10.0));
+    let inbound = find(&d, "request_total", ("direction", "inbound"));
+    assert_eq!(
+        (inbound.old, inbound.new, inbound.delta, inbound.rate),
+        (Some(100.0), Some(130.0), Some(30.0), Some(3.0))
+    );
+    assert_eq!(inbound.change, Change::Changed);
+    assert!(
+        inbound
+            .labels
+            .contains(&("pod".to_string(), "web-1".to_string()))
+    );
+    let removed = d
+        .series
+        .iter()
+        .find(|s| s.change == Change::Removed)
+        .unwrap();
+    assert_eq!(removed.old, Some(5.0));
+    let added = find(&d, "request_total", ("authority", "x"));
+    assert_eq!((added.change, added.delta), (Change::Added, None));
+    let gauge = find(&d, "tcp_open_connections", ("pod", "web-1"));
+    assert_eq!(
+        (gauge.change, gauge.delta, gauge.rate),
+        (Change::Unchanged, Some(0.0), None)
+    );
+    assert!(
+        !d.series.iter().any(|s| s.family == "lat"),
+        "histogram series are summarised"
+    );
+    let h = &d.histograms[0];
+    assert_eq!(
+        (h.old_count, h.new_count, h.count_delta),
+        (Some(20.0), Some(40.0), Some(20.0))
+    );
+    assert_eq!(h.old_p50, Some(10.0));
+    assert_eq!(h.window_p50, Some(10.0 + 90.0 * 0.5));
+    assert_eq!(h.change, Change::Changed);
+    let changed = diff(
+        &a,
+        &b,
+        DiffOptions {
+            by: DiffBy::Pod,
+            only_changed: true,
+        },
+    );
+    assert!(changed.series.iter().all(|s| s.change != Change::Unchanged));
+    assert_eq!(changed.series.len(), d.series.len() - 1);
+}
+
+#[test]
+fn workload_sums_pods_and_handles_resets() {
+    // web-2 restarted: its counter went from 50 to 10, an increase of 10.
+    let a = Snapshot {
+        targets: vec![
+            target("web-1", 1_000_000, OLD),
+            target("web-2", 1_000_000, &OLD.replace(" 100\n", " 50\n")),
+        ],
+    };
+    let b = Snapshot {
+        targets: vec![
+            target("web-1", 1_010_000, NEW),
+            target("web-2", 1_010_000, &NEW.replace(" 130\n", " 10\n")),
+        ],
+    };
+    let d = diff(&a, &b, DiffOptions::default());
+    let inbound = find(&d, "request_total", ("direction", "inbound"));
+    assert!(!inbound.labels.iter().any(|(n, _)| n == "pod"));
+    assert_eq!(
+        (inbound.old, inbound.new, inbound.delta),
+        (Some(150.0), Some(140.0), Some(40.0))
+    );
+    assert_eq!(inbound.rate, Some(4.0));
+    let gauge = find(&d, "tcp_open_connections", ("deployment", "web"));
+    assert_eq!(gauge.new, Some(8.0));
+    assert_eq!(d.histograms.len(), 1);
+    assert_eq!(d.histograms[0].new_count, Some(80.0));
+}

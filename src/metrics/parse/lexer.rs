@@ -1,0 +1,489 @@
+//! Line lexer: one exposition line → a borrowed [`Line`]. Allocation-free unless an escape or a
+//! quoted name must be decoded.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use super::error::ParseError;
+use crate::metrics::model::MetricType;
+
+/// One lexed line of a Prometheus text 0.0.4 / OpenMetrics 1.0 body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line<'a> {
+    /// An empty or whitespace-only line.
+    Blank,
+    /// A `#` line that is not HELP, TYPE, UNIT or EOF (e.g. `# POD web-abc (1 of 2)`); the text after `#`.
+    Comment(&'a str),
+    /// `# HELP name text`; `text` is still escaped (see [`unescape_help`]).
+    Help {
+        /// Family name.
+        name: Cow<'a, str>,
+        /// Escaped help text.
+        text: &'a str,
+    },
+    /// `# TYPE name type`.
+    Type {
+        /// Family name.
+        name: Cow<'a, str>,
+        /// Declared type.
+        kind: MetricType,
+    },
+    /// `# UNIT name unit`.
+    Unit {
+        /// Family name.
+        name: Cow<'a, str>,
+        /// The unit.
+        unit: &'a str,
+    },
+    /// `# EOF`.
+    Eof,
+    /// A sample line.
+    Sample(Sample<'a>),
+}
+
+/// One sample, borrowing from the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample<'a> {
+    /// Sample name (`x_total`, `x_bucket`, ...). Borrowed unless it was a quoted name with escapes.
+    pub name: Cow<'a, str>,
+    /// The labels, validated, decoded on iteration.
+    pub labels: RawLabels<'a>,
+    /// The value as written (`1`, `+Inf`, `0.25`).
+    pub value_text: &'a str,
+    /// The value.
+    pub value: f64,
+    /// Timestamp in milliseconds since the epoch. An integer is read as milliseconds (text 0.0.4),
+    /// a number with a fraction or exponent as seconds (OpenMetrics).
+    pub timestamp_ms: Option<i64>,
+    /// Raw exemplar text after ` # `, if any.
+    pub exemplar: Option<&'a str>,
+}
+
+/// The text between a sample's `{` and `}` (after a quoted metric name, if any), already validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RawLabels<'a> {
+    text: &'a str,
+}
+
+/// One label of a sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label<'a> {
+    /// Label name.
+    pub name: Cow<'a, str>,
+    /// Decoded label value.
+    pub value: Cow<'a, str>,
+    /// The value as written between its quotes (escapes not decoded).
+    pub raw_value: &'a str,
+}
+
+impl<'a> RawLabels<'a> {
+    /// The raw text between the braces.
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// True when the sample has no labels.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// The labels in written order.
+    pub fn iter(&self) -> LabelIter<'a> {
+        LabelIter {
+            text: self.text,
+            pos: 0,
+        }
+    }
+
+    /// The decoded value of label `name`, if present.
+    pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.iter().find(|l| l.name == name).map(|l| l.value)
+    }
+}
+
+/// Iterator over [`RawLabels`].
+#[derive(Debug, Clone)]
+pub struct LabelIter<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for LabelIter<'a> {
+    type Item = Label<'a>;
+
+    fn next(&mut self) -> Option<Label<'a>> {
+        let b = self.text.as_bytes();
+        let mut c = Cursor {
+            s: self.text,
+            pos: self.pos,
+        };
+        c.skip_ws();
+        if c.pos >= b.len() {
+            return None;
+        }
+        let (name, _) = c.label_name().ok()?;
+        c.skip_ws();
+        c.pos += 1; // '='
+        c.skip_ws();
+        let (raw, escaped) = c.quoted().ok()?;
+        c.skip_ws();
+        if c.peek() == Some(b',') {
+            c.pos += 1;
+        }
+        self.pos = c.pos;
+        let raw_value = &self.text[raw];
+        let value = if escaped {
+            Cow::Owned(unescape_label(raw_value))
+        } else {
+            Cow::Borrowed(raw_value)
+        };
+        Some(Label {
+            name,
+            value,
+            raw_value,
+        })
+    }
+}
+
+/// Decode `\\`, `\"` and `\n` in a label value; other backslashes are kept as written.
+pub fn unescape_label(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(ch) = chars.next() {
+        if ch != '\\' {
+            out.push(ch);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Decode a HELP text (`\\`, `\n`, and OpenMetrics' `\"`).
+pub fn unescape_help(raw: &str) -> Cow<'_, str> {
+    if raw.contains('\\') {
+        Cow::Owned(unescape_label(raw))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+struct Cursor<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+type Lex<T> = Result<T, (usize, &'static str)>;
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b':'
+}
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b':'
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && (b[self.pos] == b' ' || b[self.pos] == b'\t') {
+            self.pos += 1;
+        }
+    }
+
+    fn bare_name(&mut self, colon_ok: bool) -> Lex<&'a str> {
+        let b = self.s.as_bytes();
+        let start = self.pos;
+        match b.get(start) {
+            Some(&c) if is_name_start(c) && (colon_ok || c != b':') => {}
+            _ => return Err((start, "expected a name")),
+        }
+        let mut end = start + 1;
+        while end < b.len() && is_name_char(b[end]) && (colon_ok || b[end] != b':') {
+            end += 1;
+        }
+        self.pos = end;
+        Ok(&self.s[start..end])
+    }
+
+    /// A double-quoted string; returns the range inside the quotes and whether it has escapes.
+    fn quoted(&mut self) -> Lex<(Range<usize>, bool)> {
+        let b = self.s.as_bytes();
+        if b.get(self.pos) != Some(&b'"') {
+            return Err((self.pos, "expected '\"'"));
+        }
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escaped = false;
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok((start..i, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        Err((self.pos, "unterminated quoted string"))
+    }
+
+    fn quoted_name(&mut self) -> Lex<Cow<'a, str>> {
+        let at = self.pos;
+        let (range, escaped) = self.quoted()?;
+        if range.is_empty() {
+            return Err((at, "empty quoted name"));
+        }
+        let raw = &self.s[range];
+        Ok(if escaped {
+            Cow::Owned(unescape_label(raw))
+        } else {
+            Cow::Borrowed(raw)
+        })
+    }
+
+    fn label_name(&mut self) -> Lex<(Cow<'a, str>, bool)> {
+        if self.peek() == Some(b'"') {
+            Ok((self.quoted_name()?, true))
+        } else {
+            Ok((Cow::Borrowed(self.bare_name(false)?), false))
+        }
+    }
+
+    fn token(&mut self) -> &'a str {
+        let b = self.s.as_bytes();
+        let start = self.pos;
+        while self.pos < b.len() && b[self.pos] != b' ' && b[self.pos] != b'\t' {
+            self.pos += 1;
+        }
+        &self.s[start..self.pos]
+    }
+}
+
+/// Lex one line (without its `\n`). `line_no` is 1-based, for errors.
+pub fn lex_line(line: &str, line_no: usize) -> Result<Line<'_>, ParseError> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    lex(line).map_err(|(pos, message)| ParseError {
+        line: line_no,
+        column: pos + 1,
+        message,
+    })
+}
+
+fn lex(line: &str) -> Lex<Line<'_>> {
+    let mut c = Cursor { s: line, pos: 0 };
+    c.skip_ws();
+    match c.peek() {
+        None => Ok(Line::Blank),
+        Some(b'#') => lex_comment(line, c.pos),
+        Some(_) => lex_sample(c).map(Line::Sample),
+    }
+}
+
+fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
+    let mut c = Cursor {
+        s: line,
+        pos: hash + 1,
+    };
+    let after_hash = &line[hash + 1..];
+    if c.peek() != Some(b' ') && c.peek() != Some(b'\t') {
+        return Ok(Line::Comment(after_hash));
+    }
+    c.skip_ws();
+    let keyword = c.token();
+    if keyword == "EOF" {
+        c.skip_ws();
+        return if c.peek().is_none() {
+            Ok(Line::Eof)
+        } else {
+            Ok(Line::Comment(after_hash))
+        };
+    }
+    if !matches!(keyword, "HELP" | "TYPE" | "UNIT") {
+        return Ok(Line::Comment(after_hash));
+    }
+    c.skip_ws();
+    let name = if c.peek() == Some(b'"') {
+        c.quoted_name()?
+    } else {
+        Cow::Borrowed(c.bare_name(true)?)
+    };
+    match c.peek() {
+        None => {}
+        Some(b' ' | b'\t') => c.skip_ws(),
+        Some(_) => return Err((c.pos, "invalid character in metric name")),
+    }
+    let rest_at = c.pos;
+    let rest = &line[rest_at..];
+    match keyword {
+        "HELP" => Ok(Line::Help { name, text: rest }),
+        "UNIT" => Ok(Line::Unit {
+            name,
+            unit: rest.trim_end(),
+        }),
+        _ => match MetricType::from_exposition(rest.trim_end()) {
+            Some(kind) => Ok(Line::Type { name, kind }),
+            None => Err((rest_at, "unknown metric type")),
+        },
+    }
+}
+
+fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
+    let mut name = if c.peek() == Some(b'{') {
+        None
+    } else {
+        Some(Cow::Borrowed(c.bare_name(true)?))
+    };
+    let mut labels = RawLabels::default();
+    let after_name = c.pos;
+    c.skip_ws();
+    if c.peek() != Some(b'{') {
+        c.pos = after_name;
+    }
+    let had_braces = c.peek() == Some(b'{');
+    if had_braces {
+        c.pos += 1;
+        let start = c.pos;
+        let labels_start = validate_labels(&mut c, &mut name)?;
+        labels = RawLabels {
+            text: &c.s[labels_start.max(start)..c.pos - 1],
+        };
+    }
+    let Some(name) = name else {
+        return Err((c.pos, "sample without a metric name"));
+    };
+    let before_ws = c.pos;
+    c.skip_ws();
+    if c.pos == before_ws && !had_braces && c.peek().is_some() {
+        return Err((c.pos, "invalid character in metric name"));
+    }
+    let value_at = c.pos;
+    let value_text = c.token();
+    if value_text.is_empty() {
+        return Err((value_at, "expected a value"));
+    }
+    let value = parse_float(value_text).ok_or((value_at, "invalid value"))?;
+    c.skip_ws();
+    let mut timestamp_ms = None;
+    if let Some(b) = c.peek()
+        && b != b'#'
+    {
+        let ts_at = c.pos;
+        timestamp_ms = Some(parse_timestamp(c.token()).ok_or((ts_at, "invalid timestamp"))?);
+        c.skip_ws();
+    }
+    let mut exemplar = None;
+    if c.peek() == Some(b'#') {
+        c.pos += 1;
+        c.skip_ws();
+        if c.peek() != Some(b'{') {
+            return Err((c.pos, "expected '{' to start an exemplar"));
+        }
+        exemplar = Some(c.s[c.pos..].trim_end());
+    } else if c.peek().is_some() {
+        return Err((c.pos, "unexpected text after the sample"));
+    }
+    Ok(Sample {
+        name,
+        labels,
+        value_text,
+        value,
+        timestamp_ms,
+        exemplar,
+    })
+}
+
+/// Validate `a="x", b="y"}` (the cursor is after `{`) and leave the cursor after `}`. A leading
+/// quoted string not followed by `=` is the metric name (UTF-8 syntax). Returns where labels start.
+fn validate_labels<'a>(c: &mut Cursor<'a>, name: &mut Option<Cow<'a, str>>) -> Lex<usize> {
+    let mut labels_start = c.pos;
+    let mut first = true;
+    loop {
+        c.skip_ws();
+        match c.peek() {
+            Some(b'}') => {
+                c.pos += 1;
+                return Ok(labels_start);
+            }
+            None => return Err((c.pos, "expected '}' to close the labels")),
+            _ => {}
+        }
+        let (label, quoted) = c.label_name()?;
+        c.skip_ws();
+        if first && quoted && name.is_none() && matches!(c.peek(), Some(b',' | b'}')) {
+            *name = Some(label);
+            if c.peek() == Some(b',') {
+                c.pos += 1;
+            }
+            labels_start = c.pos;
+            first = false;
+            continue;
+        }
+        first = false;
+        if c.peek() != Some(b'=') {
+            return Err((c.pos, "expected '=' after label name"));
+        }
+        c.pos += 1;
+        c.skip_ws();
+        c.quoted()?;
+        c.skip_ws();
+        match c.peek() {
+            Some(b',') => c.pos += 1,
+            Some(b'}') => {}
+            _ => return Err((c.pos, "expected ',' or '}' after label value")),
+        }
+    }
+}
+
+/// Parse a sample value the way Go's `strconv.ParseFloat` reads exposition values
+/// (`NaN`, `+Inf`, `-Inf`, `1e3`, `.5`).
+pub fn parse_float(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    // Fast path for plain non-negative integers, the common case in proxy bodies.
+    if b.len() <= 15 && !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
+        let mut n = 0u64;
+        for d in b {
+            n = n * 10 + u64::from(d - b'0');
+        }
+        return Some(n as f64);
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let first = unsigned.as_bytes().first()?;
+    if first.is_ascii_digit() || *first == b'.' {
+        text.parse().ok()
+    } else if unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity") {
+        Some(if text.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        })
+    } else if text.eq_ignore_ascii_case("nan") {
+        Some(f64::NAN)
+    } else {
+        None
+    }
+}
+
+fn parse_timestamp(text: &str) -> Option<i64> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Some(ms);
+    }
+    let secs: f64 = text.parse().ok()?;
+    secs.is_finite().then(|| (secs * 1000.0).round() as i64)
+}

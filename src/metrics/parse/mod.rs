@@ -1,0 +1,200 @@
+//! Zero-copy parser for Prometheus text 0.0.4 and OpenMetrics 1.0, as Linkerd proxies mix them
+//! in one body.
+//!
+//! [`parse`] (strict) and [`parse_lenient`] (collect errors, keep going) group samples into
+//! [`Family`]s that borrow from the input; [`lines`] streams the lexed lines for callers that
+//! reduce a body without keeping it. Names and label values are `&str` slices of the input; a
+//! `Cow::Owned` appears only when an escape or quoted name must be decoded.
+
+mod error;
+mod lexer;
+
+use std::borrow::Cow;
+
+pub use error::ParseError;
+pub use lexer::{
+    Label, LabelIter, Line, RawLabels, Sample, lex_line, parse_float, unescape_help, unescape_label,
+};
+
+use crate::metrics::model::MetricType;
+
+/// A parsed body: its families in order of appearance.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Body<'a> {
+    /// Families in input order. The same name may appear twice (e.g. concatenated bodies).
+    pub families: Vec<Family<'a>>,
+    /// Whether a `# EOF` line was seen.
+    pub eof: bool,
+}
+
+/// A metric family: metadata plus its samples, borrowing from the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Family<'a> {
+    /// Family name as declared by HELP/TYPE (for a counter, possibly without `_total`), or the
+    /// sample name for a sample without metadata.
+    pub name: Cow<'a, str>,
+    /// Declared type (`Untyped` without a TYPE line).
+    pub kind: MetricType,
+    /// Escaped HELP text (decode with [`unescape_help`]).
+    pub help: Option<&'a str>,
+    /// `# UNIT` value.
+    pub unit: Option<&'a str>,
+    /// Samples in input order.
+    pub samples: Vec<Sample<'a>>,
+}
+
+impl<'a> Family<'a> {
+    fn new(name: Cow<'a, str>, kind: MetricType) -> Self {
+        Family {
+            name,
+            kind,
+            help: None,
+            unit: None,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Decoded HELP text.
+    pub fn help_text(&self) -> Option<Cow<'a, str>> {
+        self.help.map(unescape_help)
+    }
+}
+
+impl<'a> Body<'a> {
+    /// Every sample with its family, in input order.
+    pub fn samples(&self) -> impl Iterator<Item = (&Family<'a>, &Sample<'a>)> {
+        self.families
+            .iter()
+            .flat_map(|f| f.samples.iter().map(move |s| (f, s)))
+    }
+
+    /// Number of samples.
+    pub fn sample_count(&self) -> usize {
+        self.families.iter().map(|f| f.samples.len()).sum()
+    }
+}
+
+/// Whether a sample named `sample` belongs to a family `family` of type `kind`
+/// (`x_total`/`x_created` for counter `x`, `_bucket`/`_sum`/`_count` for histograms, ...).
+pub fn belongs_to(family: &str, kind: MetricType, sample: &str) -> bool {
+    let Some(suffix) = sample.strip_prefix(family) else {
+        return false;
+    };
+    if suffix.is_empty() {
+        return true;
+    }
+    let allowed: &[&str] = match kind {
+        MetricType::Counter => &["_total", "_created"],
+        MetricType::Histogram => &["_bucket", "_sum", "_count", "_created"],
+        MetricType::GaugeHistogram => &["_bucket", "_gsum", "_gcount"],
+        MetricType::Summary => &["_sum", "_count", "_created"],
+        MetricType::Info => &["_info"],
+        MetricType::Gauge | MetricType::StateSet | MetricType::Untyped => &[],
+    };
+    allowed.contains(&suffix)
+}
+
+/// Iterator over the lexed lines of a body, with 1-based line numbers.
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a str,
+    line_no: usize,
+}
+
+/// Stream the lines of `input` without building families (for reducers that keep only a few
+/// numbers per body).
+pub fn lines(input: &str) -> Lines<'_> {
+    Lines {
+        rest: input,
+        line_no: 0,
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Result<(usize, Line<'a>), ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (line, rest) = match self.rest.find('\n') {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        self.line_no += 1;
+        Some(lexer::lex_line(line, self.line_no).map(|l| (self.line_no, l)))
+    }
+}
+
+/// Parse a body strictly: the first malformed line is an error.
+pub fn parse(input: &str) -> Result<Body<'_>, ParseError> {
+    let mut builder = Builder::default();
+    for line in lines(input) {
+        builder.push(line?.1);
+    }
+    Ok(builder.body)
+}
+
+/// Parse a body, skipping malformed lines; returns what parsed and one error per skipped line.
+pub fn parse_lenient(input: &str) -> (Body<'_>, Vec<ParseError>) {
+    let mut builder = Builder::default();
+    let mut errors = Vec::new();
+    for line in lines(input) {
+        match line {
+            Ok((_, line)) => builder.push(line),
+            Err(e) => errors.push(e),
+        }
+    }
+    (builder.body, errors)
+}
+
+#[derive(Default)]
+struct Builder<'a> {
+    body: Body<'a>,
+}
+
+impl<'a> Builder<'a> {
+    /// The family metadata for `name` goes to: the current family if it has that name and no
+    /// samples yet, else a new one.
+    fn meta_family(&mut self, name: Cow<'a, str>) -> &mut Family<'a> {
+        let reuse =
+            matches!(self.body.families.last(), Some(f) if f.name == name && f.samples.is_empty());
+        if !reuse {
+            self.body
+                .families
+                .push(Family::new(name, MetricType::Untyped));
+        }
+        self.body
+            .families
+            .last_mut()
+            .expect("a family was just ensured")
+    }
+
+    fn push(&mut self, line: Line<'a>) {
+        match line {
+            Line::Blank | Line::Comment(_) => {}
+            Line::Eof => self.body.eof = true,
+            Line::Help { name, text } => self.meta_family(name).help = Some(text),
+            Line::Type { name, kind } => self.meta_family(name).kind = kind,
+            Line::Unit { name, unit } => self.meta_family(name).unit = Some(unit),
+            Line::Sample(sample) => {
+                let fits = matches!(self.body.families.last(), Some(f) if belongs_to(&f.name, f.kind, &sample.name));
+                if !fits {
+                    self.body
+                        .families
+                        .push(Family::new(sample.name.clone(), MetricType::Untyped));
+                }
+                let family = self
+                    .body
+                    .families
+                    .last_mut()
+                    .expect("a family was just ensured");
+                family.samples.push(sample);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,173 @@
+use super::*;
+use crate::metrics::parse::parse;
+use crate::target::Workload;
+
+fn key(pod: &str) -> ProxyKey {
+    ProxyKey {
+        namespace: "emojivoto".into(),
+        pod: pod.into(),
+        workload: Some(Workload {
+            kind: "deployment",
+            name: "voting".into(),
+        }),
+    }
+}
+
+fn body(start: f64, ok: f64, failed: f64, le10: f64, le100: f64, read: f64, out_ok: f64) -> String {
+    format!(
+        "# TYPE process_start_time_seconds gauge
+process_start_time_seconds {start}
+# TYPE response_total counter
+response_total{{direction=\"inbound\",authority=\"voting:8080\",classification=\"success\",status_code=\"200\"}} {ok}
+response_total{{direction=\"inbound\",authority=\"voting:8080\",classification=\"failure\",status_code=\"500\"}} {failed}
+response_total{{direction=\"outbound\",authority=\"emoji:8080\",classification=\"success\",status_code=\"200\"}} {out_ok}
+# TYPE response_latency_ms histogram
+response_latency_ms_bucket{{direction=\"inbound\",authority=\"voting:8080\",status_code=\"200\",le=\"10\"}} {le10}
+response_latency_ms_bucket{{direction=\"inbound\",authority=\"voting:8080\",status_code=\"200\",le=\"100\"}} {le100}
+response_latency_ms_bucket{{direction=\"inbound\",authority=\"voting:8080\",status_code=\"200\",le=\"+Inf\"}} {le100}
+# TYPE tcp_open_connections gauge
+tcp_open_connections{{direction=\"inbound\",peer=\"src\",tls=\"true\"}} 3
+tcp_open_connections{{direction=\"inbound\",peer=\"dst\",tls=\"true\"}} 7
+# TYPE tcp_read_bytes_total counter
+tcp_read_bytes_total{{direction=\"inbound\",peer=\"src\",tls=\"true\"}} {read}
+tcp_read_bytes_total{{direction=\"inbound\",peer=\"dst\",tls=\"true\"}} 999999
+"
+    )
+}
+
+fn state(bodies: &[(&str, i64, String)]) -> StatState {
+    let mut s = StatState::default();
+    for (pod, t, text) in bodies {
+        s.add(key(pod), *t, &parse(text).unwrap());
+    }
+    s
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+#[test]
+fn workload_rates_success_and_latency_over_a_window() {
+    let a = state(&[(
+        "voting-1",
+        1_000_000,
+        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
+    )]);
+    let b = state(&[(
+        "voting-1",
+        1_010_000,
+        body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0),
+    )]);
+    let rows = compute(&a, &b, GroupBy::Workload);
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(
+        (r.namespace.as_str(), r.workload.as_str(), r.meshed_pods),
+        ("emojivoto", "deployment/voting", 1)
+    );
+    assert_eq!(r.requests, 22.0, "inbound only");
+    assert!(close(r.success_rate, 20.0 / 22.0));
+    assert!(close(r.rps, 2.2));
+    // Bucket deltas: le=10 → 10, le=100 → 22, +Inf → 22.
+    assert!(close(r.latency_p50_ms, 10.0 + 90.0 * (1.0 / 12.0)));
+    assert!(close(
+        r.latency_p99_ms,
+        10.0 + 90.0 * ((0.99 * 22.0 - 10.0) / 12.0)
+    ));
+    assert!(close(r.tcp_connections, 3.0), "peer=\"dst\" is not counted");
+    assert!(close(r.read_bytes_per_sec, 500.0));
+}
+
+#[test]
+fn counter_resets_count_from_zero() {
+    // Pod 1 restarted (new process start): its counters count from zero over 5s since start.
+    // Pod 2's counter went down without a new start time: Prometheus' increase() takes the new value.
+    let a = state(&[
+        (
+            "voting-1",
+            1_000_000,
+            body(900.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ),
+        (
+            "voting-2",
+            1_000_000,
+            body(900.0, 50.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ),
+    ]);
+    let b = state(&[
+        (
+            "voting-1",
+            1_010_000,
+            body(1005.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ),
+        (
+            "voting-2",
+            1_010_000,
+            body(900.0, 20.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ),
+    ]);
+    let r = &compute(&a, &b, GroupBy::Workload)[0];
+    assert_eq!(r.meshed_pods, 2);
+    assert_eq!(r.requests, 30.0);
+    assert!(close(r.rps, 10.0 / 5.0 + 20.0 / 10.0));
+    let pods = compute(&a, &b, GroupBy::Pod);
+    assert_eq!(pods.len(), 2);
+    assert_eq!(pods[1].pod.as_deref(), Some("voting-2"));
+    assert_eq!(pods[1].requests, 20.0);
+}
+
+#[test]
+fn since_start_and_other_groupings() {
+    let s = state(&[(
+        "voting-1",
+        1_000_000,
+        body(900.0, 80.0, 20.0, 50.0, 100.0, 0.0, 7.0),
+    )]);
+    let r = &compute_since_start(&s, GroupBy::Workload)[0];
+    assert_eq!(r.requests, 100.0);
+    assert!(close(r.rps, 1.0));
+    assert!(close(r.success_rate, 0.8));
+    let dirs = compute_since_start(&s, GroupBy::Direction);
+    let outbound = dirs
+        .iter()
+        .find(|r| r.direction.as_deref() == Some("outbound"))
+        .unwrap();
+    assert_eq!(outbound.requests, 7.0);
+    let auth = compute_since_start(&s, GroupBy::Authority);
+    assert!(
+        auth.iter()
+            .any(|r| r.authority.as_deref() == Some("emoji:8080") && r.requests == 7.0)
+    );
+}
+
+#[test]
+fn route_metrics_from_a_real_proxy() {
+    let text = include_str!(
+        "../../../tests/fixtures/linkerd/linkerd2-proxy__commit-3eab1e84e__outbound-route-backend-after.txt"
+    );
+    let mut s = StatState::default();
+    assert!(s.add_text(key("web-1"), 0, text).is_empty());
+    let rows = compute_since_start(&s, GroupBy::Route);
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r.authority.as_deref(), Some("simple-app-v1.simple-app:80"));
+    assert_eq!(r.route.as_deref(), Some("http"));
+    assert_eq!(r.requests, 128.0);
+    assert!(close(r.success_rate, 1.0));
+    assert_eq!(r.rps, None, "no process_start_time_seconds: no window");
+    assert!(
+        close(r.latency_p50_ms, 25.0),
+        "seconds buckets reported in ms"
+    );
+}
+
+#[test]
+fn a_pod_without_a_baseline_or_start_time_adds_no_traffic() {
+    let a = StatState::default();
+    let text =
+        body(900.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0).replace("process_start_time_seconds 900\n", "");
+    let b = state(&[("voting-1", 1_000_000, text)]);
+    let r = &compute(&a, &b, GroupBy::Workload)[0];
+    assert_eq!((r.meshed_pods, r.requests, r.rps), (1, 0.0, None));
+}

@@ -1,0 +1,262 @@
+//! Writers: round trips through our own parser, and promtool's acceptance of the output.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use linkerd_export::metrics::model::{MetricType, Snapshot, TARGET_LABEL_NAMES, Target};
+use linkerd_export::metrics::parse;
+use linkerd_export::metrics::write::{self, Format, WriteOptions};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/linkerd");
+
+fn fixture_texts() -> Vec<(String, String)> {
+    let mut out: Vec<_> = std::fs::read_dir(FIXTURES)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every fixture as one target of a snapshot, with distinct target labels.
+fn fixture_snapshot() -> Snapshot {
+    let targets = fixture_texts()
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| {
+            let body = parse::parse(text).unwrap();
+            let labels = vec![
+                ("namespace".to_string(), "emojivoto".to_string()),
+                ("pod".to_string(), format!("web-{i}")),
+                ("container".to_string(), "linkerd-proxy".to_string()),
+                ("deployment".to_string(), "web".to_string()),
+            ];
+            Target::from_body(&body, labels, Some(1_764_014_400_000 + i as i64))
+        })
+        .collect();
+    Snapshot { targets }
+}
+
+type SampleKey = (Vec<(String, String)>, String, Vec<(String, String)>);
+
+/// Every sample as (target labels, sample name, labels) → value bits, with OpenMetrics' counter
+/// naming applied when `om`.
+fn samples(snapshot: &Snapshot, om: bool) -> BTreeMap<SampleKey, u64> {
+    let mut out = BTreeMap::new();
+    for t in &snapshot.targets {
+        for f in &t.families {
+            for s in &f.samples {
+                let mut name = s.name.clone();
+                if om
+                    && f.kind == MetricType::Counter
+                    && !name.ends_with("_total")
+                    && !name.ends_with("_created")
+                {
+                    name.push_str("_total");
+                }
+                let mut target = t.labels.clone();
+                target.sort();
+                let prev = out.insert((target, name, s.labels.clone()), s.value.to_bits());
+                assert!(prev.is_none(), "duplicate series in {t:?}");
+            }
+        }
+    }
+    out
+}
+
+fn reparse(text: &str) -> Snapshot {
+    let body = parse::parse(text).unwrap();
+    Snapshot::from_merged(&body, TARGET_LABEL_NAMES)
+}
+
+#[test]
+fn single_body_round_trip_keeps_every_sample() {
+    for (name, text) in fixture_texts() {
+        let body = parse::parse(&text).unwrap();
+        let snapshot = Snapshot {
+            targets: vec![Target::from_body(&body, vec![], None)],
+        };
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let out = write::to_string(
+                &snapshot,
+                WriteOptions {
+                    format,
+                    timestamps: false,
+                },
+            );
+            let again = reparse(&out);
+            let om = format == Format::OpenMetrics;
+            assert_eq!(
+                samples(&again, false),
+                samples(&snapshot, om),
+                "{name} {format:?}"
+            );
+            assert_eq!(again.sample_count(), body.sample_count(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn merged_output_has_each_family_once_and_target_labels() {
+    let snapshot = fixture_snapshot();
+    for format in [Format::Prometheus, Format::OpenMetrics] {
+        let out = write::to_string(
+            &snapshot,
+            WriteOptions {
+                format,
+                timestamps: true,
+            },
+        );
+        let mut seen = std::collections::HashSet::new();
+        for line in out.lines().filter(|l| l.starts_with("# TYPE ")) {
+            let name = line.split(' ').nth(2).unwrap();
+            assert!(
+                seen.insert(name.to_string()),
+                "{format:?}: family {name} twice"
+            );
+        }
+        let again = reparse(&out);
+        assert_eq!(
+            samples(&again, false),
+            samples(&snapshot, format == Format::OpenMetrics),
+            "{format:?}"
+        );
+        assert_eq!(again.targets.len(), snapshot.targets.len());
+        let web3 = again
+            .targets
+            .iter()
+            .find(|t| t.label("pod") == Some("web-3"))
+            .unwrap();
+        assert_eq!(web3.scrape_time_ms, Some(1_764_014_400_003));
+        assert!(out.contains("request_total{namespace=\"emojivoto\",pod=\"web-0\",container=\"linkerd-proxy\",deployment=\"web\","));
+    }
+    let om = write::to_string(
+        &snapshot,
+        WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: true,
+        },
+    );
+    assert!(om.ends_with("# EOF\n"));
+    assert!(om.contains("# TYPE request counter\n"));
+    assert!(om.contains("# UNIT process_cpu_seconds seconds\n"));
+    assert!(om.contains(" 1764014400.000\n"));
+    let prom = write::to_string(
+        &snapshot,
+        WriteOptions {
+            format: Format::Prometheus,
+            timestamps: true,
+        },
+    );
+    assert!(prom.contains("# TYPE process_cpu_seconds_total counter\n"));
+    assert!(prom.contains(" 1764014400000\n"));
+    assert!(!prom.contains("# UNIT"));
+}
+
+#[test]
+fn escapes_special_values_and_clashing_labels_round_trip() {
+    let text = "# HELP m a \\\\ help\\nline\n# TYPE m gauge\nm{v=\"a\\\\b\\\"c\\nd\",pod=\"inner\"} NaN\nm{v=\"x\"} +Inf\nm{v=\"y\"} -Inf\nm{v=\"z\"} 1e-300\nm{v=\"w\"} 123456789012345680000000\n";
+    let body = parse::parse(text).unwrap();
+    let snapshot = Snapshot {
+        targets: vec![Target::from_body(
+            &body,
+            vec![("pod".into(), "web-1".into())],
+            None,
+        )],
+    };
+    let out = write::to_string(
+        &snapshot,
+        WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: false,
+        },
+    );
+    assert!(out.contains("# HELP m a \\\\ help\\nline\n"), "{out}");
+    assert!(
+        out.contains("m{pod=\"web-1\",exported_pod=\"inner\",v=\"a\\\\b\\\"c\\nd\"} NaN\n"),
+        "{out}"
+    );
+    let again = parse::parse(&out).unwrap();
+    let values: Vec<f64> = again.samples().map(|(_, s)| s.value).skip(1).collect();
+    assert_eq!(
+        values,
+        [
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-300,
+            123456789012345680000000.0
+        ]
+    );
+    assert_eq!(again.families[0].help_text().unwrap(), "a \\ help\nline");
+}
+
+fn promtool() -> Option<&'static Path> {
+    let path = Path::new("/usr/bin/promtool");
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("promtool not installed: skipping its checks");
+        None
+    }
+}
+
+#[test]
+fn promtool_accepts_prom_output() {
+    let Some(promtool) = promtool() else { return };
+    let out = write::to_string(
+        &fixture_snapshot(),
+        WriteOptions {
+            format: Format::Prometheus,
+            timestamps: false,
+        },
+    );
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), out.as_bytes()).unwrap();
+    let result = child.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&result.stdout).into_owned()
+        + &String::from_utf8_lossy(&result.stderr);
+    // Exit 3 means lint findings only (Linkerd's own `_ms` names); 1 would be a parse error.
+    assert!(matches!(result.status.code(), Some(0 | 3)), "{report}");
+    assert!(!report.contains("error"), "{report}");
+    assert!(!report.contains("no help text"), "{report}");
+}
+
+#[test]
+fn promtool_backfills_openmetrics_output() {
+    let Some(promtool) = promtool() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snapshot.om");
+    let out = write::to_string(
+        &fixture_snapshot(),
+        WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: true,
+        },
+    );
+    std::fs::write(&file, out).unwrap();
+    let blocks = dir.path().join("blocks");
+    let result = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&file)
+        .arg(&blocks)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&result.stdout).into_owned()
+        + &String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{report}");
+    assert!(std::fs::read_dir(&blocks).unwrap().count() > 0, "{report}");
+}
