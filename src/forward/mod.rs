@@ -1,0 +1,292 @@
+//! Reaching a proxy admin port: pods/portforward over WebSocket or the API server pods/proxy subresource, plus HTTP on top.
+//!
+//! [`fetch`] GETs one path from one pod port and returns the (gunzipped) body, within a size limit
+//! and a deadline; failures are [`ForwardError`]s worded for users.
+
+mod apiserver;
+mod body;
+mod portforward;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// How to reach pod ports (`--via`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Via {
+    /// The `pods/portforward` subresource over WebSocket, like `kubectl port-forward`.
+    #[default]
+    PortForward,
+    /// The API server's `pods/proxy` subresource: `/api/v1/namespaces/NS/pods/NAME:PORT/proxy/...`.
+    ApiServer,
+}
+
+impl FromStr for Via {
+    type Err = String;
+
+    /// Parses `portforward` or `apiserver`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "portforward" => Ok(Via::PortForward),
+            "apiserver" => Ok(Via::ApiServer),
+            other => Err(format!(
+                "unknown --via \"{other}\": use portforward or apiserver"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Via::PortForward => "portforward",
+            Via::ApiServer => "apiserver",
+        })
+    }
+}
+
+/// The default body limit: 64 MiB, far above any proxy's `/metrics` (a few MiB at most).
+pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
+
+/// The default deadline for one fetch, connect included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How [`fetch`] reaches the port and what it tolerates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Port-forward or API server proxy.
+    pub via: Via,
+    /// Deadline for connect + request + whole body.
+    pub timeout: Duration,
+    /// Largest body accepted, on the wire and after gunzip.
+    pub max_body: u64,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            via: Via::default(),
+            timeout: DEFAULT_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// A successful fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The response body, gunzipped if it came compressed.
+    pub body: Bytes,
+    /// The response's `Content-Type`, if any (OpenMetrics vs. Prometheus text).
+    pub content_type: Option<String>,
+}
+
+/// Why a fetch from one pod failed, worded so the CLI can print it after the pod's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForwardError {
+    /// 403 on `pods/portforward`.
+    #[error(
+        "forbidden: {message}; port-forwarding needs RBAC `create` on `pods/portforward` \
+         (`get` for newer API servers' WebSocket upgrade); or try --via apiserver, which needs `get` on `pods/proxy`"
+    )]
+    PortForwardForbidden {
+        /// The API server's message.
+        message: String,
+    },
+    /// 403 on `pods/proxy`.
+    #[error("forbidden: {message}; --via apiserver needs RBAC `get` on `pods/proxy`")]
+    ProxyForbidden {
+        /// The API server's message.
+        message: String,
+    },
+    /// The pod is gone (404 from the API server).
+    #[error("pod not found (deleted since it was listed?): {0}")]
+    PodNotFound(String),
+    /// The port-forward's error channel reported a failure (kubelet could not reach the port).
+    #[error("port-forward failed: {0}")]
+    PortForward(String),
+    /// The API server refused or failed the request with a `Status` (other than 403/404).
+    #[error("API server answered HTTP {code}: {message}")]
+    Api {
+        /// The HTTP status code.
+        code: u16,
+        /// The `Status` message.
+        message: String,
+    },
+    /// The API server could not be reached (connection, TLS, authentication plugin).
+    #[error("cannot reach the API server: {0}")]
+    Connect(String),
+    /// The proxy itself answered with a non-success status.
+    #[error("proxy answered HTTP {status}")]
+    HttpStatus {
+        /// The status code and reason, e.g. `503 Service Unavailable`.
+        status: String,
+    },
+    /// The connection closed or reset before the whole response arrived.
+    #[error("connection closed before the response was complete: {0}")]
+    Interrupted(String),
+    /// The response was not valid HTTP or not valid gzip.
+    #[error("cannot decode the response: {0}")]
+    Decode(String),
+    /// The deadline passed.
+    #[error("timed out after {}", humantime::format_duration(*.0))]
+    Timeout(Duration),
+    /// The body is larger than the limit.
+    #[error("response body exceeds {}", human_size(*limit))]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+/// `64 MiB`, `4 KiB`, or `1000 bytes`.
+fn human_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// GETs `path_and_query` (e.g. `/metrics`, or `/federate?match%5B%5D=...`: it must already be a
+/// valid, percent-encoded URI path and query) from `port` of pod `namespace/pod`, with
+/// `Accept-Encoding: gzip`, within `opts.timeout` and `opts.max_body`.
+pub async fn fetch(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    port: u16,
+    path_and_query: &str,
+    opts: &FetchOptions,
+) -> Result<Fetched, ForwardError> {
+    let attempt = async {
+        match opts.via {
+            Via::PortForward => {
+                portforward::fetch(client, namespace, pod, port, path_and_query, opts.max_body)
+                    .await
+            }
+            Via::ApiServer => {
+                apiserver::fetch(client, namespace, pod, port, path_and_query, opts.max_body).await
+            }
+        }
+    };
+    tokio::time::timeout(opts.timeout, attempt)
+        .await
+        .unwrap_or(Err(ForwardError::Timeout(opts.timeout)))
+}
+
+/// Maps an error the kube client returned for a request to the API server.
+fn from_kube_error(err: &kube::Error, via: Via) -> ForwardError {
+    match err {
+        kube::Error::Api(status) => match (status.code, via) {
+            (403, Via::PortForward) => ForwardError::PortForwardForbidden {
+                message: status.message.clone(),
+            },
+            (403, Via::ApiServer) => ForwardError::ProxyForbidden {
+                message: status.message.clone(),
+            },
+            (404, _) => ForwardError::PodNotFound(status.message.clone()),
+            (code, _) => ForwardError::Api {
+                code,
+                message: status.message.clone(),
+            },
+        },
+        other => ForwardError::Connect(crate::cluster::describe_kube_error(other)),
+    }
+}
+
+/// The common request: `GET path_and_query` with gzip accepted and our user agent.
+fn request<B>(uri: &str, body: B) -> Result<http::Request<B>, ForwardError> {
+    http::Request::get(uri)
+        .header(http::header::ACCEPT_ENCODING, "gzip")
+        .header(
+            http::header::USER_AGENT,
+            concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION")),
+        )
+        .body(body)
+        .map_err(|e| ForwardError::Decode(format!("invalid request path \"{uri}\": {e}")))
+}
+
+/// Turns a 2xx response's parts and raw body into a [`Fetched`], gunzipping within the limit.
+fn finish(headers: &http::HeaderMap, raw: Bytes, max_body: u64) -> Result<Fetched, ForwardError> {
+    let body = if body::is_gzip(headers) {
+        body::gunzip_limited(&raw, max_body)?
+    } else {
+        raw
+    };
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok(Fetched { body, content_type })
+}
+
+/// `503 Service Unavailable`, or just `599` for codes without a reason phrase.
+fn status_text(status: http::StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(human_size(DEFAULT_MAX_BODY), "64 MiB");
+        assert_eq!(human_size(4096), "4 KiB");
+        assert_eq!(human_size(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn via_parses_and_prints() {
+        assert_eq!("apiserver".parse::<Via>(), Ok(Via::ApiServer));
+        assert_eq!(Via::default().to_string(), "portforward");
+        assert!("ssh".parse::<Via>().is_err());
+    }
+
+    #[test]
+    fn forbidden_names_the_rbac_rule_and_the_alternative() {
+        let status =
+            kube::core::Status::failure("pods \"web\" is forbidden", "Forbidden").with_code(403);
+        let text = from_kube_error(&kube::Error::Api(status.clone().boxed()), Via::PortForward)
+            .to_string();
+        assert!(text.contains("`create` on `pods/portforward`"), "{text}");
+        assert!(
+            text.contains("`get`") && text.contains("--via apiserver"),
+            "{text}"
+        );
+        let text = from_kube_error(&kube::Error::Api(status.boxed()), Via::ApiServer).to_string();
+        assert!(text.contains("`get` on `pods/proxy`"), "{text}");
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        assert_eq!(
+            ForwardError::HttpStatus {
+                status: status_text(http::StatusCode::SERVICE_UNAVAILABLE)
+            }
+            .to_string(),
+            "proxy answered HTTP 503 Service Unavailable"
+        );
+        assert_eq!(
+            ForwardError::Timeout(Duration::from_millis(1500)).to_string(),
+            "timed out after 1s 500ms"
+        );
+        assert_eq!(
+            ForwardError::TooLarge {
+                limit: DEFAULT_MAX_BODY
+            }
+            .to_string(),
+            "response body exceeds 64 MiB"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! The scrape: bounded concurrent fan-out over the selected proxies, per-proxy deadlines, progress, Ctrl-C.
+//!
+//! [`scrape_each`] hands each [`Outcome`] to a callback as soon as that pod is done, so a reducer
+//! (`stat`) can fold a body and drop it; [`scrape_all`] collects them sorted by (namespace, pod).
+//! Cancellation is a [`CancellationToken`]: once cancelled, in-flight fetches are dropped (closing
+//! their connections), no new ones start, and what finished is still returned with
+//! `interrupted: true`. [`cancel_on_ctrl_c`] wires the token to SIGINT.
+
+mod progress;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+pub use progress::Progress;
+
+use crate::forward::{self, FetchOptions, ForwardError};
+use crate::target::PodTarget;
+
+/// The default number of proxies scraped at once.
+///
+/// Measured against the simulator (500 pods, 20 ms simulated latency, port-forward, 2 shared
+/// CPUs): wall time falls steeply up to ~32 in flight and flattens past 64, where the client's
+/// CPU (TLS + WebSocket per forward) becomes the limit; beyond that a higher bound only adds load
+/// on the API server and kubelets. 32 keeps most of the gain with half the pressure.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// The path scraped on each proxy's admin port.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// How a scrape runs.
+#[derive(Debug, Clone)]
+pub struct ScrapeOptions {
+    /// Transport, per-proxy deadline (connect + fetch) and body limit.
+    pub fetch: FetchOptions,
+    /// Most proxies scraped at once (`--concurrency`); 0 is treated as 1.
+    pub concurrency: usize,
+    /// The path fetched from each admin port, normally [`METRICS_PATH`].
+    pub path: String,
+    /// Whether to draw a progress bar on stderr.
+    pub progress: Progress,
+}
+
+impl Default for ScrapeOptions {
+    fn default() -> Self {
+        ScrapeOptions {
+            fetch: FetchOptions::default(),
+            concurrency: DEFAULT_CONCURRENCY,
+            path: METRICS_PATH.to_string(),
+            progress: Progress::Hidden,
+        }
+    }
+}
+
+/// One proxy's metrics as fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scraped {
+    /// The response body (gunzipped).
+    pub body: Bytes,
+    /// The response's `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// When the fetch started: the sample timestamp, as Prometheus uses the scrape's start.
+    pub scraped_at: SystemTime,
+    /// How long connect + fetch took.
+    pub elapsed: Duration,
+}
+
+/// What happened to one pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The pod.
+    pub target: PodTarget,
+    /// Its metrics, or why they could not be fetched.
+    pub result: Result<Scraped, ForwardError>,
+}
+
+/// Counts at the end of [`scrape_each`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Outcomes delivered (succeeded + failed).
+    pub done: usize,
+    /// Outcomes that are errors.
+    pub failed: usize,
+    /// Whether cancellation stopped the scrape before every pod was done.
+    pub interrupted: bool,
+}
+
+/// Every outcome of a scrape, sorted by (namespace, pod).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// One per finished pod; pods still in flight when interrupted are absent.
+    pub outcomes: Vec<Outcome>,
+    /// Whether cancellation stopped the scrape before every pod was done.
+    pub interrupted: bool,
+}
+
+/// Scrapes every target with at most `opts.concurrency` in flight over the shared client, calling
+/// `on_outcome` as each completes (in completion order). Returns when all are done or `cancel`
+/// fires.
+pub async fn scrape_each<F>(
+    client: &kube::Client,
+    targets: Vec<PodTarget>,
+    opts: &ScrapeOptions,
+    cancel: &CancellationToken,
+    mut on_outcome: F,
+) -> Summary
+where
+    F: FnMut(Outcome),
+{
+    let total = targets.len();
+    let bar = opts.progress.start(total);
+    let mut outcomes = std::pin::pin!(
+        futures::stream::iter(targets)
+            .map(|target| scrape_one(client, target, opts))
+            .buffer_unordered(opts.concurrency.max(1))
+            .take_until(cancel.cancelled())
+    );
+    let mut summary = Summary::default();
+    while let Some(outcome) = outcomes.next().await {
+        summary.done += 1;
+        summary.failed += usize::from(outcome.result.is_err());
+        bar.update(summary.done, summary.failed);
+        on_outcome(outcome);
+    }
+    bar.finish();
+    summary.interrupted = summary.done < total;
+    summary
+}
+
+/// [`scrape_each`], collecting the outcomes sorted by (namespace, pod).
+pub async fn scrape_all(
+    client: &kube::Client,
+    targets: Vec<PodTarget>,
+    opts: &ScrapeOptions,
+    cancel: &CancellationToken,
+) -> Report {
+    let mut outcomes = Vec::with_capacity(targets.len());
+    let summary = scrape_each(client, targets, opts, cancel, |o| outcomes.push(o)).await;
+    outcomes.sort_by(|a, b| {
+        (&a.target.namespace, &a.target.pod).cmp(&(&b.target.namespace, &b.target.pod))
+    });
+    Report {
+        outcomes,
+        interrupted: summary.interrupted,
+    }
+}
+
+/// A token cancelled on the first Ctrl-C (SIGINT). The caller should wrap up promptly once it
+/// fires: print what finished, then exit.
+pub fn cancel_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            trigger.cancel();
+        }
+    });
+    token
+}
+
+async fn scrape_one(client: &kube::Client, target: PodTarget, opts: &ScrapeOptions) -> Outcome {
+    let scraped_at = SystemTime::now();
+    let started = Instant::now();
+    let result = forward::fetch(
+        client,
+        &target.namespace,
+        &target.pod,
+        target.admin_port,
+        &opts.path,
+        &opts.fetch,
+    )
+    .await
+    .map(|fetched| Scraped {
+        body: fetched.body,
+        content_type: fetched.content_type,
+        scraped_at,
+        elapsed: started.elapsed(),
+    });
+    Outcome { target, result }
+}
