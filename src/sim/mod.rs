@@ -1,1 +1,132 @@
 //! The simulated mesh (spec §8): a loopback Kubernetes API server with meshed Linkerd proxies.
+//!
+//! [`Sim::start`] builds the default topology (Linkerd's emojivoto demo plus the `linkerd`,
+//! `linkerd-viz` and `default` namespaces), generates a CA and serving certificate, and serves
+//! over TLS on loopback:
+//! - discovery, get and list of namespaces, pods, replicationcontrollers, deployments,
+//!   replicasets, statefulsets, daemonsets, jobs and cronjobs, with `labelSelector` and
+//!   `fieldSelector` (`metadata.name`, `metadata.namespace`, `status.phase` for pods), server-side
+//!   Tables when asked, and `metav1.Status` errors (401, 400, 403, 404, 405, 503);
+//! - `pods/portforward` over WebSocket (`v4.channel.k8s.io`, see [`portforward`]);
+//! - `pods/proxy` (`GET .../pods/NAME:PORT/proxy/PATH`, see [`podproxy`]);
+//! - behind every running meshed pod, a proxy admin endpoint ([`proxy`]) whose `/metrics`
+//!   follows the deterministic [`traffic`] model.
+//!
+//! The `default` namespace holds the special cases: `legacy-app` (unmeshed), `pending-app`
+//! (Pending), StatefulSet `db` (proxy as a native sidecar), DaemonSet `agent` (admin port 4192 via
+//! `config.linkerd.io/admin-port`), CronJob `nightly` → Job → pod, ReplicationController `old-rc`
+//! and the bare pod `debug`.
+//!
+//! # Where it differs from a real cluster
+//! It is a test instrument; these differences are deliberate:
+//! - Read-only: no create/update/delete, no watch (`watch=true` answers 405), `limit` is ignored
+//!   (one page, no `continue`), `resourceVersion` is always `"1"`, and legacy discovery only
+//!   (aggregated discovery requests get the legacy documents, which kubectl accepts).
+//! - Auth is one bearer token; there is no RBAC evaluation beyond the `forbid` fault.
+//! - `pods/portforward` speaks WebSocket `v4.channel.k8s.io` only (no SPDY, no
+//!   `v4.base64.channel.k8s.io`, no `portforward.k8s.io` tunnelling), so `kubectl port-forward`
+//!   does not work against it; an unsupported protocol list answers 400 with a Status (a kubelet
+//!   answers 403 without a body). As with a real kubelet on v4, the end of a pod connection is
+//!   not signalled: clients rely on HTTP framing and close the WebSocket themselves.
+//! - `--latency` delays every API request and, once more, each port-forward set-up (the
+//!   API server → kubelet hop).
+//! - The kubelet error text uses the pod name and UID (`error forwarding port P to pod NAME,
+//!   uid UID: ...`), as dockershim-era kubelets wrote it; containerd puts the sandbox ID there.
+//! - Proxies exist only in-process: a port-forward tunnel is wired to the proxy's HTTP server
+//!   through an in-memory pipe. [`SimHandle::proxy_addr`] binds a real loopback socket per pod
+//!   on demand (one file descriptor each).
+//! - Metrics: families, label sets, HELP/TYPE/UNIT lines and number formats are taken from real
+//!   proxies; the `inbound_http_route_*` families of the OpenMetrics tail and the padding family
+//!   `outbound_http_balancer_endpoints` are modelled on the outbound route families rather than
+//!   copied from a real scrape. Failures are HTTP 500s (`classification="failure"`) on every
+//!   edge, gRPC status labels are not modelled, and outbound latency equals the callee's inbound
+//!   latency. Counters advance in steps of [`SimConfig::tick`].
+
+pub mod discovery;
+pub mod exposition;
+pub mod fault;
+pub mod kubeconfig;
+pub mod mesh;
+pub mod podproxy;
+pub mod portforward;
+pub mod proxy;
+pub mod rest;
+pub mod selector;
+pub mod table;
+pub mod tls;
+pub mod topology;
+pub mod traffic;
+
+mod server;
+
+pub use fault::{Fault, FaultKind};
+pub use server::{Sim, SimHandle, serve_demo};
+pub use topology::SimPod;
+pub use traffic::{ExpectedTraffic, LatencyDist, TrafficModel};
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to size and perturb the simulated mesh. `Default` is the emojivoto topology of spec §8.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Replicas of each emojivoto deployment (web, emoji, voting, vote-bot).
+    pub replicas: u32,
+    /// Extra copies of the emojivoto namespace (`emojivoto-1` .. `emojivoto-N`), for scale.
+    pub namespaces: u32,
+    /// Pad every proxy body to about this many series (0: no padding).
+    pub series: usize,
+    /// Delay added to every API request and to each port-forward set-up.
+    pub latency: Duration,
+    /// Injected faults.
+    pub faults: Vec<Fault>,
+    /// Seed for names, UIDs and proxy uptimes.
+    pub seed: u64,
+    /// Address the API server listens on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Render interval of proxy bodies: counters advance in steps of this.
+    pub tick: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            replicas: 1,
+            namespaces: 0,
+            series: 0,
+            latency: Duration::ZERO,
+            faults: Vec::new(),
+            seed: 1,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tick: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Why the simulation could not start or serve.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Certificates or TLS configuration could not be generated.
+    #[error("{0}")]
+    Tls(String),
+    /// The kubeconfig could not be written.
+    #[error("cannot write kubeconfig {path}: {source}")]
+    WriteKubeconfig {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Waiting for a shutdown signal failed.
+    #[error("cannot wait for a shutdown signal: {0}")]
+    Signal(std::io::Error),
+}

@@ -1,0 +1,632 @@
+//! Rendering a simulated proxy's `/metrics` body: the legacy families of a Linkerd proxy followed
+//! by its OpenMetrics-style tail ending in `# EOF`, with label sets and number formatting taken
+//! from the fixtures in `shared/fixtures/linkerd`.
+//!
+//! A body is rendered in three parts: the per-pod head (every traffic family up to the outbound
+//! route families), a padding block of static gauges shared by all pods (to reach `--series`),
+//! and the per-pod tail (identity, process, build info, `# EOF`).
+
+use std::fmt::Write;
+
+use super::traffic::{HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
+
+/// One HTTP series pair (request/response) as a proxy labels it, with its traffic.
+#[derive(Debug, Clone)]
+pub struct HttpSeries {
+    /// The labels of `request_total` (without braces).
+    pub labels: String,
+    /// The labels of the matching `tcp_*` series (without braces).
+    pub tcp_labels: String,
+    /// Requests per second on this series.
+    pub rate: f64,
+    /// Fraction failing with status 500.
+    pub failure: f64,
+    /// Latency distribution.
+    pub latency: LatencyDist,
+    /// Bytes per request.
+    pub request_bytes: u64,
+    /// Bytes per response.
+    pub response_bytes: u64,
+    /// The labels of the route families in the OpenMetrics tail (parent/route/backend for
+    /// outbound, srv/route for inbound), without braces.
+    pub route_labels: String,
+    /// The backend labels (outbound only), without braces.
+    pub backend_labels: Option<String>,
+    /// The labels of `inbound_http_authz_allow_total` (inbound only), without braces.
+    pub authz_labels: String,
+}
+
+/// Everything needed to render one proxy's body.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyModel {
+    /// Inbound series, one per calling workload.
+    pub inbound: Vec<HttpSeries>,
+    /// Outbound series, one per destination pod.
+    pub outbound: Vec<HttpSeries>,
+    /// Outbound route series, one per destination service.
+    pub outbound_routes: Vec<HttpSeries>,
+}
+
+const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
+const BACKEND_BOUNDS_S: [f64; 7] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
+const CONTROL_PLANE: [(&str, &str, u64, u64); 3] = [
+    (
+        "linkerd-dst-headless.linkerd.svc.cluster.local:8086",
+        "linkerd-destination",
+        4,
+        12,
+    ),
+    (
+        "linkerd-policy.linkerd.svc.cluster.local:8090",
+        "linkerd-destination",
+        2,
+        7,
+    ),
+    (
+        "linkerd-identity-headless.linkerd.svc.cluster.local:8080",
+        "linkerd-identity",
+        1,
+        21,
+    ),
+];
+
+/// The values that change with time for one render.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// Seconds since the proxy (re)started.
+    pub uptime: f64,
+    /// Wall-clock start time of the proxy (seconds since the UNIX epoch).
+    pub start_time: f64,
+}
+
+fn float(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.1}")
+    } else {
+        format!("{v}")
+    }
+}
+
+fn header(out: &mut String, name: &str, help: &str, kind: &str, unit: Option<&str>) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    if let Some(unit) = unit {
+        let _ = writeln!(out, "# UNIT {name} {unit}");
+    }
+}
+
+struct Split {
+    ok: u64,
+    failed: u64,
+}
+
+fn split(series: &HttpSeries, uptime: f64) -> Split {
+    let total = count(series.rate, uptime);
+    let failed = count(series.rate * series.failure, uptime).min(total);
+    Split {
+        ok: total - failed,
+        failed,
+    }
+}
+
+/// Renders the head of the body: legacy families, then the outbound/inbound route families.
+pub fn render_head(model: &ProxyModel, clock: Clock, out: &mut String) {
+    let all: Vec<&HttpSeries> = model.inbound.iter().chain(&model.outbound).collect();
+    header(
+        out,
+        "request_total",
+        "Total count of HTTP requests.",
+        "counter",
+        None,
+    );
+    for s in &all {
+        let _ = writeln!(
+            out,
+            "request_total{{{}}} {}",
+            s.labels,
+            count(s.rate, clock.uptime)
+        );
+    }
+    header(
+        out,
+        "response_latency_ms",
+        "Elapsed times between a request's headers being received and its response stream completing",
+        "histogram",
+        None,
+    );
+    for s in &all {
+        let sp = split(s, clock.uptime);
+        for (code, n) in [("200", sp.ok), ("500", sp.failed)] {
+            if n == 0 && code == "500" {
+                continue;
+            }
+            let h = HistogramValues::of(&s.latency, n);
+            for (bound, c) in LATENCY_BOUNDS_MS.iter().zip(h.buckets) {
+                let _ = writeln!(
+                    out,
+                    "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"{bound}\"}} {c}",
+                    s.labels
+                );
+            }
+            let _ = writeln!(
+                out,
+                "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"+Inf\"}} {n}",
+                s.labels
+            );
+            let _ = writeln!(
+                out,
+                "response_latency_ms_count{{{},status_code=\"{code}\"}} {n}",
+                s.labels
+            );
+            let _ = writeln!(
+                out,
+                "response_latency_ms_sum{{{},status_code=\"{code}\"}} {}",
+                s.labels,
+                h.sum_ms.floor() as u64
+            );
+        }
+    }
+    header(
+        out,
+        "response_total",
+        "Total count of HTTP responses.",
+        "counter",
+        None,
+    );
+    for s in &all {
+        let sp = split(s, clock.uptime);
+        let _ = writeln!(
+            out,
+            "response_total{{{},status_code=\"200\",classification=\"success\",error=\"\"}} {}",
+            s.labels, sp.ok
+        );
+        if sp.failed > 0 {
+            let _ = writeln!(
+                out,
+                "response_total{{{},status_code=\"500\",classification=\"failure\",error=\"\"}} {}",
+                s.labels, sp.failed
+            );
+        }
+    }
+    render_tcp(&all, clock, out);
+    render_control(out);
+    header(
+        out,
+        "inbound_http_authz_allow_total",
+        "The total number of inbound HTTP requests that were authorized",
+        "counter",
+        None,
+    );
+    for s in &model.inbound {
+        let _ = writeln!(
+            out,
+            "inbound_http_authz_allow_total{{{}}} {}",
+            s.authz_labels,
+            count(s.rate, clock.uptime)
+        );
+    }
+    render_outbound_routes(model, clock, out);
+    render_inbound_routes(model, clock, out);
+}
+
+fn render_tcp(all: &[&HttpSeries], clock: Clock, out: &mut String) {
+    let families: [(&str, &str, &str); 5] = [
+        (
+            "tcp_open_total",
+            "Total count of opened connections",
+            "counter",
+        ),
+        (
+            "tcp_open_connections",
+            "Number of currently-open connections",
+            "gauge",
+        ),
+        (
+            "tcp_read_bytes_total",
+            "Total count of bytes read from peers",
+            "counter",
+        ),
+        (
+            "tcp_write_bytes_total",
+            "Total count of bytes written to peers",
+            "counter",
+        ),
+        (
+            "tcp_close_total",
+            "Total count of closed connections",
+            "counter",
+        ),
+    ];
+    for (name, help, kind) in families {
+        header(out, name, help, kind, None);
+        for s in all {
+            let n = count(s.rate, clock.uptime);
+            let inbound = s.tcp_labels.starts_with("direction=\"inbound\"");
+            let (read, write) = if inbound {
+                (n * s.request_bytes, n * s.response_bytes)
+            } else {
+                (n * s.response_bytes, n * s.request_bytes)
+            };
+            let line = match name {
+                "tcp_open_total" | "tcp_open_connections" => {
+                    format!("{name}{{{}}} 1", s.tcp_labels)
+                }
+                "tcp_read_bytes_total" => format!("{name}{{{}}} {read}", s.tcp_labels),
+                "tcp_write_bytes_total" => format!("{name}{{{}}} {write}", s.tcp_labels),
+                _ => format!("{name}{{{},errno=\"\"}} 0", s.tcp_labels),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+}
+
+fn render_control(out: &mut String) {
+    let labels = |addr: &str, sa: &str| {
+        format!(
+            "addr=\"{addr}\",tls=\"true\",server_id=\"{sa}.linkerd.serviceaccount.identity.linkerd.cluster.local\""
+        )
+    };
+    header(
+        out,
+        "control_request_total",
+        "Total count of HTTP requests.",
+        "counter",
+        None,
+    );
+    for (addr, sa, n, _) in CONTROL_PLANE {
+        let _ = writeln!(out, "control_request_total{{{}}} {n}", labels(addr, sa));
+    }
+    header(
+        out,
+        "control_response_latency_ms",
+        "Elapsed times between a request's headers being received and its response stream completing",
+        "histogram",
+        None,
+    );
+    for (addr, sa, n, ms) in CONTROL_PLANE {
+        let l = labels(addr, sa);
+        for bound in LATENCY_BOUNDS_MS {
+            let c = if bound >= ms as f64 { n } else { 0 };
+            let _ = writeln!(
+                out,
+                "control_response_latency_ms_bucket{{{l},status_code=\"200\",le=\"{bound}\"}} {c}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "control_response_latency_ms_bucket{{{l},status_code=\"200\",le=\"+Inf\"}} {n}"
+        );
+        let _ = writeln!(
+            out,
+            "control_response_latency_ms_count{{{l},status_code=\"200\"}} {n}"
+        );
+        let _ = writeln!(
+            out,
+            "control_response_latency_ms_sum{{{l},status_code=\"200\"}} {}",
+            n * ms
+        );
+    }
+    header(
+        out,
+        "control_response_total",
+        "Total count of HTTP responses.",
+        "counter",
+        None,
+    );
+    for (addr, sa, n, _) in CONTROL_PLANE {
+        let _ = writeln!(
+            out,
+            "control_response_total{{{},status_code=\"200\",classification=\"success\",grpc_status=\"0\",error=\"\"}} {n}",
+            labels(addr, sa)
+        );
+    }
+}
+
+fn seconds_histogram(
+    out: &mut String,
+    name: &str,
+    labels: &str,
+    bounds: &[f64],
+    dist: &LatencyDist,
+    n: u64,
+) {
+    let cum = dist.cumulative();
+    let sum_s = n as f64 * dist.mean_ms() / 1000.0;
+    let _ = writeln!(out, "{name}_sum{{{labels}}} {}", float(sum_s));
+    let _ = writeln!(out, "{name}_count{{{labels}}} {n}");
+    for bound in bounds {
+        let ms = bound * 1000.0;
+        let frac = LATENCY_BOUNDS_MS
+            .iter()
+            .zip(cum)
+            .rfind(|(b, _)| **b <= ms)
+            .map(|(_, c)| c)
+            .unwrap_or(0.0);
+        let c = ((n as f64) * frac + 1e-9).floor() as u64;
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{le=\"{}\",{labels}}} {c}",
+            float(*bound)
+        );
+    }
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\",{labels}}} {n}");
+}
+
+fn render_outbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
+    let name = "outbound_http_route_request_duration_seconds";
+    header(
+        out,
+        name,
+        "The time between request initialization and response completion.",
+        "histogram",
+        Some("seconds"),
+    );
+    for s in &model.outbound_routes {
+        let labels = format!("{},hostname=\"\"", s.route_labels);
+        seconds_histogram(
+            out,
+            name,
+            &labels,
+            &OUTBOUND_ROUTE_BOUNDS_S,
+            &s.latency,
+            count(s.rate, clock.uptime),
+        );
+    }
+    header(
+        out,
+        "outbound_http_route_request_statuses",
+        "Completed request-response streams.",
+        "counter",
+        None,
+    );
+    for s in &model.outbound_routes {
+        statuses(
+            out,
+            "outbound_http_route_request_statuses_total",
+            &format!("{},hostname=\"\"", s.route_labels),
+            s,
+            clock,
+        );
+    }
+    let name = "outbound_http_route_backend_response_duration_seconds";
+    header(
+        out,
+        name,
+        "The time between request completion and response completion.",
+        "histogram",
+        Some("seconds"),
+    );
+    for s in &model.outbound_routes {
+        let labels = format!(
+            "{},{}",
+            s.route_labels,
+            s.backend_labels.as_deref().unwrap_or_default()
+        );
+        seconds_histogram(
+            out,
+            name,
+            &labels,
+            &BACKEND_BOUNDS_S,
+            &s.latency,
+            count(s.rate, clock.uptime),
+        );
+    }
+    header(
+        out,
+        "outbound_http_route_backend_response_statuses",
+        "Completed responses.",
+        "counter",
+        None,
+    );
+    for s in &model.outbound_routes {
+        let labels = format!(
+            "{},{}",
+            s.route_labels,
+            s.backend_labels.as_deref().unwrap_or_default()
+        );
+        statuses(
+            out,
+            "outbound_http_route_backend_response_statuses_total",
+            &labels,
+            s,
+            clock,
+        );
+    }
+}
+
+fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, clock: Clock) {
+    let sp = split(s, clock.uptime);
+    let _ = writeln!(
+        out,
+        "{name}{{{labels},http_status=\"200\",error=\"\"}} {}",
+        sp.ok
+    );
+    if sp.failed > 0 {
+        let _ = writeln!(
+            out,
+            "{name}{{{labels},http_status=\"500\",error=\"\"}} {}",
+            sp.failed
+        );
+    }
+}
+
+fn render_inbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
+    let name = "inbound_http_route_request_duration_seconds";
+    header(
+        out,
+        name,
+        "The time between request initialization and response completion.",
+        "histogram",
+        Some("seconds"),
+    );
+    for s in &model.inbound {
+        seconds_histogram(
+            out,
+            name,
+            &s.route_labels,
+            &OUTBOUND_ROUTE_BOUNDS_S,
+            &s.latency,
+            count(s.rate, clock.uptime),
+        );
+    }
+    header(
+        out,
+        "inbound_http_route_request_statuses",
+        "Completed request-response streams.",
+        "counter",
+        None,
+    );
+    for s in &model.inbound {
+        statuses(
+            out,
+            "inbound_http_route_request_statuses_total",
+            &s.route_labels,
+            s,
+            clock,
+        );
+    }
+}
+
+/// Renders the padding block: `pairs` × 2 static `outbound_http_balancer_endpoints` gauges.
+pub fn render_padding(pairs: usize) -> String {
+    let mut out = String::with_capacity(pairs * 2 * 420 + 200);
+    if pairs == 0 {
+        return out;
+    }
+    header(
+        &mut out,
+        "outbound_http_balancer_endpoints",
+        "The number of endpoints in the balancer.",
+        "gauge",
+        None,
+    );
+    for i in 0..pairs {
+        for (state, v) in [("ready", 1), ("pending", 0)] {
+            let _ = writeln!(
+                out,
+                "outbound_http_balancer_endpoints{{parent_group=\"core\",parent_kind=\"Service\",parent_namespace=\"catalog\",parent_name=\"svc-{i:05}\",parent_port=\"80\",parent_section_name=\"\",backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"catalog\",backend_name=\"svc-{i:05}\",backend_port=\"80\",backend_section_name=\"\",endpoint_state=\"{state}\"}} {v}"
+            );
+        }
+    }
+    out
+}
+
+/// Renders the tail of the body: identity, process and build-info families, then `# EOF`.
+pub fn render_tail(clock: Clock, out: &mut String) {
+    let name = "control_identity_cert_expiration_timestamp_seconds";
+    header(
+        out,
+        name,
+        "Time when the this proxy's current mTLS identity certificate will expire (in seconds since the UNIX epoch).",
+        "gauge",
+        Some("seconds"),
+    );
+    let _ = writeln!(out, "{name} {}", float(clock.start_time.floor() + 86_400.0));
+    let name = "control_identity_cert_refresh_timestamp_seconds";
+    header(
+        out,
+        name,
+        "Time when the this proxy's current mTLS identity certificate were last updated.",
+        "gauge",
+        Some("seconds"),
+    );
+    let _ = writeln!(out, "{name} {}", float(clock.start_time + 0.7489427));
+    header(
+        out,
+        "control_identity_cert_refreshes",
+        "The total number of times this proxy's mTLS identity certificate has been refreshed by the Identity provider..",
+        "counter",
+        None,
+    );
+    out.push_str("control_identity_cert_refreshes_total{result=\"ok\"} 1\ncontrol_identity_cert_refreshes_total{result=\"error\"} 0\n");
+    let n = |name: &str,
+             help: &str,
+             kind: &str,
+             unit: Option<&str>,
+             sample: &str,
+             value: String,
+             out: &mut String| {
+        header(out, name, help, kind, unit);
+        let _ = writeln!(out, "{sample} {value}");
+    };
+    n(
+        "process_start_time_seconds",
+        "Time that the process started (in seconds since the UNIX epoch).",
+        "gauge",
+        Some("seconds"),
+        "process_start_time_seconds",
+        float(clock.start_time),
+        out,
+    );
+    n(
+        "process_uptime_seconds",
+        "Total time since the process started (in seconds)",
+        "counter",
+        Some("seconds"),
+        "process_uptime_seconds_total",
+        float(clock.uptime),
+        out,
+    );
+    n(
+        "process_cpu_seconds",
+        "Total user and system CPU time spent in seconds",
+        "counter",
+        Some("seconds"),
+        "process_cpu_seconds_total",
+        float((clock.uptime * 0.002 * 100.0).floor() / 100.0),
+        out,
+    );
+    n(
+        "process_virtual_memory_bytes",
+        "Virtual memory size in bytes",
+        "gauge",
+        Some("bytes"),
+        "process_virtual_memory_bytes",
+        "108208128".into(),
+        out,
+    );
+    n(
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes",
+        "gauge",
+        Some("bytes"),
+        "process_resident_memory_bytes",
+        "27471872".into(),
+        out,
+    );
+    n(
+        "process_open_fds",
+        "Number of open file descriptors",
+        "gauge",
+        None,
+        "process_open_fds",
+        "21".into(),
+        out,
+    );
+    n(
+        "process_max_fds",
+        "Maximum number of open file descriptors",
+        "gauge",
+        None,
+        "process_max_fds",
+        "1048576".into(),
+        out,
+    );
+    n(
+        "process_threads",
+        "Number of OS threads in the process.",
+        "gauge",
+        None,
+        "process_threads",
+        "2".into(),
+        out,
+    );
+    header(out, "proxy_build_info", "Proxy build info.", "gauge", None);
+    out.push_str("proxy_build_info{date=\"2025-11-20T19:52:40Z\",git_sha=\"215c32d3f\",profile=\"release\",vendor=\"linkerd\",version=\"edge-25.11.1\"} 1\n");
+    out.push_str("# EOF\n");
+}
+
+/// A malformed exposition (for the `garbage` fault): an unterminated label set and a
+/// non-numeric value, as a broken or non-Prometheus endpoint might answer.
+pub const GARBAGE_BODY: &str = "# HELP request_total Total count of HTTP requests.\n# TYPE request_total counter\nrequest_total{direction=\"inbound\",tls=\"true\" 12\nresponse_total{direction=\"inbound\"} twelve\n<html><body>502 Bad Gateway</body></html>\n";

@@ -1,0 +1,253 @@
+//! Fault injection (`--fault KIND:GLOB`): what each fault kind does and which pods it applies to.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use globset::{Glob, GlobMatcher};
+
+/// What goes wrong for a faulted pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The kubelet cannot connect to the proxy: its error text arrives on the port-forward error
+    /// channel and no data flows (`pods/proxy` answers 503 ServiceUnavailable).
+    Refuse,
+    /// `pods/portforward` and `pods/proxy` answer 403 Forbidden (`metav1.Status`), as without RBAC.
+    Forbid,
+    /// `pods/portforward` and `pods/proxy` answer 404 NotFound as if the pod were gone; the pod
+    /// still appears in lists.
+    NotFound,
+    /// The proxy answers `/metrics` after this delay.
+    Slow(Duration),
+    /// The proxy answers `/metrics` with this HTTP status and a short text body.
+    Status(u16),
+    /// The proxy answers `/metrics` with 200 and a malformed exposition body.
+    Garbage,
+    /// The proxy answers `/metrics` with a valid body of about this many MiB.
+    Huge(u32),
+    /// The proxy drops the connection halfway through the `/metrics` body.
+    Reset,
+    /// The proxy restarts right after serving each `/metrics` response: the next scrape sees
+    /// counters that grew only since the previous scrape and a new `process_start_time_seconds`.
+    Restart,
+}
+
+/// One injected fault: a kind and the pod-name glob it applies to.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    glob: String,
+    matcher: GlobMatcher,
+}
+
+impl Fault {
+    /// A fault of `kind` for every pod whose name matches `glob` (globset syntax).
+    pub fn new(kind: FaultKind, glob: &str) -> Result<Fault, String> {
+        let matcher = Glob::new(glob)
+            .map_err(|e| format!("invalid pod glob {glob:?}: {}", e.kind()))?
+            .compile_matcher();
+        Ok(Fault {
+            kind,
+            glob: glob.to_string(),
+            matcher,
+        })
+    }
+
+    /// The pod-name glob.
+    pub fn glob(&self) -> &str {
+        &self.glob
+    }
+
+    /// Whether this fault applies to the pod named `pod`.
+    pub fn matches(&self, pod: &str) -> bool {
+        self.matcher.is_match(pod)
+    }
+}
+
+impl PartialEq for Fault {
+    fn eq(&self, other: &Fault) -> bool {
+        self.kind == other.kind && self.glob == other.glob
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            FaultKind::Refuse => "refuse".to_string(),
+            FaultKind::Forbid => "forbid".to_string(),
+            FaultKind::NotFound => "notfound".to_string(),
+            FaultKind::Slow(d) => format!("slow={}", humantime::format_duration(*d)),
+            FaultKind::Status(code) => format!("status={code}"),
+            FaultKind::Garbage => "garbage".to_string(),
+            FaultKind::Huge(mib) => format!("huge={mib}"),
+            FaultKind::Reset => "reset".to_string(),
+            FaultKind::Restart => "restart".to_string(),
+        };
+        write!(f, "{kind}:{}", self.glob)
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    /// Parses `KIND[=ARG][:GLOB]`; without a glob the fault applies to every pod.
+    fn from_str(s: &str) -> Result<Fault, String> {
+        let (kind, glob) = s.split_once(':').unwrap_or((s, "*"));
+        let (name, arg) = match kind.split_once('=') {
+            Some((name, arg)) => (name, Some(arg)),
+            None => (kind, None),
+        };
+        let kind = match (name, arg) {
+            ("refuse", None) => FaultKind::Refuse,
+            ("forbid", None) => FaultKind::Forbid,
+            ("notfound", None) => FaultKind::NotFound,
+            ("garbage", None) => FaultKind::Garbage,
+            ("reset", None) => FaultKind::Reset,
+            ("restart", None) => FaultKind::Restart,
+            ("slow", Some(d)) => FaultKind::Slow(
+                humantime::parse_duration(d)
+                    .map_err(|_| format!("invalid duration {d:?} in fault {s:?} (try slow=2s)"))?,
+            ),
+            ("status", Some(code)) => FaultKind::Status(
+                code.parse()
+                    .ok()
+                    .filter(|c| (100..=599).contains(c))
+                    .ok_or_else(|| {
+                        format!("invalid HTTP status {code:?} in fault {s:?} (try status=503)")
+                    })?,
+            ),
+            ("huge", Some(mib)) => FaultKind::Huge(
+                mib.parse()
+                    .ok()
+                    .filter(|m| (1..=4096).contains(m))
+                    .ok_or_else(|| {
+                        format!("invalid size {mib:?} in fault {s:?} (MiB, 1 to 4096)")
+                    })?,
+            ),
+            ("slow" | "status" | "huge", None) => {
+                return Err(format!(
+                    "fault {name:?} needs a value, e.g. slow=2s, status=503, huge=80"
+                ));
+            }
+            ("refuse" | "forbid" | "notfound" | "garbage" | "reset" | "restart", Some(_)) => {
+                return Err(format!("fault {name:?} takes no value"));
+            }
+            _ => {
+                return Err(format!(
+                    "unknown fault {name:?} (expected refuse, forbid, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset or restart)"
+                ));
+            }
+        };
+        if glob.is_empty() {
+            return Err(format!("empty pod glob in fault {s:?}"));
+        }
+        Fault::new(kind, glob)
+    }
+}
+
+/// The faults that apply to one pod, resolved once when the simulation starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodFaults {
+    /// Port-forward yields the kubelet's connection error.
+    pub refuse: bool,
+    /// Port-forward and proxy answer 403.
+    pub forbid: bool,
+    /// Port-forward and proxy answer 404.
+    pub not_found: bool,
+    /// Delay before the proxy answers `/metrics`.
+    pub slow: Option<Duration>,
+    /// HTTP status the proxy answers `/metrics` with.
+    pub status: Option<u16>,
+    /// Malformed `/metrics` body.
+    pub garbage: bool,
+    /// `/metrics` body of about this many MiB.
+    pub huge_mib: Option<u32>,
+    /// Connection dropped mid-body.
+    pub reset: bool,
+    /// Restart after each `/metrics` response.
+    pub restart: bool,
+}
+
+impl PodFaults {
+    /// Every fault in `faults` that matches `pod`, later faults overriding earlier values.
+    pub fn for_pod(faults: &[Fault], pod: &str) -> PodFaults {
+        let mut out = PodFaults::default();
+        for fault in faults.iter().filter(|f| f.matches(pod)) {
+            match &fault.kind {
+                FaultKind::Refuse => out.refuse = true,
+                FaultKind::Forbid => out.forbid = true,
+                FaultKind::NotFound => out.not_found = true,
+                FaultKind::Slow(d) => out.slow = Some(*d),
+                FaultKind::Status(c) => out.status = Some(*c),
+                FaultKind::Garbage => out.garbage = true,
+                FaultKind::Huge(m) => out.huge_mib = Some(*m),
+                FaultKind::Reset => out.reset = true,
+                FaultKind::Restart => out.restart = true,
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_kind() {
+        let cases = [
+            ("refuse:web-*", FaultKind::Refuse, "web-*"),
+            ("forbid", FaultKind::Forbid, "*"),
+            ("notfound:x", FaultKind::NotFound, "x"),
+            (
+                "slow=2s:emoji-*",
+                FaultKind::Slow(Duration::from_secs(2)),
+                "emoji-*",
+            ),
+            ("status=503:voting-*", FaultKind::Status(503), "voting-*"),
+            ("garbage", FaultKind::Garbage, "*"),
+            ("huge=80:web-*", FaultKind::Huge(80), "web-*"),
+            ("reset:a?", FaultKind::Reset, "a?"),
+            ("restart:*", FaultKind::Restart, "*"),
+        ];
+        for (text, kind, glob) in cases {
+            let fault: Fault = text.parse().unwrap();
+            assert_eq!(fault.kind, kind, "{text}");
+            assert_eq!(fault.glob(), glob, "{text}");
+            assert_eq!(fault.to_string().parse::<Fault>().unwrap(), fault);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_input_with_lower_case_messages() {
+        for bad in [
+            "explode:x",
+            "slow:x",
+            "slow=soon:x",
+            "status=99:x",
+            "huge=0:x",
+            "refuse=1:x",
+            "refuse:",
+            "refuse:[a",
+        ] {
+            let err = bad.parse::<Fault>().unwrap_err();
+            assert!(err.chars().next().unwrap().is_lowercase(), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn globs_match_pod_names() {
+        let faults: Vec<Fault> = ["refuse:web-*", "slow=1s:*-0", "status=500:web-1*"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let web = PodFaults::for_pod(&faults, "web-10");
+        assert!(web.refuse);
+        assert_eq!(web.status, Some(500));
+        assert_eq!(web.slow, None);
+        let db = PodFaults::for_pod(&faults, "db-0");
+        assert!(!db.refuse);
+        assert_eq!(db.slow, Some(Duration::from_secs(1)));
+    }
+}

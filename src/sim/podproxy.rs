@@ -1,0 +1,57 @@
+//! `pods/proxy`: `GET /api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH`, relayed to the pod's proxy
+//! admin endpoint as the API server relays it (status, headers and body passed through).
+
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use super::proxy::{Body, accepts_gzip};
+use super::rest::{ApiState, forbidden, not_found, status};
+
+/// Handles a `pods/proxy` request for `name_port` (`NAME` or `NAME:PORT`) and `path`.
+pub async fn handle(
+    state: &ApiState,
+    req: &Request<Incoming>,
+    ns: &str,
+    name_port: &str,
+    path: &str,
+) -> Response<Body> {
+    let (name, port) = match name_port.rsplit_once(':') {
+        Some((name, port)) => (name, port.parse::<u16>().ok()),
+        None => (name_port, None),
+    };
+    let Some((i, pod)) = state.pod(ns, name) else {
+        return not_found("pods", name);
+    };
+    let faults = &state.pod_faults[i];
+    if faults.forbid {
+        return forbidden("get", "pods/proxy", name, ns);
+    }
+    if faults.not_found {
+        return not_found("pods", name);
+    }
+    let port = port.unwrap_or(80);
+    let proxy = state.proxies[i]
+        .as_ref()
+        .filter(|p| p.pod.admin_port == Some(port) && !faults.refuse);
+    match proxy {
+        Some(proxy) => proxy.respond(path, accepts_gzip(req.headers())).await,
+        None if pod.phase != "Running" => status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            &format!(
+                "error trying to reach service: pod {name} has no IP address (phase {})",
+                pod.phase
+            ),
+            Some((name_port, "pods")),
+        ),
+        None => status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            &format!(
+                "error trying to reach service: dial tcp {}:{port}: connect: connection refused",
+                pod.ip
+            ),
+            Some((name_port, "pods")),
+        ),
+    }
+}

@@ -1,0 +1,212 @@
+//! `pods/portforward` over WebSocket, spoken as a kubelet speaks `v4.channel.k8s.io`: the
+//! subprotocol is the first of the client's list the server supports; port `i` uses data channel
+//! `2i` and error channel `2i+1`; each channel's first frame is the port as 2 bytes little-endian;
+//! a failed connection to the pod puts the kubelet's error text on the error channel; after the
+//! client's Close the server answers Close and ends the connection.
+
+use std::sync::Arc;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use futures::{SinkExt, StreamExt};
+use http::{Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role;
+
+use super::proxy::{Body, full};
+use super::rest::{ApiState, forbidden, not_found, query_params, status};
+
+/// The only subprotocol served (the kubelet's binary v4 protocol).
+pub const PROTOCOL: &str = "v4.channel.k8s.io";
+
+fn bad_request(message: &str) -> Response<Body> {
+    status(StatusCode::BAD_REQUEST, "BadRequest", message, None)
+}
+
+fn frame(channel: u8, data: &[u8]) -> Bytes {
+    let mut b = BytesMut::with_capacity(data.len() + 1);
+    b.put_u8(channel);
+    b.put_slice(data);
+    b.freeze()
+}
+
+/// Handles a `pods/portforward` request for pod `ns/name`.
+pub async fn handle(
+    state: Arc<ApiState>,
+    mut req: Request<Incoming>,
+    ns: String,
+    name: String,
+) -> Response<Body> {
+    let Some((index, pod)) = state.pod(&ns, &name) else {
+        return not_found("pods", &name);
+    };
+    let faults = &state.pod_faults[index];
+    if faults.forbid {
+        return forbidden("create", "pods/portforward", &name, &ns);
+    }
+    if faults.not_found {
+        return not_found("pods", &name);
+    }
+    if pod.phase != "Running" {
+        return bad_request(&format!("pod {name} does not have a host assigned"));
+    }
+    let mut ports = Vec::new();
+    for (key, value) in query_params(req.uri()) {
+        if key != "ports" {
+            continue;
+        }
+        for p in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match p.parse::<u16>() {
+                Ok(port) if port > 0 => ports.push(port),
+                _ => return bad_request(&format!("invalid port {p:?}")),
+            }
+        }
+    }
+    if ports.is_empty() {
+        return bad_request("at least 1 port must be specified");
+    }
+    let headers = req.headers();
+    let upgrade = headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).filter(|_| upgrade) else {
+        return bad_request(
+            "the simulated API server serves pods/portforward over WebSocket (v4.channel.k8s.io) only, not SPDY",
+        );
+    };
+    let offered: Vec<String> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let chosen = offered.iter().find(|p| *p == PROTOCOL).cloned();
+    if !offered.is_empty() && chosen.is_none() {
+        return bad_request(&format!(
+            "requested protocol(s) are not supported: {offered:?}; supports [\"{PROTOCOL}\"]"
+        ));
+    }
+    let accept = derive_accept_key(key.as_bytes());
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let task_state = state.clone();
+    tokio::spawn(async move {
+        if let Ok(upgraded) = on_upgrade.await {
+            let ws =
+                WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+            tunnel(task_state, index, ports, ws).await;
+        }
+    });
+    let mut res = Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::UPGRADE, "websocket")
+        .header(header::CONNECTION, "Upgrade")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept);
+    if let Some(p) = chosen {
+        res = res.header(header::SEC_WEBSOCKET_PROTOCOL, p);
+    }
+    res.body(full(Bytes::new()))
+        .unwrap_or_else(|_| Response::new(full("")))
+}
+
+async fn tunnel<S>(state: Arc<ApiState>, index: usize, ports: Vec<u16>, ws: WebSocketStream<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sink, mut stream) = ws.split();
+    let (tx, mut rx) = mpsc::channel::<Bytes>(64);
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            if sink.send(Message::Binary(frame)).await.is_err() {
+                break;
+            }
+        }
+    });
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
+    let pod = &state.cluster.pods[index];
+    let faults = &state.pod_faults[index];
+    let proxy = state.proxies[index].clone();
+    let mut to_pod: Vec<Option<WriteHalf<tokio::io::DuplexStream>>> =
+        Vec::with_capacity(ports.len());
+    let mut readers = Vec::new();
+    for (i, &port) in ports.iter().enumerate() {
+        let data_ch = (2 * i) as u8;
+        let err_ch = data_ch + 1;
+        let prefix = port.to_le_bytes();
+        let _ = tx.send(frame(data_ch, &prefix)).await;
+        let _ = tx.send(frame(err_ch, &prefix)).await;
+        let kubelet_error = |cause: &str| {
+            format!(
+                "error forwarding port {port} to pod {}, uid {}: {cause}",
+                pod.name, pod.uid
+            )
+        };
+        let reachable = proxy
+            .as_ref()
+            .filter(|p| p.pod.admin_port == Some(port) && !faults.refuse);
+        let Some(proxy) = reachable else {
+            let cause = format!(
+                "failed to connect to localhost:{port} inside namespace \"{}\": dial tcp4 127.0.0.1:{port}: connect: connection refused",
+                pod.namespace
+            );
+            let _ = tx
+                .send(frame(err_ch, kubelet_error(&cause).as_bytes()))
+                .await;
+            to_pod.push(None);
+            continue;
+        };
+        let (near, far) = tokio::io::duplex(256 * 1024);
+        tokio::spawn(proxy.clone().serve(far));
+        let (mut read, write) = tokio::io::split(near);
+        to_pod.push(Some(write));
+        let tx = tx.clone();
+        let reset_error = faults
+            .reset
+            .then(|| kubelet_error("read: connection reset by peer"));
+        readers.push(tokio::spawn(async move {
+            let mut buf = vec![0u8; 32 * 1024];
+            loop {
+                match read.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(frame(data_ch, &buf[..n])).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            if let Some(text) = reset_error {
+                let _ = tx.send(frame(err_ch, text.as_bytes())).await;
+            }
+        }));
+    }
+    drop(tx);
+    while let Some(msg) = stream.next().await {
+        match msg {
+            Ok(Message::Binary(data)) if data.len() > 1 => {
+                let ch = data[0] as usize;
+                if ch.is_multiple_of(2)
+                    && let Some(Some(w)) = to_pod.get_mut(ch / 2)
+                    && w.write_all(&data[1..]).await.is_err()
+                {
+                    to_pod[ch / 2] = None;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    for r in readers {
+        r.abort();
+    }
+    writer.abort();
+}

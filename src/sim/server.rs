@@ -1,0 +1,341 @@
+//! Starting, serving and stopping the simulation: the TLS accept loop, the handle tests and
+//! `demo` use, and `demo --serve`.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use super::exposition::render_padding;
+use super::fault::PodFaults;
+use super::proxy::{Proxy, Shared};
+use super::rest::{self, ApiState};
+use super::topology::{self, APP_NAMESPACE, SimPod, TopologySpec};
+use super::traffic::{ExpectedTraffic, TrafficModel};
+use super::{SimConfig, SimError, kubeconfig, mesh, tls};
+
+/// Approximate number of series in a proxy body before padding.
+const BASE_SERIES: usize = 300;
+
+/// Entry point of the simulation.
+pub struct Sim;
+
+/// A running simulation; dropping it (or [`SimHandle::shutdown`]) stops the servers.
+pub struct SimHandle {
+    state: Arc<ApiState>,
+    addr: SocketAddr,
+    ca_pem: String,
+    traffic: TrafficModel,
+    tick: std::time::Duration,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    exposed: Mutex<HashMap<usize, SocketAddr>>,
+    runtime: tokio::runtime::Handle,
+}
+
+fn random_token(seed: u64) -> String {
+    let mut h = Sha256::new();
+    h.update(seed.to_le_bytes());
+    h.update(std::process::id().to_le_bytes());
+    h.update(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+            .to_le_bytes(),
+    );
+    h.update(
+        std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), seed)
+            .to_le_bytes(),
+    );
+    h.finalize()[..20]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Sim {
+    /// Builds the topology of `config`, binds `config.listen` and starts serving.
+    /// Must be called within a Tokio runtime.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        let now = SystemTime::now();
+        let start_wall = now
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let cluster = topology::build(&TopologySpec {
+            replicas: config.replicas.max(1),
+            extra_app_namespaces: config.namespaces,
+            seed: config.seed,
+            created: now - std::time::Duration::from_secs(3600),
+        });
+        let traffic = TrafficModel::emojivoto();
+        let models = mesh::build_models(&cluster, &traffic);
+        let pad_pairs = config.series.saturating_sub(BASE_SERIES).div_ceil(2);
+        let shared = Arc::new(Shared {
+            start: Instant::now(),
+            start_wall,
+            tick: config.tick,
+            padding: Bytes::from(render_padding(pad_pairs)),
+        });
+        let pod_faults: Vec<PodFaults> = cluster
+            .pods
+            .iter()
+            .map(|p| PodFaults::for_pod(&config.faults, &p.name))
+            .collect();
+        let proxies = cluster
+            .pods
+            .iter()
+            .zip(models)
+            .zip(&pod_faults)
+            .map(|((pod, model), faults)| {
+                pod.has_proxy().then(|| {
+                    let uptime = topology::initial_uptime(config.seed, &pod.namespace, &pod.name);
+                    Arc::new(Proxy::new(
+                        pod.clone(),
+                        model,
+                        faults.clone(),
+                        uptime,
+                        shared.clone(),
+                    ))
+                })
+            })
+            .collect();
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let server_tls = tls::generate().map_err(SimError::Tls)?;
+        let state = Arc::new(ApiState::new(
+            cluster,
+            pod_faults,
+            proxies,
+            random_token(config.seed),
+            config.latency,
+            addr.to_string(),
+        ));
+        let acceptor = tokio_rustls::TlsAcceptor::from(server_tls.config.clone());
+        let serve_state = state.clone();
+        let accept_loop = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let state = serve_state.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let svc = service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, std::convert::Infallible>(rest::handle(state, req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), svc)
+                        .with_upgrades()
+                        .await;
+                });
+            }
+        });
+        Ok(SimHandle {
+            state,
+            addr,
+            ca_pem: server_tls.ca_pem,
+            traffic,
+            tick: config.tick,
+            tasks: Mutex::new(vec![accept_loop]),
+            exposed: Mutex::new(HashMap::new()),
+            runtime: tokio::runtime::Handle::current(),
+        })
+    }
+}
+
+impl SimHandle {
+    /// The API server's URL, `https://127.0.0.1:PORT`.
+    pub fn server_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The address the API server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bearer token the API server accepts.
+    pub fn token(&self) -> &str {
+        &self.state.token
+    }
+
+    /// The CA certificate (PEM) that signed the API server's certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// A kubeconfig (YAML) for the simulation: cluster, user and current context all named
+    /// `sim`, the context's namespace `emojivoto`.
+    pub fn kubeconfig(&self) -> String {
+        kubeconfig::render(
+            &self.server_url(),
+            &self.ca_pem,
+            self.token(),
+            APP_NAMESPACE,
+        )
+    }
+
+    /// Writes [`SimHandle::kubeconfig`] to `path` (mode 0600 on Unix).
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SimError> {
+        let err = |source| SimError::WriteKubeconfig {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(err)?;
+        file.write_all(self.kubeconfig().as_bytes()).map_err(err)
+    }
+
+    /// Every simulated pod, in creation order.
+    pub fn pods(&self) -> &[SimPod] {
+        &self.state.cluster.pods
+    }
+
+    /// The traffic model the proxies follow.
+    pub fn traffic(&self) -> &TrafficModel {
+        &self.traffic
+    }
+
+    /// How often proxy counters advance.
+    pub fn tick(&self) -> std::time::Duration {
+        self.tick
+    }
+
+    /// What the proxies of deployment `workload` in app namespace `namespace` report inbound,
+    /// summed over replicas (`None` outside app namespaces or for workloads nobody calls).
+    pub fn expected_inbound(&self, namespace: &str, workload: &str) -> Option<ExpectedTraffic> {
+        is_app_namespace(namespace)
+            .then(|| self.traffic.expected_inbound(workload))
+            .flatten()
+    }
+
+    /// What the proxies of `from` report outbound to `to` in app namespace `namespace`.
+    pub fn expected_outbound(
+        &self,
+        namespace: &str,
+        from: &str,
+        to: &str,
+    ) -> Option<ExpectedTraffic> {
+        is_app_namespace(namespace)
+            .then(|| self.traffic.expected_outbound(from, to))
+            .flatten()
+    }
+
+    /// A plain-HTTP loopback address serving pod `namespace/pod`'s proxy admin endpoint
+    /// directly (bound on first call); `None` if the pod has no running proxy.
+    pub fn proxy_addr(&self, namespace: &str, pod: &str) -> Option<SocketAddr> {
+        let (index, _) = self.state.pod(namespace, pod)?;
+        let proxy = self.state.proxies[index].clone()?;
+        let mut exposed = self.exposed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(addr) = exposed.get(&index) {
+            return Some(*addr);
+        }
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).ok()?;
+        std_listener.set_nonblocking(true).ok()?;
+        let addr = std_listener.local_addr().ok()?;
+        let task = self.runtime.spawn(async move {
+            let Ok(listener) = TcpListener::from_std(std_listener) else {
+                return;
+            };
+            while let Ok((tcp, _)) = listener.accept().await {
+                tokio::spawn(proxy.clone().serve(tcp));
+            }
+        });
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
+        exposed.insert(index, addr);
+        Some(addr)
+    }
+
+    /// Stops accepting connections (API server and exposed proxies).
+    pub fn shutdown(&self) {
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn is_app_namespace(ns: &str) -> bool {
+    ns == APP_NAMESPACE
+        || ns
+            .strip_prefix(APP_NAMESPACE)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| n.parse::<u32>().is_ok())
+}
+
+/// `demo --serve`: starts the simulation, writes its kubeconfig to `kubeconfig_out` (or a file in
+/// the temp directory), prints that path as the first stdout line, and serves until SIGINT or
+/// SIGTERM.
+pub async fn serve_demo(
+    config: SimConfig,
+    kubeconfig_out: Option<PathBuf>,
+) -> Result<(), SimError> {
+    let handle = Sim::start(config).await?;
+    let path = kubeconfig_out.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "linkerd-export-demo-{}.kubeconfig",
+            std::process::id()
+        ))
+    });
+    handle.write_kubeconfig(&path)?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", path.display());
+    let _ = stdout.flush();
+    drop(stdout);
+    wait_for_signal().await?;
+    handle.shutdown();
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> Result<(), SimError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(SimError::Signal)?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.map_err(SimError::Signal),
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> Result<(), SimError> {
+    tokio::signal::ctrl_c().await.map_err(SimError::Signal)
+}
