@@ -13,6 +13,8 @@ use http_body_util::Full;
 use super::ExportError;
 use super::error::body_excerpt;
 use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
+use super::viz;
+use crate::forward::{self, FetchOptions};
 
 /// The selector for every proxy metric: linkerd-viz' Prometheus scrapes proxies as this job.
 pub const PROXY_SELECTOR: &str = r#"{job="linkerd-proxy"}"#;
@@ -113,6 +115,32 @@ impl FederationSource {
             .map_err(|_| ExportError::Source(format!("{shown} answered text that is not UTF-8")))?;
         Ok(Federated { text, url: shown })
     }
+}
+
+/// `--source prometheus` without a URL: `/federate` of the linkerd-viz Prometheus pod in
+/// `viz_namespace` (label `component=prometheus`, port 9090), reached like the proxies are
+/// (port-forward or the API server's pods/proxy, per `options.via`).
+pub async fn fetch_from_cluster(
+    client: &kube::Client,
+    viz_namespace: &str,
+    selectors: &[&str],
+    options: &FetchOptions,
+) -> Result<Federated, ExportError> {
+    let pod = viz::prometheus_pod(client, viz_namespace)
+        .await
+        .map_err(|err| ExportError::Source(err.to_string()))?;
+    let path = federate_url("", selectors);
+    let shown = format!("{viz_namespace}/{pod}:{PROMETHEUS_PORT}{path}");
+    let fetched = forward::fetch(client, viz_namespace, &pod, PROMETHEUS_PORT, &path, options)
+        .await
+        .map_err(|err| {
+            ExportError::Source(format!(
+                "cannot read the linkerd-viz Prometheus {shown}: {err}"
+            ))
+        })?;
+    let text = String::from_utf8(fetched.body.to_vec())
+        .map_err(|_| ExportError::Source(format!("{shown} answered text that is not UTF-8")))?;
+    Ok(Federated { text, url: shown })
 }
 
 /// `BASE/federate?match[]=SEL&...`, the selectors percent-encoded.

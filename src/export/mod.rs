@@ -4,6 +4,7 @@
 //! Everything here takes already-structured data ([`Series`], [`Metadata`], rendered exposition
 //! text) so it stays independent of how the samples were scraped and parsed.
 
+pub mod bridge;
 pub mod error;
 pub mod federate;
 pub mod http;

@@ -25,8 +25,22 @@ impl Prometheus {
         Prometheus::start_with(scrape_configs, true)
     }
 
+    /// [`Prometheus::start`] without scrape jobs, on an existing data directory (blocks made by
+    /// `promtool tsdb create-blocks-from`).
+    pub fn start_on(data: &Path) -> Prometheus {
+        Prometheus::launch("", true, Some(data))
+    }
+
     /// [`Prometheus::start`], with the remote-write receiver on or off.
     pub fn start_with(scrape_configs: &str, remote_write_receiver: bool) -> Prometheus {
+        Prometheus::launch(scrape_configs, remote_write_receiver, None)
+    }
+
+    fn launch(
+        scrape_configs: &str,
+        remote_write_receiver: bool,
+        data: Option<&Path>,
+    ) -> Prometheus {
         let mut dir = tempfile::tempdir().expect("temp dir");
         let config = format!(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:{}",
@@ -48,7 +62,8 @@ impl Prometheus {
                 ))
                 .arg(format!(
                     "--storage.tsdb.path={}",
-                    dir.path().join("data").display()
+                    data.map_or_else(|| dir.path().join("data"), Path::to_path_buf)
+                        .display()
                 ))
                 .arg(format!("--web.listen-address={addr}"))
                 .args(remote_write_receiver.then_some("--web.enable-remote-write-receiver"))
