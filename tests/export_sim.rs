@@ -245,22 +245,35 @@ async fn serve_with_the_generated_static_federation_config() {
         std::future::pending(),
     ));
 
-    let job = render(&ConfigRequest {
+    let federation_job = render(&ConfigRequest {
         format: ConfigFormat::Static,
         viz_namespace: "linkerd-viz".into(),
-        target: Some(addr),
+        target: Some(addr.clone()),
     })
     .unwrap();
+    let metrics_job =
+        format!("- job_name: linkerd-export\n  static_configs:\n  - targets: ['{addr}']\n");
     tokio::task::spawn_blocking(move || {
-        let prometheus = Prometheus::start(&job);
-        let up = prometheus.query_until(r#"up{job="linkerd"} == 1"#, LIMIT, |r| r.len() == 1);
-        assert_eq!(up.len(), 1, "{}", prometheus.log());
-        let query = format!(r#"{{job="linkerd-proxy",namespace="{NAMESPACE}"}}"#);
-        let series = prometheus.query_until(&query, LIMIT, |r| r.len() == total);
+        let prometheus = Prometheus::start(&format!("{federation_job}{metrics_job}"));
+        for job in ["linkerd", "linkerd-export"] {
+            let up = prometheus.query_until(&format!(r#"up{{job="{job}"}} == 1"#), LIMIT, |r| {
+                r.len() == 1
+            });
+            assert_eq!(up.len(), 1, "{job}: {}", prometheus.log());
+        }
+        let federated = format!(r#"{{job="linkerd-proxy",namespace="{NAMESPACE}"}}"#);
+        let series = prometheus.query_until(&federated, LIMIT, |r| r.len() == total);
         assert_eq!(
             series.len(),
             total,
             "every proxy series, labelled job=linkerd-proxy by /federate"
+        );
+        let scraped = format!(r#"{{job="linkerd-export",namespace="{NAMESPACE}"}}"#);
+        let series = prometheus.query_until(&scraped, LIMIT, |r| r.len() == total);
+        assert_eq!(
+            series.len(),
+            total,
+            "every proxy series through /metrics (OpenMetrics)"
         );
     })
     .await
