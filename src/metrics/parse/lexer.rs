@@ -228,18 +228,17 @@ impl<'a> Cursor<'a> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;
-        while i < b.len() {
-            match b[i] {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok((start..i, escaped));
-                }
-                b'\\' => {
-                    escaped = true;
-                    i += 2;
-                }
-                _ => i += 1,
+        while i <= b.len() {
+            let Some(offset) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
+                break;
+            };
+            let at = i + offset;
+            if b[at] == b'"' {
+                self.pos = at + 1;
+                return Ok((start..at, escaped));
             }
+            escaped = true;
+            i = at + 2;
         }
         Err((self.pos, "unterminated quoted string"))
     }
