@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::metrics::parse::{self, Body};
+use crate::target::PodTarget;
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -125,6 +126,16 @@ impl Target {
             scrape_time_ms,
             families: body.families.iter().map(Family::from).collect(),
         }
+    }
+
+    /// Owned copy of one pod's parsed body, labelled with [`PodTarget::target_labels`].
+    pub fn for_pod(pod: &PodTarget, body: &Body<'_>, scrape_time_ms: Option<i64>) -> Self {
+        let labels = pod
+            .target_labels()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        Target::from_body(body, labels, scrape_time_ms)
     }
 
     /// Value of target label `name`.
