@@ -108,6 +108,18 @@ fn malformed_lines_are_errors_with_position() {
         ("metric-name 1", "invalid character in metric name"),
         ("metric{a=\"b\",", "expected '}' to close the labels"),
         ("metric 1 # trace", "expected '{' to start an exemplar"),
+        ("{\"a\", \"b = \"c\"}", "expected '=' after label name"),
+        ("{\"a\",b\\nc=\"d\"} 1", "expected '=' after label name"),
+        ("# HELP #", "expected a name"),
+        ("a{b=\0\"ssss\"} 1", "expected '\"'"),
+        ("a{b\0=\"hiih\"}\t1", "expected '=' after label name"),
+        ("a\0{b=\"ddd\"} 1", "invalid character in metric name"),
+        ("a 0 1\0", "invalid timestamp"),
+        // promparse tolerates a missing comma between labels (a bug by its own comment); we do not.
+        (
+            "go_gc_duration_seconds { quantile = \"2.0\" a = \"b\" } 8.3835e-05",
+            "expected ',' or '}' after label value",
+        ),
     ];
     for (line, message) in cases {
         let err = parse(line).expect_err(line);
