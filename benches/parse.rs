@@ -36,14 +36,26 @@ fn parsers(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function("ours/parse", |b| b.iter(|| black_box(parse::parse(black_box(&body)).unwrap()).families.len()));
+    group.bench_function("ours/parse", |b| {
+        b.iter(|| {
+            black_box(parse::parse(black_box(&body)).unwrap())
+                .families
+                .len()
+        })
+    });
     group.bench_function("ours/lines", |b| {
-        b.iter(|| parse::lines(black_box(&body)).filter(|l| matches!(l, Ok((_, parse::Line::Sample(_))))).count())
+        b.iter(|| {
+            parse::lines(black_box(&body))
+                .filter(|l| matches!(l, Ok((_, parse::Line::Sample(_)))))
+                .count()
+        })
     });
     group.bench_function("prometheus_parse", |b| {
         b.iter(|| {
             let lines = black_box(&body).lines().map(|l| Ok(l.to_owned()));
-            black_box(prometheus_parse::Scrape::parse(lines).unwrap()).samples.len()
+            black_box(prometheus_parse::Scrape::parse(lines).unwrap())
+                .samples
+                .len()
         })
     });
     group.finish();

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::metrics::parse::{self, Body};
+use crate::target::PodTarget;
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -63,12 +64,21 @@ impl MetricType {
 /// Label pairs, sorted by name.
 pub type Labels = Vec<(String, String)>;
 
+/// Serialize label pairs as a JSON object (`{"name": "value"}`), keeping their order.
+pub fn serialize_labels<S: serde::Serializer>(
+    labels: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(labels.iter().map(|(n, v)| (n, v)))
+}
+
 /// One owned sample.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sample {
     /// Sample name (`x_total`, `x_bucket`, ...).
     pub name: String,
     /// Labels sorted by name (including `le` / `quantile`).
+    #[serde(serialize_with = "serialize_labels")]
     pub labels: Labels,
     /// Value.
     pub value: f64,
@@ -106,6 +116,7 @@ pub struct Family {
 pub struct Target {
     /// Labels identifying the proxy, added to each sample on output, in output order
     /// (`namespace`, `pod`, `container`, `deployment`, ...).
+    #[serde(serialize_with = "serialize_labels")]
     pub labels: Vec<(String, String)>,
     /// When it was scraped, in milliseconds since the epoch.
     pub scrape_time_ms: Option<i64>,
@@ -127,6 +138,16 @@ impl Target {
         }
     }
 
+    /// Owned copy of one pod's parsed body, labelled with [`PodTarget::target_labels`].
+    pub fn for_pod(pod: &PodTarget, body: &Body<'_>, scrape_time_ms: Option<i64>) -> Self {
+        let labels = pod
+            .target_labels()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        Target::from_body(body, labels, scrape_time_ms)
+    }
+
     /// Value of target label `name`.
     pub fn label(&self, name: &str) -> Option<&str> {
         self.labels
@@ -142,6 +163,10 @@ pub struct Snapshot {
     /// The targets, in scrape order.
     pub targets: Vec<Target>,
 }
+
+/// Family of the info sample that describes a snapshot file (spec §7); its sample is
+/// `linkerd_export_snapshot_info{...} 1`.
+pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
 
 /// Target label names this crate adds (and recognises when reading a merged exposition back).
 pub const TARGET_LABEL_NAMES: &[&str] = &[
@@ -228,6 +253,52 @@ impl Snapshot {
                 .push(Target::from_body(&body, labels, None));
         }
         (snapshot, errors)
+    }
+
+    /// Add the info sample describing this snapshot (`version`, `context`, `targets`, ...) as a
+    /// target without labels, first, so the OpenMetrics output carries it.
+    pub fn set_info(&mut self, labels: Vec<(String, String)>, scrape_time_ms: Option<i64>) {
+        self.take_info();
+        let mut labels = labels;
+        labels.sort();
+        let family = Family {
+            name: SNAPSHOT_INFO_FAMILY.to_string(),
+            kind: MetricType::Info,
+            help: Some("What this snapshot is about.".to_string()),
+            unit: None,
+            samples: vec![Sample {
+                name: format!("{SNAPSHOT_INFO_FAMILY}_info"),
+                labels,
+                value: 1.0,
+                timestamp_ms: None,
+            }],
+        };
+        self.targets.insert(
+            0,
+            Target {
+                labels: Vec::new(),
+                scrape_time_ms,
+                families: vec![family],
+            },
+        );
+    }
+
+    /// Remove and return the labels of the snapshot info sample (see [`Snapshot::set_info`]).
+    pub fn take_info(&mut self) -> Option<Labels> {
+        let mut found = None;
+        for target in &mut self.targets {
+            if let Some(i) = target
+                .families
+                .iter()
+                .position(|f| f.name == SNAPSHOT_INFO_FAMILY)
+            {
+                let family = target.families.remove(i);
+                found = family.samples.into_iter().next().map(|s| s.labels);
+            }
+        }
+        self.targets
+            .retain(|t| !(t.labels.is_empty() && t.families.is_empty()));
+        found
     }
 
     /// Total number of samples.

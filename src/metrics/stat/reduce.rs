@@ -1,10 +1,12 @@
 //! The streaming reducer: one proxy's body in, only the counters `stat` needs kept.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
+use crate::metrics::model::{self, Target};
 use crate::metrics::parse::{self, Body, ParseError, Sample};
 use crate::target::{PodTarget, Workload};
 
@@ -116,6 +118,15 @@ impl StatState {
         errors
     }
 
+    /// Reduce an owned target (e.g. read from a snapshot file); its scrape time is used, or 0.
+    pub fn add_target(&mut self, key: ProxyKey, target: &Target) {
+        let mut state = ProxyState::new(key, target.scrape_time_ms.unwrap_or(0));
+        for sample in target.families.iter().flat_map(|f| &f.samples) {
+            state.observe(sample);
+        }
+        self.insert(state);
+    }
+
     fn insert(&mut self, state: ProxyState) {
         match self
             .proxies
@@ -135,16 +146,64 @@ impl StatState {
     }
 }
 
-fn series_hash(sample: &Sample<'_>) -> u64 {
-    let mut h = FIXED_HASH.build_hasher();
-    sample.name.hash(&mut h);
-    sample.labels.as_str().hash(&mut h);
+/// A sample as the reducer reads it: borrowed from a body, or owned in a [`Target`].
+trait SampleView {
+    fn name(&self) -> &str;
+    fn value(&self) -> f64;
+    fn label(&self, name: &str) -> Option<Cow<'_, str>>;
+    /// Identity of the series, the same whatever the label order or source.
+    fn series_hash(&self) -> u64;
+}
+
+fn part_hash(name: &str, value: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    (name, value).hash(&mut h);
     h.finish()
 }
 
-/// Series hashes must agree between two states, so the hasher is not randomly seeded.
-const FIXED_HASH: std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher> =
-    std::hash::BuildHasherDefault::new();
+/// Order-independent (a sum of per-label hashes), so a body and its owned copy agree.
+fn series_hash(name: &str, label_hashes: impl Iterator<Item = u64>) -> u64 {
+    label_hashes.fold(part_hash(name, ""), u64::wrapping_add)
+}
+
+impl SampleView for Sample<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn value(&self) -> f64 {
+        self.value
+    }
+
+    fn label(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.labels.get(name)
+    }
+
+    fn series_hash(&self) -> u64 {
+        series_hash(
+            &self.name,
+            self.labels.iter().map(|l| part_hash(&l.name, &l.value)),
+        )
+    }
+}
+
+impl SampleView for model::Sample {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn value(&self) -> f64 {
+        self.value
+    }
+
+    fn label(&self, name: &str) -> Option<Cow<'_, str>> {
+        model::Sample::label(self, name).map(Cow::Borrowed)
+    }
+
+    fn series_hash(&self) -> u64 {
+        series_hash(&self.name, self.labels.iter().map(|(n, v)| part_hash(n, v)))
+    }
+}
 
 fn is_failure_status(status: &str) -> bool {
     status.starts_with('5') && status.len() == 3
@@ -179,22 +238,23 @@ impl ProxyState {
         i
     }
 
-    fn keep(&mut self, sample: &Sample<'_>, dim: u32, slot: Slot) {
+    fn keep(&mut self, sample: &impl SampleView, dim: u32, slot: Slot) {
         self.counters.insert(
-            series_hash(sample),
+            sample.series_hash(),
             Counter {
                 dim,
                 slot,
-                value: sample.value,
+                value: sample.value(),
             },
         );
     }
 
-    fn observe(&mut self, sample: &Sample<'_>) {
-        let name = sample.name.as_ref();
-        let label = |n: &str| sample.labels.get(n).unwrap_or_default();
+    fn observe(&mut self, sample: &impl SampleView) {
+        let name = sample.name();
+        let label = |n: &str| sample.label(n).unwrap_or_default();
+        let le = || sample.label("le").and_then(|v| parse::parse_float(&v));
         match name {
-            "process_start_time_seconds" => self.process_start_seconds = Some(sample.value),
+            "process_start_time_seconds" => self.process_start_seconds = Some(sample.value()),
             "response_total" => {
                 let dim = self.dim(Scope::Proxy, &label("direction"), &label("authority"), "");
                 let slot = if label("classification") == "success" {
@@ -205,19 +265,19 @@ impl ProxyState {
                 self.keep(sample, dim, slot);
             }
             "response_latency_ms_bucket" => {
-                if let Some(le) = sample.labels.get("le").and_then(|v| parse::parse_float(&v)) {
+                if let Some(le) = le() {
                     let dim = self.dim(Scope::Proxy, &label("direction"), &label("authority"), "");
                     self.keep(sample, dim, Slot::Bucket(le));
                 }
             }
             "tcp_open_connections" | "tcp_read_bytes_total" | "tcp_write_bytes_total" => {
-                if sample.labels.get("peer").is_some_and(|p| p != "src") {
+                if sample.label("peer").is_some_and(|p| p != "src") {
                     return;
                 }
                 let dim = self.dim(Scope::Proxy, &label("direction"), &label("authority"), "");
                 match name {
                     "tcp_open_connections" => {
-                        *self.open_connections.entry(dim).or_default() += sample.value
+                        *self.open_connections.entry(dim).or_default() += sample.value()
                     }
                     "tcp_read_bytes_total" => self.keep(sample, dim, Slot::ReadBytes),
                     _ => self.keep(sample, dim, Slot::WriteBytes),
@@ -233,7 +293,7 @@ impl ProxyState {
                 );
             }
             "outbound_http_route_request_duration_seconds_bucket" => {
-                if let Some(le) = sample.labels.get("le").and_then(|v| parse::parse_float(&v)) {
+                if let Some(le) = le() {
                     let dim = self.route_dim(sample);
                     self.keep(sample, dim, Slot::Bucket(le * 1000.0));
                 }
@@ -253,7 +313,7 @@ impl ProxyState {
                 self.keep(sample, dim, slot);
             }
             "route_response_latency_ms_bucket" => {
-                if let Some(le) = sample.labels.get("le").and_then(|v| parse::parse_float(&v)) {
+                if let Some(le) = le() {
                     let dim = self.dim(
                         Scope::Route,
                         &label("direction"),
@@ -268,8 +328,8 @@ impl ProxyState {
     }
 
     /// Route metrics: the authority is the parent (`name.namespace:port`), the route its name.
-    fn route_dim(&mut self, sample: &Sample<'_>) -> u32 {
-        let label = |n: &str| sample.labels.get(n).unwrap_or_default();
+    fn route_dim(&mut self, sample: &impl SampleView) -> u32 {
+        let label = |n: &str| sample.label(n).unwrap_or_default();
         let parent = format!(
             "{}.{}:{}",
             label("parent_name"),

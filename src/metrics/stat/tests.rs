@@ -171,3 +171,20 @@ fn a_pod_without_a_baseline_or_start_time_adds_no_traffic() {
     let r = &compute(&a, &b, GroupBy::Workload)[0];
     assert_eq!((r.meshed_pods, r.requests, r.rps), (1, 0.0, None));
 }
+
+#[test]
+fn owned_targets_and_raw_bodies_reduce_to_the_same_series() {
+    let a = state(&[(
+        "voting-1",
+        1_000_000,
+        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
+    )]);
+    let text = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0);
+    let target =
+        crate::metrics::model::Target::from_body(&parse(&text).unwrap(), vec![], Some(1_010_000));
+    let mut b = StatState::default();
+    b.add_target(key("voting-1"), &target);
+    let r = &compute(&a, &b, GroupBy::Workload)[0];
+    assert_eq!(r.requests, 22.0, "matched series give deltas, not totals");
+    assert!(close(r.rps, 2.2));
+}
