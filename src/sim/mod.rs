@@ -45,6 +45,7 @@
 pub mod discovery;
 pub mod exposition;
 pub mod fault;
+pub mod federate;
 pub mod kubeconfig;
 pub mod mesh;
 pub mod podproxy;

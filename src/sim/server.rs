@@ -15,16 +15,14 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::exposition::render_padding;
+use super::exposition::{Padding, sample_count};
 use super::fault::PodFaults;
+use super::federate::Federation;
 use super::proxy::{Proxy, Shared};
 use super::rest::{self, ApiState};
 use super::topology::{self, APP_NAMESPACE, SimPod, TopologySpec};
 use super::traffic::{ExpectedTraffic, TrafficModel};
 use super::{SimConfig, SimError, kubeconfig, mesh, tls};
-
-/// Approximate number of series in a proxy body before padding.
-const BASE_SERIES: usize = 300;
 
 /// Entry point of the simulation.
 pub struct Sim;
@@ -79,19 +77,19 @@ impl Sim {
         });
         let traffic = TrafficModel::emojivoto();
         let models = mesh::build_models(&cluster, &traffic);
-        let pad_pairs = config.series.saturating_sub(BASE_SERIES).div_ceil(2);
+        let padding = Padding::new(config.series.div_ceil(2));
+        let mut base_samples = HashMap::new();
         let shared = Arc::new(Shared {
             start: Instant::now(),
             start_wall,
             tick: config.tick,
-            padding: Bytes::from(render_padding(pad_pairs)),
         });
         let pod_faults: Vec<PodFaults> = cluster
             .pods
             .iter()
             .map(|p| PodFaults::for_pod(&config.faults, &p.name))
             .collect();
-        let proxies = cluster
+        let proxies: Vec<Option<Arc<Proxy>>> = cluster
             .pods
             .iter()
             .zip(models)
@@ -99,9 +97,18 @@ impl Sim {
             .map(|((pod, model), faults)| {
                 pod.has_proxy().then(|| {
                     let uptime = topology::initial_uptime(config.seed, &pod.namespace, &pod.name);
+                    let pad = if config.series == 0 {
+                        Bytes::new()
+                    } else {
+                        let base = *base_samples
+                            .entry(model.shape())
+                            .or_insert_with(|| sample_count(&model));
+                        padding.take(config.series.saturating_sub(base))
+                    };
                     Arc::new(Proxy::new(
                         pod.clone(),
                         model,
+                        pad,
                         faults.clone(),
                         uptime,
                         shared.clone(),
@@ -120,10 +127,20 @@ impl Sim {
             source,
         })?;
         let server_tls = tls::generate().map_err(SimError::Tls)?;
+        let prometheus = cluster.pods.iter().position(|p| {
+            p.namespace == "linkerd-viz"
+                && p.has_proxy()
+                && p.workload
+                    .as_ref()
+                    .is_some_and(|w| w.kind == "deployment" && w.name == "prometheus")
+        });
+        let scraped: Vec<Arc<Proxy>> = proxies.iter().flatten().cloned().collect();
+        let federation = prometheus.map(|i| (i, Arc::new(Federation::new(scraped))));
         let state = Arc::new(ApiState::new(
             cluster,
             pod_faults,
             proxies,
+            federation,
             random_token(config.seed),
             config.latency,
             addr.to_string(),
@@ -308,7 +325,9 @@ pub async fn serve_demo(
     config: SimConfig,
     kubeconfig_out: Option<PathBuf>,
 ) -> Result<(), SimError> {
+    let signals = Signals::install()?;
     let handle = Sim::start(config).await?;
+    let temporary = kubeconfig_out.is_none();
     let path = kubeconfig_out.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "linkerd-export-demo-{}.kubeconfig",
@@ -316,26 +335,56 @@ pub async fn serve_demo(
         ))
     });
     handle.write_kubeconfig(&path)?;
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", path.display());
-    let _ = stdout.flush();
-    drop(stdout);
-    wait_for_signal().await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{}", path.display());
+        let _ = stdout.flush();
+    }
+    signals.wait().await;
     handle.shutdown();
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
     Ok(())
 }
 
+/// SIGINT and SIGTERM handlers, installed before the kubeconfig path is announced so that a
+/// signal sent right after reading it stops the server instead of killing the process.
 #[cfg(unix)]
-async fn wait_for_signal() -> Result<(), SimError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(SimError::Signal)?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(SimError::Signal),
-        _ = term.recv() => Ok(()),
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Signals, SimError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt()).map_err(SimError::Signal)?,
+            terminate: signal(SignalKind::terminate()).map_err(SimError::Signal)?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 
+/// Ctrl-C, where Unix signals are not available.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> Result<(), SimError> {
-    tokio::signal::ctrl_c().await.map_err(SimError::Signal)
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, SimError> {
+        Ok(Signals)
+    }
+
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
