@@ -12,6 +12,26 @@ use linkerd_export::sim::{Sim, SimConfig, SimHandle};
 use sim_common::{Fetched, client, get, pod, sample};
 use tokio::net::TcpStream;
 
+/// `promtool check metrics` output for `body`, or `None` when promtool is not installed.
+fn promtool_check(body: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(body.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some(format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
 fn config(faults: &[&str]) -> SimConfig {
     SimConfig {
         faults: faults.iter().map(|f| f.parse().expect("fault")).collect(),
@@ -202,6 +222,11 @@ async fn body_follows_real_proxy_formatting() {
         assert!(seen.insert(series), "duplicate series {series}");
     }
 
+    match promtool_check(&body) {
+        Some(report) => assert!(!report.contains("error while linting"), "{report}"),
+        None => eprintln!("promtool not found: skipping its parse check"),
+    }
+
     let gz = fetch(&sim, "web-", "/metrics", &[("accept-encoding", "gzip")]).await;
     assert_eq!(
         gz.headers.get("content-encoding").map(|v| v.as_bytes()),
@@ -248,6 +273,9 @@ async fn proxy_faults_are_observable() {
         !garbage.contains("# EOF")
             && garbage.contains("request_total{direction=\"inbound\",tls=\"true\" 12")
     );
+    if let Some(report) = promtool_check(&garbage) {
+        assert!(report.contains("error while linting"), "{report}");
+    }
     let reset = fetch(&sim, "vote-bot-", "/metrics", &[]).await;
     assert_eq!(reset.status, 200);
     assert!(reset.body.is_err(), "reset body must fail");
@@ -317,4 +345,35 @@ async fn reset_through_a_tunnel_reports_on_the_error_channel() {
             web.name, web.uid
         )
     );
+}
+
+#[tokio::test]
+async fn replicas_share_their_workload_traffic() {
+    let sim = Sim::start(SimConfig {
+        replicas: 2,
+        ..config(&[])
+    })
+    .await
+    .expect("start");
+    let voting = pod(&sim, "emojivoto", "voting-").name.clone();
+    let expected = sim
+        .expected_pod_inbound("emojivoto", &voting)
+        .expect("voting is called");
+    assert_eq!(expected.rps, 2.5);
+    let addr = sim.proxy_addr("emojivoto", &voting).expect("proxy");
+    let res = get(
+        TcpStream::connect(addr).await.expect("connect"),
+        "/metrics",
+        &[],
+    )
+    .await;
+    let body = String::from_utf8(res.body.expect("body").to_vec()).expect("utf-8");
+    let uptime = sample(&body, "process_uptime_seconds_total", &[]).expect("uptime");
+    let requests = sample(&body, "request_total", &["direction=\"inbound\""]).expect("requests");
+    assert_eq!(requests, (expected.rps * uptime).floor());
+    let outbound: Vec<&str> = body
+        .lines()
+        .filter(|l| l.starts_with("request_total{direction=\"outbound\""))
+        .collect();
+    assert!(outbound.is_empty(), "voting calls nobody");
 }

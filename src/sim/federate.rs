@@ -2,7 +2,7 @@
 //! samples with the target labels Linkerd's Prometheus scrape config adds, filtered by `match[]`.
 //!
 //! Unlike a real Prometheus it answers from the proxies' current bodies rather than from its last
-//! scrape; like a real one it prints every family as `untyped`, sorts labels by name, and stamps
+//! scrape, and faults injected into single proxies do not affect it; like a real one it prints every family as `untyped`, sorts labels by name, and stamps
 //! each sample with a millisecond timestamp.
 
 use std::collections::BTreeMap;

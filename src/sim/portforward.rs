@@ -70,6 +70,9 @@ pub async fn handle(
     if ports.is_empty() {
         return bad_request("at least 1 port must be specified");
     }
+    if ports.len() > 127 {
+        return bad_request("at most 127 ports can be forwarded over one connection");
+    }
     let headers = req.headers();
     let upgrade = headers
         .get(header::UPGRADE)
@@ -169,7 +172,7 @@ where
             .reset
             .then(|| kubelet_error("read: connection reset by peer"));
         readers.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; 32 * 1024];
+            let mut buf = vec![0u8; 64 * 1024];
             loop {
                 match read.read(&mut buf).await {
                     Ok(0) | Err(_) => break,

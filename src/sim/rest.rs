@@ -278,18 +278,13 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
             let prefix = format!("/api/v1/namespaces/{ns}/pods/{name}/proxy");
             let rest = path.strip_prefix(&prefix).unwrap_or("/");
             let rest = if rest.is_empty() { "/" } else { rest };
-            return podproxy::handle(&state, &req, ns, name, rest).await;
+            return podproxy::handle(&state, &req, ns, &percent_decode(name), rest).await;
         }
         ["api", "v1", rest @ ..] if req.method() == Method::POST => {
-            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-            return create(&state, "", &rest, req).await;
+            return create(&state, "", rest, req).await;
         }
         ["apis", group, "v1", rest @ ..] if req.method() == Method::POST => {
-            let (group, rest) = (
-                group.to_string(),
-                rest.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            );
-            return create(&state, &group, &rest, req).await;
+            return create(&state, group, rest, req).await;
         }
         _ if !is_get => return method_not_allowed(),
         _ => {}
@@ -321,14 +316,12 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
 async fn create(
     state: &ApiState,
     group: &str,
-    rest: &[String],
+    rest: &[&str],
     req: Request<Incoming>,
 ) -> Response<Body> {
     let (ns, plural) = match rest {
-        [plural] => (None, plural.as_str()),
-        [namespaces, ns, plural] if namespaces == "namespaces" => {
-            (Some(ns.as_str()), plural.as_str())
-        }
+        [plural] => (None, *plural),
+        ["namespaces", ns, plural] => (Some(*ns), *plural),
         _ => return not_served(),
     };
     let Some(res) = discovery::find(group, plural) else {

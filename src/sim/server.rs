@@ -149,7 +149,7 @@ impl Sim {
         let serve_state = state.clone();
         let accept_loop = tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else {
+                let Some(tcp) = accept(&listener).await else {
                     continue;
                 };
                 let acceptor = acceptor.clone();
@@ -263,6 +263,22 @@ impl SimHandle {
             .flatten()
     }
 
+    /// What the proxy of pod `namespace/pod` reports inbound: its workload's expectation divided
+    /// by the workload's number of running replicas.
+    pub fn expected_pod_inbound(&self, namespace: &str, pod: &str) -> Option<ExpectedTraffic> {
+        let (_, sim_pod) = self.state.pod(namespace, pod)?;
+        let workload = sim_pod.workload.as_ref()?;
+        let replicas = self
+            .pods()
+            .iter()
+            .filter(|p| {
+                p.namespace == namespace && p.has_proxy() && p.workload.as_ref() == Some(workload)
+            })
+            .count();
+        let total = self.expected_inbound(namespace, &workload.name)?;
+        Some(total.per_replica(replicas))
+    }
+
     /// A plain-HTTP loopback address serving pod `namespace/pod`'s proxy admin endpoint
     /// directly (bound on first call); `None` if the pod has no running proxy.
     pub fn proxy_addr(&self, namespace: &str, pod: &str) -> Option<SocketAddr> {
@@ -279,8 +295,10 @@ impl SimHandle {
             let Ok(listener) = TcpListener::from_std(std_listener) else {
                 return;
             };
-            while let Ok((tcp, _)) = listener.accept().await {
-                tokio::spawn(proxy.clone().serve(tcp));
+            loop {
+                if let Some(tcp) = accept(&listener).await {
+                    tokio::spawn(proxy.clone().serve(tcp));
+                }
             }
         });
         self.tasks
@@ -291,7 +309,8 @@ impl SimHandle {
         Some(addr)
     }
 
-    /// Stops accepting connections (API server and exposed proxies).
+    /// Stops accepting connections (API server and exposed proxies); connections already open,
+    /// such as port-forward tunnels, run until their clients close them.
     pub fn shutdown(&self) {
         for task in self
             .tasks
@@ -307,6 +326,18 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// Accepts one connection; after a failure (such as running out of file descriptors) it pauses
+/// briefly so the accept loop does not spin.
+async fn accept(listener: &TcpListener) -> Option<tokio::net::TcpStream> {
+    match listener.accept().await {
+        Ok((tcp, _)) => Some(tcp),
+        Err(_) => {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            None
+        }
     }
 }
 
