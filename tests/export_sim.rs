@@ -91,9 +91,9 @@ async fn scrape_namespace(client: &kube::Client) -> Snapshot {
 
 type Samples = BTreeMap<(String, Vec<(String, String)>), u64>;
 
-/// Every sample as (name, target + own labels, minus Prometheus' `job`/`instance` and empty
-/// labels, which Prometheus treats as absent) → value bits; Prometheus' per-target series (`up`,
-/// `scrape_*`) left out.
+/// Every sample as (name, target + own labels) → value bits. Left out: the labels a Prometheus
+/// adds (`job`, `instance`, and linkerd-viz' `control_plane_ns`), empty labels (Prometheus treats
+/// them as absent), and Prometheus' per-target series (`up`, `scrape_*`).
 fn samples(snapshot: &Snapshot) -> Samples {
     let mut out = BTreeMap::new();
     for target in &snapshot.targets {
@@ -107,7 +107,8 @@ fn samples(snapshot: &Snapshot) -> Samples {
                     .iter()
                     .chain(&sample.labels)
                     .filter(|(name, value)| {
-                        name != "job" && name != "instance" && !value.is_empty()
+                        !["job", "instance", "control_plane_ns"].contains(&name.as_str())
+                            && !value.is_empty()
                     })
                     .cloned()
                     .collect();
@@ -321,7 +322,7 @@ async fn openmetrics_file_backfills_into_prometheus() {
 }
 
 #[tokio::test]
-async fn the_viz_prometheus_is_found_in_the_simulated_cluster() {
+async fn the_viz_prometheus_is_found_and_federates_what_the_proxies_serve() {
     use linkerd_export::export::federate::fetch_from_cluster;
     use linkerd_export::export::viz::{self, VizError};
     use linkerd_export::forward::FetchOptions;
@@ -334,20 +335,41 @@ async fn the_viz_prometheus_is_found_in_the_simulated_cluster() {
         viz::prometheus_pod(&client, NAMESPACE).await.unwrap_err(),
         VizError::NoPrometheus(NAMESPACE.into())
     );
-    // The simulated Prometheus pod runs no Prometheus: the port-forward reaches it and the error
-    // names the pod, the port and the cause.
-    let message = fetch_from_cluster(
+    let direct = scrape_namespace(&client).await;
+    let selector = format!(r#"{{job="linkerd-proxy",namespace="{NAMESPACE}"}}"#);
+    let federated = fetch_from_cluster(
         &client,
         "linkerd-viz",
-        &[PROXY_SELECTOR],
+        &[&selector],
         &FetchOptions::default(),
     )
     .await
-    .unwrap_err()
-    .to_string();
-    let expected = format!(
-        "cannot read the linkerd-viz Prometheus linkerd-viz/{pod}:9090/federate?match%5B%5D="
+    .unwrap();
+    assert!(
+        federated
+            .url
+            .starts_with(&format!("linkerd-viz/{pod}:9090/federate?match%5B%5D=")),
+        "{}",
+        federated.url
     );
-    assert!(message.starts_with(&expected), "{message}");
-    assert!(message.contains("connection refused"), "{message}");
+    let body = parse::parse(&federated.text).unwrap();
+    let (direct, through_viz) = (
+        samples(&direct),
+        samples(&Snapshot::from_merged(&body, TARGET_LABEL_NAMES)),
+    );
+    let missing: Vec<_> = direct
+        .keys()
+        .filter(|k| !through_viz.contains_key(*k))
+        .take(3)
+        .collect();
+    let extra: Vec<_> = through_viz
+        .keys()
+        .filter(|k| !direct.contains_key(*k))
+        .take(3)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    assert_eq!(through_viz, direct);
 }
