@@ -1,8 +1,8 @@
-//! Getting metrics out (spec §6): remote write, the serve endpoint, the federation source and
-//! Prometheus config generation.
+//! Getting metrics out (spec §6): remote write, the serve endpoint, the federation source,
+//! finding linkerd-viz, and Prometheus config generation.
 //!
-//! Everything here takes already-structured data ([`Series`], [`Metadata`], rendered exposition
-//! text) so it stays independent of how the samples were scraped and parsed.
+//! The paths take neutral data ([`Series`], [`Metadata`], rendered exposition text); [`bridge`]
+//! is the one place that knows the metrics engine's `Snapshot` and converts from it.
 
 pub mod bridge;
 pub mod error;
