@@ -257,3 +257,39 @@ async fn a_smaller_body_limit_is_enforced() {
         assert_eq!(err, ForwardError::TooLarge { limit: 1024 }, "{via}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_federation_is_fetched_the_same_way() {
+    let env = cluster_common::start(&[]).await;
+    let prometheus = env
+        .sim
+        .pods()
+        .iter()
+        .find(|p| p.namespace == "linkerd-viz" && p.name.starts_with("prometheus-"))
+        .map(|p| p.name.clone())
+        .expect("viz prometheus pod");
+    // match[]={job="linkerd-proxy"}, percent-encoded as fetch requires.
+    let path = "/federate?match%5B%5D=%7Bjob%3D%22linkerd-proxy%22%7D";
+    for via in VIAS {
+        let opts = FetchOptions {
+            via,
+            ..FetchOptions::default()
+        };
+        let fetched = fetch(
+            &env.cluster.client,
+            "linkerd-viz",
+            &prometheus,
+            9090,
+            path,
+            &opts,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{via}: {e}"));
+        let text = std::str::from_utf8(&fetched.body).unwrap();
+        assert!(
+            text.lines().any(|l| l.starts_with("request_total{")),
+            "{via}: {}",
+            &text[..text.len().min(300)]
+        );
+    }
+}
