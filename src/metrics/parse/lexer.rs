@@ -48,8 +48,6 @@ pub struct Sample<'a> {
     pub name: Cow<'a, str>,
     /// The labels, validated, decoded on iteration.
     pub labels: RawLabels<'a>,
-    /// The value as written (`1`, `+Inf`, `0.25`).
-    pub value_text: &'a str,
     /// The value.
     pub value: f64,
     /// Timestamp in milliseconds since the epoch. An integer is read as milliseconds (text 0.0.4),
@@ -411,7 +409,6 @@ fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
     Ok(Sample {
         name,
         labels,
-        value_text,
         value,
         timestamp_ms,
         exemplar,

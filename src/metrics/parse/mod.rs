@@ -178,20 +178,16 @@ impl<'a> Builder<'a> {
             Line::Help { name, text } => self.meta_family(name).help = Some(text),
             Line::Type { name, kind } => self.meta_family(name).kind = kind,
             Line::Unit { name, unit } => self.meta_family(name).unit = Some(unit),
-            Line::Sample(sample) => {
-                let fits = matches!(self.body.families.last(), Some(f) if belongs_to(&f.name, f.kind, &sample.name));
-                if !fits {
-                    self.body
-                        .families
-                        .push(Family::new(sample.name.clone(), MetricType::Untyped));
+            Line::Sample(sample) => match self.body.families.last_mut() {
+                Some(family) if belongs_to(&family.name, family.kind, &sample.name) => {
+                    family.samples.push(sample)
                 }
-                let family = self
-                    .body
-                    .families
-                    .last_mut()
-                    .expect("a family was just ensured");
-                family.samples.push(sample);
-            }
+                _ => {
+                    let mut family = Family::new(sample.name.clone(), MetricType::Untyped);
+                    family.samples.push(sample);
+                    self.body.families.push(family);
+                }
+            },
         }
     }
 }
