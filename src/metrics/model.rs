@@ -169,6 +169,7 @@ pub struct Snapshot {
 pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
 
 /// Target label names this crate adds (and recognises when reading a merged exposition back).
+/// A Job's label is `k8s_job`, as Linkerd's Prometheus names it: `job` is Prometheus' own.
 pub const TARGET_LABEL_NAMES: &[&str] = &[
     "namespace",
     "pod",
@@ -178,7 +179,7 @@ pub const TARGET_LABEL_NAMES: &[&str] = &[
     "daemonset",
     "replicaset",
     "replicationcontroller",
-    "job",
+    "k8s_job",
     "cronjob",
 ];
 
