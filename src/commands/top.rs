@@ -21,8 +21,20 @@ use crate::metrics::stat::{GroupBy, ProxyKey, StatState};
 use crate::render::table::StatLine;
 use crate::scrape;
 
+impl From<TopFormat> for StatFormat {
+    fn from(format: TopFormat) -> Self {
+        match format {
+            TopFormat::Table => StatFormat::Table,
+            TopFormat::Wide => StatFormat::Wide,
+        }
+    }
+}
+
 /// Runs `top`.
 pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
+    if !args.from_file.is_empty() {
+        return run_files(ctx, &args);
+    }
     let live = source::resolve(ctx, &args.targets).await?;
     // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
     let mut quiet = ctx.clone();
@@ -35,6 +47,23 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
     } else {
         run_plain(&mut view, &args, &live, &cancel).await
     }
+}
+
+/// `top --from-file`: saved data does not change, so one table, busiest first.
+fn run_files(ctx: &Context, args: &TopArgs) -> Result<Exit> {
+    let by = GroupBy::from(args.by);
+    let mut lines = stat::lines_from_files(&args.from_file, by)?;
+    sort_by_rps(&mut lines);
+    let format = StatFormat::from(args.output);
+    let namespace_column = ctx.global.all_namespaces || stat::spans_namespaces(&lines);
+    write_stdout(&stat::render(
+        &lines,
+        format,
+        by,
+        namespace_column,
+        ctx.color,
+    )?)?;
+    Ok(Exit::Success)
 }
 
 /// What a refresh needs and what it carries over to the next.
@@ -63,10 +92,7 @@ impl<'a> View<'a> {
         View {
             ctx,
             by: args.by.into(),
-            format: match args.output {
-                TopFormat::Table => StatFormat::Table,
-                TopFormat::Wide => StatFormat::Wide,
-            },
+            format: args.output.into(),
             selected: live.pods.iter().map(ProxyKey::from).collect(),
             previous: StatState::default(),
             saw_failures: false,
