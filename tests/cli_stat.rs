@@ -152,6 +152,21 @@ fn table_is_sorted_and_names_namespaces_with_all_namespaces() {
         "{out}"
     );
 
+    assert!(!out.contains('\u{1b}'), "no colour on a pipe");
+    let (_, coloured, _) = run(mesh.cmd().args([
+        "stat",
+        "-n",
+        "emojivoto",
+        "--since-start",
+        "--color",
+        "always",
+    ]));
+    let voting = coloured.lines().find(|l| l.contains("voting")).unwrap();
+    assert!(
+        voting.contains("\u{1b}["),
+        "failing success rate in colour: {voting:?}"
+    );
+
     let (code, out, err) = run(mesh
         .cmd()
         .args(["stat", "-A", "--since-start", "-o", "wide"]));
