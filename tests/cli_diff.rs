@@ -61,7 +61,7 @@ fn a_target_over_an_interval_shows_counter_deltas_and_rates() {
         }
     }
     let expected = mesh.expected("web");
-    assert_close("inbound response rate", total_rate, expected.rps, 1.5);
+    assert_close("inbound response rate", total_rate, expected.rps, 2.5);
     assert_close(
         "inbound failure rate",
         failure_rate,
