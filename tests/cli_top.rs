@@ -149,3 +149,25 @@ fn from_a_snapshot_it_prints_one_table_busiest_first() {
         "{out}"
     );
 }
+
+#[test]
+fn nothing_to_show_names_the_failed_pods_and_exits_1() {
+    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+        faults: vec!["refuse:emoji-*".parse().unwrap()],
+        ..Default::default()
+    });
+    let (code, out, err) = run(mesh.cmd().args([
+        "top",
+        "deploy/emoji",
+        "-n",
+        "emojivoto",
+        "--interval",
+        "1s",
+        "--iterations",
+        "1",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("error: pod emojivoto/emoji-"), "{err}");
+    assert!(err.contains("nothing to show"), "{err}");
+}

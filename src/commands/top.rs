@@ -99,20 +99,14 @@ impl<'a> View<'a> {
         }
     }
 
-    /// Takes the first scrape, the baseline of the first table.
-    async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> Result<Vec<String>> {
+    /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
+    /// and whether there is anything to show (some proxy answered, or Ctrl-C cut it short).
+    async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> (Vec<String>, bool) {
         let first = stat::collect(self.ctx, &live.cluster.client, live.pods.clone(), cancel).await;
         let failures = self.note_failures(&first);
-        if first.state.proxies.is_empty() && !first.interrupted {
-            for line in &failures {
-                eprintln!("error: {line}");
-            }
-            return Err(Error::Failed(
-                "no proxy could be scraped; nothing to show".into(),
-            ));
-        }
+        let usable = !first.state.proxies.is_empty() || first.interrupted;
         self.previous = first.state;
-        Ok(failures)
+        (failures, usable)
     }
 
     /// Scrapes again and computes the table from the previous scrape to this one.
@@ -201,8 +195,12 @@ async fn run_plain(
 ) -> Result<Exit> {
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
-    for line in view.start(live, cancel).await? {
+    let (failures, usable) = view.start(live, cancel).await;
+    for line in &failures {
         eprintln!("error: {line}");
+    }
+    if !usable {
+        return Err(nothing_scraped());
     }
     let options = crate::render::table::TableOptions {
         color: view.ctx.color,
@@ -259,8 +257,15 @@ async fn run_interactive(
     draw(&frame, args.interval).map_err(draw_error)?;
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
+    // Failures of the first scrape when nothing answered, printed once the screen is restored.
+    let mut fatal_failures = Vec::new();
     let outcome = async {
-        frame.failures = view.start(live, cancel).await?;
+        let (failures, usable) = view.start(live, cancel).await;
+        if !usable {
+            fatal_failures = failures;
+            return Err(nothing_scraped());
+        }
+        frame.failures = failures;
         frame.status = format!(
             "first scrape done; the table follows in {}",
             humantime::format_duration(args.interval)
@@ -295,7 +300,14 @@ async fn run_interactive(
     cancel.cancel();
     drop(screen);
     let _ = keyboard.await;
+    for line in &fatal_failures {
+        eprintln!("error: {line}");
+    }
     outcome
+}
+
+fn nothing_scraped() -> Error {
+    Error::Failed("no proxy could be scraped; nothing to show".into())
 }
 
 fn draw_error(e: io::Error) -> Error {
