@@ -242,3 +242,42 @@ fn usage_and_input_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_restart_within_the_interval_counts_from_zero() {
+    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+        faults: vec!["restart:web-*".parse().unwrap()],
+        ..Default::default()
+    });
+    let diff = diff_json(
+        &mesh,
+        &[
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--interval",
+            "2s",
+            "--match",
+            "response_total{direction=\"inbound\"}",
+        ],
+    );
+    let series = diff["series"].as_array().unwrap();
+    assert!(!series.is_empty());
+    let mut total_rate = 0.0;
+    for s in series {
+        let (old, new) = (s["old"].as_f64().unwrap(), s["new"].as_f64().unwrap());
+        assert!(
+            new < old,
+            "the proxy restarted, its counters went down: {s}"
+        );
+        let delta = s["delta"].as_f64().unwrap();
+        assert_eq!(delta, new, "increase() counts from zero after a reset");
+        total_rate += s["rate"].as_f64().unwrap();
+    }
+    assert_close(
+        "inbound rate across a restart",
+        total_rate,
+        mesh.expected("web").rps,
+        2.5,
+    );
+}
