@@ -162,6 +162,10 @@ pub enum Command {
     /// Start a simulated Linkerd mesh in-process and show what the plugin does with it.
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+
+    /// Print a shell completion script, or install the helper kubectl uses to complete the plugin.
+    #[command(after_help = crate::completion::EXAMPLES)]
+    Completion(crate::completion::CompletionArgs),
 }
 
 const METRICS_EXAMPLES: &str = "\

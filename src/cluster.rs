@@ -37,9 +37,12 @@ pub enum ClusterError {
     },
     /// No kubeconfig file exists and the process is not running inside a cluster.
     #[error(
-        "no kubeconfig found: pass --kubeconfig PATH, set KUBECONFIG, or create ~/.kube/config"
+        "no kubeconfig found (looked for {searched}): pass --kubeconfig PATH or set KUBECONFIG"
     )]
-    NoKubeconfig,
+    NoKubeconfig {
+        /// The files looked for, `:`-separated, home shown as `~`.
+        searched: String,
+    },
     /// `--context` names a context the kubeconfig does not have.
     #[error("context \"{context}\" not found in kubeconfig {path}")]
     ContextNotFound {
@@ -175,7 +178,13 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
     install_crypto_provider();
     let home = home_dir();
     let Some((kubeconfig, path)) = load_kubeconfig(opts, home.as_deref())? else {
-        return connect_in_cluster(opts);
+        let env = std::env::var_os("KUBECONFIG");
+        let searched = kubeconfig_paths(None, env.as_deref(), home.as_deref())
+            .iter()
+            .map(|p| display_path(p, home.as_deref()))
+            .collect::<Vec<_>>()
+            .join(":");
+        return connect_in_cluster(opts, searched);
     };
     let context = match &opts.context {
         Some(name) => {
@@ -197,12 +206,13 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
     };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| ClusterError::Context {
             context: context.clone(),
             reason: describe_load_error(&e),
         })?;
+    without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(|e| ClusterError::Client {
         context: context.clone(),
@@ -215,12 +225,23 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
     })
 }
 
+/// Turns off kube's built-in retry of 429/503/504 (up to 15 attempts with backoff growing to
+/// minutes): a proxy's 503 through `pods/proxy` must fail that pod at once, and every fetch already
+/// has its own deadline.
+fn without_retries(config: &mut Config) {
+    config.default_retry = false;
+}
+
 /// Falls back to the pod's service account when there is no kubeconfig, as kubectl does in a pod.
-fn connect_in_cluster(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
+fn connect_in_cluster(opts: &ClusterOptions, searched: String) -> Result<Cluster, ClusterError> {
+    let not_found = || ClusterError::NoKubeconfig {
+        searched: searched.clone(),
+    };
     if opts.context.is_some() || std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
-        return Err(ClusterError::NoKubeconfig);
+        return Err(not_found());
     }
-    let config = Config::incluster().map_err(|_| ClusterError::NoKubeconfig)?;
+    let mut config = Config::incluster().map_err(|_| not_found())?;
+    without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(|e| ClusterError::Client {
         context: "in-cluster".to_string(),

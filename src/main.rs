@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use linkerd_export::cli::Cli;
-use linkerd_export::commands;
+use linkerd_export::{commands, completion};
 
 fn main() -> ExitCode {
     // A panic is a bug: say so in one line, without a stack trace.
@@ -18,6 +18,25 @@ fn main() -> ExitCode {
             panic_message(info.payload())
         );
     }));
+
+    // kubectl's plugin completion runs `kubectl_complete-linkerd_export`, which calls us with the
+    // hidden `__complete` word: answer in Cobra's format, never with an error.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(completion::COMPLETE_COMMAND) {
+        let answered = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(|runtime| {
+                runtime.block_on(completion::respond(
+                    &args[1..],
+                    &mut std::io::stdout().lock(),
+                ))
+            });
+        return match answered {
+            Ok(Ok(())) => ExitCode::SUCCESS,
+            _ => ExitCode::FAILURE,
+        };
+    }
 
     let cli = Cli::parse();
     commands::init_logging(&cli.global);

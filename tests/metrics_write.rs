@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use linkerd_export::metrics::model::{MetricType, Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::parse;
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
+use linkerd_export::target::{PodTarget, Workload};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/linkerd");
 
@@ -33,13 +34,18 @@ fn fixture_snapshot() -> Snapshot {
         .enumerate()
         .map(|(i, (_, text))| {
             let body = parse::parse(text).unwrap();
-            let labels = vec![
-                ("namespace".to_string(), "emojivoto".to_string()),
-                ("pod".to_string(), format!("web-{i}")),
-                ("container".to_string(), "linkerd-proxy".to_string()),
-                ("deployment".to_string(), "web".to_string()),
-            ];
-            Target::from_body(&body, labels, Some(1_764_014_400_000 + i as i64))
+            let pod = PodTarget {
+                namespace: "emojivoto".into(),
+                pod: format!("web-{i}"),
+                uid: format!("uid-{i}"),
+                container: "linkerd-proxy".into(),
+                admin_port: 4191,
+                workload: Some(Workload {
+                    kind: "deployment",
+                    name: "web".into(),
+                }),
+            };
+            Target::for_pod(&pod, &body, Some(1_764_014_400_000 + i as i64))
         })
         .collect();
     Snapshot { targets }

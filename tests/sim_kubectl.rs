@@ -37,7 +37,7 @@ async fn kubectl_gets_namespaces_pods_and_deployments() {
     let cache = dir.path().join("cache");
     let pods = sim.pods().len();
 
-    let (ns, all_pods, deploys) = tokio::task::spawn_blocking(move || {
+    let (ns, all_pods, deploys, table) = tokio::task::spawn_blocking(move || {
         (
             kubectl(&kc, &cache, &["get", "ns"]),
             kubectl(&kc, &cache, &["get", "pods", "-A", "-o", "json"]),
@@ -46,6 +46,7 @@ async fn kubectl_gets_namespaces_pods_and_deployments() {
                 &cache,
                 &["get", "deploy", "-n", "emojivoto", "-o", "name"],
             ),
+            kubectl(&kc, &cache, &["get", "pods", "-l", "app=web-svc"]),
         )
     })
     .await
@@ -73,6 +74,21 @@ async fn kubectl_gets_namespaces_pods_and_deployments() {
         items
             .iter()
             .all(|p| p["kind"] == "Pod" && p["metadata"]["uid"].is_string())
+    );
+
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        "{table}"
+    );
+    assert_eq!(rows.len(), 2, "{table}");
+    assert!(
+        rows[1][0].starts_with("web-") && rows[1][1] == "2/2" && rows[1][2] == "Running",
+        "{table}"
     );
 
     assert_eq!(

@@ -251,3 +251,51 @@ async fn websocket_framing_and_subprotocol_negotiation() {
     let res = client.send(req).await.expect("response");
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn viz_prometheus_federates_every_proxy() {
+    let sim = Sim::start(SimConfig::default()).await.expect("start");
+    let client = client(&sim).await;
+    let prom = pod(&sim, "linkerd-viz", "prometheus-").name.clone();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "linkerd-viz");
+    let mut pf = pods.portforward(&prom, &[9090]).await.expect("portforward");
+    let selector = "%7Bjob%3D%22linkerd-proxy%22%2Cnamespace%3D%22emojivoto%22%7D";
+    let res = get(
+        pf.take_stream(9090).expect("stream"),
+        &format!("/federate?match[]={selector}"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, 200);
+    let body = String::from_utf8(res.body.expect("body").to_vec()).expect("utf-8");
+    assert!(body.contains("# TYPE request_total untyped\n"));
+    let web_line = body
+        .lines()
+        .find(|l| {
+            l.starts_with("request_total{")
+                && l.contains("deployment=\"web\"")
+                && l.contains("direction=\"inbound\"")
+        })
+        .expect("web inbound request_total");
+    assert!(
+        web_line.contains("job=\"linkerd-proxy\"") && web_line.contains("namespace=\"emojivoto\""),
+        "{web_line}"
+    );
+    assert_eq!(
+        web_line.split(' ').count(),
+        3,
+        "value and timestamp: {web_line}"
+    );
+    assert!(
+        !body.contains("namespace=\"linkerd\""),
+        "selector filters namespaces"
+    );
+
+    let req = http::Request::get(format!(
+        "/api/v1/namespaces/linkerd-viz/pods/{prom}:9090/proxy/federate?match[]={selector}"
+    ))
+    .body(Vec::new())
+    .unwrap();
+    let via_proxy = client.request_text(req).await.expect("pods/proxy federate");
+    assert!(via_proxy.contains("# TYPE response_total untyped\n"));
+}

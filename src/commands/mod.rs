@@ -26,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Completion(args) => crate::completion::run(&args),
     }
 }
 

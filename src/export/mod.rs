@@ -1,1 +1,73 @@
-//! Getting metrics out (spec §6): remote write, the serve endpoint, Prometheus config generation.
+//! Getting metrics out (spec §6): remote write, the serve endpoint, the federation source,
+//! finding linkerd-viz, and Prometheus config generation.
+//!
+//! The paths take neutral data ([`Series`], [`Metadata`], rendered exposition text); [`bridge`]
+//! is the one place that knows the metrics engine's `Snapshot` and converts from it.
+
+pub mod bridge;
+pub mod error;
+pub mod federate;
+pub mod http;
+pub mod interrupt;
+pub mod prometheus_config;
+pub mod remote_write;
+pub mod serve;
+pub mod viz;
+
+pub use error::ExportError;
+
+/// One sample of one series, with all of its labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Every label, including `__name__` and the target labels (`namespace`, `pod`, ...), in any
+    /// order. Labels with an empty value are treated as absent, as Prometheus does.
+    pub labels: Vec<(String, String)>,
+    /// The sample value; NaN and ±Inf are kept (Prometheus stores them).
+    pub value: f64,
+    /// The scrape time in milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+}
+
+impl Series {
+    /// The value of the `__name__` label, or `""` when it is missing.
+    pub fn name(&self) -> &str {
+        self.labels
+            .iter()
+            .find(|(name, _)| name == "__name__")
+            .map_or("", |(_, value)| value.as_str())
+    }
+}
+
+/// The kind of a metric family, as remote write's `MetricMetadata.MetricType` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// No `# TYPE` line, or `untyped`.
+    Unknown,
+    /// `counter`.
+    Counter,
+    /// `gauge`.
+    Gauge,
+    /// `histogram`.
+    Histogram,
+    /// `gaugehistogram`.
+    GaugeHistogram,
+    /// `summary`.
+    Summary,
+    /// `info`.
+    Info,
+    /// `stateset`.
+    StateSet,
+}
+
+/// What a metric family is: sent alongside the samples so the receiver knows types and help.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
+    /// The family name (`response_total`, `response_latency_ms`).
+    pub family: String,
+    /// The family's type.
+    pub kind: MetricKind,
+    /// The `# HELP` text.
+    pub help: String,
+    /// The `# UNIT` text, or `""`.
+    pub unit: String,
+}

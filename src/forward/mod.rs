@@ -197,8 +197,28 @@ fn from_kube_error(err: &kube::Error, via: Via) -> ForwardError {
                 message: status.message.clone(),
             },
         },
-        other => ForwardError::Connect(crate::cluster::describe_kube_error(other)),
+        other => {
+            let text = crate::cluster::describe_kube_error(other);
+            if failed_after_connecting(other) {
+                ForwardError::Interrupted(text)
+            } else {
+                ForwardError::Connect(text)
+            }
+        }
     }
+}
+
+/// Whether the HTTP client got a connection and then lost it (as opposed to failing to connect):
+/// the API server closing mid-response is an interrupted fetch, not an unreachable server.
+fn failed_after_connecting(err: &kube::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if let Some(client_error) = cause.downcast_ref::<hyper_util::client::legacy::Error>() {
+            return !client_error.is_connect();
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The common request: `GET path_and_query` with gzip accepted and our user agent.

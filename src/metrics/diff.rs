@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::model::{Labels, MetricType, Snapshot};
+use crate::metrics::model::{Labels, MetricType, Snapshot, serialize_labels};
 use crate::metrics::quantile::{Bucket, histogram_quantile};
 
 /// How series are grouped.
@@ -57,6 +57,7 @@ pub struct SeriesDiff {
     /// Sample name.
     pub name: String,
     /// Target and sample labels, sorted.
+    #[serde(serialize_with = "serialize_labels")]
     pub labels: Labels,
     /// Old value.
     pub old: Option<f64>,
@@ -76,6 +77,7 @@ pub struct HistogramDiff {
     /// Family name.
     pub family: String,
     /// Target and sample labels without `le`, sorted.
+    #[serde(serialize_with = "serialize_labels")]
     pub labels: Labels,
     /// Old `_count`.
     pub old_count: Option<f64>,

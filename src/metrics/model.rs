@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::metrics::parse::{self, Body};
+use crate::target::PodTarget;
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -63,12 +64,21 @@ impl MetricType {
 /// Label pairs, sorted by name.
 pub type Labels = Vec<(String, String)>;
 
+/// Serialize label pairs as a JSON object (`{"name": "value"}`), keeping their order.
+pub fn serialize_labels<S: serde::Serializer>(
+    labels: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(labels.iter().map(|(n, v)| (n, v)))
+}
+
 /// One owned sample.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sample {
     /// Sample name (`x_total`, `x_bucket`, ...).
     pub name: String,
     /// Labels sorted by name (including `le` / `quantile`).
+    #[serde(serialize_with = "serialize_labels")]
     pub labels: Labels,
     /// Value.
     pub value: f64,
@@ -106,6 +116,7 @@ pub struct Family {
 pub struct Target {
     /// Labels identifying the proxy, added to each sample on output, in output order
     /// (`namespace`, `pod`, `container`, `deployment`, ...).
+    #[serde(serialize_with = "serialize_labels")]
     pub labels: Vec<(String, String)>,
     /// When it was scraped, in milliseconds since the epoch.
     pub scrape_time_ms: Option<i64>,
@@ -125,6 +136,16 @@ impl Target {
             scrape_time_ms,
             families: body.families.iter().map(Family::from).collect(),
         }
+    }
+
+    /// Owned copy of one pod's parsed body, labelled with [`PodTarget::target_labels`].
+    pub fn for_pod(pod: &PodTarget, body: &Body<'_>, scrape_time_ms: Option<i64>) -> Self {
+        let labels = pod
+            .target_labels()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        Target::from_body(body, labels, scrape_time_ms)
     }
 
     /// Value of target label `name`.

@@ -13,6 +13,8 @@ use regex::Regex;
 use crate::metrics::model::Snapshot;
 use crate::metrics::parse::Body;
 
+mod selector_syntax;
+
 /// A bad `-m` or `--match` argument.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
@@ -146,8 +148,6 @@ impl VectorSelector {
         })
     }
 }
-
-mod selector_syntax;
 
 /// The combined `-m` and `--match` filter.
 #[derive(Debug, Clone, Default)]

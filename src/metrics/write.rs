@@ -179,6 +179,24 @@ pub fn write_body<W: Write>(
     write_snapshot(out, &snapshot, options)
 }
 
+/// Write `snapshot` to an `io::Write` (a file, stdout), buffered per family.
+pub fn write_snapshot_io<W: std::io::Write>(
+    mut out: W,
+    snapshot: &Snapshot,
+    options: WriteOptions,
+) -> std::io::Result<()> {
+    let mut buf = String::new();
+    for family in output_families(snapshot, options.format) {
+        buf.clear();
+        write_family(&mut buf, &family, options).expect("writing to a String cannot fail");
+        out.write_all(buf.as_bytes())?;
+    }
+    if options.format == Format::OpenMetrics {
+        out.write_all(b"# EOF\n")?;
+    }
+    Ok(())
+}
+
 /// Write `snapshot` into a new `String`.
 pub fn to_string(snapshot: &Snapshot, options: WriteOptions) -> String {
     let mut out = String::with_capacity(snapshot.sample_count() * 128);

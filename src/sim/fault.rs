@@ -23,7 +23,7 @@ pub enum FaultKind {
     Status(u16),
     /// The proxy answers `/metrics` with 200 and a malformed exposition body.
     Garbage,
-    /// The proxy answers `/metrics` with a valid body of about this many MiB.
+    /// The proxy answers `/metrics` with a valid body of about this many MiB (never gzipped).
     Huge(u32),
     /// The proxy drops the connection halfway through the `/metrics` body.
     Reset,

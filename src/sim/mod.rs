@@ -10,7 +10,16 @@
 //! - `pods/portforward` over WebSocket (`v4.channel.k8s.io`, see [`portforward`]);
 //! - `pods/proxy` (`GET .../pods/NAME:PORT/proxy/PATH`, see [`podproxy`]);
 //! - behind every running meshed pod, a proxy admin endpoint ([`proxy`]) whose `/metrics`
-//!   follows the deterministic [`traffic`] model.
+//!   follows the deterministic [`traffic`] model;
+//! - on port 9090 of the linkerd-viz `prometheus` pod, `/federate` over every proxy
+//!   ([`federate`]), for `--source prometheus`.
+//!
+//! Expected values: [`SimHandle::expected_inbound`] and [`SimHandle::expected_outbound`] give
+//! each workload's rate, success rate, byte rates and latency distribution
+//! ([`LatencyDist::quantile`] computes p50/p95/p99 as `histogram_quantile` would). Every counter
+//! is `floor(rate × uptime)`, where the uptime is `process_uptime_seconds_total` of the same
+//! body. A `restart` proxy restarts right after each `/metrics` response, so the next scrape
+//! sees a new `process_start_time_seconds` and counters that grew only since the previous one.
 //!
 //! The `default` namespace holds the special cases: `legacy-app` (unmeshed), `pending-app`
 //! (Pending), StatefulSet `db` (proxy as a native sidecar), DaemonSet `agent` (admin port 4192 via
@@ -19,9 +28,13 @@
 //!
 //! # Where it differs from a real cluster
 //! It is a test instrument; these differences are deliberate:
-//! - Read-only: no create/update/delete, no watch (`watch=true` answers 405), `limit` is ignored
-//!   (one page, no `continue`), `resourceVersion` is always `"1"`, and legacy discovery only
-//!   (aggregated discovery requests get the legacy documents, which kubectl accepts).
+//! - Read-only: a create of an existing object answers 409 AlreadyExists, every other write 405;
+//!   no watch (`watch=true` answers 405); `limit` is ignored (one page, no `continue`);
+//!   `resourceVersion` is always `"1"`; legacy discovery only (aggregated discovery requests get
+//!   the legacy documents, which kubectl accepts). Nothing answers 500.
+//! - `pods/proxy` to a port nothing listens on answers 503 ServiceUnavailable like a real API
+//!   server; kube-rs retries 503 with backoff for minutes unless `Config::default_retry` is off.
+//! - Port-forwarding to a Pending pod answers 400 (`pod NAME does not have a host assigned`).
 //! - Auth is one bearer token; there is no RBAC evaluation beyond the `forbid` fault.
 //! - `pods/portforward` speaks WebSocket `v4.channel.k8s.io` only (no SPDY, no
 //!   `v4.base64.channel.k8s.io`, no `portforward.k8s.io` tunnelling), so `kubectl port-forward`
@@ -40,11 +53,13 @@
 //!   `outbound_http_balancer_endpoints` are modelled on the outbound route families rather than
 //!   copied from a real scrape. Failures are HTTP 500s (`classification="failure"`) on every
 //!   edge, gRPC status labels are not modelled, and outbound latency equals the callee's inbound
-//!   latency. Counters advance in steps of [`SimConfig::tick`].
+//!   latency. TCP connection counts are constant (one open connection per peer). Counters
+//!   advance in steps of [`SimConfig::tick`].
 
 pub mod discovery;
 pub mod exposition;
 pub mod fault;
+pub mod federate;
 pub mod kubeconfig;
 pub mod mesh;
 pub mod podproxy;
@@ -85,7 +100,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Address the API server listens on (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
-    /// Render interval of proxy bodies: counters advance in steps of this.
+    /// Render interval of proxy bodies: counters advance in steps of this (default 50 ms, so a
+    /// rate measured over Δt is off by at most 50 ms / Δt).
     pub tick: Duration,
 }
 
@@ -99,7 +115,7 @@ impl Default for SimConfig {
             faults: Vec::new(),
             seed: 1,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            tick: Duration::from_millis(100),
+            tick: Duration::from_millis(50),
         }
     }
 }

@@ -4,8 +4,9 @@
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
+use super::federate::match_params;
 use super::proxy::{Body, accepts_gzip};
-use super::rest::{ApiState, forbidden, not_found, status};
+use super::rest::{ApiState, Backend, forbidden, not_found, status};
 
 /// Handles a `pods/proxy` request for `name_port` (`NAME` or `NAME:PORT`) and `path`.
 pub async fn handle(
@@ -30,11 +31,9 @@ pub async fn handle(
         return not_found("pods", name);
     }
     let port = port.unwrap_or(80);
-    let proxy = state.proxies[i]
-        .as_ref()
-        .filter(|p| p.pod.admin_port == Some(port) && !faults.refuse);
-    match proxy {
-        Some(proxy) => proxy.respond(path, accepts_gzip(req.headers())).await,
+    match state.backend(i, port) {
+        Some(Backend::Proxy(proxy)) => proxy.respond(path, accepts_gzip(req.headers())).await,
+        Some(Backend::Prometheus(fed)) => fed.respond(path, &match_params(req.uri())),
         None if pod.phase != "Running" => status(
             StatusCode::SERVICE_UNAVAILABLE,
             "ServiceUnavailable",

@@ -70,6 +70,9 @@ pub async fn handle(
     if ports.is_empty() {
         return bad_request("at least 1 port must be specified");
     }
+    if ports.len() > 127 {
+        return bad_request("at most 127 ports can be forwarded over one connection");
+    }
     let headers = req.headers();
     let upgrade = headers
         .get(header::UPGRADE)
@@ -134,7 +137,6 @@ where
     }
     let pod = &state.cluster.pods[index];
     let faults = &state.pod_faults[index];
-    let proxy = state.proxies[index].clone();
     let mut to_pod: Vec<Option<WriteHalf<tokio::io::DuplexStream>>> =
         Vec::with_capacity(ports.len());
     let mut readers = Vec::new();
@@ -150,10 +152,7 @@ where
                 pod.name, pod.uid
             )
         };
-        let reachable = proxy
-            .as_ref()
-            .filter(|p| p.pod.admin_port == Some(port) && !faults.refuse);
-        let Some(proxy) = reachable else {
+        let Some(backend) = state.backend(index, port) else {
             let cause = format!(
                 "failed to connect to localhost:{port} inside namespace \"{}\": dial tcp4 127.0.0.1:{port}: connect: connection refused",
                 pod.namespace
@@ -165,7 +164,7 @@ where
             continue;
         };
         let (near, far) = tokio::io::duplex(256 * 1024);
-        tokio::spawn(proxy.clone().serve(far));
+        tokio::spawn(backend.serve(far));
         let (mut read, write) = tokio::io::split(near);
         to_pod.push(Some(write));
         let tx = tx.clone();
@@ -173,7 +172,7 @@ where
             .reset
             .then(|| kubelet_error("read: connection reset by peer"));
         readers.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; 32 * 1024];
+            let mut buf = vec![0u8; 64 * 1024];
             loop {
                 match read.read(&mut buf).await {
                     Ok(0) | Err(_) => break,

@@ -41,8 +41,6 @@ pub struct Shared {
     pub start_wall: f64,
     /// Render interval: counters advance in steps of this.
     pub tick: Duration,
-    /// The static padding block every proxy body carries (to reach `--series`).
-    pub padding: Bytes,
 }
 
 #[derive(Debug)]
@@ -67,16 +65,19 @@ pub struct Proxy {
     /// The faults injected into it.
     pub faults: PodFaults,
     model: ProxyModel,
+    padding: Bytes,
     initial_uptime: f64,
     shared: Arc<Shared>,
     run: Mutex<RunState>,
 }
 
 impl Proxy {
-    /// A proxy for `pod` reporting `model`, up for `initial_uptime` when the simulation started.
+    /// A proxy for `pod` reporting `model` followed by `padding`, up for `initial_uptime` when
+    /// the simulation started.
     pub fn new(
         pod: SimPod,
         model: ProxyModel,
+        padding: Bytes,
         faults: PodFaults,
         initial_uptime: Duration,
         shared: Arc<Shared>,
@@ -85,6 +86,7 @@ impl Proxy {
             pod,
             faults,
             model,
+            padding,
             initial_uptime: initial_uptime.as_secs_f64(),
             shared,
             run: Mutex::new(RunState::default()),
@@ -109,28 +111,39 @@ impl Proxy {
         (tick_index, clock)
     }
 
-    /// The current body as (head, padding, tail) and, when `gzip`, its gzip encoding; the
-    /// parts are rendered at most once per tick.
-    fn body(&self, gzip: bool) -> ([Bytes; 3], Option<Bytes>) {
-        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
-        let (tick, clock) = self.clock(&run);
+    /// Renders the cached parts if the tick or generation changed; returns the cache.
+    fn refresh<'a>(&self, run: &'a mut RunState) -> &'a mut Rendered {
+        let (tick, clock) = self.clock(run);
         let key = (tick, run.generation);
-        if run.cache.as_ref().is_none_or(|c| c.key != key) {
-            let mut head = String::with_capacity(64 * 1024);
-            render_head(&self.model, clock, &mut head);
-            let mut tail = String::with_capacity(4 * 1024);
-            render_tail(clock, &mut tail);
-            run.cache = Some(Rendered {
-                key,
-                parts: [
-                    Bytes::from(head),
-                    self.shared.padding.clone(),
-                    Bytes::from(tail),
-                ],
-                gzip: None,
-            });
-        }
-        let cache = run.cache.as_mut().expect("cache filled above");
+        let fresh = match run.cache.take() {
+            Some(cached) if cached.key == key => cached,
+            _ => {
+                let mut head = String::with_capacity(64 * 1024);
+                render_head(&self.model, clock, &mut head);
+                let mut tail = String::with_capacity(4 * 1024);
+                render_tail(clock, &mut tail);
+                Rendered {
+                    key,
+                    parts: [Bytes::from(head), self.padding.clone(), Bytes::from(tail)],
+                    gzip: None,
+                }
+            }
+        };
+        run.cache.insert(fresh)
+    }
+
+    /// The current body as (head, padding, tail), rendered at most once per tick; reading it
+    /// is not a scrape (a `restart` proxy does not restart).
+    pub fn current_parts(&self) -> [Bytes; 3] {
+        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        self.refresh(&mut run).parts.clone()
+    }
+
+    /// A scrape: the current body parts and, when `gzip`, their gzip encoding (compressed at
+    /// most once per tick); a `restart` proxy restarts right after.
+    fn scrape(&self, gzip: bool) -> ([Bytes; 3], Option<Bytes>) {
+        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = self.refresh(&mut run);
         if gzip && cache.gzip.is_none() {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             for part in &cache.parts {
@@ -178,7 +191,7 @@ impl Proxy {
             return text(StatusCode::OK, GARBAGE_BODY);
         }
         let huge = self.faults.huge_mib;
-        let (parts, gzipped) = self.body(accept_gzip && huge.is_none());
+        let (parts, gzipped) = self.scrape(accept_gzip && huge.is_none());
         let builder = Response::builder().status(StatusCode::OK).header(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
@@ -273,14 +286,15 @@ fn truncated(parts: Vec<Bytes>) -> Body {
         half.push(part.slice(..take));
         left -= take;
     }
-    let stream = futures::stream::iter(half.into_iter().map(|b| Ok(Frame::data(b)))).chain(
-        futures::stream::once(async {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "simulated connection reset",
-            ))
-        }),
-    );
+    // The pause lets the server flush the first half before the connection is dropped.
+    let cut = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        ))
+    });
+    let stream = futures::stream::iter(half.into_iter().map(|b| Ok(Frame::data(b)))).chain(cut);
     BodyExt::boxed(StreamBody::new(stream))
 }
 

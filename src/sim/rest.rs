@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 
 use super::discovery::{self, Resource};
 use super::fault::PodFaults;
+use super::federate::Federation;
 use super::proxy::{Body, Proxy, full};
 use super::selector::Selector;
-use super::topology::{Cluster, Object, SimPod};
+use super::topology::{Cluster, Object, PROMETHEUS_PORT, SimPod};
 use super::{podproxy, portforward, table};
 
 /// Everything the API server serves, fixed at start.
@@ -30,6 +31,8 @@ pub struct ApiState {
     pub pod_faults: Vec<PodFaults>,
     /// The proxy of each pod that has one, aligned with `cluster.pods`.
     pub proxies: Vec<Option<Arc<Proxy>>>,
+    /// The linkerd-viz Prometheus pod's index and its federation endpoint.
+    pub federation: Option<(usize, Arc<Federation>)>,
     /// The bearer token clients must present.
     pub token: String,
     /// Delay added to every API request and to each port-forward set-up.
@@ -44,6 +47,7 @@ impl ApiState {
         cluster: Cluster,
         pod_faults: Vec<PodFaults>,
         proxies: Vec<Option<Arc<Proxy>>>,
+        federation: Option<(usize, Arc<Federation>)>,
         token: String,
         latency: Duration,
         server_address: String,
@@ -76,9 +80,29 @@ impl ApiState {
             pod_index,
             pod_faults,
             proxies,
+            federation,
             token,
             latency,
             server_address,
+        }
+    }
+
+    /// What listens on `port` of pod `index`, unless the pod refuses connections.
+    pub fn backend(&self, index: usize, port: u16) -> Option<Backend> {
+        if self.pod_faults[index].refuse {
+            return None;
+        }
+        if let Some(proxy) = self.proxies[index]
+            .as_ref()
+            .filter(|p| p.pod.admin_port == Some(port))
+        {
+            return Some(Backend::Proxy(proxy.clone()));
+        }
+        match &self.federation {
+            Some((i, fed)) if *i == index && port == PROMETHEUS_PORT => {
+                Some(Backend::Prometheus(fed.clone()))
+            }
+            _ => None,
         }
     }
 
@@ -86,6 +110,28 @@ impl ApiState {
     pub fn pod(&self, ns: &str, name: &str) -> Option<(usize, &SimPod)> {
         let i = *self.pod_index.get(&(ns.to_string(), name.to_string()))?;
         Some((i, &self.cluster.pods[i]))
+    }
+}
+
+/// A server listening in a simulated pod.
+#[derive(Clone)]
+pub enum Backend {
+    /// A proxy's admin endpoint.
+    Proxy(Arc<Proxy>),
+    /// The linkerd-viz Prometheus (`/federate`).
+    Prometheus(Arc<Federation>),
+}
+
+impl Backend {
+    /// Serves HTTP/1.1 on `io` until the peer closes it.
+    pub async fn serve<I>(self, io: I)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        match self {
+            Backend::Proxy(p) => p.serve(io).await,
+            Backend::Prometheus(f) => f.serve(io).await,
+        }
     }
 }
 
@@ -232,7 +278,13 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
             let prefix = format!("/api/v1/namespaces/{ns}/pods/{name}/proxy");
             let rest = path.strip_prefix(&prefix).unwrap_or("/");
             let rest = if rest.is_empty() { "/" } else { rest };
-            return podproxy::handle(&state, &req, ns, name, rest).await;
+            return podproxy::handle(&state, &req, ns, &percent_decode(name), rest).await;
+        }
+        ["api", "v1", rest @ ..] if req.method() == Method::POST => {
+            return create(&state, "", rest, req).await;
+        }
+        ["apis", group, "v1", rest @ ..] if req.method() == Method::POST => {
+            return create(&state, group, rest, req).await;
         }
         _ if !is_get => return method_not_allowed(),
         _ => {}
@@ -257,6 +309,67 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
         ["apis", group, "v1", rest @ ..] => resource(&state, group, rest, &params, wants_table),
         _ => not_served(),
     }
+}
+
+/// `POST` to a collection: 409 AlreadyExists when the named object exists (as a real API
+/// server answers), otherwise 405 since the simulation is read-only.
+async fn create(
+    state: &ApiState,
+    group: &str,
+    rest: &[&str],
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let (ns, plural) = match rest {
+        [plural] => (None, *plural),
+        ["namespaces", ns, plural] => (Some(*ns), *plural),
+        _ => return not_served(),
+    };
+    let Some(res) = discovery::find(group, plural) else {
+        return not_served();
+    };
+    let body = match http_body_util::BodyExt::collect(req.into_body()).await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "cannot read the request body",
+                None,
+            );
+        }
+    };
+    let Ok(object) = serde_json::from_slice::<Value>(&body) else {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "the request body is not a JSON object",
+            None,
+        );
+    };
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    let exists = state.cluster.objects.get(res.kind).is_some_and(|objs| {
+        objs.iter()
+            .any(|o| o.name == name && o.namespace.as_deref() == ns)
+    });
+    if exists {
+        let qualified = if res.group.is_empty() {
+            res.plural.to_string()
+        } else {
+            format!("{}.{}", res.plural, res.group)
+        };
+        return status(
+            StatusCode::CONFLICT,
+            "AlreadyExists",
+            &format!("{qualified} \"{name}\" already exists"),
+            Some((name, res.plural)),
+        );
+    }
+    status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "the simulated API server is read-only: only get and list are served",
+        None,
+    )
 }
 
 fn not_served() -> Response<Body> {

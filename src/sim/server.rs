@@ -15,16 +15,14 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::exposition::render_padding;
+use super::exposition::{Padding, sample_count};
 use super::fault::PodFaults;
+use super::federate::Federation;
 use super::proxy::{Proxy, Shared};
 use super::rest::{self, ApiState};
 use super::topology::{self, APP_NAMESPACE, SimPod, TopologySpec};
 use super::traffic::{ExpectedTraffic, TrafficModel};
 use super::{SimConfig, SimError, kubeconfig, mesh, tls};
-
-/// Approximate number of series in a proxy body before padding.
-const BASE_SERIES: usize = 300;
 
 /// Entry point of the simulation.
 pub struct Sim;
@@ -79,19 +77,19 @@ impl Sim {
         });
         let traffic = TrafficModel::emojivoto();
         let models = mesh::build_models(&cluster, &traffic);
-        let pad_pairs = config.series.saturating_sub(BASE_SERIES).div_ceil(2);
+        let padding = Padding::new(config.series.div_ceil(2));
+        let mut base_samples = HashMap::new();
         let shared = Arc::new(Shared {
             start: Instant::now(),
             start_wall,
             tick: config.tick,
-            padding: Bytes::from(render_padding(pad_pairs)),
         });
         let pod_faults: Vec<PodFaults> = cluster
             .pods
             .iter()
             .map(|p| PodFaults::for_pod(&config.faults, &p.name))
             .collect();
-        let proxies = cluster
+        let proxies: Vec<Option<Arc<Proxy>>> = cluster
             .pods
             .iter()
             .zip(models)
@@ -99,9 +97,18 @@ impl Sim {
             .map(|((pod, model), faults)| {
                 pod.has_proxy().then(|| {
                     let uptime = topology::initial_uptime(config.seed, &pod.namespace, &pod.name);
+                    let pad = if config.series == 0 {
+                        Bytes::new()
+                    } else {
+                        let base = *base_samples
+                            .entry(model.shape())
+                            .or_insert_with(|| sample_count(&model));
+                        padding.take(config.series.saturating_sub(base))
+                    };
                     Arc::new(Proxy::new(
                         pod.clone(),
                         model,
+                        pad,
                         faults.clone(),
                         uptime,
                         shared.clone(),
@@ -120,10 +127,20 @@ impl Sim {
             source,
         })?;
         let server_tls = tls::generate().map_err(SimError::Tls)?;
+        let prometheus = cluster.pods.iter().position(|p| {
+            p.namespace == "linkerd-viz"
+                && p.has_proxy()
+                && p.workload
+                    .as_ref()
+                    .is_some_and(|w| w.kind == "deployment" && w.name == "prometheus")
+        });
+        let scraped: Vec<Arc<Proxy>> = proxies.iter().flatten().cloned().collect();
+        let federation = prometheus.map(|i| (i, Arc::new(Federation::new(scraped))));
         let state = Arc::new(ApiState::new(
             cluster,
             pod_faults,
             proxies,
+            federation,
             random_token(config.seed),
             config.latency,
             addr.to_string(),
@@ -132,7 +149,7 @@ impl Sim {
         let serve_state = state.clone();
         let accept_loop = tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else {
+                let Some(tcp) = accept(&listener).await else {
                     continue;
                 };
                 let acceptor = acceptor.clone();
@@ -246,6 +263,22 @@ impl SimHandle {
             .flatten()
     }
 
+    /// What the proxy of pod `namespace/pod` reports inbound: its workload's expectation divided
+    /// by the workload's number of running replicas.
+    pub fn expected_pod_inbound(&self, namespace: &str, pod: &str) -> Option<ExpectedTraffic> {
+        let (_, sim_pod) = self.state.pod(namespace, pod)?;
+        let workload = sim_pod.workload.as_ref()?;
+        let replicas = self
+            .pods()
+            .iter()
+            .filter(|p| {
+                p.namespace == namespace && p.has_proxy() && p.workload.as_ref() == Some(workload)
+            })
+            .count();
+        let total = self.expected_inbound(namespace, &workload.name)?;
+        Some(total.per_replica(replicas))
+    }
+
     /// A plain-HTTP loopback address serving pod `namespace/pod`'s proxy admin endpoint
     /// directly (bound on first call); `None` if the pod has no running proxy.
     pub fn proxy_addr(&self, namespace: &str, pod: &str) -> Option<SocketAddr> {
@@ -262,8 +295,10 @@ impl SimHandle {
             let Ok(listener) = TcpListener::from_std(std_listener) else {
                 return;
             };
-            while let Ok((tcp, _)) = listener.accept().await {
-                tokio::spawn(proxy.clone().serve(tcp));
+            loop {
+                if let Some(tcp) = accept(&listener).await {
+                    tokio::spawn(proxy.clone().serve(tcp));
+                }
             }
         });
         self.tasks
@@ -274,7 +309,8 @@ impl SimHandle {
         Some(addr)
     }
 
-    /// Stops accepting connections (API server and exposed proxies).
+    /// Stops accepting connections (API server and exposed proxies); connections already open,
+    /// such as port-forward tunnels, run until their clients close them.
     pub fn shutdown(&self) {
         for task in self
             .tasks
@@ -293,6 +329,18 @@ impl Drop for SimHandle {
     }
 }
 
+/// Accepts one connection; after a failure (such as running out of file descriptors) it pauses
+/// briefly so the accept loop does not spin.
+async fn accept(listener: &TcpListener) -> Option<tokio::net::TcpStream> {
+    match listener.accept().await {
+        Ok((tcp, _)) => Some(tcp),
+        Err(_) => {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            None
+        }
+    }
+}
+
 fn is_app_namespace(ns: &str) -> bool {
     ns == APP_NAMESPACE
         || ns
@@ -308,7 +356,9 @@ pub async fn serve_demo(
     config: SimConfig,
     kubeconfig_out: Option<PathBuf>,
 ) -> Result<(), SimError> {
+    let signals = Signals::install()?;
     let handle = Sim::start(config).await?;
+    let temporary = kubeconfig_out.is_none();
     let path = kubeconfig_out.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "linkerd-export-demo-{}.kubeconfig",
@@ -316,26 +366,56 @@ pub async fn serve_demo(
         ))
     });
     handle.write_kubeconfig(&path)?;
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", path.display());
-    let _ = stdout.flush();
-    drop(stdout);
-    wait_for_signal().await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{}", path.display());
+        let _ = stdout.flush();
+    }
+    signals.wait().await;
     handle.shutdown();
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
     Ok(())
 }
 
+/// SIGINT and SIGTERM handlers, installed before the kubeconfig path is announced so that a
+/// signal sent right after reading it stops the server instead of killing the process.
 #[cfg(unix)]
-async fn wait_for_signal() -> Result<(), SimError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(SimError::Signal)?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(SimError::Signal),
-        _ = term.recv() => Ok(()),
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Signals, SimError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt()).map_err(SimError::Signal)?,
+            terminate: signal(SignalKind::terminate()).map_err(SimError::Signal)?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 
+/// Ctrl-C, where Unix signals are not available.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> Result<(), SimError> {
-    tokio::signal::ctrl_c().await.map_err(SimError::Signal)
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, SimError> {
+        Ok(Signals)
+    }
+
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

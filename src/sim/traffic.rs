@@ -21,8 +21,8 @@ pub struct LatencyDist {
 }
 
 impl LatencyDist {
-    /// A distribution from `(bucket upper bound ms, fraction)` pairs; bounds must be ones of
-    /// [`LATENCY_BOUNDS_MS`] and the fractions must sum to 1.
+    /// A distribution from `(bucket upper bound ms, fraction)` pairs; bounds should be ones of
+    /// [`LATENCY_BOUNDS_MS`] (any other counts in the last bucket) and the fractions sum to 1.
     pub fn from_buckets(buckets: &[(f64, f64)]) -> LatencyDist {
         let mut fractions = [0.0; 26];
         for &(le, frac) in buckets {
@@ -117,6 +117,20 @@ pub struct ExpectedTraffic {
     pub read_bytes_per_sec: f64,
     /// Bytes per second the proxies write to peers on these connections.
     pub write_bytes_per_sec: f64,
+}
+
+impl ExpectedTraffic {
+    /// The share of one of `replicas` equal replicas (rates divided, ratios unchanged).
+    pub fn per_replica(&self, replicas: usize) -> ExpectedTraffic {
+        let n = replicas.max(1) as f64;
+        ExpectedTraffic {
+            rps: self.rps / n,
+            success_rate: self.success_rate,
+            latency: self.latency.clone(),
+            read_bytes_per_sec: self.read_bytes_per_sec / n,
+            write_bytes_per_sec: self.write_bytes_per_sec / n,
+        }
+    }
 }
 
 impl TrafficModel {

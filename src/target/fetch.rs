@@ -29,8 +29,10 @@ enum ListScope {
 /// How one target becomes a pod matcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Lookup {
-    /// Known without asking the API server.
-    Direct(PodMatcher),
+    /// Every pod listed (no target, or `po`, with `-A`).
+    Everything,
+    /// Every pod in a namespace.
+    Namespace(String),
     /// A named pod, which must be among the listed pods.
     NamedPod { namespace: String, name: String },
     /// Workloads whose UIDs must be fetched: one by name, or all of a kind.
@@ -74,7 +76,7 @@ impl WorkloadType {
 /// failure, or no meshed pod left ([`TargetError::NoMeshedPods`], which carries the skipped pods).
 pub async fn resolve(client: &Client, selection: &Selection) -> Result<Resolved, TargetError> {
     let lookups = plan(selection)?;
-    let scope = pod_scope(selection, &lookups);
+    let scope = pod_scope(&lookups);
     let (pods, matchers) = try_join(
         list_in::<Pod>(client, ResourceKind::Pod, &scope),
         try_join_all(lookups.iter().map(|l| matcher_for(client, l))),
@@ -150,11 +152,11 @@ fn plan(selection: &Selection) -> Result<Vec<Lookup>, TargetError> {
         Scope::AllNamespaces => None,
     };
     let everything = || match &scope_ns {
-        Some(ns) => PodMatcher::Namespace(ns.clone()),
-        None => PodMatcher::Any,
+        Some(ns) => Lookup::Namespace(ns.clone()),
+        None => Lookup::Everything,
     };
     if selection.targets.is_empty() {
-        return Ok(vec![Lookup::Direct(everything())]);
+        return Ok(vec![everything()]);
     }
     let mut lookups = Vec::new();
     for target in &selection.targets {
@@ -163,14 +165,14 @@ fn plan(selection: &Selection) -> Result<Vec<Lookup>, TargetError> {
             | TargetSpec::Named {
                 kind: ResourceKind::Namespace,
                 name: ns,
-            } => Lookup::Direct(PodMatcher::Namespace(ns.clone())),
+            } => Lookup::Namespace(ns.clone()),
             TargetSpec::Kind(kind) => match (WorkloadType::of(*kind), kind) {
                 (Some(workload), _) => Lookup::Workloads {
                     kind: workload,
                     namespace: scope_ns.clone(),
                     name: None,
                 },
-                (None, ResourceKind::Pod) => Lookup::Direct(everything()),
+                (None, ResourceKind::Pod) => everything(),
                 (None, _) => return Err(TargetError::NamespaceWithoutName),
             },
             TargetSpec::Named { kind, name } => {
@@ -198,18 +200,12 @@ fn plan(selection: &Selection) -> Result<Vec<Lookup>, TargetError> {
 }
 
 /// The namespaces whose pods must be listed: every namespace as soon as one lookup needs it.
-fn pod_scope(selection: &Selection, lookups: &[Lookup]) -> ListScope {
+fn pod_scope(lookups: &[Lookup]) -> ListScope {
     let mut namespaces = BTreeSet::new();
     for lookup in lookups {
         let ns = match lookup {
-            Lookup::Direct(PodMatcher::Any) => None,
-            Lookup::Direct(PodMatcher::Namespace(ns))
-            | Lookup::Direct(PodMatcher::Pod { namespace: ns, .. })
-            | Lookup::NamedPod { namespace: ns, .. } => Some(ns),
-            Lookup::Direct(PodMatcher::OwnedBy(_)) => match &selection.scope {
-                Scope::Namespace(ns) => Some(ns),
-                Scope::AllNamespaces => None,
-            },
+            Lookup::Everything => None,
+            Lookup::Namespace(ns) | Lookup::NamedPod { namespace: ns, .. } => Some(ns),
             Lookup::Workloads { namespace, .. } => namespace.as_ref(),
         };
         match ns {
@@ -222,7 +218,8 @@ fn pod_scope(selection: &Selection, lookups: &[Lookup]) -> ListScope {
 
 async fn matcher_for(client: &Client, lookup: &Lookup) -> Result<PodMatcher, TargetError> {
     match lookup {
-        Lookup::Direct(matcher) => Ok(matcher.clone()),
+        Lookup::Everything => Ok(PodMatcher::Any),
+        Lookup::Namespace(ns) => Ok(PodMatcher::Namespace(ns.clone())),
         Lookup::NamedPod { namespace, name } => Ok(PodMatcher::Pod {
             namespace: namespace.clone(),
             name: name.clone(),

@@ -137,3 +137,27 @@ fn workload_sums_pods_and_handles_resets() {
     assert_eq!(d.histograms.len(), 1);
     assert_eq!(d.histograms[0].new_count, Some(80.0));
 }
+
+#[test]
+fn serializes_labels_as_objects() {
+    let a = Snapshot {
+        targets: vec![target("web-1", 1_000_000, OLD)],
+    };
+    let b = Snapshot {
+        targets: vec![target("web-1", 1_010_000, NEW)],
+    };
+    let d = diff(
+        &a,
+        &b,
+        DiffOptions {
+            by: DiffBy::Pod,
+            only_changed: true,
+        },
+    );
+    let json = serde_json::to_value(&d).unwrap();
+    let first = &json["series"][0];
+    assert_eq!(first["labels"]["pod"], "web-1");
+    assert_eq!(first["change"], "added");
+    assert_eq!(first["labels"]["authority"], "x");
+    assert_eq!(json["histograms"][0]["count_delta"], 20.0);
+}

@@ -59,7 +59,8 @@ pub struct Sample<'a> {
     pub exemplar: Option<&'a str>,
 }
 
-/// The text between a sample's `{` and `}` (after a quoted metric name, if any), already validated.
+/// The text between a sample's `{` and `}`, already validated (a quoted metric name in it is
+/// skipped on iteration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RawLabels<'a> {
     text: &'a str,
@@ -112,36 +113,45 @@ impl<'a> Iterator for LabelIter<'a> {
     type Item = Label<'a>;
 
     fn next(&mut self) -> Option<Label<'a>> {
-        let b = self.text.as_bytes();
         let mut c = Cursor {
             s: self.text,
             pos: self.pos,
         };
-        c.skip_ws();
-        if c.pos >= b.len() {
-            return None;
-        }
-        let (name, _) = c.label_name().ok()?;
-        c.skip_ws();
-        c.pos += 1; // '='
-        c.skip_ws();
-        let (raw, escaped) = c.quoted().ok()?;
-        c.skip_ws();
-        if c.peek() == Some(b',') {
+        loop {
+            c.skip_ws();
+            if c.pos >= self.text.len() {
+                self.pos = c.pos;
+                return None;
+            }
+            let (name, _) = c.label_name().ok()?;
+            c.skip_ws();
+            if c.peek() != Some(b'=') {
+                // The quoted metric name of the UTF-8 syntax, among the labels.
+                if c.peek() == Some(b',') {
+                    c.pos += 1;
+                }
+                continue;
+            }
             c.pos += 1;
+            c.skip_ws();
+            let (raw, escaped) = c.quoted().ok()?;
+            c.skip_ws();
+            if c.peek() == Some(b',') {
+                c.pos += 1;
+            }
+            self.pos = c.pos;
+            let raw_value = &self.text[raw];
+            let value = if escaped {
+                Cow::Owned(unescape_label(raw_value))
+            } else {
+                Cow::Borrowed(raw_value)
+            };
+            return Some(Label {
+                name,
+                value,
+                raw_value,
+            });
         }
-        self.pos = c.pos;
-        let raw_value = &self.text[raw];
-        let value = if escaped {
-            Cow::Owned(unescape_label(raw_value))
-        } else {
-            Cow::Borrowed(raw_value)
-        };
-        Some(Label {
-            name,
-            value,
-            raw_value,
-        })
     }
 }
 
@@ -228,18 +238,17 @@ impl<'a> Cursor<'a> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;
-        while i < b.len() {
-            match b[i] {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok((start..i, escaped));
-                }
-                b'\\' => {
-                    escaped = true;
-                    i += 2;
-                }
-                _ => i += 1,
+        while i <= b.len() {
+            let Some(offset) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
+                break;
+            };
+            let at = i + offset;
+            if b[at] == b'"' {
+                self.pos = at + 1;
+                return Ok((start..at, escaped));
             }
+            escaped = true;
+            i = at + 2;
         }
         Err((self.pos, "unterminated quoted string"))
     }
@@ -360,9 +369,9 @@ fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
     if had_braces {
         c.pos += 1;
         let start = c.pos;
-        let labels_start = validate_labels(&mut c, &mut name)?;
+        validate_labels(&mut c, &mut name)?;
         labels = RawLabels {
-            text: &c.s[labels_start.max(start)..c.pos - 1],
+            text: &c.s[start..c.pos - 1],
         };
     }
     let Some(name) = name else {
@@ -409,33 +418,28 @@ fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
     })
 }
 
-/// Validate `a="x", b="y"}` (the cursor is after `{`) and leave the cursor after `}`. A leading
-/// quoted string not followed by `=` is the metric name (UTF-8 syntax). Returns where labels start.
-fn validate_labels<'a>(c: &mut Cursor<'a>, name: &mut Option<Cow<'a, str>>) -> Lex<usize> {
-    let mut labels_start = c.pos;
-    let mut first = true;
+/// Validate `a="x", b="y"}` (the cursor is after `{`) and leave the cursor after `}`. A quoted
+/// string not followed by `=` is the metric name (UTF-8 syntax), allowed once, anywhere.
+fn validate_labels<'a>(c: &mut Cursor<'a>, name: &mut Option<Cow<'a, str>>) -> Lex<()> {
     loop {
         c.skip_ws();
         match c.peek() {
             Some(b'}') => {
                 c.pos += 1;
-                return Ok(labels_start);
+                return Ok(());
             }
             None => return Err((c.pos, "expected '}' to close the labels")),
             _ => {}
         }
         let (label, quoted) = c.label_name()?;
         c.skip_ws();
-        if first && quoted && name.is_none() && matches!(c.peek(), Some(b',' | b'}')) {
+        if quoted && name.is_none() && matches!(c.peek(), Some(b',' | b'}')) {
             *name = Some(label);
             if c.peek() == Some(b',') {
                 c.pos += 1;
             }
-            labels_start = c.pos;
-            first = false;
             continue;
         }
-        first = false;
         if c.peek() != Some(b'=') {
             return Err((c.pos, "expected '=' after label name"));
         }

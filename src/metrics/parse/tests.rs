@@ -108,6 +108,18 @@ fn malformed_lines_are_errors_with_position() {
         ("metric-name 1", "invalid character in metric name"),
         ("metric{a=\"b\",", "expected '}' to close the labels"),
         ("metric 1 # trace", "expected '{' to start an exemplar"),
+        ("{\"a\", \"b = \"c\"}", "expected '=' after label name"),
+        ("{\"a\",b\\nc=\"d\"} 1", "expected '=' after label name"),
+        ("# HELP #", "expected a name"),
+        ("a{b=\0\"ssss\"} 1", "expected '\"'"),
+        ("a{b\0=\"hiih\"}\t1", "expected '=' after label name"),
+        ("a\0{b=\"ddd\"} 1", "invalid character in metric name"),
+        ("a 0 1\0", "invalid timestamp"),
+        // promparse tolerates a missing comma between labels (a bug by its own comment); we do not.
+        (
+            "go_gc_duration_seconds { quantile = \"2.0\" a = \"b\" } 8.3835e-05",
+            "expected ',' or '}' after label value",
+        ),
     ];
     for (line, message) in cases {
         let err = parse(line).expect_err(line);
@@ -221,4 +233,82 @@ fn every_fixture_parses_strictly() {
             assert!(body.sample_count() > 0, "{}", path.display());
         }
     }
+}
+
+// Cases from Prometheus' openmetricsparse_test.go (TestOpenMetricsParse, TestUTF8OpenMetricsParse).
+#[test]
+fn openmetrics_edge_cases() {
+    let input = "# HELP go_gc_duration_seconds A summary of the GC invocation durations.
+# TYPE go_gc_duration_seconds summary
+# UNIT go_gc_duration_seconds seconds
+go_gc_duration_seconds{quantile=\"0\"} 4.9351e-05
+# HELP nohelp1 
+# HELP help2 escape \\ \\n \\\\ \\\" \\x chars
+# UNIT nounit 
+go_goroutines 33 123.123
+# TYPE hhh histogram
+hhh_bucket{le=\"+Inf\"} 1 # {id=\"histogram-bucket-test\"} 4
+hhh_count 1 # {id=\"histogram-count-test\"} 4
+# TYPE ggh gaugehistogram
+ggh_bucket{le=\"+Inf\"} 1 # {id=\"gaugehistogram-bucket-test\",xx=\"yy\"} 4 123.123
+ggh_gcount 1
+# TYPE ii info
+ii_info{foo=\"bar\"} 1
+# TYPE ss stateset
+ss{ss=\"foo\"} 1
+ss{ss=\"bar\"} 0
+# TYPE foo counter
+foo_total 17.0 1520879607.789 # {id=\"counter-test\"} 5
+foo_created 1520872607.123
+{q=\"0.9\",\"http.status\",a=\"b\"} 8.3835e-05
+{\"Heizölrückstoßabdämpfung 10€ metric with \\\"interesting\\\" {character\\nchoices}\",\"strange©™\\n'quoted' \\\"name\\\"\"=\"6\"} 10.0
+null_byte_metric{a=\"abc\0\"} 1
+# EOF
+";
+    let body = parse(input).unwrap();
+    assert!(body.eof);
+    let family = |name: &str| body.families.iter().find(|f| f.name == name).unwrap();
+    assert_eq!(family("go_gc_duration_seconds").unit, Some("seconds"));
+    assert_eq!(family("nohelp1").help, Some(""));
+    assert_eq!(
+        family("help2").help_text().unwrap(),
+        "escape \\ \n \\ \" \\x chars"
+    );
+    assert_eq!(family("nounit").unit, Some(""));
+    assert_eq!(
+        family("go_goroutines").samples[0].timestamp_ms,
+        Some(123_123)
+    );
+    assert_eq!(family("hhh").samples.len(), 2);
+    assert_eq!(
+        family("hhh").samples[0].exemplar,
+        Some("{id=\"histogram-bucket-test\"} 4")
+    );
+    assert_eq!(family("ggh").samples.len(), 2);
+    assert_eq!(
+        (family("ii").kind, family("ii").samples.len()),
+        (MetricType::Info, 1)
+    );
+    assert_eq!(family("ss").samples.len(), 2);
+    let foo = family("foo");
+    assert_eq!(foo.samples.len(), 2);
+    assert_eq!(foo.samples[0].timestamp_ms, Some(1_520_879_607_789));
+    let status = family("http.status");
+    assert_eq!(
+        labels(&status.samples[0]),
+        [("q".into(), "0.9".into()), ("a".into(), "b".into())]
+    );
+    let weird = &body.families[body.families.len() - 2];
+    assert_eq!(
+        weird.name,
+        "Heizölrückstoßabdämpfung 10€ metric with \"interesting\" {character\nchoices}"
+    );
+    assert_eq!(
+        labels(&weird.samples[0]),
+        [("strange©™\n'quoted' \"name\"".into(), "6".into())]
+    );
+    assert_eq!(
+        labels(&body.families.last().unwrap().samples[0])[0].1,
+        "abc\0"
+    );
 }

@@ -2,13 +2,18 @@
 //! by its OpenMetrics-style tail ending in `# EOF`, with label sets and number formatting taken
 //! from the fixtures in `shared/fixtures/linkerd`.
 //!
-//! A body is rendered in three parts: the per-pod head (every traffic family up to the outbound
-//! route families), a padding block of static gauges shared by all pods (to reach `--series`),
-//! and the per-pod tail (identity, process, build info, `# EOF`).
+//! A body is rendered in three parts: the per-pod head (every traffic family up to the route
+//! families), a [`Padding`] block of static gauges (to reach `--series`), and the per-pod tail
+//! (identity, process, build info, `# EOF`).
 
 use std::fmt::Write;
 
 use super::traffic::{HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
+
+mod openmetrics;
+
+pub use openmetrics::{Padding, render_tail};
+use openmetrics::{render_inbound_routes, render_outbound_routes};
 
 /// One HTTP series pair (request/response) as a proxy labels it, with its traffic.
 #[derive(Debug, Clone)]
@@ -47,8 +52,22 @@ pub struct ProxyModel {
     pub outbound_routes: Vec<HttpSeries>,
 }
 
-const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
-const BACKEND_BOUNDS_S: [f64; 7] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
+impl ProxyModel {
+    /// Series counts by kind (inbound, outbound, routes; each split by whether it fails):
+    /// models of the same shape render the same number of samples.
+    pub fn shape(&self) -> [usize; 6] {
+        let failing = |v: &[HttpSeries]| v.iter().filter(|s| s.failure > 0.0).count();
+        [
+            self.inbound.len(),
+            failing(&self.inbound),
+            self.outbound.len(),
+            failing(&self.outbound),
+            self.outbound_routes.len(),
+            failing(&self.outbound_routes),
+        ]
+    }
+}
+
 const CONTROL_PLANE: [(&str, &str, u64, u64); 3] = [
     (
         "linkerd-dst-headless.linkerd.svc.cluster.local:8086",
@@ -323,308 +342,16 @@ fn render_control(out: &mut String) {
     }
 }
 
-fn seconds_histogram(
-    out: &mut String,
-    name: &str,
-    labels: &str,
-    bounds: &[f64],
-    dist: &LatencyDist,
-    n: u64,
-) {
-    let cum = dist.cumulative();
-    let sum_s = n as f64 * dist.mean_ms() / 1000.0;
-    let _ = writeln!(out, "{name}_sum{{{labels}}} {}", float(sum_s));
-    let _ = writeln!(out, "{name}_count{{{labels}}} {n}");
-    for bound in bounds {
-        let ms = bound * 1000.0;
-        let frac = LATENCY_BOUNDS_MS
-            .iter()
-            .zip(cum)
-            .rfind(|(b, _)| **b <= ms)
-            .map(|(_, c)| c)
-            .unwrap_or(0.0);
-        let c = ((n as f64) * frac + 1e-9).floor() as u64;
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{le=\"{}\",{labels}}} {c}",
-            float(*bound)
-        );
-    }
-    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\",{labels}}} {n}");
-}
-
-fn render_outbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
-    let name = "outbound_http_route_request_duration_seconds";
-    header(
-        out,
-        name,
-        "The time between request initialization and response completion.",
-        "histogram",
-        Some("seconds"),
-    );
-    for s in &model.outbound_routes {
-        let labels = format!("{},hostname=\"\"", s.route_labels);
-        seconds_histogram(
-            out,
-            name,
-            &labels,
-            &OUTBOUND_ROUTE_BOUNDS_S,
-            &s.latency,
-            count(s.rate, clock.uptime),
-        );
-    }
-    header(
-        out,
-        "outbound_http_route_request_statuses",
-        "Completed request-response streams.",
-        "counter",
-        None,
-    );
-    for s in &model.outbound_routes {
-        statuses(
-            out,
-            "outbound_http_route_request_statuses_total",
-            &format!("{},hostname=\"\"", s.route_labels),
-            s,
-            clock,
-        );
-    }
-    let name = "outbound_http_route_backend_response_duration_seconds";
-    header(
-        out,
-        name,
-        "The time between request completion and response completion.",
-        "histogram",
-        Some("seconds"),
-    );
-    for s in &model.outbound_routes {
-        let labels = format!(
-            "{},{}",
-            s.route_labels,
-            s.backend_labels.as_deref().unwrap_or_default()
-        );
-        seconds_histogram(
-            out,
-            name,
-            &labels,
-            &BACKEND_BOUNDS_S,
-            &s.latency,
-            count(s.rate, clock.uptime),
-        );
-    }
-    header(
-        out,
-        "outbound_http_route_backend_response_statuses",
-        "Completed responses.",
-        "counter",
-        None,
-    );
-    for s in &model.outbound_routes {
-        let labels = format!(
-            "{},{}",
-            s.route_labels,
-            s.backend_labels.as_deref().unwrap_or_default()
-        );
-        statuses(
-            out,
-            "outbound_http_route_backend_response_statuses_total",
-            &labels,
-            s,
-            clock,
-        );
-    }
-}
-
-fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, clock: Clock) {
-    let sp = split(s, clock.uptime);
-    let _ = writeln!(
-        out,
-        "{name}{{{labels},http_status=\"200\",error=\"\"}} {}",
-        sp.ok
-    );
-    if sp.failed > 0 {
-        let _ = writeln!(
-            out,
-            "{name}{{{labels},http_status=\"500\",error=\"\"}} {}",
-            sp.failed
-        );
-    }
-}
-
-fn render_inbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
-    let name = "inbound_http_route_request_duration_seconds";
-    header(
-        out,
-        name,
-        "The time between request initialization and response completion.",
-        "histogram",
-        Some("seconds"),
-    );
-    for s in &model.inbound {
-        seconds_histogram(
-            out,
-            name,
-            &s.route_labels,
-            &OUTBOUND_ROUTE_BOUNDS_S,
-            &s.latency,
-            count(s.rate, clock.uptime),
-        );
-    }
-    header(
-        out,
-        "inbound_http_route_request_statuses",
-        "Completed request-response streams.",
-        "counter",
-        None,
-    );
-    for s in &model.inbound {
-        statuses(
-            out,
-            "inbound_http_route_request_statuses_total",
-            &s.route_labels,
-            s,
-            clock,
-        );
-    }
-}
-
-/// Renders the padding block: `pairs` × 2 static `outbound_http_balancer_endpoints` gauges.
-pub fn render_padding(pairs: usize) -> String {
-    let mut out = String::with_capacity(pairs * 2 * 420 + 200);
-    if pairs == 0 {
-        return out;
-    }
-    header(
-        &mut out,
-        "outbound_http_balancer_endpoints",
-        "The number of endpoints in the balancer.",
-        "gauge",
-        None,
-    );
-    for i in 0..pairs {
-        for (state, v) in [("ready", 1), ("pending", 0)] {
-            let _ = writeln!(
-                out,
-                "outbound_http_balancer_endpoints{{parent_group=\"core\",parent_kind=\"Service\",parent_namespace=\"catalog\",parent_name=\"svc-{i:05}\",parent_port=\"80\",parent_section_name=\"\",backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"catalog\",backend_name=\"svc-{i:05}\",backend_port=\"80\",backend_section_name=\"\",endpoint_state=\"{state}\"}} {v}"
-            );
-        }
-    }
-    out
-}
-
-/// Renders the tail of the body: identity, process and build-info families, then `# EOF`.
-pub fn render_tail(clock: Clock, out: &mut String) {
-    let name = "control_identity_cert_expiration_timestamp_seconds";
-    header(
-        out,
-        name,
-        "Time when the this proxy's current mTLS identity certificate will expire (in seconds since the UNIX epoch).",
-        "gauge",
-        Some("seconds"),
-    );
-    let _ = writeln!(out, "{name} {}", float(clock.start_time.floor() + 86_400.0));
-    let name = "control_identity_cert_refresh_timestamp_seconds";
-    header(
-        out,
-        name,
-        "Time when the this proxy's current mTLS identity certificate were last updated.",
-        "gauge",
-        Some("seconds"),
-    );
-    let _ = writeln!(out, "{name} {}", float(clock.start_time + 0.7489427));
-    header(
-        out,
-        "control_identity_cert_refreshes",
-        "The total number of times this proxy's mTLS identity certificate has been refreshed by the Identity provider..",
-        "counter",
-        None,
-    );
-    out.push_str("control_identity_cert_refreshes_total{result=\"ok\"} 1\ncontrol_identity_cert_refreshes_total{result=\"error\"} 0\n");
-    let n = |name: &str,
-             help: &str,
-             kind: &str,
-             unit: Option<&str>,
-             sample: &str,
-             value: String,
-             out: &mut String| {
-        header(out, name, help, kind, unit);
-        let _ = writeln!(out, "{sample} {value}");
+/// The number of samples in a body of `model` (head and tail, without padding).
+pub fn sample_count(model: &ProxyModel) -> usize {
+    let clock = Clock {
+        uptime: 3600.0,
+        start_time: 1.0,
     };
-    n(
-        "process_start_time_seconds",
-        "Time that the process started (in seconds since the UNIX epoch).",
-        "gauge",
-        Some("seconds"),
-        "process_start_time_seconds",
-        float(clock.start_time),
-        out,
-    );
-    n(
-        "process_uptime_seconds",
-        "Total time since the process started (in seconds)",
-        "counter",
-        Some("seconds"),
-        "process_uptime_seconds_total",
-        float(clock.uptime),
-        out,
-    );
-    n(
-        "process_cpu_seconds",
-        "Total user and system CPU time spent in seconds",
-        "counter",
-        Some("seconds"),
-        "process_cpu_seconds_total",
-        float((clock.uptime * 0.002 * 100.0).floor() / 100.0),
-        out,
-    );
-    n(
-        "process_virtual_memory_bytes",
-        "Virtual memory size in bytes",
-        "gauge",
-        Some("bytes"),
-        "process_virtual_memory_bytes",
-        "108208128".into(),
-        out,
-    );
-    n(
-        "process_resident_memory_bytes",
-        "Resident memory size in bytes",
-        "gauge",
-        Some("bytes"),
-        "process_resident_memory_bytes",
-        "27471872".into(),
-        out,
-    );
-    n(
-        "process_open_fds",
-        "Number of open file descriptors",
-        "gauge",
-        None,
-        "process_open_fds",
-        "21".into(),
-        out,
-    );
-    n(
-        "process_max_fds",
-        "Maximum number of open file descriptors",
-        "gauge",
-        None,
-        "process_max_fds",
-        "1048576".into(),
-        out,
-    );
-    n(
-        "process_threads",
-        "Number of OS threads in the process.",
-        "gauge",
-        None,
-        "process_threads",
-        "2".into(),
-        out,
-    );
-    header(out, "proxy_build_info", "Proxy build info.", "gauge", None);
-    out.push_str("proxy_build_info{date=\"2025-11-20T19:52:40Z\",git_sha=\"215c32d3f\",profile=\"release\",vendor=\"linkerd\",version=\"edge-25.11.1\"} 1\n");
-    out.push_str("# EOF\n");
+    let mut out = String::new();
+    render_head(model, clock, &mut out);
+    render_tail(clock, &mut out);
+    out.lines().filter(|l| !l.starts_with('#')).count()
 }
 
 /// A malformed exposition (for the `garbage` fault): an unterminated label set and a

@@ -1,0 +1,123 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_linkerd_export_global_optspecs
+    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= via= obfuscate= v/verbose q/quiet color= h/help V/version
+end
+
+function __fish_kubectl_linkerd_export_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_linkerd_export_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_linkerd_export_using_subcommand
+    set -l cmd (__fish_kubectl_linkerd_export_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "completion" -d 'Print a shell completion script, or install the kubectl completion helper'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l from-file -d 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s o -l output -d 'Output format' -r -f -a "raw\t'Each pod\'s body as served, in `linkerd diagnostics proxy-metrics` layout'
+prom\t'One merged Prometheus text exposition with target labels'
+openmetrics\t'One merged OpenMetrics exposition with target labels, ending in `# EOF`'
+json\t'prom2json\'s JSON shape with target labels'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l listen -d 'Address the simulated API server listens on (with --serve)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig-out -d 'Where to write the kubeconfig (with --serve; default: a temporary file)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l replicas -d 'Replicas per emojivoto deployment' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l namespaces -d 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l series -d 'Pad each proxy\'s /metrics to about N series' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l latency -d 'Delay added to every API request and port-forward set-up, like a real API server and kubelet' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l fault -d 'Inject a fault into pods matching GLOB: refuse, forbid, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l seed -d 'Seed for the simulated names, UIDs and proxy uptimes' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l serve -d 'Keep the simulated mesh running and print a kubeconfig path for trying every command'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l install -d 'With `kubectl`: write the helper into DIR, a directory on PATH (e.g. ~/.krew/bin), instead of printing it' -r -f -a "(__fish_complete_directories)"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the kubectl completion helper'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

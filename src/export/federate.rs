@@ -1,0 +1,170 @@
+//! `--source prometheus[=URL]`: read proxy metrics through the linkerd-viz Prometheus'
+//! federation API instead of from the proxies. This fetches the text; parsing it is the metrics
+//! engine's job.
+
+use std::io::Read;
+
+use bytes::Bytes;
+use flate2::read::GzDecoder;
+use http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, USER_AGENT};
+use http::{HeaderValue, Request, Uri};
+use http_body_util::Full;
+
+use super::ExportError;
+use super::error::body_excerpt;
+use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
+use super::viz;
+use crate::forward::{self, FetchOptions};
+
+/// The selector for every proxy metric: linkerd-viz' Prometheus scrapes proxies as this job.
+pub const PROXY_SELECTOR: &str = r#"{job="linkerd-proxy"}"#;
+/// The label that finds the linkerd-viz Prometheus pod in the viz namespace.
+pub const PROMETHEUS_POD_SELECTOR: &str = "component=prometheus";
+/// The port the linkerd-viz Prometheus serves its API on.
+pub const PROMETHEUS_PORT: u16 = 9090;
+/// The largest answer read (decompressed); past it, narrowing the selection is the way out.
+const MAX_BODY: usize = 1 << 30;
+
+/// A client for one Prometheus' `/federate`.
+pub struct FederationSource {
+    client: HttpClient,
+    base: String,
+}
+
+/// What `/federate` answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Federated {
+    /// Prometheus text format: `# TYPE` lines and samples with timestamps in milliseconds.
+    pub text: String,
+    /// The URL read, credentials removed.
+    pub url: String,
+}
+
+impl FederationSource {
+    /// A source reading from the Prometheus at `base_url` (`http://127.0.0.1:9090`, or with a
+    /// path prefix such as `https://host/prometheus`).
+    pub fn new(base_url: &str, options: &HttpOptions) -> Result<Self, ExportError> {
+        parse_endpoint(base_url)?;
+        Ok(Self {
+            client: HttpClient::new(options)?,
+            base: base_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// `GET /federate?match[]=SEL...`: every series matching one of `selectors`, at its latest
+    /// sample.
+    pub async fn fetch(&self, selectors: &[&str]) -> Result<Federated, ExportError> {
+        let url = federate_url(&self.base, selectors);
+        let shown = redact(&url);
+        let uri: Uri = parse_endpoint(&url)?;
+        let request = Request::get(uri)
+            .header(ACCEPT, "text/plain;version=0.0.4")
+            .header(ACCEPT_ENCODING, "gzip")
+            .header(
+                USER_AGENT,
+                concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(Full::new(Bytes::new()))
+            .map_err(|err| ExportError::InvalidUrl {
+                url: shown.clone(),
+                reason: err.to_string(),
+            })?;
+        let response = self
+            .client
+            .send(request, MAX_BODY)
+            .await
+            .map_err(|reason| ExportError::Unreachable {
+                url: shown.clone(),
+                reason,
+                attempts: 1,
+            })?;
+        let too_big = || {
+            ExportError::Source(format!(
+                "{shown} answered more than {} MiB: narrow the selection",
+                MAX_BODY >> 20
+            ))
+        };
+        if response.truncated {
+            return Err(too_big());
+        }
+        let gzipped =
+            response.headers.get(CONTENT_ENCODING) == Some(&HeaderValue::from_static("gzip"));
+        let bytes = if gzipped {
+            let mut plain = Vec::new();
+            GzDecoder::new(&response.body[..])
+                .take(MAX_BODY as u64 + 1)
+                .read_to_end(&mut plain)
+                .map_err(|err| ExportError::Source(format!("{shown}: bad gzip answer: {err}")))?;
+            if plain.len() > MAX_BODY {
+                return Err(too_big());
+            }
+            plain
+        } else {
+            response.body.to_vec()
+        };
+        if !response.status.is_success() {
+            return Err(ExportError::Status {
+                url: shown,
+                status: response.status,
+                body: body_excerpt(&bytes, 300),
+                attempts: 1,
+                hint: None,
+            });
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ExportError::Source(format!("{shown} answered text that is not UTF-8")))?;
+        Ok(Federated { text, url: shown })
+    }
+}
+
+/// `--source prometheus` without a URL: `/federate` of the linkerd-viz Prometheus pod in
+/// `viz_namespace` (label `component=prometheus`, port 9090), reached like the proxies are
+/// (port-forward or the API server's pods/proxy, per `options.via`).
+pub async fn fetch_from_cluster(
+    client: &kube::Client,
+    viz_namespace: &str,
+    selectors: &[&str],
+    options: &FetchOptions,
+) -> Result<Federated, ExportError> {
+    let pod = viz::prometheus_pod(client, viz_namespace)
+        .await
+        .map_err(|err| ExportError::Source(err.to_string()))?;
+    let path = federate_url("", selectors);
+    let shown = format!("{viz_namespace}/{pod}:{PROMETHEUS_PORT}{path}");
+    let fetched = forward::fetch(client, viz_namespace, &pod, PROMETHEUS_PORT, &path, options)
+        .await
+        .map_err(|err| {
+            ExportError::Source(format!(
+                "cannot read the linkerd-viz Prometheus {shown}: {err}"
+            ))
+        })?;
+    let text = String::from_utf8(fetched.body.to_vec())
+        .map_err(|_| ExportError::Source(format!("{shown} answered text that is not UTF-8")))?;
+    Ok(Federated { text, url: shown })
+}
+
+/// `BASE/federate?match[]=SEL&...`, the selectors percent-encoded.
+pub fn federate_url(base: &str, selectors: &[&str]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for selector in selectors {
+        query.append_pair("match[]", selector);
+    }
+    format!("{}/federate?{}", base.trim_end_matches('/'), query.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encodes_every_selector() {
+        assert_eq!(
+            federate_url("http://127.0.0.1:9090/", &[PROXY_SELECTOR, "up"]),
+            "http://127.0.0.1:9090/federate?match%5B%5D=%7Bjob%3D%22linkerd-proxy%22%7D&match%5B%5D=up"
+        );
+        assert_eq!(
+            federate_url("https://h/prometheus", &["a"]),
+            "https://h/prometheus/federate?match%5B%5D=a"
+        );
+    }
+}

@@ -1,0 +1,342 @@
+//! The OpenMetrics-style tail of a proxy body: route families (`# UNIT`, float `le` values),
+//! padding, identity, process and build-info families, and `# EOF`.
+
+use std::fmt::Write;
+
+use bytes::Bytes;
+
+use super::{Clock, HttpSeries, ProxyModel, float, header, split};
+use crate::sim::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
+
+const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
+const BACKEND_BOUNDS_S: [f64; 7] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
+
+fn seconds_histogram(
+    out: &mut String,
+    name: &str,
+    labels: &str,
+    bounds: &[f64],
+    dist: &LatencyDist,
+    n: u64,
+) {
+    let cum = dist.cumulative();
+    let sum_s = n as f64 * dist.mean_ms() / 1000.0;
+    let _ = writeln!(out, "{name}_sum{{{labels}}} {}", float(sum_s));
+    let _ = writeln!(out, "{name}_count{{{labels}}} {n}");
+    for bound in bounds {
+        let ms = bound * 1000.0;
+        let frac = LATENCY_BOUNDS_MS
+            .iter()
+            .zip(cum)
+            .rfind(|(b, _)| **b <= ms)
+            .map(|(_, c)| c)
+            .unwrap_or(0.0);
+        let c = ((n as f64) * frac + 1e-9).floor() as u64;
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{le=\"{}\",{labels}}} {c}",
+            float(*bound)
+        );
+    }
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\",{labels}}} {n}");
+}
+
+pub(super) fn render_outbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
+    let name = "outbound_http_route_request_duration_seconds";
+    header(
+        out,
+        name,
+        "The time between request initialization and response completion.",
+        "histogram",
+        Some("seconds"),
+    );
+    for s in &model.outbound_routes {
+        let labels = format!("{},hostname=\"\"", s.route_labels);
+        seconds_histogram(
+            out,
+            name,
+            &labels,
+            &OUTBOUND_ROUTE_BOUNDS_S,
+            &s.latency,
+            count(s.rate, clock.uptime),
+        );
+    }
+    header(
+        out,
+        "outbound_http_route_request_statuses",
+        "Completed request-response streams.",
+        "counter",
+        None,
+    );
+    for s in &model.outbound_routes {
+        statuses(
+            out,
+            "outbound_http_route_request_statuses_total",
+            &format!("{},hostname=\"\"", s.route_labels),
+            s,
+            clock,
+        );
+    }
+    let name = "outbound_http_route_backend_response_duration_seconds";
+    header(
+        out,
+        name,
+        "The time between request completion and response completion.",
+        "histogram",
+        Some("seconds"),
+    );
+    for s in &model.outbound_routes {
+        let labels = format!(
+            "{},{}",
+            s.route_labels,
+            s.backend_labels.as_deref().unwrap_or_default()
+        );
+        seconds_histogram(
+            out,
+            name,
+            &labels,
+            &BACKEND_BOUNDS_S,
+            &s.latency,
+            count(s.rate, clock.uptime),
+        );
+    }
+    header(
+        out,
+        "outbound_http_route_backend_response_statuses",
+        "Completed responses.",
+        "counter",
+        None,
+    );
+    for s in &model.outbound_routes {
+        let labels = format!(
+            "{},{}",
+            s.route_labels,
+            s.backend_labels.as_deref().unwrap_or_default()
+        );
+        statuses(
+            out,
+            "outbound_http_route_backend_response_statuses_total",
+            &labels,
+            s,
+            clock,
+        );
+    }
+}
+
+fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, clock: Clock) {
+    let sp = split(s, clock.uptime);
+    let _ = writeln!(
+        out,
+        "{name}{{{labels},http_status=\"200\",error=\"\"}} {}",
+        sp.ok
+    );
+    if sp.failed > 0 {
+        let _ = writeln!(
+            out,
+            "{name}{{{labels},http_status=\"500\",error=\"\"}} {}",
+            sp.failed
+        );
+    }
+}
+
+pub(super) fn render_inbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
+    let name = "inbound_http_route_request_duration_seconds";
+    header(
+        out,
+        name,
+        "The time between request initialization and response completion.",
+        "histogram",
+        Some("seconds"),
+    );
+    for s in &model.inbound {
+        seconds_histogram(
+            out,
+            name,
+            &s.route_labels,
+            &OUTBOUND_ROUTE_BOUNDS_S,
+            &s.latency,
+            count(s.rate, clock.uptime),
+        );
+    }
+    header(
+        out,
+        "inbound_http_route_request_statuses",
+        "Completed request-response streams.",
+        "counter",
+        None,
+    );
+    for s in &model.inbound {
+        statuses(
+            out,
+            "inbound_http_route_request_statuses_total",
+            &s.route_labels,
+            s,
+            clock,
+        );
+    }
+}
+
+/// Static `outbound_http_balancer_endpoints` gauges that pad bodies to `--series`; every pod's
+/// padding is a prefix of one shared block, so padding costs no memory per pod.
+#[derive(Debug, Clone, Default)]
+pub struct Padding {
+    block: Bytes,
+    header_len: usize,
+    pair_len: usize,
+    pairs: usize,
+}
+
+impl Padding {
+    /// A block of up to `pairs` × 2 series (`endpoint_state` ready and pending per backend).
+    pub fn new(pairs: usize) -> Padding {
+        let mut out = String::new();
+        header(
+            &mut out,
+            "outbound_http_balancer_endpoints",
+            "The number of endpoints in the balancer.",
+            "gauge",
+            None,
+        );
+        let header_len = out.len();
+        for i in 0..pairs.min(99_999) {
+            for (state, v) in [("ready", 1), ("pending", 0)] {
+                let _ = writeln!(
+                    out,
+                    "outbound_http_balancer_endpoints{{parent_group=\"core\",parent_kind=\"Service\",parent_namespace=\"catalog\",parent_name=\"svc-{i:05}\",parent_port=\"80\",parent_section_name=\"\",backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"catalog\",backend_name=\"svc-{i:05}\",backend_port=\"80\",backend_section_name=\"\",endpoint_state=\"{state}\"}} {v}"
+                );
+            }
+        }
+        let pairs = pairs.min(99_999);
+        let pair_len = (out.len() - header_len).checked_div(pairs).unwrap_or(0);
+        Padding {
+            block: Bytes::from(out),
+            header_len,
+            pair_len,
+            pairs,
+        }
+    }
+
+    /// About `series` padding series (an even number, at most the block's).
+    pub fn take(&self, series: usize) -> Bytes {
+        let pairs = series.div_ceil(2).min(self.pairs);
+        if pairs == 0 {
+            return Bytes::new();
+        }
+        self.block.slice(..self.header_len + pairs * self.pair_len)
+    }
+}
+
+/// Renders the tail of the body: identity, process and build-info families, then `# EOF`.
+pub fn render_tail(clock: Clock, out: &mut String) {
+    let name = "control_identity_cert_expiration_timestamp_seconds";
+    header(
+        out,
+        name,
+        "Time when the this proxy's current mTLS identity certificate will expire (in seconds since the UNIX epoch).",
+        "gauge",
+        Some("seconds"),
+    );
+    let _ = writeln!(out, "{name} {}", float(clock.start_time.floor() + 86_400.0));
+    let name = "control_identity_cert_refresh_timestamp_seconds";
+    header(
+        out,
+        name,
+        "Time when the this proxy's current mTLS identity certificate were last updated.",
+        "gauge",
+        Some("seconds"),
+    );
+    let _ = writeln!(out, "{name} {}", float(clock.start_time + 0.7489427));
+    header(
+        out,
+        "control_identity_cert_refreshes",
+        "The total number of times this proxy's mTLS identity certificate has been refreshed by the Identity provider..",
+        "counter",
+        None,
+    );
+    out.push_str("control_identity_cert_refreshes_total{result=\"ok\"} 1\ncontrol_identity_cert_refreshes_total{result=\"error\"} 0\n");
+    let n = |name: &str,
+             help: &str,
+             kind: &str,
+             unit: Option<&str>,
+             sample: &str,
+             value: String,
+             out: &mut String| {
+        header(out, name, help, kind, unit);
+        let _ = writeln!(out, "{sample} {value}");
+    };
+    n(
+        "process_start_time_seconds",
+        "Time that the process started (in seconds since the UNIX epoch).",
+        "gauge",
+        Some("seconds"),
+        "process_start_time_seconds",
+        float(clock.start_time),
+        out,
+    );
+    n(
+        "process_uptime_seconds",
+        "Total time since the process started (in seconds)",
+        "counter",
+        Some("seconds"),
+        "process_uptime_seconds_total",
+        float(clock.uptime),
+        out,
+    );
+    n(
+        "process_cpu_seconds",
+        "Total user and system CPU time spent in seconds",
+        "counter",
+        Some("seconds"),
+        "process_cpu_seconds_total",
+        float((clock.uptime * 0.002 * 100.0).floor() / 100.0),
+        out,
+    );
+    n(
+        "process_virtual_memory_bytes",
+        "Virtual memory size in bytes",
+        "gauge",
+        Some("bytes"),
+        "process_virtual_memory_bytes",
+        "108208128".into(),
+        out,
+    );
+    n(
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes",
+        "gauge",
+        Some("bytes"),
+        "process_resident_memory_bytes",
+        "27471872".into(),
+        out,
+    );
+    n(
+        "process_open_fds",
+        "Number of open file descriptors",
+        "gauge",
+        None,
+        "process_open_fds",
+        "21".into(),
+        out,
+    );
+    n(
+        "process_max_fds",
+        "Maximum number of open file descriptors",
+        "gauge",
+        None,
+        "process_max_fds",
+        "1048576".into(),
+        out,
+    );
+    n(
+        "process_threads",
+        "Number of OS threads in the process.",
+        "gauge",
+        None,
+        "process_threads",
+        "2".into(),
+        out,
+    );
+    header(out, "proxy_build_info", "Proxy build info.", "gauge", None);
+    out.push_str("proxy_build_info{date=\"2025-11-20T19:52:40Z\",git_sha=\"215c32d3f\",profile=\"release\",vendor=\"linkerd\",version=\"edge-25.11.1\"} 1\n");
+    out.push_str("# EOF\n");
+}

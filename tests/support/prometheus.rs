@@ -1,0 +1,188 @@
+//! A real Prometheus (Debian's `/usr/bin/prometheus`) started for one test in its own directory
+//! and port, polled until ready, killed on drop; plus a blocking HTTP GET for its APIs.
+// Each test crate that includes this module uses only part of it.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running Prometheus.
+pub struct Prometheus {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    /// Starts Prometheus with the remote-write receiver on, a 1s scrape interval and the given
+    /// `scrape_configs` entries (YAML sequence items at column 0, or empty), then waits until
+    /// `/-/ready` answers 200.
+    pub fn start(scrape_configs: &str) -> Prometheus {
+        Prometheus::start_with(scrape_configs, true)
+    }
+
+    /// [`Prometheus::start`] without scrape jobs, on an existing data directory (blocks made by
+    /// `promtool tsdb create-blocks-from`).
+    pub fn start_on(data: &Path) -> Prometheus {
+        Prometheus::launch("", true, Some(data))
+    }
+
+    /// [`Prometheus::start`], with the remote-write receiver on or off.
+    pub fn start_with(scrape_configs: &str, remote_write_receiver: bool) -> Prometheus {
+        Prometheus::launch(scrape_configs, remote_write_receiver, None)
+    }
+
+    fn launch(
+        scrape_configs: &str,
+        remote_write_receiver: bool,
+        data: Option<&Path>,
+    ) -> Prometheus {
+        let mut dir = tempfile::tempdir().expect("temp dir");
+        let config = format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:{}",
+            if scrape_configs.trim().is_empty() {
+                " []\n".to_string()
+            } else {
+                format!("\n{scrape_configs}")
+            }
+        );
+        std::fs::write(dir.path().join("prometheus.yml"), config).expect("write config");
+        let mut last_log = String::new();
+        for _ in 0..3 {
+            let addr = free_addr();
+            let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log file");
+            let child = Command::new(prometheus_binary())
+                .arg(format!(
+                    "--config.file={}",
+                    dir.path().join("prometheus.yml").display()
+                ))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    data.map_or_else(|| dir.path().join("data"), Path::to_path_buf)
+                        .display()
+                ))
+                .arg(format!("--web.listen-address={addr}"))
+                .args(remote_write_receiver.then_some("--web.enable-remote-write-receiver"))
+                .arg("--log.level=warn")
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("start prometheus (apt-get install prometheus)");
+            let mut prometheus = Prometheus { child, addr, dir };
+            if prometheus.wait_ready(Duration::from_secs(60)) {
+                return prometheus;
+            }
+            last_log = prometheus.log();
+            dir = prometheus.into_dir();
+        }
+        panic!("prometheus did not become ready:\n{last_log}");
+    }
+
+    fn into_dir(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if matches!(get(&self.addr, "/-/ready"), Ok((200, _))) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The directory holding its config and data.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `GET /api/v1/query?query=QUERY` (at `time`, seconds, if given): the `data.result` array.
+    pub fn query(&self, query: &str, time: Option<f64>) -> Vec<serde_json::Value> {
+        let mut params = form_urlencoded::Serializer::new(String::new());
+        params.append_pair("query", query);
+        if let Some(time) = time {
+            params.append_pair("time", &format!("{time:.3}"));
+        }
+        let path = format!("/api/v1/query?{}", params.finish());
+        let (status, body) = get(&self.addr, &path).expect("query prometheus");
+        assert_eq!(status, 200, "query {query}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+        json["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Polls `query` until `done` accepts its result or `limit` passes; returns the last result.
+    pub fn query_until(
+        &self,
+        query: &str,
+        limit: Duration,
+        done: impl Fn(&[serde_json::Value]) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let result = self.query(query, None);
+            if done(&result) || Instant::now() >= deadline {
+                return result;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn prometheus_binary() -> PathBuf {
+    std::env::var_os("PROMETHEUS").map_or_else(|| PathBuf::from("prometheus"), PathBuf::from)
+}
+
+/// A loopback address whose port was free a moment ago.
+pub fn free_addr() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").to_string()
+}
+
+/// A blocking `GET` over HTTP/1.0: status and body.
+pub fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    Ok((status, body.to_string()))
+}
