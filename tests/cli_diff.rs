@@ -13,11 +13,7 @@ fn diff_json(mesh: &Mesh, args: &[&str]) -> Value {
 }
 
 fn label<'a>(series: &'a Value, name: &str) -> Option<&'a str> {
-    series["labels"]
-        .as_array()?
-        .iter()
-        .find(|pair| pair[0] == name)
-        .and_then(|pair| pair[1].as_str())
+    series["labels"].as_object()?.get(name)?.as_str()
 }
 
 #[test]
