@@ -43,8 +43,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Fetch /metrics from every selected proxy and print it')
+            [CompletionResult]::new('stat', 'stat', [CompletionResultType]::ParameterValue, 'Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two metric sets: snapshot files or live targets, or one target over an interval')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Start a simulated Linkerd mesh in-process and show what the plugin does with it')
-            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or install the kubectl completion helper')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or install the helper kubectl uses to complete the plugin')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -55,6 +59,129 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Keep series matching a PromQL selector, e.g. ''response_total{classification="failure"}'' (repeatable)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many proxies to scrape at once')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How to reach the proxies'' admin port')
+            [CompletionResult]::new('--obfuscate', '--obfuscate', [CompletionResultType]::ParameterName, 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-linkerd_export;stat' {
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read snapshots or raw proxy text instead of the cluster: one file gives numbers since proxy start, two give the window between them (the first is "before")')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Time between the two scrapes the rates are computed from')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'How rows are grouped')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many proxies to scrape at once')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How to reach the proxies'' admin port')
+            [CompletionResult]::new('--obfuscate', '--obfuscate', [CompletionResultType]::ParameterName, 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour')
+            [CompletionResult]::new('--since-start', '--since-start', [CompletionResultType]::ParameterName, 'One scrape; numbers since each proxy started')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-linkerd_export;top' {
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Render saved data once instead of refreshing: one snapshot or raw file (numbers since proxy start) or two (the window between them)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between refreshes; each table covers the previous refresh to this one')
+            [CompletionResult]::new('--iterations', '--iterations', [CompletionResultType]::ParameterName, 'Stop after N tables (default: until q or Ctrl-C)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'How rows are grouped')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Table columns')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Table columns')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many proxies to scrape at once')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How to reach the proxies'' admin port')
+            [CompletionResult]::new('--obfuscate', '--obfuscate', [CompletionResultType]::ParameterName, 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-linkerd_export;diff' {
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'A file side (repeatable, in order): `diff --from-file a.om --from-file b.om` is `diff a.om b.om`')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Compare one live target with itself DUR later')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Sum pods of a workload together, or compare per pod')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Keep metrics whose name is NAME or fully matches the regex (repeatable)')
+            [CompletionResult]::new('--metric', '--metric', [CompletionResultType]::ParameterName, 'Keep metrics whose name is NAME or fully matches the regex (repeatable)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Keep series matching a PromQL selector, e.g. ''response_total{classification="failure"}'' (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many proxies to scrape at once')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How to reach the proxies'' admin port')
+            [CompletionResult]::new('--obfuscate', '--obfuscate', [CompletionResultType]::ParameterName, 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour')
+            [CompletionResult]::new('--only-changed', '--only-changed', [CompletionResultType]::ParameterName, 'Leave out series that did not change')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-linkerd_export;snapshot' {
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Keep metrics whose name is NAME or fully matches the regex (repeatable)')
+            [CompletionResult]::new('--metric', '--metric', [CompletionResultType]::ParameterName, 'Keep metrics whose name is NAME or fully matches the regex (repeatable)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Keep series matching a PromQL selector, e.g. ''response_total{classification="failure"}'' (repeatable)')
+            [CompletionResult]::new('-O', '-O ', [CompletionResultType]::ParameterName, 'Where to write the snapshot; `-` is stdout. The file is replaced atomically')
+            [CompletionResult]::new('--output-file', '--output-file', [CompletionResultType]::ParameterName, 'Where to write the snapshot; `-` is stdout. The file is replaced atomically')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
@@ -138,12 +265,28 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
         }
         'kubectl-linkerd_export;help' {
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Fetch /metrics from every selected proxy and print it')
+            [CompletionResult]::new('stat', 'stat', [CompletionResultType]::ParameterValue, 'Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two metric sets: snapshot files or live targets, or one target over an interval')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Start a simulated Linkerd mesh in-process and show what the plugin does with it')
-            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or install the kubectl completion helper')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or install the helper kubectl uses to complete the plugin')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'kubectl-linkerd_export;help;metrics' {
+            break
+        }
+        'kubectl-linkerd_export;help;stat' {
+            break
+        }
+        'kubectl-linkerd_export;help;top' {
+            break
+        }
+        'kubectl-linkerd_export;help;diff' {
+            break
+        }
+        'kubectl-linkerd_export;help;snapshot' {
             break
         }
         'kubectl-linkerd_export;help;demo' {

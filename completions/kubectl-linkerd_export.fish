@@ -43,8 +43,12 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_comma
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "stat" -d 'Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "top" -d '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "diff" -d 'Compare two metric sets: snapshot files or live targets, or one target over an interval'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "snapshot" -d 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "completion" -d 'Print a shell completion script, or install the kubectl completion helper'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "completion" -d 'Print a shell completion script, or install the helper kubectl uses to complete the plugin'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l from-file -d 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
@@ -71,6 +75,112 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l from-file -d 'Read snapshots or raw proxy text instead of the cluster: one file gives numbers since proxy start, two give the window between them (the first is "before")' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l window -d 'Time between the two scrapes the rates are computed from' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l by -d 'How rows are grouped' -r -f -a "workload\t'One row per workload (inbound traffic), as `linkerd viz stat deploy`'
+pod\t'One row per pod (inbound traffic)'
+authority\t'Per workload, direction and authority'
+route\t'Per workload and route (HTTPRoute/GRPCRoute metrics and service-profile routes)'
+direction\t'Per workload and direction (inbound, outbound)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s o -l output -d 'Output format' -r -f -a "table\t'A table like `linkerd viz stat`'
+wide\t'The table plus requests, read/write bytes per second and outbound route totals'
+json\t'An array of rows with every number'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l since-start -d 'One scrape; numbers since each proxy started'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l from-file -d 'Render saved data once instead of refreshing: one snapshot or raw file (numbers since proxy start) or two (the window between them)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l interval -d 'Time between refreshes; each table covers the previous refresh to this one' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l iterations -d 'Stop after N tables (default: until q or Ctrl-C)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l by -d 'How rows are grouped' -r -f -a "workload\t'One row per workload (inbound traffic), as `linkerd viz stat deploy`'
+pod\t'One row per pod (inbound traffic)'
+authority\t'Per workload, direction and authority'
+route\t'Per workload and route (HTTPRoute/GRPCRoute metrics and service-profile routes)'
+direction\t'Per workload and direction (inbound, outbound)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s o -l output -d 'Table columns' -r -f -a "table\t'The `stat` columns'
+wide\t'Plus requests, read/write bytes per second and outbound route totals'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l from-file -d 'A file side (repeatable, in order): `diff --from-file a.om --from-file b.om` is `diff a.om b.om`' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l interval -d 'Compare one live target with itself DUR later' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l by -d 'Sum pods of a workload together, or compare per pod' -r -f -a "workload\t'Series summed over the pods of each workload'
+pod\t'One series per pod'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t'Tables of changed series and histograms'
+json\t'Every series and histogram diff as JSON'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l only-changed -d 'Leave out series that did not change'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l from-file -d 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s O -l output-file -d 'Where to write the snapshot; `-` is stdout. The file is replaced atomically' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l listen -d 'Address the simulated API server listens on (with --serve)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig-out -d 'Where to write the kubeconfig (with --serve; default: a temporary file)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l replicas -d 'Replicas per emojivoto deployment' -r
@@ -117,7 +227,11 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the kubectl completion helper'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "stat" -d 'Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "top" -d '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "diff" -d 'Compare two metric sets: snapshot files or live targets, or one target over an interval'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "snapshot" -d 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the helper kubectl uses to complete the plugin'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -358,6 +358,11 @@ pub struct TopArgs {
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
+    /// Render saved data once instead of refreshing: one snapshot or raw file (numbers since proxy
+    /// start) or two (the window between them).
+    #[arg(long, value_name = "FILE", conflicts_with = "targets", num_args = 1, action = clap::ArgAction::Append)]
+    pub from_file: Vec<PathBuf>,
+
     /// Time between refreshes; each table covers the previous refresh to this one.
     #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_window)]
     pub interval: Duration,

@@ -317,7 +317,7 @@ fn stat_from_one_or_two_snapshots() {
         "web rps between snapshots",
         window["rps"].as_f64().unwrap(),
         expected.rps,
-        1.5,
+        2.5,
     );
     assert_eq!(window["meshed_pods"], 1);
 }

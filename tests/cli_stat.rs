@@ -99,14 +99,15 @@ fn window_rates_over_replicas_match_the_traffic_model() {
         replicas: 2,
         ..SimConfig::default()
     });
-    let (code, rows, err) = json_rows(&mesh, &["-n", "emojivoto", "--window", "2s"]);
+    let (code, rows, err) = json_rows(&mesh, &["-n", "emojivoto", "--window", "3s"]);
     assert_eq!(code, 0, "{err}");
     for workload in WORKLOADS {
         let expected = mesh.expected(workload);
         let r = row(&rows, workload);
-        // Two seconds hold ~10-20 requests per pod; counts are whole numbers, and the proxies'
-        // counters move in 100 ms ticks, so allow a request per pod per second and a tick.
-        let tolerance = 2.0 * 1.0 / 2.0 + expected.rps * 0.1;
+        // Counts are whole numbers (one request per pod per window) and the proxies render in
+        // 100 ms ticks at their own clock, while rates use the client's scrape times: under a
+        // loaded machine the two drift apart by a few hundred milliseconds per scrape.
+        let tolerance = 2.0 / 3.0 + expected.rps * 0.15;
         assert_close(
             &format!("{workload} rps"),
             number(r, "rps"),
@@ -152,6 +153,21 @@ fn table_is_sorted_and_names_namespaces_with_all_namespaces() {
         "{out}"
     );
 
+    assert!(!out.contains('\u{1b}'), "no colour on a pipe");
+    let (_, coloured, _) = run(mesh.cmd().args([
+        "stat",
+        "-n",
+        "emojivoto",
+        "--since-start",
+        "--color",
+        "always",
+    ]));
+    let voting = coloured.lines().find(|l| l.contains("voting")).unwrap();
+    assert!(
+        voting.contains("\u{1b}["),
+        "failing success rate in colour: {voting:?}"
+    );
+
     let (code, out, err) = run(mesh
         .cmd()
         .args(["stat", "-A", "--since-start", "-o", "wide"]));
@@ -185,7 +201,7 @@ fn restarts_between_scrapes_give_no_negative_or_absurd_rates() {
     let expected = mesh.expected("voting");
     let voting = row(&rows, "voting");
     let rps = number(voting, "rps");
-    assert_close("voting rps across a restart", rps, expected.rps, 1.5);
+    assert_close("voting rps across a restart", rps, expected.rps, 2.0);
     let requests = number(voting, "requests");
     assert!((0.0..=expected.rps * 4.0).contains(&requests), "{voting}");
     for r in &rows {

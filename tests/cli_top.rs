@@ -125,3 +125,49 @@ fn on_a_terminal_it_redraws_in_place_and_q_restores_the_terminal() {
         "{settings}"
     );
 }
+
+#[test]
+fn from_a_snapshot_it_prints_one_table_busiest_first() {
+    let mesh = Mesh::start();
+    let snap = mesh.path("snap.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "-n", "emojivoto", "-O"])
+        .arg(&snap));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(support_stat::bin().args(["top", "--from-file"]).arg(&snap));
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names.len(), 4, "{out}");
+    assert_eq!(
+        names[2..],
+        ["deployment/voting", "deployment/vote-bot"],
+        "{out}"
+    );
+}
+
+#[test]
+fn nothing_to_show_names_the_failed_pods_and_exits_1() {
+    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+        faults: vec!["refuse:emoji-*".parse().unwrap()],
+        ..Default::default()
+    });
+    let (code, out, err) = run(mesh.cmd().args([
+        "top",
+        "deploy/emoji",
+        "-n",
+        "emojivoto",
+        "--interval",
+        "1s",
+        "--iterations",
+        "1",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("error: pod emojivoto/emoji-"), "{err}");
+    assert!(err.contains("nothing to show"), "{err}");
+}

@@ -6,7 +6,7 @@
 //! --from-file B`: the window from A to B, as if A and B were the two scrapes.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use tokio_util::sync::CancellationToken;
@@ -106,7 +106,21 @@ fn report(
 
 /// `stat --from-file`: one file (since start) or two (before, after).
 fn run_files(ctx: &Context, args: &StatArgs, by: GroupBy) -> Result<Exit> {
-    let (before, after) = match args.from_file.as_slice() {
+    let lines = lines_from_files(&args.from_file, by)?;
+    let namespace_column = ctx.global.all_namespaces || spans_namespaces(&lines);
+    write_stdout(&render(
+        &lines,
+        args.output,
+        by,
+        namespace_column,
+        ctx.color,
+    )?)?;
+    Ok(Exit::Success)
+}
+
+/// The rows of one file (since start) or two (before, after), for `stat` and `top --from-file`.
+pub(crate) fn lines_from_files(files: &[PathBuf], by: GroupBy) -> Result<Vec<StatLine>> {
+    let (before, after) = match files {
         [only] => (None, state_from_file(only, only)?),
         // Targets without a pod label are named after the second file on both sides, so raw
         // dumps of the same proxy line up.
@@ -124,20 +138,11 @@ fn run_files(ctx: &Context, args: &StatArgs, by: GroupBy) -> Result<Exit> {
     if after.proxies.is_empty() {
         return Err(Error::Failed(format!(
             "{}: no metrics found",
-            args.from_file[args.from_file.len() - 1].display()
+            files[files.len() - 1].display()
         )));
     }
     let selected: Vec<ProxyKey> = after.proxies.iter().map(|p| p.key.clone()).collect();
-    let lines = stat_lines(before.as_ref(), &after, by, &selected);
-    let namespace_column = ctx.global.all_namespaces || spans_namespaces(&lines);
-    write_stdout(&render(
-        &lines,
-        args.output,
-        by,
-        namespace_column,
-        ctx.color,
-    )?)?;
-    Ok(Exit::Success)
+    Ok(stat_lines(before.as_ref(), &after, by, &selected))
 }
 
 /// One scrape reduced to the counters `stat` needs, and the pods that failed it.

@@ -21,8 +21,20 @@ use crate::metrics::stat::{GroupBy, ProxyKey, StatState};
 use crate::render::table::StatLine;
 use crate::scrape;
 
+impl From<TopFormat> for StatFormat {
+    fn from(format: TopFormat) -> Self {
+        match format {
+            TopFormat::Table => StatFormat::Table,
+            TopFormat::Wide => StatFormat::Wide,
+        }
+    }
+}
+
 /// Runs `top`.
 pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
+    if !args.from_file.is_empty() {
+        return run_files(ctx, &args);
+    }
     let live = source::resolve(ctx, &args.targets).await?;
     // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
     let mut quiet = ctx.clone();
@@ -35,6 +47,23 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
     } else {
         run_plain(&mut view, &args, &live, &cancel).await
     }
+}
+
+/// `top --from-file`: saved data does not change, so one table, busiest first.
+fn run_files(ctx: &Context, args: &TopArgs) -> Result<Exit> {
+    let by = GroupBy::from(args.by);
+    let mut lines = stat::lines_from_files(&args.from_file, by)?;
+    sort_by_rps(&mut lines);
+    let format = StatFormat::from(args.output);
+    let namespace_column = ctx.global.all_namespaces || stat::spans_namespaces(&lines);
+    write_stdout(&stat::render(
+        &lines,
+        format,
+        by,
+        namespace_column,
+        ctx.color,
+    )?)?;
+    Ok(Exit::Success)
 }
 
 /// What a refresh needs and what it carries over to the next.
@@ -63,30 +92,21 @@ impl<'a> View<'a> {
         View {
             ctx,
             by: args.by.into(),
-            format: match args.output {
-                TopFormat::Table => StatFormat::Table,
-                TopFormat::Wide => StatFormat::Wide,
-            },
+            format: args.output.into(),
             selected: live.pods.iter().map(ProxyKey::from).collect(),
             previous: StatState::default(),
             saw_failures: false,
         }
     }
 
-    /// Takes the first scrape, the baseline of the first table.
-    async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> Result<Vec<String>> {
+    /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
+    /// and whether there is anything to show (some proxy answered, or Ctrl-C cut it short).
+    async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> (Vec<String>, bool) {
         let first = stat::collect(self.ctx, &live.cluster.client, live.pods.clone(), cancel).await;
         let failures = self.note_failures(&first);
-        if first.state.proxies.is_empty() && !first.interrupted {
-            for line in &failures {
-                eprintln!("error: {line}");
-            }
-            return Err(Error::Failed(
-                "no proxy could be scraped; nothing to show".into(),
-            ));
-        }
+        let usable = !first.state.proxies.is_empty() || first.interrupted;
         self.previous = first.state;
-        Ok(failures)
+        (failures, usable)
     }
 
     /// Scrapes again and computes the table from the previous scrape to this one.
@@ -175,8 +195,12 @@ async fn run_plain(
 ) -> Result<Exit> {
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
-    for line in view.start(live, cancel).await? {
+    let (failures, usable) = view.start(live, cancel).await;
+    for line in &failures {
         eprintln!("error: {line}");
+    }
+    if !usable {
+        return Err(nothing_scraped());
     }
     let options = crate::render::table::TableOptions {
         color: view.ctx.color,
@@ -233,8 +257,15 @@ async fn run_interactive(
     draw(&frame, args.interval).map_err(draw_error)?;
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
+    // Failures of the first scrape when nothing answered, printed once the screen is restored.
+    let mut fatal_failures = Vec::new();
     let outcome = async {
-        frame.failures = view.start(live, cancel).await?;
+        let (failures, usable) = view.start(live, cancel).await;
+        if !usable {
+            fatal_failures = failures;
+            return Err(nothing_scraped());
+        }
+        frame.failures = failures;
         frame.status = format!(
             "first scrape done; the table follows in {}",
             humantime::format_duration(args.interval)
@@ -269,7 +300,14 @@ async fn run_interactive(
     cancel.cancel();
     drop(screen);
     let _ = keyboard.await;
+    for line in &fatal_failures {
+        eprintln!("error: {line}");
+    }
     outcome
+}
+
+fn nothing_scraped() -> Error {
+    Error::Failed("no proxy could be scraped; nothing to show".into())
 }
 
 fn draw_error(e: io::Error) -> Error {
