@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{Context, snapshot, source, write_stdout};
+use super::{Context, source, write_stdout};
 use crate::cli::{DiffArgs, DiffByArg, DiffFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::diff::{self, DiffBy, DiffOptions, SnapshotDiff};
@@ -218,7 +218,7 @@ async fn load(ctx: &Context, side: &Side, cancel: &CancellationToken) -> Result<
         }
         Side::Target(target) => {
             let live = source::resolve(ctx, std::slice::from_ref(target)).await?;
-            let (snapshot, exit) = snapshot::scrape_snapshot(ctx, &live, cancel).await;
+            let (snapshot, exit) = source::scrape_snapshot(ctx, &live, cancel).await;
             if snapshot.targets.is_empty() {
                 return Err(Error::Failed(format!(
                     "no proxy of {target} could be scraped"
@@ -236,7 +236,7 @@ async fn over_interval(
     cancel: &CancellationToken,
 ) -> Result<(Loaded, Loaded, Exit)> {
     let live = source::resolve(ctx, &[target.to_string()]).await?;
-    let (first, exit_a) = snapshot::scrape_snapshot(ctx, &live, cancel).await;
+    let (first, exit_a) = source::scrape_snapshot(ctx, &live, cancel).await;
     if first.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped"
@@ -254,7 +254,7 @@ async fn over_interval(
             return Err(Error::Failed("interrupted before the second scrape; nothing to compare".into()));
         }
     }
-    let (second, exit_b) = snapshot::scrape_snapshot(ctx, &live, cancel).await;
+    let (second, exit_b) = source::scrape_snapshot(ctx, &live, cancel).await;
     if second.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped the second time"

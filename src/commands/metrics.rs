@@ -11,6 +11,7 @@ use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
 use crate::render::raw::{RawEntry, write_raw};
+use crate::scrape;
 
 /// Runs `metrics`.
 pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
@@ -38,45 +39,27 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
     }
 
     let live = source::resolve(ctx, &args.source.targets).await?;
-    let total = live.pods.len();
-    let report = source::scrape_once(ctx, &live).await;
+    let cancel = scrape::cancel_on_ctrl_c();
     if args.output == MetricsFormat::Raw {
+        let report = source::scrape_with(ctx, &live, &cancel).await;
         return print_raw(
             &report.outcomes,
             &filter,
             obfuscation,
-            total,
+            live.pods.len(),
             report.interrupted,
         );
     }
 
-    let mut snapshot = Snapshot::default();
-    let mut failures = Vec::new();
-    for outcome in &report.outcomes {
-        let parsed = outcome
-            .result
-            .as_ref()
-            .map_err(ToString::to_string)
-            .and_then(|s| source::parse_outcome(&outcome.target, &s.body, s.scraped_at));
-        match parsed {
-            Ok(target) => snapshot.targets.push(target),
-            Err(message) => failures.push((&outcome.target, message)),
-        }
-    }
-    let succeeded = snapshot.targets.len();
+    let (mut snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
     filter.retain_snapshot(&mut snapshot);
     if let Some(level) = obfuscation {
         obfuscate::obfuscate_snapshot(&mut snapshot, level);
     }
-    if succeeded > 0 {
+    if !snapshot.targets.is_empty() {
         write_stdout(&render_snapshot(&snapshot, args.output)?)?;
     }
-    Ok(source::report_failures(
-        failures,
-        succeeded,
-        total,
-        report.interrupted,
-    ))
+    Ok(exit)
 }
 
 /// Renders a snapshot in a merged format, or per target in raw layout.

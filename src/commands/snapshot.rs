@@ -9,9 +9,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::SystemTime;
 
-use tokio_util::sync::CancellationToken;
-
-use super::source::Live;
 use super::{Context, source, write_stdout};
 use crate::cli::SnapshotArgs;
 use crate::error::{Error, Exit, Result};
@@ -59,7 +56,7 @@ type Taken = (Snapshot, Vec<(String, String)>, Exit);
 
 async fn from_cluster(ctx: &Context, targets: &[String]) -> Result<Taken> {
     let live = source::resolve(ctx, targets).await?;
-    let (snapshot, exit) = scrape_snapshot(ctx, &live, &scrape::cancel_on_ctrl_c()).await;
+    let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &scrape::cancel_on_ctrl_c()).await;
     let global = &ctx.global;
     let scope = if global.all_namespaces {
         "all namespaces".to_string()
@@ -79,33 +76,6 @@ async fn from_cluster(ctx: &Context, targets: &[String]) -> Result<Taken> {
         labels.push(("selector", selector.clone()));
     }
     Ok((snapshot, info_of(labels), exit))
-}
-
-/// Scrapes every pod of `live` once into a snapshot (target labels, scrape times); failed pods
-/// are named on stderr, and the exit status says whether all, some or none succeeded.
-pub(crate) async fn scrape_snapshot(
-    ctx: &Context,
-    live: &Live,
-    cancel: &CancellationToken,
-) -> (Snapshot, Exit) {
-    let total = live.pods.len();
-    let report = source::scrape_with(ctx, live, cancel).await;
-    let mut snapshot = Snapshot::default();
-    let mut failures = Vec::new();
-    for outcome in &report.outcomes {
-        let parsed = outcome
-            .result
-            .as_ref()
-            .map_err(ToString::to_string)
-            .and_then(|s| source::parse_outcome(&outcome.target, &s.body, s.scraped_at));
-        match parsed {
-            Ok(target) => snapshot.targets.push(target),
-            Err(message) => failures.push((&outcome.target, message)),
-        }
-    }
-    let succeeded = snapshot.targets.len();
-    let exit = source::report_failures(failures, succeeded, total, report.interrupted);
-    (snapshot, exit)
 }
 
 fn from_file(path: &Path) -> Result<Taken> {

@@ -133,6 +133,33 @@ pub async fn scrape_with(ctx: &Context, live: &Live, cancel: &CancellationToken)
     .await
 }
 
+/// Scrapes every pod of `live` once into a snapshot (target labels, scrape times); failed pods
+/// are named on stderr, and the exit status says whether all, some or none succeeded.
+pub async fn scrape_snapshot(
+    ctx: &Context,
+    live: &Live,
+    cancel: &CancellationToken,
+) -> (Snapshot, Exit) {
+    let total = live.pods.len();
+    let report = scrape_with(ctx, live, cancel).await;
+    let mut snapshot = Snapshot::default();
+    let mut failures = Vec::new();
+    for outcome in &report.outcomes {
+        let parsed = outcome
+            .result
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|s| parse_outcome(&outcome.target, &s.body, s.scraped_at));
+        match parsed {
+            Ok(target) => snapshot.targets.push(target),
+            Err(message) => failures.push((&outcome.target, message)),
+        }
+    }
+    let succeeded = snapshot.targets.len();
+    let exit = report_failures(failures, succeeded, total, report.interrupted);
+    (snapshot, exit)
+}
+
 /// `namespace/pod`, the way failures name a pod on stderr.
 pub fn pod_name(target: &PodTarget) -> String {
     format!("{}/{}", target.namespace, target.pod)
