@@ -1,0 +1,366 @@
+//! `export` and `prometheus-config` driven through the built binary against the simulated mesh:
+//! pushed into, scraped by and backfilled into a real Prometheus; promtool checks the generated
+//! configuration; usage errors exit 2.
+
+#[path = "support/prometheus.rs"]
+mod prometheus;
+#[path = "support/scripted_http.rs"]
+mod scripted_http;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use linkerd_export::sim::SimConfig;
+use prometheus::Prometheus;
+use scripted_http::Reply;
+use support::{BIN, Mesh, stderr, stdout};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A mesh whose counters stand still during the test, so two reads agree exactly.
+fn still_mesh() -> Mesh {
+    Mesh::with(SimConfig {
+        tick: Duration::from_secs(3600),
+        ..SimConfig::default()
+    })
+}
+
+/// The number of samples `metrics -o prom` prints for the same targets.
+fn sample_lines(mesh: &Mesh, args: &[&str]) -> usize {
+    let output = mesh
+        .cmd()
+        .args(["metrics", "-o", "prom"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .count()
+}
+
+/// `N` from `sent N samples in M requests to URL`.
+fn samples_sent(stderr: &str, url: &str) -> usize {
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("sent ") && line.ends_with(&format!(" to {url}")))
+        .unwrap_or_else(|| panic!("no summary line in {stderr}"));
+    line.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn remote_write_stores_every_scraped_sample_with_target_labels() {
+    let mesh = still_mesh();
+    let expected = sample_lines(&mesh, &["deploy", "-n", "emojivoto"]);
+    let prometheus = Prometheus::start("");
+    let url = format!("{}/api/v1/write", prometheus.url());
+    let output = mesh
+        .cmd()
+        .args([
+            "export",
+            "deploy",
+            "-n",
+            "emojivoto",
+            "--remote-write",
+            &url,
+        ])
+        .args(["--batch-size", "500"])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let sent = samples_sent(&err, &url);
+    assert_eq!(sent, expected, "{err}");
+    assert!(
+        err.contains(&format!("in {} requests", sent.div_ceil(500))),
+        "{err}"
+    );
+
+    let stored = prometheus.query_until(r#"{namespace="emojivoto"}"#, LIMIT, |r| r.len() == sent);
+    assert_eq!(stored.len(), sent);
+    let web = prometheus.query(r#"request_total{deployment="web"}"#, None);
+    assert!(!web.is_empty());
+    for series in &web {
+        let pod = series["metric"]["pod"].as_str().unwrap();
+        assert!(pod.starts_with("web-"), "{series}");
+        assert_eq!(series["metric"]["container"], "linkerd-proxy");
+    }
+}
+
+#[test]
+fn a_rejecting_receiver_is_an_error_naming_url_and_status() {
+    let mesh = still_mesh();
+    let prometheus = Prometheus::start_with("", false);
+    let url = format!("{}/api/v1/write", prometheus.url());
+    let output = mesh
+        .cmd()
+        .args([
+            "export",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--remote-write",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!("error: {url} answered HTTP 404")),
+        "{err}"
+    );
+    assert!(err.contains("--web.enable-remote-write-receiver"), "{err}");
+    assert!(err.contains("0 samples accepted before that"), "{err}");
+}
+
+#[test]
+fn credentials_and_headers_reach_the_receiver_and_stay_out_of_errors() {
+    let mesh = still_mesh();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(scripted_http::start(
+        vec![Reply::new(401, "invalid token")],
+        None,
+    ));
+    let url = format!("http://{}/api/v1/write", server.addr);
+    let token = mesh.dir().join("token");
+    std::fs::write(&token, "s3cret-token\n").unwrap();
+    let output = mesh
+        .cmd()
+        .args([
+            "export",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--remote-write",
+            &url,
+        ])
+        .arg("--bearer-token-file")
+        .arg(&token)
+        .args(["--header", "X-Scope-OrgID: team-a"])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("answered HTTP 401"), "{err}");
+    assert!(err.contains("invalid token"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    let received = server.received.lock().unwrap();
+    assert_eq!(received.len(), 1, "a 401 is not retried");
+    assert_eq!(received[0].headers["authorization"], "Bearer s3cret-token");
+    assert_eq!(received[0].headers["x-scope-orgid"], "team-a");
+    assert_eq!(received[0].headers["content-encoding"], "snappy");
+}
+
+/// The `export --serve` child process, killed when dropped.
+struct Served {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(mesh: &Mesh, args: &[&str]) -> Served {
+    let mut child = Command::new(BIN)
+        .env_remove("KUBECONFIG")
+        .env("HOME", mesh.dir())
+        .arg("--kubeconfig")
+        .arg(&mesh.kubeconfig)
+        .args(["export", "--serve", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let served = Served {
+        child,
+        addr: first.trim().to_string(),
+    };
+    assert!(
+        served.addr.starts_with("127.0.0.1:") && !served.addr.ends_with(":0"),
+        "first stdout line: {first:?}"
+    );
+    served
+}
+
+#[test]
+fn serve_is_scraped_by_prometheus_with_target_labels() {
+    let mesh = still_mesh();
+    let served = serve(&mesh, &["-n", "emojivoto"]);
+    let (status, federated) = prometheus::get(
+        &served.addr,
+        "/federate?match%5B%5D=request_total%7Bdeployment%3D%22web%22%7D",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{federated}");
+    assert!(
+        federated
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .all(|l| l.starts_with("request_total{") && l.contains(r#"job="linkerd-proxy""#)),
+        "{federated}"
+    );
+    assert!(federated.contains(r#"deployment="web""#), "{federated}");
+
+    let prometheus = Prometheus::start(&format!(
+        "- job_name: linkerd-export\n  static_configs:\n  - targets: ['{}']\n",
+        served.addr
+    ));
+    let up = prometheus.query_until(r#"up{job="linkerd-export"} == 1"#, LIMIT, |r| r.len() == 1);
+    assert_eq!(up.len(), 1, "{}", prometheus.log());
+    let web = prometheus.query_until(
+        r#"request_total{job="linkerd-export",deployment="web"}"#,
+        LIMIT,
+        |r| !r.is_empty(),
+    );
+    assert!(!web.is_empty(), "{}", prometheus.log());
+    for series in &web {
+        assert_eq!(series["metric"]["namespace"], "emojivoto", "{series}");
+        assert!(
+            series["metric"]["pod"]
+                .as_str()
+                .unwrap()
+                .starts_with("web-"),
+            "{series}"
+        );
+    }
+}
+
+#[test]
+fn backfill_file_is_accepted_by_promtool() {
+    let mesh = still_mesh();
+    let file = mesh.dir().join("linkerd.om");
+    let output = mesh
+        .cmd()
+        .args(["export", "-n", "emojivoto", "-o", "openmetrics", "-O"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.ends_with("# EOF\n"));
+    assert!(
+        text.contains("linkerd_export_snapshot_info{"),
+        "the info family"
+    );
+    let blocks = mesh.dir().join("blocks");
+    let promtool = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&file)
+        .arg(&blocks)
+        .output()
+        .unwrap();
+    assert!(
+        promtool.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promtool.stderr)
+    );
+    assert!(std::fs::read_dir(&blocks).unwrap().next().is_some());
+}
+
+#[test]
+fn prometheus_config_detects_the_viz_namespace() {
+    let mesh = Mesh::start();
+    let output = mesh.cmd().arg("prometheus-config").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let yaml: serde_norway::Value = serde_norway::from_str(&stdout(&output)).unwrap();
+    let job = &yaml[0];
+    assert_eq!(job["metrics_path"], "/federate");
+    assert_eq!(
+        job["kubernetes_sd_configs"][0]["namespaces"]["names"][0],
+        "linkerd-viz"
+    );
+
+    let output = mesh
+        .cmd()
+        .args(["prometheus-config", "--format", "service-monitor"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let monitor: serde_norway::Value = serde_norway::from_str(&stdout(&output)).unwrap();
+    assert_eq!(monitor["kind"], "ServiceMonitor");
+    assert_eq!(monitor["metadata"]["namespace"], "linkerd-viz");
+    assert_eq!(monitor["spec"]["endpoints"][0]["path"], "/federate");
+}
+
+#[test]
+fn static_prometheus_config_passes_promtool() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["prometheus-config", "--viz-namespace", "linkerd-viz"])
+        .args(["--format", "static", "--target", "127.0.0.1:9090"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, format!("scrape_configs:\n{}", stdout(&output))).unwrap();
+    let check = Command::new("promtool")
+        .args(["check", "config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let cases: [&[&str]; 7] = [
+        &["export", "deploy/web"],
+        &["export", "--serve", ":0", "--bearer-token", "t"],
+        &[
+            "export",
+            "--remote-write",
+            "http://127.0.0.1:1/w",
+            "-o",
+            "openmetrics",
+        ],
+        &["export", "--serve", "127.0.0.1:0", "-O", "out.om"],
+        &[
+            "export",
+            "--remote-write",
+            "http://127.0.0.1:1/w",
+            "--serve",
+            ":0",
+        ],
+        &["export", "-O", "out.om", "--every", "10s"],
+        &["prometheus-config", "--format", "static"],
+    ];
+    for args in cases {
+        let output = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let output = Command::new(BIN)
+        .args([
+            "prometheus-config",
+            "--viz-namespace",
+            "v",
+            "--target",
+            "h:1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("only used with --format static"));
+}
