@@ -364,3 +364,54 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("only used with --format static"));
 }
+
+#[test]
+fn every_pushes_rounds_until_ctrl_c_then_sums_them_up() {
+    let mesh = still_mesh();
+    let prometheus = Prometheus::start("");
+    let url = format!("{}/api/v1/write", prometheus.url());
+    let mut child = Command::new(BIN)
+        .env_remove("KUBECONFIG")
+        .env("HOME", mesh.dir())
+        .arg("--kubeconfig")
+        .arg(&mesh.kubeconfig)
+        .args(["export", "deploy/web", "-n", "emojivoto"])
+        .args(["--remote-write", &url, "--every", "200ms"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let second = line.starts_with("round 2: sent ");
+        seen.push(line);
+        if second {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|l| l.starts_with("round 2: ")), "{seen:?}");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(status.code(), Some(0), "{seen:?} {rest:?}");
+    let last = rest.last().unwrap_or_else(|| panic!("{seen:?}"));
+    assert!(
+        last.starts_with("interrupted") && last.contains(&format!("to {url} over ")),
+        "{last}"
+    );
+    let up = prometheus.query(
+        r#"count_over_time(request_total{deployment="web"}[5m])"#,
+        None,
+    );
+    assert!(!up.is_empty());
+    for series in &up {
+        let rounds: f64 = series["value"][1].as_str().unwrap().parse().unwrap();
+        assert!(rounds >= 2.0, "{series}");
+    }
+}
