@@ -161,7 +161,7 @@ pub enum Command {
 
     /// Push to a Prometheus remote-write receiver, serve a scrape endpoint, or write a backfill file.
     #[command(after_help = EXPORT_EXAMPLES)]
-    Export(ExportArgs),
+    Export(Box<ExportArgs>),
 
     /// Print the Prometheus federation job (or ServiceMonitor) for this cluster's linkerd-viz.
     #[command(after_help = PROMETHEUS_CONFIG_EXAMPLES)]
@@ -316,6 +316,35 @@ pub struct MetricsArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = MetricsFormat::Raw)]
     pub output: MetricsFormat,
+
+    /// Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus'
+    /// federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL.
+    #[arg(long = "source", value_name = "proxies|prometheus[=URL]", value_parser = parse_read_from,
+          conflicts_with = "from_file")]
+    pub read_from: Option<ReadFrom>,
+}
+
+/// `--source`: where a reading command gets live metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The proxies themselves, port-forwarded or through the API server (the default).
+    Proxies,
+    /// The linkerd-viz Prometheus' `/federate`: found in the cluster, or at this base URL.
+    Prometheus(Option<String>),
+}
+
+/// Parse `proxies`, `prometheus` or `prometheus=URL`.
+pub fn parse_read_from(text: &str) -> Result<ReadFrom, String> {
+    match text.split_once('=') {
+        None if text == "proxies" => Ok(ReadFrom::Proxies),
+        None if text == "prometheus" => Ok(ReadFrom::Prometheus(None)),
+        Some(("prometheus", url)) if !url.is_empty() => {
+            Ok(ReadFrom::Prometheus(Some(url.to_string())))
+        }
+        _ => Err(format!(
+            "invalid source {text:?}: use proxies, prometheus, or prometheus=URL (e.g. prometheus=http://127.0.0.1:9090)"
+        )),
+    }
 }
 
 /// `metrics -o`.
@@ -503,6 +532,12 @@ pub struct ExportArgs {
     /// Series filters.
     #[command(flatten)]
     pub filter: FilterArgs,
+
+    /// Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus'
+    /// federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL.
+    #[arg(long = "source", value_name = "proxies|prometheus[=URL]", value_parser = parse_read_from,
+          conflicts_with = "from_file")]
+    pub read_from: Option<ReadFrom>,
 
     /// Push to this Prometheus remote-write receiver (Prometheus: http://HOST:9090/api/v1/write,
     /// started with --web.enable-remote-write-receiver; Thanos, Mimir, Cortex, VictoriaMetrics).

@@ -415,3 +415,104 @@ fn every_pushes_rounds_until_ctrl_c_then_sums_them_up() {
         assert!(rounds >= 2.0, "{series}");
     }
 }
+
+/// The sample lines of `metrics -o prom` with `args`, each with the labels a Prometheus adds
+/// (`job`, `instance`, `control_plane_ns`) left out, sorted.
+fn samples_without_prometheus_labels(mesh: &Mesh, args: &[&str]) -> Vec<String> {
+    let output = mesh
+        .cmd()
+        .args(["metrics", "-o", "prom"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    let added = regex::Regex::new(r#",?(job|instance|control_plane_ns)="[^"]*""#).unwrap();
+    let mut lines: Vec<String> = stdout(&output)
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| added.replace_all(line, "").replace("{,", "{"))
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn source_prometheus_reads_what_the_proxies_serve() {
+    let mesh = still_mesh();
+    let scope = ["deploy/web", "-n", "emojivoto"];
+    let direct = samples_without_prometheus_labels(&mesh, &scope);
+    assert!(!direct.is_empty());
+    let through_viz = samples_without_prometheus_labels(
+        &mesh,
+        &[&scope[..], &["--source", "prometheus"]].concat(),
+    );
+    assert_eq!(through_viz, direct, "the simulated linkerd-viz Prometheus");
+
+    // `export --serve` answers /federate like a Prometheus does: a URL source to read from.
+    let served = serve(&mesh, &["-n", "emojivoto"]);
+    let source = format!("prometheus=http://{}", served.addr);
+    let through_url =
+        samples_without_prometheus_labels(&mesh, &[&scope[..], &["--source", &source]].concat());
+    assert_eq!(through_url, direct, "a Prometheus URL");
+
+    let file = mesh.dir().join("federated.om");
+    let output = mesh
+        .cmd()
+        .args(["export", "-n", "emojivoto", "--source", "prometheus", "-O"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let promtool = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&file)
+        .arg(mesh.dir().join("blocks"))
+        .output()
+        .unwrap();
+    assert!(
+        promtool.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promtool.stderr)
+    );
+}
+
+#[test]
+fn an_unreachable_prometheus_source_is_an_error_naming_it() {
+    let mesh = still_mesh();
+    let output = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "-n",
+            "emojivoto",
+            "--source",
+            "prometheus=http://127.0.0.1:1",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("error: cannot reach http://127.0.0.1:1/federate?"),
+        "{err}"
+    );
+    let output = mesh
+        .cmd()
+        .args([
+            "export",
+            "--source",
+            "prometheus",
+            "-l",
+            "app=web",
+            "-O",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}

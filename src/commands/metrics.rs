@@ -1,8 +1,9 @@
 //! `metrics`: fetch `/metrics` from every selected proxy (or read a file) and print it raw, as one
 //! merged Prometheus/OpenMetrics exposition with target labels, or as JSON.
 
+use super::export::Federation;
 use super::{Context, source, write_stdout};
-use crate::cli::{MetricsArgs, MetricsFormat};
+use crate::cli::{MetricsArgs, MetricsFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
@@ -29,6 +30,17 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             return Ok(Exit::Success);
         }
         let mut snapshot = source::load_file(path)?;
+        filter.retain_snapshot(&mut snapshot);
+        if let Some(level) = obfuscation {
+            obfuscate::obfuscate_snapshot(&mut snapshot, level);
+        }
+        write_stdout(&render_snapshot(&snapshot, args.output)?)?;
+        return Ok(Exit::Success);
+    }
+
+    if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
+        let federation = Federation::connect(ctx, &args.source.targets, url.as_deref()).await?;
+        let mut snapshot = federation.snapshot().await?;
         filter.retain_snapshot(&mut snapshot);
         if let Some(level) = obfuscation {
             obfuscate::obfuscate_snapshot(&mut snapshot, level);

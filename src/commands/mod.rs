@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
-        Command::Export(args) => export::run(&ctx, args).await,
+        Command::Export(args) => export::run(&ctx, *args).await,
         Command::PrometheusConfig(args) => prometheus_config::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Completion(args) => crate::completion::run(&args),
