@@ -519,6 +519,12 @@ pub struct SnapshotArgs {
         required = true
     )]
     pub output_file: PathBuf,
+
+    /// Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus'
+    /// federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL.
+    #[arg(long = "source", value_name = "proxies|prometheus[=URL]", value_parser = parse_read_from,
+          conflicts_with = "from_file")]
+    pub read_from: Option<ReadFrom>,
 }
 
 /// `export`: exactly one of `--remote-write`, `--serve`, `-O`.

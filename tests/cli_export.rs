@@ -479,6 +479,27 @@ fn source_prometheus_reads_what_the_proxies_serve() {
         "{}",
         String::from_utf8_lossy(&promtool.stderr)
     );
+    let saved = mesh
+        .cmd()
+        .args([
+            "snapshot",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--source",
+            &source,
+            "-O",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
+    let text = stdout(&saved);
+    assert!(
+        text.contains(&format!(r#"source="http://{}/federate?"#, served.addr)),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"));
 }
 
 #[test]

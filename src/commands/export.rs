@@ -3,40 +3,32 @@
 //! to an OpenMetrics file for backfilling. The protocols live in [`crate::export`]; this module
 //! scrapes, filters and hands over.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
+use super::federation::Federation;
 use super::source::{self, Live};
 use super::{Context, snapshot, write_stdout};
 use crate::cli::{ExportArgs, ReadFrom, SnapshotArgs};
-use crate::cluster::{self, ClusterOptions};
 use crate::error::{Error, Exit, Result};
-use crate::export::federate::{self, FederationSource};
+use crate::export::bridge;
 use crate::export::http::HttpOptions;
 use crate::export::interrupt::Interrupt;
 use crate::export::remote_write::{
     Auth, Collected, PushReport, RemoteWriteConfig, RemoteWriter, parse_header, run_every,
 };
 use crate::export::serve;
-use crate::export::{bridge, viz};
-use crate::forward::FetchOptions;
-use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES};
+use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::parse;
 use crate::metrics::select::Filter;
-use crate::target;
 
 /// The least time left for answering a scraper after its deadline is spent on the proxies.
 const SERVE_MARGIN: Duration = Duration::from_millis(100);
 
 /// Runs `export`.
 pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
-    if let (Some(path), Some(ReadFrom::Prometheus(url))) = (&args.output_file, &args.read_from) {
-        return backfill_federated(ctx, &args, path, url.as_deref()).await;
-    }
     if let Some(path) = args.output_file {
         // The backfill file is a snapshot: same content, same atomic write.
         return snapshot::run(
@@ -45,6 +37,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
                 source: args.source,
                 filter: args.filter,
                 output_file: path,
+                read_from: args.read_from,
             },
         )
         .await;
@@ -75,45 +68,6 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
         Some(every) => push_every(ctx, &writer, every, &scraper).await,
         None => push_once(ctx, &writer, &scraper).await,
     }
-}
-
-/// `-O FILE --source prometheus[=URL]`: the snapshot file, read through the federation API.
-async fn backfill_federated(
-    ctx: &Context,
-    args: &ExportArgs,
-    path: &Path,
-    url: Option<&str>,
-) -> Result<Exit> {
-    let filter = Filter::new(&args.filter.metric, &args.filter.matches)
-        .map_err(|e| Error::Usage(e.to_string()))?;
-    let federation = Federation::connect(ctx, &args.source.targets, url).await?;
-    let (mut snapshot, read) = federation.read().await?;
-    filter.retain_snapshot(&mut snapshot);
-    if let Some(level) = ctx.global.obfuscate {
-        obfuscate::obfuscate_snapshot(&mut snapshot, level.into());
-    }
-    let (samples, proxies) = (snapshot.sample_count(), snapshot.targets.len());
-    let info = [
-        ("version", env!("CARGO_PKG_VERSION").to_string()),
-        ("targets", args.source.targets.join(" ")),
-        ("source", read),
-    ];
-    let text = snapshot::snapshot_text(
-        &mut snapshot,
-        info.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
-    );
-    if path.as_os_str() == "-" {
-        write_stdout(text.as_bytes())?;
-    } else {
-        snapshot::write_atomic(path, text.as_bytes())?;
-        if !ctx.global.quiet {
-            eprintln!(
-                "saved {samples} samples from {proxies} proxies to {}",
-                path.display()
-            );
-        }
-    }
-    Ok(Exit::Success)
 }
 
 /// What `--remote-write` and its companion flags ask for.
@@ -163,117 +117,6 @@ enum Origin {
     Live(Live),
     Federation(Federation),
     File(Snapshot),
-}
-
-/// `--source prometheus[=URL]`: the targets' proxy metrics as the linkerd-viz Prometheus
-/// federates them, with the target labels it gives them.
-pub(crate) struct Federation {
-    selectors: Vec<String>,
-    reader: FederationReader,
-}
-
-enum FederationReader {
-    Url(FederationSource),
-    Cluster {
-        client: kube::Client,
-        viz_namespace: String,
-        fetch: FetchOptions,
-    },
-}
-
-impl Federation {
-    /// Turns the targets and scope into federation selectors and finds the Prometheus to read:
-    /// `url`, else the linkerd-viz Prometheus pod of the cluster.
-    pub(crate) async fn connect(
-        ctx: &Context,
-        targets: &[String],
-        url: Option<&str>,
-    ) -> Result<Federation> {
-        let global = &ctx.global;
-        if global.selector.is_some() {
-            return Err(Error::Usage(
-                "-l/--selector cannot be used with --source prometheus: Prometheus' series carry no pod labels; use TYPE/NAME targets".into(),
-            ));
-        }
-        let specs = target::parse_targets(targets).map_err(|e| Error::Usage(e.to_string()))?;
-        let connected = match url {
-            Some(_) if global.namespace.is_some() || global.all_namespaces => None,
-            Some(_) => cluster::connect(&cluster_options(ctx)).await.ok(),
-            None => Some(
-                cluster::connect(&cluster_options(ctx))
-                    .await
-                    .map_err(|e| Error::Failed(e.to_string()))?,
-            ),
-        };
-        let namespace = match (&global.namespace, global.all_namespaces) {
-            (_, true) => None,
-            (Some(namespace), false) => Some(namespace.clone()),
-            (None, false) => Some(
-                connected
-                    .as_ref()
-                    .map_or_else(|| "default".to_string(), |c| c.default_namespace.clone()),
-            ),
-        };
-        let selectors = federate::target_selectors(&specs, namespace.as_deref());
-        let reader = match (url, connected) {
-            (Some(url), _) => FederationReader::Url(
-                FederationSource::new(
-                    url,
-                    &HttpOptions {
-                        timeout: global.timeout,
-                        ca_file: None,
-                    },
-                )
-                .map_err(|e| Error::Usage(e.to_string()))?,
-            ),
-            (None, Some(cluster)) => FederationReader::Cluster {
-                viz_namespace: viz::detect_namespace(&cluster.client)
-                    .await
-                    .map_err(|e| Error::Failed(e.to_string()))?,
-                client: cluster.client,
-                fetch: source::scrape_options(ctx).fetch,
-            },
-            (None, None) => unreachable!("connected above when no URL is given"),
-        };
-        Ok(Federation { selectors, reader })
-    }
-
-    /// Reads `/federate` once and parses it into a snapshot with target labels.
-    pub(crate) async fn snapshot(&self) -> Result<Snapshot> {
-        self.read().await.map(|(snapshot, _)| snapshot)
-    }
-
-    /// Reads `/federate` once: the snapshot and the URL read (credentials removed).
-    async fn read(&self) -> Result<(Snapshot, String)> {
-        let selectors: Vec<&str> = self.selectors.iter().map(String::as_str).collect();
-        let federated = match &self.reader {
-            FederationReader::Url(source) => source.fetch(&selectors).await,
-            FederationReader::Cluster {
-                client,
-                viz_namespace,
-                fetch,
-            } => federate::fetch_from_cluster(client, viz_namespace, &selectors, fetch).await,
-        }
-        .map_err(|e| Error::Failed(e.to_string()))?;
-        let body = parse::parse(&federated.text)
-            .map_err(|e| Error::Failed(format!("{}: malformed answer: {e}", federated.url)))?;
-        let snapshot = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
-        if snapshot.targets.is_empty() {
-            return Err(Error::Failed(format!(
-                "{} has no series for {}: check the namespace and targets",
-                federated.url,
-                self.selectors.join(" or ")
-            )));
-        }
-        Ok((snapshot, federated.url))
-    }
-}
-
-fn cluster_options(ctx: &Context) -> ClusterOptions {
-    ClusterOptions {
-        kubeconfig: ctx.global.kubeconfig.clone(),
-        context: ctx.global.context.clone(),
-    }
 }
 
 /// Produces a filtered, obfuscated snapshot per round or request.

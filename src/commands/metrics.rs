@@ -1,7 +1,7 @@
 //! `metrics`: fetch `/metrics` from every selected proxy (or read a file) and print it raw, as one
 //! merged Prometheus/OpenMetrics exposition with target labels, or as JSON.
 
-use super::export::Federation;
+use super::federation::Federation;
 use super::{Context, source, write_stdout};
 use crate::cli::{MetricsArgs, MetricsFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};

@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 mod demo;
 pub mod diff;
 mod export;
+mod federation;
 mod metrics;
 mod prometheus_config;
 pub mod snapshot;

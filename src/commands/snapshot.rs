@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::source::Live;
 use super::{Context, source, write_stdout};
-use crate::cli::SnapshotArgs;
+use crate::cli::{ReadFrom, SnapshotArgs};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
@@ -25,6 +25,9 @@ use crate::scrape;
 pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
     let filter = Filter::new(&args.filter.metric, &args.filter.matches)
         .map_err(|e| Error::Usage(e.to_string()))?;
+    if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
+        return super::federation::save_snapshot(ctx, &args, url.as_deref()).await;
+    }
     let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
     let (mut snapshot, info, exit) = match &args.source.from_file {
         Some(path) => from_file(path)?,
