@@ -387,6 +387,12 @@ pub struct StatArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = StatFormat::Table)]
     pub output: StatFormat,
+
+    /// Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus'
+    /// federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL.
+    #[arg(long = "source", value_name = "proxies|prometheus[=URL]", value_parser = parse_read_from,
+          conflicts_with = "from_file")]
+    pub read_from: Option<ReadFrom>,
 }
 
 /// `stat --by`, `top --by`.
@@ -480,6 +486,11 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Table)]
     pub output: DiffFormat,
+
+    /// Read live sides from `proxies` (default) or through the linkerd-viz Prometheus'
+    /// federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL.
+    #[arg(long = "source", value_name = "proxies|prometheus[=URL]", value_parser = parse_read_from)]
+    pub read_from: Option<ReadFrom>,
 }
 
 /// `diff --by`.

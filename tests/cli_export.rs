@@ -537,3 +537,65 @@ fn an_unreachable_prometheus_source_is_an_error_naming_it() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+/// `(workload, requests, success rate, p50)` per row of `stat -o json` with `args`.
+fn stat_rows(mesh: &Mesh, args: &[&str]) -> Vec<(String, String, String, String)> {
+    let output = mesh
+        .cmd()
+        .args(["stat", "-o", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    rows.iter()
+        .map(|row| {
+            (
+                row["workload"].to_string(),
+                row["requests"].to_string(),
+                row["success_rate"].to_string(),
+                row["latency_p50_ms"].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn stat_and_diff_read_through_the_viz_prometheus() {
+    let mesh = still_mesh();
+    let scope = ["deploy", "-n", "emojivoto", "--since-start"];
+    let direct = stat_rows(&mesh, &scope);
+    assert_eq!(direct.len(), 4, "{direct:?}");
+    let through_viz = stat_rows(&mesh, &[&scope[..], &["--source", "prometheus"]].concat());
+    assert_eq!(through_viz, direct);
+
+    let output = mesh
+        .cmd()
+        .args([
+            "diff",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--interval",
+            "10ms",
+        ])
+        .args([
+            "--source",
+            "prometheus",
+            "-o",
+            "json",
+            "-m",
+            "request_total",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let diff: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(diff["old"]["proxies"], 1, "{diff}");
+    assert_eq!(diff["new"]["proxies"], 1, "{diff}");
+}

@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use super::federation::Federation;
-use super::source::{self, Live};
+use super::federation::LiveSource;
+use super::source;
 use super::{Context, snapshot, write_stdout};
-use crate::cli::{ExportArgs, ReadFrom, SnapshotArgs};
+use crate::cli::{ExportArgs, SnapshotArgs};
 use crate::error::{Error, Exit, Result};
 use crate::export::bridge;
 use crate::export::http::HttpOptions;
@@ -46,12 +46,11 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let scraper = Scraper {
         ctx: ctx.clone(),
-        origin: match (&args.source.from_file, &args.read_from) {
-            (Some(path), _) => Origin::File(source::load_file(path)?),
-            (None, Some(ReadFrom::Prometheus(url))) => Origin::Federation(
-                Federation::connect(ctx, &args.source.targets, url.as_deref()).await?,
+        origin: match &args.source.from_file {
+            Some(path) => Origin::File(source::load_file(path)?),
+            None => Origin::Live(
+                LiveSource::open(ctx, &args.source.targets, args.read_from.as_ref()).await?,
             ),
-            (None, _) => Origin::Live(source::resolve(ctx, &args.source.targets).await?),
         },
         filter,
         obfuscation: ctx.global.obfuscate.map(Obfuscation::from),
@@ -111,11 +110,10 @@ fn remote_write_config(args: &ExportArgs, url: String) -> Result<RemoteWriteConf
     })
 }
 
-/// Where samples come from: the proxies of a live cluster or the linkerd-viz Prometheus, read
-/// each time, or a file read once.
+/// Where samples come from: the proxies or the linkerd-viz Prometheus, read each time, or a
+/// file read once.
 enum Origin {
-    Live(Live),
-    Federation(Federation),
+    Live(LiveSource),
     File(Snapshot),
 }
 
@@ -137,20 +135,13 @@ impl Scraper {
     ) -> (Snapshot, Exit) {
         let (mut snapshot, exit) = match &self.origin {
             Origin::File(snapshot) => (snapshot.clone(), Exit::Success),
-            Origin::Federation(federation) => match federation.snapshot().await {
-                Ok(snapshot) => (snapshot, Exit::Success),
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    (Snapshot::default(), Exit::Failure)
-                }
-            },
             Origin::Live(live) => match timeout {
                 Some(limit) if limit < self.ctx.global.timeout => {
                     let mut ctx = self.ctx.clone();
                     ctx.global.timeout = limit;
-                    snapshot::scrape_snapshot(&ctx, live, cancel).await
+                    live.read(&ctx, cancel).await
                 }
-                _ => snapshot::scrape_snapshot(&self.ctx, live, cancel).await,
+                _ => live.read(&self.ctx, cancel).await,
             },
         };
         self.filter.retain_snapshot(&mut snapshot);

@@ -1,9 +1,13 @@
 //! `--source prometheus[=URL]` (spec §6): read the targets' proxy metrics through the
 //! linkerd-viz Prometheus' federation API instead of from the proxies — the Prometheus pod found
-//! in the viz namespace (reached like the proxies are), or a Prometheus at a URL.
+//! in the viz namespace (reached like the proxies are), or a Prometheus at a URL; and
+//! [`LiveSource`], which reading commands use to read either way.
 
+use tokio_util::sync::CancellationToken;
+
+use super::source::Live;
 use super::{Context, snapshot, source, write_stdout};
-use crate::cli::SnapshotArgs;
+use crate::cli::{ReadFrom, SnapshotArgs};
 use crate::cluster::{self, ClusterOptions};
 use crate::error::{Error, Exit, Result};
 use crate::export::federate::{self, FederationSource};
@@ -124,6 +128,48 @@ impl Federation {
             )));
         }
         Ok((snapshot, federated.url))
+    }
+}
+
+/// Live metrics, from the proxies or through the linkerd-viz Prometheus (`--source`): resolved
+/// once, read as often as needed.
+pub(crate) enum LiveSource {
+    /// The targets' proxies, scraped on each read.
+    Proxies(Live),
+    /// The linkerd-viz Prometheus' federation API, read on each read.
+    Prometheus(Federation),
+}
+
+impl LiveSource {
+    /// Resolves `targets` to pods, or to federation selectors with `--source prometheus`.
+    pub(crate) async fn open(
+        ctx: &Context,
+        targets: &[String],
+        read_from: Option<&ReadFrom>,
+    ) -> Result<LiveSource> {
+        Ok(match read_from {
+            Some(ReadFrom::Prometheus(url)) => {
+                LiveSource::Prometheus(Federation::connect(ctx, targets, url.as_deref()).await?)
+            }
+            Some(ReadFrom::Proxies) | None => {
+                LiveSource::Proxies(source::resolve(ctx, targets).await?)
+            }
+        })
+    }
+
+    /// One read, and whether everything answered: failed proxies, or a failed federation read,
+    /// are named on stderr.
+    pub(crate) async fn read(&self, ctx: &Context, cancel: &CancellationToken) -> (Snapshot, Exit) {
+        match self {
+            LiveSource::Proxies(live) => snapshot::scrape_snapshot(ctx, live, cancel).await,
+            LiveSource::Prometheus(federation) => match federation.snapshot().await {
+                Ok(snapshot) => (snapshot, Exit::Success),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    (Snapshot::default(), Exit::Failure)
+                }
+            },
+        }
     }
 }
 
