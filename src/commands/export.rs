@@ -24,7 +24,8 @@ use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::Filter;
 
-/// The least time left for answering a scraper after its deadline is spent on the proxies.
+/// Time kept back from a scraper's deadline for rendering and sending the answer; also the least
+/// per-proxy deadline when the scraper's is shorter than that.
 const SERVE_MARGIN: Duration = Duration::from_millis(100);
 
 /// Runs `export`.
@@ -44,6 +45,14 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
     }
     let filter = Filter::new(&args.filter.metric, &args.filter.matches)
         .map_err(|e| Error::Usage(e.to_string()))?;
+    // Checked before the cluster is contacted, so a wrong flag is reported at once.
+    let writer = match &args.remote_write {
+        Some(url) => Some(
+            RemoteWriter::new(remote_write_config(&args, url.clone())?)
+                .map_err(|e| Error::Usage(e.to_string()))?,
+        ),
+        None => None,
+    };
     let scraper = Scraper {
         ctx: ctx.clone(),
         origin: match &args.source.from_file {
@@ -58,11 +67,9 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
     if let Some(addr) = &args.serve {
         return serve_until_interrupted(ctx, addr, scraper).await;
     }
-    let url = args.remote_write.clone().ok_or_else(|| {
+    let writer = writer.ok_or_else(|| {
         Error::Usage("give one of --remote-write URL, --serve ADDR or -O FILE".into())
     })?;
-    let writer = RemoteWriter::new(remote_write_config(&args, url)?)
-        .map_err(|e| Error::Usage(e.to_string()))?;
     match args.every {
         Some(every) => push_every(ctx, &writer, every, &scraper).await,
         None => push_once(ctx, &writer, &scraper).await,
