@@ -321,7 +321,17 @@ fn static_prometheus_config_passes_promtool() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 9] = [
+        &["metrics", "--source", "prom"],
+        &[
+            "export",
+            "-O",
+            "-",
+            "--source",
+            "prometheus=",
+            "--from-file",
+            "x.om",
+        ],
         &["export", "deploy/web"],
         &["export", "--serve", ":0", "--bearer-token", "t"],
         &[
