@@ -72,6 +72,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
             since_start: false,
             by: StatBy::Workload,
             output: StatFormat::Table,
+            read_from: None,
         },
     )
     .await?;

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::federation::LiveSource;
 use super::{Context, source, write_stdout};
-use crate::cli::{DiffArgs, DiffByArg, DiffFormat};
+use crate::cli::{DiffArgs, DiffByArg, DiffFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::diff::{self, DiffBy, DiffOptions, SnapshotDiff};
 use crate::metrics::model::Snapshot;
@@ -98,7 +99,7 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
     let cancel = scrape::cancel_on_ctrl_c();
     let (mut old, mut new, exit) = match (sides.as_slice(), args.interval) {
         ([Side::Target(target)], Some(interval)) => {
-            over_interval(ctx, target, interval, &cancel).await?
+            over_interval(ctx, target, interval, args.read_from.as_ref(), &cancel).await?
         }
         ([Side::File(path)], Some(_)) => {
             return Err(Error::Usage(format!(
@@ -107,8 +108,8 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
             )));
         }
         ([a, b], None) => {
-            let (old, exit_a) = load(ctx, a, &cancel).await?;
-            let (new, exit_b) = load(ctx, b, &cancel).await?;
+            let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
+            let (new, exit_b) = load(ctx, b, args.read_from.as_ref(), &cancel).await?;
             (old, new, worse(exit_a, exit_b))
         }
         ([_, _], Some(_)) => {
@@ -204,7 +205,12 @@ fn loaded(source: String, snapshot: Snapshot) -> Loaded {
     }
 }
 
-async fn load(ctx: &Context, side: &Side, cancel: &CancellationToken) -> Result<(Loaded, Exit)> {
+async fn load(
+    ctx: &Context,
+    side: &Side,
+    read_from: Option<&ReadFrom>,
+    cancel: &CancellationToken,
+) -> Result<(Loaded, Exit)> {
     match side {
         Side::File(path) => {
             let snapshot = source::load_file(path)?;
@@ -217,8 +223,8 @@ async fn load(ctx: &Context, side: &Side, cancel: &CancellationToken) -> Result<
             Ok((loaded(side.describe(), snapshot), Exit::Success))
         }
         Side::Target(target) => {
-            let live = source::resolve(ctx, std::slice::from_ref(target)).await?;
-            let (snapshot, exit) = source::scrape_snapshot(ctx, &live, cancel).await;
+            let live = LiveSource::open(ctx, std::slice::from_ref(target), read_from).await?;
+            let (snapshot, exit) = live.read(ctx, cancel).await;
             if snapshot.targets.is_empty() {
                 return Err(Error::Failed(format!(
                     "no proxy of {target} could be scraped"
@@ -233,10 +239,11 @@ async fn over_interval(
     ctx: &Context,
     target: &str,
     interval: std::time::Duration,
+    read_from: Option<&ReadFrom>,
     cancel: &CancellationToken,
 ) -> Result<(Loaded, Loaded, Exit)> {
-    let live = source::resolve(ctx, &[target.to_string()]).await?;
-    let (first, exit_a) = source::scrape_snapshot(ctx, &live, cancel).await;
+    let live = LiveSource::open(ctx, &[target.to_string()], read_from).await?;
+    let (first, exit_a) = live.read(ctx, cancel).await;
     if first.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped"
@@ -254,7 +261,7 @@ async fn over_interval(
             return Err(Error::Failed("interrupted before the second scrape; nothing to compare".into()));
         }
     }
-    let (second, exit_b) = source::scrape_snapshot(ctx, &live, cancel).await;
+    let (second, exit_b) = live.read(ctx, cancel).await;
     if second.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped the second time"

@@ -1,8 +1,9 @@
 //! `metrics`: fetch `/metrics` from every selected proxy (or read a file) and print it raw, as one
 //! merged Prometheus/OpenMetrics exposition with target labels, or as JSON.
 
+use super::federation::Federation;
 use super::{Context, source, write_stdout};
-use crate::cli::{MetricsArgs, MetricsFormat};
+use crate::cli::{MetricsArgs, MetricsFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
@@ -29,12 +30,13 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             write_stdout(text.as_bytes())?;
             return Ok(Exit::Success);
         }
-        let mut snapshot = source::load_file(path)?;
-        filter.retain_snapshot(&mut snapshot);
-        if let Some(level) = obfuscation {
-            obfuscate::obfuscate_snapshot(&mut snapshot, level);
-        }
-        write_stdout(&render_snapshot(&snapshot, args.output)?)?;
+        print_snapshot(source::load_file(path)?, &filter, obfuscation, args.output)?;
+        return Ok(Exit::Success);
+    }
+
+    if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
+        let federation = Federation::connect(ctx, &args.source.targets, url.as_deref()).await?;
+        print_snapshot(federation.snapshot().await?, &filter, obfuscation, args.output)?;
         return Ok(Exit::Success);
     }
 
@@ -51,15 +53,25 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         );
     }
 
-    let (mut snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+    let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+    if !snapshot.targets.is_empty() {
+        print_snapshot(snapshot, &filter, obfuscation, args.output)?;
+    }
+    Ok(exit)
+}
+
+/// Applies `-m`/`--match` and `--obfuscate` to a snapshot and prints it in `format`.
+fn print_snapshot(
+    mut snapshot: Snapshot,
+    filter: &Filter,
+    obfuscation: Option<Obfuscation>,
+    format: MetricsFormat,
+) -> Result<()> {
     filter.retain_snapshot(&mut snapshot);
     if let Some(level) = obfuscation {
         obfuscate::obfuscate_snapshot(&mut snapshot, level);
     }
-    if !snapshot.targets.is_empty() {
-        write_stdout(&render_snapshot(&snapshot, args.output)?)?;
-    }
-    Ok(exit)
+    write_stdout(&render_snapshot(&snapshot, format)?)
 }
 
 /// Renders a snapshot in a merged format, or per target in raw layout.

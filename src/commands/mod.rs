@@ -7,7 +7,10 @@ use tracing_subscriber::EnvFilter;
 
 mod demo;
 pub mod diff;
+mod export;
+mod federation;
 mod metrics;
+mod prometheus_config;
 pub mod snapshot;
 pub mod source;
 pub mod stat;
@@ -25,6 +28,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
+        Command::Export(args) => export::run(&ctx, *args).await,
+        Command::PrometheusConfig(args) => prometheus_config::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Completion(args) => crate::completion::run(&args),
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::{Context, source, write_stdout};
-use crate::cli::SnapshotArgs;
+use crate::cli::{ReadFrom, SnapshotArgs};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
@@ -22,6 +22,9 @@ use crate::scrape;
 pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
     let filter = Filter::new(&args.filter.metric, &args.filter.matches)
         .map_err(|e| Error::Usage(e.to_string()))?;
+    if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
+        return super::federation::save_snapshot(ctx, &args, url.as_deref()).await;
+    }
     let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
     let (mut snapshot, info, exit) = match &args.source.from_file {
         Some(path) => from_file(path)?,

@@ -11,10 +11,11 @@ use std::time::SystemTime;
 
 use tokio_util::sync::CancellationToken;
 
+use super::federation::Federation;
 use super::{Context, source, write_stdout};
-use crate::cli::{StatArgs, StatBy, StatFormat};
+use crate::cli::{ReadFrom, StatArgs, StatBy, StatFormat};
 use crate::error::{Error, Exit, Result};
-use crate::metrics::model::Target;
+use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::stat::{self, GroupBy, ProxyKey, StatRow, StatState};
 use crate::render::table::{self, StatLine, StatTable, TableOptions};
 use crate::scrape;
@@ -37,6 +38,9 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     let by = GroupBy::from(args.by);
     if !args.from_file.is_empty() {
         return run_files(ctx, &args, by);
+    }
+    if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
+        return run_federated(ctx, &args, by, url.as_deref()).await;
     }
     let live = source::resolve(ctx, &args.targets).await?;
     let total = live.pods.len();
@@ -143,6 +147,59 @@ pub(crate) fn lines_from_files(files: &[PathBuf], by: GroupBy) -> Result<Vec<Sta
     }
     let selected: Vec<ProxyKey> = after.proxies.iter().map(|p| p.key.clone()).collect();
     Ok(stat_lines(before.as_ref(), &after, by, &selected))
+}
+
+/// `stat --source prometheus[=URL]`: the same numbers from two reads of the linkerd-viz
+/// Prometheus' `/federate` `--window` apart (or one, with `--since-start`). Each proxy's scrape
+/// time is the one Prometheus recorded, so rates cover Prometheus' own scrape interval.
+async fn run_federated(
+    ctx: &Context,
+    args: &StatArgs,
+    by: GroupBy,
+    url: Option<&str>,
+) -> Result<Exit> {
+    let federation = Federation::connect(ctx, &args.targets, url).await?;
+    let first = state_from_snapshot(federation.snapshot().await?);
+    let (before, after) = if args.since_start {
+        (None, first)
+    } else {
+        if ctx.progress {
+            eprintln!(
+                "waiting {} for the second read",
+                humantime::format_duration(args.window)
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(args.window) => {}
+            _ = tokio::signal::ctrl_c() => {
+                return Err(Error::Failed("interrupted before the second read; nothing to show".into()));
+            }
+        }
+        (
+            Some(first),
+            state_from_snapshot(federation.snapshot().await?),
+        )
+    };
+    let selected: Vec<ProxyKey> = after.proxies.iter().map(|p| p.key.clone()).collect();
+    let lines = stat_lines(before.as_ref(), &after, by, &selected);
+    let namespace_column = ctx.global.all_namespaces || spans_namespaces(&lines);
+    write_stdout(&render(
+        &lines,
+        args.output,
+        by,
+        namespace_column,
+        ctx.color,
+    )?)?;
+    Ok(Exit::Success)
+}
+
+fn state_from_snapshot(snapshot: Snapshot) -> StatState {
+    let mut state = StatState::default();
+    for target in snapshot.targets {
+        let key = proxy_key(&target, String::new());
+        state.add_target(key, &target);
+    }
+    state
 }
 
 /// One scrape reduced to the counters `stat` needs, and the pods that failed it.

@@ -15,6 +15,7 @@ use super::error::body_excerpt;
 use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
 use super::viz;
 use crate::forward::{self, FetchOptions};
+use crate::target::{ResourceKind, TargetSpec};
 
 /// The selector for every proxy metric: linkerd-viz' Prometheus scrapes proxies as this job.
 pub const PROXY_SELECTOR: &str = r#"{job="linkerd-proxy"}"#;
@@ -143,6 +144,48 @@ pub async fn fetch_from_cluster(
     Ok(Federated { text, url: shown })
 }
 
+/// The `match[]` selectors picking the targets' proxies out of the linkerd-viz Prometheus: the
+/// proxy job, narrowed to `namespace` (`None`: every namespace) and, per target, to the label the
+/// viz Prometheus gives its series (`deploy/web` → `deployment="web"`, `job/x` → `k8s_job="x"`,
+/// `deploy` → `deployment=~".+"`, `ns/NAME` → `namespace="NAME"`). No target: the whole scope.
+pub fn target_selectors(targets: &[TargetSpec], namespace: Option<&str>) -> Vec<String> {
+    let scoped = |namespace: Option<&str>, extra: Option<String>| {
+        let mut matchers = vec![r#"job="linkerd-proxy""#.to_string()];
+        matchers.extend(namespace.map(|ns| format!("namespace=\"{}\"", escape(ns))));
+        matchers.extend(extra);
+        format!("{{{}}}", matchers.join(","))
+    };
+    if targets.is_empty() {
+        return vec![scoped(namespace, None)];
+    }
+    targets
+        .iter()
+        .map(|target| match target {
+            TargetSpec::Namespace(name) => scoped(Some(name), None),
+            TargetSpec::Named { kind, name } => scoped(
+                namespace,
+                Some(format!("{}=\"{}\"", workload_label(*kind), escape(name))),
+            ),
+            TargetSpec::Kind(kind) => scoped(
+                namespace,
+                Some(format!("{}=~\".+\"", workload_label(*kind))),
+            ),
+        })
+        .collect()
+}
+
+/// The label linkerd-viz' Prometheus puts the pod's `kind` name in (spec §4's target labels).
+fn workload_label(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Job => "k8s_job",
+        other => other.singular(),
+    }
+}
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
 /// `BASE/federate?match[]=SEL&...`, the selectors percent-encoded.
 pub fn federate_url(base: &str, selectors: &[&str]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -165,6 +208,26 @@ mod tests {
         assert_eq!(
             federate_url("https://h/prometheus", &["a"]),
             "https://h/prometheus/federate?match%5B%5D=a"
+        );
+    }
+
+    #[test]
+    fn targets_become_label_matchers_in_the_scope() {
+        let targets =
+            crate::target::parse_targets(&["deploy/web", "job/once", "sts", "ns/other"]).unwrap();
+        assert_eq!(
+            target_selectors(&targets, Some("emojivoto")),
+            [
+                r#"{job="linkerd-proxy",namespace="emojivoto",deployment="web"}"#,
+                r#"{job="linkerd-proxy",namespace="emojivoto",k8s_job="once"}"#,
+                r#"{job="linkerd-proxy",namespace="emojivoto",statefulset=~".+"}"#,
+                r#"{job="linkerd-proxy",namespace="other"}"#,
+            ]
+        );
+        assert_eq!(target_selectors(&[], None), [PROXY_SELECTOR]);
+        assert_eq!(
+            target_selectors(&[], Some(r#"a"b"#)),
+            [r#"{job="linkerd-proxy",namespace="a\"b"}"#]
         );
     }
 }

@@ -1,0 +1,47 @@
+//! `prometheus-config`: print the federation job or ServiceMonitor of Linkerd's "Exporting
+//! Metrics" page for this cluster's linkerd-viz namespace (given, or detected).
+
+use super::{Context, write_stdout};
+use crate::cli::{PrometheusConfigArgs, PrometheusConfigFormat};
+use crate::cluster::{self, ClusterOptions};
+use crate::error::{Error, Exit, Result};
+use crate::export::prometheus_config::{ConfigFormat, ConfigRequest, render};
+use crate::export::viz;
+
+/// Runs `prometheus-config`.
+pub async fn run(ctx: &Context, args: PrometheusConfigArgs) -> Result<Exit> {
+    let format = match args.format {
+        PrometheusConfigFormat::ScrapeConfig => ConfigFormat::ScrapeConfig,
+        PrometheusConfigFormat::Static => ConfigFormat::Static,
+        PrometheusConfigFormat::ServiceMonitor => ConfigFormat::ServiceMonitor,
+    };
+    if format != ConfigFormat::Static && args.target.is_some() {
+        return Err(Error::Usage(
+            "--target is only used with --format static".into(),
+        ));
+    }
+    let viz_namespace = match args.viz_namespace {
+        Some(namespace) => namespace,
+        None => detect_viz_namespace(ctx).await?,
+    };
+    let yaml = render(&ConfigRequest {
+        format,
+        viz_namespace,
+        target: args.target,
+    })
+    .map_err(|e| Error::Usage(e.to_string()))?;
+    write_stdout(yaml.as_bytes())?;
+    Ok(Exit::Success)
+}
+
+async fn detect_viz_namespace(ctx: &Context) -> Result<String> {
+    let cluster = cluster::connect(&ClusterOptions {
+        kubeconfig: ctx.global.kubeconfig.clone(),
+        context: ctx.global.context.clone(),
+    })
+    .await
+    .map_err(|e| Error::Failed(e.to_string()))?;
+    viz::detect_namespace(&cluster.client)
+        .await
+        .map_err(|e| Error::Failed(e.to_string()))
+}
