@@ -333,7 +333,12 @@ impl Drop for SimHandle {
 /// briefly so the accept loop does not spin.
 async fn accept(listener: &TcpListener) -> Option<tokio::net::TcpStream> {
     match listener.accept().await {
-        Ok((tcp, _)) => Some(tcp),
+        Ok((tcp, _)) => {
+            // Go's net package (the API server, the kubelet) turns Nagle off on every TCP
+            // connection; without that, small writes stall behind delayed ACKs.
+            let _ = tcp.set_nodelay(true);
+            Some(tcp)
+        }
         Err(_) => {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             None
