@@ -21,12 +21,12 @@ use crate::target::PodTarget;
 
 /// The default number of proxies scraped at once.
 ///
-/// Measured with `benches/cluster_fanout.rs` (512 simulated proxies, 20 ms simulated API latency,
-/// simulator in the same process, 2 CPUs shared with other work). Wall time, port-forward:
-/// 5.8 s at 8, 3.2 s at 16, 2.0 s at 32, 2.1 s at 64, 1.9 s at 128; API server proxy: 2.4 s,
-/// 1.7 s, 1.37 s, 1.38 s, 1.29 s. Past 32 the client's CPU (a TLS handshake and WebSocket per
-/// port-forward) is the limit and more in flight only adds load on the API server and kubelets.
-pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Measured with `benches/fanout.rs` (500 simulated proxies, 20 ms simulated latency on every API
+/// request and port-forward set-up, simulator in the same process, 2 CPUs): 1.80 s at 32, 1.60 s
+/// at 64, against 23.6 s at 1. Each port-forward waits ~40 ms on the API server and kubelet and
+/// costs a TLS handshake and a WebSocket of CPU; 64 in flight hides the waits behind the CPU work,
+/// and more only adds load on the API server and kubelets.
+pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// The path scraped on each proxy's admin port.
 pub const METRICS_PATH: &str = "/metrics";
