@@ -25,11 +25,17 @@ _kubectl__linkerd_export() {
             kubectl__linkerd_export,diff)
                 cmd="kubectl__linkerd_export__subcmd__diff"
                 ;;
+            kubectl__linkerd_export,export)
+                cmd="kubectl__linkerd_export__subcmd__export"
+                ;;
             kubectl__linkerd_export,help)
                 cmd="kubectl__linkerd_export__subcmd__help"
                 ;;
             kubectl__linkerd_export,metrics)
                 cmd="kubectl__linkerd_export__subcmd__metrics"
+                ;;
+            kubectl__linkerd_export,prometheus-config)
+                cmd="kubectl__linkerd_export__subcmd__prometheus__subcmd__config"
                 ;;
             kubectl__linkerd_export,snapshot)
                 cmd="kubectl__linkerd_export__subcmd__snapshot"
@@ -49,11 +55,17 @@ _kubectl__linkerd_export() {
             kubectl__linkerd_export__subcmd__help,diff)
                 cmd="kubectl__linkerd_export__subcmd__help__subcmd__diff"
                 ;;
+            kubectl__linkerd_export__subcmd__help,export)
+                cmd="kubectl__linkerd_export__subcmd__help__subcmd__export"
+                ;;
             kubectl__linkerd_export__subcmd__help,help)
                 cmd="kubectl__linkerd_export__subcmd__help__subcmd__help"
                 ;;
             kubectl__linkerd_export__subcmd__help,metrics)
                 cmd="kubectl__linkerd_export__subcmd__help__subcmd__metrics"
+                ;;
+            kubectl__linkerd_export__subcmd__help,prometheus-config)
+                cmd="kubectl__linkerd_export__subcmd__help__subcmd__prometheus__subcmd__config"
                 ;;
             kubectl__linkerd_export__subcmd__help,snapshot)
                 cmd="kubectl__linkerd_export__subcmd__help__subcmd__snapshot"
@@ -71,7 +83,7 @@ _kubectl__linkerd_export() {
 
     case "${cmd}" in
         kubectl__linkerd_export)
-            opts="-n -A -l -v -q -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version metrics stat top diff snapshot demo completion help"
+            opts="-n -A -l -v -q -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version metrics stat top diff snapshot export prometheus-config demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,7 +296,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__diff)
-            opts="-m -o -n -A -l -v -q -h -V --from-file --interval --by --only-changed --metric --match --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -o -n -A -l -v -q -h -V --from-file --interval --by --only-changed --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,6 +332,144 @@ _kubectl__linkerd_export() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
+                    return 0
+                    ;;
+                --obfuscate)
+                    COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__linkerd_export__subcmd__export)
+            opts="-m -O -o -n -A -l -v -q -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bearer-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bearer-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --basic-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -O)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -374,7 +524,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__help)
-            opts="metrics stat top diff snapshot demo completion help"
+            opts="metrics stat top diff snapshot export prometheus-config demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,6 +579,20 @@ _kubectl__linkerd_export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__linkerd_export__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__linkerd_export__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -444,6 +608,20 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__linkerd_export__subcmd__help__subcmd__prometheus__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -500,7 +678,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__metrics)
-            opts="-m -o -n -A -l -v -q -h -V --from-file --metric --match --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -o -n -A -l -v -q -h -V --from-file --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +706,80 @@ _kubectl__linkerd_export() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "raw prom openmetrics json" -- "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
+                    return 0
+                    ;;
+                --obfuscate)
+                    COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__linkerd_export__subcmd__prometheus__subcmd__config)
+            opts="-n -A -l -v -q -h -V --viz-namespace --format --target --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --viz-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "scrape-config static service-monitor" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -582,7 +834,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__snapshot)
-            opts="-m -O -n -A -l -v -q -h -V --from-file --metric --match --output-file --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -O -n -A -l -v -q -h -V --from-file --metric --match --output-file --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,6 +861,10 @@ _kubectl__linkerd_export() {
                     return 0
                     ;;
                 -O)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -664,7 +920,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__stat)
-            opts="-o -n -A -l -v -q -h -V --from-file --window --since-start --by --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-o -n -A -l -v -q -h -V --from-file --window --since-start --by --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,6 +944,10 @@ _kubectl__linkerd_export() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -47,6 +47,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_comma
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "top" -d '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "diff" -d 'Compare two metric sets: snapshot files or live targets, or one target over an interval'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "snapshot" -d 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "export" -d 'Push to a Prometheus remote-write receiver, serve a scrape endpoint, or write a backfill file'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "prometheus-config" -d 'Print the Prometheus federation job (or ServiceMonitor) for this cluster\'s linkerd-viz'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "completion" -d 'Print a shell completion script, or install the helper kubectl uses to complete the plugin'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -57,6 +59,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 prom\t'One merged Prometheus text exposition with target labels'
 openmetrics\t'One merged OpenMetrics exposition with target labels, ending in `# EOF`'
 json\t'prom2json\'s JSON shape with target labels'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l source -d 'Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus\' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
@@ -85,6 +88,7 @@ direction\t'Per workload and direction (inbound, outbound)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s o -l output -d 'Output format' -r -f -a "table\t'A table like `linkerd viz stat`'
 wide\t'The table plus requests, read/write bytes per second and outbound route totals'
 json\t'An array of rows with every number'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l source -d 'Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus\' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
@@ -140,6 +144,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t'Tables of changed series and histograms'
 json\t'Every series and histogram diff as JSON'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l source -d 'Read live sides from `proxies` (default) or through the linkerd-viz Prometheus\' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
@@ -163,6 +168,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s O -l output-file -d 'Where to write the snapshot; `-` is stdout. The file is replaced atomically' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l source -d 'Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus\' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
@@ -181,6 +187,63 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l from-file -d 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l source -d 'Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus\' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l remote-write -d 'Push to this Prometheus remote-write receiver (Prometheus: http://HOST:9090/api/v1/write, started with --web.enable-remote-write-receiver; Thanos, Mimir, Cortex, VictoriaMetrics)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l every -d 'Scrape and push again every DUR until Ctrl-C (the first lets the batch in flight finish)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l bearer-token -d 'Send `Authorization: Bearer TOKEN`' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l bearer-token-file -d 'Read the bearer token from FILE (keeps it out of the shell history and `ps`)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l basic-auth -d 'Send HTTP basic auth' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l header -d 'Add a header to every request, e.g. \'X-Scope-OrgID: team-a\' (repeatable)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l ca-file -d 'Trust the CA certificates in this PEM file for an https receiver' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l batch-size -d 'The most samples in one request' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l write-timeout -d 'Deadline for each remote-write request' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l serve -d 'Serve /metrics and /federate on ADDR (127.0.0.1:9191; :9191 for every interface; port 0 picks a free one). The address is printed on stdout\'s first line' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s O -l output-file -d 'Write one scrape to FILE for `promtool tsdb create-blocks-from openmetrics`; `-` is stdout' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s o -l output -d 'The format of the -O file' -r -f -a "openmetrics\t'OpenMetrics with target labels, scrape timestamps and the snapshot info family'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l viz-namespace -d 'The namespace linkerd-viz is installed in (default: detected in the cluster)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l format -d 'What to print' -r -f -a "scrape-config\t'A scrape_configs item finding the viz Prometheus through Kubernetes service discovery'
+static\t'The same job with a static target (--target)'
+service-monitor\t'A prometheus-operator ServiceMonitor'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l target -d 'With --format static: where your Prometheus reaches the viz Prometheus or `export --serve` (HOST:PORT, or https://HOST:PORT)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l concurrency -d 'How many proxies to scrape at once' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
+apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
+strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l listen -d 'Address the simulated API server listens on (with --serve)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig-out -d 'Where to write the kubeconfig (with --serve; default: a temporary file)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l replicas -d 'Replicas per emojivoto deployment' -r
@@ -227,11 +290,13 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "stat" -d 'Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "top" -d '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "diff" -d 'Compare two metric sets: snapshot files or live targets, or one target over an interval'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "snapshot" -d 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the helper kubectl uses to complete the plugin'
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "stat" -d 'Success rate, RPS, latency percentiles and TCP connections per workload, like `linkerd viz stat`'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "top" -d '`stat` refreshed in place every --interval, busiest first, until q or Ctrl-C'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "diff" -d 'Compare two metric sets: snapshot files or live targets, or one target over an interval'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "snapshot" -d 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "export" -d 'Push to a Prometheus remote-write receiver, serve a scrape endpoint, or write a backfill file'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "prometheus-config" -d 'Print the Prometheus federation job (or ServiceMonitor) for this cluster\'s linkerd-viz'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "demo" -d 'Start a simulated Linkerd mesh in-process and show what the plugin does with it'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the helper kubectl uses to complete the plugin'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
