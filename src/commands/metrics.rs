@@ -36,7 +36,12 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
 
     if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
         let federation = Federation::connect(ctx, &args.source.targets, url.as_deref()).await?;
-        print_snapshot(federation.snapshot().await?, &filter, obfuscation, args.output)?;
+        print_snapshot(
+            federation.snapshot().await?,
+            &filter,
+            obfuscation,
+            args.output,
+        )?;
         return Ok(Exit::Success);
     }
 
