@@ -81,14 +81,7 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     let succeeded = after.proxies.len();
     if succeeded > 0 {
         let lines = stat_lines(before.as_ref(), &after, by, &selected);
-        let namespace_column = ctx.global.all_namespaces || spans_namespaces(&lines);
-        write_stdout(&render(
-            &lines,
-            args.output,
-            by,
-            namespace_column,
-            ctx.color,
-        )?)?;
+        print_lines(ctx, &lines, args.output, by)?;
     }
     Ok(report(&failures, succeeded, total, interrupted))
 }
@@ -109,16 +102,15 @@ fn report(
 }
 
 /// `stat --from-file`: one file (since start) or two (before, after).
+/// Prints stat lines on stdout, with a NAMESPACE column under `-A` or when rows span namespaces.
+fn print_lines(ctx: &Context, lines: &[StatLine], format: StatFormat, by: GroupBy) -> Result<()> {
+    let namespace_column = ctx.global.all_namespaces || spans_namespaces(lines);
+    write_stdout(&render(lines, format, by, namespace_column, ctx.color)?)
+}
+
 fn run_files(ctx: &Context, args: &StatArgs, by: GroupBy) -> Result<Exit> {
     let lines = lines_from_files(&args.from_file, by)?;
-    let namespace_column = ctx.global.all_namespaces || spans_namespaces(&lines);
-    write_stdout(&render(
-        &lines,
-        args.output,
-        by,
-        namespace_column,
-        ctx.color,
-    )?)?;
+    print_lines(ctx, &lines, args.output, by)?;
     Ok(Exit::Success)
 }
 
@@ -182,14 +174,7 @@ async fn run_federated(
     };
     let selected: Vec<ProxyKey> = after.proxies.iter().map(|p| p.key.clone()).collect();
     let lines = stat_lines(before.as_ref(), &after, by, &selected);
-    let namespace_column = ctx.global.all_namespaces || spans_namespaces(&lines);
-    write_stdout(&render(
-        &lines,
-        args.output,
-        by,
-        namespace_column,
-        ctx.color,
-    )?)?;
+    print_lines(ctx, &lines, args.output, by)?;
     Ok(Exit::Success)
 }
 
