@@ -529,3 +529,33 @@ fn obfuscate_hashes_authorities_in_live_output() {
     );
     assert!(text.contains("authority=\""), "label kept, value hashed");
 }
+
+#[test]
+fn raw_output_with_a_filter_keeps_only_matching_families() {
+    let mesh = Mesh::start();
+    let out = mesh
+        .cmd()
+        .args([
+            "metrics",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "-m",
+            "request_total",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let body: Vec<&str> = text.lines().skip(3).collect();
+    assert_eq!(
+        body[0], "# HELP request_total Total count of HTTP requests.",
+        "{text}"
+    );
+    assert_eq!(body[1], "# TYPE request_total counter");
+    assert!(body.len() > 2, "{text}");
+    assert!(
+        body[2..].iter().all(|l| l.starts_with("request_total{")),
+        "{text}"
+    );
+}

@@ -134,15 +134,14 @@ fn unlabelled_body(target: &Target) -> Vec<u8> {
             ..target.clone()
         }],
     };
-    write::to_string(
-        &bare,
-        WriteOptions {
-            format: Format::Prometheus,
-            timestamps: false,
-        },
-    )
-    .into_bytes()
+    write::to_string(&bare, PROM_TEXT).into_bytes()
 }
+
+/// Prometheus text without sample timestamps, as proxies serve it.
+const PROM_TEXT: WriteOptions = WriteOptions {
+    format: Format::Prometheus,
+    timestamps: false,
+};
 
 /// `-o raw`: each body as served, unless filters or obfuscation ask for changes.
 fn print_raw(
@@ -200,8 +199,9 @@ fn transform_raw(
     } else {
         let mut parsed = parse::parse(text).map_err(|e| format!("malformed metrics: {e}"))?;
         filter.retain_body(&mut parsed);
-        let target = Target::from_body(&parsed, Vec::new(), None);
-        filtered = String::from_utf8(unlabelled_body(&target)).unwrap_or_default();
+        let mut out = String::with_capacity(text.len());
+        write::write_body(&mut out, &parsed, PROM_TEXT).expect("writing to a String cannot fail");
+        filtered = out;
         &filtered
     };
     Ok(match obfuscation {

@@ -1,7 +1,5 @@
 //! The scrape's progress bar on stderr: pods done / total and failures so far.
 
-use std::io::IsTerminal;
-
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Whether to show progress (spec §2: only on a terminal, never with `-q`).
@@ -15,15 +13,6 @@ pub enum Progress {
 }
 
 impl Progress {
-    /// [`Progress::Bar`] when stderr is a terminal and not quiet, else [`Progress::Hidden`].
-    pub fn auto(quiet: bool) -> Progress {
-        if !quiet && std::io::stderr().is_terminal() {
-            Progress::Bar
-        } else {
-            Progress::Hidden
-        }
-    }
-
     pub(super) fn start(self, total: usize) -> Running {
         Running(match self {
             Progress::Hidden => None,
