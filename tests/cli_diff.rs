@@ -1,10 +1,10 @@
 //! `diff` against the simulated mesh: a target over an interval, file against target, two files,
 //! two workloads; counters with delta and rate, histograms, filters, usage errors.
 
-mod support_stat;
+mod support;
 
 use serde_json::Value;
-use support_stat::{Mesh, assert_close, run};
+use support::{Mesh, assert_close, run};
 
 fn diff_json(mesh: &Mesh, args: &[&str]) -> Value {
     let (code, out, err) = run(mesh.cmd().arg("diff").args(args).args(["-o", "json"]));

@@ -99,6 +99,6 @@ fn kubectl_reads_the_simulator() {
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         list["items"].as_array().unwrap().len(),
-        mesh.handle.pods().len()
+        mesh.sim.pods().len()
     );
 }

@@ -113,7 +113,7 @@ fn all_namespaces_and_label_selector() {
     let out = mesh.cmd().args(["metrics", "-A"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let pods = raw_pods(&stdout(&out));
-    let scrapeable = mesh.handle.pods().iter().filter(|p| p.has_proxy()).count();
+    let scrapeable = mesh.sim.pods().iter().filter(|p| p.has_proxy()).count();
     assert_eq!(
         pods.len(),
         scrapeable,

@@ -2,14 +2,14 @@
 //! snapshot file (spec §7), reading it back with `--from-file`, `promtool tsdb
 //! create-blocks-from openmetrics` on it, and `promtool check metrics` on `-o prom`.
 
-mod support_stat;
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use linkerd_export::sim::{Fault, SimConfig};
 use serde_json::Value;
-use support_stat::{Mesh, assert_close, fixture, run};
+use support::{Mesh, assert_close, fixture, run};
 
 const PROMTOOL: &str = "/usr/bin/promtool";
 

@@ -1,12 +1,12 @@
 //! `stat` against the simulated mesh: rates, success rates and latency percentiles checked
 //! against its traffic model; restarts, failed pods, groupings and output formats.
 
-mod support_stat;
+mod support;
 
 use linkerd_export::sim::traffic::LATENCY_BOUNDS_MS;
 use linkerd_export::sim::{Fault, LatencyDist, SimConfig};
 use serde_json::Value;
-use support_stat::{Mesh, assert_close, run};
+use support::{Mesh, assert_close, run};
 
 const WORKLOADS: [&str; 3] = ["web", "emoji", "voting"];
 
@@ -325,7 +325,7 @@ fn two_raw_dumps_line_up_and_use_their_modification_times() {
     let now = std::time::SystemTime::now();
     let copy = |name: &str, to: &str, age_secs: u64| {
         let path = dir.path().join(to);
-        std::fs::copy(support_stat::fixture(name), &path).unwrap();
+        std::fs::copy(support::fixture(name), &path).unwrap();
         let file = std::fs::File::options().write(true).open(&path).unwrap();
         file.set_modified(now - std::time::Duration::from_secs(age_secs))
             .unwrap();
@@ -341,7 +341,7 @@ fn two_raw_dumps_line_up_and_use_their_modification_times() {
         "after.txt",
         10,
     );
-    let (code, out, err) = run(support_stat::bin()
+    let (code, out, err) = run(support::bin()
         .args(["stat", "--by", "route", "-o", "json", "--from-file"])
         .arg(&before)
         .arg("--from-file")

@@ -2,14 +2,14 @@
 //! interactive mode in a pseudo-terminal (util-linux `script`), quit with `q`, terminal restored
 //! (alternate screen left, cursor shown, `stty` back to canonical mode with echo).
 
-mod support_stat;
+mod support;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support_stat::{Mesh, run};
+use support::{Mesh, run};
 
 #[test]
 fn without_a_terminal_it_prints_one_table_per_interval_busiest_first() {
@@ -135,7 +135,7 @@ fn from_a_snapshot_it_prints_one_table_busiest_first() {
         .args(["snapshot", "-n", "emojivoto", "-O"])
         .arg(&snap));
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = run(support_stat::bin().args(["top", "--from-file"]).arg(&snap));
+    let (code, out, err) = run(support::bin().args(["top", "--from-file"]).arg(&snap));
     assert_eq!(code, 0, "{err}");
     let names: Vec<&str> = out
         .lines()

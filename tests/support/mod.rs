@@ -1,11 +1,12 @@
-//! Shared set-up for the CLI integration tests: a simulated mesh started in-process and the built
-//! binary pointed at it through a kubeconfig.
+//! Shared set-up for the CLI integration tests: a simulated mesh started in-process, the built
+//! binary pointed at it through a kubeconfig, and small helpers for reading what it printed.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::{Path, PathBuf};
 
-use linkerd_export::sim::{Sim, SimConfig, SimHandle};
+use assert_cmd::Command;
+use linkerd_export::sim::{ExpectedTraffic, Sim, SimConfig, SimHandle};
 use tokio::runtime::Runtime;
 
 /// The binary under test.
@@ -14,7 +15,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-linkerd_export");
 /// A running simulated mesh and a kubeconfig that reaches it.
 pub struct Mesh {
     /// The simulation.
-    pub handle: SimHandle,
+    pub sim: SimHandle,
     /// Where its kubeconfig is written.
     pub kubeconfig: PathBuf,
     dir: tempfile::TempDir,
@@ -35,16 +36,15 @@ impl Mesh {
             .enable_all()
             .build()
             .expect("runtime");
-        let handle = runtime
+        let sim = runtime
             .block_on(Sim::start(config))
             .expect("simulator starts");
         let dir = tempfile::tempdir().expect("temp dir");
         let kubeconfig = dir.path().join("kubeconfig");
-        handle
-            .write_kubeconfig(&kubeconfig)
+        sim.write_kubeconfig(&kubeconfig)
             .expect("kubeconfig written");
         Mesh {
-            handle,
+            sim,
             kubeconfig,
             dir,
             runtime,
@@ -60,10 +60,9 @@ impl Mesh {
     }
 
     /// The binary with `--kubeconfig` pointing at this mesh and no ambient kube configuration.
-    pub fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(BIN);
-        cmd.env_remove("KUBECONFIG")
-            .env("HOME", self.dir.path())
+    pub fn cmd(&self) -> Command {
+        let mut cmd = bin();
+        cmd.env("HOME", self.dir.path())
             .arg("--kubeconfig")
             .arg(&self.kubeconfig);
         cmd
@@ -74,15 +73,59 @@ impl Mesh {
         self.dir.path()
     }
 
+    /// A path in the scratch directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
     /// The name of the first pod in `namespace` whose name starts with `prefix`.
     pub fn pod(&self, namespace: &str, prefix: &str) -> String {
-        self.handle
+        self.sim
             .pods()
             .iter()
             .find(|p| p.namespace == namespace && p.name.starts_with(prefix))
             .map(|p| p.name.clone())
             .unwrap_or_else(|| panic!("no simulated pod {namespace}/{prefix}*"))
     }
+
+    /// What `stat` should show for an emojivoto workload's inbound traffic.
+    pub fn expected(&self, workload: &str) -> ExpectedTraffic {
+        self.sim
+            .expected_inbound("emojivoto", workload)
+            .unwrap_or_else(|| panic!("no expected traffic for {workload}"))
+    }
+}
+
+/// The built binary, with colour off and no inherited kubeconfig.
+pub fn bin() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("KUBECONFIG").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `cmd`, returning exit code, stdout and stderr.
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run binary");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+/// `actual` is within `tolerance` (absolute) of `expected`.
+pub fn assert_close(what: &str, actual: f64, expected: f64, tolerance: f64) {
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{what}: got {actual}, expected {expected} ± {tolerance}"
+    );
+}
+
+/// A fixture of real proxy output.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/linkerd")
+        .join(name)
 }
 
 /// The pod names of a raw dump's `# POD NAME (i of n)` headers, in order.
