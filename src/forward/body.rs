@@ -16,11 +16,14 @@ where
     B: Body<Data = Bytes>,
     B::Error: std::fmt::Display,
 {
-    if body.size_hint().lower() > limit {
+    let hint = body.size_hint();
+    if hint.lower() > limit {
         return Err(ForwardError::TooLarge { limit });
     }
+    // A `Content-Length` sizes the buffer once; growing it by doubling would copy a
+    // multi-megabyte body several times over.
+    let mut buf = BytesMut::with_capacity(capacity(hint.exact().unwrap_or(0), limit));
     let mut body = std::pin::pin!(body);
-    let mut buf = BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| ForwardError::Interrupted(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
@@ -33,10 +36,15 @@ where
     Ok(buf.freeze())
 }
 
+/// The most DEFLATE can expand its input: a 258-byte match costs at least two bits (RFC 1951).
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
 /// Decodes a `Content-Encoding: gzip` body, refusing to inflate past `limit` bytes.
-pub(super) fn gunzip_limited(compressed: &[u8], limit: u64) -> Result<Bytes, ForwardError> {
+pub fn gunzip_limited(compressed: &[u8], limit: u64) -> Result<Bytes, ForwardError> {
+    // One allocation of the right size: growing by doubling cost more than the inflating itself
+    // on multi-megabyte bodies (reallocation copies and fresh pages at every step).
+    let mut out = Vec::with_capacity(capacity(inflated_size_hint(compressed), limit));
     let mut decoder = flate2::read::GzDecoder::new(compressed).take(limit + 1);
-    let mut out = Vec::new();
     decoder
         .read_to_end(&mut out)
         .map_err(|e| ForwardError::Decode(e.to_string()))?;
@@ -44,6 +52,20 @@ pub(super) fn gunzip_limited(compressed: &[u8], limit: u64) -> Result<Bytes, For
         return Err(ForwardError::TooLarge { limit });
     }
     Ok(Bytes::from(out))
+}
+
+/// The size the gzip trailer announces (ISIZE: the uncompressed length mod 2^32), believed only
+/// as far as DEFLATE can expand the input, so a forged trailer cannot reserve more than that.
+fn inflated_size_hint(compressed: &[u8]) -> u64 {
+    let announced = compressed
+        .last_chunk::<4>()
+        .map_or(0, |isize| u64::from(u32::from_le_bytes(*isize)));
+    announced.min((compressed.len() as u64).saturating_mul(MAX_DEFLATE_RATIO))
+}
+
+/// A buffer capacity for an expected `size`, never above `limit`.
+fn capacity(size: u64, limit: u64) -> usize {
+    usize::try_from(size.min(limit)).unwrap_or(0)
 }
 
 /// Whether the response's `Content-Encoding` is gzip.
@@ -103,6 +125,25 @@ mod tests {
             matches!(err, ForwardError::Interrupted(ref m) if m.contains("reset")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_gzip_trailer_sizes_the_output_within_what_deflate_can_expand() {
+        let text = b"request_total{direction=\"inbound\"} 7\n".repeat(1000);
+        let mut packed = gzip(&text);
+        assert_eq!(inflated_size_hint(&packed), text.len() as u64);
+        let end = packed.len();
+        packed[end - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(
+            inflated_size_hint(&packed),
+            packed.len() as u64 * MAX_DEFLATE_RATIO
+        );
+        assert!(matches!(
+            gunzip_limited(&packed, 1 << 30),
+            Err(ForwardError::Decode(_))
+        ));
+        assert_eq!(inflated_size_hint(b"gz"), 0);
+        assert_eq!(capacity(u64::MAX, 4096), 4096);
     }
 
     #[test]

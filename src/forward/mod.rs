@@ -7,6 +7,8 @@ mod apiserver;
 mod body;
 mod portforward;
 
+pub use body::gunzip_limited;
+
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
