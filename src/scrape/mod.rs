@@ -8,11 +8,13 @@
 
 mod progress;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 pub use progress::Progress;
 
@@ -112,9 +114,26 @@ where
 {
     let total = targets.len();
     let bar = opts.progress.start(total);
+    let shared = Arc::new(opts.clone());
+    // Each fetch is its own task so that decoding (TLS, WebSocket, gunzip) spreads over every
+    // worker thread instead of running on the caller's; dropping the handle (Ctrl-C, or the
+    // caller giving up) aborts the task and closes its connection.
+    let spawn = |target: PodTarget| {
+        let task = AbortOnDropHandle::new(tokio::spawn(scrape_one(
+            client.clone(),
+            target,
+            shared.clone(),
+        )));
+        async move {
+            match task.await {
+                Ok(outcome) => outcome,
+                Err(err) => std::panic::resume_unwind(err.into_panic()),
+            }
+        }
+    };
     let mut outcomes = std::pin::pin!(
         futures::stream::iter(targets)
-            .map(|target| scrape_one(client, target, opts))
+            .map(spawn)
             .buffer_unordered(opts.concurrency.max(1))
             .take_until(cancel.cancelled())
     );
@@ -161,11 +180,11 @@ pub fn cancel_on_ctrl_c() -> CancellationToken {
     token
 }
 
-async fn scrape_one(client: &kube::Client, target: PodTarget, opts: &ScrapeOptions) -> Outcome {
+async fn scrape_one(client: kube::Client, target: PodTarget, opts: Arc<ScrapeOptions>) -> Outcome {
     let scraped_at = SystemTime::now();
     let started = Instant::now();
     let result = forward::fetch(
-        client,
+        &client,
         &target.namespace,
         &target.pod,
         target.admin_port,
