@@ -24,6 +24,9 @@ use super::rest::{ApiState, forbidden, not_found, query_params, status};
 /// The only subprotocol served (the kubelet's binary v4 protocol).
 pub const PROTOCOL: &str = "v4.channel.k8s.io";
 
+/// Most bytes read from a pod port into one data frame.
+const READ_CHUNK: usize = 64 * 1024;
+
 fn bad_request(message: &str) -> Response<Body> {
     status(StatusCode::BAD_REQUEST, "BadRequest", message, None)
 }
@@ -172,12 +175,14 @@ where
             .reset
             .then(|| kubelet_error("read: connection reset by peer"));
         readers.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; 64 * 1024];
             loop {
-                match read.read(&mut buf).await {
+                // Read straight behind the channel byte: the frame is sent without another copy.
+                let mut buf = BytesMut::with_capacity(READ_CHUNK + 1);
+                buf.put_u8(data_ch);
+                match read.read_buf(&mut buf).await {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if tx.send(frame(data_ch, &buf[..n])).await.is_err() {
+                    Ok(_) => {
+                        if tx.send(buf.freeze()).await.is_err() {
                             return;
                         }
                     }

@@ -117,10 +117,15 @@ impl Proxy {
         let key = (tick, run.generation);
         let fresh = match run.cache.take() {
             Some(cached) if cached.key == key => cached,
-            _ => {
-                let mut head = String::with_capacity(64 * 1024);
+            stale => {
+                // Sized from the previous render (bodies barely change between ticks), so a
+                // multi-megabyte head is written once instead of copied through every doubling.
+                let (head_len, tail_len) = stale.map_or((64 * 1024, 4 * 1024), |s| {
+                    (s.parts[0].len() + 1024, s.parts[2].len() + 1024)
+                });
+                let mut head = String::with_capacity(head_len);
                 render_head(&self.model, clock, &mut head);
-                let mut tail = String::with_capacity(4 * 1024);
+                let mut tail = String::with_capacity(tail_len);
                 render_tail(clock, &mut tail);
                 Rendered {
                     key,
@@ -145,7 +150,11 @@ impl Proxy {
         let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
         let cache = self.refresh(&mut run);
         if gzip && cache.gzip.is_none() {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let plain: usize = cache.parts.iter().map(Bytes::len).sum();
+            let mut enc = flate2::write::GzEncoder::new(
+                Vec::with_capacity(plain / 4),
+                flate2::Compression::fast(),
+            );
             for part in &cache.parts {
                 let _ = enc.write_all(part);
             }

@@ -52,16 +52,67 @@ pub fn generate() -> Result<ServerTls, String> {
 
     let chain = vec![CertificateDer::from(cert.der().to_vec())];
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    // Like Go's crypto/tls, which serves the real API server and kubelet: AES-128-GCM first,
+    // chosen by the server's order rather than the client's.
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider
+        .cipher_suites
+        .sort_by_key(|suite| suite.suite() != rustls::CipherSuite::TLS13_AES_128_GCM_SHA256);
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot configure TLS: {e}"))?
         .with_no_client_auth()
         .with_single_cert(chain, private)
         .map_err(|e| format!("cannot configure TLS: {e}"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.ignore_client_order = true;
     Ok(ServerTls {
         ca_pem: ca_cert.pem(),
         config: Arc::new(config),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls::pki_types::pem::PemObject;
+
+    use super::*;
+
+    /// Runs a TLS handshake in memory between a default rustls client (which prefers AES-256)
+    /// and the simulator's server configuration.
+    fn handshake(tls: &ServerTls) -> rustls::ServerConnection {
+        let mut roots = rustls::RootCertStore::empty();
+        let ca = CertificateDer::from_pem_slice(tls.ca_pem.as_bytes()).expect("CA PEM");
+        roots.add(ca).expect("CA");
+        let client_config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+        let mut client =
+            rustls::ClientConnection::new(Arc::new(client_config), name).expect("client");
+        let mut server = rustls::ServerConnection::new(tls.config.clone()).expect("server");
+        while client.is_handshaking() || server.is_handshaking() {
+            let mut wire = Vec::new();
+            client.write_tls(&mut wire).expect("client writes");
+            server.read_tls(&mut &wire[..]).expect("server reads");
+            server.process_new_packets().expect("server handshake");
+            wire.clear();
+            server.write_tls(&mut wire).expect("server writes");
+            client.read_tls(&mut &wire[..]).expect("client reads");
+            client.process_new_packets().expect("client handshake");
+        }
+        server
+    }
+
+    #[test]
+    fn the_server_picks_aes_128_gcm_like_go_does() {
+        let tls = generate().expect("certificates");
+        let server = handshake(&tls);
+        let suite = server.negotiated_cipher_suite().expect("a suite");
+        assert_eq!(suite.suite(), rustls::CipherSuite::TLS13_AES_128_GCM_SHA256);
+    }
 }
