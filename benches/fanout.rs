@@ -2,7 +2,8 @@
 //! simulated mesh (each API request and port-forward set-up delayed by `--latency`, standing in for
 //! a real API server and kubelet) with the default concurrency, with `--concurrency 1`, and —
 //! as the ceiling — fetching the same bodies straight from the simulated proxies' loopback sockets
-//! at the default concurrency. Prints medians and the two ratios issue #2 sets goals for.
+//! at the default concurrency. Prints medians (wall time, and the CPU time the whole process —
+//! client and simulator — spent per proxy) and the two ratios issue #2 sets goals for.
 //!
 //! Run: `cargo bench --bench fanout` (env: `FANOUT_PODS` (default 500), `FANOUT_LATENCY_MS`
 //! (default 20), `FANOUT_RUNS` (default 5; `--concurrency 1` runs once, it takes ~25 s),
@@ -15,6 +16,7 @@ use futures::StreamExt;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use linkerd_export::cluster::{self, ClusterOptions};
+use linkerd_export::forward;
 use linkerd_export::scrape::{self, DEFAULT_CONCURRENCY, ScrapeOptions};
 use linkerd_export::sim::{Sim, SimConfig};
 use linkerd_export::target::{self, Scope, Selection, TargetSpec};
@@ -32,8 +34,9 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// GET /metrics from a proxy's loopback socket, gzip accepted and decoded like the real path.
-async fn fetch_direct(addr: SocketAddr) -> usize {
+/// GET /metrics from a proxy's loopback socket, gzip accepted and decoded with the scrape's own
+/// decoder.
+async fn fetch_direct(addr: SocketAddr) -> bytes::Bytes {
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
         .await
@@ -56,13 +59,32 @@ async fn fetch_direct(addr: SocketAddr) -> usize {
         .expect("body")
         .to_bytes();
     if gzip {
-        let mut text = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut text)
-            .expect("gunzip");
-        text.len()
+        forward::gunzip_limited(&body, forward::DEFAULT_MAX_BODY).expect("gunzip")
     } else {
-        body.len()
+        body
     }
+}
+
+/// CPU time (user + system) this process has used so far, from `/proc/self/stat` (Linux; in
+/// clock ticks of 10 ms), or `None` where that is not available.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Runs `work`, returning its wall time and the CPU time the whole process used meanwhile.
+async fn measured<F: std::future::Future<Output = ()>>(work: F) -> (Duration, Option<Duration>) {
+    let cpu_before = cpu_time();
+    let started = Instant::now();
+    work.await;
+    let wall = started.elapsed();
+    let cpu = cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    (wall, cpu)
 }
 
 fn main() {
@@ -116,59 +138,78 @@ fn main() {
         let scrape_with = |concurrency: usize| {
             let targets = targets.clone();
             let client = cluster.client.clone();
-            async move {
+            measured(async move {
                 let opts = ScrapeOptions {
                     concurrency,
                     ..ScrapeOptions::default()
                 };
-                let started = Instant::now();
                 let report =
                     scrape::scrape_all(&client, targets, &opts, &CancellationToken::new()).await;
-                let elapsed = started.elapsed();
                 let failed = report.outcomes.iter().filter(|o| o.result.is_err()).count();
                 assert_eq!(
                     failed, 0,
                     "every scrape must succeed for the numbers to mean anything"
                 );
-                elapsed
-            }
+            })
+        };
+        // Like the scrape: each fetch is its own task, and every body is kept until all are in
+        // (the scrape holds them for printing; dropping them early would let the allocator hand
+        // the same warm pages to the next fetch, which the scrape cannot have).
+        let fetch_all_direct = || {
+            measured(async {
+                let bodies: Vec<bytes::Bytes> = futures::stream::iter(addrs.iter().copied())
+                    .map(|addr| async move {
+                        tokio::spawn(fetch_direct(addr))
+                            .await
+                            .expect("direct fetch")
+                    })
+                    .buffer_unordered(concurrency)
+                    .collect()
+                    .await;
+                assert!(bodies.iter().all(|body| !body.is_empty()));
+            })
         };
 
         let mut concurrent = Vec::new();
         let mut direct = Vec::new();
         for _ in 0..runs {
             concurrent.push(scrape_with(concurrency).await);
-            let started = Instant::now();
-            let bytes: usize = futures::stream::iter(addrs.iter().copied())
-                .map(fetch_direct)
-                .buffer_unordered(concurrency)
-                .collect::<Vec<usize>>()
-                .await
-                .into_iter()
-                .sum();
-            assert!(bytes > 0);
-            direct.push(started.elapsed());
+            direct.push(fetch_all_direct().await);
         }
-        let sequential = scrape_with(1).await;
+        let (sequential, _) = scrape_with(1).await;
 
-        let concurrent = median(concurrent);
-        let direct = median(direct);
         let n = targets.len() as f64;
         let rate = |d: Duration| n / d.as_secs_f64();
-        println!(
-            "port-forward, --concurrency {concurrency}:           {:>8.1} ms  {:>7.0} proxies/s",
-            concurrent.as_secs_f64() * 1e3,
-            rate(concurrent)
+        let report = |label: &str, runs: Vec<(Duration, Option<Duration>)>| {
+            let wall = median(runs.iter().map(|r| r.0).collect());
+            let cpu = runs
+                .iter()
+                .map(|r| r.1)
+                .collect::<Option<Vec<_>>>()
+                .map(median);
+            let cpu = cpu.map_or("n/a".to_string(), |c| {
+                format!("{:.2} ms", c.as_secs_f64() * 1e3 / n)
+            });
+            println!(
+                "{label:<44}{:>8.1} ms  {:>7.0} proxies/s  CPU per proxy {cpu}",
+                wall.as_secs_f64() * 1e3,
+                rate(wall)
+            );
+            wall
+        };
+        let concurrent = report(
+            &format!("port-forward, --concurrency {concurrency}:"),
+            concurrent,
         );
         println!(
-            "port-forward, --concurrency 1:            {:>8.1} ms  {:>7.0} proxies/s",
+            "{:<44}{:>8.1} ms  {:>7.0} proxies/s",
+            "port-forward, --concurrency 1:",
             sequential.as_secs_f64() * 1e3,
             rate(sequential)
         );
-        println!(
-            "direct from the proxies, concurrency {concurrency}:  {:>8.1} ms  {:>7.0} proxies/s",
-            direct.as_secs_f64() * 1e3,
-            rate(direct)
+        let direct = report(
+            &format!("direct from the proxies, concurrency {concurrency}:"),
+            direct,
         );
         println!(
             "speed-up of --concurrency {concurrency} over --concurrency 1: {:.1}x (goal >= 15x)",
