@@ -169,11 +169,8 @@ impl Drop for Served {
 }
 
 fn serve(mesh: &Mesh, args: &[&str]) -> Served {
-    let mut child = Command::new(BIN)
-        .env_remove("KUBECONFIG")
-        .env("HOME", mesh.dir())
-        .arg("--kubeconfig")
-        .arg(&mesh.kubeconfig)
+    let mut child = mesh
+        .process()
         .args(["export", "--serve", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
@@ -380,11 +377,8 @@ fn every_pushes_rounds_until_ctrl_c_then_sums_them_up() {
     let mesh = still_mesh();
     let prometheus = Prometheus::start("");
     let url = format!("{}/api/v1/write", prometheus.url());
-    let mut child = Command::new(BIN)
-        .env_remove("KUBECONFIG")
-        .env("HOME", mesh.dir())
-        .arg("--kubeconfig")
-        .arg(&mesh.kubeconfig)
+    let mut child = mesh
+        .process()
         .args(["export", "deploy/web", "-n", "emojivoto"])
         .args(["--remote-write", &url, "--every", "200ms"])
         .stdout(Stdio::null())

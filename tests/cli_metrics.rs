@@ -559,3 +559,86 @@ fn raw_output_with_a_filter_keeps_only_matching_families() {
         "{text}"
     );
 }
+
+/// Ctrl-C while one proxy hangs: the scrape stops at once, prints the pods that finished, says how
+/// far it got, and exits 3 (spec §9). `--timeout` is far beyond the test's patience, so only the
+/// interrupt can end the run in time.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_prints_what_finished_and_exits_partial() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let mesh = Mesh::with_faults(&["slow=300s:web-*"]);
+    let mut child = mesh
+        .process()
+        .args(["-vv", "metrics", "-n", "emojivoto", "--timeout", "300s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let mut stdout_pipe = child.stdout.take().expect("stdout");
+    let stdout_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout_pipe.read_to_string(&mut text).expect("read stdout");
+        text
+    });
+    let (lines_tx, lines) = mpsc::channel();
+    let stderr_pipe = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+
+    // Wait (with a deadline) until the three healthy proxies are done and only web hangs.
+    let healthy: Vec<String> = emojivoto_pods(&mesh)
+        .into_iter()
+        .filter(|pod| !pod.starts_with("web-"))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut log = Vec::new();
+    let mut scraped = 0;
+    while scraped < healthy.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                scraped += usize::from(line.contains("scraped"));
+                log.push(line);
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "the healthy proxies were not scraped in time:\n{}",
+                    log.join("\n")
+                );
+            }
+        }
+    }
+
+    let interrupted = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if interrupted.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("still running 10 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = stdout_reader.join().expect("stdout thread");
+    log.extend(lines.try_iter());
+    let log = log.join("\n");
+
+    assert_eq!(status.code(), Some(3), "{log}");
+    assert_eq!(raw_pods(&text), healthy, "{text}");
+    assert!(log.contains("interrupted: 3 of 4 proxies scraped"), "{log}");
+}

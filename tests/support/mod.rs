@@ -61,8 +61,15 @@ impl Mesh {
 
     /// The binary with `--kubeconfig` pointing at this mesh and no ambient kube configuration.
     pub fn cmd(&self) -> Command {
-        let mut cmd = bin();
-        cmd.env("HOME", self.dir.path())
+        Command::from_std(self.process())
+    }
+
+    /// [`Mesh::cmd`] as a plain `std::process::Command`, for runs that are spawned and watched.
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.env_remove("KUBECONFIG")
+            .env("NO_COLOR", "1")
+            .env("HOME", self.dir.path())
             .arg("--kubeconfig")
             .arg(&self.kubeconfig);
         cmd
