@@ -218,7 +218,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Keep series matching a PromQL selector, e.g. ''response_total{classification="failure"}'' (repeatable)')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus'' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL')
             [CompletionResult]::new('--remote-write', '--remote-write', [CompletionResultType]::ParameterName, 'Push to this Prometheus remote-write receiver (Prometheus: http://HOST:9090/api/v1/write, started with --web.enable-remote-write-receiver; Thanos, Mimir, Cortex, VictoriaMetrics)')
-            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Scrape and push again every DUR until Ctrl-C (the first lets the batch in flight finish)')
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Scrape and push again every DUR until Ctrl-C or SIGTERM (the first lets the batch in flight finish)')
             [CompletionResult]::new('--bearer-token', '--bearer-token', [CompletionResultType]::ParameterName, 'Send `Authorization: Bearer TOKEN`')
             [CompletionResult]::new('--bearer-token-file', '--bearer-token-file', [CompletionResultType]::ParameterName, 'Read the bearer token from FILE (keeps it out of the shell history and `ps`)')
             [CompletionResult]::new('--basic-auth', '--basic-auth', [CompletionResultType]::ParameterName, 'Send HTTP basic auth')

@@ -209,7 +209,7 @@ set edit:completion:arg-completer[kubectl-linkerd_export] = {|@words|
             cand --match 'Keep series matching a PromQL selector, e.g. ''response_total{classification="failure"}'' (repeatable)'
             cand --source 'Read live metrics from `proxies` (default) or through the linkerd-viz Prometheus'' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL'
             cand --remote-write 'Push to this Prometheus remote-write receiver (Prometheus: http://HOST:9090/api/v1/write, started with --web.enable-remote-write-receiver; Thanos, Mimir, Cortex, VictoriaMetrics)'
-            cand --every 'Scrape and push again every DUR until Ctrl-C (the first lets the batch in flight finish)'
+            cand --every 'Scrape and push again every DUR until Ctrl-C or SIGTERM (the first lets the batch in flight finish)'
             cand --bearer-token 'Send `Authorization: Bearer TOKEN`'
             cand --bearer-token-file 'Read the bearer token from FILE (keeps it out of the shell history and `ps`)'
             cand --basic-auth 'Send HTTP basic auth'

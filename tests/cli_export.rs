@@ -420,6 +420,32 @@ fn every_pushes_rounds_until_ctrl_c_then_sums_them_up() {
     }
 }
 
+/// SIGTERM (what Kubernetes sends a pod it stops) ends `--serve` as Ctrl-C does: cleanly, exit 0.
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let mesh = still_mesh();
+    let mut served = serve(&mesh, &["-n", "emojivoto"]);
+    let (status, _) = prometheus::get(&served.addr, "/metrics").unwrap();
+    assert_eq!(status, 200);
+    let terminated = Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = served.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still serving 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
 /// The sample lines of `metrics -o prom` with `args`, each with the labels a Prometheus adds
 /// (`job`, `instance`, `control_plane_ns`) left out, sorted.
 fn samples_without_prometheus_labels(mesh: &Mesh, args: &[&str]) -> Vec<String> {

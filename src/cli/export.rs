@@ -57,7 +57,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "URL", help_heading = "Remote write")]
     pub remote_write: Option<String>,
 
-    /// Scrape and push again every DUR until Ctrl-C (the first lets the batch in flight finish).
+    /// Scrape and push again every DUR until Ctrl-C or SIGTERM (the first lets the batch in flight finish).
     #[arg(long, value_name = "DUR", value_parser = parse_window, requires = "remote_write",
           conflicts_with_all = ["from_file", "serve", "output_file"],
           help_heading = "Remote write")]

@@ -173,7 +173,7 @@ async fn push_once(ctx: &Context, writer: &RemoteWriter, scraper: &Scraper) -> R
     }
     let round = bridge::collected(snapshot, now_ms());
     let report = writer
-        .push(round.series, &round.metadata, &Interrupt::ctrl_c())
+        .push(round.series, &round.metadata, &Interrupt::signals())
         .await
         .map_err(|failure| Error::Failed(failure.to_string()))?;
     if !ctx.global.quiet {
@@ -182,7 +182,7 @@ async fn push_once(ctx: &Context, writer: &RemoteWriter, scraper: &Scraper) -> R
     Ok(exit)
 }
 
-/// `--remote-write URL --every DUR`: scrape and push each interval until Ctrl-C.
+/// `--remote-write URL --every DUR`: scrape and push each interval until Ctrl-C or SIGTERM.
 async fn push_every(
     ctx: &Context,
     writer: &RemoteWriter,
@@ -205,7 +205,7 @@ async fn push_every(
             eprintln!("round {round}: {}", report.summary(&url));
         }
     };
-    let report = run_every(writer, every, &Interrupt::ctrl_c(), collect, on_round)
+    let report = run_every(writer, every, &Interrupt::signals(), collect, on_round)
         .await
         .map_err(|failure| Error::Failed(failure.to_string()))?;
     if !quiet {
@@ -214,7 +214,7 @@ async fn push_every(
     Ok(Exit::Success)
 }
 
-/// `--serve ADDR`: `/metrics` and `/federate`, scraping on each request, until Ctrl-C.
+/// `--serve ADDR`: `/metrics` and `/federate`, scraping on each request, until Ctrl-C or SIGTERM.
 async fn serve_until_interrupted(ctx: &Context, addr: &str, scraper: Scraper) -> Result<Exit> {
     let listener = serve::bind(addr)
         .await
@@ -224,7 +224,7 @@ async fn serve_until_interrupted(ctx: &Context, addr: &str, scraper: Scraper) ->
         .map_err(|e| Error::Failed(format!("cannot read the address bound for {addr}: {e}")))?;
     write_stdout(format!("{bound}\n").as_bytes())?;
     if !ctx.global.quiet {
-        eprintln!("serving /metrics and /federate on http://{bound} (Ctrl-C stops)");
+        eprintln!("serving /metrics and /federate on http://{bound} (Ctrl-C or SIGTERM stops)");
     }
     let scraper = Arc::new(scraper);
     let source = bridge::snapshot_source(move |deadline: Option<Duration>| {
@@ -238,7 +238,7 @@ async fn serve_until_interrupted(ctx: &Context, addr: &str, scraper: Scraper) ->
             Ok(snapshot)
         }
     });
-    let interrupt = Interrupt::ctrl_c();
+    let interrupt = Interrupt::signals();
     serve::serve(listener, Arc::new(source), async move {
         interrupt.stop().await;
     })

@@ -1,4 +1,5 @@
-//! Ctrl-C as a count: the first asks to stop after the batch in flight, the second abandons it.
+//! Ctrl-C (or SIGTERM) as a count: the first asks to stop after the batch in flight, the second
+//! abandons it.
 
 use tokio::sync::watch;
 
@@ -28,12 +29,22 @@ impl Interrupt {
         (InterruptTrigger { count: tx }, Interrupt { count: rx })
     }
 
-    /// A count raised by each Ctrl-C (SIGINT) the process receives. Must be called inside a
-    /// Tokio runtime.
-    pub fn ctrl_c() -> Interrupt {
+    /// A count raised by each Ctrl-C (SIGINT) the process receives and, on Unix, each SIGTERM
+    /// (how Kubernetes and service managers ask a long-running exporter to stop). Must be called
+    /// inside a Tokio runtime.
+    pub fn signals() -> Interrupt {
         let (trigger, interrupt) = Interrupt::new();
         tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
+            let mut terminate = Terminate::listen();
+            loop {
+                tokio::select! {
+                    received = tokio::signal::ctrl_c() => {
+                        if received.is_err() {
+                            break;
+                        }
+                    }
+                    () = terminate.recv() => {}
+                }
                 trigger.interrupt();
             }
         });
@@ -66,6 +77,32 @@ impl Interrupt {
     /// Resolves on the second interrupt: abandon the batch in flight.
     pub async fn abandon(&self) {
         self.reached(2).await;
+    }
+}
+
+/// SIGTERM on Unix; nothing elsewhere.
+struct Terminate {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Terminate {
+    fn listen() -> Terminate {
+        Terminate {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Resolves on the next SIGTERM; never where there is none to listen to.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = self.signal.as_mut()
+            && signal.recv().await.is_some()
+        {
+            return;
+        }
+        std::future::pending::<()>().await;
     }
 }
 
