@@ -420,6 +420,39 @@ fn every_pushes_rounds_until_ctrl_c_then_sums_them_up() {
     }
 }
 
+/// A long-running `--serve` follows a rollout: each scrape lists the deployment's pods again, so
+/// the replacement pod is scraped and the deleted one is neither scraped nor an error.
+#[test]
+fn serve_follows_a_rollout() {
+    let mesh = Mesh::with(SimConfig {
+        replicas: 2,
+        tick: Duration::from_secs(3600),
+        ..SimConfig::default()
+    });
+    let mut web: Vec<String> = mesh
+        .sim
+        .pods()
+        .iter()
+        .filter(|p| p.namespace == "emojivoto" && p.name.starts_with("web-"))
+        .map(|p| p.name.clone())
+        .collect();
+    web.sort();
+    let [old, new] = <[String; 2]>::try_from(web).expect("two web pods");
+    assert!(mesh.sim.set_pod_present("emojivoto", &new, false));
+    let served = serve(&mesh, &["deploy/web", "-n", "emojivoto"]);
+    let scraped_pods = || {
+        let (status, body) = prometheus::get(&served.addr, "/metrics").unwrap();
+        assert_eq!(status, 200, "{body}");
+        let has = |pod: &str| body.contains(&format!("pod=\"{pod}\""));
+        (has(&old), has(&new))
+    };
+    assert_eq!(scraped_pods(), (true, false), "before the rollout");
+
+    assert!(mesh.sim.set_pod_present("emojivoto", &new, true));
+    assert!(mesh.sim.set_pod_present("emojivoto", &old, false));
+    assert_eq!(scraped_pods(), (false, true), "after the rollout");
+}
+
 /// SIGTERM (what Kubernetes sends a pod it stops) ends `--serve` as Ctrl-C does: cleanly, exit 0.
 #[test]
 fn serve_stops_cleanly_on_sigterm() {

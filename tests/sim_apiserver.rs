@@ -235,3 +235,43 @@ async fn latency_delays_every_request() {
         "request and kubelet set-up are both delayed"
     );
 }
+
+/// A pod taken out of the cluster (as a rollout does) is not listed, not found by name and not
+/// reachable; put back, it is all three again.
+#[tokio::test]
+async fn absent_pods_disappear_from_the_api_and_come_back() {
+    let sim = Sim::start(SimConfig {
+        replicas: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start");
+    let pods: Api<Pod> = Api::namespaced(client(&sim).await, "emojivoto");
+    let web = pod(&sim, "emojivoto", "web-").name.clone();
+    let listed = |list: kube::core::ObjectList<Pod>| -> Vec<String> {
+        list.items
+            .into_iter()
+            .filter_map(|p| p.metadata.name)
+            .collect()
+    };
+    let everything = ListParams::default();
+    assert!(listed(pods.list(&everything).await.unwrap()).contains(&web));
+
+    assert!(sim.set_pod_present("emojivoto", &web, false));
+    let now = listed(pods.list(&everything).await.unwrap());
+    assert!(!now.contains(&web), "{now:?}");
+    assert!(
+        now.iter().any(|p| p.starts_with("web-")),
+        "the other replica stays"
+    );
+    assert_eq!(api_error(pods.get(&web).await).code, 404);
+    assert!(pods.portforward(&web, &[4191]).await.is_err());
+
+    assert!(sim.set_pod_present("emojivoto", &web, true));
+    assert!(listed(pods.list(&everything).await.unwrap()).contains(&web));
+    pods.get(&web).await.expect("found again");
+    let mut pf = pods.portforward(&web, &[4191]).await.expect("portforward");
+    let res = sim_common::get(pf.take_stream(4191).expect("stream"), "/ready", &[]).await;
+    assert_eq!(res.status, 200);
+    assert!(!sim.set_pod_present("emojivoto", "no-such-pod", false));
+}

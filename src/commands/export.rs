@@ -4,7 +4,7 @@
 //! scrapes, filters and hands over.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
@@ -57,12 +57,13 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
         ctx: ctx.clone(),
         origin: match &args.source.from_file {
             Some(path) => Origin::File(source::load_file(path)?),
-            None => Origin::Live(
+            None => Origin::Live(Box::new(
                 LiveSource::open(ctx, &args.source.targets, args.read_from.as_ref()).await?,
-            ),
+            )),
         },
         filter,
         obfuscation: ctx.global.obfuscate.map(Obfuscation::from),
+        follow: args.serve.is_some() || args.every.is_some(),
     };
     if let Some(addr) = &args.serve {
         return serve_until_interrupted(ctx, addr, scraper).await;
@@ -120,7 +121,7 @@ fn remote_write_config(args: &ExportArgs, url: String) -> Result<RemoteWriteConf
 /// Where samples come from: the proxies or the linkerd-viz Prometheus, read each time, or a
 /// file read once.
 enum Origin {
-    Live(LiveSource),
+    Live(Box<LiveSource>),
     File(Snapshot),
 }
 
@@ -130,6 +131,9 @@ struct Scraper {
     origin: Origin,
     filter: Filter,
     obfuscation: Option<Obfuscation>,
+    /// List the targets' pods again before each scrape (`--every`, `--serve`), so a long run
+    /// follows rollouts.
+    follow: bool,
 }
 
 impl Scraper {
@@ -142,14 +146,22 @@ impl Scraper {
     ) -> (Snapshot, Exit) {
         let (mut snapshot, exit) = match &self.origin {
             Origin::File(snapshot) => (snapshot.clone(), Exit::Success),
-            Origin::Live(live) => match timeout {
-                Some(limit) if limit < self.ctx.global.timeout => {
-                    let mut ctx = self.ctx.clone();
-                    ctx.global.timeout = limit;
-                    live.read(&ctx, cancel).await
+            Origin::Live(live) => {
+                let started = Instant::now();
+                let relisted = if self.follow {
+                    live.relisted(&self.ctx).await
+                } else {
+                    None
+                };
+                let live = relisted.as_ref().unwrap_or(live);
+                let mut ctx = self.ctx.clone();
+                if let Some(limit) = timeout {
+                    // Listing the pods again came out of the same deadline.
+                    let left = limit.saturating_sub(started.elapsed()).max(SERVE_MARGIN);
+                    ctx.global.timeout = ctx.global.timeout.min(left);
                 }
-                _ => live.read(&self.ctx, cancel).await,
-            },
+                live.read(&ctx, cancel).await
+            }
         };
         self.filter.retain_snapshot(&mut snapshot);
         if let Some(level) = self.obfuscation {

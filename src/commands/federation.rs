@@ -157,6 +157,16 @@ impl LiveSource {
         })
     }
 
+    /// For runs that outlast a rollout: the source with the targets' pods listed again
+    /// ([`source::relist`]), or `None` when there is nothing to redo (through Prometheus, the
+    /// federation selectors follow by themselves).
+    pub(crate) async fn relisted(&self, ctx: &Context) -> Option<LiveSource> {
+        match self {
+            LiveSource::Proxies(live) => Some(LiveSource::Proxies(source::relist(ctx, live).await)),
+            LiveSource::Prometheus(_) => None,
+        }
+    }
+
     /// One read, and whether everything answered: failed proxies, or a failed federation read,
     /// are named on stderr.
     pub(crate) async fn read(&self, ctx: &Context, cancel: &CancellationToken) -> (Snapshot, Exit) {

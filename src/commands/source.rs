@@ -37,11 +37,14 @@ impl From<ObfuscateMode> for Obfuscation {
 }
 
 /// A connected cluster and the meshed pods the targets resolved to.
+#[derive(Clone)]
 pub struct Live {
     /// The connection.
     pub cluster: Cluster,
     /// The pods to scrape, sorted by (namespace, pod).
     pub pods: Vec<PodTarget>,
+    /// What the pods were resolved from, to list them again ([`relist`]).
+    pub selection: Selection,
 }
 
 /// Connects with the global options and resolves `targets` (spec §3). Skipped pods are reported
@@ -78,6 +81,7 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
             Ok(Live {
                 cluster,
                 pods: resolved.pods,
+                selection,
             })
         }
         Err(TargetError::NoMeshedPods(none)) => {
@@ -87,6 +91,31 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
             Err(Error::Failed(none.to_string()))
         }
         Err(e) => Err(target_error(e)),
+    }
+}
+
+/// `live` with its targets resolved to pods again, for runs that outlast a rollout (`export
+/// --every`, `export --serve`): new pods are scraped, deleted ones no longer are. Skipped pods
+/// were reported by [`resolve`] and are not again. When the pods cannot be listed, the previous
+/// list is kept and the reason is a warning.
+pub async fn relist(ctx: &Context, live: &Live) -> Live {
+    let pods = match target::resolve(&live.cluster.client, &live.selection).await {
+        Ok(resolved) => resolved.pods,
+        Err(TargetError::NoMeshedPods(none)) => {
+            ctx.warn(none);
+            Vec::new()
+        }
+        Err(e) => {
+            ctx.warn(format!(
+                "cannot list the targets' pods again ({e}); scraping the {} pods found before",
+                live.pods.len()
+            ));
+            return live.clone();
+        }
+    };
+    Live {
+        pods,
+        ..live.clone()
     }
 }
 

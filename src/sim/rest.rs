@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -39,6 +40,11 @@ pub struct ApiState {
     pub latency: Duration,
     /// `host:port` the server listens on (for `/api`'s serverAddressByClientCIDRs).
     pub server_address: String,
+    /// Pods taken out of the cluster at run time, aligned with `cluster.pods`: not listed, not
+    /// found, not reachable, as after a rollout replaced them.
+    absent: Vec<AtomicBool>,
+    /// How many of `absent` are set, so the common case (none) costs nothing.
+    absent_count: AtomicUsize,
 }
 
 impl ApiState {
@@ -74,10 +80,17 @@ impl ApiState {
             .enumerate()
             .map(|(i, p)| ((p.namespace.clone(), p.name.clone()), i))
             .collect();
+        let absent = cluster
+            .pods
+            .iter()
+            .map(|_| AtomicBool::new(false))
+            .collect();
         ApiState {
             cluster,
             serialized,
             pod_index,
+            absent,
+            absent_count: AtomicUsize::new(0),
             pod_faults,
             proxies,
             federation,
@@ -107,9 +120,40 @@ impl ApiState {
     }
 
     /// The pod `ns/name` with its index.
+    /// The pod `ns/name` with its index, unless it is absent.
     pub fn pod(&self, ns: &str, name: &str) -> Option<(usize, &SimPod)> {
+        self.known_pod(ns, name)
+            .filter(|&(i, _)| !self.absent[i].load(Ordering::Relaxed))
+    }
+
+    /// The pod `ns/name` with its index, present or absent.
+    pub fn known_pod(&self, ns: &str, name: &str) -> Option<(usize, &SimPod)> {
         let i = *self.pod_index.get(&(ns.to_string(), name.to_string()))?;
         Some((i, &self.cluster.pods[i]))
+    }
+
+    /// Takes pod `index` out of the cluster (`present: false`) or puts it back.
+    pub fn set_present(&self, index: usize, present: bool) {
+        let was_absent = self.absent[index].swap(!present, Ordering::Relaxed);
+        match (was_absent, present) {
+            (false, false) => {
+                self.absent_count.fetch_add(1, Ordering::Relaxed);
+            }
+            (true, true) => {
+                self.absent_count.fetch_sub(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether `object` is a pod taken out of the cluster.
+    fn is_absent(&self, kind: &str, object: &Object) -> bool {
+        kind == "Pod"
+            && self.absent_count.load(Ordering::Relaxed) > 0
+            && object
+                .namespace
+                .as_deref()
+                .is_some_and(|ns| self.pod(ns, &object.name).is_none())
     }
 }
 
@@ -424,10 +468,9 @@ fn resource(
         .map(Vec::as_slice)
         .unwrap_or_default();
     if let Some(name) = name {
-        return match objects
-            .iter()
-            .position(|o| o.name == name && o.namespace.as_deref() == ns)
-        {
+        return match objects.iter().position(|o| {
+            o.name == name && o.namespace.as_deref() == ns && !state.is_absent(res.kind, o)
+        }) {
             Some(i) if table => ok_json(&table::table(res, &[&objects[i]])),
             Some(i) => json_response(StatusCode::OK, serialized[i].clone()),
             None => not_found(res.plural, name),
@@ -451,6 +494,7 @@ fn resource(
         .iter()
         .enumerate()
         .filter(|(_, o)| ns.is_none() || o.namespace.as_deref() == ns)
+        .filter(|(_, o)| !state.is_absent(res.kind, o))
         .filter(|(_, o)| labels.matches(&o.labels) && fields.matches(&field_values(o)))
         .map(|(i, _)| i)
         .collect();

@@ -266,7 +266,7 @@ impl SimHandle {
     /// What the proxy of pod `namespace/pod` reports inbound: its workload's expectation divided
     /// by the workload's number of running replicas.
     pub fn expected_pod_inbound(&self, namespace: &str, pod: &str) -> Option<ExpectedTraffic> {
-        let (_, sim_pod) = self.state.pod(namespace, pod)?;
+        let (_, sim_pod) = self.state.known_pod(namespace, pod)?;
         let workload = sim_pod.workload.as_ref()?;
         let replicas = self
             .pods()
@@ -282,7 +282,7 @@ impl SimHandle {
     /// A plain-HTTP loopback address serving pod `namespace/pod`'s proxy admin endpoint
     /// directly (bound on first call); `None` if the pod has no running proxy.
     pub fn proxy_addr(&self, namespace: &str, pod: &str) -> Option<SocketAddr> {
-        let (index, _) = self.state.pod(namespace, pod)?;
+        let (index, _) = self.state.known_pod(namespace, pod)?;
         let proxy = self.state.proxies[index].clone()?;
         let mut exposed = self.exposed.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(addr) = exposed.get(&index) {
@@ -307,6 +307,20 @@ impl SimHandle {
             .push(task);
         exposed.insert(index, addr);
         Some(addr)
+    }
+
+    /// Takes pod `namespace/pod` out of the cluster (`present: false`) or puts it back, as a
+    /// rollout replaces pods: an absent pod is not listed, not found by name, and port-forwards
+    /// and proxied requests to it fail as for a deleted pod. False for a pod the simulation does
+    /// not have.
+    pub fn set_pod_present(&self, namespace: &str, pod: &str, present: bool) -> bool {
+        match self.state.known_pod(namespace, pod) {
+            Some((index, _)) => {
+                self.state.set_present(index, present);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Stops accepting connections (API server and exposed proxies); connections already open,
