@@ -1,8 +1,7 @@
 //! The streaming reducer: one proxy's body in, only the counters `stat` needs kept.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
 use serde::Serialize;
 
@@ -79,8 +78,10 @@ pub struct ProxyState {
     pub process_start_seconds: Option<f64>,
     pub(super) dims: Vec<Dim>,
     dim_index: HashMap<Dim, u32>,
-    /// Counters by series identity (hash of sample name and raw labels).
-    pub(super) counters: HashMap<u64, Counter>,
+    /// The dimension found last: a histogram's buckets share one, so most lookups stop here.
+    last_dim: Option<u32>,
+    /// Counters by series identity (hash of sample name and labels).
+    pub(super) counters: foldhash::HashMap<u64, Counter>,
     /// `tcp_open_connections` summed per dimension.
     pub(super) open_connections: HashMap<u32, f64>,
 }
@@ -96,8 +97,9 @@ impl StatState {
     /// Reduce one proxy's parsed body and keep the result (replacing an earlier one for the pod).
     pub fn add(&mut self, key: ProxyKey, scrape_time_ms: i64, body: &Body<'_>) {
         let mut state = ProxyState::new(key, scrape_time_ms);
+        let mut picked = Picked::default();
         for (_, sample) in body.samples() {
-            state.observe(sample);
+            state.observe(sample, &mut picked);
         }
         self.insert(state);
     }
@@ -106,10 +108,11 @@ impl StatState {
     /// returned.
     pub fn add_text(&mut self, key: ProxyKey, scrape_time_ms: i64, text: &str) -> Vec<ParseError> {
         let mut state = ProxyState::new(key, scrape_time_ms);
+        let mut picked = Picked::default();
         let mut errors = Vec::new();
         for line in parse::lines(text) {
             match line {
-                Ok((_, parse::Line::Sample(sample))) => state.observe(&sample),
+                Ok((_, parse::Line::Sample(sample))) => state.observe(&sample, &mut picked),
                 Ok(_) => {}
                 Err(e) => errors.push(e),
             }
@@ -121,8 +124,9 @@ impl StatState {
     /// Reduce an owned target (e.g. read from a snapshot file); its scrape time is used, or 0.
     pub fn add_target(&mut self, key: ProxyKey, target: &Target) {
         let mut state = ProxyState::new(key, target.scrape_time_ms.unwrap_or(0));
+        let mut picked = Picked::default();
         for sample in target.families.iter().flat_map(|f| &f.samples) {
-            state.observe(sample);
+            state.observe(sample, &mut picked);
         }
         self.insert(state);
     }
@@ -150,20 +154,8 @@ impl StatState {
 trait SampleView {
     fn name(&self) -> &str;
     fn value(&self) -> f64;
-    fn label(&self, name: &str) -> Option<Cow<'_, str>>;
-    /// Identity of the series, the same whatever the label order or source.
-    fn series_hash(&self) -> u64;
-}
-
-fn part_hash(name: &str, value: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    (name, value).hash(&mut h);
-    h.finish()
-}
-
-/// Order-independent (a sum of per-label hashes), so a body and its owned copy agree.
-fn series_hash(name: &str, label_hashes: impl Iterator<Item = u64>) -> u64 {
-    label_hashes.fold(part_hash(name, ""), u64::wrapping_add)
+    /// Calls `f` with each label's name and decoded value, in written order.
+    fn for_each_label(&self, f: impl FnMut(&str, &str));
 }
 
 impl SampleView for Sample<'_> {
@@ -175,15 +167,10 @@ impl SampleView for Sample<'_> {
         self.value
     }
 
-    fn label(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.labels.get(name)
-    }
-
-    fn series_hash(&self) -> u64 {
-        series_hash(
-            &self.name,
-            self.labels.iter().map(|l| part_hash(&l.name, &l.value)),
-        )
+    fn for_each_label(&self, mut f: impl FnMut(&str, &str)) {
+        for label in self.labels.iter() {
+            f(&label.name, &label.value);
+        }
     }
 }
 
@@ -196,12 +183,91 @@ impl SampleView for model::Sample {
         self.value
     }
 
-    fn label(&self, name: &str) -> Option<Cow<'_, str>> {
-        model::Sample::label(self, name).map(Cow::Borrowed)
+    fn for_each_label(&self, mut f: impl FnMut(&str, &str)) {
+        for (name, value) in &self.labels {
+            f(name, value);
+        }
+    }
+}
+
+/// The hasher of series identities: fixed, so both scrapes of a run agree.
+const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
+
+fn part_hash(name: &str, value: &str) -> u64 {
+    SERIES_HASHER.hash_one((name, value))
+}
+
+/// The labels the reducer reads, picked out of a sample in one pass over its labels (re-reading
+/// the label text per label cost more than everything else), and the series identity: a sum of
+/// per-label hashes, so it does not depend on label order or on where the sample came from.
+/// Reused from sample to sample, so its buffers are allocated once per body.
+#[derive(Debug, Default)]
+struct Picked {
+    series: u64,
+    direction: String,
+    authority: String,
+    classification: String,
+    le: String,
+    peer: String,
+    dst: String,
+    rt_route: String,
+    error: String,
+    http_status: String,
+    parent_name: String,
+    parent_namespace: String,
+    parent_port: String,
+    route_name: String,
+}
+
+impl Picked {
+    fn read(&mut self, sample: &impl SampleView) {
+        for field in [
+            &mut self.direction,
+            &mut self.authority,
+            &mut self.classification,
+            &mut self.le,
+            &mut self.peer,
+            &mut self.dst,
+            &mut self.rt_route,
+            &mut self.error,
+            &mut self.http_status,
+            &mut self.parent_name,
+            &mut self.parent_namespace,
+            &mut self.parent_port,
+            &mut self.route_name,
+        ] {
+            field.clear();
+        }
+        let mut series = part_hash(sample.name(), "");
+        sample.for_each_label(|name, value| {
+            series = series.wrapping_add(part_hash(name, value));
+            let field = match name {
+                "direction" => &mut self.direction,
+                "authority" => &mut self.authority,
+                "classification" => &mut self.classification,
+                "le" => &mut self.le,
+                "peer" => &mut self.peer,
+                "dst" => &mut self.dst,
+                "rt_route" => &mut self.rt_route,
+                "error" => &mut self.error,
+                "http_status" => &mut self.http_status,
+                "parent_name" => &mut self.parent_name,
+                "parent_namespace" => &mut self.parent_namespace,
+                "parent_port" => &mut self.parent_port,
+                "route_name" => &mut self.route_name,
+                _ => return,
+            };
+            field.push_str(value);
+        });
+        self.series = series;
     }
 
-    fn series_hash(&self) -> u64 {
-        series_hash(&self.name, self.labels.iter().map(|(n, v)| part_hash(n, v)))
+    fn le(&self) -> Option<f64> {
+        parse::parse_float(&self.le)
+    }
+
+    fn success(&self) -> bool {
+        self.classification == "success"
     }
 }
 
@@ -217,110 +283,122 @@ impl ProxyState {
             process_start_seconds: None,
             dims: Vec::new(),
             dim_index: HashMap::new(),
-            counters: HashMap::new(),
+            last_dim: None,
+            counters: foldhash::HashMap::default(),
             open_connections: HashMap::new(),
         }
     }
 
     fn dim(&mut self, scope: Scope, direction: &str, authority: &str, route: &str) -> u32 {
+        if let Some(last) = self.last_dim {
+            let dim = &self.dims[last as usize];
+            if dim.scope == scope
+                && dim.direction == direction
+                && dim.authority == authority
+                && dim.route == route
+            {
+                return last;
+            }
+        }
         let dim = Dim {
             scope,
             direction: direction.to_string(),
             authority: authority.to_string(),
             route: route.to_string(),
         };
-        if let Some(&i) = self.dim_index.get(&dim) {
-            return i;
-        }
-        let i = self.dims.len() as u32;
-        self.dims.push(dim.clone());
-        self.dim_index.insert(dim, i);
+        let i = match self.dim_index.get(&dim) {
+            Some(&i) => i,
+            None => {
+                let i = self.dims.len() as u32;
+                self.dims.push(dim.clone());
+                self.dim_index.insert(dim, i);
+                i
+            }
+        };
+        self.last_dim = Some(i);
         i
     }
 
-    fn keep(&mut self, sample: &impl SampleView, dim: u32, slot: Slot) {
-        self.counters.insert(
-            sample.series_hash(),
-            Counter {
-                dim,
-                slot,
-                value: sample.value(),
-            },
-        );
+    fn keep(&mut self, picked: &Picked, value: f64, dim: u32, slot: Slot) {
+        self.counters
+            .insert(picked.series, Counter { dim, slot, value });
     }
 
-    fn observe(&mut self, sample: &impl SampleView) {
+    fn observe(&mut self, sample: &impl SampleView, picked: &mut Picked) {
         let name = sample.name();
-        let label = |n: &str| sample.label(n).unwrap_or_default();
-        let le = || sample.label("le").and_then(|v| parse::parse_float(&v));
+        let value = sample.value();
         match name {
-            "process_start_time_seconds" => self.process_start_seconds = Some(sample.value()),
+            "process_start_time_seconds" => {
+                self.process_start_seconds = Some(value);
+                return;
+            }
+            "response_total"
+            | "response_latency_ms_bucket"
+            | "tcp_open_connections"
+            | "tcp_read_bytes_total"
+            | "tcp_write_bytes_total"
+            | "outbound_http_route_request_statuses_total"
+            | "outbound_http_route_request_duration_seconds_bucket"
+            | "route_response_total"
+            | "route_response_latency_ms_bucket" => picked.read(sample),
+            _ => return,
+        }
+        let p = &*picked;
+        match name {
             "response_total" => {
-                let dim = self.dim(Scope::Proxy, &label("direction"), &label("authority"), "");
-                let slot = if label("classification") == "success" {
+                let dim = self.dim(Scope::Proxy, &p.direction, &p.authority, "");
+                let slot = if p.success() {
                     Slot::Success
                 } else {
                     Slot::Failure
                 };
-                self.keep(sample, dim, slot);
+                self.keep(p, value, dim, slot);
             }
             "response_latency_ms_bucket" => {
-                if let Some(le) = le() {
-                    let dim = self.dim(Scope::Proxy, &label("direction"), &label("authority"), "");
-                    self.keep(sample, dim, Slot::Bucket(le));
+                if let Some(le) = p.le() {
+                    let dim = self.dim(Scope::Proxy, &p.direction, &p.authority, "");
+                    self.keep(p, value, dim, Slot::Bucket(le));
                 }
             }
             "tcp_open_connections" | "tcp_read_bytes_total" | "tcp_write_bytes_total" => {
-                if sample.label("peer").is_some_and(|p| p != "src") {
+                // Absent `peer` counts, like `peer="src"`; only `peer="dst"` and others are left out.
+                if !p.peer.is_empty() && p.peer != "src" {
                     return;
                 }
-                let dim = self.dim(Scope::Proxy, &label("direction"), &label("authority"), "");
+                let dim = self.dim(Scope::Proxy, &p.direction, &p.authority, "");
                 match name {
                     "tcp_open_connections" => {
-                        *self.open_connections.entry(dim).or_default() += sample.value()
+                        *self.open_connections.entry(dim).or_default() += value
                     }
-                    "tcp_read_bytes_total" => self.keep(sample, dim, Slot::ReadBytes),
-                    _ => self.keep(sample, dim, Slot::WriteBytes),
+                    "tcp_read_bytes_total" => self.keep(p, value, dim, Slot::ReadBytes),
+                    _ => self.keep(p, value, dim, Slot::WriteBytes),
                 }
             }
             "outbound_http_route_request_statuses_total" => {
-                let dim = self.route_dim(sample);
-                let failed = !label("error").is_empty() || is_failure_status(&label("http_status"));
-                self.keep(
-                    sample,
-                    dim,
-                    if failed { Slot::Failure } else { Slot::Success },
-                );
+                let dim = self.route_dim(p);
+                let failed = !p.error.is_empty() || is_failure_status(&p.http_status);
+                let slot = if failed { Slot::Failure } else { Slot::Success };
+                self.keep(p, value, dim, slot);
             }
             "outbound_http_route_request_duration_seconds_bucket" => {
-                if let Some(le) = le() {
-                    let dim = self.route_dim(sample);
-                    self.keep(sample, dim, Slot::Bucket(le * 1000.0));
+                if let Some(le) = p.le() {
+                    let dim = self.route_dim(p);
+                    self.keep(p, value, dim, Slot::Bucket(le * 1000.0));
                 }
             }
             "route_response_total" => {
-                let dim = self.dim(
-                    Scope::Route,
-                    &label("direction"),
-                    &label("dst"),
-                    &label("rt_route"),
-                );
-                let slot = if label("classification") == "success" {
+                let dim = self.dim(Scope::Route, &p.direction, &p.dst, &p.rt_route);
+                let slot = if p.success() {
                     Slot::Success
                 } else {
                     Slot::Failure
                 };
-                self.keep(sample, dim, slot);
+                self.keep(p, value, dim, slot);
             }
             "route_response_latency_ms_bucket" => {
-                if let Some(le) = le() {
-                    let dim = self.dim(
-                        Scope::Route,
-                        &label("direction"),
-                        &label("dst"),
-                        &label("rt_route"),
-                    );
-                    self.keep(sample, dim, Slot::Bucket(le));
+                if let Some(le) = p.le() {
+                    let dim = self.dim(Scope::Route, &p.direction, &p.dst, &p.rt_route);
+                    self.keep(p, value, dim, Slot::Bucket(le));
                 }
             }
             _ => {}
@@ -328,14 +406,8 @@ impl ProxyState {
     }
 
     /// Route metrics: the authority is the parent (`name.namespace:port`), the route its name.
-    fn route_dim(&mut self, sample: &impl SampleView) -> u32 {
-        let label = |n: &str| sample.label(n).unwrap_or_default();
-        let parent = format!(
-            "{}.{}:{}",
-            label("parent_name"),
-            label("parent_namespace"),
-            label("parent_port")
-        );
-        self.dim(Scope::Route, "outbound", &parent, &label("route_name"))
+    fn route_dim(&mut self, p: &Picked) -> u32 {
+        let parent = format!("{}.{}:{}", p.parent_name, p.parent_namespace, p.parent_port);
+        self.dim(Scope::Route, "outbound", &parent, &p.route_name)
     }
 }

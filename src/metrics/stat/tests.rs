@@ -188,3 +188,19 @@ fn owned_targets_and_raw_bodies_reduce_to_the_same_series() {
     assert_eq!(r.requests, 22.0, "matched series give deltas, not totals");
     assert!(close(r.rps, 2.2));
 }
+
+#[test]
+fn series_match_whatever_the_label_order() {
+    let a = state(&[(
+        "voting-1",
+        1_000_000,
+        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
+    )]);
+    let reordered = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0).replace(
+        "direction=\"inbound\",authority=\"voting:8080\",classification=\"success\"",
+        "classification=\"success\",authority=\"voting:8080\",direction=\"inbound\"",
+    );
+    let b = state(&[("voting-1", 1_010_000, reordered)]);
+    let r = &compute(&a, &b, GroupBy::Workload)[0];
+    assert_eq!(r.requests, 22.0, "the reordered series is the same series");
+}
