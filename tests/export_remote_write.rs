@@ -14,7 +14,8 @@ use linkerd_export::export::remote_write::proto::WriteRequest;
 use linkerd_export::export::remote_write::{
     Auth, Collected, RemoteWriteConfig, RemoteWriter, RetryPolicy, parse_header, run_every,
 };
-use linkerd_export::export::{ExportError, Metadata, MetricKind, Series};
+use linkerd_export::export::{ExportError, Metadata, Series};
+use linkerd_export::metrics::model::MetricType;
 use prometheus::Prometheus;
 use prost::Message;
 use scripted_http::Reply;
@@ -100,7 +101,7 @@ async fn real_prometheus_receives_every_sample_with_its_labels() {
     let writer = RemoteWriter::new(config).unwrap();
     let metadata = [Metadata {
         family: "lx_request_total".into(),
-        kind: MetricKind::Counter,
+        kind: MetricType::Counter,
         help: "Total requests.".into(),
         unit: String::new(),
     }];

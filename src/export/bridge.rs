@@ -15,8 +15,8 @@ use super::remote_write::Collected;
 use super::serve::{
     Endpoint, Exposition, ExpositionFormat, MetricsSource, SourceError, SourceFuture, SourceRequest,
 };
-use super::{Metadata, MetricKind, Series};
-use crate::metrics::model::{MetricType, Snapshot};
+use super::{Metadata, Series};
+use crate::metrics::model::Snapshot;
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions, output_families, sanitize_name};
 
@@ -101,7 +101,7 @@ pub fn metadata(snapshot: &Snapshot) -> Vec<Metadata> {
         .into_iter()
         .map(|family| Metadata {
             family: family.name.into_owned(),
-            kind: metric_kind(family.kind),
+            kind: family.kind,
             help: family.help.unwrap_or_default().to_string(),
             unit: family.unit.unwrap_or_default().to_string(),
         })
@@ -114,19 +114,6 @@ pub fn collected(snapshot: Snapshot, fallback_ms: i64) -> Collected<SnapshotSeri
     Collected {
         series: SnapshotSeries::new(snapshot, fallback_ms),
         metadata,
-    }
-}
-
-fn metric_kind(kind: MetricType) -> MetricKind {
-    match kind {
-        MetricType::Counter => MetricKind::Counter,
-        MetricType::Gauge => MetricKind::Gauge,
-        MetricType::Histogram => MetricKind::Histogram,
-        MetricType::GaugeHistogram => MetricKind::GaugeHistogram,
-        MetricType::Summary => MetricKind::Summary,
-        MetricType::Info => MetricKind::Info,
-        MetricType::StateSet => MetricKind::StateSet,
-        MetricType::Untyped => MetricKind::Unknown,
     }
 }
 
@@ -230,7 +217,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::metrics::model::Target;
+    use crate::metrics::model::{MetricType, Target};
     use crate::metrics::parse;
 
     const BODY: &str = "# HELP request_total Total count of HTTP requests.\n\
@@ -288,9 +275,9 @@ mod tests {
         let metadata = metadata(&snapshot(None));
         assert_eq!(metadata.len(), 2);
         assert_eq!(metadata[0].family, "request_total");
-        assert_eq!(metadata[0].kind, MetricKind::Counter);
+        assert_eq!(metadata[0].kind, MetricType::Counter);
         assert_eq!(metadata[0].help, "Total count of HTTP requests.");
-        assert_eq!(metadata[1].kind, MetricKind::Gauge);
+        assert_eq!(metadata[1].kind, MetricType::Gauge);
         assert_eq!(collected(snapshot(None), 0).series.count(), 3);
     }
 

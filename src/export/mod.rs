@@ -16,6 +16,8 @@ pub mod viz;
 
 pub use error::ExportError;
 
+use crate::metrics::model::MetricType;
+
 /// One sample of one series, with all of its labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -38,34 +40,13 @@ impl Series {
     }
 }
 
-/// The kind of a metric family, as remote write's `MetricMetadata.MetricType` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricKind {
-    /// No `# TYPE` line, or `untyped`.
-    Unknown,
-    /// `counter`.
-    Counter,
-    /// `gauge`.
-    Gauge,
-    /// `histogram`.
-    Histogram,
-    /// `gaugehistogram`.
-    GaugeHistogram,
-    /// `summary`.
-    Summary,
-    /// `info`.
-    Info,
-    /// `stateset`.
-    StateSet,
-}
-
 /// What a metric family is: sent alongside the samples so the receiver knows types and help.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metadata {
     /// The family name (`response_total`, `response_latency_ms`).
     pub family: String,
     /// The family's type.
-    pub kind: MetricKind,
+    pub kind: MetricType,
     /// The `# HELP` text.
     pub help: String,
     /// The `# UNIT` text, or `""`.

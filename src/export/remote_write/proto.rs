@@ -4,7 +4,8 @@
 
 use prost::Message;
 
-use super::super::{ExportError, Metadata, MetricKind, Series};
+use super::super::{ExportError, Metadata, Series};
+use crate::metrics::model::MetricType;
 
 /// `prometheus.WriteRequest`.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -71,14 +72,14 @@ pub struct MetricMetadata {
 impl From<&Metadata> for MetricMetadata {
     fn from(metadata: &Metadata) -> Self {
         let kind = match metadata.kind {
-            MetricKind::Unknown => 0,
-            MetricKind::Counter => 1,
-            MetricKind::Gauge => 2,
-            MetricKind::Histogram => 3,
-            MetricKind::GaugeHistogram => 4,
-            MetricKind::Summary => 5,
-            MetricKind::Info => 6,
-            MetricKind::StateSet => 7,
+            MetricType::Untyped => 0,
+            MetricType::Counter => 1,
+            MetricType::Gauge => 2,
+            MetricType::Histogram => 3,
+            MetricType::GaugeHistogram => 4,
+            MetricType::Summary => 5,
+            MetricType::Info => 6,
+            MetricType::StateSet => 7,
         };
         Self {
             r#type: kind,
@@ -207,7 +208,7 @@ mod tests {
         ];
         let metadata = [Metadata {
             family: "a".into(),
-            kind: MetricKind::Counter,
+            kind: MetricType::Counter,
             help: "A things.".into(),
             unit: String::new(),
         }];
