@@ -114,8 +114,9 @@ pub async fn relist(ctx: &Context, live: &Live) -> Live {
         }
     };
     Live {
+        cluster: live.cluster.clone(),
         pods,
-        ..live.clone()
+        selection: live.selection.clone(),
     }
 }
 
