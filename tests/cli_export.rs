@@ -15,7 +15,7 @@ use std::time::Duration;
 use linkerd_export::sim::SimConfig;
 use prometheus::Prometheus;
 use scripted_http::Reply;
-use support::{BIN, Mesh, stderr, stdout};
+use support::{BIN, Mesh, stderr, stdout, success};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -280,13 +280,11 @@ fn prometheus_config_detects_the_viz_namespace() {
         "linkerd-viz"
     );
 
-    let output = mesh
-        .cmd()
-        .args(["prometheus-config", "--format", "service-monitor"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let monitor: serde_norway::Value = serde_norway::from_str(&stdout(&output)).unwrap();
+    let output = success(
+        mesh.cmd()
+            .args(["prometheus-config", "--format", "service-monitor"]),
+    );
+    let monitor: serde_norway::Value = serde_norway::from_str(&output).unwrap();
     assert_eq!(monitor["kind"], "ServiceMonitor");
     assert_eq!(monitor["metadata"]["namespace"], "linkerd-viz");
     assert_eq!(monitor["spec"]["endpoints"][0]["path"], "/federate");
@@ -482,20 +480,9 @@ fn serve_stops_cleanly_on_sigterm() {
 /// The sample lines of `metrics -o prom` with `args`, each with the labels a Prometheus adds
 /// (`job`, `instance`, `control_plane_ns`) left out, sorted.
 fn samples_without_prometheus_labels(mesh: &Mesh, args: &[&str]) -> Vec<String> {
-    let output = mesh
-        .cmd()
-        .args(["metrics", "-o", "prom"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
+    let output = success(mesh.cmd().args(["metrics", "-o", "prom"]).args(args));
     let added = regex::Regex::new(r#",?(job|instance|control_plane_ns)="[^"]*""#).unwrap();
-    let mut lines: Vec<String> = stdout(&output)
+    let mut lines: Vec<String> = output
         .lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|line| added.replace_all(line, "").replace("{,", "{"))
@@ -542,22 +529,16 @@ fn source_prometheus_reads_what_the_proxies_serve() {
         "{}",
         String::from_utf8_lossy(&promtool.stderr)
     );
-    let saved = mesh
-        .cmd()
-        .args([
-            "snapshot",
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "--source",
-            &source,
-            "-O",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
-    let text = stdout(&saved);
+    let text = success(mesh.cmd().args([
+        "snapshot",
+        "deploy/web",
+        "-n",
+        "emojivoto",
+        "--source",
+        &source,
+        "-O",
+        "-",
+    ]));
     assert!(
         text.contains(&format!(r#"source="http://{}/federate?"#, served.addr)),
         "{text}"
@@ -603,19 +584,8 @@ fn an_unreachable_prometheus_source_is_an_error_naming_it() {
 
 /// `(workload, requests, success rate, p50)` per row of `stat -o json` with `args`.
 fn stat_rows(mesh: &Mesh, args: &[&str]) -> Vec<(String, String, String, String)> {
-    let output = mesh
-        .cmd()
-        .args(["stat", "-o", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let output = success(mesh.cmd().args(["stat", "-o", "json"]).args(args));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&output).unwrap();
     rows.iter()
         .map(|row| {
             (
@@ -637,28 +607,26 @@ fn stat_and_diff_read_through_the_viz_prometheus() {
     let through_viz = stat_rows(&mesh, &[&scope[..], &["--source", "prometheus"]].concat());
     assert_eq!(through_viz, direct);
 
-    let output = mesh
-        .cmd()
-        .args([
-            "diff",
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "--interval",
-            "10ms",
-        ])
-        .args([
-            "--source",
-            "prometheus",
-            "-o",
-            "json",
-            "-m",
-            "request_total",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let diff: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let output = success(
+        mesh.cmd()
+            .args([
+                "diff",
+                "deploy/web",
+                "-n",
+                "emojivoto",
+                "--interval",
+                "10ms",
+            ])
+            .args([
+                "--source",
+                "prometheus",
+                "-o",
+                "json",
+                "-m",
+                "request_total",
+            ]),
+    );
+    let diff: serde_json::Value = serde_json::from_str(&output).unwrap();
     assert_eq!(diff["old"]["proxies"], 1, "{diff}");
     assert_eq!(diff["new"]["proxies"], 1, "{diff}");
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Mesh, raw_pods, stderr, stdout};
+use support::{Mesh, raw_pods, stderr, stdout, success};
 
 /// The emojivoto deployments' pods, sorted by name as the raw layout orders them.
 fn emojivoto_pods(mesh: &Mesh) -> Vec<String> {
@@ -19,13 +19,10 @@ fn emojivoto_pods(mesh: &Mesh) -> Vec<String> {
 #[test]
 fn deployment_in_linkerd_raw_layout() {
     let mesh = Mesh::start();
-    let out = mesh
-        .cmd()
-        .args(["metrics", "deploy/web", "-n", "emojivoto"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let text = stdout(&out);
+    let text = success(
+        mesh.cmd()
+            .args(["metrics", "deploy/web", "-n", "emojivoto"]),
+    );
     let web = mesh.pod("emojivoto", "web-");
     assert!(
         text.starts_with(&format!("#\n# POD {web} (1 of 1)\n#\n# HELP ")),
@@ -92,18 +89,8 @@ fn every_target_form_resolves_by_owner() {
         (vec!["po/debug".into()], "debug".into()),
     ];
     for (targets, expected) in default_ns {
-        let out = mesh
-            .cmd()
-            .args(["metrics", "-n", "default"])
-            .args(&targets)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{targets:?}: {}", stderr(&out));
-        assert_eq!(
-            raw_pods(&stdout(&out)),
-            vec![expected],
-            "targets {targets:?}"
-        );
+        let out = success(mesh.cmd().args(["metrics", "-n", "default"]).args(&targets));
+        assert_eq!(raw_pods(&out), vec![expected], "targets {targets:?}");
     }
 }
 
@@ -121,46 +108,35 @@ fn all_namespaces_and_label_selector() {
     );
     assert!(pods.contains(&mesh.pod("linkerd-viz", "prometheus-")));
 
-    let out = mesh
-        .cmd()
-        .args([
-            "metrics",
-            "-n",
-            "emojivoto",
-            "-l",
-            "app in (web-svc,voting-svc)",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = success(mesh.cmd().args([
+        "metrics",
+        "-n",
+        "emojivoto",
+        "-l",
+        "app in (web-svc,voting-svc)",
+    ]));
     let mut expected = vec![
         mesh.pod("emojivoto", "web-"),
         mesh.pod("emojivoto", "voting-"),
     ];
     expected.sort();
-    assert_eq!(raw_pods(&stdout(&out)), expected);
+    assert_eq!(raw_pods(&out), expected);
 }
 
 #[test]
 fn native_sidecar_and_custom_admin_port_are_scraped() {
     let mesh = Mesh::start();
     for target in ["sts/db", "ds/agent"] {
-        let out = mesh
-            .cmd()
-            .args([
-                "metrics",
-                "-n",
-                "default",
-                target,
-                "-o",
-                "prom",
-                "-m",
-                "process_start_time_seconds",
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr(&out));
-        let text = stdout(&out);
+        let text = success(mesh.cmd().args([
+            "metrics",
+            "-n",
+            "default",
+            target,
+            "-o",
+            "prom",
+            "-m",
+            "process_start_time_seconds",
+        ]));
         assert!(
             text.lines()
                 .any(|l| l.starts_with("process_start_time_seconds{namespace=\"default\"")),
@@ -224,23 +200,17 @@ fn unmeshed_and_pending_pods_are_reported_and_skipped() {
 #[test]
 fn via_apiserver_returns_the_same_pods_and_bodies() {
     let mesh = Mesh::start();
-    let out = mesh
-        .cmd()
-        .args([
-            "metrics",
-            "-n",
-            "emojivoto",
-            "--via",
-            "apiserver",
-            "-o",
-            "prom",
-            "-m",
-            "process_start_time_seconds",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out);
+    let text = success(mesh.cmd().args([
+        "metrics",
+        "-n",
+        "emojivoto",
+        "--via",
+        "apiserver",
+        "-o",
+        "prom",
+        "-m",
+        "process_start_time_seconds",
+    ]));
     for pod in emojivoto_pods(&mesh) {
         assert!(
             text.contains(&format!("pod=\"{pod}\"")),
@@ -439,13 +409,8 @@ fn garbage_is_printed_raw_but_rejected_when_parsed() {
 #[test]
 fn restarted_proxy_is_scraped_normally() {
     let mesh = Mesh::with_faults(&["restart:web-*"]);
-    let out = mesh
-        .cmd()
-        .args(["metrics", "deploy", "-n", "emojivoto"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(raw_pods(&stdout(&out)), emojivoto_pods(&mesh));
+    let out = success(mesh.cmd().args(["metrics", "deploy", "-n", "emojivoto"]));
+    assert_eq!(raw_pods(&out), emojivoto_pods(&mesh));
 }
 
 #[test]
@@ -464,22 +429,16 @@ fn every_scrape_failing_exits_1() {
 fn merged_formats_carry_target_labels() {
     let mesh = Mesh::start();
     let web = mesh.pod("emojivoto", "web-");
-    let out = mesh
-        .cmd()
-        .args([
-            "metrics",
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "-o",
-            "openmetrics",
-            "--match",
-            "request_total{direction=\"inbound\"}",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out);
+    let text = success(mesh.cmd().args([
+        "metrics",
+        "deploy/web",
+        "-n",
+        "emojivoto",
+        "-o",
+        "openmetrics",
+        "--match",
+        "request_total{direction=\"inbound\"}",
+    ]));
     let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(samples.len(), 1, "{text}");
     assert!(
@@ -516,13 +475,11 @@ fn merged_formats_carry_target_labels() {
 #[test]
 fn obfuscate_hashes_authorities_in_live_output() {
     let mesh = Mesh::start();
-    let out = mesh
-        .cmd()
-        .args(["metrics", "deploy/web", "-n", "emojivoto", "--obfuscate"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out);
+    let text =
+        success(
+            mesh.cmd()
+                .args(["metrics", "deploy/web", "-n", "emojivoto", "--obfuscate"]),
+        );
     assert!(
         !text.contains("web-svc.emojivoto.svc.cluster.local"),
         "authority hidden"
@@ -533,20 +490,14 @@ fn obfuscate_hashes_authorities_in_live_output() {
 #[test]
 fn raw_output_with_a_filter_keeps_only_matching_families() {
     let mesh = Mesh::start();
-    let out = mesh
-        .cmd()
-        .args([
-            "metrics",
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "-m",
-            "request_total",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out);
+    let text = success(mesh.cmd().args([
+        "metrics",
+        "deploy/web",
+        "-n",
+        "emojivoto",
+        "-m",
+        "request_total",
+    ]));
     let body: Vec<&str> = text.lines().skip(3).collect();
     assert_eq!(
         body[0], "# HELP request_total Total count of HTTP requests.",

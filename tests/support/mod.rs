@@ -120,6 +120,18 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// Runs `cmd`, asserting it exits 0 (its stderr in the failure message); returns its stdout.
+pub fn success(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run binary");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{cmd:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
 /// `actual` is within `tolerance` (absolute) of `expected`.
 pub fn assert_close(what: &str, actual: f64, expected: f64, tolerance: f64) {
     assert!(
