@@ -8,7 +8,6 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use linkerd_export::export::bridge::SnapshotSeries;
 use linkerd_export::export::remote_write::proto::{self, WriteRequest};
 use linkerd_export::metrics::model::{Snapshot, Target};
-use linkerd_export::metrics::parse;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -19,7 +18,6 @@ const BATCH: usize = 2000;
 
 fn fleet() -> Snapshot {
     let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let body = parse::parse(&text).unwrap();
     let targets = (0..PODS)
         .map(|i| {
             let labels = vec![
@@ -28,7 +26,7 @@ fn fleet() -> Snapshot {
                 ("container".to_string(), "linkerd-proxy".to_string()),
                 ("deployment".to_string(), "web".to_string()),
             ];
-            Target::from_body(&body, labels, Some(1_764_014_400_000))
+            Target::parse(text.clone(), labels, Some(1_764_014_400_000)).unwrap()
         })
         .collect();
     Snapshot { targets }

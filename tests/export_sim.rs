@@ -18,7 +18,6 @@ use linkerd_export::export::prometheus_config::{ConfigFormat, ConfigRequest, ren
 use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter};
 use linkerd_export::export::serve;
 use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
-use linkerd_export::metrics::parse;
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
 use linkerd_export::scrape::{ScrapeOptions, scrape_all};
 use linkerd_export::sim::{Sim, SimConfig, SimHandle};
@@ -69,7 +68,6 @@ async fn scrape_namespace(client: &kube::Client) -> Snapshot {
     for outcome in report.outcomes {
         let scraped = outcome.result.unwrap();
         let text = std::str::from_utf8(&scraped.body).unwrap();
-        let body = parse::parse(text).unwrap();
         let labels = outcome
             .target
             .target_labels()
@@ -83,7 +81,7 @@ async fn scrape_namespace(client: &kube::Client) -> Snapshot {
             .as_millis() as i64;
         snapshot
             .targets
-            .push(Target::from_body(&body, labels, Some(ms)));
+            .push(Target::parse(text.to_string(), labels, Some(ms)).unwrap());
     }
     assert!(snapshot.targets.len() >= 4, "the emojivoto pods");
     snapshot
@@ -97,15 +95,16 @@ type Samples = BTreeMap<(String, Vec<(String, String)>), u64>;
 fn samples(snapshot: &Snapshot) -> Samples {
     let mut out = BTreeMap::new();
     for target in &snapshot.targets {
-        for family in &target.families {
-            for sample in &family.samples {
+        for (_, sample) in target.samples() {
+            {
                 if sample.name == "up" || sample.name.starts_with("scrape_") {
                     continue;
                 }
+                let own = sample.owned_labels();
                 let mut labels: Vec<(String, String)> = target
                     .labels
                     .iter()
-                    .chain(&sample.labels)
+                    .chain(&own)
                     .filter(|(name, value)| {
                         !["job", "instance", "control_plane_ns"].contains(&name.as_str())
                             && !value.is_empty()
@@ -113,7 +112,7 @@ fn samples(snapshot: &Snapshot) -> Samples {
                     .cloned()
                     .collect();
                 labels.sort();
-                out.insert((sample.name.clone(), labels), sample.value.to_bits());
+                out.insert((sample.name.to_string(), labels), sample.value.to_bits());
             }
         }
     }
@@ -208,8 +207,8 @@ async fn federation_through_prometheus_equals_reading_the_proxies() {
 
     let source = FederationSource::new(&prometheus.url(), &HttpOptions::default()).unwrap();
     let federated = source.fetch(&[PROXY_SELECTOR]).await.unwrap();
-    let body = parse::parse(&federated.text).unwrap();
-    let through_prometheus = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
+    let through_prometheus =
+        Snapshot::from_merged_text(federated.text.clone(), TARGET_LABEL_NAMES).unwrap();
     let (direct, through_prometheus) = (samples(&direct), samples(&through_prometheus));
     let missing: Vec<_> = direct
         .keys()
@@ -352,10 +351,10 @@ async fn the_viz_prometheus_is_found_and_federates_what_the_proxies_serve() {
         "{}",
         federated.url
     );
-    let body = parse::parse(&federated.text).unwrap();
+    let federated_text = federated.text.clone();
     let (direct, through_viz) = (
         samples(&direct),
-        samples(&Snapshot::from_merged(&body, TARGET_LABEL_NAMES)),
+        samples(&Snapshot::from_merged_text(federated_text, TARGET_LABEL_NAMES).unwrap()),
     );
     let missing: Vec<_> = direct
         .keys()

@@ -63,8 +63,8 @@ fn diagnostics_output_splits_into_pods() {
         .collect();
     assert_eq!(pods, ["slow-cooker-opaque-pod-mjqsw", "other-pod"]);
     let whole = parse::parse(DIAGNOSTICS).unwrap();
-    assert_eq!(snapshot.targets[0].families.len(), whole.families.len());
-    assert!(snapshot.targets[1].families.is_empty());
+    assert_eq!(snapshot.targets[0].families().len(), whole.families.len());
+    assert_eq!(snapshot.targets[1].families().len(), 0);
 }
 
 #[test]

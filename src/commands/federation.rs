@@ -16,7 +16,6 @@ use crate::export::viz;
 use crate::forward::FetchOptions;
 use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES};
 use crate::metrics::obfuscate;
-use crate::metrics::parse;
 use crate::metrics::select::Filter;
 use crate::target;
 
@@ -117,9 +116,8 @@ impl Federation {
             } => federate::fetch_from_cluster(client, viz_namespace, &selectors, fetch).await,
         }
         .map_err(|e| Error::Failed(e.to_string()))?;
-        let body = parse::parse(&federated.text)
+        let snapshot = Snapshot::from_merged_text(federated.text, TARGET_LABEL_NAMES)
             .map_err(|e| Error::Failed(format!("{}: malformed answer: {e}", federated.url)))?;
-        let snapshot = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
         if snapshot.targets.is_empty() {
             return Err(Error::Failed(format!(
                 "{} has no series for {}: check the namespace and targets",

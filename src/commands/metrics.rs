@@ -2,17 +2,18 @@
 //! merged Prometheus/OpenMetrics exposition with target labels, or as JSON.
 
 use super::federation::Federation;
-use super::{Context, source, write_stdout};
+use super::{Context, source, stream_stdout, write_stdout};
 use crate::cli::{MetricsArgs, MetricsFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
+use crate::metrics::held::{HeldBody, HeldSnapshot};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::parse;
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
-use crate::render::raw::{RawEntry, write_raw};
+use crate::render::raw::{RawEntry, write_raw_entry};
 use crate::scrape;
+use crate::target::PodTarget;
 
 /// Runs `metrics`.
 pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
@@ -47,22 +48,62 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
 
     let live = source::resolve(ctx, &args.source.targets).await?;
     let cancel = scrape::cancel_on_ctrl_c();
-    if args.output == MetricsFormat::Raw {
-        let report = source::scrape_with(ctx, &live, &cancel).await;
-        return print_raw(
-            &report.outcomes,
-            &filter,
-            obfuscation,
-            live.pods.len(),
-            report.interrupted,
-        );
+    match args.output {
+        MetricsFormat::Raw => {
+            print_raw_live(ctx, &live, &cancel, &filter, obfuscation, live.pods.len()).await
+        }
+        MetricsFormat::Json => {
+            let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+            if !snapshot.targets.is_empty() {
+                print_snapshot(snapshot, &filter, obfuscation, args.output)?;
+            }
+            Ok(exit)
+        }
+        MetricsFormat::Prom | MetricsFormat::Openmetrics => {
+            // Each body is filtered, obfuscated and compressed as it comes in; the merged output
+            // is written a family at a time from what is held.
+            let format = merged_format(args.output);
+            let mut held = HeldSnapshot::new(format);
+            let exit = source::scrape_targets(ctx, &live, &cancel, |mut target| {
+                prepare(&mut target, &filter, obfuscation);
+                held.push(target);
+            })
+            .await;
+            if !held.is_empty() {
+                held.sort_by_key(|labels| namespace_and_pod(labels));
+                stream_stdout(|out| held.write_io(out, false))?;
+            }
+            Ok(exit)
+        }
     }
+}
 
-    let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
-    if !snapshot.targets.is_empty() {
-        print_snapshot(snapshot, &filter, obfuscation, args.output)?;
+/// `(namespace, pod)` of a target's labels, the order merged output lists targets in.
+fn namespace_and_pod(labels: &[(String, String)]) -> (Option<String>, Option<String>) {
+    let get = |name: &str| {
+        labels
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    (get("namespace"), get("pod"))
+}
+
+fn merged_format(output: MetricsFormat) -> Format {
+    match output {
+        MetricsFormat::Openmetrics => Format::OpenMetrics,
+        _ => Format::Prometheus,
     }
-    Ok(exit)
+}
+
+/// `-m`/`--match` and `--obfuscate` on one target.
+fn prepare(target: &mut Target, filter: &Filter, obfuscation: Option<Obfuscation>) {
+    if !filter.is_empty() {
+        filter.retain_target(target);
+    }
+    if let Some(level) = obfuscation {
+        target.rewrite(|text| obfuscate::obfuscate_body(text, level));
+    }
 }
 
 /// Applies `-m`/`--match` and `--obfuscate` to a snapshot and prints it in `format`.
@@ -72,67 +113,46 @@ fn print_snapshot(
     obfuscation: Option<Obfuscation>,
     format: MetricsFormat,
 ) -> Result<()> {
-    filter.retain_snapshot(&mut snapshot);
-    if let Some(level) = obfuscation {
-        obfuscate::obfuscate_snapshot(&mut snapshot, level);
+    for target in &mut snapshot.targets {
+        prepare(target, filter, obfuscation);
     }
-    write_stdout(&render_snapshot(&snapshot, format)?)
-}
-
-/// Renders a snapshot in a merged format, or per target in raw layout.
-fn render_snapshot(snapshot: &Snapshot, format: MetricsFormat) -> Result<Vec<u8>> {
-    let text = |format| {
-        write::to_string(
-            snapshot,
-            WriteOptions {
-                format,
+    match format {
+        MetricsFormat::Prom | MetricsFormat::Openmetrics => {
+            let options = WriteOptions {
+                format: merged_format(format),
                 timestamps: false,
-            },
-        )
-        .into_bytes()
-    };
-    Ok(match format {
-        MetricsFormat::Prom => text(Format::Prometheus),
-        MetricsFormat::Openmetrics => text(Format::OpenMetrics),
+            };
+            stream_stdout(|out| write::write_snapshot_io(out, &snapshot, options))
+        }
         MetricsFormat::Json => {
             let mut out = Vec::new();
-            json::write(&mut out, snapshot)
+            json::write(&mut out, &snapshot)
                 .map_err(|e| Error::Failed(format!("cannot encode JSON: {e}")))?;
             out.push(b'\n');
-            out
+            write_stdout(&out)
         }
         MetricsFormat::Raw => {
-            let bodies: Vec<(String, Vec<u8>)> = snapshot
-                .targets
-                .iter()
-                .map(|t| {
-                    (
-                        t.label("pod").unwrap_or("-").to_string(),
-                        unlabelled_body(t),
-                    )
-                })
-                .collect();
-            let entries: Vec<RawEntry<'_>> = bodies
-                .iter()
-                .map(|(pod, body)| RawEntry {
-                    pod,
-                    body: Ok(body),
-                })
-                .collect();
-            let mut out = Vec::new();
-            write_raw(&mut out, &entries).map_err(|e| Error::Failed(e.to_string()))?;
-            out
+            let total = snapshot.targets.len();
+            stream_stdout(|out| {
+                for (i, target) in snapshot.targets.iter().enumerate() {
+                    let entry = RawEntry {
+                        pod: target.label("pod").unwrap_or("-"),
+                        body: Ok(&unlabelled_body(target)),
+                    };
+                    write_raw_entry(out, entry, i + 1, total)?;
+                }
+                Ok(())
+            })
         }
-    })
+    }
 }
 
 /// One target's families as Prometheus text, without its target labels (as a proxy serves them).
 fn unlabelled_body(target: &Target) -> Vec<u8> {
+    let mut bare = target.clone();
+    bare.labels.clear();
     let bare = Snapshot {
-        targets: vec![Target {
-            labels: Vec::new(),
-            ..target.clone()
-        }],
+        targets: vec![bare],
     };
     write::to_string(&bare, PROM_TEXT).into_bytes()
 }
@@ -143,43 +163,53 @@ const PROM_TEXT: WriteOptions = WriteOptions {
     timestamps: false,
 };
 
-/// `-o raw`: each body as served, unless filters or obfuscation ask for changes.
-fn print_raw(
-    outcomes: &[crate::scrape::Outcome],
+/// `-o raw`: each body as served (unless filters or obfuscation ask for changes), held
+/// compressed until every proxy is in, then printed in pod order.
+async fn print_raw_live(
+    ctx: &Context,
+    live: &source::Live,
+    cancel: &tokio_util::sync::CancellationToken,
     filter: &Filter,
     obfuscation: Option<Obfuscation>,
     total: usize,
-    interrupted: bool,
 ) -> Result<Exit> {
-    let mut failures = Vec::new();
-    let mut bodies: Vec<Result<Vec<u8>, String>> = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        let body = match &outcome.result {
-            Ok(scraped) => transform_raw(&scraped.body, filter, obfuscation),
+    let mut held: Vec<(PodTarget, Result<HeldBody, String>)> = Vec::new();
+    let summary = source::scrape_each(ctx, live, cancel, |outcome| {
+        let body = match outcome.result {
+            Ok(scraped) => {
+                transform_raw(&scraped.body, filter, obfuscation).map(|body| HeldBody::new(&body))
+            }
             Err(e) => Err(e.to_string()),
         };
-        if let Err(message) = &body {
-            failures.push((&outcome.target, message.clone()));
+        held.push((outcome.target, body));
+    })
+    .await;
+    held.sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+    let count = held.len();
+    stream_stdout(|out| {
+        for (i, (pod, body)) in held.iter().enumerate() {
+            let bytes = body.as_ref().map(HeldBody::body);
+            let entry = RawEntry {
+                pod: &pod.pod,
+                body: match &bytes {
+                    Ok(bytes) => Ok(bytes),
+                    Err(message) => Err(message),
+                },
+            };
+            write_raw_entry(out, entry, i + 1, count)?;
         }
-        bodies.push(body);
-    }
-    let entries: Vec<RawEntry<'_>> = outcomes
+        Ok(())
+    })?;
+    let failures: Vec<(&PodTarget, String)> = held
         .iter()
-        .zip(&bodies)
-        .map(|(outcome, body)| RawEntry {
-            pod: &outcome.target.pod,
-            body: body.as_deref().map_err(String::as_str),
-        })
+        .filter_map(|(pod, body)| body.as_ref().err().map(|e| (pod, e.clone())))
         .collect();
-    let mut out = Vec::new();
-    write_raw(&mut out, &entries).map_err(|e| Error::Failed(e.to_string()))?;
-    write_stdout(&out)?;
-    let succeeded = outcomes.len() - failures.len();
+    let succeeded = count - failures.len();
     Ok(source::report_failures(
         failures,
         succeeded,
         total,
-        interrupted,
+        summary.interrupted,
     ))
 }
 
@@ -197,11 +227,14 @@ fn transform_raw(
     let text = if filter.is_empty() {
         text
     } else {
-        let mut parsed = parse::parse(text).map_err(|e| format!("malformed metrics: {e}"))?;
-        filter.retain_body(&mut parsed);
-        let mut out = String::with_capacity(text.len());
-        write::write_body(&mut out, &parsed, PROM_TEXT).expect("writing to a String cannot fail");
-        filtered = out;
+        let mut snapshot = Snapshot {
+            targets: vec![
+                Target::parse(text.to_string(), Vec::new(), None)
+                    .map_err(|e| format!("malformed metrics: {e}"))?,
+            ],
+        };
+        filter.retain_snapshot(&mut snapshot);
+        filtered = write::to_string(&snapshot, PROM_TEXT);
         &filtered
     };
     Ok(match obfuscation {

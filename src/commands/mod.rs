@@ -98,6 +98,18 @@ impl Context {
     }
 }
 
+/// Runs `write` on a buffered, locked stdout. A closed pipe (`| head`) is not an error: the reader
+/// has what it wanted.
+pub fn stream_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let mut out = io::BufWriter::with_capacity(256 << 10, io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Error::Failed(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes `bytes` to stdout. A closed pipe (`| head`) is not an error: the reader has what it wanted.
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = io::stdout().lock();

@@ -15,7 +15,7 @@ use crate::forward::{self, FetchOptions};
 use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use crate::metrics::obfuscate::Obfuscation;
 use crate::metrics::parse;
-use crate::scrape::{self, Outcome, Progress, Report, ScrapeOptions};
+use crate::scrape::{self, Outcome, Progress, ScrapeOptions};
 use crate::target::{self, PodTarget, Scope, Selection, TargetError};
 
 impl From<Via> for forward::Via {
@@ -146,48 +146,73 @@ pub fn scrape_options(ctx: &Context) -> ScrapeOptions {
     }
 }
 
-/// Scrapes every pod of `live` once, stopping early on Ctrl-C.
-pub async fn scrape_once(ctx: &Context, live: &Live) -> Report {
-    let cancel = scrape::cancel_on_ctrl_c();
-    scrape_with(ctx, live, &cancel).await
-}
-
-/// Scrapes every pod of `live` once, stopping early when `cancel` fires.
-pub async fn scrape_with(ctx: &Context, live: &Live, cancel: &CancellationToken) -> Report {
-    scrape::scrape_all(
+/// Scrapes every pod of `live` once, handing each outcome to `on_outcome` as it completes.
+pub async fn scrape_each(
+    ctx: &Context,
+    live: &Live,
+    cancel: &CancellationToken,
+    on_outcome: impl FnMut(Outcome),
+) -> scrape::Summary {
+    scrape::scrape_each(
         &live.cluster.client,
         live.pods.clone(),
         &scrape_options(ctx),
         cancel,
+        on_outcome,
     )
     .await
 }
 
-/// Scrapes every pod of `live` once into a snapshot (target labels, scrape times); failed pods
-/// are named on stderr, and the exit status says whether all, some or none succeeded.
+/// Scrapes every pod of `live` once into a snapshot (target labels, scrape times), sorted by
+/// (namespace, pod); failed pods are named on stderr, and the exit status says whether all, some
+/// or none succeeded.
 pub async fn scrape_snapshot(
     ctx: &Context,
     live: &Live,
     cancel: &CancellationToken,
 ) -> (Snapshot, Exit) {
-    let total = live.pods.len();
-    let report = scrape_with(ctx, live, cancel).await;
     let mut snapshot = Snapshot::default();
+    let exit = scrape_targets(ctx, live, cancel, |target| snapshot.targets.push(target)).await;
+    snapshot.targets.sort_by(|a, b| {
+        (a.label("namespace"), a.label("pod")).cmp(&(b.label("namespace"), b.label("pod")))
+    });
+    (snapshot, exit)
+}
+
+/// Scrapes every pod of `live` once, handing each body, indexed with its target labels and
+/// scrape time, to `on_target` as soon as it is in (in completion order), so no body is kept
+/// longer than the caller keeps it. Failed pods are named on stderr, and the exit status says
+/// whether all, some or none succeeded.
+pub async fn scrape_targets(
+    ctx: &Context,
+    live: &Live,
+    cancel: &CancellationToken,
+    mut on_target: impl FnMut(Target),
+) -> Exit {
+    let total = live.pods.len();
     let mut failures = Vec::new();
-    for outcome in &report.outcomes {
+    let mut succeeded = 0;
+    let summary = scrape_each(ctx, live, cancel, |outcome| {
         let parsed = outcome
             .result
-            .as_ref()
-            .map_err(ToString::to_string)
+            .map_err(|e| e.to_string())
             .and_then(|s| parse_outcome(&outcome.target, &s.body, s.scraped_at));
         match parsed {
-            Ok(target) => snapshot.targets.push(target),
-            Err(message) => failures.push((&outcome.target, message)),
+            Ok(target) => {
+                succeeded += 1;
+                on_target(target);
+            }
+            Err(message) => failures.push((outcome.target, message)),
         }
-    }
-    let succeeded = snapshot.targets.len();
-    let exit = report_failures(failures, succeeded, total, report.interrupted);
-    (snapshot, exit)
+    })
+    .await;
+    failures.sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+    report_failures(
+        failures.iter().map(|(pod, message)| (pod, message.clone())),
+        succeeded,
+        total,
+        summary.interrupted,
+    )
 }
 
 /// `namespace/pod`, the way failures name a pod on stderr.
@@ -217,12 +242,12 @@ pub fn parse_outcome(
     scraped_at: SystemTime,
 ) -> Result<Target, String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("metrics are not UTF-8 text: {e}"))?;
-    let parsed = parse::parse(text).map_err(|e| format!("malformed metrics: {e}"))?;
-    Ok(Target::from_body(
-        &parsed,
+    Target::parse(
+        text.to_string(),
         owned_target_labels(target),
         Some(epoch_ms(scraped_at)),
-    ))
+    )
+    .map_err(|e| format!("malformed metrics: {e}"))
 }
 
 /// Says on stderr which pods failed, and whether the scrape was cut short; returns the exit status
@@ -253,13 +278,6 @@ pub fn report_failures<'a>(
     }
 }
 
-/// The failures of a report, for [`report_failures`].
-pub fn failures(outcomes: &[Outcome]) -> impl Iterator<Item = (&PodTarget, String)> {
-    outcomes
-        .iter()
-        .filter_map(|o| o.result.as_ref().err().map(|e| (&o.target, e.to_string())))
-}
-
 /// Reads a metrics file: a snapshot or merged exposition (target labels recognised), raw proxy
 /// text (one target without labels), or `linkerd diagnostics proxy-metrics` output (one target per
 /// `# POD` section). Malformed lines are an error naming the file, line and column.
@@ -274,8 +292,7 @@ pub fn load_file(path: &Path) -> Result<Snapshot> {
             None => Ok(snapshot),
         };
     }
-    let body = parse::parse(&text).map_err(bad)?;
-    let mut snapshot = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
+    let mut snapshot = Snapshot::from_merged_text(text, TARGET_LABEL_NAMES).map_err(bad)?;
     snapshot.take_info();
     Ok(snapshot)
 }

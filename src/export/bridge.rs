@@ -56,32 +56,34 @@ impl Iterator for SnapshotSeries {
     fn next(&mut self) -> Option<Series> {
         loop {
             let target = self.snapshot.targets.get(self.target)?;
-            let Some(family) = target.families.get(self.family) else {
+            let Some(family) = target.family_at(self.family) else {
                 self.target += 1;
                 self.family = 0;
                 self.sample = 0;
                 continue;
             };
-            let Some(sample) = family.samples.get(self.sample) else {
+            let Some(sample) = family.sample_at(self.sample) else {
                 self.family += 1;
                 self.sample = 0;
                 continue;
             };
             self.sample += 1;
-            let mut labels = Vec::with_capacity(target.labels.len() + sample.labels.len() + 1);
+            let mut labels = Vec::with_capacity(target.labels.len() + 16);
             labels.push((
                 "__name__".to_string(),
-                sanitize_name(&sample.name, true).into_owned(),
+                sanitize_name(sample.name, true).into_owned(),
             ));
             labels.extend(target.labels.iter().cloned());
-            for (name, value) in &sample.labels {
-                let clash = target.labels.iter().any(|(t, _)| t == name);
+            let mut own: Vec<_> = sample.labels.iter().collect();
+            own.sort_by(|a, b| a.name.cmp(&b.name));
+            for label in own {
+                let clash = target.labels.iter().any(|(t, _)| *t == label.name);
                 let name = if clash {
-                    format!("exported_{name}")
+                    format!("exported_{}", label.name)
                 } else {
-                    sanitize_name(name, false).into_owned()
+                    sanitize_name(&label.name, false).into_owned()
                 };
-                labels.push((name, value.clone()));
+                labels.push((name, label.value.into_owned()));
             }
             return Some(Series {
                 labels,
@@ -102,7 +104,7 @@ pub fn metadata(snapshot: &Snapshot) -> Vec<Metadata> {
         .map(|family| Metadata {
             family: family.name.into_owned(),
             kind: family.kind,
-            help: family.help.unwrap_or_default().to_string(),
+            help: family.help.unwrap_or_default().into_owned(),
             unit: family.unit.unwrap_or_default().to_string(),
         })
         .collect()
@@ -218,7 +220,6 @@ mod tests {
 
     use super::*;
     use crate::metrics::model::{MetricType, Target};
-    use crate::metrics::parse;
 
     const BODY: &str = "# HELP request_total Total count of HTTP requests.\n\
         # TYPE request_total counter\n\
@@ -228,7 +229,6 @@ mod tests {
         tcp_open_connections{direction=\"inbound\"} 2\n";
 
     fn snapshot(scrape_time_ms: Option<i64>) -> Snapshot {
-        let body = parse::parse(BODY).unwrap();
         let labels = vec![
             ("namespace".to_string(), "emojivoto".to_string()),
             ("pod".to_string(), "web-1".to_string()),
@@ -236,7 +236,7 @@ mod tests {
             ("deployment".to_string(), "web".to_string()),
         ];
         Snapshot {
-            targets: vec![Target::from_body(&body, labels, scrape_time_ms)],
+            targets: vec![Target::parse(BODY.to_string(), labels, scrape_time_ms).unwrap()],
         }
     }
 

@@ -22,20 +22,15 @@ pub fn sum_by(snapshot: &Snapshot, sample_name: &str, by: &[&str]) -> Vec<Summed
     let keep_le = sample_name.ends_with("_bucket");
     let mut sums: BTreeMap<Labels, f64> = BTreeMap::new();
     for target in &snapshot.targets {
-        for sample in target
-            .families
-            .iter()
-            .flat_map(|f| &f.samples)
-            .filter(|s| s.name == sample_name)
-        {
+        for (_, sample) in target.samples().filter(|(_, s)| s.name == sample_name) {
             let mut key: Labels = by
                 .iter()
                 .chain(keep_le.then_some(&"le"))
                 .filter_map(|l| {
                     sample
                         .label(l)
-                        .or_else(|| target.label(l))
-                        .map(|v| (l.to_string(), v.to_string()))
+                        .map(|v| (l.to_string(), v.into_owned()))
+                        .or_else(|| target.label(l).map(|v| (l.to_string(), v.to_string())))
                 })
                 .collect();
             key.sort();
@@ -56,20 +51,20 @@ pub fn sum_by(snapshot: &Snapshot, sample_name: &str, by: &[&str]) -> Vec<Summed
 mod tests {
     use super::*;
     use crate::metrics::model::Target;
-    use crate::metrics::parse::parse;
 
     #[test]
     fn sums_across_targets_by_target_and_sample_labels() {
-        let body = parse("# TYPE request_total counter\nrequest_total{direction=\"inbound\"} 2\nrequest_total{direction=\"outbound\"} 3\n# TYPE l histogram\nl_bucket{le=\"1\"} 1\nl_bucket{le=\"+Inf\"} 4\n").unwrap();
+        let body = "# TYPE request_total counter\nrequest_total{direction=\"inbound\"} 2\nrequest_total{direction=\"outbound\"} 3\n# TYPE l histogram\nl_bucket{le=\"1\"} 1\nl_bucket{le=\"+Inf\"} 4\n";
         let t = |pod: &str| {
-            Target::from_body(
-                &body,
+            Target::parse(
+                body.to_string(),
                 vec![
                     ("deployment".into(), "web".into()),
                     ("pod".into(), pod.into()),
                 ],
                 None,
             )
+            .unwrap()
         };
         let snapshot = Snapshot {
             targets: vec![t("a"), t("b")],

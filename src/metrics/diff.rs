@@ -1,16 +1,21 @@
 //! Diff of two snapshots: per series old, new, delta and per-second rate; added and removed
 //! series; histograms summarised by count and p50/p99; per pod or summed per workload.
 //!
-//! Counter deltas are Prometheus `increase()`s: a value that went down counts from zero. With
-//! [`DiffBy::Workload`] series are summed over the target labels minus `pod`, and a counter's
-//! delta is the sum of its pods' increases (a pod that appeared counts from zero, one that
-//! disappeared adds nothing).
+//! Series are matched by family identity ([`family_identity`]): a counter read from Prometheus
+//! text and one read from OpenMetrics are the same series. Counter deltas are Prometheus
+//! `increase()`s: a value that went down counts from zero. With [`DiffBy::Workload`] series are
+//! summed over the target labels minus `pod`, and a counter's delta is the sum of its pods'
+//! increases (a pod that appeared counts from zero, one that disappeared adds nothing); a
+//! per-process gauge ([`is_per_process_gauge`]: start time, certificate expiry, build info) is
+//! not summed but shows the earliest value across the pods.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::model::{Labels, MetricType, Snapshot, serialize_labels};
+use crate::metrics::model::{
+    Labels, MetricType, Snapshot, family_identity, is_per_process_gauge, serialize_labels,
+};
 use crate::metrics::quantile::{Bucket, histogram_quantile};
 
 /// How series are grouped.
@@ -114,13 +119,15 @@ pub struct SnapshotDiff {
 
 type SeriesKey = (String, String, Labels);
 
-/// Per pod-level series: values on each side; flattened with the family's type.
+/// Per pod-level series: values on each side, keyed by family identity (a counter read from
+/// Prometheus text and from OpenMetrics is the same family), with the family's type.
 fn flatten(snapshot: &Snapshot) -> BTreeMap<SeriesKey, (MetricType, f64)> {
     let mut out = BTreeMap::new();
     for target in &snapshot.targets {
-        for family in &target.families {
-            for sample in &family.samples {
-                let mut labels = sample.labels.clone();
+        for family in target.families() {
+            let identity = family_identity(family.name(), family.kind()).into_owned();
+            for sample in family.samples() {
+                let mut labels = sample.owned_labels();
                 labels.extend(
                     target
                         .labels
@@ -129,9 +136,14 @@ fn flatten(snapshot: &Snapshot) -> BTreeMap<SeriesKey, (MetricType, f64)> {
                         .cloned(),
                 );
                 labels.sort();
+                let name = if family.kind() == MetricType::Counter && sample.name == family.name() {
+                    identity.clone()
+                } else {
+                    sample.name.to_string()
+                };
                 out.insert(
-                    (family.name.clone(), sample.name.clone(), labels),
-                    (family.kind, sample.value),
+                    (identity.clone(), name, labels),
+                    (family.kind(), sample.value),
                 );
             }
         }
@@ -157,6 +169,12 @@ struct Sums {
 fn add(slot: &mut Option<f64>, v: Option<f64>) {
     if let Some(v) = v {
         *slot = Some(slot.unwrap_or(0.0) + v);
+    }
+}
+
+fn earliest(slot: &mut Option<f64>, v: Option<f64>) {
+    if let Some(v) = v {
+        *slot = Some(slot.map_or(v, |s| s.min(v)));
     }
 }
 
@@ -192,8 +210,15 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
         }
         let s = sums.entry(out_key).or_default();
         s.kind = Some(kind);
-        add(&mut s.old, va);
-        add(&mut s.new, vb);
+        // A per-process fact (start time, certificate expiry, build info) summed over pods
+        // means nothing: across pods it is the earliest.
+        if is_per_process_gauge(&key.1, kind) {
+            earliest(&mut s.old, va);
+            earliest(&mut s.new, vb);
+        } else {
+            add(&mut s.old, va);
+            add(&mut s.new, vb);
+        }
         s.increase += increase;
     }
     let mut series = Vec::new();

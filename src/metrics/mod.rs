@@ -5,6 +5,7 @@
 //! - [`model`]: owned families and samples, [`model::Target`] (one proxy's scrape with its target
 //!   labels and time) and [`model::Snapshot`] (many targets); conversions from parsed bodies,
 //!   merged expositions and `linkerd diagnostics proxy-metrics` output.
+//! - [`held`]: scraped bodies held compressed until every proxy is in (printing commands).
 //! - [`write`]: merged Prometheus text / OpenMetrics writers (`-o prom`, `-o openmetrics`,
 //!   snapshots).
 //! - [`select`]: `-m` name patterns and `--match` PromQL selectors.
@@ -16,6 +17,7 @@
 
 pub mod aggregate;
 pub mod diff;
+pub mod held;
 pub mod model;
 pub mod obfuscate;
 pub mod parse;

@@ -85,23 +85,15 @@ pub fn obfuscate_body(input: &str, level: Obfuscation) -> String {
 
 /// Obfuscate the sample labels of a snapshot in place (target labels are the user's own and stay).
 pub fn obfuscate_snapshot(snapshot: &mut Snapshot, level: Obfuscation) {
-    let samples = snapshot
-        .targets
-        .iter_mut()
-        .flat_map(|t| &mut t.families)
-        .flat_map(|f| &mut f.samples);
-    for sample in samples {
-        for (name, value) in &mut sample.labels {
-            if level.hides(name) {
-                *value = hash_value(value);
-            }
-        }
+    for target in &mut snapshot.targets {
+        target.rewrite(|text| obfuscate_body(text, level));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::model::Target;
 
     const INPUT: &str = include_str!(
         "../../tests/fixtures/linkerd/linkerd2__cli__cmd__testdata__obfuscate-diagnostics-proxy-metrics.input.txt"
@@ -139,17 +131,11 @@ mod tests {
 
     #[test]
     fn snapshot_obfuscation_matches_raw() {
-        let body = parse::parse(INPUT).unwrap();
         let mut snapshot = Snapshot {
-            targets: vec![crate::metrics::model::Target::from_body(
-                &body,
-                vec![],
-                None,
-            )],
+            targets: vec![Target::parse(INPUT.to_string(), vec![], None).unwrap()],
         };
         obfuscate_snapshot(&mut snapshot, Obfuscation::Compat);
-        let golden = parse::parse(GOLDEN).unwrap();
-        let expected = crate::metrics::model::Target::from_body(&golden, vec![], None);
+        let expected = Target::parse(GOLDEN.to_string(), vec![], None).unwrap();
         assert_eq!(snapshot.targets[0], expected);
     }
 }

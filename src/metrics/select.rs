@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use regex::Regex;
 
-use crate::metrics::model::Snapshot;
+use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::parse::Body;
 
 mod selector_syntax;
@@ -222,25 +222,28 @@ impl Filter {
             return;
         }
         for target in &mut snapshot.targets {
-            let target_labels = &target.labels;
-            for family in &mut target.families {
-                let name = &family.name;
-                family.samples.retain(|s| {
-                    let lookup = |l: &str| {
-                        s.label(l)
-                            .or_else(|| {
-                                target_labels
-                                    .iter()
-                                    .find(|(n, _)| n == l)
-                                    .map(|(_, v)| v.as_str())
-                            })
-                            .map(Cow::Borrowed)
-                    };
-                    self.matches(name, &s.name, &lookup)
-                });
-            }
-            target.families.retain(|f| !f.samples.is_empty());
+            self.retain_target(target);
         }
+    }
+
+    /// Drop the samples of `target` that do not match (its target labels count), and families
+    /// left empty.
+    pub fn retain_target(&self, target: &mut Target) {
+        if self.is_empty() {
+            return;
+        }
+        let target_labels = target.labels.clone();
+        target.retain(|family, s| {
+            let lookup = |l: &str| {
+                s.label(l).or_else(|| {
+                    target_labels
+                        .iter()
+                        .find(|(n, _)| n == l)
+                        .map(|(_, v)| Cow::Owned(v.clone()))
+                })
+            };
+            self.matches(family.name(), s.name, &lookup)
+        });
     }
 }
 

@@ -10,8 +10,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write};
+use std::ops::Range;
 
-use crate::metrics::model::{Family, MetricType, Sample, Snapshot, Target};
+use crate::metrics::model::{FamilyRef, MetricType, SampleRef, Snapshot, Target};
+use crate::metrics::parse::Label;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +33,8 @@ pub struct WriteOptions {
     pub timestamps: bool,
 }
 
-/// One output family: the samples of every target that map to one name.
+/// One output family: the samples of every target that map to one name, as runs of consecutive
+/// samples of one target's family (so placing a sample costs no allocation).
 #[derive(Debug)]
 pub struct OutputFamily<'s> {
     /// Output family name.
@@ -39,11 +42,19 @@ pub struct OutputFamily<'s> {
     /// Output type.
     pub kind: MetricType,
     /// Decoded HELP text of the first family that had one.
-    pub help: Option<&'s str>,
+    pub help: Option<Cow<'s, str>>,
     /// Unit of the first family that had one.
     pub unit: Option<&'s str>,
-    /// Samples in target order, then input order.
-    pub samples: Vec<OutputSample<'s>>,
+    /// The runs of samples, in target order, then input order.
+    runs: Vec<Run<'s>>,
+}
+
+/// Consecutive samples of one family of one target that go to the same output family.
+#[derive(Debug, Clone)]
+struct Run<'s> {
+    target: &'s Target,
+    family: FamilyRef<'s>,
+    samples: Range<usize>,
 }
 
 /// One sample placed in an [`OutputFamily`].
@@ -52,20 +63,48 @@ pub struct OutputSample<'s> {
     /// The target it came from.
     pub target: &'s Target,
     /// The sample.
-    pub sample: &'s Sample,
+    pub sample: SampleRef<'s>,
     /// Its name in the output format.
     pub name: Cow<'s, str>,
 }
 
+impl<'s> OutputFamily<'s> {
+    /// Every sample of the family with its target and output name, in output order.
+    pub fn samples(&self, format: Format) -> impl Iterator<Item = OutputSample<'s>> + '_ {
+        self.runs.iter().flat_map(move |run| {
+            let family = run.family;
+            family
+                .samples()
+                .skip(run.samples.start)
+                .take(run.samples.len())
+                .map(move |sample| OutputSample {
+                    target: run.target,
+                    name: place(family.name(), family.kind(), sample.name, format).2,
+                    sample,
+                })
+        })
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.runs.iter().map(|r| r.samples.len()).sum()
+    }
+
+    /// Whether the family has no samples.
+    pub fn is_empty(&self) -> bool {
+        self.runs.iter().all(|r| r.samples.is_empty())
+    }
+}
+
 /// Where a sample goes in `format`: output family name, type, sample name.
-fn place<'s>(
-    family: &'s Family,
+pub(crate) fn place<'s>(
+    name: &'s str,
+    kind: MetricType,
     sample_name: &'s str,
     format: Format,
 ) -> (Cow<'s, str>, MetricType, Cow<'s, str>) {
-    let name = family.name.as_str();
     let created = sample_name.len() > name.len() && sample_name.ends_with("_created");
-    match (format, family.kind) {
+    match (format, kind) {
         (Format::Prometheus, MetricType::Counter) if created => {
             (sample_name.into(), MetricType::Gauge, sample_name.into())
         }
@@ -102,23 +141,44 @@ pub fn output_families(snapshot: &Snapshot, format: Format) -> Vec<OutputFamily<
     let mut out: Vec<OutputFamily<'_>> = Vec::new();
     let mut index: HashMap<Cow<'_, str>, usize> = HashMap::new();
     for target in &snapshot.targets {
-        for family in &target.families {
-            if family.samples.is_empty() {
-                let (name, kind, _) = place(family, &family.name, format);
+        for family in target.families() {
+            if family.is_empty() {
+                let (name, kind, _) = place(family.name(), family.kind(), family.name(), format);
                 let i = slot(&mut out, &mut index, name, kind);
                 fill_meta(&mut out[i], family);
+                continue;
             }
-            for sample in &family.samples {
-                let (name, kind, sample_name) = place(family, &sample.name, format);
-                let i = slot(&mut out, &mut index, name, kind);
-                if out[i].kind == kind {
-                    fill_meta(&mut out[i], family);
+            // Consecutive samples almost always go to the same output family: place each, but
+            // look the name up only when it changes.
+            let mut current: Option<(Cow<'_, str>, usize)> = None;
+            for (i, sample) in family.samples().enumerate() {
+                let (name, kind, _) = place(family.name(), family.kind(), sample.name, format);
+                let o = match &current {
+                    Some((n, o)) if *n == name => *o,
+                    _ => {
+                        let o = slot(&mut out, &mut index, name.clone(), kind);
+                        if out[o].kind == kind {
+                            fill_meta(&mut out[o], family);
+                        }
+                        current = Some((name, o));
+                        o
+                    }
+                };
+                let runs = &mut out[o].runs;
+                match runs.last_mut() {
+                    Some(run)
+                        if std::ptr::eq(run.target, target)
+                            && run.family.is_same(&family)
+                            && run.samples.end == i =>
+                    {
+                        run.samples.end = i + 1
+                    }
+                    _ => runs.push(Run {
+                        target,
+                        family,
+                        samples: i..i + 1,
+                    }),
                 }
-                out[i].samples.push(OutputSample {
-                    target,
-                    sample,
-                    name: sample_name,
-                });
             }
         }
     }
@@ -137,18 +197,18 @@ fn slot<'s>(
             kind,
             help: None,
             unit: None,
-            samples: Vec::new(),
+            runs: Vec::new(),
         });
         out.len() - 1
     })
 }
 
-fn fill_meta<'s>(out: &mut OutputFamily<'s>, family: &'s Family) {
+fn fill_meta<'s>(out: &mut OutputFamily<'s>, family: FamilyRef<'s>) {
     if out.help.is_none() {
-        out.help = family.help.as_deref();
+        out.help = family.help();
     }
     if out.unit.is_none() {
-        out.unit = family.unit.as_deref();
+        out.unit = family.unit();
     }
 }
 
@@ -158,8 +218,11 @@ pub fn write_snapshot<W: Write>(
     snapshot: &Snapshot,
     options: WriteOptions,
 ) -> fmt::Result {
+    let mut buf = String::new();
     for family in output_families(snapshot, options.format) {
-        write_family(out, &family, options)?;
+        buf.clear();
+        write_family(&mut buf, &family, options);
+        out.write_str(&buf)?;
     }
     if options.format == Format::OpenMetrics {
         out.write_str("# EOF\n")?;
@@ -167,34 +230,29 @@ pub fn write_snapshot<W: Write>(
     Ok(())
 }
 
-/// Re-write one parsed body (no target labels) in `options.format`.
-pub fn write_body<W: Write>(
-    out: &mut W,
-    body: &crate::metrics::parse::Body<'_>,
-    options: WriteOptions,
-) -> fmt::Result {
-    let snapshot = Snapshot {
-        targets: vec![Target::from_body(body, Vec::new(), None)],
-    };
-    write_snapshot(out, &snapshot, options)
-}
-
-/// Write `snapshot` to an `io::Write` (a file, stdout), buffered per family.
+/// Write `snapshot` to an `io::Write` (a file, stdout) through a buffer of about 256 KiB, so
+/// the output is never held whole.
 pub fn write_snapshot_io<W: std::io::Write>(
     mut out: W,
     snapshot: &Snapshot,
     options: WriteOptions,
 ) -> std::io::Result<()> {
-    let mut buf = String::new();
+    const FLUSH_AT: usize = 256 << 10;
+    let mut buf = String::with_capacity(FLUSH_AT + (64 << 10));
     for family in output_families(snapshot, options.format) {
-        buf.clear();
-        write_family(&mut buf, &family, options).expect("writing to a String cannot fail");
-        out.write_all(buf.as_bytes())?;
+        write_family_flushing(
+            &mut buf,
+            &family,
+            options,
+            &mut |chunk: &str| out.write_all(chunk.as_bytes()),
+            FLUSH_AT,
+        )?;
     }
     if options.format == Format::OpenMetrics {
-        out.write_all(b"# EOF\n")?;
+        buf.push_str("# EOF\n");
     }
-    Ok(())
+    out.write_all(buf.as_bytes())?;
+    out.flush()
 }
 
 /// Write `snapshot` into a new `String`.
@@ -204,86 +262,170 @@ pub fn to_string(snapshot: &Snapshot, options: WriteOptions) -> String {
     out
 }
 
-fn write_family<W: Write>(
-    out: &mut W,
+fn write_family(out: &mut String, family: &OutputFamily<'_>, options: WriteOptions) {
+    write_family_flushing(
+        out,
+        family,
+        options,
+        &mut |_: &str| Ok::<(), std::convert::Infallible>(()),
+        usize::MAX,
+    )
+    .expect("the sink cannot fail");
+}
+
+/// Write one family into `out`; each time `out` passes `flush_at` bytes it is handed to `sink`
+/// and cleared.
+fn write_family_flushing<E>(
+    out: &mut String,
     family: &OutputFamily<'_>,
     options: WriteOptions,
-) -> fmt::Result {
-    let om = options.format == Format::OpenMetrics;
-    let name = sanitize_name(&family.name, true);
-    if let Some(help) = family.help {
-        write!(out, "# HELP {name} ")?;
-        write_escaped(out, help, om)?;
-        out.write_char('\n')?;
-    }
-    let kind = match (om, family.kind) {
-        (false, MetricType::Untyped) => "untyped",
-        (_, kind) => kind.openmetrics_name(),
-    };
-    writeln!(out, "# TYPE {name} {kind}")?;
-    if om
-        && let Some(unit) = family.unit
-        && !unit.is_empty()
-        && name.ends_with(&format!("_{unit}"))
-    {
-        writeln!(out, "# UNIT {name} {unit}")?;
-    }
-    for s in &family.samples {
-        write_sample(out, s, options)?;
+    sink: &mut dyn FnMut(&str) -> Result<(), E>,
+    flush_at: usize,
+) -> Result<(), E> {
+    write_family_header(
+        out,
+        &family.name,
+        family.kind,
+        family.help.as_deref(),
+        family.unit,
+        options,
+    );
+    let mut labels: Vec<Label<'_>> = Vec::with_capacity(16);
+    for run in &family.runs {
+        let f = run.family;
+        for sample in f.samples().skip(run.samples.start).take(run.samples.len()) {
+            let (_, _, sample_name) = place(f.name(), f.kind(), sample.name, options.format);
+            write_sample(out, &sample_name, run.target, &sample, options, &mut labels);
+            if out.len() >= flush_at {
+                sink(out)?;
+                out.clear();
+            }
+        }
     }
     Ok(())
 }
 
-fn write_sample<W: Write>(out: &mut W, s: &OutputSample<'_>, options: WriteOptions) -> fmt::Result {
-    out.write_str(&sanitize_name(&s.name, true))?;
-    let sample_labels = s.sample.labels.iter().map(|(n, v)| {
-        let clash = s.target.labels.iter().any(|(t, _)| t == n);
-        let name = if clash {
-            Cow::Owned(format!("exported_{n}"))
-        } else {
-            Cow::Borrowed(n.as_str())
-        };
-        (name, v.as_str())
-    });
-    let target_labels = s
-        .target
-        .labels
-        .iter()
-        .map(|(n, v)| (Cow::Borrowed(n.as_str()), v.as_str()));
+/// Write the `# HELP`, `# TYPE` and (OpenMetrics, when the name ends with it) `# UNIT` lines of
+/// an output family.
+pub(crate) fn write_family_header(
+    out: &mut String,
+    name: &str,
+    kind: MetricType,
+    help: Option<&str>,
+    unit: Option<&str>,
+    options: WriteOptions,
+) {
+    let om = options.format == Format::OpenMetrics;
+    let name = sanitize_name(name, true);
+    if let Some(help) = help {
+        out.push_str("# HELP ");
+        out.push_str(&name);
+        out.push(' ');
+        write_escaped(out, help, om).expect("writing to a String cannot fail");
+        out.push('\n');
+    }
+    let kind = match (om, kind) {
+        (false, MetricType::Untyped) => "untyped",
+        (_, kind) => kind.openmetrics_name(),
+    };
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    if om
+        && let Some(unit) = unit
+        && !unit.is_empty()
+        && name.ends_with(&format!("_{unit}"))
+    {
+        let _ = writeln!(out, "# UNIT {name} {unit}");
+    }
+}
+
+/// Write the samples of `target` that go to the output family `output` (see [`place`]).
+pub(crate) fn write_target_samples(
+    out: &mut String,
+    target: &Target,
+    output: &str,
+    options: WriteOptions,
+) {
+    let mut labels: Vec<Label<'_>> = Vec::with_capacity(16);
+    for family in target.families() {
+        for sample in family.samples() {
+            let (name, _, sample_name) =
+                place(family.name(), family.kind(), sample.name, options.format);
+            if name == output {
+                write_sample(out, &sample_name, target, &sample, options, &mut labels);
+            }
+        }
+    }
+}
+
+/// Write one sample line: target labels first, then the sample's labels sorted by name (renamed
+/// `exported_NAME` when a target label has that name). Values without escapes are copied as
+/// written; the rest are decoded and escaped again.
+fn write_sample<'t>(
+    out: &mut String,
+    name: &str,
+    target: &Target,
+    sample: &SampleRef<'t>,
+    options: WriteOptions,
+    labels: &mut Vec<Label<'t>>,
+) {
+    out.push_str(&sanitize_name(name, true));
+    labels.clear();
+    labels.extend(sample.labels.iter());
+    labels.sort_by(|a, b| a.name.cmp(&b.name));
     let mut first = true;
-    for (n, v) in target_labels.chain(sample_labels) {
-        out.write_char(if first { '{' } else { ',' })?;
+    for (n, v) in &target.labels {
+        out.push(if first { '{' } else { ',' });
         first = false;
-        write!(out, "{}=\"", sanitize_name(&n, false))?;
-        write_escaped(out, v, true)?;
-        out.write_char('"')?;
+        out.push_str(&sanitize_name(n, false));
+        out.push_str("=\"");
+        write_escaped(out, v, true).expect("writing to a String cannot fail");
+        out.push('"');
+    }
+    for label in labels.iter() {
+        out.push(if first { '{' } else { ',' });
+        first = false;
+        if target.labels.iter().any(|(t, _)| *t == label.name) {
+            out.push_str("exported_");
+        }
+        out.push_str(&sanitize_name(&label.name, false));
+        out.push_str("=\"");
+        if label.raw_value.contains('\\') {
+            write_escaped(out, &label.value, true).expect("writing to a String cannot fail");
+        } else {
+            out.push_str(label.raw_value);
+        }
+        out.push('"');
     }
     if !first {
-        out.write_char('}')?;
+        out.push('}');
     }
-    out.write_char(' ')?;
-    write_value(out, s.sample.value)?;
+    out.push(' ');
+    write_value(out, sample.value).expect("writing to a String cannot fail");
     if options.timestamps
-        && let Some(ms) = s.sample.timestamp_ms.or(s.target.scrape_time_ms)
+        && let Some(ms) = sample.timestamp_ms.or(target.scrape_time_ms)
     {
-        out.write_char(' ')?;
-        match options.format {
-            Format::Prometheus => write!(out, "{ms}")?,
+        out.push(' ');
+        let _ = match options.format {
+            Format::Prometheus => write!(out, "{ms}"),
             Format::OpenMetrics => write!(
                 out,
                 "{}{}.{:03}",
                 if ms < 0 { "-" } else { "" },
                 ms.unsigned_abs() / 1000,
                 ms.unsigned_abs() % 1000
-            )?,
-        }
+            ),
+        };
     }
-    out.write_char('\n')
+    out.push('\n');
 }
 
 /// Write a value the way Prometheus does: `NaN`, `+Inf`, `-Inf`, else the shortest decimal that
 /// reads back to the same `f64`.
 pub fn write_value<W: Write>(out: &mut W, v: f64) -> fmt::Result {
+    // Most values are counts: whole numbers print as integers, without float formatting.
+    if v.fract() == 0.0 && v.abs() < 1e15 && v != 0.0 {
+        return write!(out, "{}", v as i64);
+    }
     if v.is_nan() {
         out.write_str("NaN")
     } else if v.is_infinite() {
@@ -303,7 +445,7 @@ pub fn format_value(v: f64) -> String {
 }
 
 /// Escape `\`, newline and (in label values and OpenMetrics HELP) `"`.
-fn write_escaped<W: Write>(out: &mut W, text: &str, quote: bool) -> fmt::Result {
+pub(crate) fn write_escaped<W: Write>(out: &mut W, text: &str, quote: bool) -> fmt::Result {
     if !text.contains(['\\', '\n', '"']) {
         return out.write_str(text);
     }

@@ -77,20 +77,24 @@ fn type_name(kind: MetricType) -> &'static str {
 }
 
 /// A histogram/summary metric: its target (by address) and labels without `le`/`quantile`.
-type MetricKey<'s> = (usize, Vec<(&'s str, &'s str)>);
+type MetricKey = (usize, Vec<(String, String)>);
 
 fn family(f: &OutputFamily<'_>) -> JsonFamily {
     let grouped = matches!(f.kind, MetricType::Histogram | MetricType::Summary);
     let mut metrics: Vec<JsonMetric> = Vec::new();
-    let mut index: HashMap<MetricKey<'_>, usize> = HashMap::new();
-    for s in &f.samples {
+    let mut index: HashMap<MetricKey, usize> = HashMap::new();
+    for s in f.samples(Format::Prometheus) {
         let mut labels: BTreeMap<String, String> = s.target.labels.iter().cloned().collect();
         let mut bound = None;
-        for (n, v) in &s.sample.labels {
+        let mut key_labels = Vec::new();
+        for (n, v) in s.sample.owned_labels() {
             if grouped && (n == "le" || n == "quantile") {
-                bound = Some(v.as_str());
+                bound = Some(v);
             } else {
-                labels.entry(n.clone()).or_insert_with(|| v.clone());
+                if grouped {
+                    key_labels.push((n.clone(), v.clone()));
+                }
+                labels.entry(n).or_insert(v);
             }
         }
         let timestamp_ms = s.sample.timestamp_ms.map(|t| t.to_string());
@@ -104,13 +108,6 @@ fn family(f: &OutputFamily<'_>) -> JsonFamily {
             });
             continue;
         }
-        let key_labels: Vec<(&str, &str)> = s
-            .sample
-            .labels
-            .iter()
-            .filter(|(n, _)| n != "le" && n != "quantile")
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
         let key = (std::ptr::from_ref(s.target) as usize, key_labels);
         let i = *index.entry(key).or_insert_with(|| {
             let histogram = f.kind == MetricType::Histogram;
@@ -134,14 +131,14 @@ fn family(f: &OutputFamily<'_>) -> JsonFamily {
                     .as_mut()
                     .or(m.quantiles.as_mut())
                     .expect("one of the two is set");
-                map.insert(b.to_string(), value);
+                map.insert(b, value);
             }
             _ => {}
         }
     }
     JsonFamily {
         name: f.name.to_string(),
-        help: f.help.unwrap_or_default().to_string(),
+        help: f.help.as_deref().unwrap_or_default().to_string(),
         kind: type_name(f.kind),
         metrics,
     }
@@ -165,18 +162,15 @@ impl JsonMetric {
 mod tests {
     use super::*;
     use crate::metrics::model::Target;
-    use crate::metrics::parse::parse;
 
     #[test]
     fn prom2json_shape_with_target_labels() {
         let text = "# HELP lat Latency.\n# TYPE lat histogram\nlat_bucket{d=\"in\",le=\"1\"} 2\nlat_bucket{d=\"in\",le=\"+Inf\"} 3\nlat_sum{d=\"in\"} 4.5\nlat_count{d=\"in\"} 3\n# TYPE q summary\nq{quantile=\"0.5\"} 7\nq_sum 10\nq_count 2\n# TYPE c counter\nc_total{x=\"y\"} 1 1700000000000\n";
-        let body = parse(text).unwrap();
         let snapshot = Snapshot {
-            targets: vec![Target::from_body(
-                &body,
-                vec![("pod".into(), "web-1".into())],
-                None,
-            )],
+            targets: vec![
+                Target::parse(text.to_string(), vec![("pod".into(), "web-1".into())], None)
+                    .unwrap(),
+            ],
         };
         let json = serde_json::to_value(families(&snapshot)).unwrap();
         let expected = serde_json::json!([

@@ -11,18 +11,27 @@ pub struct RawEntry<'a> {
     pub body: Result<&'a [u8], &'a str>,
 }
 
-/// Writes `entries` in the layout of `linkerd diagnostics proxy-metrics`, in the given order:
-/// `#\n# POD NAME (i of n)\n#\n`, then the body as served, or `# ERROR: message` for a failed pod.
+/// Write `entries` in order, each under its `# POD NAME (i of n)` header.
 pub fn write_raw(out: &mut impl Write, entries: &[RawEntry<'_>]) -> io::Result<()> {
     let total = entries.len();
     for (i, entry) in entries.iter().enumerate() {
-        write!(out, "#\n# POD {} ({} of {})\n#\n", entry.pod, i + 1, total)?;
-        match entry.body {
-            Ok(body) => out.write_all(body)?,
-            Err(message) => writeln!(out, "# ERROR: {message}")?,
-        }
+        write_raw_entry(out, *entry, i + 1, total)?;
     }
     Ok(())
+}
+
+/// Write entry `position` of `total`: its header, then its body or `# ERROR: message`.
+pub fn write_raw_entry(
+    out: &mut (impl Write + ?Sized),
+    entry: RawEntry<'_>,
+    position: usize,
+    total: usize,
+) -> io::Result<()> {
+    write!(out, "#\n# POD {} ({position} of {total})\n#\n", entry.pod)?;
+    match entry.body {
+        Ok(body) => out.write_all(body),
+        Err(message) => writeln!(out, "# ERROR: {message}"),
+    }
 }
 
 #[cfg(test)]

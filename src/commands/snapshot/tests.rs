@@ -1,6 +1,5 @@
 use super::*;
 use crate::metrics::model::{TARGET_LABEL_NAMES, Target};
-use crate::metrics::parse;
 
 const BODY: &str = "\
 # HELP request_total Total count of HTTP requests.
@@ -11,9 +10,8 @@ process_start_time_seconds 1764014000
 ";
 
 fn target(pod: &str, time: i64) -> Target {
-    let body = parse::parse(BODY).unwrap();
-    Target::from_body(
-        &body,
+    Target::parse(
+        BODY.to_string(),
         vec![
             ("namespace".into(), "emojivoto".into()),
             ("pod".into(), pod.into()),
@@ -22,6 +20,7 @@ fn target(pod: &str, time: i64) -> Target {
         ],
         Some(time),
     )
+    .unwrap()
 }
 
 fn info() -> Vec<(String, String)> {
@@ -64,8 +63,7 @@ fn snapshot_text_is_openmetrics_with_info_timestamps_and_eof() {
 #[test]
 fn reading_a_snapshot_back_restores_targets_and_lifts_the_info() {
     let text = snapshot_text(&mut two_pods(), info());
-    let body = parse::parse(&text).unwrap();
-    let mut back = Snapshot::from_merged(&body, TARGET_LABEL_NAMES);
+    let mut back = Snapshot::from_merged_text(text.clone(), TARGET_LABEL_NAMES).unwrap();
     let mut lifted = back.take_info().expect("info family present");
     lifted.sort();
     let mut want = info();

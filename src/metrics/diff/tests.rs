@@ -1,6 +1,5 @@
 use super::*;
 use crate::metrics::model::Target;
-use crate::metrics::parse::parse;
 
 fn target(pod: &str, time_ms: i64, text: &str) -> Target {
     let labels = vec![
@@ -8,7 +7,7 @@ fn target(pod: &str, time_ms: i64, text: &str) -> Target {
         ("pod".to_string(), pod.to_string()),
         ("deployment".to_string(), "web".to_string()),
     ];
-    Target::from_body(&parse(text).unwrap(), labels, Some(time_ms))
+    Target::parse(text.to_string(), labels, Some(time_ms)).unwrap()
 }
 
 const OLD: &str = "# TYPE request_total counter
@@ -160,4 +159,50 @@ fn serializes_labels_as_objects() {
     assert_eq!(first["change"], "added");
     assert_eq!(first["labels"]["authority"], "x");
     assert_eq!(json["histograms"][0]["count_delta"], 20.0);
+}
+
+#[test]
+fn a_counter_is_one_family_in_prometheus_text_and_openmetrics() {
+    let text = "# TYPE response_total counter\nresponse_total{classification=\"success\"} 10\n";
+    let openmetrics =
+        "# TYPE response counter\nresponse_total{classification=\"success\"} 12\n# EOF\n";
+    let a = Snapshot {
+        targets: vec![target("web-1", 1_000_000, openmetrics)],
+    };
+    let b = Snapshot {
+        targets: vec![target("web-1", 1_002_000, text)],
+    };
+    for (old, new) in [(&a, &b), (&b, &a)] {
+        let d = diff(old, new, DiffOptions::default());
+        assert_eq!(d.series.len(), 1, "{:#?}", d.series);
+        assert_eq!(d.series[0].family, "response_total");
+        assert_eq!(d.series[0].name, "response_total");
+        assert_eq!(d.series[0].change, Change::Changed);
+    }
+}
+
+#[test]
+fn per_process_gauges_are_not_summed_across_pods() {
+    let body = |start: u32, expiry: u32, requests: u32| {
+        format!(
+            "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {start}\n\
+             # TYPE identity_cert_expiration_timestamp_seconds gauge\n\
+             identity_cert_expiration_timestamp_seconds {expiry}\n\
+             # TYPE request_total counter\nrequest_total 1{requests}\n"
+        )
+    };
+    let side = |time_ms| Snapshot {
+        targets: vec![
+            target("web-1", time_ms, &body(1000, 5000, 1)),
+            target("web-2", time_ms, &body(1200, 4000, 2)),
+        ],
+    };
+    let d = diff(&side(1_000_000), &side(1_010_000), DiffOptions::default());
+    let value = |name: &str| {
+        let s = d.series.iter().find(|s| s.name == name).unwrap();
+        s.new.unwrap()
+    };
+    assert_eq!(value("process_start_time_seconds"), 1000.0);
+    assert_eq!(value("identity_cert_expiration_timestamp_seconds"), 4000.0);
+    assert_eq!(value("request_total"), 23.0, "amounts are still summed");
 }

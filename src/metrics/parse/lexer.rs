@@ -76,6 +76,11 @@ pub struct Label<'a> {
 }
 
 impl<'a> RawLabels<'a> {
+    /// Labels text already validated by the lexer (as kept by [`crate::metrics::model::Target`]).
+    pub(crate) fn from_validated(text: &'a str) -> Self {
+        RawLabels { text }
+    }
+
     /// The raw text between the braces.
     pub fn as_str(&self) -> &'a str {
         self.text

@@ -99,21 +99,20 @@ fn selector_errors() {
 
 #[test]
 fn snapshot_filter_sees_target_labels() {
-    let body = parse(BODY).unwrap();
-    let target =
-        crate::metrics::model::Target::from_body(&body, vec![("pod".into(), "web-1".into())], None);
+    let target = |pod: &str| {
+        crate::metrics::model::Target::parse(
+            BODY.to_string(),
+            vec![("pod".into(), pod.into())],
+            None,
+        )
+        .unwrap()
+    };
     let mut snapshot = Snapshot {
-        targets: vec![
-            target.clone(),
-            crate::metrics::model::Target {
-                labels: vec![("pod".into(), "web-2".into())],
-                ..target
-            },
-        ],
+        targets: vec![target("web-1"), target("web-2")],
     };
     Filter::new::<&str, _>(&[], &["request_total{pod=\"web-2\"}"])
         .unwrap()
         .retain_snapshot(&mut snapshot);
     assert_eq!(snapshot.sample_count(), 3);
-    assert_eq!(snapshot.targets[0].families.len(), 0);
+    assert_eq!(snapshot.targets[0].families().len(), 0);
 }

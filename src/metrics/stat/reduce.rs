@@ -125,8 +125,8 @@ impl StatState {
     pub fn add_target(&mut self, key: ProxyKey, target: &Target) {
         let mut state = ProxyState::new(key, target.scrape_time_ms.unwrap_or(0));
         let mut picked = Picked::default();
-        for sample in target.families.iter().flat_map(|f| &f.samples) {
-            state.observe(sample, &mut picked);
+        for (_, sample) in target.samples() {
+            state.observe(&sample, &mut picked);
         }
         self.insert(state);
     }
@@ -150,7 +150,7 @@ impl StatState {
     }
 }
 
-/// A sample as the reducer reads it: borrowed from a body, or owned in a [`Target`].
+/// A sample as the reducer reads it: lexed from a body, or indexed in a [`Target`].
 trait SampleView {
     fn name(&self) -> &str;
     fn value(&self) -> f64;
@@ -174,9 +174,9 @@ impl SampleView for Sample<'_> {
     }
 }
 
-impl SampleView for model::Sample {
+impl SampleView for model::SampleRef<'_> {
     fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     fn value(&self) -> f64 {
@@ -184,8 +184,8 @@ impl SampleView for model::Sample {
     }
 
     fn for_each_label(&self, mut f: impl FnMut(&str, &str)) {
-        for (name, value) in &self.labels {
-            f(name, value);
+        for label in self.labels.iter() {
+            f(&label.name, &label.value);
         }
     }
 }

@@ -180,8 +180,7 @@ fn owned_targets_and_raw_bodies_reduce_to_the_same_series() {
         body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
     )]);
     let text = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0);
-    let target =
-        crate::metrics::model::Target::from_body(&parse(&text).unwrap(), vec![], Some(1_010_000));
+    let target = crate::metrics::model::Target::parse(text, vec![], Some(1_010_000)).unwrap();
     let mut b = StatState::default();
     b.add_target(key("voting-1"), &target);
     let r = &compute(&a, &b, GroupBy::Workload)[0];
