@@ -651,6 +651,9 @@ impl Snapshot {
                     .all(|l| !target_label_names.contains(&l.name.as_ref()))
             });
         if plain {
+            // As when it is split, a family declared without samples is left out.
+            let mut merged = merged;
+            merged.retain(|_, _| true);
             return Snapshot {
                 targets: vec![merged],
             };
