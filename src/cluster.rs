@@ -430,6 +430,35 @@ mod tests {
     use std::ffi::OsStr;
 
     #[test]
+    fn connection_failures_name_the_server_and_other_errors_pass_through() {
+        use std::io::{Error, ErrorKind};
+        let refused = Unreachable::classify(
+            "h:6443",
+            Box::new(Error::from(ErrorKind::ConnectionRefused)),
+        );
+        assert_eq!(
+            describe_kube_error(&kube::Error::Service(refused)),
+            "the connection to the server h:6443 was refused - did you specify the right host or port?"
+        );
+        let untrusted = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let tls = Unreachable::classify(
+            "h:6443",
+            Box::new(Error::other(Error::new(ErrorKind::InvalidData, untrusted))),
+        );
+        let text = describe_kube_error(&kube::Error::Service(tls));
+        assert!(
+            text.starts_with("cannot verify the server h:6443 over TLS (invalid peer certificate: UnknownIssuer) - check"),
+            "{text}"
+        );
+        let other = Unreachable::classify("h:6443", Box::new(Error::other("auth plugin failed")));
+        assert!(!other.is::<Unreachable>());
+        assert_eq!(
+            describe_kube_error(&kube::Error::Service(other)),
+            "ServiceError: auth plugin failed"
+        );
+    }
+
+    #[test]
     fn flag_wins_over_env_and_home() {
         let paths = kubeconfig_paths(
             Some(Path::new("/tmp/a")),
