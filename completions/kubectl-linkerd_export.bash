@@ -83,7 +83,7 @@ _kubectl__linkerd_export() {
 
     case "${cmd}" in
         kubectl__linkerd_export)
-            opts="-n -A -l -v -q -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version metrics stat top diff snapshot export prometheus-config demo completion help"
+            opts="-n -A -l -v -q -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version metrics stat top diff snapshot export prometheus-config demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,6 +121,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -141,7 +145,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__completion)
-            opts="-n -A -l -v -q -h -V --install --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version bash zsh fish powershell elvish kubectl"
+            opts="-n -A -l -v -q -h -V --install --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version bash zsh fish powershell elvish kubectl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +190,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -206,7 +214,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__demo)
-            opts="-n -A -l -v -q -h -V --serve --listen --kubeconfig-out --replicas --namespaces --series --latency --fault --seed --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-n -A -l -v -q -h -V --serve --listen --kubeconfig-out --replicas --namespaces --series --latency --fault --seed --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,6 +284,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -296,7 +308,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__diff)
-            opts="-m -o -n -A -l -v -q -h -V --from-file --interval --by --only-changed --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -o -n -A -l -v -q -h -V --from-file --interval --by --only-changed --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +382,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -390,7 +406,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__export)
-            opts="-m -O -o -n -A -l -v -q -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -O -o -n -A -l -v -q -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +517,10 @@ _kubectl__linkerd_export() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -678,7 +698,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__metrics)
-            opts="-m -o -n -A -l -v -q -h -V --from-file --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -o -n -A -l -v -q -h -V --from-file --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +764,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -764,7 +788,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__prometheus__subcmd__config)
-            opts="-n -A -l -v -q -h -V --viz-namespace --format --target --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-n -A -l -v -q -h -V --viz-namespace --format --target --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,6 +838,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -834,7 +862,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__snapshot)
-            opts="-m -O -n -A -l -v -q -h -V --from-file --metric --match --output-file --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-m -O -n -A -l -v -q -h -V --from-file --metric --match --output-file --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +928,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -920,7 +952,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__stat)
-            opts="-o -n -A -l -v -q -h -V --from-file --window --since-start --by --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-o -n -A -l -v -q -h -V --from-file --window --since-start --by --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,6 +1014,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --via)
                     COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
                     return 0
@@ -1002,7 +1038,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__subcmd__linkerd_export__subcmd__top)
-            opts="-o -n -A -l -v -q -h -V --from-file --interval --iterations --by --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --via --obfuscate --verbose --quiet --color --help --version"
+            opts="-o -n -A -l -v -q -h -V --from-file --interval --iterations --by --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1061,6 +1097,10 @@ _kubectl__linkerd_export() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_linkerd_export_global_optspecs
-    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= via= obfuscate= v/verbose q/quiet color= h/help V/version
+    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= max-body-size= via= obfuscate= v/verbose q/quiet color= h/help V/version
 end
 
 function __fish_kubectl_linkerd_export_needs_command
@@ -30,6 +30,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_comma
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -66,6 +67,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -95,6 +97,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -124,6 +127,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -151,6 +155,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -175,6 +180,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -209,6 +215,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -232,6 +239,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -250,7 +258,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l namespaces -d 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l series -d 'Pad each proxy\'s /metrics to about N series' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l latency -d 'Delay added to every API request and port-forward set-up, like a real API server and kubelet' -r
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l fault -d 'Inject a fault into pods matching GLOB: refuse, forbid, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l fault -d 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l seed -d 'Seed for the simulated names, UIDs and proxy uptimes' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l context -d 'The kubeconfig context to use' -r
@@ -258,6 +266,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
@@ -278,6 +287,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s l -l selector -d 'Label selector applied to pods, e.g. \'app=web,tier!=db\'' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l concurrency -d 'How many proxies to scrape at once' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l timeout -d 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l max-body-size -d 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l via -d 'How to reach the proxies\' admin port' -r -f -a "portforward\t'The pods/portforward subresource over WebSocket (needs `create`/`get` on pods/portforward)'
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Mesh, raw_pods, stderr, stdout, success};
+use support::{Mesh, raw_pods, run, stderr, stdout, success};
 
 /// The emojivoto deployments' pods, sorted by name as the raw layout orders them.
 fn emojivoto_pods(mesh: &Mesh) -> Vec<String> {
@@ -328,7 +328,10 @@ fn refused_port_forward_reports_the_kubelet_error() {
     assert_partial(
         &["refuse:web-*"],
         &[],
-        &["port-forward failed: error forwarding port 4191 to pod web-"],
+        &[
+            "port-forward failed: error forwarding port 4191 to pod ",
+            ", uid : failed to execute portforward in network namespace \"/var/run/netns/cni-",
+        ],
     );
 }
 
@@ -592,4 +595,70 @@ fn ctrl_c_prints_what_finished_and_exits_partial() {
     assert_eq!(status.code(), Some(3), "{log}");
     assert_eq!(raw_pods(&text), healthy, "{text}");
     assert!(log.contains("interrupted: 3 of 4 proxies scraped"), "{log}");
+}
+
+#[test]
+fn forbidden_port_forward_names_get_then_create_from_1_35() {
+    assert_partial(
+        &["forbid:web-*"],
+        &[],
+        &[
+            "cannot get resource \"pods/portforward\"",
+            "needs RBAC `get` on `pods/portforward`",
+            "from Kubernetes 1.35, `create` on `pods/portforward` too",
+            "--via apiserver",
+        ],
+    );
+    assert_partial(
+        &["nocreate:web-*"],
+        &[],
+        &[
+            "is forbidden (no reason given: Kubernetes 1.35+ answers so when `create` is missing); port-forwarding needs",
+            "--via apiserver",
+        ],
+    );
+}
+
+#[test]
+fn unreachable_kubelet_is_the_api_servers_500() {
+    assert_partial(
+        &["kubeletdown:web-*"],
+        &[],
+        &["API server answered HTTP 500: error dialing backend: dial tcp "],
+    );
+}
+
+#[test]
+fn a_timeout_names_the_flag_that_sets_it() {
+    assert_partial(
+        &["slow=30s:web-*"],
+        &["--timeout", "1s"],
+        &["timed out after 1s (a slow proxy may need a longer --timeout)"],
+    );
+}
+
+#[test]
+fn the_body_limit_names_its_flag_which_raises_it() {
+    assert_partial(
+        &["huge=2:web-*"],
+        &["--max-body-size", "1Mi"],
+        &["response body exceeds 1 MiB (raise the limit with --max-body-size)"],
+    );
+    let mesh = Mesh::with_faults(&["huge=2:web-*"]);
+    let text = success(mesh.cmd().args([
+        "metrics",
+        "deploy/web",
+        "-n",
+        "emojivoto",
+        "--max-body-size",
+        "3Mi",
+    ]));
+    assert!(
+        text.trim_end().ends_with("# EOF"),
+        "{}",
+        &text[text.len().saturating_sub(200)..]
+    );
+    let (code, _, err) = run(mesh.cmd().args(["metrics", "--max-body-size", "0"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid size \"0\""), "{err}");
 }

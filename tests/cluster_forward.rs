@@ -222,7 +222,11 @@ async fn body_faults_map_to_forward_errors() {
         let err = fetch_metrics(&env, "voting-", via, Duration::from_secs(30))
             .await
             .unwrap_err();
-        assert_eq!(err.to_string(), "response body exceeds 64 MiB", "{via}");
+        assert_eq!(
+            err.to_string(),
+            "response body exceeds 64 MiB (raise the limit with --max-body-size)",
+            "{via}"
+        );
 
         let garbage = fetch_metrics(&env, "vote-bot-", via, Duration::from_secs(10))
             .await
@@ -292,4 +296,60 @@ async fn prometheus_federation_is_fetched_the_same_way() {
             &text[..text.len().min(300)]
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_server_refusals_say_what_was_checked() {
+    let env =
+        cluster_common::start(&["forbid:web-*", "nocreate:emoji-*", "kubeletdown:voting-*"]).await;
+    let timeout = Duration::from_secs(10);
+    let web = pod(&env, "web-");
+    let emoji = pod(&env, "emoji-");
+
+    let text = fetch_metrics(&env, "web-", Via::PortForward, timeout)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.starts_with(&format!("pods \"{web}\" is forbidden: User ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("cannot get resource \"pods/portforward\"")
+            && text.contains("; port-forwarding needs RBAC `get` on `pods/portforward`")
+            && text.contains("from Kubernetes 1.35, `create` on `pods/portforward`")
+            && text.ends_with("or try --via apiserver, which needs `get` on `pods/proxy`"),
+        "{text}"
+    );
+
+    let text = fetch_metrics(&env, "emoji-", Via::PortForward, timeout)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.starts_with(&format!(
+            "pods \"{emoji}\" is forbidden (no reason given: Kubernetes 1.35+ answers so when `create` is missing); port-forwarding needs RBAC `get`"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("forbidden: ;"), "{text}");
+    let nocreate_proxy = fetch_metrics(&env, "emoji-", Via::ApiServer, timeout).await;
+    assert!(nocreate_proxy.is_ok(), "{nocreate_proxy:?}");
+
+    let text = fetch_metrics(&env, "web-", Via::ApiServer, timeout)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.starts_with(&format!("pods \"{web}:4191\" is forbidden: ")),
+        "{text}"
+    );
+
+    let err = fetch_metrics(&env, "voting-", Via::PortForward, timeout)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "API server answered HTTP 500: error dialing backend: dial tcp 172.18.0.2:10250: connect: connection refused"
+    );
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
+use linkerd_export::sim::portforward::{refused_text, sandbox_id};
 use linkerd_export::sim::{Sim, SimConfig};
 use sim_common::{client, get, pod, sample};
 use tokio_tungstenite::tungstenite::Message;
@@ -80,11 +81,11 @@ async fn refused_connection_reports_the_kubelet_error() {
     .expect("error arrives")
     .expect("error text");
     let want = format!(
-        "error forwarding port 4191 to pod {}, uid {}: ",
-        web.name, web.uid
+        "error forwarding port 4191 to pod {}, uid : ",
+        sandbox_id(&web)
     );
     assert!(err.starts_with(&want), "{err}");
-    assert!(err.ends_with("connect: connection refused"), "{err}");
+    assert!(err.ends_with("connect: connection refused "), "{err}");
 
     let emoji = pod(&sim, "emojivoto", "emoji-").name.clone();
     let mut pf = pods
@@ -116,23 +117,15 @@ async fn forbid_and_notfound_answer_metav1_status() {
         (&emoji, 404, "NotFound"),
         (&"gone".to_string(), 404, "NotFound"),
     ] {
-        match pods.portforward(name, &[4191]).await {
-            Err(kube::Error::Api(status)) => {
-                assert_eq!(status.code, code, "{name}");
-                assert_eq!(status.reason, reason, "{name}");
-            }
-            Err(other) => panic!("{name}: unexpected error {other}"),
-            Ok(_) => panic!("{name}: port-forward should fail"),
-        }
-        let req = http::Request::get(format!(
-            "/api/v1/namespaces/emojivoto/pods/{name}:4191/proxy/metrics"
-        ))
-        .body(Vec::new())
-        .unwrap();
-        match client.request_text(req).await {
-            Err(kube::Error::Api(status)) => assert_eq!(status.code, code, "{name}"),
-            other => panic!("{name}: pods/proxy should fail, got {other:?}"),
-        }
+        let status = portforward_status(&pods, name).await;
+        assert_eq!(status.code, code, "{name}");
+        assert_eq!(status.reason, reason, "{name}");
+        let status = failed_status(
+            &client,
+            &format!("/api/v1/namespaces/emojivoto/pods/{name}:4191/proxy/metrics"),
+        )
+        .await;
+        assert_eq!(status.code, code, "{name}");
     }
     assert!(pods.get(&emoji).await.is_ok(), "a notfound pod still lists");
     let forbidden = pods
@@ -142,7 +135,7 @@ async fn forbid_and_notfound_answer_metav1_status() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
-        forbidden.contains("cannot create resource \"pods/portforward\""),
+        forbidden.contains("cannot get resource \"pods/portforward\""),
         "{forbidden}"
     );
 }
@@ -298,4 +291,207 @@ async fn viz_prometheus_federates_every_proxy() {
     .unwrap();
     let via_proxy = client.request_text(req).await.expect("pods/proxy federate");
     assert!(via_proxy.contains("# TYPE response_total untyped\n"));
+}
+
+/// The `Status` of a request that must fail with one.
+async fn failed_status(client: &kube::Client, path: &str) -> kube::core::Status {
+    let req = http::Request::get(path).body(Vec::new()).unwrap();
+    match client.request_text(req).await {
+        Err(kube::Error::Api(status)) => *status,
+        other => panic!("{path} should fail with a Status, got {other:?}"),
+    }
+}
+
+/// The `Status` of a port-forward that must be refused before the upgrade.
+async fn portforward_status(pods: &Api<Pod>, name: &str) -> kube::core::Status {
+    match pods.portforward(name, &[4191]).await {
+        Err(kube::Error::Api(status)) => *status,
+        Err(other) => panic!("{name}: unexpected error {other}"),
+        Ok(_) => panic!("{name}: port-forward should fail"),
+    }
+}
+
+#[tokio::test]
+async fn forbidden_port_forward_is_worded_as_by_each_api_server_version() {
+    let sim = Sim::start(config(&["forbid:web-*", "nocreate:emoji-*"]))
+        .await
+        .expect("start");
+    let client = client(&sim).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "emojivoto");
+    let web = pod(&sim, "emojivoto", "web-").name.clone();
+    let emoji = pod(&sim, "emojivoto", "emoji-").name.clone();
+
+    let status = portforward_status(&pods, &web).await;
+    assert_eq!((status.code, status.reason.as_str()), (403, "Forbidden"));
+    assert_eq!(
+        status.message,
+        format!(
+            "pods \"{web}\" is forbidden: User \"system:serviceaccount:default:sim\" cannot get resource \"pods/portforward\" in API group \"\" in the namespace \"emojivoto\""
+        )
+    );
+
+    // Kubernetes 1.35+ without `create`: nothing after "is forbidden: ".
+    let status = portforward_status(&pods, &emoji).await;
+    assert_eq!((status.code, status.reason.as_str()), (403, "Forbidden"));
+    assert_eq!(status.message, format!("pods \"{emoji}\" is forbidden: "));
+    let proxied = client
+        .request_text(
+            http::Request::get(format!(
+                "/api/v1/namespaces/emojivoto/pods/{emoji}:4191/proxy/ready"
+            ))
+            .body(Vec::new())
+            .unwrap(),
+        )
+        .await
+        .expect("nocreate leaves pods/proxy alone");
+    assert_eq!(proxied, "ready\n");
+
+    let status = failed_status(
+        &client,
+        &format!("/api/v1/namespaces/emojivoto/pods/{web}:4191/proxy/metrics"),
+    )
+    .await;
+    assert_eq!(status.code, 403);
+    assert!(
+        status.message.starts_with(&format!(
+            "pods \"{web}:4191\" is forbidden: User \"system:serviceaccount:default:sim\" cannot get resource \"pods/proxy\""
+        )),
+        "{}",
+        status.message
+    );
+    assert_eq!(status.details.map(|d| d.name), Some(format!("{web}:4191")));
+}
+
+#[tokio::test]
+async fn pods_proxy_failures_are_the_api_servers() {
+    let sim = Sim::start(config(&["refuse:voting-*"]))
+        .await
+        .expect("start");
+    let client = client(&sim).await;
+    let voting = pod(&sim, "emojivoto", "voting-").clone();
+    let status = failed_status(
+        &client,
+        &format!(
+            "/api/v1/namespaces/emojivoto/pods/{}:4191/proxy/metrics",
+            voting.name
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status.code, status.reason.as_str()),
+        (503, "ServiceUnavailable")
+    );
+    assert_eq!(
+        status.message,
+        format!(
+            "error trying to reach service: dial tcp {}:4191: connect: connection refused",
+            voting.ip
+        )
+    );
+    assert!(status.details.is_none(), "{:?}", status.details);
+
+    let pending = pod(&sim, "default", "pending-app").name.clone();
+    let status = failed_status(
+        &client,
+        &format!("/api/v1/namespaces/default/pods/{pending}:4191/proxy/metrics"),
+    )
+    .await;
+    assert_eq!(
+        (status.code, status.reason.as_str(), status.message.as_str()),
+        (400, "BadRequest", "address not allowed")
+    );
+}
+
+#[tokio::test]
+async fn port_forward_needs_a_node_and_a_reachable_kubelet() {
+    let sim = Sim::start(config(&["kubeletdown:web-*"]))
+        .await
+        .expect("start");
+    let client = client(&sim).await;
+    let pending = pod(&sim, "default", "pending-app").name.clone();
+    let status = portforward_status(&Api::namespaced(client.clone(), "default"), &pending).await;
+    assert_eq!(
+        (status.code, status.message.as_str()),
+        (
+            400,
+            format!("pod {pending} does not have a host assigned").as_str()
+        )
+    );
+
+    let web = pod(&sim, "emojivoto", "web-").name.clone();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "emojivoto");
+    let status = portforward_status(&pods, &web).await;
+    assert_eq!(status.code, 500);
+    assert_eq!(status.reason, "", "an unknown reason is left out");
+    assert_eq!(
+        status.message,
+        "error dialing backend: dial tcp 172.18.0.2:10250: connect: connection refused"
+    );
+    let emoji = pod(&sim, "emojivoto", "emoji-").name.clone();
+    let mut pf = pods
+        .portforward(&emoji, &[4191])
+        .await
+        .expect("other pods forward");
+    let res = get(pf.take_stream(4191).expect("stream"), "/ready", &[]).await;
+    assert_eq!(res.status, 200);
+}
+
+#[tokio::test]
+async fn the_kubelet_names_the_sandbox_and_closes_after_an_error() {
+    let sim = Sim::start(config(&["refuse:web-*"])).await.expect("start");
+    let client = client(&sim).await;
+    let web = pod(&sim, "emojivoto", "web-").clone();
+    let sandbox = sandbox_id(&web);
+    assert_eq!(sandbox.len(), 64);
+    assert!(sandbox.bytes().all(|b| b.is_ascii_hexdigit()), "{sandbox}");
+    let text = refused_text(&web, 4191);
+    let prefix = format!(
+        "error forwarding port 4191 to pod {sandbox}, uid : failed to execute portforward in network namespace \"/var/run/netns/cni-"
+    );
+    assert!(text.starts_with(&prefix), "{text}");
+    assert!(
+        text.contains(&format!(
+            "\": failed to connect to localhost:4191 inside namespace \"{sandbox}\", IPv4: dial tcp4 127.0.0.1:4191: connect: connection refused IPv6 dial tcp6 [::1]:4191: connect: connection refused"
+        )),
+        "{text}"
+    );
+
+    let path = format!(
+        "/api/v1/namespaces/emojivoto/pods/{}/portforward?ports=4191",
+        web.name
+    );
+    let conn = client
+        .connect(http::Request::get(&path).body(Vec::new()).unwrap())
+        .await
+        .expect("upgrade");
+    let mut ws = conn.into_stream();
+    // Nothing is sent: the server ends the conversation by itself after the error.
+    let frames = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut frames = Vec::new();
+        while let Some(msg) = ws.next().await {
+            match msg {
+                Ok(Message::Close(_)) => {
+                    frames.push(b"close".to_vec());
+                    break;
+                }
+                Ok(Message::Binary(b)) => frames.push(b.to_vec()),
+                Ok(_) => {}
+                Err(e) => panic!("websocket error {e}"),
+            }
+        }
+        frames
+    })
+    .await
+    .expect("the server closes the WebSocket after the error");
+    let mut error_frame = vec![1];
+    error_frame.extend_from_slice(text.as_bytes());
+    assert_eq!(
+        frames,
+        [
+            vec![0, 0x5f, 0x10],
+            vec![1, 0x5f, 0x10],
+            error_frame,
+            b"close".to_vec()
+        ]
+    );
 }

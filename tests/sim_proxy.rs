@@ -341,8 +341,8 @@ async fn reset_through_a_tunnel_reports_on_the_error_channel() {
     assert_eq!(
         text,
         format!(
-            "error forwarding port 4191 to pod {}, uid {}: read: connection reset by peer",
-            web.name, web.uid
+            "error forwarding port 4191 to pod {}, uid : read: connection reset by peer",
+            linkerd_export::sim::portforward::sandbox_id(&web)
         )
     );
 }

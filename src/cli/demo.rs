@@ -52,8 +52,9 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub latency: Option<Duration>,
 
-    /// Inject a fault into pods matching GLOB: refuse, forbid, notfound, slow=DUR, status=CODE,
-    /// garbage, huge=MiB, reset, restart (repeatable), e.g. `--fault slow=3s:web-*`.
+    /// Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound,
+    /// slow=DUR, status=CODE, garbage, huge=MiB, reset, restart (repeatable), e.g.
+    /// `--fault slow=3s:web-*`.
     #[arg(long = "fault", value_name = "KIND:GLOB")]
     pub faults: Vec<crate::sim::Fault>,
 

@@ -104,6 +104,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
 
+    /// Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi).
+    #[arg(long, global = true, value_name = "SIZE", default_value = "64Mi", value_parser = parse_size)]
+    pub max_body_size: u64,
+
     /// How to reach the proxies' admin port.
     #[arg(long, global = true, value_enum, default_value_t = Via::Portforward)]
     pub via: Via,
@@ -217,5 +221,51 @@ pub fn parse_positive(text: &str) -> Result<usize, String> {
         _ => Err(format!(
             "invalid value {text:?}: expected a whole number of at least 1"
         )),
+    }
+}
+
+/// Parse a byte count of at least 1: a whole number, optionally with a unit as Kubernetes
+/// quantities write them (`Ki`, `Mi`, `Gi`, also spelled `KiB`, `MiB`, `GiB`; `k`, `M`, `G`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let scale: u64 = match unit {
+        "" | "B" => 1,
+        "k" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        "Ki" | "KiB" => 1 << 10,
+        "Mi" | "MiB" => 1 << 20,
+        "Gi" | "GiB" => 1 << 30,
+        _ => 0,
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&bytes| bytes >= 1)
+        .ok_or_else(|| {
+            format!(
+                "invalid size {text:?}: use a number of bytes or one with a unit, like 64Mi or 1Gi"
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_kubernetes_units() {
+        assert_eq!(parse_size("64Mi"), Ok(64 << 20));
+        assert_eq!(parse_size("200MiB"), Ok(200 << 20));
+        assert_eq!(parse_size("1G"), Ok(1_000_000_000));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        for bad in ["", "0", "0Mi", "Mi", "1.5Mi", "64mb", "-1", "99999999999Gi"] {
+            let err = parse_size(bad).unwrap_err();
+            assert!(err.starts_with("invalid size"), "{bad}: {err}");
+        }
     }
 }

@@ -134,7 +134,7 @@ pub fn scrape_options(ctx: &Context) -> ScrapeOptions {
         fetch: FetchOptions {
             via: ctx.global.via.into(),
             timeout: ctx.global.timeout,
-            ..FetchOptions::default()
+            max_body: ctx.global.max_body_size,
         },
         concurrency: ctx.global.concurrency,
         progress: if ctx.progress {

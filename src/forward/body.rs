@@ -109,7 +109,10 @@ mod tests {
         let err = read_limited(StreamBody::new(frames), 4096)
             .await
             .unwrap_err();
-        assert_eq!(err.to_string(), "response body exceeds 4 KiB");
+        assert_eq!(
+            err.to_string(),
+            "response body exceeds 4 KiB (raise the limit with --max-body-size)"
+        );
     }
 
     #[tokio::test]

@@ -89,16 +89,16 @@ pub struct Fetched {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ForwardError {
     /// 403 on `pods/portforward`.
-    #[error(
-        "forbidden: {message}; port-forwarding needs RBAC `create` on `pods/portforward` \
-         (`get` for newer API servers' WebSocket upgrade); or try --via apiserver, which needs `get` on `pods/proxy`"
-    )]
+    #[error("{}", port_forward_forbidden(message))]
     PortForwardForbidden {
         /// The API server's message.
         message: String,
     },
     /// 403 on `pods/proxy`.
-    #[error("forbidden: {message}; --via apiserver needs RBAC `get` on `pods/proxy`")]
+    #[error(
+        "{}; --via apiserver needs RBAC `get` on `pods/proxy`",
+        without_empty_reason(message)
+    )]
     ProxyForbidden {
         /// The API server's message.
         message: String,
@@ -133,14 +133,47 @@ pub enum ForwardError {
     #[error("cannot decode the response: {0}")]
     Decode(String),
     /// The deadline passed.
-    #[error("timed out after {}", humantime::format_duration(*.0))]
+    #[error(
+        "timed out after {} (a slow proxy may need a longer --timeout)",
+        humantime::format_duration(*.0)
+    )]
     Timeout(Duration),
     /// The body is larger than the limit.
-    #[error("response body exceeds {}", human_size(*limit))]
+    #[error(
+        "response body exceeds {} (raise the limit with --max-body-size)",
+        human_size(*limit)
+    )]
     TooLarge {
         /// The limit in bytes.
         limit: u64,
     },
+}
+
+/// What RBAC a port-forward needs, after the API server's 403 message. The WebSocket upgrade is a
+/// GET, so the server checks `get`; from Kubernetes 1.35 it also checks `create`, and a missing
+/// `create` comes back with an empty reason (`pods "NAME" is forbidden: `).
+fn port_forward_forbidden(message: &str) -> String {
+    let shown = without_empty_reason(message);
+    let why = if shown.ends_with("forbidden") {
+        " (no reason given: Kubernetes 1.35+ answers so when `create` is missing)"
+    } else {
+        ""
+    };
+    format!(
+        "{shown}{why}; port-forwarding needs RBAC `get` on `pods/portforward` (the WebSocket \
+         upgrade is a GET) and, from Kubernetes 1.35, `create` on `pods/portforward` too; \
+         or try --via apiserver, which needs `get` on `pods/proxy`"
+    )
+}
+
+/// The API server's 403 message without a dangling `: ` when the reason after it is empty.
+fn without_empty_reason(message: &str) -> &str {
+    let trimmed = message.trim_end();
+    match trimmed.strip_suffix(':') {
+        Some(rest) => rest.trim_end(),
+        None if trimmed.is_empty() => "forbidden",
+        None => trimmed,
+    }
 }
 
 /// `64 MiB`, `4 KiB`, or `1000 bytes`.
@@ -291,6 +324,43 @@ mod tests {
     }
 
     #[test]
+    fn port_forward_forbidden_leads_with_get_and_explains_an_empty_reason() {
+        let checked = "pods \"web\" is forbidden: User \"u\" cannot get resource \"pods/portforward\" in API group \"\" in the namespace \"ns\"";
+        let text = ForwardError::PortForwardForbidden {
+            message: checked.into(),
+        }
+        .to_string();
+        assert!(
+            text.starts_with(&format!(
+                "{checked}; port-forwarding needs RBAC `get` on `pods/portforward`"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("from Kubernetes 1.35, `create`"), "{text}");
+        assert!(!text.contains("no reason given"), "{text}");
+        let text = ForwardError::PortForwardForbidden {
+            message: "pods \"web\" is forbidden: ".into(),
+        }
+        .to_string();
+        assert!(
+            text.starts_with("pods \"web\" is forbidden (no reason given: Kubernetes 1.35+ answers so when `create` is missing); port-forwarding needs RBAC `get`"),
+            "{text}"
+        );
+        assert!(
+            !text.contains(": ;") && text.contains("--via apiserver"),
+            "{text}"
+        );
+        let text = ForwardError::ProxyForbidden {
+            message: String::new(),
+        }
+        .to_string();
+        assert_eq!(
+            text,
+            "forbidden; --via apiserver needs RBAC `get` on `pods/proxy`"
+        );
+    }
+
+    #[test]
     fn errors_read_as_sentences() {
         assert_eq!(
             ForwardError::HttpStatus {
@@ -301,14 +371,14 @@ mod tests {
         );
         assert_eq!(
             ForwardError::Timeout(Duration::from_millis(1500)).to_string(),
-            "timed out after 1s 500ms"
+            "timed out after 1s 500ms (a slow proxy may need a longer --timeout)"
         );
         assert_eq!(
             ForwardError::TooLarge {
                 limit: DEFAULT_MAX_BODY
             }
             .to_string(),
-            "response body exceeds 64 MiB"
+            "response body exceeds 64 MiB (raise the limit with --max-body-size)"
         );
     }
 }

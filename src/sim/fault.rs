@@ -12,8 +12,17 @@ pub enum FaultKind {
     /// The kubelet cannot connect to the proxy: its error text arrives on the port-forward error
     /// channel and no data flows (`pods/proxy` answers 503 ServiceUnavailable).
     Refuse,
-    /// `pods/portforward` and `pods/proxy` answer 403 Forbidden (`metav1.Status`), as without RBAC.
+    /// `pods/portforward` and `pods/proxy` answer 403 Forbidden (`metav1.Status`), as without RBAC:
+    /// `cannot get resource "pods/portforward"` (the WebSocket upgrade is a GET), and for
+    /// `pods/proxy` the forbidden name is `NAME:PORT`.
     Forbid,
+    /// A Kubernetes 1.35+ API server whose RBAC grants `get` but not `create` on
+    /// `pods/portforward`: the port-forward answers 403 with an empty reason after
+    /// `pods "NAME" is forbidden: `; `pods/proxy` is unaffected.
+    ForbidCreate,
+    /// The API server cannot dial the pod's kubelet: the port-forward answers 500
+    /// `error dialing backend: ...`; `pods/proxy` (which dials the pod) is unaffected.
+    KubeletDown,
     /// `pods/portforward` and `pods/proxy` answer 404 NotFound as if the pod were gone; the pod
     /// still appears in lists.
     NotFound,
@@ -76,6 +85,8 @@ impl fmt::Display for Fault {
         let kind = match &self.kind {
             FaultKind::Refuse => "refuse".to_string(),
             FaultKind::Forbid => "forbid".to_string(),
+            FaultKind::ForbidCreate => "nocreate".to_string(),
+            FaultKind::KubeletDown => "kubeletdown".to_string(),
             FaultKind::NotFound => "notfound".to_string(),
             FaultKind::Slow(d) => format!("slow={}", humantime::format_duration(*d)),
             FaultKind::Status(code) => format!("status={code}"),
@@ -101,6 +112,8 @@ impl FromStr for Fault {
         let kind = match (name, arg) {
             ("refuse", None) => FaultKind::Refuse,
             ("forbid", None) => FaultKind::Forbid,
+            ("nocreate", None) => FaultKind::ForbidCreate,
+            ("kubeletdown", None) => FaultKind::KubeletDown,
             ("notfound", None) => FaultKind::NotFound,
             ("garbage", None) => FaultKind::Garbage,
             ("reset", None) => FaultKind::Reset,
@@ -130,12 +143,16 @@ impl FromStr for Fault {
                     "fault {name:?} needs a value, e.g. slow=2s, status=503, huge=80"
                 ));
             }
-            ("refuse" | "forbid" | "notfound" | "garbage" | "reset" | "restart", Some(_)) => {
+            (
+                "refuse" | "forbid" | "nocreate" | "kubeletdown" | "notfound" | "garbage" | "reset"
+                | "restart",
+                Some(_),
+            ) => {
                 return Err(format!("fault {name:?} takes no value"));
             }
             _ => {
                 return Err(format!(
-                    "unknown fault {name:?} (expected refuse, forbid, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset or restart)"
+                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset or restart)"
                 ));
             }
         };
@@ -153,6 +170,10 @@ pub struct PodFaults {
     pub refuse: bool,
     /// Port-forward and proxy answer 403.
     pub forbid: bool,
+    /// Port-forward answers 403 with an empty reason (1.35+, `create` missing).
+    pub forbid_create: bool,
+    /// Port-forward answers 500: the kubelet cannot be dialed.
+    pub kubelet_down: bool,
     /// Port-forward and proxy answer 404.
     pub not_found: bool,
     /// Delay before the proxy answers `/metrics`.
@@ -177,6 +198,8 @@ impl PodFaults {
             match &fault.kind {
                 FaultKind::Refuse => out.refuse = true,
                 FaultKind::Forbid => out.forbid = true,
+                FaultKind::ForbidCreate => out.forbid_create = true,
+                FaultKind::KubeletDown => out.kubelet_down = true,
                 FaultKind::NotFound => out.not_found = true,
                 FaultKind::Slow(d) => out.slow = Some(*d),
                 FaultKind::Status(c) => out.status = Some(*c),
@@ -199,6 +222,8 @@ mod tests {
         let cases = [
             ("refuse:web-*", FaultKind::Refuse, "web-*"),
             ("forbid", FaultKind::Forbid, "*"),
+            ("nocreate:web-*", FaultKind::ForbidCreate, "web-*"),
+            ("kubeletdown", FaultKind::KubeletDown, "*"),
             ("notfound:x", FaultKind::NotFound, "x"),
             (
                 "slow=2s:emoji-*",
@@ -228,6 +253,7 @@ mod tests {
             "status=99:x",
             "huge=0:x",
             "refuse=1:x",
+            "nocreate=1:x",
             "refuse:",
             "refuse:[a",
         ] {

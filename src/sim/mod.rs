@@ -31,11 +31,16 @@
 //! - Read-only: a create of an existing object answers 409 AlreadyExists, every other write 405;
 //!   no watch (`watch=true` answers 405); `limit` is ignored (one page, no `continue`);
 //!   `resourceVersion` is always `"1"`; legacy discovery only (aggregated discovery requests get
-//!   the legacy documents, which kubectl accepts). Nothing answers 500.
-//! - `pods/proxy` to a port nothing listens on answers 503 ServiceUnavailable like a real API
-//!   server; kube-rs retries 503 with backoff for minutes unless `Config::default_retry` is off.
-//! - Port-forwarding to a Pending pod answers 400 (`pod NAME does not have a host assigned`).
-//! - Auth is one bearer token; there is no RBAC evaluation beyond the `forbid` fault.
+//!   the legacy documents, which kubectl accepts). Only the `kubeletdown` fault answers 500.
+//! - The error shapes of `pods/portforward` and `pods/proxy` are a real API server's (v1.32–1.36,
+//!   spec §8): the 403s (`get`, the 1.35+ empty reason under `nocreate`, `NAME:PORT` for
+//!   `pods/proxy`), 503 without `details` when nothing listens (kube-rs retries 503 with backoff
+//!   for minutes unless `Config::default_retry` is off), 400 for a pod without an IP or a node,
+//!   500 `error dialing backend` for an unreachable kubelet, and containerd's error-channel text
+//!   followed by a close. The sandbox ID and network namespace in that text are derived from
+//!   the pod UID; every pod of the default topology that has a node is Running.
+//! - Auth is one bearer token; there is no RBAC evaluation beyond the `forbid` and `nocreate`
+//!   faults.
 //! - `pods/portforward` speaks WebSocket `v4.channel.k8s.io` only (no SPDY, no
 //!   `v4.base64.channel.k8s.io`, no `portforward.k8s.io` tunnelling), so `kubectl port-forward`
 //!   does not work against it; an unsupported protocol list answers 400 with a Status (a kubelet
@@ -43,8 +48,6 @@
 //!   not signalled: clients rely on HTTP framing and close the WebSocket themselves.
 //! - `--latency` delays every API request and, once more, each port-forward set-up (the
 //!   API server → kubelet hop).
-//! - The kubelet error text uses the pod name and UID (`error forwarding port P to pod NAME,
-//!   uid UID: ...`), as dockershim-era kubelets wrote it; containerd puts the sandbox ID there.
 //! - Proxies exist only in-process: a port-forward tunnel is wired to the proxy's HTTP server
 //!   through an in-memory pipe. [`SimHandle::proxy_addr`] binds a real loopback socket per pod
 //!   on demand (one file descriptor each).

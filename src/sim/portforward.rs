@@ -1,10 +1,15 @@
 //! `pods/portforward` over WebSocket, spoken as a kubelet speaks `v4.channel.k8s.io`: the
 //! subprotocol is the first of the client's list the server supports; port `i` uses data channel
 //! `2i` and error channel `2i+1`; each channel's first frame is the port as 2 bytes little-endian;
-//! a failed connection to the pod puts the kubelet's error text on the error channel; after the
-//! client's Close the server answers Close and ends the connection.
+//! a failed connection to the pod puts the kubelet's error text (worded as with containerd, which
+//! names the pod sandbox) on the error channel, and once every port has failed the server closes
+//! the WebSocket; after the client's Close the server answers Close and ends the connection.
+//!
+//! Before upgrading, the API server's checks come in its order: RBAC (`get`, and on 1.35+
+//! `create`), the pod, its node, the kubelet.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use futures::{SinkExt, StreamExt};
@@ -18,8 +23,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
+use sha2::{Digest, Sha256};
+
 use super::proxy::{Body, full};
-use super::rest::{ApiState, forbidden, not_found, query_params, status};
+use super::rest::{ApiState, forbidden, forbidden_because, not_found, query_params, status};
+use super::topology::SimPod;
 
 /// The only subprotocol served (the kubelet's binary v4 protocol).
 pub const PROTOCOL: &str = "v4.channel.k8s.io";
@@ -31,11 +39,50 @@ fn bad_request(message: &str) -> Response<Body> {
     status(StatusCode::BAD_REQUEST, "BadRequest", message, None)
 }
 
-fn frame(channel: u8, data: &[u8]) -> Bytes {
+fn frame(channel: u8, data: &[u8]) -> Message {
     let mut b = BytesMut::with_capacity(data.len() + 1);
     b.put_u8(channel);
     b.put_slice(data);
-    b.freeze()
+    Message::Binary(b.freeze())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 64-hex-digit ID of `pod`'s sandbox, derived from its UID, as containerd shows it.
+pub fn sandbox_id(pod: &SimPod) -> String {
+    hex(&Sha256::digest(format!("sandbox/{}", pod.uid)))
+}
+
+/// The kubelet's (containerd's) error text when nothing listens on `port` of `pod`.
+pub fn refused_text(pod: &SimPod, port: u16) -> String {
+    let sandbox = sandbox_id(pod);
+    let netns = hex(&Sha256::digest(format!("netns/{}", pod.uid))[..16]);
+    let netns = format!(
+        "{}-{}-{}-{}-{}",
+        &netns[..8],
+        &netns[8..12],
+        &netns[12..16],
+        &netns[16..20],
+        &netns[20..]
+    );
+    kubelet_error(
+        pod,
+        port,
+        &format!(
+            "failed to execute portforward in network namespace \"/var/run/netns/cni-{netns}\": failed to connect to localhost:{port} inside namespace \"{sandbox}\", IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
+        ),
+    )
+}
+
+/// `error forwarding port P to pod SANDBOX, uid : CAUSE`: the kubelet's wrapping of a CRI
+/// port-forward failure (CRI runtimes leave the UID empty).
+fn kubelet_error(pod: &SimPod, port: u16, cause: &str) -> String {
+    format!(
+        "error forwarding port {port} to pod {}, uid : {cause}",
+        sandbox_id(pod)
+    )
 }
 
 /// Handles a `pods/portforward` request for pod `ns/name`.
@@ -45,18 +92,34 @@ pub async fn handle(
     ns: String,
     name: String,
 ) -> Response<Body> {
-    let Some((index, pod)) = state.pod(&ns, &name) else {
+    let Some((index, _)) = state.pod(&ns, &name) else {
         return not_found("pods", &name);
     };
     let faults = &state.pod_faults[index];
     if faults.forbid {
-        return forbidden("create", "pods/portforward", &name, &ns);
+        return forbidden("get", "pods/portforward", &name, &ns);
+    }
+    if faults.forbid_create {
+        return forbidden_because("pods/portforward", &name, "");
     }
     if faults.not_found {
         return not_found("pods", &name);
     }
-    if pod.phase != "Running" {
+    let object = state.pod_object(&ns, &name).map(|o| &o.json);
+    let node = object.and_then(|o| o["spec"]["nodeName"].as_str());
+    if node.is_none_or(str::is_empty) {
         return bad_request(&format!("pod {name} does not have a host assigned"));
+    }
+    if faults.kubelet_down {
+        let host = object
+            .and_then(|o| o["status"]["hostIP"].as_str())
+            .unwrap_or_default();
+        return status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "",
+            &format!("error dialing backend: dial tcp {host}:10250: connect: connection refused"),
+            None,
+        );
     }
     let mut ports = Vec::new();
     for (key, value) in query_params(req.uri()) {
@@ -127,14 +190,17 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::channel::<Bytes>(64);
+    let (tx, mut rx) = mpsc::channel::<Message>(64);
     let writer = tokio::spawn(async move {
-        while let Some(frame) = rx.recv().await {
-            if sink.send(Message::Binary(frame)).await.is_err() {
+        while let Some(message) = rx.recv().await {
+            let close = message.is_close();
+            if sink.send(message).await.is_err() || close {
                 break;
             }
         }
     });
+    // Ports whose forwarding has not failed; the kubelet closes the stream once none is left.
+    let live = Arc::new(AtomicUsize::new(ports.len()));
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
     }
@@ -149,20 +215,11 @@ where
         let prefix = port.to_le_bytes();
         let _ = tx.send(frame(data_ch, &prefix)).await;
         let _ = tx.send(frame(err_ch, &prefix)).await;
-        let kubelet_error = |cause: &str| {
-            format!(
-                "error forwarding port {port} to pod {}, uid {}: {cause}",
-                pod.name, pod.uid
-            )
-        };
         let Some(backend) = state.backend(index, port) else {
-            let cause = format!(
-                "failed to connect to localhost:{port} inside namespace \"{}\": dial tcp4 127.0.0.1:{port}: connect: connection refused",
-                pod.namespace
-            );
             let _ = tx
-                .send(frame(err_ch, kubelet_error(&cause).as_bytes()))
+                .send(frame(err_ch, refused_text(pod, port).as_bytes()))
                 .await;
+            fail_port(&live, &tx).await;
             to_pod.push(None);
             continue;
         };
@@ -171,9 +228,10 @@ where
         let (mut read, write) = tokio::io::split(near);
         to_pod.push(Some(write));
         let tx = tx.clone();
+        let live = live.clone();
         let reset_error = faults
             .reset
-            .then(|| kubelet_error("read: connection reset by peer"));
+            .then(|| kubelet_error(pod, port, "read: connection reset by peer"));
         readers.push(tokio::spawn(async move {
             loop {
                 // Read straight behind the channel byte: the frame is sent without another copy.
@@ -182,7 +240,7 @@ where
                 match read.read_buf(&mut buf).await {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
-                        if tx.send(buf.freeze()).await.is_err() {
+                        if tx.send(Message::Binary(buf.freeze())).await.is_err() {
                             return;
                         }
                     }
@@ -190,6 +248,7 @@ where
             }
             if let Some(text) = reset_error {
                 let _ = tx.send(frame(err_ch, text.as_bytes())).await;
+                fail_port(&live, &tx).await;
             }
         }));
     }
@@ -213,4 +272,12 @@ where
         r.abort();
     }
     writer.abort();
+}
+
+/// Counts one port's forwarding as failed; after the last one the WebSocket is closed, as the
+/// kubelet ends the stream once every port's forwarding has returned.
+async fn fail_port(live: &AtomicUsize, tx: &mpsc::Sender<Message>) {
+    if live.fetch_sub(1, Ordering::Relaxed) == 1 {
+        let _ = tx.send(Message::Close(None)).await;
+    }
 }

@@ -119,11 +119,20 @@ impl ApiState {
         }
     }
 
-    /// The pod `ns/name` with its index.
     /// The pod `ns/name` with its index, unless it is absent.
     pub fn pod(&self, ns: &str, name: &str) -> Option<(usize, &SimPod)> {
         self.known_pod(ns, name)
             .filter(|&(i, _)| !self.absent[i].load(Ordering::Relaxed))
+    }
+
+    /// The stored object of pod `ns/name` (its `spec.nodeName`, `status.podIP`, ...), as the API
+    /// server reads it before proxying.
+    pub fn pod_object(&self, ns: &str, name: &str) -> Option<&Object> {
+        let pods = self.cluster.objects.get("Pod")?;
+        let i = pods
+            .binary_search_by(|o| (o.namespace.as_deref(), o.name.as_str()).cmp(&(Some(ns), name)))
+            .ok()?;
+        Some(&pods[i])
     }
 
     /// The pod `ns/name` with its index, present or absent.
@@ -179,7 +188,8 @@ impl Backend {
     }
 }
 
-/// A `metav1.Status` failure response.
+/// A `metav1.Status` failure response; an empty `reason` is left out, as the API server leaves
+/// out `StatusReasonUnknown`.
 pub fn status(
     code: StatusCode,
     reason: &str,
@@ -192,9 +202,11 @@ pub fn status(
         "metadata": {},
         "status": "Failure",
         "message": message,
-        "reason": reason,
         "code": code.as_u16(),
     });
+    if !reason.is_empty() {
+        body["reason"] = json!(reason);
+    }
     if let Some((name, kind)) = details {
         body["details"] = json!({"name": name, "kind": kind});
     }
@@ -211,15 +223,26 @@ pub fn not_found(resource: &str, name: &str) -> Response<Body> {
     )
 }
 
-/// 403 for a verb on a resource, as the API server's RBAC words it.
+/// 403 for a verb on a resource, as the API server's RBAC words it; `name` is the name in the
+/// request path (`NAME:PORT` for `pods/proxy`).
 pub fn forbidden(verb: &str, resource: &str, name: &str, ns: &str) -> Response<Body> {
+    forbidden_because(
+        resource,
+        name,
+        &format!(
+            "User \"system:serviceaccount:default:sim\" cannot {verb} resource \"{resource}\" in API group \"\" in the namespace \"{ns}\""
+        ),
+    )
+}
+
+/// 403 on `resource` of `name` with the authorizer's `reason` after `is forbidden: ` (empty when
+/// Kubernetes 1.35+ refuses a port-forward upgrade for lack of `create`).
+pub fn forbidden_because(resource: &str, name: &str, reason: &str) -> Response<Body> {
     let kind = resource.split('/').next().unwrap_or(resource);
     status(
         StatusCode::FORBIDDEN,
         "Forbidden",
-        &format!(
-            "{kind} \"{name}\" is forbidden: User \"system:serviceaccount:default:sim\" cannot {verb} resource \"{resource}\" in API group \"\" in the namespace \"{ns}\""
-        ),
+        &format!("{kind} \"{name}\" is forbidden: {reason}"),
         Some((name, kind)),
     )
 }

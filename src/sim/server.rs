@@ -214,18 +214,15 @@ impl SimHandle {
         )
     }
 
-    /// Writes [`SimHandle::kubeconfig`] to `path` (mode 0600 on Unix).
+    /// Writes [`SimHandle::kubeconfig`] to `path` (mode 0600 on Unix), replacing what is there
+    /// (a symlink included) instead of writing through it; see [`kubeconfig::write_private`].
     pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SimError> {
-        let err = |source| SimError::WriteKubeconfig {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(err)?;
-        file.write_all(self.kubeconfig().as_bytes()).map_err(err)
+        kubeconfig::write_private(path, self.kubeconfig().as_bytes()).map_err(|source| {
+            SimError::WriteKubeconfig {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
     }
 
     /// Every simulated pod, in creation order.
