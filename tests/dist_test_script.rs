@@ -81,7 +81,8 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn readme_and_ci_run_the_test_script() {
     let readme = read("README.md");
-    let quick_start = &readme[readme.find("## Quick start").unwrap()..readme.find("## Install").unwrap()];
+    let quick_start =
+        &readme[readme.find("## Quick start").unwrap()..readme.find("## Install").unwrap()];
     let commands: Vec<&str> = quick_start
         .lines()
         .filter(|l| l.starts_with("$ "))
@@ -113,7 +114,9 @@ fn readme_and_ci_run_the_test_script() {
     assert!(!lines.iter().any(|l| l.starts_with("cargo test")), "{ci}");
     for tool in ["prometheus", "promtool", "kubectl"] {
         assert!(
-            lines.iter().any(|l| l.starts_with(tool) && l.contains("version")),
+            lines
+                .iter()
+                .any(|l| l.starts_with(tool) && l.contains("version")),
             "{tool}'s version line in {ci}"
         );
     }
@@ -128,7 +131,10 @@ fn as_root_the_missing_packages_are_installed_then_cargo_test_runs_with_the_argu
         stubs.calls("apt-get"),
         ["update -qq", "install -y -qq prometheus tmux"]
     );
-    assert_eq!(stubs.calls("cargo"), ["test --test cli_stat -- --nocapture"]);
+    assert_eq!(
+        stubs.calls("cargo"),
+        ["test --test cli_stat -- --nocapture"]
+    );
 }
 
 #[test]
@@ -136,7 +142,10 @@ fn only_what_is_missing_is_installed() {
     let stubs = Stubs::new(0, &["prometheus", "promtool"]);
     let out = stubs.run_test_script(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stubs.calls("apt-get"), ["update -qq", "install -y -qq tmux"]);
+    assert_eq!(
+        stubs.calls("apt-get"),
+        ["update -qq", "install -y -qq tmux"]
+    );
     assert_eq!(stubs.calls("cargo"), ["test"]);
 }
 
