@@ -16,6 +16,16 @@ Examples:
   kubectl linkerd-export demo --serve --kubeconfig-out /tmp/sim.kubeconfig
   kubectl linkerd-export --kubeconfig /tmp/sim.kubeconfig metrics deploy/web -n emojivoto";
 
+/// The global options `demo` does not use (clap ids and the flags users type): it always runs
+/// `stat` on every emojivoto deployment, through port-forward, in clear.
+pub(super) const IGNORED_GLOBALS: [(&str, &str); 5] = [
+    ("namespace", "--namespace"),
+    ("all_namespaces", "--all-namespaces"),
+    ("selector", "--selector"),
+    ("via", "--via"),
+    ("obfuscate", "--obfuscate"),
+];
+
 /// `demo`.
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
@@ -36,8 +46,9 @@ pub struct DemoArgs {
     #[arg(long, value_name = "PATH", requires = "serve")]
     pub kubeconfig_out: Option<PathBuf>,
 
-    /// Replicas per emojivoto deployment.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Replicas per emojivoto deployment (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub replicas: u32,
 
     /// Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N).
