@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Mesh, run};
+use support::{Mesh, bin, run};
 
 /// Every non-empty stderr line is the plugin's own, and none carries ANSI colour.
 fn assert_only_plugin_lines(stderr: &str) {
@@ -50,9 +50,15 @@ fn a_refused_port_forward_prints_only_the_plugins_error() {
 #[test]
 fn an_unreachable_api_server_prints_only_the_plugins_error() {
     let mesh = Mesh::start();
-    let (code, _, stderr) = run(mesh.cmd().args([
-        "--server",
-        "https://127.0.0.1:1",
+    let unreachable = mesh.path("unreachable");
+    std::fs::write(
+        &unreachable,
+        mesh.sim
+            .kubeconfig()
+            .replace(&mesh.sim.server_url(), "https://127.0.0.1:1"),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(bin().arg("--kubeconfig").arg(&unreachable).args([
         "metrics",
         "deploy/web",
         "-n",
@@ -78,7 +84,7 @@ fn quiet_drops_warnings_and_keeps_the_exit_status() {
 #[test]
 fn debug_logs_are_not_coloured_into_a_pipe() {
     let mesh = Mesh::with_faults(&["status=503:web-*"]);
-    let (code, _, stderr) = run(mesh.cmd().args([
+    let (code, _, stderr) = run(mesh.cmd().env_remove("NO_COLOR").args([
         "-vv",
         "--color",
         "always",
