@@ -289,3 +289,24 @@ fn a_failing_exec_credential_plugin_is_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn client_certificate_flags_are_read_as_files() {
+    let mesh = Mesh::start();
+    let cert = mesh.path("missing-cert.pem");
+    let key = mesh.path("missing-key.pem");
+    let (code, stderr) = metrics_web(
+        mesh.cmd(),
+        &[
+            "--client-certificate",
+            cert.to_str().unwrap(),
+            "--client-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("missing-cert.pem"),
+        "{stderr}"
+    );
+}
