@@ -492,8 +492,16 @@ fn run_exec_plugin_once(user: &mut AuthInfo) -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run the exec credential plugin {command}: {e}"))?;
     if !output.status.success() {
+        // An interactive plugin's stderr went to the terminal; otherwise its first line says why.
+        let said = String::from_utf8_lossy(&output.stderr);
+        let said = said
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(|l| format!(": {l}"))
+            .unwrap_or_default();
         return Err(format!(
-            "the exec credential plugin {command} failed ({})",
+            "the exec credential plugin {command} failed ({}){said}",
             output.status
         ));
     }
@@ -541,11 +549,13 @@ fn exec_command(exec: &ExecConfig, command: &str) -> Result<std::process::Comman
         cmd.env_remove(name);
     }
     let interactive = exec.interactive_mode != Some(ExecInteractiveMode::Never);
-    cmd.stdin(if interactive {
-        std::process::Stdio::inherit()
+    if interactive {
+        // It may prompt (a browser login, a PIN) on the terminal.
+        cmd.stdin(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::inherit());
     } else {
-        std::process::Stdio::null()
-    });
+        cmd.stdin(std::process::Stdio::null());
+    }
     let mut spec = serde_json::json!({ "interactive": interactive });
     if exec.provide_cluster_info {
         let cluster = exec.cluster.as_ref().ok_or_else(|| {

@@ -269,7 +269,11 @@ fn an_exec_credential_plugin_runs_once_per_invocation() {
 fn a_failing_exec_credential_plugin_is_named() {
     let mesh = Mesh::start();
     let plugin = mesh.path("broken-plugin");
-    std::fs::write(&plugin, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho 'session expired: run sso login' >&2\nexit 3\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let yaml = edited(
         &mesh,
@@ -285,7 +289,9 @@ fn a_failing_exec_credential_plugin_is_named() {
     let (code, stderr) = metrics_web(cmd, &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.starts_with("error: ") && stderr.contains("broken-plugin failed"),
+        stderr.starts_with("error: ")
+            && stderr
+                .contains("broken-plugin failed (exit status: 3): session expired: run sso login"),
         "{stderr}"
     );
 }

@@ -151,8 +151,9 @@ pub struct GlobalArgs {
     pub server: Option<String>,
 
     /// Bearer token for authentication to the API server.
-    #[arg(long, global = true, value_name = "TOKEN", help_heading = KUBECTL_HEADING)]
-    pub token: Option<String>,
+    #[arg(long, global = true, value_name = "TOKEN", value_parser = parse_token,
+          help_heading = KUBECTL_HEADING)]
+    pub token: Option<Token>,
 
     /// Path to a certificate file for the certificate authority.
     #[arg(long, global = true, value_name = "FILE", help_heading = KUBECTL_HEADING)]
@@ -183,6 +184,20 @@ pub struct GlobalArgs {
 /// The help heading of kubectl's connection flags.
 const KUBECTL_HEADING: &str = "Kubernetes connection (as kubectl)";
 
+/// `--token`'s value, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+fn parse_token(text: &str) -> Result<Token, String> {
+    Ok(Token(text.to_string()))
+}
+
 /// `--request-timeout`: a deadline, or `0` for none (kubectl's meaning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestTimeout(pub Option<Duration>);
@@ -197,7 +212,7 @@ impl GlobalArgs {
                 cluster: self.cluster.clone(),
                 user: self.user.clone(),
                 server: self.server.clone(),
-                token: self.token.clone(),
+                token: self.token.as_ref().map(|t| t.0.clone()),
                 certificate_authority: self.certificate_authority.clone(),
                 client_certificate: self.client_certificate.clone(),
                 client_key: self.client_key.clone(),
@@ -334,5 +349,39 @@ pub fn parse_positive(text: &str) -> Result<usize, String> {
         _ => Err(format!(
             "invalid value {text:?}: expected a whole number of at least 1"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeout_zero_means_none_as_in_kubectl() {
+        assert_eq!(parse_request_timeout("0"), Ok(RequestTimeout(None)));
+        assert_eq!(parse_request_timeout("00"), Ok(RequestTimeout(None)));
+        assert_eq!(
+            parse_request_timeout("1500ms"),
+            Ok(RequestTimeout(Some(Duration::from_millis(1500))))
+        );
+        assert!(parse_request_timeout("-1s").is_err());
+        assert!(parse_request_timeout("soon").is_err());
+    }
+
+    #[test]
+    fn a_token_is_never_shown_by_debug() {
+        let cli = Cli::try_parse_from([
+            "kubectl-linkerd_export",
+            "--token",
+            "s3cret-value",
+            "metrics",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?} {:?}", cli.global.cluster_options());
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert_eq!(
+            cli.global.cluster_options().overrides.token.as_deref(),
+            Some("s3cret-value")
+        );
     }
 }
