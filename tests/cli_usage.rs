@@ -32,6 +32,12 @@ fn demo_rejects_the_options_it_would_ignore() {
         &["--via", "portforward"],
         &["--obfuscate"],
         &["--obfuscate=strict"],
+        &["--kubeconfig", "/tmp/kubeconfig"],
+        &["--server", "https://127.0.0.1:6443"],
+        &["--as", "alice"],
+        &["--as-group", "devs"],
+        &["--insecure-skip-tls-verify"],
+        &["--request-timeout", "5s"],
     ] {
         let (code, stdout, stderr) = run(bin().arg("demo").args(flags));
         assert_eq!(code, 2, "{flags:?}: {stderr}");

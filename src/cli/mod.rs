@@ -297,7 +297,8 @@ pub enum Command {
 }
 
 /// What clap cannot say about a parsed command line: options given that the subcommand does not
-/// use (`demo` takes no -n/-A/-l/--via/--obfuscate). `None` when it makes sense.
+/// use (`demo` takes no -n/-A/-l/--via/--obfuscate, kubeconfig or connection flag). `None` when it
+/// makes sense.
 pub fn usage_problem(matches: &clap::ArgMatches) -> Option<String> {
     let ("demo", demo) = matches.subcommand()? else {
         return None;
@@ -309,7 +310,7 @@ pub fn usage_problem(matches: &clap::ArgMatches) -> Option<String> {
         })
         .map(|(_, flag)| {
             format!(
-                "the argument '{flag}' cannot be used with 'demo': it always shows every emojivoto deployment, scraped through port-forward"
+                "the argument '{flag}' cannot be used with 'demo': it always shows every emojivoto deployment of its own simulated mesh, scraped through port-forward"
             )
         })
 }
