@@ -27,7 +27,7 @@ use crate::error::{Error, Exit};
 use crate::target::ResourceKind;
 
 pub use engine::{TARGET_VALUE_NAME, complete};
-pub use lookup::{cluster_names, context_names};
+pub use lookup::{cluster_names, kubeconfig_names};
 
 /// The plugin's executable name, which the shell scripts complete.
 pub const BIN_NAME: &str = "kubectl-linkerd_export";
@@ -288,7 +288,9 @@ where
     let mut completions = complete(cmd, words);
     if let Some(lookup) = completions.lookup.take() {
         let names = match &lookup.kind {
-            LookupKind::Contexts => context_names(&lookup.scope),
+            LookupKind::Contexts | LookupKind::Clusters | LookupKind::Users => {
+                kubeconfig_names(&lookup.kind, &lookup.scope)
+            }
             kind => {
                 let query = async {
                     let cluster = connect(lookup.scope.cluster_options()).await.ok()?;
@@ -392,6 +394,10 @@ pub enum LookupKind {
     Namespaces,
     /// Kubeconfig context names (`--context <TAB>`).
     Contexts,
+    /// Kubeconfig cluster names (`--cluster <TAB>`).
+    Clusters,
+    /// Kubeconfig user names (`--user <TAB>`).
+    Users,
     /// Names of objects of one TARGET kind (`deploy/<TAB>`).
     Objects(ResourceKind),
 }
