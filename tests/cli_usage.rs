@@ -50,6 +50,16 @@ fn demo_rejects_the_options_it_would_ignore() {
 }
 
 #[test]
+fn demo_rejects_them_before_the_subcommand_too() {
+    let (code, _, stderr) = run(bin().args(["-n", "emojivoto", "demo"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("'--namespace' cannot be used with 'demo'"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn demo_rejects_zero_replicas() {
     let (code, _, stderr) = run(bin().args(["demo", "--replicas", "0"]));
     assert_eq!(code, 2, "{stderr}");
