@@ -76,6 +76,7 @@ impl std::fmt::Debug for Overrides {
 }
 
 impl Overrides {
+    /// Whether any flag changes the cluster entry.
     fn touch_cluster(&self) -> bool {
         self.server.is_some()
             || self.certificate_authority.is_some()
@@ -83,6 +84,7 @@ impl Overrides {
             || self.tls_server_name.is_some()
     }
 
+    /// Whether any flag changes the user entry.
     fn touch_user(&self) -> bool {
         self.token.is_some()
             || self.client_certificate.is_some()
@@ -424,6 +426,7 @@ fn apply_overrides(
     })
 }
 
+/// Applies the credential and impersonation flags to `user`.
 fn apply_user_overrides(user: &mut AuthInfo, overrides: &Overrides) {
     if let Some(token) = &overrides.token {
         // An explicit token is the credential: the user's token file, exec or auth provider
