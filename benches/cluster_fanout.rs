@@ -32,6 +32,7 @@ fn fanout(c: &mut Criterion) {
         let cluster = connect(&ClusterOptions {
             kubeconfig: Some(path.clone()),
             context: None,
+            ..ClusterOptions::default()
         })
         .await
         .expect("connect");

@@ -113,6 +113,7 @@ fn main() {
         let cluster = cluster::connect(&ClusterOptions {
             kubeconfig: Some(kubeconfig.clone()),
             context: None,
+            ..ClusterOptions::default()
         })
         .await
         .expect("client");

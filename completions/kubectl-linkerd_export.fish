@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_linkerd_export_global_optspecs
-    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= max-body-size= via= obfuscate= v/verbose q/quiet color= h/help V/version
+    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= max-body-size= via= obfuscate= v/verbose q/quiet color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= client-certificate= client-key= insecure-skip-tls-verify tls-server-name= request-timeout= h/help V/version
 end
 
 function __fish_kubectl_linkerd_export_needs_command
@@ -38,9 +38,22 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'
@@ -75,9 +88,22 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l from-file -d 'Read snapshots or raw proxy text instead of the cluster: one file gives numbers since proxy start, two give the window between them (the first is "before")' -r -F
@@ -105,10 +131,23 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l since-start -d 'One scrape; numbers since each proxy started'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l from-file -d 'Render saved data once instead of refreshing: one snapshot or raw file (numbers since proxy start) or two (the window between them)' -r -F
@@ -135,9 +174,22 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l from-file -d 'A file side (repeatable, in order): `diff --from-file a.om --from-file b.om` is `diff a.om b.om`' -r -F
@@ -163,10 +215,23 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l only-changed -d 'Leave out series that did not change'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l from-file -d 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster' -r -F
@@ -188,9 +253,22 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l from-file -d 'Read a snapshot or raw proxy text (e.g. a `linkerd diagnostics proxy-metrics` dump) instead of the cluster' -r -F
@@ -223,9 +301,22 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l viz-namespace -d 'The namespace linkerd-viz is installed in (default: detected in the cluster)' -r
@@ -247,14 +338,27 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l listen -d 'Address the simulated API server listens on (with --serve)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig-out -d 'Where to write the kubeconfig (with --serve; default: a temporary file)' -r -F
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l replicas -d 'Replicas per emojivoto deployment' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l replicas -d 'Replicas per emojivoto deployment (at least 1)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l namespaces -d 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l series -d 'Pad each proxy\'s /metrics to about N series' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l latency -d 'Delay added to every API request and port-forward set-up, like a real API server and kubelet' -r
@@ -274,10 +378,23 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l serve -d 'Keep the simulated mesh running and print a kubeconfig path for trying every command'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l install -d 'With `kubectl`: write the helper into DIR, a directory on PATH (e.g. ~/.krew/bin), instead of printing it' -r -f -a "(__fish_complete_directories)"
@@ -295,9 +412,22 @@ strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname,
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l as -d 'Username to impersonate for the operation (as kubectl --as)' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation; repeat for more groups' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l as-uid -d 'UID to impersonate for the operation' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l tls-server-name -d 'Server name for certificate validation, when it differs from the server\'s host' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l request-timeout -d 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s v -l verbose -d 'More logging on stderr (-v, -vv, -vvv)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s q -l quiet -d 'No progress and no warnings on stderr; errors still print'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand help; and not __fish_seen_subcommand_from metrics stat top diff snapshot export prometheus-config demo completion help" -f -a "metrics" -d 'Fetch /metrics from every selected proxy and print it'

@@ -1,20 +1,106 @@
 //! Connecting to the cluster: kubeconfig, context and default namespace, with kubectl's precedence,
-//! and errors that name the API server when it cannot be reached.
+//! kubectl's override flags applied over the kubeconfig, exec credential plugins run once, and
+//! errors that name the API server when it cannot be reached.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
+use std::time::Duration;
 
-use kube::config::{Config, KubeConfigOptions, Kubeconfig, KubeconfigError};
+use base64::Engine as _;
+use kube::config::{
+    AuthInfo, Config, Context, ExecConfig, ExecInteractiveMode, KubeConfigOptions, Kubeconfig,
+    KubeconfigError, NamedAuthInfo, NamedCluster, NamedContext,
+};
 
-/// Where the kubeconfig comes from and which context to use (`--kubeconfig`, `--context`).
+/// Where the kubeconfig comes from, which context to use (`--kubeconfig`, `--context`), and the
+/// kubectl flags that override it.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterOptions {
     /// `--kubeconfig PATH`; when absent, `KUBECONFIG`, then `~/.kube/config`.
     pub kubeconfig: Option<PathBuf>,
     /// `--context NAME`; when absent, the kubeconfig's `current-context`.
     pub context: Option<String>,
+    /// kubectl's flags over the kubeconfig (`--server`, `--token`, `--as`, ...).
+    pub overrides: Overrides,
 }
+
+/// kubectl's flags that override the kubeconfig (spec §2), applied as kubectl applies them: over
+/// the cluster and user entries the context selects (or `--cluster`/`--user` name).
+#[derive(Clone, Default)]
+pub struct Overrides {
+    /// `--cluster NAME`: the kubeconfig cluster to use instead of the context's.
+    pub cluster: Option<String>,
+    /// `--user NAME`: the kubeconfig user to use instead of the context's.
+    pub user: Option<String>,
+    /// `-s/--server URL`.
+    pub server: Option<String>,
+    /// `--token T`: a bearer token, used instead of the user's other credentials.
+    pub token: Option<String>,
+    /// `--certificate-authority FILE`.
+    pub certificate_authority: Option<PathBuf>,
+    /// `--client-certificate FILE`.
+    pub client_certificate: Option<PathBuf>,
+    /// `--client-key FILE`.
+    pub client_key: Option<PathBuf>,
+    /// `--insecure-skip-tls-verify`.
+    pub insecure_skip_tls_verify: bool,
+    /// `--tls-server-name NAME`.
+    pub tls_server_name: Option<String>,
+    /// `--as USER`.
+    pub impersonate: Option<String>,
+    /// `--as-group GROUP` (repeatable).
+    pub impersonate_groups: Vec<String>,
+    /// `--as-uid UID`.
+    pub impersonate_uid: Option<String>,
+    /// `--request-timeout DUR`: the deadline of each API call (`None`: kube's defaults).
+    pub request_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Overrides {
+    // Never shows the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("cluster", &self.cluster)
+            .field("user", &self.user)
+            .field("server", &self.server)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("certificate_authority", &self.certificate_authority)
+            .field("client_certificate", &self.client_certificate)
+            .field("client_key", &self.client_key)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("tls_server_name", &self.tls_server_name)
+            .field("impersonate", &self.impersonate)
+            .field("impersonate_groups", &self.impersonate_groups)
+            .field("impersonate_uid", &self.impersonate_uid)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+impl Overrides {
+    /// Whether any flag changes the cluster entry.
+    fn touch_cluster(&self) -> bool {
+        self.server.is_some()
+            || self.certificate_authority.is_some()
+            || self.insecure_skip_tls_verify
+            || self.tls_server_name.is_some()
+    }
+
+    /// Whether any flag changes the user entry.
+    fn touch_user(&self) -> bool {
+        self.token.is_some()
+            || self.client_certificate.is_some()
+            || self.client_key.is_some()
+            || self.impersonate.is_some()
+            || !self.impersonate_groups.is_empty()
+            || self.impersonate_uid.is_some()
+    }
+}
+
+/// The context, cluster and user names given to the kubeconfig when there is no kubeconfig and
+/// `--server` says where the cluster is (as `kubectl --server URL` works without one).
+const FLAGS_ONLY: &str = "command-line";
 
 /// A connection to one cluster, shared by every request of a run.
 #[derive(Clone)]
@@ -180,14 +266,19 @@ fn load_kubeconfig(
 pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
     install_crypto_provider();
     let home = home_dir();
-    let Some((kubeconfig, path)) = load_kubeconfig(opts, home.as_deref())? else {
-        let env = std::env::var_os("KUBECONFIG");
-        let searched = kubeconfig_paths(None, env.as_deref(), home.as_deref())
-            .iter()
-            .map(|p| display_path(p, home.as_deref()))
-            .collect::<Vec<_>>()
-            .join(":");
-        return connect_in_cluster(opts, searched);
+    let overrides = &opts.overrides;
+    let (mut kubeconfig, path) = match load_kubeconfig(opts, home.as_deref())? {
+        Some(loaded) => loaded,
+        None if overrides.server.is_some() => (Kubeconfig::default(), "(none)".to_string()),
+        None => {
+            let env = std::env::var_os("KUBECONFIG");
+            let searched = kubeconfig_paths(None, env.as_deref(), home.as_deref())
+                .iter()
+                .map(|p| display_path(p, home.as_deref()))
+                .collect::<Vec<_>>()
+                .join(":");
+            return connect_in_cluster(opts, searched);
+        }
     };
     let context = match &opts.context {
         Some(name) => {
@@ -199,22 +290,24 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
             }
             name.clone()
         }
-        None => kubeconfig
-            .current_context
-            .clone()
-            .filter(|c| !c.is_empty())
-            .ok_or(ClusterError::NoCurrentContext { path })?,
+        None => match kubeconfig.current_context.clone().filter(|c| !c.is_empty()) {
+            Some(current) => current,
+            None if overrides.server.is_some() => flags_only_context(&mut kubeconfig),
+            None => return Err(ClusterError::NoCurrentContext { path }),
+        },
     };
-    let options = KubeConfigOptions {
-        context: Some(context.clone()),
-        ..KubeConfigOptions::default()
-    };
+    let options = apply_overrides(&mut kubeconfig, &context, overrides, &path)?;
     let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| ClusterError::Context {
             context: context.clone(),
             reason: describe_load_error(&e),
         })?;
+    apply_request_timeout(&mut config, overrides.request_timeout);
+    run_exec_plugin_once(&mut config.auth_info).map_err(|reason| ClusterError::Client {
+        context: context.clone(),
+        reason,
+    })?;
     without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
     let client = client_for(config).map_err(|e| ClusterError::Client {
@@ -226,6 +319,263 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
         context: Some(context),
         default_namespace,
     })
+}
+
+/// Adds an empty context (with its cluster and user) for `--server` without a current context.
+fn flags_only_context(kubeconfig: &mut Kubeconfig) -> String {
+    kubeconfig.contexts.push(NamedContext {
+        name: FLAGS_ONLY.to_string(),
+        context: Some(Context {
+            cluster: FLAGS_ONLY.to_string(),
+            user: Some(FLAGS_ONLY.to_string()),
+            ..Context::default()
+        }),
+        ..NamedContext::default()
+    });
+    FLAGS_ONLY.to_string()
+}
+
+/// Applies kubectl's override flags to the cluster and user entries `context` selects (or
+/// `--cluster`/`--user` name), and returns the options that select them.
+fn apply_overrides(
+    kubeconfig: &mut Kubeconfig,
+    context: &str,
+    overrides: &Overrides,
+    path: &str,
+) -> Result<KubeConfigOptions, ClusterError> {
+    let selected = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.clone())
+        .unwrap_or_default();
+    let not_found = |what: &str, name: &str| ClusterError::Context {
+        context: context.to_string(),
+        reason: format!("{what} \"{name}\" not found in kubeconfig {path}"),
+    };
+    if let Some(name) = &overrides.cluster
+        && !kubeconfig.clusters.iter().any(|c| &c.name == name)
+    {
+        return Err(not_found("cluster", name));
+    }
+    if let Some(name) = &overrides.user
+        && !kubeconfig.auth_infos.iter().any(|u| &u.name == name)
+    {
+        return Err(not_found("user", name));
+    }
+    let cluster_name = overrides.cluster.clone().unwrap_or(selected.cluster);
+    let user_name = overrides.user.clone().or(selected.user);
+
+    if overrides.touch_cluster() {
+        let cluster = match kubeconfig
+            .clusters
+            .iter()
+            .position(|c| c.name == cluster_name)
+        {
+            Some(i) => &mut kubeconfig.clusters[i],
+            None => {
+                kubeconfig.clusters.push(NamedCluster {
+                    name: cluster_name.clone(),
+                    ..NamedCluster::default()
+                });
+                kubeconfig.clusters.last_mut().expect("just pushed")
+            }
+        };
+        let cluster = cluster.cluster.get_or_insert_with(Default::default);
+        if let Some(server) = &overrides.server {
+            cluster.server = Some(server.clone());
+        }
+        if let Some(ca) = &overrides.certificate_authority {
+            cluster.certificate_authority = Some(ca.display().to_string());
+            cluster.certificate_authority_data = None;
+        } else if overrides.insecure_skip_tls_verify {
+            // As kubectl: skipping verification drops the kubeconfig's CA rather than conflicting.
+            cluster.certificate_authority = None;
+            cluster.certificate_authority_data = None;
+        }
+        if overrides.insecure_skip_tls_verify {
+            cluster.insecure_skip_tls_verify = Some(true);
+        }
+        if let Some(name) = &overrides.tls_server_name {
+            cluster.tls_server_name = Some(name.clone());
+        }
+    }
+
+    let user_name = match user_name {
+        Some(name) => Some(name),
+        None if overrides.touch_user() => Some(FLAGS_ONLY.to_string()),
+        None => None,
+    };
+    if let Some(name) = user_name.as_ref().filter(|_| overrides.touch_user()) {
+        let user = match kubeconfig.auth_infos.iter().position(|u| &u.name == name) {
+            Some(i) => &mut kubeconfig.auth_infos[i],
+            None => {
+                kubeconfig.auth_infos.push(NamedAuthInfo {
+                    name: name.clone(),
+                    ..NamedAuthInfo::default()
+                });
+                kubeconfig.auth_infos.last_mut().expect("just pushed")
+            }
+        };
+        apply_user_overrides(
+            user.auth_info.get_or_insert_with(Default::default),
+            overrides,
+        );
+    }
+    Ok(KubeConfigOptions {
+        context: Some(context.to_string()),
+        cluster: Some(cluster_name),
+        user: user_name,
+    })
+}
+
+/// Applies the credential and impersonation flags to `user`.
+fn apply_user_overrides(user: &mut AuthInfo, overrides: &Overrides) {
+    if let Some(token) = &overrides.token {
+        // An explicit token is the credential: the user's token file, exec or auth provider
+        // would otherwise be tried first.
+        user.token = Some(token.clone().into());
+        user.token_file = None;
+        user.exec = None;
+        user.auth_provider = None;
+    }
+    if let Some(file) = &overrides.client_certificate {
+        user.client_certificate = Some(file.display().to_string());
+        user.client_certificate_data = None;
+    }
+    if let Some(file) = &overrides.client_key {
+        user.client_key = Some(file.display().to_string());
+        user.client_key_data = None;
+    }
+    if let Some(name) = &overrides.impersonate {
+        user.impersonate = Some(name.clone());
+    }
+    if !overrides.impersonate_groups.is_empty() {
+        user.impersonate_groups = Some(overrides.impersonate_groups.clone());
+    }
+    if let Some(uid) = &overrides.impersonate_uid {
+        user.impersonate_uid = Some(uid.clone());
+    }
+}
+
+/// `--request-timeout`: bounds connecting to the API server and each wait for its answer.
+fn apply_request_timeout(config: &mut Config, timeout: Option<Duration>) {
+    if let Some(timeout) = timeout {
+        config.connect_timeout = Some(timeout);
+        config.read_timeout = Some(timeout);
+        config.write_timeout = Some(timeout);
+    }
+}
+
+/// What an exec credential plugin prints (`client.authentication.k8s.io` `ExecCredential`).
+#[derive(serde::Deserialize)]
+struct ExecCredential {
+    status: Option<ExecCredentialStatus>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExecCredentialStatus {
+    token: Option<String>,
+    client_certificate_data: Option<String>,
+    client_key_data: Option<String>,
+}
+
+/// Runs the user's exec credential plugin once, as kubectl does, and puts the token or client
+/// certificate it returns in its place. (kube runs the plugin each time it needs the credential
+/// while building a client: three times.)
+///
+/// The credential is used for the whole run; an expiring one is not renewed.
+fn run_exec_plugin_once(user: &mut AuthInfo) -> Result<(), String> {
+    let Some(exec) = user.exec.take() else {
+        return Ok(());
+    };
+    let command = exec
+        .command
+        .clone()
+        .ok_or("the user's exec credential plugin names no command")?;
+    let output = exec_command(&exec, &command)?
+        .output()
+        .map_err(|e| format!("cannot run the exec credential plugin {command}: {e}"))?;
+    if !output.status.success() {
+        // An interactive plugin's stderr went to the terminal; otherwise its first line says why.
+        let said = String::from_utf8_lossy(&output.stderr);
+        let said = said
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(|l| format!(": {l}"))
+            .unwrap_or_default();
+        return Err(format!(
+            "the exec credential plugin {command} failed ({}){said}",
+            output.status
+        ));
+    }
+    let credential: ExecCredential = serde_json::from_slice(&output.stdout).map_err(|e| {
+        format!("the exec credential plugin {command} printed no ExecCredential: {e}")
+    })?;
+    let status = credential.status.ok_or_else(|| {
+        format!("the exec credential plugin {command} printed an ExecCredential without a status")
+    })?;
+    let encode = |pem: String| base64::engine::general_purpose::STANDARD.encode(pem);
+    match status {
+        ExecCredentialStatus {
+            client_certificate_data: Some(certificate),
+            client_key_data: Some(key),
+            ..
+        } => {
+            user.client_certificate = None;
+            user.client_key = None;
+            user.client_certificate_data = Some(encode(certificate));
+            user.client_key_data = Some(encode(key).into());
+        }
+        ExecCredentialStatus {
+            token: Some(token), ..
+        } => user.token = Some(token.into()),
+        _ => {
+            return Err(format!(
+                "the exec credential plugin {command} returned neither a token nor a client certificate"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The plugin's process: its arguments and environment, and `KUBERNETES_EXEC_INFO` describing the
+/// request, as client-go sets them.
+fn exec_command(exec: &ExecConfig, command: &str) -> Result<std::process::Command, String> {
+    let mut cmd = std::process::Command::new(command);
+    cmd.args(exec.args.iter().flatten());
+    for pair in exec.env.iter().flatten() {
+        if let (Some(name), Some(value)) = (pair.get("name"), pair.get("value")) {
+            cmd.env(name, value);
+        }
+    }
+    for name in exec.drop_env.iter().flatten() {
+        cmd.env_remove(name);
+    }
+    let interactive = exec.interactive_mode != Some(ExecInteractiveMode::Never);
+    if interactive {
+        // It may prompt (a browser login, a PIN) on the terminal.
+        cmd.stdin(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::inherit());
+    } else {
+        cmd.stdin(std::process::Stdio::null());
+    }
+    let mut spec = serde_json::json!({ "interactive": interactive });
+    if exec.provide_cluster_info {
+        let cluster = exec.cluster.as_ref().ok_or_else(|| {
+            format!("the exec credential plugin {command} wants cluster information the kubeconfig does not give")
+        })?;
+        spec["cluster"] = serde_json::to_value(cluster).map_err(|e| e.to_string())?;
+    }
+    let info = serde_json::json!({
+        "apiVersion": exec.api_version,
+        "kind": "ExecCredential",
+        "spec": spec,
+    });
+    cmd.env("KUBERNETES_EXEC_INFO", info.to_string());
+    Ok(cmd)
 }
 
 /// Turns off kube's built-in retry of 429/503/504 (up to 15 attempts with backoff growing to
@@ -244,6 +594,8 @@ fn connect_in_cluster(opts: &ClusterOptions, searched: String) -> Result<Cluster
         return Err(not_found());
     }
     let mut config = Config::incluster().map_err(|_| not_found())?;
+    apply_user_overrides(&mut config.auth_info, &opts.overrides);
+    apply_request_timeout(&mut config, opts.overrides.request_timeout);
     without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
     let client = client_for(config).map_err(|e| ClusterError::Client {
@@ -373,7 +725,7 @@ where
     type Error = tower::BoxError;
     type Future = futures::future::BoxFuture<'static, Result<S::Response, tower::BoxError>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), Self::Error>> {
         let server = &self.server;
         self.inner
             .poll_ready(cx)

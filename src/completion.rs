@@ -27,7 +27,7 @@ use crate::error::{Error, Exit};
 use crate::target::ResourceKind;
 
 pub use engine::{TARGET_VALUE_NAME, complete};
-pub use lookup::{cluster_names, context_names};
+pub use lookup::{cluster_names, kubeconfig_names};
 
 /// The plugin's executable name, which the shell scripts complete.
 pub const BIN_NAME: &str = "kubectl-linkerd_export";
@@ -122,18 +122,37 @@ pub enum CompletionError {
     Output(#[from] io::Error),
 }
 
-/// The `completion` subcommand: [`run_completion`] for the plugin's command line, on stdout.
-pub fn run(args: &CompletionArgs) -> Result<Exit, Error> {
+/// The `completion` subcommand: [`run_completion`] for the plugin's command line, on stdout; with
+/// `--install`, a warning on stderr (unless `-q`) when the directory is not on PATH.
+pub fn run(ctx: &crate::commands::Context, args: &CompletionArgs) -> Result<Exit, Error> {
     let mut stdout = io::stdout().lock();
     match run_completion(args, &mut Cli::command(), &mut stdout) {
-        Ok(()) => Ok(Exit::Success),
+        Ok(()) => {
+            if let Some(dir) = &args.install
+                && !on_path(dir, std::env::var_os("PATH").as_deref())
+            {
+                ctx.warn(format!(
+                    "{} is not on PATH, so kubectl will not find the helper: add it to PATH, or install into a directory that is",
+                    dir.display()
+                ));
+            }
+            Ok(Exit::Success)
+        }
         Err(e @ CompletionError::InstallNeedsKubectl { .. }) => Err(Error::Usage(e.to_string())),
         Err(e) => Err(Error::Failed(e.to_string())),
     }
 }
 
+/// Whether `dir` is one of the directories of `path` (a `PATH` value), comparing resolved paths.
+pub fn on_path(dir: &Path, path: Option<&std::ffi::OsStr>) -> bool {
+    let resolved = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let dir = resolved(dir);
+    path.is_some_and(|path| std::env::split_paths(path).any(|entry| resolved(&entry) == dir))
+}
+
 /// Runs `completion`: prints the shell's script or the kubectl helper to `out`, or with `--install`
-/// writes the helper and says where on `out`. `cmd` is the plugin's command tree.
+/// writes the helper and says where on `out` (and that kubectl now completes, when the directory
+/// is on PATH). `cmd` is the plugin's command tree.
 pub fn run_completion(
     args: &CompletionArgs,
     cmd: &mut Command,
@@ -153,11 +172,15 @@ pub fn run_completion(
         }
         (None, Some(dir)) => {
             let path = install_kubectl_helper(dir)?;
-            writeln!(
-                out,
-                "installed {}: `kubectl linkerd-export <TAB>` now completes (kubectl 1.26 or newer, with kubectl's own completion enabled)",
-                path.display()
-            )?;
+            if on_path(dir, std::env::var_os("PATH").as_deref()) {
+                writeln!(
+                    out,
+                    "installed {}: `kubectl linkerd-export <TAB>` now completes (kubectl 1.26 or newer, with kubectl's own completion enabled)",
+                    path.display()
+                )?;
+            } else {
+                writeln!(out, "installed {}", path.display())?;
+            }
             Ok(())
         }
     }
@@ -170,8 +193,31 @@ pub fn generate(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, cmd, BIN_NAME, &mut script);
+    if shell == clap_complete::Shell::Bash {
+        // Built first, so the `help` subcommand clap adds is renamed too.
+        let mut built = cmd.clone();
+        built.build();
+        let mut named = bash_named(built, BIN_NAME.replace('-', "__"));
+        clap_complete::generate(shell, &mut named, BIN_NAME, &mut script);
+    } else {
+        clap_complete::generate(shell, cmd, BIN_NAME, &mut script);
+    }
     out.write_all(&script)
+}
+
+/// `cmd`'s subcommands with binary names that make clap_complete's bash script agree with itself.
+///
+/// The script routes each word to a case label built from the root function's name
+/// (`kubectl__linkerd_export`, the executable's `-` as `__`) and the subcommand names
+/// (`kubectl__linkerd_export__subcmd__stat`), but writes the labels from each subcommand's binary
+/// name with every space *and* `-` as `__subcmd__` (`kubectl__subcmd__linkerd_export__subcmd__stat`),
+/// so nothing after the subcommand completed. Naming the subcommands after the root function
+/// (`kubectl__linkerd_export stat`) makes both spellings the same.
+fn bash_named(cmd: Command, bin_name: String) -> Command {
+    cmd.mut_subcommands(move |sub| {
+        let name = format!("{bin_name} {}", sub.get_name());
+        bash_named(sub.bin_name(name.clone()), name)
+    })
 }
 
 /// The helper kubectl runs for `kubectl linkerd-export <TAB>`: hands every word to
@@ -242,7 +288,9 @@ where
     let mut completions = complete(cmd, words);
     if let Some(lookup) = completions.lookup.take() {
         let names = match &lookup.kind {
-            LookupKind::Contexts => context_names(&lookup.scope),
+            LookupKind::Contexts | LookupKind::Clusters | LookupKind::Users => {
+                kubeconfig_names(&lookup.kind, &lookup.scope)
+            }
             kind => {
                 let query = async {
                     let cluster = connect(lookup.scope.cluster_options()).await.ok()?;
@@ -334,6 +382,7 @@ impl ClusterScope {
         ClusterOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
+            ..ClusterOptions::default()
         }
     }
 }
@@ -345,6 +394,10 @@ pub enum LookupKind {
     Namespaces,
     /// Kubeconfig context names (`--context <TAB>`).
     Contexts,
+    /// Kubeconfig cluster names (`--cluster <TAB>`).
+    Clusters,
+    /// Kubeconfig user names (`--user <TAB>`).
+    Users,
     /// Names of objects of one TARGET kind (`deploy/<TAB>`).
     Objects(ResourceKind),
 }

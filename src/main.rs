@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use linkerd_export::cli::Cli;
+use clap::{CommandFactory, FromArgMatches};
+use linkerd_export::cli::{self, Cli};
 use linkerd_export::{commands, completion};
 
 fn main() -> ExitCode {
@@ -38,7 +38,14 @@ fn main() -> ExitCode {
         };
     }
 
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    let matches = command.get_matches_mut();
+    if let Some(message) = cli::usage_problem(&matches) {
+        command
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit());
     commands::init_logging(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -43,6 +43,7 @@ async fn connect_with(
     connect(&ClusterOptions {
         kubeconfig: Some(path.to_path_buf()),
         context: context.map(str::to_string),
+        ..ClusterOptions::default()
     })
     .await
 }

@@ -269,6 +269,28 @@ async fn context_names_come_from_the_kubeconfig_typed() {
 }
 
 #[tokio::test]
+async fn cluster_and_user_names_come_from_the_kubeconfig_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\ncurrent-context: prod\n\
+         clusters:\n- name: kind-dev\n  cluster: {server: \"https://127.0.0.1:1\"}\n\
+         - name: eks-prod\n  cluster: {server: \"https://127.0.0.1:2\"}\n\
+         users:\n- name: admin\n  user: {token: t}\n- name: viewer\n  user: {token: t}\n\
+         contexts:\n- name: prod\n  context: {cluster: eks-prod, user: admin}\n",
+    )
+    .unwrap();
+    let path = kubeconfig.to_str().unwrap();
+    let server = ApiServer::start().await;
+    let (out, scope) = complete_with(server.addr, &["--kubeconfig", path, "--cluster", ""]).await;
+    assert_eq!(out, "eks-prod\nkind-dev\n:4\n");
+    assert!(scope.is_none(), "kubeconfig names need no cluster");
+    let (out, _) = complete_with(server.addr, &["--kubeconfig", path, "metrics", "--user=v"]).await;
+    assert_eq!(out, "--user=viewer\n:4\n");
+}
+
+#[tokio::test]
 async fn respond_connects_through_the_kubeconfig_typed_and_uses_its_namespace() {
     let server = ApiServer::start().await;
     let dir = tempfile::tempdir().unwrap();

@@ -268,3 +268,50 @@ fn bash_tab_completes_kubectl_linkerd_export() {
         ["cj/"]
     );
 }
+
+/// `completion kubectl --install DIR` with `PATH` set to `path`: exit code, stdout, stderr.
+fn install_with_path(dir: &Path, path: &str, quiet: bool) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(BIN);
+    if quiet {
+        cmd.arg("-q");
+    }
+    let out = cmd
+        .args(["completion", "kubectl", "--install"])
+        .arg(dir)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn installing_off_path_warns_instead_of_promising_completion() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("bin");
+
+    let (code, said, warned) = install_with_path(&dir, "/usr/bin:/bin", false);
+    assert_eq!(code, Some(0), "{warned}");
+    assert!(said.starts_with("installed "), "{said}");
+    assert!(!said.contains("now completes"), "{said}");
+    assert_eq!(
+        warned,
+        format!(
+            "warning: {} is not on PATH, so kubectl will not find the helper: add it to PATH, or install into a directory that is\n",
+            dir.display()
+        )
+    );
+
+    let (code, _, warned) = install_with_path(&dir, "/usr/bin:/bin", true);
+    assert_eq!(code, Some(0));
+    assert!(warned.is_empty(), "-q: {warned}");
+
+    let on_path = format!("/usr/bin:{}:/bin", dir.display());
+    let (code, said, warned) = install_with_path(&dir, &on_path, false);
+    assert_eq!(code, Some(0), "{warned}");
+    assert!(said.contains("now completes"), "{said}");
+    assert!(warned.is_empty(), "{warned}");
+}

@@ -43,6 +43,7 @@ async fn still_mesh() -> (SimHandle, kube::Client, tempfile::TempDir) {
     let cluster = connect(&ClusterOptions {
         kubeconfig: Some(kubeconfig),
         context: None,
+        ..ClusterOptions::default()
     })
     .await
     .unwrap();

@@ -16,6 +16,32 @@ Examples:
   kubectl linkerd-export demo --serve --kubeconfig-out /tmp/sim.kubeconfig
   kubectl linkerd-export --kubeconfig /tmp/sim.kubeconfig metrics deploy/web -n emojivoto";
 
+/// The global options `demo` does not use (clap ids and the flags users type): it always runs
+/// `stat` on every emojivoto deployment, through port-forward, in clear, against its own simulated
+/// API server (so no kubeconfig or connection flag applies either).
+pub(super) const IGNORED_GLOBALS: [(&str, &str); 20] = [
+    ("namespace", "--namespace"),
+    ("all_namespaces", "--all-namespaces"),
+    ("selector", "--selector"),
+    ("via", "--via"),
+    ("obfuscate", "--obfuscate"),
+    ("kubeconfig", "--kubeconfig"),
+    ("context", "--context"),
+    ("impersonate", "--as"),
+    ("impersonate_groups", "--as-group"),
+    ("impersonate_uid", "--as-uid"),
+    ("cluster", "--cluster"),
+    ("user", "--user"),
+    ("server", "--server"),
+    ("token", "--token"),
+    ("certificate_authority", "--certificate-authority"),
+    ("client_certificate", "--client-certificate"),
+    ("client_key", "--client-key"),
+    ("insecure_skip_tls_verify", "--insecure-skip-tls-verify"),
+    ("tls_server_name", "--tls-server-name"),
+    ("request_timeout", "--request-timeout"),
+];
+
 /// `demo`.
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
@@ -36,8 +62,9 @@ pub struct DemoArgs {
     #[arg(long, value_name = "PATH", requires = "serve")]
     pub kubeconfig_out: Option<PathBuf>,
 
-    /// Replicas per emojivoto deployment.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Replicas per emojivoto deployment (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub replicas: u32,
 
     /// Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N).

@@ -101,7 +101,8 @@ pub struct GlobalArgs {
     pub concurrency: usize,
 
     /// Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms).
-    #[arg(long, global = true, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, global = true, value_name = "DUR", default_value = "10s", value_parser = parse_window,
+          allow_hyphen_values = true)]
     pub timeout: Duration,
 
     /// Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi).
@@ -128,6 +129,106 @@ pub struct GlobalArgs {
     /// When to colour output; NO_COLOR is honoured and a non-terminal never gets colour.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+
+    /// Username to impersonate for the operation (as kubectl --as).
+    #[arg(long = "as", global = true, value_name = "USER", help_heading = KUBECTL_HEADING)]
+    pub impersonate: Option<String>,
+
+    /// Group to impersonate for the operation; repeat for more groups.
+    #[arg(long = "as-group", global = true, value_name = "GROUP", help_heading = KUBECTL_HEADING)]
+    pub impersonate_groups: Vec<String>,
+
+    /// UID to impersonate for the operation.
+    #[arg(long = "as-uid", global = true, value_name = "UID", help_heading = KUBECTL_HEADING)]
+    pub impersonate_uid: Option<String>,
+
+    /// The kubeconfig cluster to use instead of the context's.
+    #[arg(long, global = true, value_name = "NAME", help_heading = KUBECTL_HEADING)]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use instead of the context's.
+    #[arg(long, global = true, value_name = "NAME", help_heading = KUBECTL_HEADING)]
+    pub user: Option<String>,
+
+    /// The address and port of the Kubernetes API server.
+    #[arg(short = 's', long, global = true, value_name = "URL", help_heading = KUBECTL_HEADING)]
+    pub server: Option<String>,
+
+    /// Bearer token for authentication to the API server.
+    #[arg(long, global = true, value_name = "TOKEN", value_parser = parse_token,
+          help_heading = KUBECTL_HEADING)]
+    pub token: Option<Token>,
+
+    /// Path to a certificate file for the certificate authority.
+    #[arg(long, global = true, value_name = "FILE", help_heading = KUBECTL_HEADING)]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// Path to a client certificate file for TLS.
+    #[arg(long, global = true, value_name = "FILE", help_heading = KUBECTL_HEADING)]
+    pub client_certificate: Option<PathBuf>,
+
+    /// Path to a client key file for TLS.
+    #[arg(long, global = true, value_name = "FILE", help_heading = KUBECTL_HEADING)]
+    pub client_key: Option<PathBuf>,
+
+    /// Do not check the server's certificate (insecure: HTTPS connections can be intercepted).
+    #[arg(long, global = true, help_heading = KUBECTL_HEADING)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// Server name for certificate validation, when it differs from the server's host.
+    #[arg(long, global = true, value_name = "NAME", help_heading = KUBECTL_HEADING)]
+    pub tls_server_name: Option<String>,
+
+    /// Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout.
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_request_timeout,
+          allow_hyphen_values = true, help_heading = KUBECTL_HEADING)]
+    pub request_timeout: Option<RequestTimeout>,
+}
+
+/// The help heading of kubectl's connection flags.
+const KUBECTL_HEADING: &str = "Kubernetes connection (as kubectl)";
+
+/// `--token`'s value, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+fn parse_token(text: &str) -> Result<Token, String> {
+    Ok(Token(text.to_string()))
+}
+
+/// `--request-timeout`: a deadline, or `0` for none (kubectl's meaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTimeout(pub Option<Duration>);
+
+impl GlobalArgs {
+    /// How to connect: the kubeconfig and context, and kubectl's flags over them.
+    pub fn cluster_options(&self) -> crate::cluster::ClusterOptions {
+        crate::cluster::ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            overrides: crate::cluster::Overrides {
+                cluster: self.cluster.clone(),
+                user: self.user.clone(),
+                server: self.server.clone(),
+                token: self.token.as_ref().map(|t| t.0.clone()),
+                certificate_authority: self.certificate_authority.clone(),
+                client_certificate: self.client_certificate.clone(),
+                client_key: self.client_key.clone(),
+                insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+                tls_server_name: self.tls_server_name.clone(),
+                impersonate: self.impersonate.clone(),
+                impersonate_groups: self.impersonate_groups.clone(),
+                impersonate_uid: self.impersonate_uid.clone(),
+                request_timeout: self.request_timeout.and_then(|t| t.0),
+            },
+        }
+    }
 }
 
 /// How the proxies' admin ports are reached (spec §2 `--via`).
@@ -199,11 +300,43 @@ pub enum Command {
     Completion(crate::completion::CompletionArgs),
 }
 
+/// What clap cannot say about a parsed command line: options given that the subcommand does not
+/// use (`demo` takes no -n/-A/-l/--via/--obfuscate, kubeconfig or connection flag). `None` when it
+/// makes sense.
+pub fn usage_problem(matches: &clap::ArgMatches) -> Option<String> {
+    let ("demo", demo) = matches.subcommand()? else {
+        return None;
+    };
+    demo::IGNORED_GLOBALS
+        .iter()
+        .find(|(id, _)| {
+            demo.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|(_, flag)| {
+            format!(
+                "the argument '{flag}' cannot be used with 'demo': it always shows every emojivoto deployment of its own simulated mesh, scraped through port-forward"
+            )
+        })
+}
+
 /// Parse `5s`, `500ms`, `1m30s`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    if text.starts_with('-') {
+        return Err(format!(
+            "invalid duration {text:?}: a duration cannot be negative; use a number with a unit, like 5s or 500ms"
+        ));
+    }
     humantime::parse_duration(text).map_err(|e| {
         format!("invalid duration {text:?} ({e}); use a number with a unit, like 5s or 500ms")
     })
+}
+
+/// Parse `--request-timeout`: `0` is no deadline, as in kubectl; otherwise a duration with a unit.
+pub fn parse_request_timeout(text: &str) -> Result<RequestTimeout, String> {
+    if text.trim_start_matches('0').is_empty() {
+        return Ok(RequestTimeout(None));
+    }
+    parse_duration(text).map(|d| RequestTimeout(Some(d)))
 }
 
 /// Parse a duration that is not zero (a window or an interval).
@@ -267,5 +400,34 @@ mod tests {
             let err = parse_size(bad).unwrap_err();
             assert!(err.starts_with("invalid size"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn request_timeout_zero_means_none_as_in_kubectl() {
+        assert_eq!(parse_request_timeout("0"), Ok(RequestTimeout(None)));
+        assert_eq!(parse_request_timeout("00"), Ok(RequestTimeout(None)));
+        assert_eq!(
+            parse_request_timeout("1500ms"),
+            Ok(RequestTimeout(Some(Duration::from_millis(1500))))
+        );
+        assert!(parse_request_timeout("-1s").is_err());
+        assert!(parse_request_timeout("soon").is_err());
+    }
+
+    #[test]
+    fn a_token_is_never_shown_by_debug() {
+        let cli = Cli::try_parse_from([
+            "kubectl-linkerd_export",
+            "--token",
+            "s3cret-value",
+            "metrics",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?} {:?}", cli.global.cluster_options());
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert_eq!(
+            cli.global.cluster_options().overrides.token.as_deref(),
+            Some("s3cret-value")
+        );
     }
 }

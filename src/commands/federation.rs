@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::source::Live;
 use super::{Context, snapshot, source, write_stdout};
 use crate::cli::{ReadFrom, SnapshotArgs};
-use crate::cluster::{self, ClusterOptions};
+use crate::cluster;
 use crate::error::{Error, Exit, Result};
 use crate::export::federate::{self, FederationSource};
 use crate::export::http::HttpOptions;
@@ -50,10 +50,7 @@ impl Federation {
             ));
         }
         let specs = target::parse_targets(targets).map_err(|e| Error::Usage(e.to_string()))?;
-        let options = ClusterOptions {
-            kubeconfig: global.kubeconfig.clone(),
-            context: global.context.clone(),
-        };
+        let options = global.cluster_options();
         let (reader, default_namespace) = match url {
             Some(url) => {
                 // Only the kubeconfig's namespace is wanted from the cluster, and "default" stands

@@ -3,7 +3,11 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
 mod demo;
 pub mod diff;
@@ -31,13 +35,18 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Export(args) => export::run(&ctx, *args).await,
         Command::PrometheusConfig(args) => prometheus_config::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
-        Command::Completion(args) => crate::completion::run(&args),
+        Command::Completion(args) => crate::completion::run(&ctx, &args),
     }
 }
 
-/// Sets up `tracing` on stderr: warnings by default, more with each `-v`, errors only with `-q`.
+/// Sets up `tracing` on stderr (spec §2).
+///
+/// Below `-vv` only the plugin's own events reach stderr, as `warning: ...` / `error: ...` lines
+/// (`-q` keeps the errors only); a dependency's log line never does. From `-vv` on, everything at
+/// debug (or trace, `-vvv`) is logged in tracing's format, coloured only when stderr is a terminal
+/// and `--color`/`NO_COLOR` allow it.
 pub fn init_logging(global: &GlobalArgs) {
-    let level = if global.quiet {
+    let own = if global.quiet {
         "error"
     } else {
         match global.verbose {
@@ -47,17 +56,95 @@ pub fn init_logging(global: &GlobalArgs) {
             _ => "trace",
         }
     };
-    // Our own crate at the chosen level; dependencies one step quieter so -v stays readable.
-    let directives = match level {
-        "debug" | "trace" => format!("warn,linkerd_export={level},kube={level}"),
-        _ => format!("{level},linkerd_export={level}"),
-    };
+    if global.quiet || global.verbose < 2 {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new(format!("off,linkerd_export={own}")))
+            .with_writer(io::stderr)
+            .event_format(PluginLines)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(directives))
+        .with_env_filter(EnvFilter::new(format!(
+            "warn,linkerd_export={own},kube={own}"
+        )))
         .with_writer(io::stderr)
+        .with_ansi(stderr_color(global.color))
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Whether stderr gets ANSI colour: it is a terminal, and `--color`/`NO_COLOR` allow it.
+fn stderr_color(when: ColorWhen) -> bool {
+    io::stderr().is_terminal() && color_allowed(when)
+}
+
+/// Whether `--color` and `NO_COLOR` allow colour on a terminal.
+fn color_allowed(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Formats an event as the plugin's own stderr line: `warning: MESSAGE (key=value, ...)`.
+struct PluginLines;
+
+impl<S, N> FormatEvent<S, N> for PluginLines
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let prefix = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "info",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::TRACE => "trace",
+        };
+        let mut fields = LineFields::default();
+        event.record(&mut fields);
+        write!(writer, "{prefix}: {}", fields.message)?;
+        if !fields.others.is_empty() {
+            write!(writer, " ({})", fields.others.join(", "))?;
+        }
+        writeln!(writer)
+    }
+}
+
+/// An event's message and its other fields as `key=value`.
+#[derive(Default)]
+struct LineFields {
+    message: String,
+    others: Vec<String>,
+}
+
+impl Visit for LineFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record(field, value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record(field, format!("{value:?}"));
+    }
+}
+
+impl LineFields {
+    fn record(&mut self, field: &Field, value: String) {
+        if field.name() == "message" {
+            self.message = value;
+        } else {
+            self.others.push(format!("{}={value}", field.name()));
+        }
+    }
 }
 
 /// What every command needs to know about how it was invoked and where it writes.
@@ -77,11 +164,7 @@ impl Context {
         let progress = !global.quiet && io::stderr().is_terminal();
         let color = match global.color {
             ColorWhen::Always => true,
-            ColorWhen::Never => false,
-            ColorWhen::Auto => {
-                io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            when => io::stdout().is_terminal() && color_allowed(when),
         };
         Context {
             global,

@@ -3,7 +3,7 @@
 
 use super::{Context, write_stdout};
 use crate::cli::{PrometheusConfigArgs, PrometheusConfigFormat};
-use crate::cluster::{self, ClusterOptions};
+use crate::cluster;
 use crate::error::{Error, Exit, Result};
 use crate::export::prometheus_config::{ConfigFormat, ConfigRequest, render};
 use crate::export::viz;
@@ -35,12 +35,9 @@ pub async fn run(ctx: &Context, args: PrometheusConfigArgs) -> Result<Exit> {
 }
 
 async fn detect_viz_namespace(ctx: &Context) -> Result<String> {
-    let cluster = cluster::connect(&ClusterOptions {
-        kubeconfig: ctx.global.kubeconfig.clone(),
-        context: ctx.global.context.clone(),
-    })
-    .await
-    .map_err(|e| Error::Failed(e.to_string()))?;
+    let cluster = cluster::connect(&ctx.global.cluster_options())
+        .await
+        .map_err(|e| Error::Failed(e.to_string()))?;
     viz::detect_namespace(&cluster.client)
         .await
         .map_err(|e| Error::Failed(e.to_string()))

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Context;
 use crate::cli::{ObfuscateMode, Via};
-use crate::cluster::{self, Cluster, ClusterOptions};
+use crate::cluster::{self, Cluster};
 use crate::error::{Error, Exit, Result};
 use crate::forward::{self, FetchOptions};
 use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
@@ -58,12 +58,9 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
         .map(target::LabelSelector::parse)
         .transpose()
         .map_err(|e| target_error(e.into()))?;
-    let cluster = cluster::connect(&ClusterOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-    })
-    .await
-    .map_err(|e| Error::Failed(e.to_string()))?;
+    let cluster = cluster::connect(&global.cluster_options())
+        .await
+        .map_err(|e| Error::Failed(e.to_string()))?;
     let selection = Selection {
         targets: specs,
         scope: Scope::from_flags(

@@ -232,6 +232,8 @@ impl<'a> Walk<'a> {
         match arg.get_id().as_str() {
             "namespace" => return self.lookup(LookupKind::Namespaces, insert_prefix, typed),
             "context" => return self.lookup(LookupKind::Contexts, insert_prefix, typed),
+            "cluster" => return self.lookup(LookupKind::Clusters, insert_prefix, typed),
+            "user" => return self.lookup(LookupKind::Users, insert_prefix, typed),
             _ => {}
         }
         if names_target(arg) {

@@ -1,5 +1,5 @@
 //! Dynamic completion: the names only the cluster (namespaces, workloads, pods) or the kubeconfig
-//! (contexts) knows.
+//! (contexts, clusters, users) knows.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -20,7 +20,7 @@ use crate::target::ResourceKind;
 /// workloads / pods of the scope's namespace (`-n`, else the context's), or of every namespace
 /// with `-A`. Only object metadata is fetched.
 ///
-/// [`LookupKind::Contexts`] needs no cluster: see [`context_names`].
+/// Kubeconfig names need no cluster: see [`kubeconfig_names`].
 pub async fn cluster_names(
     cluster: &Cluster,
     kind: &LookupKind,
@@ -32,7 +32,7 @@ pub async fn cluster_names(
             names_in(api).await?
         }
         LookupKind::Objects(kind) => object_names(cluster, *kind, scope).await?,
-        LookupKind::Contexts => Vec::new(),
+        LookupKind::Contexts | LookupKind::Clusters | LookupKind::Users => Vec::new(),
     };
     Ok(names
         .into_iter()
@@ -90,16 +90,22 @@ where
         .collect())
 }
 
-/// The context names of the kubeconfig the scope points at (`--kubeconfig`, else `KUBECONFIG`,
-/// else `~/.kube/config`), sorted; none when it cannot be read.
-pub fn context_names(scope: &ClusterScope) -> Vec<String> {
+/// The context, cluster or user names (as `kind` says) of the kubeconfig the scope points at
+/// (`--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`), sorted; none when it cannot be read.
+pub fn kubeconfig_names(kind: &LookupKind, scope: &ClusterScope) -> Vec<String> {
     let kubeconfig = match &scope.kubeconfig {
         Some(path) => Kubeconfig::read_from(path),
         None => Kubeconfig::read(),
     };
-    let mut names: Vec<String> = kubeconfig
-        .map(|k| k.contexts.into_iter().map(|c| c.name).collect())
-        .unwrap_or_default();
+    let Ok(kubeconfig) = kubeconfig else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = match kind {
+        LookupKind::Contexts => kubeconfig.contexts.into_iter().map(|c| c.name).collect(),
+        LookupKind::Clusters => kubeconfig.clusters.into_iter().map(|c| c.name).collect(),
+        LookupKind::Users => kubeconfig.auth_infos.into_iter().map(|u| u.name).collect(),
+        LookupKind::Namespaces | LookupKind::Objects(_) => Vec::new(),
+    };
     names.sort();
     names.dedup();
     names

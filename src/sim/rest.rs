@@ -45,6 +45,8 @@ pub struct ApiState {
     absent: Vec<AtomicBool>,
     /// How many of `absent` are set, so the common case (none) costs nothing.
     absent_count: AtomicUsize,
+    /// Every distinct `Impersonate-*` header seen (`impersonate-user: alice`), for tests of `--as`.
+    pub impersonation: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl ApiState {
@@ -91,6 +93,7 @@ impl ApiState {
             pod_index,
             absent,
             absent_count: AtomicUsize::new(0),
+            impersonation: std::sync::Mutex::default(),
             pod_faults,
             proxies,
             federation,
@@ -322,6 +325,14 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
             "Unauthorized",
             None,
         );
+    }
+    for (name, value) in req.headers() {
+        if name.as_str().starts_with("impersonate-") {
+            let line = format!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
+            if let Ok(mut seen) = state.impersonation.lock() {
+                seen.insert(line);
+            }
+        }
     }
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;

@@ -198,6 +198,15 @@ impl SimHandle {
         &self.state.token
     }
 
+    /// Every distinct `Impersonate-*` header the API server was sent (`impersonate-user: alice`).
+    pub fn impersonation_headers(&self) -> Vec<String> {
+        self.state
+            .impersonation
+            .lock()
+            .map(|seen| seen.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The CA certificate (PEM) that signed the API server's certificate.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem

@@ -34,6 +34,7 @@ pub async fn start_with(config: SimConfig) -> Env {
     let cluster = connect(&ClusterOptions {
         kubeconfig: Some(path),
         context: None,
+        ..ClusterOptions::default()
     })
     .await
     .expect("connect");

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command (README.md "Running the tests", and what .ci/run runs): installs what the
+# integration tests drive when it is missing (scripts/test-deps.sh), then runs `cargo test` with
+# this script's arguments.
+#
+#   ./scripts/test.sh [CARGO TEST ARGS...]     e.g. ./scripts/test.sh --test cli_stat
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/test-deps.sh
+exec cargo test "$@"
