@@ -176,9 +176,16 @@ async fn print_raw_live(
     let mut held: Vec<(PodTarget, Result<HeldBody, String>)> = Vec::new();
     let summary = source::scrape_each(ctx, live, cancel, |outcome| {
         let body = match outcome.result {
-            Ok(scraped) => {
-                transform_raw(&scraped.body, filter, obfuscation).map(|body| HeldBody::new(&body))
+            Ok(scraped) if filter.is_empty() && obfuscation.is_none() => {
+                // As served: a compressed body is held as it came, once it is known to decode.
+                scraped
+                    .for_each_line_chunk(ctx.global.max_body_size, |_| {})
+                    .map(|()| HeldBody::as_served(scraped.body.to_vec(), scraped.gzip))
             }
+            Ok(scraped) => scraped
+                .text(ctx.global.max_body_size)
+                .and_then(|text| transform_raw(text.as_bytes(), filter, obfuscation))
+                .map(|body| HeldBody::new(&body)),
             Err(e) => Err(e.to_string()),
         };
         held.push((outcome.target, body));

@@ -132,6 +132,7 @@ pub fn scrape_options(ctx: &Context) -> ScrapeOptions {
             via: ctx.global.via.into(),
             timeout: ctx.global.timeout,
             max_body: ctx.global.max_body_size,
+            keep_gzip: false,
         },
         concurrency: ctx.global.concurrency,
         progress: if ctx.progress {
@@ -143,7 +144,16 @@ pub fn scrape_options(ctx: &Context) -> ScrapeOptions {
     }
 }
 
-/// Scrapes every pod of `live` once, handing each outcome to `on_outcome` as it completes.
+/// [`scrape_options`] for a caller that decodes each body as it reads it: bodies stay
+/// compressed while in flight ([`scrape::Scraped::gzip`]).
+pub fn streaming_scrape_options(ctx: &Context) -> ScrapeOptions {
+    let mut options = scrape_options(ctx);
+    options.fetch.keep_gzip = true;
+    options
+}
+
+/// Scrapes every pod of `live` once, handing each outcome to `on_outcome` as it completes. Bodies
+/// come still compressed when the proxy compressed them ([`streaming_scrape_options`]).
 pub async fn scrape_each(
     ctx: &Context,
     live: &Live,
@@ -153,7 +163,7 @@ pub async fn scrape_each(
     scrape::scrape_each(
         &live.cluster.client,
         live.pods.clone(),
-        &scrape_options(ctx),
+        &streaming_scrape_options(ctx),
         cancel,
         on_outcome,
     )
@@ -190,10 +200,12 @@ pub async fn scrape_targets(
     let mut failures = Vec::new();
     let mut succeeded = 0;
     let summary = scrape_each(ctx, live, cancel, |outcome| {
+        let limit = ctx.global.max_body_size;
         let parsed = outcome
             .result
             .map_err(|e| e.to_string())
-            .and_then(|s| parse_outcome(&outcome.target, &s.body, s.scraped_at));
+            .and_then(|s| Ok((s.text(limit)?, s.scraped_at)))
+            .and_then(|(text, at)| parse_outcome(&outcome.target, text, at));
         match parsed {
             Ok(target) => {
                 succeeded += 1;
@@ -235,12 +247,11 @@ pub fn owned_target_labels(pod: &PodTarget) -> Vec<(String, String)> {
 /// A malformed body is an error for that pod, naming the line and column.
 pub fn parse_outcome(
     target: &PodTarget,
-    body: &[u8],
+    text: String,
     scraped_at: SystemTime,
 ) -> Result<Target, String> {
-    let text = std::str::from_utf8(body).map_err(|e| format!("metrics are not UTF-8 text: {e}"))?;
     Target::parse(
-        text.to_string(),
+        text,
         owned_target_labels(target),
         Some(epoch_ms(scraped_at)),
     )

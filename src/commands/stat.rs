@@ -16,7 +16,7 @@ use super::{Context, source, write_stdout};
 use crate::cli::{ReadFrom, StatArgs, StatBy, StatFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::{Snapshot, Target};
-use crate::metrics::stat::{self, GroupBy, ProxyKey, StatRow, StatState};
+use crate::metrics::stat::{self, BodyReducer, GroupBy, ProxyKey, StatRow, StatState};
 use crate::render::table::{self, StatLine, StatTable, TableOptions};
 use crate::scrape;
 use crate::target::{PodTarget, Workload};
@@ -211,7 +211,7 @@ pub(crate) async fn collect(
     let summary = scrape::scrape_each(
         client,
         pods,
-        &source::scrape_options(ctx),
+        &source::streaming_scrape_options(ctx),
         cancel,
         |outcome| {
             let scraped = match outcome.result {
@@ -221,12 +221,15 @@ pub(crate) async fn collect(
                     return;
                 }
             };
-            let Ok(text) = std::str::from_utf8(&scraped.body) else {
-                failures.push((outcome.target, "metrics are not UTF-8 text".into()));
-                return;
-            };
             let key = ProxyKey::from(&outcome.target);
-            let errors = state.add_text(key, source::epoch_ms(scraped.scraped_at), text);
+            let mut reducer = BodyReducer::new(key, source::epoch_ms(scraped.scraped_at));
+            if let Err(message) =
+                scraped.for_each_line_chunk(ctx.global.max_body_size, |text| reducer.feed(text))
+            {
+                failures.push((outcome.target, message));
+                return;
+            }
+            let errors = state.add_reduced(reducer);
             if let Some(first) = errors.first() {
                 let t = &outcome.target;
                 state

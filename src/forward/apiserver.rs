@@ -28,7 +28,7 @@ pub(super) async fn fetch(
         return Err(classify_failure(parts.status, &text));
     }
     let raw = body::read_limited(raw_body, max_body).await?;
-    finish(&parts.headers, raw, max_body)
+    Ok(finish(&parts.headers, raw))
 }
 
 /// The API server's own failures (forbidden, pod not found, cannot dial the pod) come as a JSON

@@ -54,6 +54,54 @@ pub fn gunzip_limited(compressed: &[u8], limit: u64) -> Result<Bytes, ForwardErr
     Ok(Bytes::from(out))
 }
 
+/// How much decoded text [`for_each_line_chunk`] hands over at a time (plus a partial line).
+const LINE_CHUNK: usize = 64 << 10;
+
+/// Decodes a gzip body a piece at a time, calling `on_lines` with text that ends at a line end
+/// (the last piece may end without one), so a reader never holds the whole decoded body.
+/// Refuses to inflate past `limit` bytes; text that is not UTF-8 is an error.
+pub fn for_each_line_chunk(
+    compressed: &[u8],
+    limit: u64,
+    mut on_lines: impl FnMut(&str),
+) -> Result<(), ForwardError> {
+    let mut decoder = flate2::read::GzDecoder::new(compressed);
+    let mut buf = vec![0u8; LINE_CHUNK * 2];
+    let (mut filled, mut total) = (0usize, 0u64);
+    loop {
+        if filled == buf.len() {
+            // One line longer than the buffer: grow it (bounded by the limit below).
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = decoder
+            .read(&mut buf[filled..])
+            .map_err(|e| ForwardError::Decode(e.to_string()))?;
+        total += n as u64;
+        if total > limit {
+            return Err(ForwardError::TooLarge { limit });
+        }
+        filled += n;
+        let end = if n == 0 {
+            filled
+        } else {
+            match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(last) if filled >= LINE_CHUNK => last + 1,
+                _ => continue,
+            }
+        };
+        let text = std::str::from_utf8(&buf[..end])
+            .map_err(|e| ForwardError::Decode(format!("metrics are not UTF-8 text: {e}")))?;
+        if !text.is_empty() {
+            on_lines(text);
+        }
+        buf.copy_within(end..filled, 0);
+        filled -= end;
+        if n == 0 {
+            return Ok(());
+        }
+    }
+}
+
 /// The size the gzip trailer announces (ISIZE: the uncompressed length mod 2^32), believed only
 /// as far as DEFLATE can expand the input, so a forged trailer cannot reserve more than that.
 fn inflated_size_hint(compressed: &[u8]) -> u64 {
@@ -147,6 +195,21 @@ mod tests {
         ));
         assert_eq!(inflated_size_hint(b"gz"), 0);
         assert_eq!(capacity(u64::MAX, 4096), 4096);
+    }
+
+    #[test]
+    fn line_chunks_end_at_line_ends_and_add_up_to_the_body() {
+        let body: String = (0..40_000)
+            .map(|i| format!("request_total{{pod=\"web-{i}\"}} {i}\n"))
+            .collect();
+        let compressed = gzip(body.as_bytes());
+        let mut chunks = Vec::new();
+        for_each_line_chunk(&compressed, 64 << 20, |text| chunks.push(text.to_string())).unwrap();
+        assert!(chunks.len() > 2, "{} chunks", chunks.len());
+        assert!(chunks.iter().all(|c| c.ends_with('\n')));
+        assert_eq!(chunks.concat(), body);
+        let err = for_each_line_chunk(&compressed, 1000, |_| {}).unwrap_err();
+        assert_eq!(err, ForwardError::TooLarge { limit: 1000 });
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod apiserver;
 mod body;
 mod portforward;
 
-pub use body::gunzip_limited;
+pub use body::{for_each_line_chunk, gunzip_limited};
 
 use std::fmt;
 use std::str::FromStr;
@@ -64,6 +64,9 @@ pub struct FetchOptions {
     pub timeout: Duration,
     /// Largest body accepted, on the wire and after gunzip.
     pub max_body: u64,
+    /// Hand a gzip body over still compressed (see [`Fetched::gzip`]), for a caller that
+    /// decodes it as it reads it, so a body in flight costs its compressed size.
+    pub keep_gzip: bool,
 }
 
 impl Default for FetchOptions {
@@ -72,6 +75,7 @@ impl Default for FetchOptions {
             via: Via::default(),
             timeout: DEFAULT_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
+            keep_gzip: false,
         }
     }
 }
@@ -79,8 +83,11 @@ impl Default for FetchOptions {
 /// A successful fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fetched {
-    /// The response body, gunzipped if it came compressed.
+    /// The response body: gunzipped if it came compressed, unless [`FetchOptions::keep_gzip`].
     pub body: Bytes,
+    /// Whether `body` is still gzip-encoded (only with [`FetchOptions::keep_gzip`]); decode it
+    /// with [`gunzip_limited`] or [`for_each_line_chunk`].
+    pub gzip: bool,
     /// The response's `Content-Type`, if any (OpenMetrics vs. Prometheus text).
     pub content_type: Option<String>,
 }
@@ -211,9 +218,17 @@ pub async fn fetch(
             }
         }
     };
-    tokio::time::timeout(opts.timeout, attempt)
+    let fetched = tokio::time::timeout(opts.timeout, attempt)
         .await
-        .unwrap_or(Err(ForwardError::Timeout(opts.timeout)))
+        .unwrap_or(Err(ForwardError::Timeout(opts.timeout)))?;
+    if fetched.gzip && !opts.keep_gzip {
+        return Ok(Fetched {
+            body: body::gunzip_limited(&fetched.body, opts.max_body)?,
+            gzip: false,
+            ..fetched
+        });
+    }
+    Ok(fetched)
 }
 
 /// Maps an error the kube client returned for a request to the API server.
@@ -268,18 +283,18 @@ fn request<B>(uri: &str, body: B) -> Result<http::Request<B>, ForwardError> {
         .map_err(|e| ForwardError::Decode(format!("invalid request path \"{uri}\": {e}")))
 }
 
-/// Turns a 2xx response's parts and raw body into a [`Fetched`], gunzipping within the limit.
-fn finish(headers: &http::HeaderMap, raw: Bytes, max_body: u64) -> Result<Fetched, ForwardError> {
-    let body = if body::is_gzip(headers) {
-        body::gunzip_limited(&raw, max_body)?
-    } else {
-        raw
-    };
+/// Turns a 2xx response's parts and raw body into a [`Fetched`] (still compressed: [`fetch`]
+/// decodes it unless asked not to).
+fn finish(headers: &http::HeaderMap, raw: Bytes) -> Fetched {
     let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    Ok(Fetched { body, content_type })
+    Fetched {
+        body: raw,
+        gzip: body::is_gzip(headers),
+        content_type,
+    }
 }
 
 /// `503 Service Unavailable`, or just `599` for codes without a reason phrase.

@@ -95,7 +95,7 @@ async fn get(
             });
         }
         let raw = body::read_limited(raw_body, max_body).await?;
-        finish(&parts.headers, raw, max_body)
+        Ok(finish(&parts.headers, raw))
     };
     let (outcome, _) = tokio::join!(exchange, connection);
     outcome

@@ -15,10 +15,11 @@ use std::io;
 use crate::metrics::model::{FamilyRef, Labels, MetricType, Snapshot, Target};
 use crate::metrics::write::{self, Format, WriteOptions};
 
-/// One body, compressed.
+/// One body, compressed: with Snappy, or as the proxy gzipped it.
 #[derive(Debug, Clone)]
 pub struct HeldBody {
     compressed: Vec<u8>,
+    gzip: bool,
 }
 
 impl HeldBody {
@@ -26,11 +27,34 @@ impl HeldBody {
     pub fn new(body: &[u8]) -> Self {
         HeldBody {
             compressed: compress(body),
+            gzip: false,
+        }
+    }
+
+    /// Hold a body as it came: gzip-encoded (`gzip`, already checked to decode), or plain text
+    /// to compress.
+    pub fn as_served(body: Vec<u8>, gzip: bool) -> Self {
+        if gzip {
+            HeldBody {
+                compressed: body,
+                gzip: true,
+            }
+        } else {
+            HeldBody::new(&body)
         }
     }
 
     /// The body again.
     pub fn body(&self) -> Vec<u8> {
+        if self.gzip {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&self.compressed[..]),
+                &mut out,
+            )
+            .expect("a held gzip body was decoded once already");
+            return out;
+        }
         decompress(&self.compressed)
     }
 

@@ -60,14 +60,49 @@ impl Default for ScrapeOptions {
 /// One proxy's metrics as fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scraped {
-    /// The response body (gunzipped).
+    /// The response body: gunzipped, unless the fetch kept it compressed ([`Scraped::gzip`]).
     pub body: Bytes,
+    /// Whether `body` is still gzip-encoded ([`forward::FetchOptions::keep_gzip`]).
+    pub gzip: bool,
     /// The response's `Content-Type`, if any.
     pub content_type: Option<String>,
     /// When the fetch started: the sample timestamp, as Prometheus uses the scrape's start.
     pub scraped_at: SystemTime,
     /// How long connect + fetch took.
     pub elapsed: Duration,
+}
+
+impl Scraped {
+    /// The body as text: decoded when it came compressed, within `limit` bytes.
+    pub fn text(&self, limit: u64) -> Result<String, String> {
+        let decoded;
+        let bytes = if self.gzip {
+            decoded = forward::gunzip_limited(&self.body, limit).map_err(|e| e.to_string())?;
+            &decoded[..]
+        } else {
+            &self.body[..]
+        };
+        std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|e| format!("metrics are not UTF-8 text: {e}"))
+    }
+
+    /// Hands the body's text to `on_lines` a piece at a time, each ending at a line end,
+    /// decoding a compressed body as it goes (so it is never held decoded whole).
+    pub fn for_each_line_chunk(
+        &self,
+        limit: u64,
+        mut on_lines: impl FnMut(&str),
+    ) -> Result<(), String> {
+        if self.gzip {
+            return forward::for_each_line_chunk(&self.body, limit, on_lines)
+                .map_err(|e| e.to_string());
+        }
+        let text = std::str::from_utf8(&self.body)
+            .map_err(|e| format!("metrics are not UTF-8 text: {e}"))?;
+        on_lines(text);
+        Ok(())
+    }
 }
 
 /// What happened to one pod.
@@ -214,6 +249,7 @@ async fn scrape_one(client: kube::Client, target: PodTarget, opts: Arc<ScrapeOpt
     .await
     .map(|fetched| Scraped {
         body: fetched.body,
+        gzip: fetched.gzip,
         content_type: fetched.content_type,
         scraped_at,
         elapsed: started.elapsed(),

@@ -12,7 +12,7 @@
 mod reduce;
 mod rows;
 
-pub use reduce::{ProxyKey, ProxyState, StatState};
+pub use reduce::{BodyReducer, ProxyKey, ProxyState, StatState};
 pub use rows::{GroupBy, StatRow, compute, compute_since_start};
 
 #[cfg(test)]

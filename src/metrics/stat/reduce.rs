@@ -107,18 +107,15 @@ impl StatState {
     /// Reduce a raw body line by line without keeping it; malformed lines are skipped and
     /// returned.
     pub fn add_text(&mut self, key: ProxyKey, scrape_time_ms: i64, text: &str) -> Vec<ParseError> {
-        let mut state = ProxyState::new(key, scrape_time_ms);
-        let mut picked = Picked::default();
-        let mut errors = Vec::new();
-        for line in parse::lines(text) {
-            match line {
-                Ok((_, parse::Line::Sample(sample))) => state.observe(&sample, &mut picked),
-                Ok(_) => {}
-                Err(e) => errors.push(e),
-            }
-        }
-        self.insert(state);
-        errors
+        let mut reducer = BodyReducer::new(key, scrape_time_ms);
+        reducer.feed(text);
+        self.add_reduced(reducer)
+    }
+
+    /// Keep what `reducer` made of a body; returns the malformed lines it skipped.
+    pub fn add_reduced(&mut self, reducer: BodyReducer) -> Vec<ParseError> {
+        self.insert(reducer.state);
+        reducer.errors
     }
 
     /// Reduce an owned target (e.g. read from a snapshot file); its scrape time is used, or 0.
@@ -147,6 +144,48 @@ impl StatState {
         self.proxies
             .iter()
             .find(|p| p.key.namespace == namespace && p.key.pod == pod)
+    }
+}
+
+/// One body being reduced a piece at a time, as it is decoded (see
+/// [`StatState::add_reduced`]), so it is never held whole.
+#[derive(Debug)]
+pub struct BodyReducer {
+    state: ProxyState,
+    picked: Picked,
+    errors: Vec<ParseError>,
+    lines_before: usize,
+}
+
+impl BodyReducer {
+    /// Start reducing the body of proxy `key`, scraped at `scrape_time_ms`.
+    pub fn new(key: ProxyKey, scrape_time_ms: i64) -> Self {
+        BodyReducer {
+            state: ProxyState::new(key, scrape_time_ms),
+            picked: Picked::default(),
+            errors: Vec::new(),
+            lines_before: 0,
+        }
+    }
+
+    /// Reduce the next piece of the body, which must end at a line end (the last piece may
+    /// not); malformed lines are skipped and numbered from the start of the body.
+    pub fn feed(&mut self, text: &str) {
+        let mut lines = 0;
+        for line in parse::lines(text) {
+            lines += 1;
+            match line {
+                Ok((_, parse::Line::Sample(sample))) => {
+                    self.state.observe(&sample, &mut self.picked)
+                }
+                Ok(_) => {}
+                Err(mut e) => {
+                    e.line += self.lines_before;
+                    self.errors.push(e);
+                }
+            }
+        }
+        self.lines_before += lines;
     }
 }
 
