@@ -64,10 +64,14 @@ impl HeldBody {
     }
 }
 
+/// Snappy-compress `bytes` into a vector of exactly the compressed size (`compress_vec` keeps
+/// the worst-case capacity, more than the input itself).
 fn compress(bytes: &[u8]) -> Vec<u8> {
-    snap::raw::Encoder::new()
+    let mut compressed = snap::raw::Encoder::new()
         .compress_vec(bytes)
-        .expect("snappy compresses any input below 4 GiB")
+        .expect("snappy compresses any input below 4 GiB");
+    compressed.shrink_to_fit();
+    compressed
 }
 
 fn decompress(bytes: &[u8]) -> Vec<u8> {
