@@ -1,0 +1,166 @@
+//! Memory of the data path, counted by a global allocator (calls and live bytes, per thread):
+//! indexing and writing a body allocate per body, not per sample; printing hundreds of proxies
+//! holds a fraction of what it prints; reducing a compressed body never holds it decoded.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{self, Write};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use linkerd_export::forward::for_each_line_chunk;
+use linkerd_export::metrics::held::HeldSnapshot;
+use linkerd_export::metrics::model::{Snapshot, Target};
+use linkerd_export::metrics::stat::{BodyReducer, ProxyKey, StatState};
+use linkerd_export::metrics::write::{self, Format, WriteOptions};
+
+struct Counting;
+
+thread_local! {
+    static CALLS: Cell<usize> = const { Cell::new(0) };
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn grow(bytes: isize) {
+    LIVE.with(|live| {
+        live.set(live.get() + bytes);
+        PEAK.with(|peak| peak.set(peak.get().max(live.get())));
+    });
+}
+
+// SAFETY: delegates to the system allocator; only counts on the current thread.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        CALLS.with(|c| c.set(c.get() + 1));
+        grow(layout.size() as isize);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        grow(-(layout.size() as isize));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        CALLS.with(|c| c.set(c.get() + 1));
+        grow(new_size as isize - layout.size() as isize);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocation calls made by `f`, and the most bytes it had allocated at once beyond what was
+/// live when it started.
+fn measure<T>(f: impl FnOnce() -> T) -> (usize, usize, T) {
+    let calls = CALLS.with(Cell::get);
+    let live = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(live));
+    let out = f();
+    let peak = PEAK.with(Cell::get) - live;
+    (CALLS.with(Cell::get) - calls, peak.max(0) as usize, out)
+}
+
+const BODY: &str =
+    include_str!("fixtures/linkerd/datadog__linkerd__tests__fixtures__linkerd_v2.txt");
+
+fn labels(i: usize) -> Vec<(String, String)> {
+    vec![
+        ("namespace".into(), format!("emojivoto-{}", i / 50)),
+        ("pod".into(), format!("web-{i:04}")),
+        ("container".into(), "linkerd-proxy".into()),
+        ("deployment".into(), "web".into()),
+    ]
+}
+
+/// A `Write` that counts what it is given and keeps nothing.
+#[derive(Default)]
+struct Counted(usize);
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn indexing_and_writing_a_body_allocates_per_body_not_per_sample() {
+    let text = BODY.to_string();
+    let (calls, _, (samples, written)) = measure(|| {
+        let target = Target::parse(text, labels(1), Some(1_764_014_400_000)).unwrap();
+        let samples = target.sample_count();
+        let snapshot = Snapshot {
+            targets: vec![target],
+        };
+        let mut out = Counted::default();
+        let options = WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: true,
+        };
+        write::write_snapshot_io(&mut out, &snapshot, options).unwrap();
+        (samples, out.0)
+    });
+    assert!(samples > 1000, "{samples} samples");
+    assert!(written > BODY.len(), "{written} bytes written");
+    // Index vectors grow by doubling, families and help texts are placed once each: a few
+    // hundred calls for the whole body; one per sample would be over a thousand.
+    assert!(calls < samples / 3, "{calls} allocations for {samples} samples");
+}
+
+#[test]
+fn printing_hundreds_of_proxies_holds_a_fraction_of_what_it_prints() {
+    const PODS: usize = 300;
+    let (_, peak, printed) = measure(|| {
+        let mut held = HeldSnapshot::new(Format::Prometheus);
+        for i in 0..PODS {
+            held.push(Target::parse(BODY.to_string(), labels(i), None).unwrap());
+        }
+        let mut out = Counted::default();
+        held.write_io(&mut out, false).unwrap();
+        out.0
+    });
+    assert!(printed > PODS * BODY.len(), "{printed} bytes printed");
+    // Spec §1: printing commands keep held bodies compressed, so memory is bounded by a share
+    // of the output, not by the sum of the bodies (here 300 × 199 KB).
+    assert!(
+        peak < printed / 4,
+        "peak {peak} bytes held while printing {printed} bytes"
+    );
+}
+
+#[test]
+fn a_compressed_body_is_reduced_without_being_held_decoded() {
+    let body: String = std::iter::repeat_n(BODY, 25).collect();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(body.as_bytes()).unwrap();
+    let compressed = encoder.finish().unwrap();
+    let mut state = StatState::default();
+    let (_, peak, errors) = measure(|| {
+        let key = ProxyKey {
+            namespace: "emojivoto".into(),
+            pod: "web-1".into(),
+            workload: None,
+        };
+        let mut reducer = BodyReducer::new(key, 1_764_014_400_000);
+        for_each_line_chunk(&compressed, 64 << 20, |text| reducer.feed(text)).unwrap();
+        state.add_reduced(reducer)
+    });
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(state.proxies[0].process_start_seconds.is_some());
+    assert!(body.len() > 4 << 20, "{} bytes", body.len());
+    assert!(
+        peak < body.len() / 8,
+        "peak {peak} bytes reducing a {}-byte body",
+        body.len()
+    );
+}
