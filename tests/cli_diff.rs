@@ -277,3 +277,36 @@ fn a_restart_within_the_interval_counts_from_zero() {
         2.5,
     );
 }
+
+#[test]
+fn a_snapshot_and_the_live_target_share_family_identity() {
+    let mesh = Mesh::start();
+    let snap = mesh.path("voting.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "deploy/voting", "-n", "emojivoto", "-O"])
+        .arg(&snap));
+    assert_eq!(code, 0, "{err}");
+    // The snapshot (OpenMetrics) names the counter family `response`, the proxy `response_total`:
+    // they are one family, so the live side changes series, it does not remove and add them.
+    let diff = diff_json(
+        &mesh,
+        &[
+            snap.to_str().unwrap(),
+            "deploy/voting",
+            "-n",
+            "emojivoto",
+            "-m",
+            "response_total|request_total|tcp_open_total",
+        ],
+    );
+    let series = diff["series"].as_array().unwrap();
+    assert!(series.len() >= 3, "{series:#?}");
+    for s in series {
+        assert!(
+            s["change"] == "changed" || s["change"] == "unchanged",
+            "{s:#}"
+        );
+    }
+    assert!(series.iter().any(|s| s["name"] == "response_total"));
+}
