@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use super::traffic::{HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
+use super::traffic::{self, HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
 
 mod openmetrics;
 
@@ -120,12 +120,8 @@ struct Split {
 }
 
 fn split(series: &HttpSeries, uptime: f64) -> Split {
-    let total = count(series.rate, uptime);
-    let failed = count(series.rate * series.failure, uptime).min(total);
-    Split {
-        ok: total - failed,
-        failed,
-    }
+    let (ok, failed) = traffic::split(series.rate, series.failure, uptime);
+    Split { ok, failed }
 }
 
 /// Renders the head of the body: legacy families, then the outbound/inbound route families.
