@@ -42,7 +42,7 @@ pub struct Shared {
     pub start: Instant,
     /// When the simulation started (seconds since the UNIX epoch).
     pub start_wall: f64,
-    /// Render interval: counters advance in steps of this.
+    /// Clock step: counters advance in steps of this.
     pub tick: Duration,
 }
 
