@@ -5,7 +5,7 @@
 //! A body is never stored. [`BodyChunks`] renders it while it is sent, in chunks of whole lines
 //! (about [`CHUNK`] bytes each), from the proxy's compact [`ProxyModel`] and the scrape's
 //! [`Clock`], so a simulation's memory is bounded by the chunks in flight rather than by its
-//! pods' body sizes (a web pod of `--replicas 200` has a 10 MB body). The model itself is
+//! pods' body sizes (a web pod of `--replicas 200` has a 7 MB body). The model itself is
 //! compact: the outbound and route series of a workload's replicas are one shared slice, so a
 //! pod costs its few inbound series and an `Arc`, not a copy of its peers' label sets.
 //!
