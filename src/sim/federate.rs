@@ -188,8 +188,9 @@ impl Federation {
         let mut families: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for proxy in &self.proxies {
             let target = Federation::target_labels(proxy);
-            for part in proxy.current_parts() {
-                for line in std::str::from_utf8(&part)
+            // Chunks end at line ends, so each is parsed on its own and dropped.
+            for chunk in proxy.current_body() {
+                for line in std::str::from_utf8(&chunk)
                     .unwrap_or_default()
                     .lines()
                     .filter(|l| !l.starts_with('#'))

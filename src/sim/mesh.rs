@@ -2,6 +2,7 @@
 //! every app namespace, labelled as real proxies label them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::exposition::{HttpSeries, ProxyModel};
 use super::topology::{APP_DEPLOYMENTS, Cluster, SimPod};
@@ -120,9 +121,13 @@ fn route_series(edge: &Edge, ns: &str, rate: f64) -> HttpSeries {
     }
 }
 
+/// The outbound and route series of one workload's replicas (the same for each replica).
+type Outbound = (Arc<[HttpSeries]>, Arc<[HttpSeries]>);
+
 /// The proxy model of every pod of `cluster` (aligned with `cluster.pods`); pods of the app
 /// namespaces carry the traffic of `traffic`, every other meshed pod only control-plane traffic.
-pub fn build_models(cluster: &Cluster, traffic: &TrafficModel) -> Vec<ProxyModel> {
+/// The replicas of a workload share one outbound and one route slice.
+pub fn build_models(cluster: &Cluster, traffic: &TrafficModel) -> Vec<Arc<ProxyModel>> {
     let mut by_workload: BTreeMap<(&str, &str), Vec<&SimPod>> = BTreeMap::new();
     for pod in cluster.pods.iter().filter(|p| p.has_proxy()) {
         if let Some(w) = &pod.workload
@@ -135,37 +140,50 @@ pub fn build_models(cluster: &Cluster, traffic: &TrafficModel) -> Vec<ProxyModel
                 .push(pod);
         }
     }
+    let mut outbound: BTreeMap<(&str, &str), Outbound> = BTreeMap::new();
+    let empty = Arc::new(ProxyModel::default());
     cluster
         .pods
         .iter()
         .map(|pod| {
             let Some(w) = pod.workload.as_ref().filter(|_| pod.has_proxy()) else {
-                return ProxyModel::default();
+                return empty.clone();
             };
             let ns = pod.namespace.as_str();
             let Some(own) = by_workload.get(&(ns, w.name.as_str())) else {
-                return ProxyModel::default();
+                return empty.clone();
             };
-            let mut model = ProxyModel::default();
-            for edge in traffic.edges.iter().filter(|e| e.to == w.name) {
-                model.inbound.push(inbound_series(edge, ns, pod, own.len()));
-            }
-            for edge in traffic.edges.iter().filter(|e| e.from == w.name) {
-                let dsts = by_workload
-                    .get(&(ns, edge.to.as_str()))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                for dst in dsts {
-                    let rate = edge.rps / (own.len() * dsts.len()) as f64;
-                    model.outbound.push(outbound_series(edge, ns, dst, rate));
-                }
-                if !dsts.is_empty() {
-                    model
-                        .outbound_routes
-                        .push(route_series(edge, ns, edge.rps / own.len() as f64));
-                }
-            }
-            model
+            let (outbound, outbound_routes) = outbound
+                .entry((ns, w.name.as_str()))
+                .or_insert_with(|| {
+                    let mut series = Vec::new();
+                    let mut routes = Vec::new();
+                    for edge in traffic.edges.iter().filter(|e| e.from == w.name) {
+                        let dsts = by_workload
+                            .get(&(ns, edge.to.as_str()))
+                            .map(Vec::as_slice)
+                            .unwrap_or_default();
+                        for dst in dsts {
+                            let rate = edge.rps / (own.len() * dsts.len()) as f64;
+                            series.push(outbound_series(edge, ns, dst, rate));
+                        }
+                        if !dsts.is_empty() {
+                            routes.push(route_series(edge, ns, edge.rps / own.len() as f64));
+                        }
+                    }
+                    (series.into(), routes.into())
+                })
+                .clone();
+            Arc::new(ProxyModel {
+                inbound: traffic
+                    .edges
+                    .iter()
+                    .filter(|e| e.to == w.name)
+                    .map(|edge| inbound_series(edge, ns, pod, own.len()))
+                    .collect(),
+                outbound,
+                outbound_routes,
+            })
         })
         .collect()
 }

@@ -57,7 +57,12 @@
 //!   copied from a real scrape. Failures are HTTP 500s (`classification="failure"`) on every
 //!   edge, gRPC status labels are not modelled, and outbound latency equals the callee's inbound
 //!   latency. TCP connection counts are constant (one open connection per peer). Counters
-//!   advance in steps of [`SimConfig::tick`].
+//!   advance in steps of [`SimConfig::tick`]. Successes and failures are separate counters
+//!   (`floor(rate × (1 − failure) × uptime)` and `floor(rate × failure × uptime)`), so neither
+//!   ever decreases, and their sum may trail `request_total` by one, as in-flight requests do.
+//! - Bodies are rendered while they are sent ([`exposition::BodyChunks`]), never stored, so the
+//!   simulator's memory does not grow with body size; `/federate`, which sorts every matched
+//!   sample by family, still builds its whole answer in memory.
 
 pub mod discovery;
 pub mod exposition;
@@ -103,7 +108,7 @@ pub struct SimConfig {
     pub seed: u64,
     /// Address the API server listens on (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
-    /// Render interval of proxy bodies: counters advance in steps of this (default 50 ms, so a
+    /// Clock step of proxy bodies: counters advance in steps of this (default 50 ms, so a
     /// rate measured over Δt is off by at most 50 ms / Δt).
     pub tick: Duration,
 }

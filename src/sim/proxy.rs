@@ -1,8 +1,10 @@
 //! One simulated proxy's admin endpoint (`/metrics`, `/ready`, `/live`) with its faults, served
 //! over any byte stream (a port-forward tunnel, a `pods/proxy` request, or a loopback socket).
 //!
-//! Bodies are rendered at most once per tick (and gzipped at most once per tick when asked);
-//! requests within a tick share the same bytes.
+//! Nothing is cached per pod: a scrape fixes its clock (the tick it arrives in) and the body is
+//! rendered from the proxy's model while it is sent, chunk by chunk ([`BodyChunks`]), and
+//! gzipped chunk by chunk when asked. Memory per scrape is a few chunks, whatever the body's
+//! size; scrapes within one tick render the same bytes.
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -10,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use flate2::write::GzEncoder;
 use futures::StreamExt;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
@@ -18,7 +21,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::exposition::{Clock, GARBAGE_BODY, ProxyModel, render_head, render_tail};
+use super::exposition::{BodyChunks, CHUNK, Clock, GARBAGE_BODY, ProxyModel};
 use super::fault::PodFaults;
 use super::topology::SimPod;
 
@@ -39,22 +42,8 @@ pub struct Shared {
     pub start: Instant,
     /// When the simulation started (seconds since the UNIX epoch).
     pub start_wall: f64,
-    /// Render interval: counters advance in steps of this.
+    /// Clock step: counters advance in steps of this.
     pub tick: Duration,
-}
-
-#[derive(Debug)]
-struct Rendered {
-    key: (u64, u64),
-    parts: [Bytes; 3],
-    gzip: Option<Bytes>,
-}
-
-#[derive(Debug, Default)]
-struct RunState {
-    restarted_at: Option<f64>,
-    generation: u64,
-    cache: Option<Rendered>,
 }
 
 /// One pod's simulated proxy.
@@ -64,11 +53,12 @@ pub struct Proxy {
     pub pod: SimPod,
     /// The faults injected into it.
     pub faults: PodFaults,
-    model: ProxyModel,
+    model: Arc<ProxyModel>,
     padding: Bytes,
     initial_uptime: f64,
     shared: Arc<Shared>,
-    run: Mutex<RunState>,
+    /// When the proxy last restarted (seconds since the simulation started), under `restart`.
+    restarted_at: Mutex<Option<f64>>,
 }
 
 impl Proxy {
@@ -76,7 +66,7 @@ impl Proxy {
     /// the simulation started.
     pub fn new(
         pod: SimPod,
-        model: ProxyModel,
+        model: Arc<ProxyModel>,
         padding: Bytes,
         faults: PodFaults,
         initial_uptime: Duration,
@@ -89,16 +79,16 @@ impl Proxy {
             padding,
             initial_uptime: initial_uptime.as_secs_f64(),
             shared,
-            run: Mutex::new(RunState::default()),
+            restarted_at: Mutex::new(None),
         }
     }
 
-    fn clock(&self, run: &RunState) -> (u64, Clock) {
+    /// The clock of a body rendered now: uptime quantized to the tick.
+    fn clock(&self, restarted_at: Option<f64>) -> Clock {
         let tick = self.shared.tick.as_secs_f64().max(1e-3);
         let elapsed = self.shared.start.elapsed().as_secs_f64();
-        let tick_index = (elapsed / tick).floor() as u64;
-        let quantized = tick_index as f64 * tick;
-        let clock = match run.restarted_at {
+        let quantized = (elapsed / tick).floor() * tick;
+        match restarted_at {
             Some(r) => Clock {
                 uptime: (quantized - r).max(0.0),
                 start_time: self.shared.start_wall + r,
@@ -107,68 +97,28 @@ impl Proxy {
                 uptime: self.initial_uptime + quantized,
                 start_time: self.shared.start_wall - self.initial_uptime,
             },
-        };
-        (tick_index, clock)
-    }
-
-    /// Renders the cached parts if the tick or generation changed; returns the cache.
-    fn refresh<'a>(&self, run: &'a mut RunState) -> &'a mut Rendered {
-        let (tick, clock) = self.clock(run);
-        let key = (tick, run.generation);
-        let fresh = match run.cache.take() {
-            Some(cached) if cached.key == key => cached,
-            stale => {
-                // Sized from the previous render (bodies barely change between ticks), so a
-                // multi-megabyte head is written once instead of copied through every doubling.
-                let (head_len, tail_len) = stale.map_or((64 * 1024, 4 * 1024), |s| {
-                    (s.parts[0].len() + 1024, s.parts[2].len() + 1024)
-                });
-                let mut head = String::with_capacity(head_len);
-                render_head(&self.model, clock, &mut head);
-                let mut tail = String::with_capacity(tail_len);
-                render_tail(clock, &mut tail);
-                Rendered {
-                    key,
-                    parts: [Bytes::from(head), self.padding.clone(), Bytes::from(tail)],
-                    gzip: None,
-                }
-            }
-        };
-        run.cache.insert(fresh)
-    }
-
-    /// The current body as (head, padding, tail), rendered at most once per tick; reading it
-    /// is not a scrape (a `restart` proxy does not restart).
-    pub fn current_parts(&self) -> [Bytes; 3] {
-        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
-        self.refresh(&mut run).parts.clone()
-    }
-
-    /// A scrape: the current body parts and, when `gzip`, their gzip encoding (compressed at
-    /// most once per tick); a `restart` proxy restarts right after.
-    fn scrape(&self, gzip: bool) -> ([Bytes; 3], Option<Bytes>) {
-        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
-        let cache = self.refresh(&mut run);
-        if gzip && cache.gzip.is_none() {
-            let plain: usize = cache.parts.iter().map(Bytes::len).sum();
-            let mut enc = flate2::write::GzEncoder::new(
-                Vec::with_capacity(plain / 4),
-                flate2::Compression::fast(),
-            );
-            for part in &cache.parts {
-                let _ = enc.write_all(part);
-            }
-            cache.gzip = enc.finish().ok().map(Bytes::from);
         }
-        let out = (
-            cache.parts.clone(),
-            if gzip { cache.gzip.clone() } else { None },
-        );
+    }
+
+    /// The current body, rendered as it is read; reading it is not a scrape (a `restart`
+    /// proxy does not restart).
+    pub fn current_body(&self) -> BodyChunks {
+        let restarted_at = *self.restarted_at.lock().unwrap_or_else(|e| e.into_inner());
+        BodyChunks::new(
+            self.model.clone(),
+            self.clock(restarted_at),
+            self.padding.clone(),
+        )
+    }
+
+    /// A scrape: the clock its body shows; a `restart` proxy restarts right after.
+    fn scrape(&self) -> Clock {
+        let mut restarted_at = self.restarted_at.lock().unwrap_or_else(|e| e.into_inner());
+        let clock = self.clock(*restarted_at);
         if self.faults.restart {
-            run.restarted_at = Some(self.shared.start.elapsed().as_secs_f64());
-            run.generation += 1;
+            *restarted_at = Some(self.shared.start.elapsed().as_secs_f64());
         }
-        out
+        clock
     }
 
     /// Answers one admin request for `path` (`/metrics`, `/ready`, `/live`).
@@ -199,28 +149,32 @@ impl Proxy {
         if self.faults.garbage {
             return text(StatusCode::OK, GARBAGE_BODY);
         }
-        let huge = self.faults.huge_mib;
-        let (parts, gzipped) = self.scrape(accept_gzip && huge.is_none());
+        let clock = self.scrape();
         let builder = Response::builder().status(StatusCode::OK).header(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         );
-        let body = if let Some(mib) = huge {
-            huge_body(parts, mib as usize * 1024 * 1024)
-        } else if let Some(gz) = gzipped {
+        let body = BodyChunks::new(self.model.clone(), clock, self.padding.clone());
+        let body = if let Some(mib) = self.faults.huge_mib {
+            huge_body(
+                BodyChunks::head(self.model.clone(), clock),
+                mib as usize * 1024 * 1024,
+                BodyChunks::tail(clock),
+            )
+        } else if accept_gzip {
             let body = if self.faults.reset {
-                truncated(vec![gz])
+                truncated(Gzipped::new(body).collect_bytes())
             } else {
-                full(gz)
+                stream(Gzipped::new(body))
             };
             return builder
                 .header(header::CONTENT_ENCODING, "gzip")
                 .body(body)
                 .unwrap_or_else(|_| internal());
         } else if self.faults.reset {
-            truncated(parts.to_vec())
+            truncated(body.collect_bytes())
         } else {
-            chunks(parts.to_vec())
+            stream(body)
         };
         builder.body(body).unwrap_or_else(|_| internal())
     }
@@ -272,29 +226,55 @@ fn internal() -> Response<Body> {
     res
 }
 
-fn chunks(parts: Vec<Bytes>) -> Body {
-    let stream = futures::stream::iter(
-        parts
-            .into_iter()
-            .filter(|b| !b.is_empty())
-            .map(|b| Ok(Frame::data(b))),
-    );
-    BodyExt::boxed(StreamBody::new(stream))
+/// A body sent as `chunks` yields them (rendering as the connection takes them).
+fn stream(chunks: impl Iterator<Item = Bytes> + Send + Sync + 'static) -> Body {
+    let frames = futures::stream::iter(chunks.map(|b| Ok(Frame::data(b))));
+    BodyExt::boxed(StreamBody::new(frames))
 }
 
-/// The first half of `parts`, then an error: the connection is dropped mid-body.
-fn truncated(parts: Vec<Bytes>) -> Body {
-    let total: usize = parts.iter().map(Bytes::len).sum();
-    let mut half = Vec::new();
-    let mut left = total / 2;
-    for part in parts {
-        if left == 0 {
-            break;
+/// `chunks` gzip-compressed as they come, in chunks of about [`CHUNK`] / 4 compressed bytes.
+struct Gzipped<I> {
+    chunks: I,
+    encoder: Option<GzEncoder<Vec<u8>>>,
+}
+
+impl<I: Iterator<Item = Bytes>> Gzipped<I> {
+    fn new(chunks: I) -> Gzipped<I> {
+        Gzipped {
+            chunks,
+            encoder: Some(GzEncoder::new(
+                Vec::with_capacity(CHUNK / 2),
+                flate2::Compression::fast(),
+            )),
         }
-        let take = left.min(part.len());
-        half.push(part.slice(..take));
-        left -= take;
     }
+
+    fn collect_bytes(self) -> Bytes {
+        Bytes::from(self.flat_map(Vec::from).collect::<Vec<u8>>())
+    }
+}
+
+impl<I: Iterator<Item = Bytes>> Iterator for Gzipped<I> {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        let encoder = self.encoder.as_mut()?;
+        for chunk in self.chunks.by_ref() {
+            // Writing into a Vec cannot fail.
+            let _ = encoder.write_all(&chunk);
+            if encoder.get_ref().len() >= CHUNK / 4 {
+                let out = std::mem::replace(encoder.get_mut(), Vec::with_capacity(CHUNK / 2));
+                return Some(Bytes::from(out));
+            }
+        }
+        let rest = self.encoder.take()?.finish().ok()?;
+        Some(Bytes::from(rest))
+    }
+}
+
+/// The first half of `body`, then an error: the connection is dropped mid-body.
+fn truncated(body: Bytes) -> Body {
+    let half = body.slice(..body.len() / 2);
     // The pause lets the server flush the first half before the connection is dropped.
     let cut = futures::stream::once(async {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -303,13 +283,13 @@ fn truncated(parts: Vec<Bytes>) -> Body {
             "simulated connection reset",
         ))
     });
-    let stream = futures::stream::iter(half.into_iter().map(|b| Ok(Frame::data(b)))).chain(cut);
+    let stream = futures::stream::iter([Ok(Frame::data(half))]).chain(cut);
     BodyExt::boxed(StreamBody::new(stream))
 }
 
-/// The body with its padding replaced by `size` bytes of distinct, valid gauge series.
-fn huge_body(parts: [Bytes; 3], size: usize) -> Body {
-    let [head, _, tail] = parts;
+/// The body (`head`, then `tail`) with its padding replaced by `size` bytes of distinct, valid
+/// gauge series.
+fn huge_body(head: BodyChunks, size: usize, tail: BodyChunks) -> Body {
     let header = Bytes::from_static(
         b"# HELP outbound_http_balancer_endpoints The number of endpoints in the balancer.\n# TYPE outbound_http_balancer_endpoints gauge\n",
     );
@@ -328,8 +308,8 @@ fn huge_body(parts: [Bytes; 3], size: usize) -> Body {
         let len = chunk.len();
         Some((Ok(Frame::data(Bytes::from(chunk))), (i, written + len)))
     });
-    let stream = futures::stream::iter([Ok(Frame::data(head)), Ok(Frame::data(header))])
+    let stream = futures::stream::iter(head.chain([header]).map(|b| Ok(Frame::data(b))))
         .chain(lines)
-        .chain(futures::stream::iter([Ok(Frame::data(tail))]));
+        .chain(futures::stream::iter(tail.map(|b| Ok(Frame::data(b)))));
     BodyExt::boxed(StreamBody::new(stream))
 }

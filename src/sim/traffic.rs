@@ -234,6 +234,19 @@ pub fn count(rate: f64, uptime: f64) -> u64 {
     (rate * uptime).max(0.0).floor() as u64
 }
 
+/// The (succeeded, failed) responses after `uptime` seconds of requests at `rate` per second
+/// of which the fraction `failure` fails. Each is its own counter with its own rate, so neither
+/// ever decreases as `uptime` grows (deriving successes as `total - failed` would drop by one
+/// whenever a failure is counted before the request total moves); together they are at most
+/// [`count`]`(rate, uptime)`, as responses trail requests in a real proxy.
+pub fn split(rate: f64, failure: f64, uptime: f64) -> (u64, u64) {
+    let failure = failure.clamp(0.0, 1.0);
+    (
+        count(rate * (1.0 - failure), uptime),
+        count(rate * failure, uptime),
+    )
+}
+
 /// The values of one simulated `response_latency_ms`-style histogram holding `n` requests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistogramValues {
@@ -303,6 +316,31 @@ mod tests {
         let a = count(3.3, 100.0);
         let b = count(3.3, 110.0);
         assert!((b - a) as f64 >= 3.3 * 10.0 - 1.0 && (b - a) as f64 <= 3.3 * 10.0 + 1.0);
+    }
+
+    #[test]
+    fn success_and_failure_counts_never_decrease() {
+        // Per-pod rates of every failing edge at several replica counts, sampled every
+        // millisecond for ten simulated minutes: the old `total - failed` split dropped here.
+        for edge in TrafficModel::emojivoto().edges {
+            for replicas in [1.0, 2.0, 3.0, 50.0, 200.0] {
+                let rate = edge.rps / replicas;
+                let mut last = (0, 0);
+                for ms in 0..600_000u32 {
+                    let t = f64::from(ms) / 1000.0 + 300.0;
+                    let (ok, failed) = split(rate, edge.failure, t);
+                    assert!(
+                        ok >= last.0 && failed >= last.1,
+                        "{} -> {}: {last:?} -> {:?} at {t}s",
+                        edge.from,
+                        edge.to,
+                        (ok, failed)
+                    );
+                    assert!(ok + failed <= count(rate, t));
+                    last = (ok, failed);
+                }
+            }
+        }
     }
 
     #[test]

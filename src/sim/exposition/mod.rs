@@ -2,18 +2,29 @@
 //! by its OpenMetrics-style tail ending in `# EOF`, with label sets and number formatting taken
 //! from the fixtures in `shared/fixtures/linkerd`.
 //!
-//! A body is rendered in three parts: the per-pod head (every traffic family up to the route
-//! families), a [`Padding`] block of static gauges (to reach `--series`), and the per-pod tail
-//! (identity, process, build info, `# EOF`).
+//! A body is never stored. [`BodyChunks`] renders it while it is sent, in chunks of whole lines
+//! (about [`CHUNK`] bytes each), from the proxy's compact [`ProxyModel`] and the scrape's
+//! [`Clock`], so a simulation's memory is bounded by the chunks in flight rather than by its
+//! pods' body sizes (a web pod of `--replicas 200` has a 7 MB body). The model itself is
+//! compact: the outbound and route series of a workload's replicas are one shared slice, so a
+//! pod costs its few inbound series and an `Arc`, not a copy of its peers' label sets.
+//!
+//! A body's parts, in order: the per-series traffic families (requests, latencies, responses,
+//! TCP), the control-plane families (the same for every proxy), authz and route families, a
+//! [`Padding`] block of static gauges (to reach `--series`), and the per-pod tail (identity,
+//! process, build info, `# EOF`).
 
 use std::fmt::Write;
+use std::sync::{Arc, LazyLock};
 
-use super::traffic::{HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
+use bytes::Bytes;
+
+use super::traffic::{self, HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
 
 mod openmetrics;
 
-pub use openmetrics::{Padding, render_tail};
-use openmetrics::{render_inbound_routes, render_outbound_routes};
+pub use openmetrics::Padding;
+use openmetrics::{RouteFamily, render_tail};
 
 /// One HTTP series pair (request/response) as a proxy labels it, with its traffic.
 #[derive(Debug, Clone)]
@@ -46,10 +57,10 @@ pub struct HttpSeries {
 pub struct ProxyModel {
     /// Inbound series, one per calling workload.
     pub inbound: Vec<HttpSeries>,
-    /// Outbound series, one per destination pod.
-    pub outbound: Vec<HttpSeries>,
-    /// Outbound route series, one per destination service.
-    pub outbound_routes: Vec<HttpSeries>,
+    /// Outbound series, one per destination pod (shared by the workload's replicas).
+    pub outbound: Arc<[HttpSeries]>,
+    /// Outbound route series, one per destination service (shared by the workload's replicas).
+    pub outbound_routes: Arc<[HttpSeries]>,
 }
 
 impl ProxyModel {
@@ -65,6 +76,18 @@ impl ProxyModel {
             self.outbound_routes.len(),
             failing(&self.outbound_routes),
         ]
+    }
+
+    /// Series `i` of `over` (inbound series come before outbound ones in [`Over::All`]).
+    fn series(&self, over: Over, i: usize) -> Option<&HttpSeries> {
+        match over {
+            Over::All => self
+                .inbound
+                .get(i)
+                .or_else(|| self.outbound.get(i.checked_sub(self.inbound.len())?)),
+            Over::Inbound => self.inbound.get(i),
+            Over::Routes => self.outbound_routes.get(i),
+        }
     }
 }
 
@@ -87,6 +110,12 @@ const CONTROL_PLANE: [(&str, &str, u64, u64); 3] = [
         1,
         21,
     ),
+];
+
+/// The `le` label values of [`LATENCY_BOUNDS_MS`], as a proxy prints them.
+const LATENCY_LE: [&str; 26] = [
+    "1", "2", "3", "4", "5", "10", "20", "30", "40", "50", "100", "200", "300", "400", "500",
+    "1000", "2000", "3000", "4000", "5000", "10000", "20000", "30000", "40000", "50000", "100000",
 ];
 
 /// The values that change with time for one render.
@@ -120,174 +149,244 @@ struct Split {
 }
 
 fn split(series: &HttpSeries, uptime: f64) -> Split {
-    let total = count(series.rate, uptime);
-    let failed = count(series.rate * series.failure, uptime).min(total);
-    Split {
-        ok: total - failed,
-        failed,
-    }
+    let (ok, failed) = traffic::split(series.rate, series.failure, uptime);
+    Split { ok, failed }
 }
 
-/// Renders the head of the body: legacy families, then the outbound/inbound route families.
-pub fn render_head(model: &ProxyModel, clock: Clock, out: &mut String) {
-    let all: Vec<&HttpSeries> = model.inbound.iter().chain(&model.outbound).collect();
-    header(
-        out,
-        "request_total",
-        "Total count of HTTP requests.",
+/// Which series a per-series family has a sample (or samples) for.
+#[derive(Debug, Clone, Copy)]
+enum Over {
+    /// Inbound then outbound series.
+    All,
+    /// Inbound series.
+    Inbound,
+    /// Outbound route series.
+    Routes,
+}
+
+/// The `tcp_*` families: name, help, type.
+const TCP_FAMILIES: [(&str, &str, &str); 5] = [
+    (
+        "tcp_open_total",
+        "Total count of opened connections",
         "counter",
-        None,
-    );
-    for s in &all {
-        let _ = writeln!(
-            out,
-            "request_total{{{}}} {}",
-            s.labels,
-            count(s.rate, clock.uptime)
-        );
+    ),
+    (
+        "tcp_open_connections",
+        "Number of currently-open connections",
+        "gauge",
+    ),
+    (
+        "tcp_read_bytes_total",
+        "Total count of bytes read from peers",
+        "counter",
+    ),
+    (
+        "tcp_write_bytes_total",
+        "Total count of bytes written to peers",
+        "counter",
+    ),
+    (
+        "tcp_close_total",
+        "Total count of closed connections",
+        "counter",
+    ),
+];
+
+/// One part of a body, in body order ([`LAYOUT`]).
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Requests,
+    Latency,
+    Responses,
+    /// Index into [`TCP_FAMILIES`].
+    Tcp(usize),
+    Control,
+    Authz,
+    Route(RouteFamily),
+    Padding,
+    Tail,
+}
+
+const LAYOUT: [Part; 18] = [
+    Part::Requests,
+    Part::Latency,
+    Part::Responses,
+    Part::Tcp(0),
+    Part::Tcp(1),
+    Part::Tcp(2),
+    Part::Tcp(3),
+    Part::Tcp(4),
+    Part::Control,
+    Part::Authz,
+    Part::Route(RouteFamily::OutboundDuration),
+    Part::Route(RouteFamily::OutboundStatuses),
+    Part::Route(RouteFamily::BackendDuration),
+    Part::Route(RouteFamily::BackendStatuses),
+    Part::Route(RouteFamily::InboundDuration),
+    Part::Route(RouteFamily::InboundStatuses),
+    Part::Padding,
+    Part::Tail,
+];
+
+/// Where [`Part::Padding`] is in [`LAYOUT`].
+const PADDING_AT: usize = 16;
+
+impl Part {
+    /// The series a per-series part iterates over (`None` for whole parts).
+    fn over(self) -> Option<Over> {
+        match self {
+            Part::Requests | Part::Latency | Part::Responses | Part::Tcp(_) => Some(Over::All),
+            Part::Authz => Some(Over::Inbound),
+            Part::Route(f) => Some(if f.inbound() {
+                Over::Inbound
+            } else {
+                Over::Routes
+            }),
+            Part::Control | Part::Padding | Part::Tail => None,
+        }
     }
-    header(
-        out,
-        "response_latency_ms",
-        "Elapsed times between a request's headers being received and its response stream completing",
-        "histogram",
-        None,
-    );
-    for s in &all {
-        let sp = split(s, clock.uptime);
-        for (code, n) in [("200", sp.ok), ("500", sp.failed)] {
-            if n == 0 && code == "500" {
-                continue;
+
+    fn header(self, out: &mut String) {
+        match self {
+            Part::Requests => header(
+                out,
+                "request_total",
+                "Total count of HTTP requests.",
+                "counter",
+                None,
+            ),
+            Part::Latency => header(
+                out,
+                "response_latency_ms",
+                "Elapsed times between a request's headers being received and its response stream completing",
+                "histogram",
+                None,
+            ),
+            Part::Responses => header(
+                out,
+                "response_total",
+                "Total count of HTTP responses.",
+                "counter",
+                None,
+            ),
+            Part::Tcp(i) => {
+                let (name, help, kind) = TCP_FAMILIES[i];
+                header(out, name, help, kind, None);
             }
-            let h = HistogramValues::of(&s.latency, n);
-            for (bound, c) in LATENCY_BOUNDS_MS.iter().zip(h.buckets) {
+            Part::Authz => header(
+                out,
+                "inbound_http_authz_allow_total",
+                "The total number of inbound HTTP requests that were authorized",
+                "counter",
+                None,
+            ),
+            Part::Route(f) => f.header(out),
+            Part::Control | Part::Padding | Part::Tail => {}
+        }
+    }
+
+    /// The samples of series `s` in this part.
+    fn series(self, s: &HttpSeries, clock: Clock, out: &mut String) {
+        match self {
+            Part::Requests => {
                 let _ = writeln!(
                     out,
-                    "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"{bound}\"}} {c}",
-                    s.labels
+                    "request_total{{{}}} {}",
+                    s.labels,
+                    count(s.rate, clock.uptime)
                 );
             }
-            let _ = writeln!(
-                out,
-                "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"+Inf\"}} {n}",
-                s.labels
-            );
-            let _ = writeln!(
-                out,
-                "response_latency_ms_count{{{},status_code=\"{code}\"}} {n}",
-                s.labels
-            );
-            let _ = writeln!(
-                out,
-                "response_latency_ms_sum{{{},status_code=\"{code}\"}} {}",
-                s.labels,
-                h.sum_ms.floor() as u64
-            );
-        }
-    }
-    header(
-        out,
-        "response_total",
-        "Total count of HTTP responses.",
-        "counter",
-        None,
-    );
-    for s in &all {
-        let sp = split(s, clock.uptime);
-        let _ = writeln!(
-            out,
-            "response_total{{{},status_code=\"200\",classification=\"success\",error=\"\"}} {}",
-            s.labels, sp.ok
-        );
-        if sp.failed > 0 {
-            let _ = writeln!(
-                out,
-                "response_total{{{},status_code=\"500\",classification=\"failure\",error=\"\"}} {}",
-                s.labels, sp.failed
-            );
-        }
-    }
-    render_tcp(&all, clock, out);
-    render_control(out);
-    header(
-        out,
-        "inbound_http_authz_allow_total",
-        "The total number of inbound HTTP requests that were authorized",
-        "counter",
-        None,
-    );
-    for s in &model.inbound {
-        let _ = writeln!(
-            out,
-            "inbound_http_authz_allow_total{{{}}} {}",
-            s.authz_labels,
-            count(s.rate, clock.uptime)
-        );
-    }
-    render_outbound_routes(model, clock, out);
-    render_inbound_routes(model, clock, out);
-}
-
-fn render_tcp(all: &[&HttpSeries], clock: Clock, out: &mut String) {
-    let families: [(&str, &str, &str); 5] = [
-        (
-            "tcp_open_total",
-            "Total count of opened connections",
-            "counter",
-        ),
-        (
-            "tcp_open_connections",
-            "Number of currently-open connections",
-            "gauge",
-        ),
-        (
-            "tcp_read_bytes_total",
-            "Total count of bytes read from peers",
-            "counter",
-        ),
-        (
-            "tcp_write_bytes_total",
-            "Total count of bytes written to peers",
-            "counter",
-        ),
-        (
-            "tcp_close_total",
-            "Total count of closed connections",
-            "counter",
-        ),
-    ];
-    for (name, help, kind) in families {
-        header(out, name, help, kind, None);
-        for s in all {
-            let n = count(s.rate, clock.uptime);
-            let inbound = s.tcp_labels.starts_with("direction=\"inbound\"");
-            let (read, write) = if inbound {
-                (n * s.request_bytes, n * s.response_bytes)
-            } else {
-                (n * s.response_bytes, n * s.request_bytes)
-            };
-            let line = match name {
-                "tcp_open_total" | "tcp_open_connections" => {
-                    format!("{name}{{{}}} 1", s.tcp_labels)
+            Part::Latency => latency(s, clock, out),
+            Part::Responses => {
+                let sp = split(s, clock.uptime);
+                let _ = writeln!(
+                    out,
+                    "response_total{{{},status_code=\"200\",classification=\"success\",error=\"\"}} {}",
+                    s.labels, sp.ok
+                );
+                if sp.failed > 0 {
+                    let _ = writeln!(
+                        out,
+                        "response_total{{{},status_code=\"500\",classification=\"failure\",error=\"\"}} {}",
+                        s.labels, sp.failed
+                    );
                 }
-                "tcp_read_bytes_total" => format!("{name}{{{}}} {read}", s.tcp_labels),
-                "tcp_write_bytes_total" => format!("{name}{{{}}} {write}", s.tcp_labels),
-                _ => format!("{name}{{{},errno=\"\"}} 0", s.tcp_labels),
-            };
-            out.push_str(&line);
-            out.push('\n');
+            }
+            Part::Tcp(i) => tcp(TCP_FAMILIES[i].0, s, clock, out),
+            Part::Authz => {
+                let _ = writeln!(
+                    out,
+                    "inbound_http_authz_allow_total{{{}}} {}",
+                    s.authz_labels,
+                    count(s.rate, clock.uptime)
+                );
+            }
+            Part::Route(f) => f.series(s, clock, out),
+            Part::Control | Part::Padding | Part::Tail => {}
         }
     }
 }
 
-fn render_control(out: &mut String) {
+fn latency(s: &HttpSeries, clock: Clock, out: &mut String) {
+    let sp = split(s, clock.uptime);
+    for (code, n) in [("200", sp.ok), ("500", sp.failed)] {
+        if n == 0 && code == "500" {
+            continue;
+        }
+        let h = HistogramValues::of(&s.latency, n);
+        for (le, c) in LATENCY_LE.iter().zip(h.buckets) {
+            let _ = writeln!(
+                out,
+                "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"{le}\"}} {c}",
+                s.labels
+            );
+        }
+        let _ = writeln!(
+            out,
+            "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"+Inf\"}} {n}",
+            s.labels
+        );
+        let _ = writeln!(
+            out,
+            "response_latency_ms_count{{{},status_code=\"{code}\"}} {n}",
+            s.labels
+        );
+        let _ = writeln!(
+            out,
+            "response_latency_ms_sum{{{},status_code=\"{code}\"}} {}",
+            s.labels,
+            h.sum_ms.floor() as u64
+        );
+    }
+}
+
+fn tcp(name: &str, s: &HttpSeries, clock: Clock, out: &mut String) {
+    let n = count(s.rate, clock.uptime);
+    let inbound = s.tcp_labels.starts_with("direction=\"inbound\"");
+    let (read, write) = if inbound {
+        (n * s.request_bytes, n * s.response_bytes)
+    } else {
+        (n * s.response_bytes, n * s.request_bytes)
+    };
+    let _ = match name {
+        "tcp_open_total" | "tcp_open_connections" => writeln!(out, "{name}{{{}}} 1", s.tcp_labels),
+        "tcp_read_bytes_total" => writeln!(out, "{name}{{{}}} {read}", s.tcp_labels),
+        "tcp_write_bytes_total" => writeln!(out, "{name}{{{}}} {write}", s.tcp_labels),
+        _ => writeln!(out, "{name}{{{},errno=\"\"}} 0", s.tcp_labels),
+    };
+}
+
+/// The control-plane families: constant, so rendered once per process.
+static CONTROL: LazyLock<String> = LazyLock::new(|| {
+    let mut out = String::new();
     let labels = |addr: &str, sa: &str| {
         format!(
             "addr=\"{addr}\",tls=\"true\",server_id=\"{sa}.linkerd.serviceaccount.identity.linkerd.cluster.local\""
         )
     };
     header(
-        out,
+        &mut out,
         "control_request_total",
         "Total count of HTTP requests.",
         "counter",
@@ -297,7 +396,7 @@ fn render_control(out: &mut String) {
         let _ = writeln!(out, "control_request_total{{{}}} {n}", labels(addr, sa));
     }
     header(
-        out,
+        &mut out,
         "control_response_latency_ms",
         "Elapsed times between a request's headers being received and its response stream completing",
         "histogram",
@@ -305,11 +404,11 @@ fn render_control(out: &mut String) {
     );
     for (addr, sa, n, ms) in CONTROL_PLANE {
         let l = labels(addr, sa);
-        for bound in LATENCY_BOUNDS_MS {
-            let c = if bound >= ms as f64 { n } else { 0 };
+        for (bound, le) in LATENCY_BOUNDS_MS.iter().zip(LATENCY_LE) {
+            let c = if *bound >= ms as f64 { n } else { 0 };
             let _ = writeln!(
                 out,
-                "control_response_latency_ms_bucket{{{l},status_code=\"200\",le=\"{bound}\"}} {c}"
+                "control_response_latency_ms_bucket{{{l},status_code=\"200\",le=\"{le}\"}} {c}"
             );
         }
         let _ = writeln!(
@@ -327,7 +426,7 @@ fn render_control(out: &mut String) {
         );
     }
     header(
-        out,
+        &mut out,
         "control_response_total",
         "Total count of HTTP responses.",
         "counter",
@@ -340,20 +439,140 @@ fn render_control(out: &mut String) {
             labels(addr, sa)
         );
     }
+    out
+});
+
+/// About how many bytes one chunk of [`BodyChunks`] holds: it ends at the first series boundary
+/// past this (a single series adds at most a few tens of kilobytes).
+pub const CHUNK: usize = 64 * 1024;
+
+/// One proxy body being rendered: an iterator of chunks of whole lines, rendered on demand
+/// from the model and a fixed clock (so every chunk of a body shows the same instant).
+#[derive(Debug, Clone)]
+pub struct BodyChunks {
+    model: Arc<ProxyModel>,
+    clock: Clock,
+    padding: Bytes,
+    /// Index into [`LAYOUT`] of the part being rendered, and where to stop.
+    part: usize,
+    end: usize,
+    /// Within a per-series part: 0 before its header, then 1 + the next series' index.
+    item: usize,
 }
 
-/// The number of samples in a body of `model` (head and tail, without padding).
-pub fn sample_count(model: &ProxyModel) -> usize {
+impl BodyChunks {
+    /// The whole body of `model` at `clock`, with `padding` (a prefix of the shared
+    /// [`Padding`] block) between the route families and the tail.
+    pub fn new(model: Arc<ProxyModel>, clock: Clock, padding: Bytes) -> BodyChunks {
+        BodyChunks {
+            model,
+            clock,
+            padding,
+            part: 0,
+            end: LAYOUT.len(),
+            item: 0,
+        }
+    }
+
+    /// The body up to where padding would go.
+    pub fn head(model: Arc<ProxyModel>, clock: Clock) -> BodyChunks {
+        BodyChunks {
+            end: PADDING_AT,
+            ..BodyChunks::new(model, clock, Bytes::new())
+        }
+    }
+
+    /// The body after the padding: identity, process and build-info families, then `# EOF`.
+    pub fn tail(clock: Clock) -> BodyChunks {
+        BodyChunks {
+            part: PADDING_AT + 1,
+            ..BodyChunks::new(Arc::default(), clock, Bytes::new())
+        }
+    }
+
+    /// The rest of the body in one buffer.
+    pub fn collect_bytes(self) -> Bytes {
+        let mut out = Vec::new();
+        for chunk in self {
+            out.extend_from_slice(&chunk);
+        }
+        Bytes::from(out)
+    }
+}
+
+impl Iterator for BodyChunks {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        let mut out = String::with_capacity(CHUNK + CHUNK / 2);
+        while out.len() < CHUNK && self.part < self.end {
+            let part = LAYOUT[self.part];
+            match part.over() {
+                Some(over) => {
+                    if self.item == 0 {
+                        part.header(&mut out);
+                        self.item = 1;
+                    } else if let Some(s) = self.model.series(over, self.item - 1) {
+                        part.series(s, self.clock, &mut out);
+                        self.item += 1;
+                    } else {
+                        self.part += 1;
+                        self.item = 0;
+                    }
+                }
+                None => {
+                    match part {
+                        Part::Padding => {
+                            // The shared block goes out as its own chunk, uncopied.
+                            if !out.is_empty() {
+                                break;
+                            }
+                            self.part += 1;
+                            if !self.padding.is_empty() {
+                                return Some(self.padding.clone());
+                            }
+                            continue;
+                        }
+                        Part::Control => out.push_str(&CONTROL),
+                        _ => render_tail(self.clock, &mut out),
+                    }
+                    self.part += 1;
+                }
+            }
+        }
+        (!out.is_empty()).then(|| Bytes::from(out))
+    }
+}
+
+/// The number of samples in a body of `model` (without padding).
+pub fn sample_count(model: &Arc<ProxyModel>) -> usize {
     let clock = Clock {
         uptime: 3600.0,
         start_time: 1.0,
     };
-    let mut out = String::new();
-    render_head(model, clock, &mut out);
-    render_tail(clock, &mut out);
-    out.lines().filter(|l| !l.starts_with('#')).count()
+    BodyChunks::new(model.clone(), clock, Bytes::new())
+        .map(|chunk| {
+            chunk
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
+                .count()
+        })
+        .sum()
 }
 
 /// A malformed exposition (for the `garbage` fault): an unterminated label set and a
 /// non-numeric value, as a broken or non-Prometheus endpoint might answer.
 pub const GARBAGE_BODY: &str = "# HELP request_total Total count of HTTP requests.\n# TYPE request_total counter\nrequest_total{direction=\"inbound\",tls=\"true\" 12\nresponse_total{direction=\"inbound\"} twelve\n<html><body>502 Bad Gateway</body></html>\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn le_labels_print_the_bounds() {
+        for (bound, le) in LATENCY_BOUNDS_MS.iter().zip(LATENCY_LE) {
+            assert_eq!(format!("{bound}"), le);
+        }
+        assert!(matches!(LAYOUT[PADDING_AT], Part::Padding));
+    }
+}

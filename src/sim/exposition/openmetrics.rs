@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use bytes::Bytes;
 
-use super::{Clock, HttpSeries, ProxyModel, float, header, split};
+use super::{Clock, HttpSeries, float, header, split};
 use crate::sim::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
 
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
@@ -41,85 +41,125 @@ fn seconds_histogram(
     let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\",{labels}}} {n}");
 }
 
-pub(super) fn render_outbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
-    let name = "outbound_http_route_request_duration_seconds";
-    header(
-        out,
-        name,
-        "The time between request initialization and response completion.",
-        "histogram",
-        Some("seconds"),
-    );
-    for s in &model.outbound_routes {
-        let labels = format!("{},hostname=\"\"", s.route_labels);
-        seconds_histogram(
-            out,
-            name,
-            &labels,
-            &OUTBOUND_ROUTE_BOUNDS_S,
-            &s.latency,
-            count(s.rate, clock.uptime),
-        );
+/// The route families of the OpenMetrics tail; the outbound ones have a sample (or samples) per
+/// outbound route series, the inbound ones per inbound series.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum RouteFamily {
+    OutboundDuration,
+    OutboundStatuses,
+    BackendDuration,
+    BackendStatuses,
+    InboundDuration,
+    InboundStatuses,
+}
+
+impl RouteFamily {
+    /// Whether the family iterates over inbound series (else outbound route series).
+    pub(super) fn inbound(self) -> bool {
+        matches!(
+            self,
+            RouteFamily::InboundDuration | RouteFamily::InboundStatuses
+        )
     }
-    header(
-        out,
-        "outbound_http_route_request_statuses",
-        "Completed request-response streams.",
-        "counter",
-        None,
-    );
-    for s in &model.outbound_routes {
-        statuses(
-            out,
-            "outbound_http_route_request_statuses_total",
-            &format!("{},hostname=\"\"", s.route_labels),
-            s,
-            clock,
-        );
+
+    pub(super) fn header(self, out: &mut String) {
+        let (name, help, kind, unit) = match self {
+            RouteFamily::OutboundDuration => (
+                "outbound_http_route_request_duration_seconds",
+                "The time between request initialization and response completion.",
+                "histogram",
+                Some("seconds"),
+            ),
+            RouteFamily::OutboundStatuses => (
+                "outbound_http_route_request_statuses",
+                "Completed request-response streams.",
+                "counter",
+                None,
+            ),
+            RouteFamily::BackendDuration => (
+                "outbound_http_route_backend_response_duration_seconds",
+                "The time between request completion and response completion.",
+                "histogram",
+                Some("seconds"),
+            ),
+            RouteFamily::BackendStatuses => (
+                "outbound_http_route_backend_response_statuses",
+                "Completed responses.",
+                "counter",
+                None,
+            ),
+            RouteFamily::InboundDuration => (
+                "inbound_http_route_request_duration_seconds",
+                "The time between request initialization and response completion.",
+                "histogram",
+                Some("seconds"),
+            ),
+            RouteFamily::InboundStatuses => (
+                "inbound_http_route_request_statuses",
+                "Completed request-response streams.",
+                "counter",
+                None,
+            ),
+        };
+        header(out, name, help, kind, unit);
     }
-    let name = "outbound_http_route_backend_response_duration_seconds";
-    header(
-        out,
-        name,
-        "The time between request completion and response completion.",
-        "histogram",
-        Some("seconds"),
-    );
-    for s in &model.outbound_routes {
-        let labels = format!(
-            "{},{}",
-            s.route_labels,
-            s.backend_labels.as_deref().unwrap_or_default()
-        );
-        seconds_histogram(
-            out,
-            name,
-            &labels,
-            &BACKEND_BOUNDS_S,
-            &s.latency,
-            count(s.rate, clock.uptime),
-        );
-    }
-    header(
-        out,
-        "outbound_http_route_backend_response_statuses",
-        "Completed responses.",
-        "counter",
-        None,
-    );
-    for s in &model.outbound_routes {
-        let labels = format!(
-            "{},{}",
-            s.route_labels,
-            s.backend_labels.as_deref().unwrap_or_default()
-        );
-        statuses(
-            out,
-            "outbound_http_route_backend_response_statuses_total",
-            &labels,
-            s,
-            clock,
-        );
+
+    pub(super) fn series(self, s: &HttpSeries, clock: Clock, out: &mut String) {
+        let n = count(s.rate, clock.uptime);
+        let backend = || {
+            format!(
+                "{},{}",
+                s.route_labels,
+                s.backend_labels.as_deref().unwrap_or_default()
+            )
+        };
+        match self {
+            RouteFamily::OutboundDuration => seconds_histogram(
+                out,
+                "outbound_http_route_request_duration_seconds",
+                &format!("{},hostname=\"\"", s.route_labels),
+                &OUTBOUND_ROUTE_BOUNDS_S,
+                &s.latency,
+                n,
+            ),
+            RouteFamily::OutboundStatuses => statuses(
+                out,
+                "outbound_http_route_request_statuses_total",
+                &format!("{},hostname=\"\"", s.route_labels),
+                s,
+                clock,
+            ),
+            RouteFamily::BackendDuration => seconds_histogram(
+                out,
+                "outbound_http_route_backend_response_duration_seconds",
+                &backend(),
+                &BACKEND_BOUNDS_S,
+                &s.latency,
+                n,
+            ),
+            RouteFamily::BackendStatuses => statuses(
+                out,
+                "outbound_http_route_backend_response_statuses_total",
+                &backend(),
+                s,
+                clock,
+            ),
+            RouteFamily::InboundDuration => seconds_histogram(
+                out,
+                "inbound_http_route_request_duration_seconds",
+                &s.route_labels,
+                &OUTBOUND_ROUTE_BOUNDS_S,
+                &s.latency,
+                n,
+            ),
+            RouteFamily::InboundStatuses => statuses(
+                out,
+                "inbound_http_route_request_statuses_total",
+                &s.route_labels,
+                s,
+                clock,
+            ),
+        }
     }
 }
 
@@ -135,43 +175,6 @@ fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, clock: C
             out,
             "{name}{{{labels},http_status=\"500\",error=\"\"}} {}",
             sp.failed
-        );
-    }
-}
-
-pub(super) fn render_inbound_routes(model: &ProxyModel, clock: Clock, out: &mut String) {
-    let name = "inbound_http_route_request_duration_seconds";
-    header(
-        out,
-        name,
-        "The time between request initialization and response completion.",
-        "histogram",
-        Some("seconds"),
-    );
-    for s in &model.inbound {
-        seconds_histogram(
-            out,
-            name,
-            &s.route_labels,
-            &OUTBOUND_ROUTE_BOUNDS_S,
-            &s.latency,
-            count(s.rate, clock.uptime),
-        );
-    }
-    header(
-        out,
-        "inbound_http_route_request_statuses",
-        "Completed request-response streams.",
-        "counter",
-        None,
-    );
-    for s in &model.inbound {
-        statuses(
-            out,
-            "inbound_http_route_request_statuses_total",
-            &s.route_labels,
-            s,
-            clock,
         );
     }
 }
@@ -227,7 +230,7 @@ impl Padding {
 }
 
 /// Renders the tail of the body: identity, process and build-info families, then `# EOF`.
-pub fn render_tail(clock: Clock, out: &mut String) {
+pub(super) fn render_tail(clock: Clock, out: &mut String) {
     let name = "control_identity_cert_expiration_timestamp_seconds";
     header(
         out,
