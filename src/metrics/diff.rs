@@ -9,7 +9,9 @@
 //! per-process gauge ([`is_per_process_gauge`]: start time, certificate expiry, build info) is
 //! not summed but shows the earliest value across the pods.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use serde::Serialize;
 
@@ -117,38 +119,160 @@ pub struct SnapshotDiff {
     pub histograms: Vec<HistogramDiff>,
 }
 
-type SeriesKey = (String, String, Labels);
+/// Where a series was seen: target, family and sample index.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    target: u32,
+    family: u32,
+    sample: u32,
+}
 
-/// Per pod-level series: values on each side, keyed by family identity (a counter read from
-/// Prometheus text and from OpenMetrics is the same family), with the family's type.
-fn flatten(snapshot: &Snapshot) -> BTreeMap<SeriesKey, (MetricType, f64)> {
-    let mut out = BTreeMap::new();
-    for target in &snapshot.targets {
-        for family in target.families() {
-            let identity = family_identity(family.name(), family.kind()).into_owned();
-            for sample in family.samples() {
-                let mut labels = sample.owned_labels();
-                labels.extend(
-                    target
-                        .labels
-                        .iter()
-                        .filter(|(n, _)| sample.label(n).is_none())
-                        .cloned(),
-                );
-                labels.sort();
-                let name = if family.kind() == MetricType::Counter && sample.name == family.name() {
-                    identity.clone()
-                } else {
-                    sample.name.to_string()
+/// One pod's series on one side.
+#[derive(Debug, Clone, Copy)]
+struct PodSeries {
+    /// The identity it is summed under ([`DiffBy::Workload`]: without `pod`).
+    out: u64,
+    /// The pod (its target labels).
+    pod: u64,
+    kind: MetricType,
+    /// A start time, expiry or build fact: not summed ([`is_per_process_gauge`]).
+    per_process: bool,
+    value: f64,
+    at: At,
+}
+
+/// The hasher of series identities: fixed, so both sides agree.
+const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(7);
+
+fn part(name: &str, value: &str) -> u64 {
+    SERIES_HASHER.hash_one((name, value))
+}
+
+/// One side's series, keyed by identity: family identity (a counter read from Prometheus text
+/// and from OpenMetrics is one family), sample name, and the labels of sample and target (a
+/// sample's own label wins over a target label of the same name), in any order. Labels are
+/// hashed where they lie in the text: nothing is allocated per sample.
+fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSeries> {
+    let mut out: foldhash::HashMap<u64, PodSeries> = Default::default();
+    let mut clashes: Vec<bool> = Vec::new();
+    for (t, target) in snapshot.targets.iter().enumerate() {
+        let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
+        let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
+        let pod = SERIES_HASHER.hash_one(&target.labels);
+        for (f, family) in target.families().enumerate() {
+            let identity = family_identity(family.name(), family.kind());
+            for (i, sample) in family.samples().enumerate() {
+                clashes.clear();
+                clashes.resize(target.labels.len(), false);
+                let mut sum = all_targets;
+                let mut pod_part = None;
+                for label in sample.labels.iter() {
+                    let p = part(&label.name, &label.value);
+                    sum = sum.wrapping_add(p);
+                    if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name) {
+                        if !clashes[c] {
+                            clashes[c] = true;
+                            sum = sum.wrapping_sub(target_parts[c]);
+                        }
+                    }
+                    if label.name == "pod" {
+                        pod_part = Some(p);
+                    }
+                }
+                if pod_part.is_none()
+                    && let Some(c) = target.labels.iter().position(|(n, _)| n == "pod")
+                {
+                    pod_part = Some(target_parts[c]);
+                }
+                let name =
+                    counter_sample_name(&identity, family.kind(), family.name(), sample.name);
+                let key = SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), sum));
+                let grouped = match (by, pod_part) {
+                    (DiffBy::Workload, Some(p)) => sum.wrapping_sub(p),
+                    _ => sum,
                 };
                 out.insert(
-                    (identity.clone(), name, labels),
-                    (family.kind(), sample.value),
+                    key,
+                    PodSeries {
+                        out: SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), grouped)),
+                        pod,
+                        kind: family.kind(),
+                        per_process: is_per_process_gauge(sample.name, family.kind()),
+                        value: sample.value,
+                        at: At {
+                            target: t as u32,
+                            family: f as u32,
+                            sample: i as u32,
+                        },
+                    },
                 );
             }
         }
     }
     out
+}
+
+/// A counter's sample as Prometheus text names it (OpenMetrics may write `x` for counter `x`).
+fn counter_sample_name<'a>(
+    identity: &Cow<'a, str>,
+    kind: MetricType,
+    family: &str,
+    sample: &'a str,
+) -> Cow<'a, str> {
+    if kind == MetricType::Counter && sample == family {
+        identity.clone()
+    } else {
+        Cow::Borrowed(sample)
+    }
+}
+
+/// The series at `at`, as a row: family identity, sample name, and the labels of sample and
+/// target sorted (without `pod` when summed per workload).
+fn materialize(snapshot: &Snapshot, at: At, by: DiffBy) -> (String, String, Labels) {
+    let target = &snapshot.targets[at.target as usize];
+    let family = target.family_at(at.family as usize).expect("indexed above");
+    let sample = family.sample_at(at.sample as usize).expect("indexed above");
+    let identity = family_identity(family.name(), family.kind());
+    let name =
+        counter_sample_name(&identity, family.kind(), family.name(), sample.name).into_owned();
+    let mut labels = sample.owned_labels();
+    labels.extend(
+        target
+            .labels
+            .iter()
+            .filter(|(n, _)| sample.label(n).is_none())
+            .cloned(),
+    );
+    if by == DiffBy::Workload {
+        labels.retain(|(n, _)| n != "pod");
+    }
+    labels.sort();
+    (identity.into_owned(), name, labels)
+}
+
+/// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
+fn process_starts(snapshot: &Snapshot) -> foldhash::HashMap<u64, f64> {
+    snapshot
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let start = t
+                .samples()
+                .find(|(_, s)| s.name == "process_start_time_seconds")?
+                .1
+                .value;
+            Some((SERIES_HASHER.hash_one(&t.labels), start))
+        })
+        .collect()
+}
+
+/// Each pod's scrape time.
+fn scrape_times(snapshot: &Snapshot) -> foldhash::HashMap<u64, i64> {
+    snapshot
+        .targets
+        .iter()
+        .filter_map(|t| Some((SERIES_HASHER.hash_one(&t.labels), t.scrape_time_ms?)))
+        .collect()
 }
 
 fn is_counter_like(kind: MetricType, family: &str, name: &str) -> bool {
@@ -164,6 +288,12 @@ struct Sums {
     old: Option<f64>,
     new: Option<f64>,
     increase: f64,
+    /// Sum of the pods' increases per second of their own elapsed time.
+    rate: f64,
+    /// Whether every pod's elapsed time was known for `rate`.
+    rate_known: bool,
+    /// Where the series is, on the new side if it is there.
+    at: Option<(bool, At)>,
 }
 
 fn add(slot: &mut Option<f64>, v: Option<f64>) {
@@ -192,27 +322,39 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
         (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
         _ => None,
     };
-    let (a, b) = (flatten(old), flatten(new));
-    let mut sums: BTreeMap<SeriesKey, Sums> = BTreeMap::new();
-    let keys: std::collections::BTreeSet<&SeriesKey> = a.keys().chain(b.keys()).collect();
-    for key in keys {
-        let (va, vb) = (a.get(key), b.get(key));
-        let kind = vb.or(va).map(|(k, _)| *k).expect("key comes from one side");
-        let (va, vb) = (va.map(|(_, v)| *v), vb.map(|(_, v)| *v));
+    let by = options.by;
+    let (a, b) = (series_of(old, by), series_of(new, by));
+    let (starts_a, starts_b) = (process_starts(old), process_starts(new));
+    let (times_a, times_b) = (scrape_times(old), scrape_times(new));
+    let mut sums: foldhash::HashMap<u64, Sums> = Default::default();
+    let pairs = a.iter().map(|(k, pa)| (Some(pa), b.get(k))).chain(
+        b.iter()
+            .filter(|(k, _)| !a.contains_key(*k))
+            .map(|(_, pb)| (None, Some(pb))),
+    );
+    for (pa, pb) in pairs {
+        let seen = pb.or(pa).expect("a pair comes from one side at least");
+        let kind = seen.kind;
+        let (va, vb) = (pa.map(|p| p.value), pb.map(|p| p.value));
+        // A counter restarts from zero when its pod restarted (its start time changed) or when
+        // it went down, as Prometheus' increase() reads it.
+        let restarted = matches!(
+            (starts_a.get(&seen.pod), starts_b.get(&seen.pod)),
+            (Some(x), Some(y)) if x != y
+        );
         let increase = match (va, vb) {
-            (Some(o), Some(n)) if n >= o => n - o,
+            (Some(o), Some(n)) if n >= o && !restarted => n - o,
             (_, Some(n)) => n,
             (_, None) => 0.0,
         };
-        let mut out_key = key.clone();
-        if options.by == DiffBy::Workload {
-            out_key.2.retain(|(n, _)| n != "pod");
+        let s = sums.entry(seen.out).or_default();
+        if s.kind.is_none() {
+            s.rate_known = true;
         }
-        let s = sums.entry(out_key).or_default();
         s.kind = Some(kind);
-        // A per-process fact (start time, certificate expiry, build info) summed over pods
-        // means nothing: across pods it is the earliest.
-        if is_per_process_gauge(&key.1, kind) {
+        if seen.per_process {
+            // A per-process fact (start time, certificate expiry, build info) summed over pods
+            // means nothing: across pods it is the earliest.
             earliest(&mut s.old, va);
             earliest(&mut s.new, vb);
         } else {
@@ -220,10 +362,30 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
             add(&mut s.new, vb);
         }
         s.increase += increase;
+        // Each pod's increase over its own elapsed time: pods are not scraped at one instant.
+        match (times_a.get(&seen.pod), times_b.get(&seen.pod)) {
+            (Some(ta), Some(tb)) if tb > ta && va.is_some() && vb.is_some() => {
+                s.rate += increase / ((tb - ta) as f64 / 1000.0);
+            }
+            _ if va.is_none() || vb.is_none() => {}
+            _ => s.rate_known = false,
+        }
+        if pb.is_some() || s.at.is_none() {
+            s.at = Some((pb.is_some(), seen.at));
+        }
     }
+    let mut rows: Vec<((String, String, Labels), Sums)> = sums
+        .into_values()
+        .map(|s| {
+            let (on_new, at) = s.at.expect("set with every entry");
+            let key = materialize(if on_new { new } else { old }, at, by);
+            (key, s)
+        })
+        .collect();
+    rows.sort_by(|x, y| x.0.cmp(&y.0));
     let mut series = Vec::new();
     let mut histograms: BTreeMap<(String, Labels), HistogramAcc> = BTreeMap::new();
-    for ((family, name, labels), s) in sums {
+    for ((family, name, labels), s) in rows {
         let kind = s.kind.expect("set with every entry");
         if kind == MetricType::Histogram {
             histograms
@@ -250,10 +412,11 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
             old: s.old,
             new: s.new,
             delta,
-            rate: delta
-                .filter(|_| counter)
-                .zip(elapsed_secs)
-                .map(|(d, e)| d / e),
+            rate: match delta.filter(|_| counter) {
+                Some(_) if s.rate_known => Some(s.rate),
+                Some(d) => elapsed_secs.map(|e| d / e),
+                None => None,
+            },
             change,
         });
     }

@@ -206,3 +206,32 @@ fn per_process_gauges_are_not_summed_across_pods() {
     assert_eq!(value("identity_cert_expiration_timestamp_seconds"), 4000.0);
     assert_eq!(value("request_total"), 23.0, "amounts are still summed");
 }
+
+#[test]
+fn a_restart_counts_from_zero_and_each_pod_has_its_own_elapsed_time() {
+    let body = |start: u32, requests: u32| {
+        format!(
+            "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {start}\n\
+             # TYPE request_total counter\nrequest_total {requests}\n"
+        )
+    };
+    // web-1 restarted between the sides (its start time changed) and grew past its old count;
+    // web-2 did not. web-2 was scraped 20 s apart, web-1 10 s apart.
+    let old = Snapshot {
+        targets: vec![
+            target("web-1", 1_000_000, &body(100, 50)),
+            target("web-2", 1_000_000, &body(100, 50)),
+        ],
+    };
+    let new = Snapshot {
+        targets: vec![
+            target("web-1", 1_010_000, &body(900, 60)),
+            target("web-2", 1_020_000, &body(100, 90)),
+        ],
+    };
+    let d = diff(&old, &new, DiffOptions::default());
+    let requests = d.series.iter().find(|s| s.name == "request_total").unwrap();
+    assert_eq!(requests.delta, Some(60.0 + 40.0), "web-1 counts from zero");
+    let rate = requests.rate.unwrap();
+    assert!((rate - (6.0 + 2.0)).abs() < 1e-9, "{rate}");
+}
