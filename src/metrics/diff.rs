@@ -376,6 +376,12 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
     }
     let mut rows: Vec<((String, String, Labels), Sums)> = sums
         .into_values()
+        // Rows are built (labels decoded and owned) only for what is shown.
+        .filter(|s| {
+            !options.only_changed
+                || s.kind == Some(MetricType::Histogram)
+                || change_of(s.old, s.new) != Change::Unchanged
+        })
         .map(|s| {
             let (on_new, at) = s.at.expect("set with every entry");
             let key = materialize(if on_new { new } else { old }, at, by);

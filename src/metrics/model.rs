@@ -647,8 +647,8 @@ impl Snapshot {
         let plain = merged.samples.iter().all(|s| s.timestamp_ms.is_none())
             && merged.samples().all(|(_, s)| {
                 s.labels
-                    .iter()
-                    .all(|l| !target_label_names.contains(&l.name.as_ref()))
+                    .pairs()
+                    .all(|l| !target_label_names.contains(&l.name))
             });
         if plain {
             // As when it is split, a family declared without samples is left out.

@@ -13,7 +13,7 @@ use std::fmt::{self, Write};
 use std::ops::Range;
 
 use crate::metrics::model::{FamilyRef, MetricType, SampleRef, Snapshot, Target};
-use crate::metrics::parse::Label;
+use crate::metrics::parse::{Label, RawPair, unescape_label};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,7 +290,7 @@ fn write_family_flushing<E>(
         family.unit,
         options,
     );
-    let mut labels: Vec<Label<'_>> = Vec::with_capacity(16);
+    let mut labels: Vec<RawPair<'_>> = Vec::with_capacity(16);
     for run in &family.runs {
         let f = run.family;
         for sample in f.samples().skip(run.samples.start).take(run.samples.len()) {
@@ -345,7 +345,7 @@ pub(crate) fn write_target_samples(
     output: &str,
     options: WriteOptions,
 ) {
-    let mut labels: Vec<Label<'_>> = Vec::with_capacity(16);
+    let mut labels: Vec<RawPair<'_>> = Vec::with_capacity(16);
     for family in target.families() {
         for sample in family.samples() {
             let (name, _, sample_name) =
@@ -366,35 +366,56 @@ fn write_sample<'t>(
     target: &Target,
     sample: &SampleRef<'t>,
     options: WriteOptions,
-    labels: &mut Vec<Label<'t>>,
+    pairs: &mut Vec<RawPair<'t>>,
 ) {
     out.push_str(&sanitize_name(name, true));
-    labels.clear();
-    labels.extend(sample.labels.iter());
-    labels.sort_by(|a, b| a.name.cmp(&b.name));
     let mut first = true;
-    for (n, v) in &target.labels {
+    let mut open = |out: &mut String| {
         out.push(if first { '{' } else { ',' });
         first = false;
+    };
+    for (n, v) in &target.labels {
+        open(out);
         out.push_str(&sanitize_name(n, false));
         out.push_str("=\"");
         write_escaped(out, v, true).expect("writing to a String cannot fail");
         out.push('"');
     }
-    for label in labels.iter() {
-        out.push(if first { '{' } else { ',' });
-        first = false;
-        if target.labels.iter().any(|(t, _)| *t == label.name) {
-            out.push_str("exported_");
-        }
-        out.push_str(&sanitize_name(&label.name, false));
-        out.push_str("=\"");
-        if label.raw_value.contains('\\') {
+    let clashes = |name: &str| target.labels.iter().any(|(t, _)| t == name);
+    pairs.clear();
+    pairs.extend(sample.labels.pairs());
+    if pairs.iter().any(|p| p.quoted) {
+        // A quoted (UTF-8) label name: decode and sanitize every name.
+        let mut labels: Vec<Label<'_>> = sample.labels.iter().collect();
+        labels.sort_by(|a, b| a.name.cmp(&b.name));
+        for label in &labels {
+            open(out);
+            if clashes(&label.name) {
+                out.push_str("exported_");
+            }
+            out.push_str(&sanitize_name(&label.name, false));
+            out.push_str("=\"");
             write_escaped(out, &label.value, true).expect("writing to a String cannot fail");
-        } else {
-            out.push_str(label.raw_value);
+            out.push('"');
         }
-        out.push('"');
+    } else {
+        // Bare names were validated by the lexer; values without escapes are copied as written.
+        pairs.sort_by(|a, b| a.name.cmp(b.name));
+        for pair in pairs.iter() {
+            open(out);
+            if clashes(pair.name) {
+                out.push_str("exported_");
+            }
+            out.push_str(pair.name);
+            out.push_str("=\"");
+            if pair.escaped {
+                write_escaped(out, &unescape_label(pair.raw_value), true)
+                    .expect("writing to a String cannot fail");
+            } else {
+                out.push_str(pair.raw_value);
+            }
+            out.push('"');
+        }
     }
     if !first {
         out.push('}');

@@ -99,9 +99,86 @@ impl<'a> RawLabels<'a> {
         }
     }
 
+    /// The labels in written order as they are written: names and values not decoded. For
+    /// readers that copy labels through (writers), and cheaper than [`RawLabels::iter`].
+    pub fn pairs(&self) -> RawPairs<'a> {
+        RawPairs {
+            text: self.text,
+            pos: 0,
+        }
+    }
+
     /// The decoded value of label `name`, if present.
     pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
         self.iter().find(|l| l.name == name).map(|l| l.value)
+    }
+}
+
+/// One label as written (see [`RawLabels::pairs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawPair<'a> {
+    /// The name; for a quoted name (`quoted`), its text between the quotes, not decoded.
+    pub name: &'a str,
+    /// Whether the name was quoted (the UTF-8 syntax): it may need decoding and sanitizing.
+    pub quoted: bool,
+    /// The value between its quotes, escapes not decoded.
+    pub raw_value: &'a str,
+    /// Whether the value has escapes.
+    pub escaped: bool,
+}
+
+/// Iterator over [`RawLabels::pairs`]. The text was validated by the lexer, so it only finds
+/// boundaries: names by a byte table, values by `memchr`.
+#[derive(Debug, Clone)]
+pub struct RawPairs<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for RawPairs<'a> {
+    type Item = RawPair<'a>;
+
+    fn next(&mut self) -> Option<RawPair<'a>> {
+        let mut c = Cursor {
+            s: self.text,
+            pos: self.pos,
+        };
+        loop {
+            c.skip_ws();
+            if c.pos >= self.text.len() {
+                self.pos = c.pos;
+                return None;
+            }
+            let quoted = c.peek() == Some(b'"');
+            let name = if quoted {
+                let (range, _) = c.quoted().ok()?;
+                &self.text[range]
+            } else {
+                c.bare_name(false).ok()?
+            };
+            c.skip_ws();
+            if c.peek() != Some(b'=') {
+                // The quoted metric name of the UTF-8 syntax, among the labels.
+                if c.peek() == Some(b',') {
+                    c.pos += 1;
+                }
+                continue;
+            }
+            c.pos += 1;
+            c.skip_ws();
+            let (raw, escaped) = c.quoted().ok()?;
+            c.skip_ws();
+            if c.peek() == Some(b',') {
+                c.pos += 1;
+            }
+            self.pos = c.pos;
+            return Some(RawPair {
+                name,
+                quoted,
+                raw_value: &self.text[raw],
+                escaped,
+            });
+        }
     }
 }
 

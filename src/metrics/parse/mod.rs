@@ -13,7 +13,8 @@ use std::borrow::Cow;
 
 pub use error::ParseError;
 pub use lexer::{
-    Label, LabelIter, Line, RawLabels, Sample, lex_line, parse_float, unescape_help, unescape_label,
+    Label, LabelIter, Line, RawLabels, RawPair, RawPairs, Sample, lex_line, parse_float,
+    unescape_help, unescape_label,
 };
 
 use crate::metrics::model::MetricType;
