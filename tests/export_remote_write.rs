@@ -669,12 +669,19 @@ async fn every_queues_rounds_through_an_outage_and_resends_them_in_order() {
     assert!(accepted.len() >= 12, "{accepted:?}");
     let expected: Vec<i64> = (1..=accepted.len() as i64).collect();
     assert_eq!(accepted, expected, "every round once, in order");
-    assert_eq!(report.buffered.dropped + report.buffered.left, 0, "{report:?}");
+    assert_eq!(
+        report.buffered.dropped + report.buffered.left,
+        0,
+        "{report:?}"
+    );
     assert_eq!(report.buffered.lost(), 0);
     assert!(report.buffered.resent >= 3, "{report:?}");
     assert_eq!(report.totals.samples, 3 * accepted.len());
     assert_eq!(report.rounds, accepted.len());
-    let unavailable = events.iter().filter(|e| e.starts_with("Unavailable")).count();
+    let unavailable = events
+        .iter()
+        .filter(|e| e.starts_with("Unavailable"))
+        .count();
     let recovered = events.iter().filter(|e| e.starts_with("Recovered")).count();
     assert_eq!((unavailable, recovered), (1, 1), "{events:#?}");
     let summary = report.summary("u");
@@ -715,10 +722,7 @@ async fn every_drops_the_oldest_rounds_when_the_buffer_overflows_and_counts_them
     assert!(accepted[0] > 1, "the oldest were dropped: {accepted:?}");
     let dropped_rounds = accepted[0] as usize - 1;
     assert_eq!(report.buffered.dropped, 3 * dropped_rounds, "{report:?}");
-    let warned: usize = events
-        .iter()
-        .filter(|e| e.starts_with("Dropped"))
-        .count();
+    let warned: usize = events.iter().filter(|e| e.starts_with("Dropped")).count();
     assert_eq!(warned, dropped_rounds, "{events:#?}");
     assert_eq!(
         report.totals.samples + report.buffered.lost(),
@@ -760,7 +764,9 @@ async fn every_ends_on_a_4xx_even_for_a_queued_round_and_says_what_was_not_sent(
     assert_eq!(failure.failure.unsent, 6, "{failure}");
     assert_eq!(server.received.lock().unwrap().len(), 3);
     assert!(
-        failure.to_string().contains("answered HTTP 400 Bad Request"),
+        failure
+            .to_string()
+            .contains("answered HTTP 400 Bad Request"),
         "{failure}"
     );
 }
@@ -804,7 +810,11 @@ async fn every_spools_queued_rounds_to_a_directory_and_removes_them_once_sent() 
     let (report, ()) = tokio::join!(run, driver);
     let report = report.unwrap();
     assert!(most_files >= 2, "rounds were spooled: {most_files}");
-    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0, "sent, so removed");
+    assert_eq!(
+        std::fs::read_dir(&spool).unwrap().count(),
+        0,
+        "sent, so removed"
+    );
     let received = server.received.lock().unwrap().clone();
     let accepted = accepted_rounds(&received, &statuses);
     let expected: Vec<i64> = (1..=accepted.len() as i64).collect();

@@ -208,8 +208,8 @@ impl Scraper {
         if since.is_none() {
             *since = Some(Instant::now());
             self.ctx.warn(format!(
-                "{error}; keeping the {pods} pods found before and trying again on each scrape \
-                 (told again only when the API server answers)"
+                "{error}; keeping the last pod list ({pods} found) and trying again on each \
+                 scrape (told again only when the API server answers)"
             ));
         }
         format!("the targets' pods cannot be listed: {error}")
@@ -226,7 +226,7 @@ impl Scraper {
             && !self.ctx.global.quiet
         {
             eprintln!(
-                "the API server answers again after {}: scraping the {pods} pods it lists",
+                "the API server answers again after {} (pods listed: {pods})",
                 humantime::format_duration(Duration::from_secs(since.elapsed().as_secs()))
             );
         }
@@ -375,11 +375,8 @@ impl Progress<'_> {
                 );
             }
             Event::Skipped { round, error } => {
-                if !self.skipping {
-                    self.ctx.warn(format!(
-                        "round {round}: {error}; trying again each round (told again only once \
-                         a round is collected)"
-                    ));
+                if !self.skipping && !quiet {
+                    eprintln!("round {round}: skipped: {error}; trying again each round");
                 }
                 self.skipping = true;
             }
