@@ -633,7 +633,7 @@ async fn run_until_accepted(
         |event| events.push(format!("{event:?}")),
     );
     let statuses = statuses.to_vec();
-    let driver = async {
+    let accepted = async {
         let mut accepted = 0;
         while let Some(index) = server.arrivals.recv().await {
             if statuses.get(index).is_none_or(|s| *s < 300) {
@@ -645,8 +645,29 @@ async fn run_until_accepted(
             }
         }
     };
-    let (result, ()) = tokio::join!(run, driver);
+    let result = until_done(run, accepted).await;
     (result, events)
+}
+
+/// Runs `run` and `driver` together until `run` ends (the driver may not get to its end when
+/// `run` fails first).
+async fn until_done<T>(
+    run: impl std::future::Future<Output = T>,
+    driver: impl std::future::Future<Output = ()>,
+) -> T {
+    let (done, ended) = tokio::sync::oneshot::channel::<()>();
+    let run = async {
+        let result = run.await;
+        let _ = done.send(());
+        result
+    };
+    let driver = async {
+        tokio::select! {
+            () = driver => {}
+            _ = ended => {}
+        }
+    };
+    tokio::join!(run, driver).0
 }
 
 fn replies(statuses: &[u16]) -> Vec<Reply> {
@@ -807,8 +828,7 @@ async fn every_spools_queued_rounds_to_a_directory_and_removes_them_once_sent() 
             }
         }
     };
-    let (report, ()) = tokio::join!(run, driver);
-    let report = report.unwrap();
+    let report = until_done(run, driver).await.unwrap();
     assert!(most_files >= 2, "rounds were spooled: {most_files}");
     assert_eq!(
         std::fs::read_dir(&spool).unwrap().count(),
