@@ -614,25 +614,25 @@ fn accepted_rounds(received: &[scripted_http::Recorded], statuses: &[u16]) -> Ve
 }
 
 /// Runs `--every 10ms` with `buffer` against `server` until `stop_after` requests were
-/// answered 2xx, then interrupts; returns the report or failure and every event's text.
+/// answered 2xx (`statuses` are the scripted answers, 200 after them), then interrupts; each
+/// event goes to `on_event`.
 async fn run_until_accepted(
     server: &mut scripted_http::ScriptedServer,
     statuses: &[u16],
     buffer: Buffer,
     stop_after: usize,
-) -> (Result<EveryReport, EveryFailure>, Vec<String>) {
+    on_event: impl FnMut(Event<'_>),
+) -> Result<EveryReport, EveryFailure> {
     let writer = writer(format!("http://{}/w", server.addr), fast_retries(1));
     let (trigger, interrupt) = Interrupt::new();
-    let mut events = Vec::new();
     let run = run_every_buffered(
         &writer,
         Duration::from_millis(10),
         buffer,
         &interrupt,
         numbered_rounds(),
-        |event| events.push(format!("{event:?}")),
+        on_event,
     );
-    let statuses = statuses.to_vec();
     let accepted = async {
         let mut accepted = 0;
         while let Some(index) = server.arrivals.recv().await {
@@ -645,8 +645,7 @@ async fn run_until_accepted(
             }
         }
     };
-    let result = until_done(run, accepted).await;
-    (result, events)
+    until_done(run, accepted).await
 }
 
 /// Runs `run` and `driver` together until `run` ends (the driver may not get to its end when
@@ -682,9 +681,12 @@ async fn every_queues_rounds_through_an_outage_and_resends_them_in_order() {
     // Round 1 goes out; rounds 2-6 meet a receiver that is down; then it answers again.
     let statuses = [200, 503, 503, 503, 503, 503, 429];
     let mut server = scripted_http::start(replies(&statuses), None).await;
-    let (result, events) =
-        run_until_accepted(&mut server, &statuses, Buffer::memory(1 << 20), 12).await;
-    let report = result.unwrap();
+    let mut events = Vec::new();
+    let report = run_until_accepted(&mut server, &statuses, Buffer::memory(1 << 20), 12, |e| {
+        events.push(format!("{e:?}"))
+    })
+    .await
+    .unwrap();
     let received = server.received.lock().unwrap().clone();
     let accepted = accepted_rounds(&received, &statuses);
     assert!(accepted.len() >= 12, "{accepted:?}");
@@ -733,9 +735,13 @@ async fn every_drops_the_oldest_rounds_when_the_buffer_overflows_and_counts_them
             .unwrap()
             .len() as u64
     };
-    let (result, events) =
-        run_until_accepted(&mut server, &statuses, Buffer::memory(one_round * 5 / 2), 3).await;
-    let report = result.unwrap();
+    let mut events = Vec::new();
+    let buffer = Buffer::memory(one_round * 5 / 2);
+    let report = run_until_accepted(&mut server, &statuses, buffer, 3, |e| {
+        events.push(format!("{e:?}"))
+    })
+    .await
+    .unwrap();
     let received = server.received.lock().unwrap().clone();
     let accepted = accepted_rounds(&received, &statuses);
     // What was accepted is the newest rounds the buffer kept, in order, then new ones.
@@ -799,36 +805,16 @@ async fn every_spools_queued_rounds_to_a_directory_and_removes_them_once_sent() 
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("spool");
     let buffer = Buffer::spooled(&spool, 1 << 20).unwrap();
-    let writer = writer(format!("http://{}/w", server.addr), fast_retries(1));
-    let (trigger, interrupt) = Interrupt::new();
     let mut most_files = 0;
-    let run = run_every_buffered(
-        &writer,
-        Duration::from_millis(10),
-        buffer,
-        &interrupt,
-        numbered_rounds(),
-        |event| {
-            if let Event::Queued { buffer, .. } = event {
-                let files = std::fs::read_dir(&spool).unwrap().count();
-                assert_eq!(files, buffer.len(), "one file per queued request");
-                most_files = most_files.max(files);
-            }
-        },
-    );
-    let driver = async {
-        let mut accepted = 0;
-        while let Some(index) = server.arrivals.recv().await {
-            if index >= statuses.len() {
-                accepted += 1;
-            }
-            if accepted == 6 {
-                trigger.interrupt();
-                return;
-            }
+    let report = run_until_accepted(&mut server, &statuses, buffer, 6, |event| {
+        if let Event::Queued { buffer, .. } = event {
+            let files = std::fs::read_dir(&spool).unwrap().count();
+            assert_eq!(files, buffer.len(), "one file per queued request");
+            most_files = most_files.max(files);
         }
-    };
-    let report = until_done(run, driver).await.unwrap();
+    })
+    .await
+    .unwrap();
     assert!(most_files >= 2, "rounds were spooled: {most_files}");
     assert_eq!(
         std::fs::read_dir(&spool).unwrap().count(),
