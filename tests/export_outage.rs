@@ -347,3 +347,35 @@ fn serve_answers_503_while_the_api_server_is_away_and_warns_once() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn samples_lost_to_a_full_buffer_are_counted_and_exit_3() {
+    let mesh = still_mesh();
+    let runtime = Runtime::new().unwrap();
+    let down: Vec<scripted_http::Reply> = (0..1000)
+        .map(|_| scripted_http::Reply::new(503, "restarting"))
+        .collect();
+    let receiver = runtime.block_on(scripted_http::start(down, None));
+    let mut command = mesh.process();
+    command
+        .args(["export", "deploy/web", "-n", "emojivoto"])
+        .args(["--remote-write", &format!("http://{}/w", receiver.addr)])
+        .args(["--every", "100ms", "--buffer", "1B"]);
+    let mut export = Running::spawn(command);
+    for _ in 0..2 {
+        let dropped = export.until("a dropped round", |l| l.contains("the buffer is full"));
+        assert!(
+            dropped.starts_with("warning: round ")
+                && dropped.contains("(1 B): dropped the oldest "),
+            "{dropped}"
+        );
+    }
+    let (code, lines) = export.interrupt();
+    assert_eq!(code, 3, "{lines:#?}");
+    let summary = lines.last().unwrap();
+    assert!(
+        summary.starts_with("interrupted")
+            && summary.contains("samples lost: dropped from the full buffer"),
+        "{summary}"
+    );
+}
