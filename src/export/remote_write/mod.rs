@@ -354,7 +354,7 @@ impl RemoteWriter {
             if deadline.is_some_and(|deadline| tokio::time::Instant::now() + delay > deadline) {
                 return Err(error);
             }
-            tracing::warn!(url = %self.display_url, attempt, ?delay, "remote write failed, retrying: {error}");
+            tracing::info!(url = %self.display_url, attempt, ?delay, "remote write failed, retrying: {error}");
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 () = interrupt.abandon() => return Err(ExportError::Abandoned),
