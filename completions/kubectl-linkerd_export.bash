@@ -614,7 +614,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__export)
-            opts="-m -O -o -n -A -l -v -q -s -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-m -O -o -n -A -l -v -q -s -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --buffer --buffer-dir --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +673,14 @@ _kubectl__linkerd_export() {
                     return 0
                     ;;
                 --write-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --buffer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --buffer-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{FilterArgs, ReadFrom, SourceArgs, parse_positive, parse_read_from, parse_window};
+use crate::export::remote_write::buffer::parse_size;
 
 pub(super) const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -16,8 +17,12 @@ Examples:
   kubectl linkerd-export export -A --every 30s --remote-write https://mimir.example/api/v1/push \\
     --header 'X-Scope-OrgID: team-a' --basic-auth \"team-a:$MIMIR_PASSWORD\" --ca-file ./mimir-ca.pem
 
+  # Every 15s, riding out receiver restarts with up to 256 MiB queued on disk
+  kubectl linkerd-export export -n emojivoto --every 15s --remote-write http://127.0.0.1:9090/api/v1/write \\
+    --buffer 256MiB --buffer-dir /var/tmp/linkerd-export-spool
+
   # A /metrics and /federate endpoint for a Prometheus to scrape (prints the address first)
-  kubectl linkerd-export export -n emojivoto --serve 127.0.0.1:9191
+  kubectl linkerd-export export -n emojivoto --serve 9191
 
   # A file to backfill a long-term store with
   kubectl linkerd-export export -n emojivoto -O linkerd.om -o openmetrics
@@ -99,8 +104,25 @@ pub struct ExportArgs {
           conflicts_with_all = ["serve", "output_file"], help_heading = "Remote write")]
     pub write_timeout: Duration,
 
-    /// Serve /metrics and /federate on ADDR (127.0.0.1:9191; :9191 for every interface; port 0
-    /// picks a free one). The address is printed on stdout's first line.
+    /// The most a receiver outage may queue under --every: the encoded (compressed) requests,
+    /// e.g. 64MiB, 512KiB, 1GB. When full, the oldest rounds are dropped, with a warning.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size,
+          requires = "every", help_heading = "Remote write")]
+    pub buffer: u64,
+
+    /// Spool the queued requests to files in DIR instead of memory (created if missing); what
+    /// is left at exit is sent first by the next run with the same DIR.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "every",
+        help_heading = "Remote write"
+    )]
+    pub buffer_dir: Option<PathBuf>,
+
+    /// Serve /metrics and /federate on ADDR: a bare PORT binds 127.0.0.1, HOST:PORT that host,
+    /// :PORT or 0.0.0.0:PORT every interface (no authentication: a warning says so); port 0
+    /// picks a free one. The address is printed on stdout's first line.
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<String>,
 

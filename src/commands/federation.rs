@@ -153,12 +153,25 @@ impl LiveSource {
     }
 
     /// For runs that outlast a rollout: the source with the targets' pods listed again
-    /// ([`source::relist`]), or `None` when there is nothing to redo (through Prometheus, the
-    /// federation selectors follow by themselves).
-    pub(crate) async fn relisted(&self, ctx: &Context) -> Option<LiveSource> {
+    /// ([`source::relist`]), or why they cannot be listed, or `None` when there is nothing to
+    /// redo (through Prometheus, the federation selectors follow by themselves).
+    pub(crate) async fn relisted(
+        &self,
+        ctx: &Context,
+    ) -> Option<Result<LiveSource, target::TargetError>> {
         match self {
-            LiveSource::Proxies(live) => Some(LiveSource::Proxies(source::relist(ctx, live).await)),
+            LiveSource::Proxies(live) => {
+                Some(source::relist(ctx, live).await.map(LiveSource::Proxies))
+            }
             LiveSource::Prometheus(_) => None,
+        }
+    }
+
+    /// How many pods are scraped (through Prometheus: none listed).
+    pub(crate) fn pod_count(&self) -> usize {
+        match self {
+            LiveSource::Proxies(live) => live.pods.len(),
+            LiveSource::Prometheus(_) => 0,
         }
     }
 

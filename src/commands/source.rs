@@ -93,28 +93,22 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
 
 /// `live` with its targets resolved to pods again, for runs that outlast a rollout (`export
 /// --every`, `export --serve`): new pods are scraped, deleted ones no longer are. Skipped pods
-/// were reported by [`resolve`] and are not again. When the pods cannot be listed, the previous
-/// list is kept and the reason is a warning.
-pub async fn relist(ctx: &Context, live: &Live) -> Live {
+/// were reported by [`resolve`] and are not again. When the pods cannot be listed, the error
+/// says why, and the caller keeps the previous list.
+pub async fn relist(ctx: &Context, live: &Live) -> Result<Live, TargetError> {
     let pods = match target::resolve(&live.cluster.client, &live.selection).await {
         Ok(resolved) => resolved.pods,
         Err(TargetError::NoMeshedPods(none)) => {
             ctx.warn(none);
             Vec::new()
         }
-        Err(e) => {
-            ctx.warn(format!(
-                "cannot list the targets' pods again ({e}); scraping the {} pods found before",
-                live.pods.len()
-            ));
-            return live.clone();
-        }
+        Err(e) => return Err(e),
     };
-    Live {
+    Ok(Live {
         cluster: live.cluster.clone(),
         pods,
         selection: live.selection.clone(),
-    }
+    })
 }
 
 fn target_error(e: TargetError) -> Error {

@@ -113,18 +113,34 @@ where
     }
 }
 
-/// Binds the listen address (`127.0.0.1:9191`, `:9191` for every interface).
+/// Binds the listen address: `PORT` alone is `127.0.0.1:PORT`, `:PORT` is every interface,
+/// `HOST:PORT` as given.
 pub async fn bind(addr: &str) -> Result<TcpListener, ExportError> {
-    let full = match addr.strip_prefix(':') {
-        Some(port) => format!("0.0.0.0:{port}"),
-        None => addr.to_string(),
-    };
-    TcpListener::bind(&full)
+    TcpListener::bind(&listen_address(addr))
         .await
         .map_err(|err| ExportError::Listen {
             addr: addr.to_string(),
             reason: err.to_string(),
         })
+}
+
+/// The `HOST:PORT` that [`bind`] binds for `addr`.
+fn listen_address(addr: &str) -> String {
+    if let Some(port) = addr.strip_prefix(':') {
+        format!("0.0.0.0:{port}")
+    } else if !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_digit()) {
+        format!("127.0.0.1:{addr}")
+    } else {
+        addr.to_string()
+    }
+}
+
+/// Whether [`bind`] of `addr` listens on every interface (`:PORT`, `0.0.0.0:PORT`, `[::]:PORT`),
+/// where anyone who reaches the host can read the endpoint.
+pub fn binds_every_interface(addr: &str) -> bool {
+    listen_address(addr)
+        .parse::<SocketAddr>()
+        .is_ok_and(|socket| socket.ip().is_unspecified())
 }
 
 /// Serves `source` on `listener` until `shutdown` resolves, then lets open requests finish
@@ -294,6 +310,20 @@ mod tests {
             [r#"{job="linkerd-proxy"}"#, "request_total"]
         );
         assert!(match_params("").is_empty());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(listen_address("9191"), "127.0.0.1:9191");
+        assert_eq!(listen_address(":9191"), "0.0.0.0:9191");
+        assert_eq!(listen_address("10.0.0.1:80"), "10.0.0.1:80");
+        assert_eq!(listen_address("localhost:80"), "localhost:80");
+        for every in [":9191", "0.0.0.0:9191", "[::]:9191"] {
+            assert!(binds_every_interface(every), "{every}");
+        }
+        for one in ["9191", "127.0.0.1:9191", "localhost:9191", "[::1]:9"] {
+            assert!(!binds_every_interface(one), "{one}");
+        }
     }
 
     #[test]

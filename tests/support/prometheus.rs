@@ -15,6 +15,8 @@ pub struct Prometheus {
     /// `127.0.0.1:PORT`.
     pub addr: String,
     dir: tempfile::TempDir,
+    /// The command line it was started with, to start it again.
+    args: Vec<String>,
 }
 
 impl Prometheus {
@@ -54,25 +56,29 @@ impl Prometheus {
         let mut last_log = String::new();
         for _ in 0..3 {
             let addr = free_addr();
-            let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log file");
-            let child = Command::new(prometheus_binary())
-                .arg(format!(
+            let mut args = vec![
+                format!(
                     "--config.file={}",
                     dir.path().join("prometheus.yml").display()
-                ))
-                .arg(format!(
+                ),
+                format!(
                     "--storage.tsdb.path={}",
                     data.map_or_else(|| dir.path().join("data"), Path::to_path_buf)
                         .display()
-                ))
-                .arg(format!("--web.listen-address={addr}"))
-                .args(remote_write_receiver.then_some("--web.enable-remote-write-receiver"))
-                .arg("--log.level=warn")
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .expect("start prometheus (apt-get install prometheus)");
-            let mut prometheus = Prometheus { child, addr, dir };
+                ),
+                format!("--web.listen-address={addr}"),
+                "--log.level=warn".to_string(),
+            ];
+            if remote_write_receiver {
+                args.push("--web.enable-remote-write-receiver".to_string());
+            }
+            let child = spawn(&args, dir.path());
+            let mut prometheus = Prometheus {
+                child,
+                addr,
+                dir,
+                args,
+            };
             if prometheus.wait_ready(Duration::from_secs(60)) {
                 return prometheus;
             }
@@ -80,6 +86,28 @@ impl Prometheus {
             dir = prometheus.into_dir();
         }
         panic!("prometheus did not become ready:\n{last_log}");
+    }
+
+    /// Stops it as a service manager would (SIGTERM, then waits for it to exit): its address
+    /// refuses connections until [`Prometheus::restart`].
+    pub fn stop(&mut self) {
+        let stopped = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(stopped.success());
+        self.child.wait().expect("prometheus exits");
+    }
+
+    /// Starts it again after [`Prometheus::stop`], on the same address, config and data, and
+    /// waits until it is ready.
+    pub fn restart(&mut self) {
+        self.child = spawn(&self.args, self.dir.path());
+        assert!(
+            self.wait_ready(Duration::from_secs(60)),
+            "prometheus did not come back:\n{}",
+            self.log()
+        );
     }
 
     fn into_dir(mut self) -> tempfile::TempDir {
@@ -158,6 +186,21 @@ impl Drop for Prometheus {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts Prometheus with `args`, appending its log to `dir`/prometheus.log.
+fn spawn(args: &[String], dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("prometheus.log"))
+        .expect("log file");
+    Command::new(prometheus_binary())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start prometheus (apt-get install prometheus)")
 }
 
 fn prometheus_binary() -> PathBuf {

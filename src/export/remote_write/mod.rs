@@ -2,6 +2,7 @@
 //! batches, retrying 5xx/429 and transport failures with backoff, never other 4xx, and account
 //! for every sample (spec §6).
 
+pub mod buffer;
 pub mod every;
 pub mod proto;
 pub mod retry;
@@ -18,7 +19,8 @@ use super::error::body_excerpt;
 use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
 use super::interrupt::Interrupt;
 use super::{ExportError, Metadata, Series};
-pub use every::{Collected, EveryFailure, EveryReport, run_every};
+pub use buffer::Buffer;
+pub use every::{Collected, Event, EveryFailure, EveryReport, run_every, run_every_buffered};
 use proto::{MetricMetadata, WriteRequest};
 pub use retry::RetryPolicy;
 
@@ -257,61 +259,57 @@ impl RemoteWriter {
     where
         I: IntoIterator<Item = Series>,
     {
-        let mut series = series.into_iter();
-        let mut metadata: Vec<MetricMetadata> = metadata.iter().map(MetricMetadata::from).collect();
+        let mut batches = self.batches(series, metadata);
         let mut report = PushReport::default();
-        loop {
-            let mut batch = Vec::with_capacity(self.max_samples.min(4096));
-            let mut invalid = None;
-            for one in series.by_ref() {
-                match proto::time_series(one) {
-                    Ok(timeseries) => batch.push(timeseries),
-                    Err(error) => {
-                        invalid = Some(error);
-                        break;
-                    }
+        while let Some(batch) = batches.next_batch() {
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err((error, in_batch)) => {
+                    return Err(PushFailure {
+                        accepted: report,
+                        unsent: in_batch + batches.rest(),
+                        error,
+                    });
                 }
-                if batch.len() == self.max_samples {
-                    break;
-                }
-            }
-            let in_batch = batch.len() + usize::from(invalid.is_some());
-            let fail = |error, rest: I::IntoIter| PushFailure {
-                accepted: report,
-                unsent: in_batch + rest.count(),
-                error,
             };
-            if let Some(error) = invalid {
-                return Err(fail(error, series));
-            }
-            if batch.is_empty() {
-                return Ok(report);
-            }
-            let request = WriteRequest {
-                timeseries: batch,
-                metadata: std::mem::take(&mut metadata),
-            };
-            let body = match proto::encode(&request) {
-                Ok(body) => Bytes::from(body),
-                Err(error) => return Err(fail(error, series)),
-            };
-            match self.send_with_retries(body, interrupt).await {
+            match self.send_with_retries(batch.body, interrupt, None).await {
                 Ok(retries) => {
-                    report.samples += in_batch;
+                    report.samples += batch.samples;
                     report.requests += 1;
                     report.retries += retries;
                 }
-                Err(error) => return Err(fail(error, series)),
+                Err(error) => {
+                    return Err(PushFailure {
+                        accepted: report,
+                        unsent: batch.samples + batches.rest(),
+                        error,
+                    });
+                }
             }
+        }
+        Ok(report)
+    }
+
+    /// `series` cut into encoded requests of at most `max_samples_per_request`.
+    fn batches<I>(&self, series: I, metadata: &[Metadata]) -> Batches<I::IntoIter>
+    where
+        I: IntoIterator<Item = Series>,
+    {
+        Batches {
+            series: series.into_iter(),
+            metadata: metadata.iter().map(MetricMetadata::from).collect(),
+            max_samples: self.max_samples,
         }
     }
 
     /// Sends one encoded batch until it is accepted, a non-retryable answer comes, the attempts
-    /// run out, or a second interrupt abandons it. Returns how many retries it took.
+    /// run out, the next retry would start after `deadline`, or a second interrupt abandons it.
+    /// Returns how many retries it took.
     async fn send_with_retries(
         &self,
         body: Bytes,
         interrupt: &Interrupt,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<usize, ExportError> {
         let mut attempt = 1;
         loop {
@@ -353,13 +351,67 @@ impl RemoteWriter {
                 return Err(error);
             }
             let delay = self.retry.delay(attempt, retry_after);
-            tracing::warn!(url = %self.display_url, attempt, ?delay, "remote write failed, retrying: {error}");
+            if deadline.is_some_and(|deadline| tokio::time::Instant::now() + delay > deadline) {
+                return Err(error);
+            }
+            tracing::info!(url = %self.display_url, attempt, ?delay, "remote write failed, retrying: {error}");
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 () = interrupt.abandon() => return Err(ExportError::Abandoned),
             }
             attempt += 1;
         }
+    }
+}
+
+/// One encoded request and the samples it carries.
+struct Encoded {
+    body: Bytes,
+    samples: usize,
+}
+
+/// Series cut into encoded requests as they are taken; the metadata goes with the first.
+struct Batches<I> {
+    series: I,
+    metadata: Vec<MetricMetadata>,
+    max_samples: usize,
+}
+
+impl<I: Iterator<Item = Series>> Batches<I> {
+    /// The next request; `None` after the last. A series that cannot be sent, or a request that
+    /// cannot be encoded, is an error with the samples of that request (the bad one included).
+    fn next_batch(&mut self) -> Option<Result<Encoded, (ExportError, usize)>> {
+        let mut batch = Vec::with_capacity(self.max_samples.min(4096));
+        for one in self.series.by_ref() {
+            match proto::time_series(one) {
+                Ok(timeseries) => batch.push(timeseries),
+                Err(error) => return Some(Err((error, batch.len() + 1))),
+            }
+            if batch.len() == self.max_samples {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            return None;
+        }
+        let samples = batch.len();
+        let request = WriteRequest {
+            timeseries: batch,
+            metadata: std::mem::take(&mut self.metadata),
+        };
+        Some(
+            proto::encode(&request)
+                .map(|body| Encoded {
+                    body: Bytes::from(body),
+                    samples,
+                })
+                .map_err(|error| (error, samples)),
+        )
+    }
+
+    /// How many series are left, counted by taking them.
+    fn rest(&mut self) -> usize {
+        self.series.by_ref().count()
     }
 }
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
+use crate::export::ExportError;
+
 /// Attempts and backoff for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -48,6 +50,16 @@ impl RetryPolicy {
 /// Remote write 1.0: 5xx and 429 may succeed later; any other 4xx never will.
 pub fn is_retryable(status: StatusCode) -> bool {
     status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// Whether a request that failed with `error` may be taken later: the receiver could not be
+/// reached, or answered 5xx or 429. Other answers, and an abandoned send, are final.
+pub fn may_succeed_later(error: &ExportError) -> bool {
+    match error {
+        ExportError::Unreachable { .. } => true,
+        ExportError::Status { status, .. } => is_retryable(*status),
+        _ => false,
+    }
 }
 
 /// A `Retry-After: SECONDS` header's wait.
