@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;
 
-use crate::metrics::model::{FamilyRef, Labels, MetricType, Snapshot, Target};
+use crate::metrics::model::{Labels, MetricType, Target, write_family_text};
 use crate::metrics::write::{self, Format, WriteOptions};
 
 /// One body, compressed: with Snappy, or as the proxy gzipped it.
@@ -56,11 +56,6 @@ impl HeldBody {
             return out;
         }
         decompress(&self.compressed)
-    }
-
-    /// Bytes held.
-    pub fn held_bytes(&self) -> usize {
-        self.compressed.len()
     }
 }
 
@@ -119,23 +114,9 @@ impl HeldSnapshot {
         }
     }
 
-    /// Number of targets held.
-    pub fn len(&self) -> usize {
-        self.targets.len()
-    }
-
     /// Whether no target is held.
     pub fn is_empty(&self) -> bool {
         self.targets.is_empty()
-    }
-
-    /// Compressed bytes held.
-    pub fn held_bytes(&self) -> usize {
-        self.targets
-            .iter()
-            .flat_map(|t| &t.chunks)
-            .map(|c| c.text.len())
-            .sum()
     }
 
     fn intern(&mut self, s: &str) -> u32 {
@@ -167,7 +148,7 @@ impl HeldSnapshot {
                 }
             }
             text.clear();
-            family_text(&mut text, family);
+            write_family_text(&mut text, family);
             let compressed = compress(text.as_bytes());
             let help = family.help().map(|h| self.intern(&h));
             let unit = family.unit().map(|u| self.intern(u));
@@ -270,29 +251,6 @@ impl HeldSnapshot {
         out.write_all(buf.as_bytes())?;
         out.flush()
     }
-
-    /// Everything held, decompressed into a [`Snapshot`] (for outputs that need it whole).
-    pub fn to_snapshot(&self) -> Snapshot {
-        let mut snapshot = Snapshot::default();
-        for target in &self.targets {
-            let mut text = String::new();
-            let mut last: Option<&[u8]> = None;
-            for chunk in &target.chunks {
-                if last == Some(chunk.text.as_slice()) {
-                    continue;
-                }
-                last = Some(&chunk.text);
-                text.push_str(
-                    &String::from_utf8(decompress(&chunk.text)).expect("held text was a String"),
-                );
-            }
-            snapshot.targets.push(
-                Target::parse(text, target.labels.clone(), target.scrape_time_ms)
-                    .expect("held text was indexed before"),
-            );
-        }
-        snapshot
-    }
 }
 
 #[derive(Debug)]
@@ -301,10 +259,4 @@ struct OutputPlan {
     help: Option<u32>,
     unit: Option<u32>,
     chunks: Vec<(u32, u32)>,
-}
-
-/// One family as text that indexes back to the same family: its TYPE, HELP and UNIT lines,
-/// then its samples.
-fn family_text(out: &mut String, family: FamilyRef<'_>) {
-    crate::metrics::model::write_family_text(out, family);
 }
