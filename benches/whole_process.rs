@@ -6,10 +6,12 @@
 //! sample repeated with a distinct `pod_ix` label, until the body passes `WHOLE_PROCESS_MB`
 //! (default 19). Each command runs `WHOLE_PROCESS_RUNS` times (default 7), interleaved; the
 //! medians of wall time and peak RSS (from `wait4`) are printed with the ratio to
-//! `prometheus-parse`.
+//! `prometheus-parse`. `WHOLE_PROCESS_BASELINE=PATH` adds the same commands run by another
+//! build of the plugin (an older release), side by side in the same run.
 //!
 //! ```text
 //! cargo bench --bench whole_process
+//! WHOLE_PROCESS_BASELINE=/usr/local/bin/kubectl-linkerd_export cargo bench --bench whole_process
 //! ```
 
 use std::fs;
@@ -90,6 +92,9 @@ fn big_body(min_bytes: usize) -> String {
     body
 }
 
+/// A command to time: its name, program, arguments, and whether it is the peer program.
+type Timed<'a> = (String, String, Vec<&'a str>, bool);
+
 /// What one run of a command cost.
 struct Run {
     wall: Duration,
@@ -157,28 +162,23 @@ fn main() {
     let me = std::env::current_exe().expect("current exe");
     let me = me.to_str().expect("utf-8 path");
 
-    let commands: Vec<(&str, &str, Vec<&str>, bool)> = vec![
-        ("prometheus-parse program", me, vec![], true),
-        (
-            "metrics -o raw",
-            BINARY,
-            vec!["metrics", "--from-file", big, "-o", "raw"],
-            false,
-        ),
-        (
-            "metrics -o prom",
-            BINARY,
-            vec!["metrics", "--from-file", big, "-o", "prom"],
-            false,
-        ),
-        (
-            "stat --since-start",
-            BINARY,
-            vec!["stat", "--from-file", big, "--since-start"],
-            false,
-        ),
-        ("diff BODY BODY", BINARY, vec!["diff", big, big], false),
-    ];
+    let plugin_commands = |suffix: &str, binary: &str| -> Vec<Timed<'_>> {
+        [
+            ("metrics -o raw", vec!["metrics", "--from-file", big, "-o", "raw"]),
+            ("metrics -o prom", vec!["metrics", "--from-file", big, "-o", "prom"]),
+            ("stat --since-start", vec!["stat", "--from-file", big, "--since-start"]),
+            ("diff BODY BODY", vec!["diff", big, big]),
+        ]
+        .into_iter()
+        .map(|(name, args)| (format!("{name}{suffix}"), binary.to_string(), args, false))
+        .collect()
+    };
+    let mut commands: Vec<Timed<'_>> =
+        vec![("prometheus-parse program".into(), me.to_string(), vec![], true)];
+    commands.extend(plugin_commands("", BINARY));
+    if let Ok(baseline) = std::env::var("WHOLE_PROCESS_BASELINE") {
+        commands.extend(plugin_commands(" (baseline)", &baseline));
+    }
     let runs = env_or("WHOLE_PROCESS_RUNS", 7);
     let mut results: Vec<Vec<Run>> = commands.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs {
@@ -189,7 +189,7 @@ fn main() {
     }
     println!("input: {input_mb:.1} MiB, {runs} runs each, medians");
     println!(
-        "{:<26} {:>10} {:>12} {:>14}",
+        "{:<37} {:>10} {:>12} {:>14}",
         "command", "wall", "peak RSS", "vs peer (wall)"
     );
     let peer_wall = median(results[0].iter().map(|r| r.wall).collect());
@@ -197,7 +197,7 @@ fn main() {
         let wall = median(runs.iter().map(|r| r.wall).collect());
         let rss = median(runs.iter().map(|r| r.max_rss_kb).collect());
         println!(
-            "{name:<26} {:>8.1}ms {:>9.1} MiB {:>13.1}x",
+            "{name:<37} {:>8.1}ms {:>9.1} MiB {:>13.1}x",
             wall.as_secs_f64() * 1000.0,
             rss as f64 / 1024.0,
             peer_wall.as_secs_f64() / wall.as_secs_f64()

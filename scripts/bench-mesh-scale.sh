@@ -23,7 +23,9 @@ fi
 [[ -x /usr/bin/time ]] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
 
 work=$(mktemp -d)
-trap 'kill -INT "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; rm -rf "$work"' EXIT
+# GNU time ignores SIGINT while its child runs: the simulator itself is told to stop.
+stop_simulator() { pkill -INT -P "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; }
+trap 'stop_simulator; rm -rf "$work"' EXIT
 kubeconfig="$work/kubeconfig"
 /usr/bin/time -f "simulator: %e s wall, %U s user, peak RSS %M KB" -o "$work/sim.time" \
     "$binary" demo --serve "$@" --kubeconfig-out "$kubeconfig" > "$work/sim.out" 2>&1 &
@@ -49,6 +51,5 @@ echo "mesh: demo --serve $*"
 measure "stat -A --window 2s" stat -A --window 2s
 measure "metrics -A -o raw" metrics -A -o raw
 measure "metrics -A -o prom" metrics -A -o prom
-kill -INT "$sim"
-wait "$sim" || true
+stop_simulator
 cat "$work/sim.time"
