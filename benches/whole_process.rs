@@ -112,6 +112,10 @@ fn run(program: &str, args: &[&str], peer: Option<&Path>) -> Run {
         command.env(PEER_MODE, path);
     }
     let started = Instant::now();
+    #[expect(
+        clippy::zombie_processes,
+        reason = "wait4 below reaps the child, and gives its rusage, which Child::wait cannot"
+    )]
     let child = command.spawn().expect("spawn");
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
@@ -164,17 +168,30 @@ fn main() {
 
     let plugin_commands = |suffix: &str, binary: &str| -> Vec<Timed<'_>> {
         [
-            ("metrics -o raw", vec!["metrics", "--from-file", big, "-o", "raw"]),
-            ("metrics -o prom", vec!["metrics", "--from-file", big, "-o", "prom"]),
-            ("stat --since-start", vec!["stat", "--from-file", big, "--since-start"]),
+            (
+                "metrics -o raw",
+                vec!["metrics", "--from-file", big, "-o", "raw"],
+            ),
+            (
+                "metrics -o prom",
+                vec!["metrics", "--from-file", big, "-o", "prom"],
+            ),
+            (
+                "stat --since-start",
+                vec!["stat", "--from-file", big, "--since-start"],
+            ),
             ("diff BODY BODY", vec!["diff", big, big]),
         ]
         .into_iter()
         .map(|(name, args)| (format!("{name}{suffix}"), binary.to_string(), args, false))
         .collect()
     };
-    let mut commands: Vec<Timed<'_>> =
-        vec![("prometheus-parse program".into(), me.to_string(), vec![], true)];
+    let mut commands: Vec<Timed<'_>> = vec![(
+        "prometheus-parse program".into(),
+        me.to_string(),
+        vec![],
+        true,
+    )];
     commands.extend(plugin_commands("", BINARY));
     if let Ok(baseline) = std::env::var("WHOLE_PROCESS_BASELINE") {
         commands.extend(plugin_commands(" (baseline)", &baseline));

@@ -169,11 +169,11 @@ fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSerie
                 for label in sample.labels.iter() {
                     let p = part(&label.name, &label.value);
                     sum = sum.wrapping_add(p);
-                    if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name) {
-                        if !clashes[c] {
-                            clashes[c] = true;
-                            sum = sum.wrapping_sub(target_parts[c]);
-                        }
+                    if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name)
+                        && !clashes[c]
+                    {
+                        clashes[c] = true;
+                        sum = sum.wrapping_sub(target_parts[c]);
                     }
                     if label.name == "pod" {
                         pod_part = Some(p);

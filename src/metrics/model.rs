@@ -477,17 +477,16 @@ impl<'a> Indexer<'a> {
     }
 
     /// A name's span: in the text, or (decoded from a quoted name) in the side text.
-    fn name_span(&mut self, name: &Cow<'a, str>) -> Span {
-        match name {
-            Cow::Borrowed(b) => self.span(b),
-            Cow::Owned(o) => {
-                let start = self.decoded.len() as u32;
-                self.decoded.push_str(o);
-                Span {
-                    start: start | Span::DECODED,
-                    end: self.decoded.len() as u32,
-                }
-            }
+    fn name_span(&mut self, name: &str) -> Span {
+        let (text, at) = (self.text.as_ptr() as usize, name.as_ptr() as usize);
+        if at >= text && at + name.len() <= text + self.text.len() {
+            return self.span(name);
+        }
+        let start = self.decoded.len() as u32;
+        self.decoded.push_str(name);
+        Span {
+            start: start | Span::DECODED,
+            end: self.decoded.len() as u32,
         }
     }
 
@@ -513,11 +512,11 @@ impl<'a> Indexer<'a> {
 
     /// The family metadata for `name` goes to: the current family if it has that name and no
     /// samples yet, else a new one.
-    fn meta_family(&mut self, name: &Cow<'a, str>) -> &mut FamilyIndex {
+    fn meta_family(&mut self, name: &str) -> &mut FamilyIndex {
         let reuse = self
             .families
             .last()
-            .is_some_and(|f| f.first_sample == f.end_sample && self.str(f.name) == name.as_ref());
+            .is_some_and(|f| f.first_sample == f.end_sample && self.str(f.name) == name);
         if !reuse {
             let span = self.name_span(name);
             self.new_family(span);
@@ -805,9 +804,7 @@ impl Snapshot {
 fn label_extent(raw: &str, label: &parse::Label<'_>) -> (usize, usize) {
     let value_start = label.raw_value.as_ptr() as usize - raw.as_ptr() as usize;
     let end = value_start + label.raw_value.len() + 1;
-    let name_start = raw[..value_start]
-        .rfind(|c: char| c == ',' || c == '{')
-        .map_or(0, |i| i + 1);
+    let name_start = raw[..value_start].rfind([',', '{']).map_or(0, |i| i + 1);
     let name_start = name_start + (raw[name_start..].len() - raw[name_start..].trim_start().len());
     (name_start, end)
 }
