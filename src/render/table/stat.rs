@@ -115,7 +115,7 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
             cells.push(number(count_text(row.tcp_connections)));
         }
         if table.wide {
-            cells.push(number(count_text(Some(row.requests))));
+            cells.push(number(count_text(Some(row.requests).filter(|r| *r != 0.0))));
             if tcp {
                 cells.push(number(bytes_rate_text(row.read_bytes_per_sec)));
                 cells.push(number(bytes_rate_text(row.write_bytes_per_sec)));
