@@ -21,8 +21,11 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
     if let Some(path) = &args.source.from_file {
+        // Read (and checked: malformed, cut short, empty) whatever the output.
+        let snapshot = source::load_file(path)?;
         if args.output == MetricsFormat::Raw && filter.is_empty() {
             // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
+            drop(snapshot);
             let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
             let text = match obfuscation {
                 Some(level) => obfuscate::obfuscate_body(&text, level),
@@ -31,7 +34,7 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             write_stdout(text.as_bytes())?;
             return Ok(Exit::Success);
         }
-        print_snapshot(source::load_file(path)?, &filter, obfuscation, args.output)?;
+        print_snapshot(snapshot, &filter, obfuscation, args.output)?;
         return Ok(Exit::Success);
     }
 
