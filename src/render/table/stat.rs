@@ -130,5 +130,5 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
         }
         out.add_row(cells);
     }
-    finish(&out)
+    finish(&out, options)
 }
