@@ -164,8 +164,8 @@ fn table_is_sorted_and_names_namespaces_with_all_namespaces() {
     ]));
     let voting = coloured.lines().find(|l| l.contains("voting")).unwrap();
     assert!(
-        voting.contains("\u{1b}["),
-        "failing success rate in colour: {voting:?}"
+        voting.contains("\u{1b}[38;5;9m"),
+        "failing success rate in red: {voting:?}"
     );
 
     let (code, out, err) = run(mesh

@@ -28,24 +28,25 @@ impl Tmux {
         cmd
     }
 
-    /// Runs `shell` in a new `columns`-wide window and returns what the window shows, folded
-    /// lines joined, once the command has finished.
-    fn run(&self, columns: u16, shell: &str) -> String {
+    /// Runs `shell` in a new `columns`-wide window (with `env` set, `NAME=value`) and returns
+    /// what the window shows, folded lines joined and colours as escape sequences, once the
+    /// command has finished.
+    fn run(&self, columns: u16, env: &[&str], shell: &str) -> String {
         let marker = "__finished__";
         let script = format!("{shell}; echo {marker}; exec cat");
-        let status = self
-            .tmux()
-            .args(["new-session", "-d", "-x", &columns.to_string(), "-y", "200"])
-            .args(["-e", "NO_COLOR=1", "-e", "TERM=xterm"])
-            .arg(script)
-            .status()
-            .expect("tmux runs");
+        let mut cmd = self.tmux();
+        cmd.args(["new-session", "-d", "-x", &columns.to_string(), "-y", "200"])
+            .args(["-e", "TERM=xterm"]);
+        for var in env {
+            cmd.args(["-e", var]);
+        }
+        let status = cmd.arg(script).status().expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let out = self
                 .tmux()
-                .args(["capture-pane", "-p", "-J", "-S", "-"])
+                .args(["capture-pane", "-p", "-J", "-e", "-S", "-"])
                 .output()
                 .expect("tmux capture-pane");
             let screen = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -61,7 +62,11 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").status();
+        let _ = self
+            .tmux()
+            .arg("kill-server")
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
@@ -76,11 +81,55 @@ fn cells(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
 
+/// The plugin against `mesh` with `args`, as a shell command line (stderr dropped).
+fn shell_line(mesh: &Mesh, args: &[&str]) -> String {
+    format!(
+        "HOME={} {} --kubeconfig {} {} 2>/dev/null",
+        mesh.dir().display(),
+        env!("CARGO_BIN_EXE_kubectl-linkerd_export"),
+        mesh.kubeconfig.display(),
+        args.iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}
+
+#[test]
+fn stat_colours_failing_success_rates_as_color_and_no_color_say() {
+    let mesh = Mesh::start();
+    let tmux = Tmux::start(mesh.dir());
+    let stat = ["stat", "-n", "emojivoto", "--since-start"];
+    let voting_line = |env: &[&str], color: &str| {
+        let args = [&stat[..], &["--color", color]].concat();
+        let screen = tmux.run(100, env, &shell_line(&mesh, &args));
+        screen
+            .lines()
+            .find(|l| l.contains("voting"))
+            .unwrap_or_else(|| panic!("no voting row: {screen}"))
+            .to_string()
+    };
+    // voting succeeds 85 %: red on a terminal unless told otherwise.
+    assert!(voting_line(&[], "auto").contains('\u{1b}'));
+    assert!(voting_line(&["NO_COLOR=1"], "always").contains('\u{1b}'));
+    assert!(!voting_line(&[], "never").contains('\u{1b}'));
+    assert!(!voting_line(&["NO_COLOR=1"], "auto").contains('\u{1b}'));
+    // Not a terminal: only `always` colours.
+    for (color, coloured) in [("always", true), ("auto", false), ("never", false)] {
+        let (code, out, err) = run(mesh
+            .cmd()
+            .env_remove("NO_COLOR")
+            .args(stat)
+            .args(["--color", color]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.contains('\u{1b}'), coloured, "--color {color}: {out:?}");
+    }
+}
+
 #[test]
 fn tables_in_an_80_column_terminal_keep_one_line_per_row() {
     let mesh = Mesh::start();
     let tmux = Tmux::start(mesh.dir());
-    let bin = env!("CARGO_BIN_EXE_kubectl-linkerd_export");
     let snapshot = mesh.path("snap.om");
     let (code, _, err) = run(mesh
         .cmd()
@@ -117,16 +166,8 @@ fn tables_in_an_80_column_terminal_keep_one_line_per_row() {
             piped.iter().any(|l| l.chars().count() > 80),
             "{args:?}: the table is wider than the terminal: {piped:#?}"
         );
-        let shell = format!(
-            "HOME={} {bin} --kubeconfig {} {} 2>/dev/null",
-            mesh.dir().display(),
-            mesh.kubeconfig.display(),
-            args.iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        let shown = trimmed_lines(&tmux.run(80, &shell));
+        let shell = shell_line(&mesh, &args);
+        let shown = trimmed_lines(&tmux.run(80, &["NO_COLOR=1"], &shell));
         // Numbers move between the two runs; the layout does not: as many lines, the same
         // header, each row as many cells starting with the same name.
         assert_eq!(

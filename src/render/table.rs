@@ -53,6 +53,10 @@ fn new_table(header: &[&str], options: TableOptions) -> Table {
         .force_no_tty()
         .set_content_arrangement(ContentArrangement::Disabled);
     if options.color {
+        // Colour was decided with `--color` and `NO_COLOR` already (`--color always` beats
+        // `NO_COLOR`); crossterm, which draws comfy-table's colours, would drop it on `NO_COLOR`
+        // alone.
+        crossterm::style::Colored::set_ansi_color_disabled(false);
         table.enforce_styling();
     }
     table.set_header(header.to_vec());
