@@ -89,7 +89,10 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
             _ => row.workload.clone(),
         };
         cells.push(Cell::new(name));
-        let text = |v: &Option<String>| Cell::new(v.as_deref().unwrap_or("-"));
+        // An empty label value (TCP traffic has no authority) shows as `-`, so every row has
+        // every cell.
+        let text =
+            |v: &Option<String>| Cell::new(v.as_deref().filter(|v| !v.is_empty()).unwrap_or("-"));
         match table.by {
             GroupBy::Workload | GroupBy::Pod => {}
             GroupBy::Direction => cells.push(text(&row.direction)),

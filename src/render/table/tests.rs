@@ -130,6 +130,18 @@ fn missing_numbers_show_a_dash() {
     let cells: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(&cells[2..5], ["-", "-", "-"]);
     assert_eq!(cells[7], "-");
+    // An empty authority (TCP traffic has none) is a `-` cell too.
+    let mut tcp = row("emojivoto", "deployment/web", None, None);
+    tcp.direction = Some("inbound".into());
+    tcp.authority = Some(String::new());
+    let table = StatTable {
+        by: GroupBy::Authority,
+        wide: false,
+        namespace_column: false,
+    };
+    let text = render_stat(&[line(tcp)], table, plain());
+    let cells: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(&cells[..4], ["deployment/web", "inbound", "-", "2/3"]);
 }
 
 #[test]
