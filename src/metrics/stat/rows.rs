@@ -156,7 +156,8 @@ fn group_key(proxy: &ProxyState, dim: &Dim, by: GroupBy) -> Option<GroupKey> {
         (GroupBy::Direction, Scope::Proxy) => {
             Some((ns, wl, None, some(&dim.direction), None, None))
         }
-        (GroupBy::Authority, Scope::Proxy) => Some((
+        // TCP numbers carry no authority: they count in `--by direction`, not as a row of dashes.
+        (GroupBy::Authority, Scope::Proxy) if !dim.authority.is_empty() => Some((
             ns,
             wl,
             None,

@@ -140,6 +140,8 @@ fn since_start_and_other_groupings() {
         auth.iter()
             .any(|r| r.authority.as_deref() == Some("emoji:8080") && r.requests == 7.0)
     );
+    // TCP has no authority: no row of its own.
+    assert_eq!(auth.len(), 2, "{auth:#?}");
 }
 
 #[test]

@@ -60,7 +60,8 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
         "LATENCY_P95",
         "LATENCY_P99",
     ]);
-    let tcp = table.by != GroupBy::Route;
+    // TCP numbers carry no route or authority: those views have no TCP columns.
+    let tcp = !matches!(table.by, GroupBy::Route | GroupBy::Authority);
     if tcp {
         header.push("TCP_CONN");
     }

@@ -142,6 +142,7 @@ fn missing_numbers_show_a_dash() {
     let text = render_stat(&[line(tcp)], table, plain());
     let cells: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(&cells[..4], ["deployment/web", "inbound", "-", "2/3"]);
+    assert!(!text.contains("TCP_CONN"), "{text}");
 }
 
 #[test]
