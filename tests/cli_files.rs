@@ -136,6 +136,10 @@ fn raw_proxy_text_without_eof_still_reads() {
     assert!(out.contains("tcp_open_connections"), "{out}");
     let (code, _, err) = run(bin().args(["stat", "--from-file"]).arg(&raw));
     assert_eq!(code, 0, "{err}");
+    // A proxy's excerpt with `# UNIT` lines and no `# EOF` is proxy text, not a cut file.
+    let excerpt = fixture("linkerd2-proxy__commit-3eab1e84e__outbound-route-backend-after.txt");
+    let (code, _, err) = run(bin().args(["metrics", "--from-file"]).arg(&excerpt));
+    assert_eq!(code, 0, "{err}");
 }
 
 #[test]

@@ -127,15 +127,15 @@ pub fn ends_with_eof(input: &str) -> bool {
     matches!(lex_line(last, 1), Ok(Line::Eof))
 }
 
-/// Whether `input` uses syntax only OpenMetrics has: a `# UNIT` line, an OpenMetrics-only type
-/// (`info`, `stateset`, `gaugehistogram`), or a timestamp in seconds with a fraction. Such a body
-/// without a final `# EOF` was cut short (spec §7).
+/// Whether `input` uses syntax only OpenMetrics has: an OpenMetrics-only type (`info`,
+/// `stateset`, `gaugehistogram`) or a timestamp in seconds with a fraction (as snapshots write
+/// every one). Such a body without a final `# EOF` was cut short (spec §7). `# UNIT` lines do not
+/// count: proxies write them in Prometheus text too, and excerpts of their bodies have no `# EOF`.
 pub fn says_openmetrics(input: &str) -> bool {
     input
         .lines()
         .enumerate()
         .any(|(i, text)| match lex_line(text, i + 1) {
-            Ok(Line::Unit { .. }) => true,
             Ok(Line::Type { kind, .. }) => matches!(
                 kind,
                 MetricType::Info | MetricType::StateSet | MetricType::GaugeHistogram

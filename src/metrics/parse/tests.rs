@@ -337,7 +337,6 @@ fn openmetrics_timestamps_are_seconds_integer_or_not() {
 #[test]
 fn openmetrics_only_syntax_is_recognised() {
     for om in [
-        "# TYPE a counter\n# UNIT a seconds\na_total 1\n",
         "# TYPE b info\nb_info{v=\"1\"} 1\n",
         "a_total 1 1700000010.5\n",
         "a_total 1 1700000010.000 # {trace_id=\"7\"} 1 1700000009\n",
@@ -347,6 +346,8 @@ fn openmetrics_only_syntax_is_recognised() {
     }
     for prom in [
         "# TYPE a_total counter\na_total{x=\"1.5\"} 1.5 1700000010000\n",
+        // Proxies write `# UNIT` without being asked for OpenMetrics.
+        "# TYPE a histogram\n# UNIT a seconds\na_sum 1.5\n",
         "a_total 1.5 # {trace_id=\"7.5\"} 1.5\n",
         "# TYPE g gauge\ng 0.5\n",
         "",
