@@ -745,4 +745,15 @@ fn garbage_raw_body_is_printed_as_served_with_a_warning() {
         !err.contains(&voting),
         "well-formed bodies pass quietly: {err}"
     );
+    let (code, _, err) =
+        run(mesh
+            .cmd()
+            .args(["metrics", "deploy", "-n", "emojivoto", "--obfuscate"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: pod emojivoto/{web}: malformed metrics: line "
+        )),
+        "obfuscated, still reported: {err}"
+    );
 }

@@ -228,7 +228,18 @@ async fn print_raw_live(
             }
             Ok(scraped) => scraped
                 .text(ctx.global.max_body_size)
-                .and_then(|text| transform_raw(text.as_bytes(), filter, obfuscation))
+                .and_then(|text| {
+                    // Filters parse the body (a malformed one fails); obfuscation alone keeps
+                    // it as served but for the values it hashes, so it is checked like one.
+                    if filter.is_empty() {
+                        let mut check = BodyCheck::default();
+                        check.feed(&text);
+                        if let Some(e) = check.first_error {
+                            malformed.push((source::pod_name(&outcome.target), e));
+                        }
+                    }
+                    transform_raw(text.as_bytes(), filter, obfuscation)
+                })
                 .map(|(body, samples)| {
                     kept += samples;
                     HeldBody::new(&body)
