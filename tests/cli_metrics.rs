@@ -662,3 +662,98 @@ fn the_body_limit_names_its_flag_which_raises_it() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("invalid size \"0\""), "{err}");
 }
+
+#[test]
+fn filters_that_match_nothing_warn_naming_them() {
+    let mesh = Mesh::start();
+    let snap = mesh.path("snap.om");
+    success(
+        mesh.cmd()
+            .args(["snapshot", "-n", "emojivoto", "-O"])
+            .arg(&snap),
+    );
+    let snap = snap.to_string_lossy().into_owned();
+    let cases: [(&[&str], &str); 5] = [
+        (&["-m", "nosuchmetric"], "-m nosuchmetric"),
+        (&["-o", "prom", "-m", "nosuch.*"], "-m nosuch.*"),
+        (
+            &[
+                "-o",
+                "json",
+                "--match",
+                "response_total{direction=\"sideways\"}",
+            ],
+            "--match 'response_total{direction=\"sideways\"}'",
+        ),
+        (
+            &["-m", "nosuchmetric", "--from-file", &snap],
+            "-m nosuchmetric",
+        ),
+        (
+            &[
+                "-o",
+                "openmetrics",
+                "-m",
+                "nosuchmetric",
+                "--from-file",
+                &snap,
+            ],
+            "-m nosuchmetric",
+        ),
+    ];
+    for (args, named) in cases {
+        let (code, out, err) = run(mesh.cmd().args(["metrics", "-n", "emojivoto"]).args(args));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("warning: no series matched {named}")),
+            "{args:?}: {err}"
+        );
+        assert!(!out.contains("response_total"), "{args:?}: {out}");
+    }
+    // -q silences it; a filter that matches says nothing.
+    let (code, _, err) =
+        run(mesh
+            .cmd()
+            .args(["metrics", "-q", "-n", "emojivoto", "-m", "nosuchmetric"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let (code, out, err) =
+        run(mesh
+            .cmd()
+            .args(["metrics", "-n", "emojivoto", "-m", "response_total"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("response_total") && !err.contains("warning"),
+        "{err}"
+    );
+}
+
+#[test]
+fn garbage_raw_body_is_printed_as_served_with_a_warning() {
+    let mesh = Mesh::with_faults(&["garbage:web-*"]);
+    let web = mesh.pod("emojivoto", "web-");
+    let (code, out, err) = run(mesh.cmd().args(["metrics", "deploy", "-n", "emojivoto"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(raw_pods(&out).contains(&web), "{out}");
+    assert!(
+        err.contains(&format!(
+            "warning: pod emojivoto/{web}: malformed metrics: line "
+        )) && err.contains("printed as served"),
+        "{err}"
+    );
+    let voting = mesh.pod("emojivoto", "voting-");
+    assert!(
+        !err.contains(&voting),
+        "well-formed bodies pass quietly: {err}"
+    );
+    let (code, _, err) =
+        run(mesh
+            .cmd()
+            .args(["metrics", "deploy", "-n", "emojivoto", "--obfuscate"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: pod emojivoto/{web}: malformed metrics: line "
+        )),
+        "obfuscated, still reported: {err}"
+    );
+}

@@ -164,8 +164,8 @@ fn table_is_sorted_and_names_namespaces_with_all_namespaces() {
     ]));
     let voting = coloured.lines().find(|l| l.contains("voting")).unwrap();
     assert!(
-        voting.contains("\u{1b}["),
-        "failing success rate in colour: {voting:?}"
+        voting.contains("\u{1b}[38;5;9m"),
+        "failing success rate in red: {voting:?}"
     );
 
     let (code, out, err) = run(mesh
@@ -360,4 +360,68 @@ fn two_raw_dumps_line_up_and_use_their_modification_times() {
         requests / 10.0,
         1e-9,
     );
+}
+
+#[test]
+fn outbound_rows_count_tcp_to_servers_and_quiet_rows_have_no_numbers() {
+    let mesh = Mesh::start();
+    let (code, rows, err) = json_rows(
+        &mesh,
+        &[
+            "-n",
+            "emojivoto",
+            "--since-start",
+            "deploy/web",
+            "--by",
+            "direction",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let outbound = rows
+        .iter()
+        .find(|r| r["direction"] == "outbound")
+        .unwrap_or_else(|| panic!("no outbound row in {rows:#?}"));
+    // web calls emoji and voting: the proxy's connections to them are on peer="dst".
+    let to = |dst: &str| {
+        mesh.sim
+            .expected_outbound("emojivoto", "web", dst)
+            .unwrap_or_else(|| panic!("no web -> {dst} edge"))
+    };
+    let (emoji, voting) = (to("emoji"), to("voting"));
+    assert_close(
+        "web outbound read bytes/s",
+        number(outbound, "read_bytes_per_sec"),
+        emoji.read_bytes_per_sec + voting.read_bytes_per_sec,
+        (emoji.read_bytes_per_sec + voting.read_bytes_per_sec) * 0.02,
+    );
+    assert_close(
+        "web outbound write bytes/s",
+        number(outbound, "write_bytes_per_sec"),
+        emoji.write_bytes_per_sec + voting.write_bytes_per_sec,
+        (emoji.write_bytes_per_sec + voting.write_bytes_per_sec) * 0.02,
+    );
+    assert!(number(outbound, "tcp_connections") >= 2.0, "{outbound}");
+
+    // vote-bot serves no requests: every number of its row is null, as linkerd viz shows `-`.
+    let (_, rows, _) = json_rows(&mesh, &["-n", "emojivoto", "--since-start"]);
+    let bot = row(&rows, "vote-bot");
+    for field in [
+        "requests",
+        "success_rate",
+        "rps",
+        "latency_p50_ms",
+        "tcp_connections",
+        "read_bytes_per_sec",
+        "write_bytes_per_sec",
+    ] {
+        assert_eq!(bot[field], Value::Null, "{field} of {bot}");
+    }
+    let (_, table, _) =
+        run(mesh
+            .cmd()
+            .args(["stat", "-n", "emojivoto", "--since-start", "-o", "wide"]));
+    let bot = table.lines().find(|l| l.contains("vote-bot")).unwrap();
+    let cells: Vec<&str> = bot.split_whitespace().collect();
+    // SUCCESS through WRITE_BYTES/SEC; the ROUTE_ columns are what it sends.
+    assert!(cells[2..11].iter().all(|c| *c == "-"), "{bot}");
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Exit, Result};
 use crate::metrics::held::{HeldBody, HeldSnapshot};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
+use crate::metrics::parse::{self, ParseError};
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
@@ -21,8 +22,11 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
     if let Some(path) = &args.source.from_file {
+        // Read (and checked: malformed, cut short, empty) whatever the output.
+        let snapshot = source::load_file(path)?;
         if args.output == MetricsFormat::Raw && filter.is_empty() {
             // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
+            drop(snapshot);
             let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
             let text = match obfuscation {
                 Some(level) => obfuscate::obfuscate_body(&text, level),
@@ -31,51 +35,78 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             write_stdout(text.as_bytes())?;
             return Ok(Exit::Success);
         }
-        print_snapshot(source::load_file(path)?, &filter, obfuscation, args.output)?;
+        let kept = print_snapshot(snapshot, &filter, obfuscation, args.output)?;
+        warn_if_nothing_matched(ctx, &args, kept);
         return Ok(Exit::Success);
     }
 
     if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
         let federation = Federation::connect(ctx, &args.source.targets, url.as_deref()).await?;
-        print_snapshot(
+        let kept = print_snapshot(
             federation.snapshot().await?,
             &filter,
             obfuscation,
             args.output,
         )?;
+        warn_if_nothing_matched(ctx, &args, kept);
         return Ok(Exit::Success);
     }
 
     let live = source::resolve(ctx, &args.source.targets).await?;
     let cancel = scrape::cancel_on_ctrl_c();
-    match args.output {
+    let (exit, kept) = match args.output {
         MetricsFormat::Raw => {
-            print_raw_live(ctx, &live, &cancel, &filter, obfuscation, live.pods.len()).await
+            print_raw_live(ctx, &live, &cancel, &filter, obfuscation, live.pods.len()).await?
         }
         MetricsFormat::Json => {
             let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
-            if !snapshot.targets.is_empty() {
-                print_snapshot(snapshot, &filter, obfuscation, args.output)?;
-            }
-            Ok(exit)
+            let kept = if snapshot.targets.is_empty() {
+                None
+            } else {
+                Some(print_snapshot(snapshot, &filter, obfuscation, args.output)?)
+            };
+            (exit, kept)
         }
         MetricsFormat::Prom | MetricsFormat::Openmetrics => {
             // Each body is filtered, obfuscated and compressed as it comes in; the merged output
             // is written a family at a time from what is held.
             let format = merged_format(args.output);
             let mut held = HeldSnapshot::new(format);
+            let mut kept = 0;
             let exit = source::scrape_targets(ctx, &live, &cancel, |mut target| {
                 prepare(&mut target, &filter, obfuscation);
+                kept += target.sample_count();
                 held.push(target);
             })
             .await;
-            if !held.is_empty() {
+            let scraped = !held.is_empty();
+            if scraped {
                 held.sort_by_key(|labels| namespace_and_pod(labels));
                 stream_stdout(|out| held.write_io(out, false))?;
             }
-            Ok(exit)
+            (exit, scraped.then_some(kept))
         }
+    };
+    if let Some(kept) = kept {
+        warn_if_nothing_matched(ctx, &args, kept);
     }
+    Ok(exit)
+}
+
+/// Says on stderr when `-m`/`--match` kept no sample of what was read (`kept` samples), naming
+/// the filters: an empty output is otherwise indistinguishable from a typo (spec §9).
+fn warn_if_nothing_matched(ctx: &Context, args: &MetricsArgs, kept: usize) {
+    let filters = &args.filter;
+    if kept > 0 || (filters.metric.is_empty() && filters.matches.is_empty()) {
+        return;
+    }
+    let named: Vec<String> = filters
+        .metric
+        .iter()
+        .map(|m| format!("-m {m}"))
+        .chain(filters.matches.iter().map(|m| format!("--match '{m}'")))
+        .collect();
+    ctx.warn(format!("no series matched {}", named.join(" ")));
 }
 
 /// `(namespace, pod)` of a target's labels, the order merged output lists targets in.
@@ -106,16 +137,18 @@ fn prepare(target: &mut Target, filter: &Filter, obfuscation: Option<Obfuscation
     }
 }
 
-/// Applies `-m`/`--match` and `--obfuscate` to a snapshot and prints it in `format`.
+/// Applies `-m`/`--match` and `--obfuscate` to a snapshot and prints it in `format`; returns how
+/// many samples were kept.
 fn print_snapshot(
     mut snapshot: Snapshot,
     filter: &Filter,
     obfuscation: Option<Obfuscation>,
     format: MetricsFormat,
-) -> Result<()> {
+) -> Result<usize> {
     for target in &mut snapshot.targets {
         prepare(target, filter, obfuscation);
     }
+    let kept = snapshot.sample_count();
     match format {
         MetricsFormat::Prom | MetricsFormat::Openmetrics => {
             let options = WriteOptions {
@@ -144,7 +177,8 @@ fn print_snapshot(
                 Ok(())
             })
         }
-    }
+    }?;
+    Ok(kept)
 }
 
 /// One target's families as Prometheus text, without its target labels (as a proxy serves them).
@@ -164,7 +198,9 @@ const PROM_TEXT: WriteOptions = WriteOptions {
 };
 
 /// `-o raw`: each body as served (unless filters or obfuscation ask for changes), held
-/// compressed until every proxy is in, then printed in pod order.
+/// compressed until every proxy is in, then printed in pod order. A body served as is that does
+/// not parse is printed all the same, with a warning naming the pod and the line. Returns the
+/// exit status and, when some pod answered, the samples the filters kept.
 async fn print_raw_live(
     ctx: &Context,
     live: &source::Live,
@@ -172,25 +208,53 @@ async fn print_raw_live(
     filter: &Filter,
     obfuscation: Option<Obfuscation>,
     total: usize,
-) -> Result<Exit> {
+) -> Result<(Exit, Option<usize>)> {
     let mut held: Vec<(PodTarget, Result<HeldBody, String>)> = Vec::new();
+    let mut kept = 0;
+    let mut malformed = Vec::new();
     let summary = source::scrape_each(ctx, live, cancel, |outcome| {
         let body = match outcome.result {
             Ok(scraped) if filter.is_empty() && obfuscation.is_none() => {
                 // As served: a compressed body is held as it came, once it is known to decode.
+                let mut check = BodyCheck::default();
                 scraped
-                    .for_each_line_chunk(ctx.global.max_body_size, |_| {})
-                    .map(|()| HeldBody::as_served(scraped.body.to_vec(), scraped.gzip))
+                    .for_each_line_chunk(ctx.global.max_body_size, |text| check.feed(text))
+                    .map(|()| {
+                        if let Some(e) = check.first_error {
+                            malformed.push((source::pod_name(&outcome.target), e));
+                        }
+                        HeldBody::as_served(scraped.body.to_vec(), scraped.gzip)
+                    })
             }
             Ok(scraped) => scraped
                 .text(ctx.global.max_body_size)
-                .and_then(|text| transform_raw(text.as_bytes(), filter, obfuscation))
-                .map(|body| HeldBody::new(&body)),
+                .and_then(|text| {
+                    // Filters parse the body (a malformed one fails); obfuscation alone keeps
+                    // it as served but for the values it hashes, so it is checked like one.
+                    if filter.is_empty() {
+                        let mut check = BodyCheck::default();
+                        check.feed(&text);
+                        if let Some(e) = check.first_error {
+                            malformed.push((source::pod_name(&outcome.target), e));
+                        }
+                    }
+                    transform_raw(text.as_bytes(), filter, obfuscation)
+                })
+                .map(|(body, samples)| {
+                    kept += samples;
+                    HeldBody::new(&body)
+                }),
             Err(e) => Err(e.to_string()),
         };
         held.push((outcome.target, body));
     })
     .await;
+    malformed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (pod, e) in malformed {
+        ctx.warn(format!(
+            "pod {pod}: malformed metrics: {e}; printed as served"
+        ));
+    }
     held.sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
     let count = held.len();
     stream_stdout(|out| {
@@ -212,25 +276,45 @@ async fn print_raw_live(
         .filter_map(|(pod, body)| body.as_ref().err().map(|e| (pod, e.clone())))
         .collect();
     let succeeded = count - failures.len();
-    Ok(source::report_failures(
-        failures,
-        succeeded,
-        total,
-        summary.interrupted,
-    ))
+    let exit = source::report_failures(failures, succeeded, total, summary.interrupted);
+    let filtered = !filter.is_empty() && succeeded > 0;
+    Ok((exit, filtered.then_some(kept)))
 }
 
-/// A raw body with `-m`/`--match` applied (re-written as Prometheus text) and `--obfuscate`.
+/// The first malformed line of a body read a piece at a time, numbered from its start.
+#[derive(Default)]
+struct BodyCheck {
+    lines_before: usize,
+    first_error: Option<ParseError>,
+}
+
+impl BodyCheck {
+    fn feed(&mut self, text: &str) {
+        let mut lines = 0;
+        for line in parse::lines(text) {
+            lines += 1;
+            if let (Err(mut e), None) = (line, &self.first_error) {
+                e.line += self.lines_before;
+                self.first_error = Some(e);
+            }
+        }
+        self.lines_before += lines;
+    }
+}
+
+/// A raw body with `-m`/`--match` applied (re-written as Prometheus text) and `--obfuscate`,
+/// and the number of samples the filters kept (0 without filters).
 fn transform_raw(
     body: &[u8],
     filter: &Filter,
     obfuscation: Option<Obfuscation>,
-) -> Result<Vec<u8>, String> {
+) -> Result<(Vec<u8>, usize), String> {
     if filter.is_empty() && obfuscation.is_none() {
-        return Ok(body.to_vec());
+        return Ok((body.to_vec(), 0));
     }
     let text = std::str::from_utf8(body).map_err(|e| format!("metrics are not UTF-8 text: {e}"))?;
     let filtered;
+    let mut kept = 0;
     let text = if filter.is_empty() {
         text
     } else {
@@ -241,11 +325,13 @@ fn transform_raw(
             ],
         };
         filter.retain_snapshot(&mut snapshot);
+        kept = snapshot.sample_count();
         filtered = write::to_string(&snapshot, PROM_TEXT);
         &filtered
     };
-    Ok(match obfuscation {
+    let body = match obfuscation {
         Some(level) => obfuscate::obfuscate_body(text, level).into_bytes(),
         None => text.as_bytes().to_vec(),
-    })
+    };
+    Ok((body, kept))
 }

@@ -120,10 +120,14 @@ pub(crate) fn lines_from_files(files: &[PathBuf], by: GroupBy) -> Result<Vec<Sta
         [only] => (None, state_from_file(only, only)?),
         // Targets without a pod label are named after the second file on both sides, so raw
         // dumps of the same proxy line up.
-        [before, after] => (
-            Some(state_from_file(before, after)?),
-            state_from_file(after, after)?,
-        ),
+        [before, after] => {
+            let (older, newer) = (
+                state_from_file(before, after)?,
+                state_from_file(after, after)?,
+            );
+            check_file_order(&older, &newer, before, after)?;
+            (Some(older), newer)
+        }
         _ => {
             return Err(Error::Usage(
                 "--from-file takes one file (numbers since proxy start) or two (before and after)"
@@ -131,14 +135,37 @@ pub(crate) fn lines_from_files(files: &[PathBuf], by: GroupBy) -> Result<Vec<Sta
             ));
         }
     };
-    if after.proxies.is_empty() {
-        return Err(Error::Failed(format!(
-            "{}: no metrics found",
-            files[files.len() - 1].display()
-        )));
-    }
     let selected: Vec<ProxyKey> = after.proxies.iter().map(|p| p.key.clone()).collect();
     Ok(stat_lines(before.as_ref(), &after, by, &selected))
+}
+
+/// Two files make a window only when the second was scraped after the first: otherwise there is
+/// no rate to show, and the files were most likely given the wrong way round.
+fn check_file_order(
+    older: &StatState,
+    newer: &StatState,
+    before: &Path,
+    after: &Path,
+) -> Result<()> {
+    let times = newer.proxies.iter().find_map(|p| {
+        older
+            .proxy(&p.key.namespace, &p.key.pod)
+            .map(|b| (b.scrape_time_ms, p.scrape_time_ms))
+            .filter(|(b, a)| b >= a)
+    });
+    match times {
+        Some((b, a)) if b > a => Err(Error::Usage(format!(
+            "{} was scraped before {}: give the older file first",
+            after.display(),
+            before.display()
+        ))),
+        Some(_) => Err(Error::Usage(format!(
+            "{} and {} were scraped at the same time: there is no window to compute rates over",
+            before.display(),
+            after.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// `stat --source prometheus[=URL]`: the same numbers from two reads of the linkerd-viz

@@ -286,7 +286,7 @@ async fn run_interactive(
                     }
                 }
             }
-            let options = crate::render::table::TableOptions::for_stdout(view.ctx.color);
+            let options = crate::render::table::TableOptions::for_screen(view.ctx.color);
             frame = view.refresh(live, cancel, args.interval, options).await;
             if cancel.is_cancelled() {
                 break;

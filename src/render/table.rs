@@ -1,9 +1,10 @@
 //! Tables for people: kubectl-style plain columns (comfy-table) for `stat`, `top` and `diff`,
-//! fitted to the terminal's width and coloured when asked.
+//! coloured when asked.
 //!
 //! Columns are separated by three spaces and headers are upper case, as `kubectl get` and
-//! `linkerd viz stat` print them. With colour on, a success rate below 90 % is red and one below
-//! 99 % yellow.
+//! `linkerd viz stat` print them. A row is one line, as kubectl prints it: a cell is never
+//! wrapped, so a table wider than the terminal overflows (`stat`, `diff`) or, on `top`'s screen,
+//! is cut at its edge. With colour on, a success rate below 90 % is red and one below 99 % yellow.
 
 mod diff;
 mod stat;
@@ -20,13 +21,21 @@ pub use stat::{StatLine, StatTable, render_stat};
 pub struct TableOptions {
     /// ANSI colour.
     pub color: bool,
-    /// Fit the table to this many columns (long cells wrap); `None`: no limit.
+    /// Cut each line at this many columns (a screen that is redrawn in place); `None`: lines
+    /// as long as the table is wide. Cells are never wrapped either way.
     pub width: Option<u16>,
 }
 
 impl TableOptions {
-    /// Options for a table printed on stdout: its width when it is a terminal.
+    /// Options for a table printed on stdout: as wide as it is, like kubectl's (a terminal
+    /// narrower than the table shows its lines overflowing, never a cell wrapped mid-word).
     pub fn for_stdout(color: bool) -> Self {
+        TableOptions { color, width: None }
+    }
+
+    /// Options for a table drawn on a full screen (`top`): cut at the terminal's width, so each
+    /// row stays on its own line of the screen.
+    pub fn for_screen(color: bool) -> Self {
         let width = std::io::stdout()
             .is_terminal()
             .then(|| crossterm::terminal::size().ok().map(|(w, _)| w))
@@ -36,17 +45,19 @@ impl TableOptions {
     }
 }
 
-/// A table with `header`, kubectl's look and the layout of `options`.
+/// A table with `header` and kubectl's look: one line per row, no cell wrapped.
 fn new_table(header: &[&str], options: TableOptions) -> Table {
     let mut table = Table::new();
-    table.load_style(presets::NOTHING).force_no_tty();
+    table
+        .load_style(presets::NOTHING)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Disabled);
     if options.color {
+        // Colour was decided with `--color` and `NO_COLOR` already (`--color always` beats
+        // `NO_COLOR`); crossterm, which draws comfy-table's colours, would drop it on `NO_COLOR`
+        // alone.
+        crossterm::style::Colored::set_ansi_color_disabled(false);
         table.enforce_styling();
-    }
-    if let Some(width) = options.width {
-        table
-            .set_width(width)
-            .set_content_arrangement(ContentArrangement::Dynamic);
     }
     table.set_header(header.to_vec());
     for column in table.column_iter_mut() {
@@ -55,11 +66,46 @@ fn new_table(header: &[&str], options: TableOptions) -> Table {
     table
 }
 
-/// The table as text, without trailing blanks, ending in a newline.
-fn finish(table: &Table) -> String {
-    let mut out = table.trim_fmt();
-    out.push('\n');
+/// The table as text, without trailing blanks, ending in a newline; each line cut at
+/// `options.width` columns when set.
+fn finish(table: &Table, options: TableOptions) -> String {
+    let text = table.trim_fmt();
+    let mut out = String::with_capacity(text.len() + 1);
+    for line in text.lines() {
+        match options.width {
+            Some(width) => push_cut(&mut out, line, usize::from(width)),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
     out
+}
+
+/// Append `line` cut after `width` visible characters. Colour sequences (`ESC [ ... m`) take no
+/// column; a line cut inside a coloured cell ends with a reset.
+fn push_cut(out: &mut String, line: &str, width: usize) {
+    let mut shown = 0;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            out.push(c);
+            for c in chars.by_ref() {
+                out.push(c);
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        if shown == width {
+            if line.contains('\u{1b}') {
+                out.push_str("\u{1b}[0m");
+            }
+            return;
+        }
+        out.push(c);
+        shown += 1;
+    }
 }
 
 /// A right-aligned cell.

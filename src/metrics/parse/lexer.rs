@@ -50,8 +50,9 @@ pub struct Sample<'a> {
     pub labels: RawLabels<'a>,
     /// The value.
     pub value: f64,
-    /// Timestamp in milliseconds since the epoch. An integer is read as milliseconds (text 0.0.4),
-    /// a number with a fraction or exponent as seconds (OpenMetrics).
+    /// Timestamp in milliseconds since the epoch. In an OpenMetrics body every timestamp is in
+    /// seconds; in Prometheus text an integer is milliseconds, and a number with a fraction or
+    /// exponent (which only OpenMetrics writes) is read as seconds ([`TimestampUnit`]).
     pub timestamp_ms: Option<i64>,
     /// Raw exemplar text after ` # `, if any.
     pub exemplar: Option<&'a str>,
@@ -388,23 +389,42 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Lex one line (without its `\n`). `line_no` is 1-based, for errors.
+/// What an integer sample timestamp counts: the exposition format decides (spec §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimestampUnit {
+    /// Prometheus text 0.0.4: integer milliseconds.
+    #[default]
+    Milliseconds,
+    /// OpenMetrics: seconds, integer or not (`1700000010` and `1700000010.000` are one instant).
+    Seconds,
+}
+
+/// Lex one line (without its `\n`) of Prometheus text. `line_no` is 1-based, for errors.
 pub fn lex_line(line: &str, line_no: usize) -> Result<Line<'_>, ParseError> {
+    lex_line_in(line, line_no, TimestampUnit::Milliseconds)
+}
+
+/// [`lex_line`] for a body whose integer timestamps count `unit`.
+pub fn lex_line_in(
+    line: &str,
+    line_no: usize,
+    unit: TimestampUnit,
+) -> Result<Line<'_>, ParseError> {
     let line = line.strip_suffix('\r').unwrap_or(line);
-    lex(line).map_err(|(pos, message)| ParseError {
+    lex(line, unit).map_err(|(pos, message)| ParseError {
         line: line_no,
         column: pos + 1,
         message,
     })
 }
 
-fn lex(line: &str) -> Lex<Line<'_>> {
+fn lex(line: &str, unit: TimestampUnit) -> Lex<Line<'_>> {
     let mut c = Cursor { s: line, pos: 0 };
     c.skip_ws();
     match c.peek() {
         None => Ok(Line::Blank),
         Some(b'#') => lex_comment(line, c.pos),
-        Some(_) => lex_sample(c).map(Line::Sample),
+        Some(_) => lex_sample(c, unit).map(Line::Sample),
     }
 }
 
@@ -456,7 +476,7 @@ fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
     }
 }
 
-fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
+fn lex_sample(mut c: Cursor<'_>, unit: TimestampUnit) -> Lex<Sample<'_>> {
     let mut name = if c.peek() == Some(b'{') {
         None
     } else {
@@ -497,7 +517,7 @@ fn lex_sample(mut c: Cursor<'_>) -> Lex<Sample<'_>> {
         && b != b'#'
     {
         let ts_at = c.pos;
-        timestamp_ms = Some(parse_timestamp(c.token()).ok_or((ts_at, "invalid timestamp"))?);
+        timestamp_ms = Some(parse_timestamp(c.token(), unit).ok_or((ts_at, "invalid timestamp"))?);
         c.skip_ws();
     }
     let mut exemplar = None;
@@ -586,8 +606,10 @@ pub fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
-fn parse_timestamp(text: &str) -> Option<i64> {
-    if let Ok(ms) = text.parse::<i64>() {
+fn parse_timestamp(text: &str, unit: TimestampUnit) -> Option<i64> {
+    if unit == TimestampUnit::Milliseconds
+        && let Ok(ms) = text.parse::<i64>()
+    {
         return Some(ms);
     }
     let secs: f64 = text.parse().ok()?;

@@ -13,8 +13,8 @@ use std::borrow::Cow;
 
 pub use error::ParseError;
 pub use lexer::{
-    Label, LabelIter, Line, RawLabels, RawPair, RawPairs, Sample, lex_line, parse_float,
-    unescape_help, unescape_label,
+    Label, LabelIter, Line, RawLabels, RawPair, RawPairs, Sample, TimestampUnit, lex_line,
+    lex_line_in, parse_float, unescape_help, unescape_label,
 };
 
 use crate::metrics::model::MetricType;
@@ -100,15 +100,70 @@ pub fn belongs_to(family: &str, kind: MetricType, sample: &str) -> bool {
 pub struct Lines<'a> {
     rest: &'a str,
     line_no: usize,
+    unit: TimestampUnit,
 }
 
 /// Stream the lines of `input` without building families (for reducers that keep only a few
-/// numbers per body).
+/// numbers per body). Timestamps count seconds when `input` is OpenMetrics (it ends in
+/// `# EOF`), milliseconds otherwise.
 pub fn lines(input: &str) -> Lines<'_> {
+    let unit = if ends_with_eof(input) {
+        TimestampUnit::Seconds
+    } else {
+        TimestampUnit::Milliseconds
+    };
     Lines {
         rest: input,
         line_no: 0,
+        unit,
     }
+}
+
+/// Whether the last line of `input` (blank lines aside) is `# EOF`: the end of an OpenMetrics
+/// exposition.
+pub fn ends_with_eof(input: &str) -> bool {
+    let trimmed = input.trim_end_matches(['\n', '\r', ' ', '\t']);
+    let last = trimmed.rsplit('\n').next().unwrap_or(trimmed);
+    matches!(lex_line(last, 1), Ok(Line::Eof))
+}
+
+/// Whether `input` uses syntax only OpenMetrics has: an OpenMetrics-only type (`info`,
+/// `stateset`, `gaugehistogram`) or a timestamp in seconds with a fraction (as snapshots write
+/// every one). Such a body without a final `# EOF` was cut short (spec §7). `# UNIT` lines do not
+/// count: proxies write them in Prometheus text too, and excerpts of their bodies have no `# EOF`.
+pub fn says_openmetrics(input: &str) -> bool {
+    input
+        .lines()
+        .enumerate()
+        .any(|(i, text)| match lex_line(text, i + 1) {
+            Ok(Line::Type { kind, .. }) => matches!(
+                kind,
+                MetricType::Info | MetricType::StateSet | MetricType::GaugeHistogram
+            ),
+            Ok(Line::Sample(sample)) => {
+                sample.timestamp_ms.is_some() && timestamp_text(text, &sample).contains('.')
+            }
+            _ => false,
+        })
+}
+
+/// The timestamp as written on `line`, which lexed to `sample`: the last word before the
+/// exemplar, if any.
+fn timestamp_text<'a>(line: &'a str, sample: &Sample<'a>) -> &'a str {
+    let end = sample.exemplar.map_or(line.len(), |exemplar| {
+        // The exemplar borrows from `line`, after its `#`.
+        let at = exemplar.as_ptr() as usize - line.as_ptr() as usize;
+        line[..at]
+            .trim_end()
+            .strip_suffix('#')
+            .unwrap_or(&line[..at])
+            .len()
+    });
+    line[..end]
+        .trim_end()
+        .rsplit([' ', '\t'])
+        .next()
+        .unwrap_or_default()
 }
 
 impl<'a> Iterator for Lines<'a> {
@@ -124,7 +179,7 @@ impl<'a> Iterator for Lines<'a> {
         };
         self.rest = rest;
         self.line_no += 1;
-        Some(lexer::lex_line(line, self.line_no).map(|l| (self.line_no, l)))
+        Some(lexer::lex_line_in(line, self.line_no, self.unit).map(|l| (self.line_no, l)))
     }
 }
 

@@ -312,3 +312,46 @@ null_byte_metric{a=\"abc\0\"} 1
         "abc\0"
     );
 }
+
+#[test]
+fn openmetrics_timestamps_are_seconds_integer_or_not() {
+    let body = "# TYPE a counter\na_total 1 1700000010\na_total{x=\"1\"} 2 1700000010.000\n# EOF\n";
+    let stamps: Vec<_> = parse(body)
+        .unwrap()
+        .samples()
+        .map(|(_, s)| s.timestamp_ms)
+        .collect();
+    assert_eq!(stamps, [Some(1_700_000_010_000); 2]);
+    // Prometheus text (no `# EOF`): an integer is milliseconds.
+    let text = "a_total 1 1700000010000\n";
+    assert_eq!(
+        parse(text).unwrap().families[0].samples[0].timestamp_ms,
+        Some(1_700_000_010_000)
+    );
+    assert!(ends_with_eof("a 1\n# EOF"));
+    assert!(ends_with_eof("a 1\r\n# EOF\r\n\n"));
+    assert!(!ends_with_eof("# EOF\na 1\n"));
+    assert!(!ends_with_eof(""));
+}
+
+#[test]
+fn openmetrics_only_syntax_is_recognised() {
+    for om in [
+        "# TYPE b info\nb_info{v=\"1\"} 1\n",
+        "a_total 1 1700000010.5\n",
+        "a_total 1 1700000010.000 # {trace_id=\"7\"} 1 1700000009\n",
+        "hhh_bucket{le=\"+Inf\"} 1 1.7e9 # {id=\"x\"} 4 123\n",
+    ] {
+        assert!(says_openmetrics(om), "{om}");
+    }
+    for prom in [
+        "# TYPE a_total counter\na_total{x=\"1.5\"} 1.5 1700000010000\n",
+        // Proxies write `# UNIT` without being asked for OpenMetrics.
+        "# TYPE a histogram\n# UNIT a seconds\na_sum 1.5\n",
+        "a_total 1.5 # {trace_id=\"7.5\"} 1.5\n",
+        "# TYPE g gauge\ng 0.5\n",
+        "",
+    ] {
+        assert!(!says_openmetrics(prom), "{prom}");
+    }
+}

@@ -3,8 +3,9 @@
 //! Feed each proxy's body to [`StatState::add`] (or [`StatState::add_text`]) with its
 //! [`ProxyKey`]; only the counters needed are kept: `response_total` by `classification`,
 //! `response_latency_ms` buckets, `tcp_open_connections` and `tcp_read/write_bytes_total`
-//! (`peer="src"`), `outbound_http_route_request_statuses_total` (failure: `error` set or a 5xx
-//! `http_status`) and `outbound_http_route_request_duration_seconds` buckets, service-profile
+//! (inbound `peer="src"`, outbound `peer="dst"`), `outbound_http_route_request_statuses_total`
+//! (failure: `error` set or a 5xx `http_status`) and
+//! `outbound_http_route_request_duration_seconds` buckets, service-profile
 //! `route_response_total` / `route_response_latency_ms`, and `process_start_time_seconds`.
 //! Then [`compute`] two states (scrape A, scrape B) or [`compute_since_start`] one into
 //! [`StatRow`]s. Workload and pod rows use inbound traffic, as `linkerd viz stat` does.

@@ -310,6 +310,16 @@ impl Picked {
     }
 }
 
+/// The `peer` whose TCP numbers count for traffic in `direction`: outbound rows count the
+/// proxy's connections to servers (`dst`), inbound (and any other) rows those from clients (`src`).
+fn tcp_peer(direction: &str) -> &'static str {
+    if direction == "outbound" {
+        "dst"
+    } else {
+        "src"
+    }
+}
+
 fn is_failure_status(status: &str) -> bool {
     status.starts_with('5') && status.len() == 3
 }
@@ -400,8 +410,9 @@ impl ProxyState {
                 }
             }
             "tcp_open_connections" | "tcp_read_bytes_total" | "tcp_write_bytes_total" => {
-                // Absent `peer` counts, like `peer="src"`; only `peer="dst"` and others are left out.
-                if !p.peer.is_empty() && p.peer != "src" {
+                // Inbound counts the connections from clients (`peer="src"`), outbound those to
+                // servers (`peer="dst"`), as linkerd viz does; a sample without `peer` counts.
+                if !p.peer.is_empty() && p.peer != tcp_peer(&p.direction) {
                     return;
                 }
                 let dim = self.dim(Scope::Proxy, &p.direction, &p.authority, "");

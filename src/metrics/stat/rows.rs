@@ -45,7 +45,9 @@ pub struct StatRow {
     pub route: Option<String>,
     /// Proxies that contributed to the row.
     pub meshed_pods: usize,
-    /// Completed requests in the window.
+    /// Completed requests in the window (JSON `null` when there were none, like every number
+    /// of such a row).
+    #[serde(serialize_with = "none_when_zero")]
     pub requests: f64,
     /// Successful share of `requests`; `None` without requests.
     pub success_rate: Option<f64>,
@@ -63,6 +65,11 @@ pub struct StatRow {
     pub read_bytes_per_sec: Option<f64>,
     /// TCP bytes written per second.
     pub write_bytes_per_sec: Option<f64>,
+}
+
+/// A count of zero as JSON `null`: a row without requests has no numbers (spec §4).
+fn none_when_zero<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    Some(*value).filter(|v| *v != 0.0).serialize(serializer)
 }
 
 #[derive(Default)]
@@ -88,24 +95,22 @@ type GroupKey = (
 
 /// Rows from scrape `before` to scrape `after`. Counter resets are handled like Prometheus'
 /// `increase()`: a value that went down, or a proxy whose `process_start_time_seconds` changed,
-/// counts from zero. A proxy missing from `before` counts from zero since its start when it
+/// counts from zero. Rates divide by the window, as `rate()` does, also for a proxy that
+/// restarted inside it. A proxy missing from `before` counts from zero since its start when it
 /// exports `process_start_time_seconds`, and adds no traffic otherwise.
 pub fn compute(before: &StatState, after: &StatState, by: GroupBy) -> Vec<StatRow> {
     let mut groups = BTreeMap::new();
     for proxy in &after.proxies {
         let baseline = before.proxy(&proxy.key.namespace, &proxy.key.pod);
-        let restarted =
-            baseline.is_some_and(|b| b.process_start_seconds != proxy.process_start_seconds);
         let (base, elapsed) = match baseline {
-            Some(b) if !restarted => (
-                Baseline::Previous(b),
-                Some((proxy.scrape_time_ms - b.scrape_time_ms) as f64 / 1000.0),
-            ),
-            Some(b) => (
-                Baseline::Zero,
-                since_start(proxy)
-                    .map(|s| s.min((proxy.scrape_time_ms - b.scrape_time_ms) as f64 / 1000.0)),
-            ),
+            Some(b) => {
+                let window = Some((proxy.scrape_time_ms - b.scrape_time_ms) as f64 / 1000.0);
+                if b.process_start_seconds == proxy.process_start_seconds {
+                    (Baseline::Previous(b), window)
+                } else {
+                    (Baseline::Zero, window)
+                }
+            }
             None if proxy.process_start_seconds.is_some() => (Baseline::Zero, since_start(proxy)),
             None => (Baseline::Skip, None),
         };
@@ -151,7 +156,8 @@ fn group_key(proxy: &ProxyState, dim: &Dim, by: GroupBy) -> Option<GroupKey> {
         (GroupBy::Direction, Scope::Proxy) => {
             Some((ns, wl, None, some(&dim.direction), None, None))
         }
-        (GroupBy::Authority, Scope::Proxy) => Some((
+        // TCP numbers carry no authority: they count in `--by direction`, not as a row of dashes.
+        (GroupBy::Authority, Scope::Proxy) if !dim.authority.is_empty() => Some((
             ns,
             wl,
             None,
@@ -258,6 +264,8 @@ fn finish(groups: BTreeMap<GroupKey, Acc>) -> Vec<StatRow> {
                     .collect();
                 let quantile = |q| Some(histogram_quantile(q, &buckets)).filter(|v| !v.is_nan());
                 let requests = acc.success + acc.failure;
+                // Without requests every number is `-`, as linkerd viz shows such a row.
+                let traffic = |n: Option<f64>| n.filter(|_| requests > 0.0);
                 StatRow {
                     namespace,
                     workload,
@@ -268,13 +276,13 @@ fn finish(groups: BTreeMap<GroupKey, Acc>) -> Vec<StatRow> {
                     meshed_pods: acc.pods.len(),
                     requests,
                     success_rate: (requests > 0.0).then(|| acc.success / requests),
-                    rps: acc.rps,
-                    latency_p50_ms: quantile(0.5),
-                    latency_p95_ms: quantile(0.95),
-                    latency_p99_ms: quantile(0.99),
-                    tcp_connections: acc.connections,
-                    read_bytes_per_sec: acc.read_rate,
-                    write_bytes_per_sec: acc.write_rate,
+                    rps: traffic(acc.rps),
+                    latency_p50_ms: traffic(quantile(0.5)),
+                    latency_p95_ms: traffic(quantile(0.95)),
+                    latency_p99_ms: traffic(quantile(0.99)),
+                    tcp_connections: traffic(acc.connections),
+                    read_bytes_per_sec: traffic(acc.read_rate),
+                    write_bytes_per_sec: traffic(acc.write_rate),
                 }
             },
         )

@@ -81,7 +81,8 @@ fn workload_rates_success_and_latency_over_a_window() {
 
 #[test]
 fn counter_resets_count_from_zero() {
-    // Pod 1 restarted (new process start): its counters count from zero over 5s since start.
+    // Pod 1 restarted 5s into the 10s window (new process start): its counters count from zero,
+    // and its rate divides by the window, as Prometheus' rate() and linkerd do.
     // Pod 2's counter went down without a new start time: Prometheus' increase() takes the new value.
     let a = state(&[
         (
@@ -110,7 +111,7 @@ fn counter_resets_count_from_zero() {
     let r = &compute(&a, &b, GroupBy::Workload)[0];
     assert_eq!(r.meshed_pods, 2);
     assert_eq!(r.requests, 30.0);
-    assert!(close(r.rps, 10.0 / 5.0 + 20.0 / 10.0));
+    assert!(close(r.rps, 10.0 / 10.0 + 20.0 / 10.0), "{r:?}");
     let pods = compute(&a, &b, GroupBy::Pod);
     assert_eq!(pods.len(), 2);
     assert_eq!(pods[1].pod.as_deref(), Some("voting-2"));
@@ -139,6 +140,8 @@ fn since_start_and_other_groupings() {
         auth.iter()
             .any(|r| r.authority.as_deref() == Some("emoji:8080") && r.requests == 7.0)
     );
+    // TCP has no authority: no row of its own.
+    assert_eq!(auth.len(), 2, "{auth:#?}");
 }
 
 #[test]
@@ -202,4 +205,72 @@ fn series_match_whatever_the_label_order() {
     let b = state(&[("voting-1", 1_010_000, reordered)]);
     let r = &compute(&a, &b, GroupBy::Workload)[0];
     assert_eq!(r.requests, 22.0, "the reordered series is the same series");
+}
+
+#[test]
+fn tcp_counts_clients_inbound_and_servers_outbound_in_a_real_proxy() {
+    let text = include_str!(
+        "../../../tests/fixtures/linkerd/datadog__linkerd__tests__fixtures__linkerd_v2.txt"
+    );
+    let mut s = StatState::default();
+    // 1000 s after the fixture's process_start_time_seconds.
+    assert!(s.add_text(key("web-1"), 1_560_323_933_000, text).is_empty());
+    let rows = compute_since_start(&s, GroupBy::Direction);
+    let dir = |d: &str| {
+        rows.iter()
+            .find(|r| r.direction.as_deref() == Some(d))
+            .unwrap_or_else(|| panic!("no {d} row in {rows:?}"))
+    };
+    let (inbound, outbound) = (dir("inbound"), dir("outbound"));
+    // Inbound: peer="src" (4 + 9), not the loopback connections to the app on peer="dst".
+    assert!(close(inbound.tcp_connections, 13.0), "{inbound:?}");
+    assert!(close(
+        inbound.read_bytes_per_sec,
+        (148505.0 + 43563.0) / 1000.0
+    ));
+    assert!(close(
+        inbound.write_bytes_per_sec,
+        (905925.0 + 697533.0) / 1000.0
+    ));
+    // Outbound: peer="dst" (1 + 9), not the app's loopback connections to the proxy (peer="src").
+    assert!(close(outbound.tcp_connections, 10.0), "{outbound:?}");
+    assert!(close(
+        outbound.read_bytes_per_sec,
+        (3308454.0 + 115619.0) / 1000.0
+    ));
+    assert!(close(
+        outbound.write_bytes_per_sec,
+        (2456625.0 + 1930.0) / 1000.0
+    ));
+}
+
+#[test]
+fn a_row_without_requests_has_no_numbers() {
+    // Traffic before the window, none in it: connections and bytes do not make a row of numbers.
+    let a = state(&[(
+        "voting-1",
+        1_000_000,
+        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
+    )]);
+    let b = state(&[(
+        "voting-1",
+        1_010_000,
+        body(900.0, 10.0, 2.0, 5.0, 12.0, 6000.0, 1.0),
+    )]);
+    let r = &compute(&a, &b, GroupBy::Workload)[0];
+    assert_eq!(r.requests, 0.0);
+    assert_eq!(
+        (
+            r.success_rate,
+            r.rps,
+            r.latency_p50_ms,
+            r.latency_p95_ms,
+            r.latency_p99_ms,
+            r.tcp_connections,
+            r.read_bytes_per_sec,
+            r.write_bytes_per_sec
+        ),
+        (None, None, None, None, None, None, None, None),
+        "{r:?}"
+    );
 }

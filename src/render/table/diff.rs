@@ -26,7 +26,7 @@ pub fn render_diff(diff: &SnapshotDiff, options: TableOptions) -> String {
                 number(rate_text(s.rate)),
             ]);
         }
-        out.push_str(&finish(&table));
+        out.push_str(&finish(&table, options));
     }
     if !diff.histograms.is_empty() {
         if !out.is_empty() {
@@ -57,7 +57,7 @@ pub fn render_diff(diff: &SnapshotDiff, options: TableOptions) -> String {
                 number(h.window_p99.map_or_else(|| "-".into(), short)),
             ]);
         }
-        out.push_str(&finish(&table));
+        out.push_str(&finish(&table, options));
     }
     if !out.is_empty() {
         out.push('\n');

@@ -60,7 +60,8 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
         "LATENCY_P95",
         "LATENCY_P99",
     ]);
-    let tcp = table.by != GroupBy::Route;
+    // TCP numbers carry no route or authority: those views have no TCP columns.
+    let tcp = !matches!(table.by, GroupBy::Route | GroupBy::Authority);
     if tcp {
         header.push("TCP_CONN");
     }
@@ -89,7 +90,10 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
             _ => row.workload.clone(),
         };
         cells.push(Cell::new(name));
-        let text = |v: &Option<String>| Cell::new(v.as_deref().unwrap_or("-"));
+        // An empty label value (TCP traffic has no authority) shows as `-`, so every row has
+        // every cell.
+        let text =
+            |v: &Option<String>| Cell::new(v.as_deref().filter(|v| !v.is_empty()).unwrap_or("-"));
         match table.by {
             GroupBy::Workload | GroupBy::Pod => {}
             GroupBy::Direction => cells.push(text(&row.direction)),
@@ -115,7 +119,7 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
             cells.push(number(count_text(row.tcp_connections)));
         }
         if table.wide {
-            cells.push(number(count_text(Some(row.requests))));
+            cells.push(number(count_text(Some(row.requests).filter(|r| *r != 0.0))));
             if tcp {
                 cells.push(number(bytes_rate_text(row.read_bytes_per_sec)));
                 cells.push(number(bytes_rate_text(row.write_bytes_per_sec)));
@@ -130,5 +134,5 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
         }
         out.add_row(cells);
     }
-    finish(&out)
+    finish(&out, options)
 }

@@ -130,6 +130,19 @@ fn missing_numbers_show_a_dash() {
     let cells: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(&cells[2..5], ["-", "-", "-"]);
     assert_eq!(cells[7], "-");
+    // An empty authority (TCP traffic has none) is a `-` cell too.
+    let mut tcp = row("emojivoto", "deployment/web", None, None);
+    tcp.direction = Some("inbound".into());
+    tcp.authority = Some(String::new());
+    let table = StatTable {
+        by: GroupBy::Authority,
+        wide: false,
+        namespace_column: false,
+    };
+    let text = render_stat(&[line(tcp)], table, plain());
+    let cells: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(&cells[..4], ["deployment/web", "inbound", "-", "2/3"]);
+    assert!(!text.contains("TCP_CONN"), "{text}");
 }
 
 #[test]
@@ -161,31 +174,72 @@ fn failing_success_rates_are_coloured_only_when_asked() {
 }
 
 #[test]
-fn tables_fit_the_given_width() {
+fn rows_are_one_line_and_cut_only_at_a_given_width() {
     let mut long = row(
         "emojivoto",
         "deployment/a-workload-with-a-rather-long-name",
-        Some(1.0),
+        Some(0.5),
         Some(1.0),
     );
     long.direction = Some("outbound".into());
     long.authority = Some("emoji-svc.emojivoto.svc.cluster.local:8080".into());
     let table = StatTable {
         by: GroupBy::Authority,
-        wide: false,
+        wide: true,
         namespace_column: true,
     };
+    // Never wrapped: a header and one line, every cell whole.
     let unlimited = render_stat(&[line(long.clone())], table, plain());
+    assert_eq!(unlimited.lines().count(), 2, "{unlimited}");
     assert!(unlimited.lines().any(|l| l.chars().count() > 100));
-    let fitted = render_stat(
+    for word in [
+        "LATENCY_P50",
+        "deployment/a-workload-with-a-rather-long-name",
+        "emoji-svc.emojivoto.svc.cluster.local:8080",
+    ] {
+        assert!(unlimited.contains(word), "{word} in {unlimited}");
+    }
+    // On a screen: each line cut at its edge, colour sequences taking no column and reset.
+    let cut = render_stat(
         &[line(long)],
         table,
         TableOptions {
-            color: false,
-            width: Some(100),
+            color: true,
+            width: Some(80),
         },
     );
-    assert!(fitted.lines().all(|l| l.chars().count() <= 100), "{fitted}");
+    assert_eq!(cut.lines().count(), 2, "{cut}");
+    let visible = |l: &str| {
+        let mut n = 0;
+        let mut escape = false;
+        for c in l.chars() {
+            match c {
+                '\u{1b}' => escape = true,
+                c if escape => escape = !c.is_ascii_alphabetic(),
+                _ => n += 1,
+            }
+        }
+        n
+    };
+    assert!(cut.lines().all(|l| visible(l) == 80), "{cut}");
+    let row_line = cut.lines().nth(1).unwrap();
+    assert!(
+        unlimited
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&row_line[..40])
+    );
+}
+
+#[test]
+fn a_cut_inside_a_coloured_cell_resets_the_colour() {
+    let mut out = String::new();
+    push_cut(&mut out, "ab\u{1b}[31mcdef\u{1b}[0m", 4);
+    assert_eq!(out, "ab\u{1b}[31mcd\u{1b}[0m");
+    let mut out = String::new();
+    push_cut(&mut out, "abc", 4);
+    assert_eq!(out, "abc");
 }
 
 #[test]
