@@ -114,7 +114,10 @@ fn indexing_and_writing_a_body_allocates_per_body_not_per_sample() {
     assert!(written > BODY.len(), "{written} bytes written");
     // Index vectors grow by doubling, families and help texts are placed once each: a few
     // hundred calls for the whole body; one per sample would be over a thousand.
-    assert!(calls < samples / 3, "{calls} allocations for {samples} samples");
+    assert!(
+        calls < samples / 3,
+        "{calls} allocations for {samples} samples"
+    );
 }
 
 #[test]
