@@ -325,14 +325,18 @@ fn proxies(n: usize) -> String {
     }
 }
 
-/// How long `secs` is, roughly: `3d`, `5h`, `12m`, `40s`.
+/// How long `secs` is, to the minute: `3d`, `2d5h`, `24h`, `5h12m`, `12m`, `40s`.
 fn span(secs: f64) -> String {
     let secs = secs.abs().round() as u64;
-    match secs {
-        s if s >= 86_400 => format!("{}d{}h", s / 86_400, s % 86_400 / 3600),
-        s if s >= 3600 => format!("{}h{}m", s / 3600, s % 3600 / 60),
-        s if s >= 60 => format!("{}m", s / 60),
-        s => format!("{s}s"),
+    let (big, small) = match secs {
+        s if s >= 2 * 86_400 => ((s / 86_400, "d"), (s % 86_400 / 3600, "h")),
+        s if s >= 3600 => ((s / 3600, "h"), (s % 3600 / 60, "m")),
+        s if s >= 60 => ((s / 60, "m"), (0, "")),
+        s => ((s, "s"), (0, "")),
+    };
+    match small {
+        (0, _) => format!("{}{}", big.0, big.1),
+        (n, unit) => format!("{}{}{n}{unit}", big.0, big.1),
     }
 }
 
@@ -494,6 +498,26 @@ fn versions(after: &[Proxy]) -> Vec<Finding> {
         .map(|(v, p)| format!("{v}: {}", proxies(p.len())))
         .collect();
     vec![f]
+}
+
+/// Whether `check` reads this exposition line: comments, and the samples of the families the
+/// checks look at. A caller can drop every other line before indexing a body, so a scrape held
+/// for the report costs a fraction of the body.
+pub fn reads(line: &str) -> bool {
+    if line.starts_with('#') {
+        return true;
+    }
+    let name = line.split(['{', ' ']).next().unwrap_or_default();
+    matches!(
+        name,
+        "response_total"
+            | "process_start_time_seconds"
+            | "proxy_build_info"
+            | "control_identity_cert_expiration_timestamp_seconds"
+            | "identity_cert_expiration_timestamp_seconds"
+    ) || tls_family(name)
+        || deny_family(name)
+        || error_family(name)
 }
 
 /// Families whose outbound samples say whether a connection or request was mTLS.

@@ -170,7 +170,7 @@ fn certificates_expired_or_expiring_within_the_threshold() {
         (found[1].result, found[1].pods.as_slice()),
         (Outcome::Warning, ["emojivoto/web-2".to_string()].as_slice())
     );
-    assert_eq!(found[1].details, ["emojivoto/web-2: expires in 2h0m"]);
+    assert_eq!(found[1].details, ["emojivoto/web-2: expires in 2h"]);
 }
 
 #[test]
@@ -439,4 +439,45 @@ fn long_pod_lists_are_shortened_in_the_line_but_not_in_the_data() {
     let names: Vec<String> = (1..=7).map(|i| format!("p{i}")).collect();
     assert_eq!(listed(&names), "p1, p2, p3, p4, p5 and 2 more");
     assert_eq!(listed(&names[..2]), "p1, p2");
+}
+
+#[test]
+fn only_the_lines_the_checks_read_are_kept() {
+    for kept in [
+        "# TYPE request_total counter",
+        "request_total{direction=\"outbound\"} 1",
+        "response_total{classification=\"success\"} 1",
+        "tcp_open_total{direction=\"outbound\"} 1",
+        "inbound_http_authz_deny_total{srv_name=\"x\"} 1",
+        "outbound_tcp_errors_total{error=\"x\"} 1",
+        "identity_cert_expiration_timestamp_seconds 1.0",
+        "process_start_time_seconds 1.0",
+        "proxy_build_info{version=\"v\"} 1",
+    ] {
+        assert!(reads(kept), "{kept}");
+    }
+    for dropped in [
+        "response_latency_ms_bucket{le=\"1\"} 1",
+        "tcp_read_bytes_total{direction=\"inbound\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 1",
+        "process_cpu_seconds_total 1.0",
+    ] {
+        assert!(!reads(dropped), "{dropped}");
+    }
+}
+
+#[test]
+fn spans_read_to_the_minute() {
+    for (secs, text) in [
+        (40.0, "40s"),
+        (600.0, "10m"),
+        (7200.0, "2h"),
+        (9000.0, "2h30m"),
+        (86_400.0, "24h"),
+        (2.0 * 86_400.0, "2d"),
+        (7.0 * 86_400.0 + 5.0 * 3600.0, "7d5h"),
+        (-600.0, "10m"),
+    ] {
+        assert_eq!(span(secs), text, "{secs}");
+    }
 }

@@ -1,0 +1,154 @@
+//! `check`: scrape the targets once (twice with `--window`), hand the scrapes to
+//! [`metrics::check`](crate::metrics::check), and print the report as `linkerd check` does, or
+//! as JSON. Exit 0 when all is good, 3 on warnings, 1 on problems.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use tokio_util::sync::CancellationToken;
+
+use super::source::{self, Live};
+use super::{Context, stream_stdout};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::error::{Error, Exit, Result};
+use crate::metrics::check::{self, Input, Outcome, Proxy, Report, Thresholds, Unreachable};
+use crate::metrics::model::Target;
+use crate::metrics::stat::ProxyKey;
+use crate::scrape;
+
+/// Runs `check`.
+pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
+    let live = source::resolve(ctx, &args.targets).await?;
+    let cancel = scrape::cancel_on_ctrl_c();
+    let mut unreachable = BTreeMap::new();
+    let before = match args.window {
+        Some(window) => {
+            let first = scrape(ctx, &live, &cancel, &mut unreachable).await;
+            if ctx.progress {
+                eprintln!(
+                    "waiting {} for the second scrape",
+                    humantime::format_duration(window)
+                );
+            }
+            tokio::select! {
+                () = tokio::time::sleep(window) => {}
+                () = cancel.cancelled() => {}
+            }
+            Some(first)
+        }
+        None => None,
+    };
+    let after = scrape(ctx, &live, &cancel, &mut unreachable).await;
+    if cancel.is_cancelled() {
+        return Err(Error::Failed(
+            "interrupted before every proxy was scraped; nothing to report".into(),
+        ));
+    }
+    let unreachable: Vec<Unreachable> = unreachable
+        .into_iter()
+        .map(|(pod, reason)| Unreachable { pod, reason })
+        .collect();
+    // A proxy that answered only one of the two scrapes is reported as unreachable, not judged.
+    let answered = |p: &Proxy| {
+        let name = format!("{}/{}", p.key.namespace, p.key.pod);
+        !unreachable.iter().any(|u| u.pod == name)
+    };
+    let after: Vec<Proxy> = after.into_iter().filter(answered).collect();
+    let report = check::check(&Input {
+        before: before.as_deref(),
+        after: &after,
+        unreachable: &unreachable,
+        thresholds: Thresholds {
+            cert_warn_secs: args.cert_warn.as_secs_f64(),
+            min_success: args.min_success,
+        },
+    });
+    match args.output {
+        CheckFormat::Text => stream_stdout(|out| write_text(out, &report, ctx.color))?,
+        CheckFormat::Json => stream_stdout(|out| {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)
+        })?,
+    }
+    Ok(match report.status {
+        Outcome::Success => Exit::Success,
+        Outcome::Warning => Exit::Partial,
+        Outcome::Error => Exit::Failure,
+    })
+}
+
+/// Scrapes every pod of `live` once, keeping of each body only the lines the checks read; pods
+/// that fail are added to `unreachable` (`namespace/pod` → why).
+async fn scrape(
+    ctx: &Context,
+    live: &Live,
+    cancel: &CancellationToken,
+    unreachable: &mut BTreeMap<String, String>,
+) -> Vec<Proxy> {
+    let mut proxies = Vec::new();
+    source::scrape_each(ctx, live, cancel, |outcome| {
+        let pod = source::pod_name(&outcome.target);
+        let parsed = outcome
+            .result
+            .map_err(|e| e.to_string())
+            .and_then(|scraped| {
+                let mut text = String::new();
+                scraped.for_each_line_chunk(ctx.global.max_body_size, |chunk| {
+                    for line in chunk.lines().filter(|l| check::reads(l)) {
+                        text.push_str(line);
+                        text.push('\n');
+                    }
+                })?;
+                Target::parse(
+                    text,
+                    source::owned_target_labels(&outcome.target),
+                    Some(source::epoch_ms(scraped.scraped_at)),
+                )
+                .map_err(|e| format!("malformed metrics: {e}"))
+            });
+        match parsed {
+            Ok(target) => proxies.push(Proxy {
+                key: ProxyKey::from(&outcome.target),
+                target,
+            }),
+            Err(reason) => {
+                unreachable.entry(pod).or_insert(reason);
+            }
+        }
+    })
+    .await;
+    proxies.sort_by(|a, b| (&a.key.namespace, &a.key.pod).cmp(&(&b.key.namespace, &b.key.pod)));
+    proxies
+}
+
+/// The report as `linkerd check` prints it: each heading underlined, a mark per line, details and
+/// the hint indented under a finding, and the overall status last.
+fn write_text(out: &mut dyn Write, report: &Report, color: bool) -> std::io::Result<()> {
+    let mark = |outcome: Outcome| {
+        let code = match outcome {
+            Outcome::Success => "32",
+            Outcome::Warning => "33",
+            Outcome::Error => "31",
+        };
+        if color {
+            format!("\x1b[{code}m{}\x1b[0m", outcome.mark())
+        } else {
+            outcome.mark().to_string()
+        }
+    };
+    for category in &report.categories {
+        writeln!(out, "{}", category.category_name)?;
+        writeln!(out, "{}", "-".repeat(category.category_name.len()))?;
+        for finding in &category.checks {
+            writeln!(out, "{} {}", mark(finding.result), finding.description)?;
+            for detail in &finding.details {
+                writeln!(out, "    {detail}")?;
+            }
+            if let Some(hint) = &finding.hint {
+                writeln!(out, "    hint: {hint}")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "Status check results are {}", mark(report.status))
+}
