@@ -1,0 +1,235 @@
+//! `check` against the simulated mesh: the default mesh gives exactly the findings its traffic
+//! model implies, and each simulator fault gives its finding, naming its pods, with its exit code.
+
+mod support;
+
+use serde_json::Value;
+use support::{Mesh, run};
+
+/// One finding that is not `√`: its category, result, pods and workloads.
+#[derive(Debug, PartialEq)]
+struct Found {
+    category: String,
+    result: String,
+    pods: Vec<String>,
+    workloads: Vec<String>,
+}
+
+/// Runs `check -n emojivoto -o json ARGS`: the exit code, the report, and the findings that are
+/// not `√`.
+fn check(mesh: &Mesh, args: &[&str]) -> (i32, Value, Vec<Found>) {
+    let (code, out, err) = run(mesh
+        .cmd()
+        .args(["check", "-n", "emojivoto", "-o", "json"])
+        .args(args));
+    let report: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("check -o json is not JSON ({e}): {out:?}\nstderr: {err}"));
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    for category in report["categories"].as_array().expect("categories") {
+        for finding in category["checks"].as_array().expect("checks") {
+            if finding["result"] != "success" {
+                found.push(Found {
+                    category: category["categoryName"].as_str().unwrap_or_default().into(),
+                    result: finding["result"].as_str().unwrap_or_default().into(),
+                    pods: strings(&finding["pods"]),
+                    workloads: strings(&finding["workloads"]),
+                });
+            }
+        }
+    }
+    (code, report, found)
+}
+
+fn pod(mesh: &Mesh, prefix: &str) -> String {
+    format!("emojivoto/{}", mesh.pod("emojivoto", prefix))
+}
+
+fn finding(category: &str, result: &str, pods: &[String], workloads: &[&str]) -> Found {
+    Found {
+        category: category.into(),
+        result: result.into(),
+        pods: pods.to_vec(),
+        workloads: workloads.iter().map(|w| w.to_string()).collect(),
+    }
+}
+
+#[test]
+fn the_default_mesh_gives_the_success_rates_its_traffic_model_implies() {
+    let mesh = Mesh::start();
+    let (code, report, found) = check(&mesh, &[]);
+    let mut expected: Vec<Found> = ["voting", "web", "emoji"]
+        .into_iter()
+        .filter(|w| mesh.expected(w).success_rate < 0.95)
+        .map(|w| Found {
+            category: "linkerd-traffic".into(),
+            result: "warning".into(),
+            pods: vec![pod(&mesh, &format!("{w}-"))],
+            workloads: vec![format!("emojivoto/deployment/{w}")],
+        })
+        .collect();
+    expected.sort_by(|a, b| a.workloads.cmp(&b.workloads));
+    assert!(!expected.is_empty(), "the model has a failing workload");
+    assert_eq!(found, expected, "{report:#}");
+    assert_eq!(code, 3, "warnings exit 3");
+    assert_eq!(report["status"], "warning");
+    assert_eq!(report["proxies"], 4);
+
+    let (code, out, _) = run(mesh.cmd().args(["check", "-n", "emojivoto"]));
+    assert_eq!(code, 3);
+    let voting = mesh.expected("voting").success_rate * 100.0;
+    assert!(
+        out.contains(&format!(
+            "‼ deployment/voting in emojivoto: success rate {voting:.2}% is below 95%"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("linkerd-identity\n----------------\n√ "),
+        "{out}"
+    );
+    assert!(out.ends_with("Status check results are ‼\n"), "{out}");
+
+    let (code, _, found) = check(&mesh, &["--min-success", "80%"]);
+    assert_eq!((code, found), (0, Vec::new()), "all good exits 0");
+}
+
+#[test]
+fn certexpiry_warns_before_expiry_and_fails_after() {
+    let mesh = Mesh::with_faults(&["certexpiry=2h:web-*", "certexpiry=-1h:voting-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    assert_eq!(
+        found,
+        [
+            on_pods("linkerd-identity", "error", &[pod(&mesh, "voting-")]),
+            on_pods("linkerd-identity", "warning", &[pod(&mesh, "web-")]),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(code, 1, "an expired certificate is a problem");
+    let (code, _, found) = check(&mesh, &["--min-success", "0", "--cert-warn", "1h"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(code, 1);
+}
+
+fn on_pods(category: &str, result: &str, pods: &[String]) -> Found {
+    finding(category, result, pods, &[])
+}
+
+#[test]
+fn version_skew_names_the_pods_off_the_common_version() {
+    let mesh = Mesh::with_faults(&["version=edge-24.1.1:emoji-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    assert_eq!(
+        found,
+        [on_pods(
+            "linkerd-version",
+            "warning",
+            &[pod(&mesh, "emoji-")]
+        )],
+        "{report:#}"
+    );
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn notls_is_plain_text_meshed_traffic_from_the_faulted_pods() {
+    let mesh = Mesh::with_faults(&["notls:web-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    assert_eq!(
+        found,
+        [finding(
+            "linkerd-tls",
+            "error",
+            &[pod(&mesh, "web-")],
+            &["emojivoto/deployment/web"]
+        )],
+        "{report:#}"
+    );
+    assert_eq!(code, 1);
+    let (_, out, _) = run(mesh
+        .cmd()
+        .args(["check", "-n", "emojivoto", "--min-success", "0"]));
+    assert!(
+        out.contains("× emojivoto/deployment/web sends to meshed emoji, voting without mTLS (not_provided_by_service_discovery)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn deny_is_an_authorization_warning_for_the_faulted_pods() {
+    let mesh = Mesh::with_faults(&["deny:voting-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    assert_eq!(
+        found,
+        [finding(
+            "linkerd-traffic",
+            "warning",
+            &[pod(&mesh, "voting-")],
+            &["emojivoto/deployment/voting"]
+        )],
+        "{report:#}"
+    );
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn an_unreachable_proxy_is_a_problem_named_with_its_error() {
+    let mesh = Mesh::with_faults(&["refuse:emoji-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    let emoji = pod(&mesh, "emoji-");
+    assert_eq!(
+        found,
+        [on_pods(
+            "linkerd-data-plane-proxies",
+            "error",
+            std::slice::from_ref(&emoji)
+        )],
+        "{report:#}"
+    );
+    assert_eq!(code, 1);
+    let details = report["categories"][0]["checks"][0]["details"].to_string();
+    assert!(details.contains(&emoji), "{details}");
+}
+
+#[test]
+fn a_window_finds_restarted_proxies() {
+    let mesh = Mesh::with_faults(&["restart:web-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0", "--window", "1s"]);
+    assert_eq!(
+        found,
+        [on_pods(
+            "linkerd-data-plane-proxies",
+            "warning",
+            &[pod(&mesh, "web-")]
+        )],
+        "{report:#}"
+    );
+    assert_eq!(code, 3);
+    assert!(
+        report["window_seconds"].as_f64().is_some_and(|w| w >= 1.0),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn thresholds_are_checked_as_usage() {
+    let mesh = Mesh::start();
+    for bad in [
+        ["--min-success", "120%"],
+        ["--cert-warn", "soon"],
+        ["--window", "0s"],
+    ] {
+        let (code, _, err) = run(mesh.cmd().args(["check"]).args(bad));
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(err.contains("invalid"), "{bad:?}: {err}");
+    }
+}
