@@ -69,11 +69,13 @@ fn the_default_mesh_gives_the_success_rates_its_traffic_model_implies() {
     let mut expected: Vec<Found> = ["voting", "web", "emoji"]
         .into_iter()
         .filter(|w| mesh.expected(w).success_rate < 0.95)
-        .map(|w| Found {
-            category: "linkerd-traffic".into(),
-            result: "warning".into(),
-            pods: vec![pod(&mesh, &format!("{w}-"))],
-            workloads: vec![format!("emojivoto/deployment/{w}")],
+        .map(|w| {
+            finding(
+                "linkerd-traffic",
+                "warning",
+                &[pod(&mesh, &format!("{w}-"))],
+                &[&format!("emojivoto/deployment/{w}")],
+            )
         })
         .collect();
     expected.sort_by(|a, b| a.workloads.cmp(&b.workloads));
