@@ -608,6 +608,7 @@ fn success_rates(input: &Input<'_>) -> Vec<Finding> {
     };
     let min = input.thresholds.min_success;
     let pod_rows = rows(GroupBy::Pod);
+    let authority_rows = rows(GroupBy::Authority);
     let low: Vec<Finding> = rows(GroupBy::Workload)
         .into_iter()
         .filter_map(|row| {
@@ -632,6 +633,20 @@ fn success_rates(input: &Input<'_>) -> Vec<Finding> {
                 ),
                 pods,
             );
+            // Failing calls of its own explain a workload's failures: name them.
+            f.details = authority_rows
+                .iter()
+                .filter(|a| a.namespace == row.namespace && a.workload == row.workload)
+                .filter(|a| a.direction.as_deref() == Some("outbound"))
+                .filter_map(|a| {
+                    let rate = a.success_rate.filter(|r| *r < min)?;
+                    Some(format!(
+                        "its calls to {} succeed {:.2}%",
+                        a.authority.as_deref().unwrap_or("?"),
+                        rate * 100.0
+                    ))
+                })
+                .collect();
             f.workloads = vec![format!("{}/{}", row.namespace, row.workload)];
             Some(f)
         })

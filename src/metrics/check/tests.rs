@@ -267,6 +267,7 @@ fn low_success_rate_names_the_workload_and_its_pods() {
         found[0].description,
         "deployment/voting in emojivoto: success rate 85.00% is below 95%"
     );
+    assert_eq!(found[0].details, Vec::<String>::new());
     assert_eq!(report.status, Outcome::Warning);
 }
 
@@ -480,4 +481,30 @@ fn spans_read_to_the_minute() {
     ] {
         assert_eq!(span(secs), text, "{secs}");
     }
+}
+
+#[test]
+fn a_failing_workload_names_its_own_failing_calls() {
+    let calls = "# TYPE response_total counter\n\
+response_total{direction=\"outbound\",authority=\"voting-svc:8080\",classification=\"success\"} 85\n\
+response_total{direction=\"outbound\",authority=\"voting-svc:8080\",classification=\"failure\"} 15\n\
+response_total{direction=\"outbound\",authority=\"emoji-svc:8080\",classification=\"success\"} 100\n";
+    let after = [proxy(
+        "web",
+        "web-1",
+        NOW_MS,
+        &Body {
+            ok: 90,
+            failed: 10,
+            extra: calls,
+            ..Body::default()
+        },
+    )];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].details,
+        ["its calls to voting-svc:8080 succeed 85.00%"]
+    );
 }
