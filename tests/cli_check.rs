@@ -3,6 +3,7 @@
 
 mod support;
 
+use linkerd_export::sim::SimConfig;
 use serde_json::Value;
 use support::{Mesh, run};
 
@@ -181,6 +182,46 @@ fn deny_is_an_authorization_warning_for_the_faulted_pods() {
         "{report:#}"
     );
     assert_eq!(code, 3);
+}
+
+#[test]
+fn noendpoints_names_the_services_the_faulted_pods_cannot_reach() {
+    // Padded bodies (--series) too: the padding shares the balancer family.
+    let mesh = Mesh::with(SimConfig {
+        series: 3000,
+        faults: vec!["noendpoints:web-*".parse().expect("fault")],
+        ..SimConfig::default()
+    });
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    let web = pod(&mesh, "web-");
+    assert_eq!(
+        found,
+        [
+            on_pods("linkerd-traffic", "error", std::slice::from_ref(&web)),
+            on_pods("linkerd-traffic", "error", std::slice::from_ref(&web)),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(code, 1);
+    let (_, out, _) = run(mesh
+        .cmd()
+        .args(["check", "-n", "emojivoto", "--min-success", "0"]));
+    for service in ["emoji-svc.emojivoto:8080", "voting-svc.emojivoto:8080"] {
+        assert!(
+            out.contains(&format!(
+                "× {service} has no ready endpoints for 1 proxy: {web}"
+            )),
+            "{out}"
+        );
+    }
+    let (_, raw, _) = run(mesh
+        .cmd()
+        .args(["metrics", "deploy/web", "-n", "emojivoto"]));
+    let declared = raw
+        .lines()
+        .filter(|l| *l == "# TYPE outbound_http_balancer_endpoints gauge")
+        .count();
+    assert_eq!(declared, 1, "the family is declared once");
 }
 
 #[test]

@@ -50,6 +50,9 @@ pub enum FaultKind {
     /// The proxy's authorization policy denies a share of its inbound requests
     /// (`inbound_http_authz_deny_total`).
     Deny,
+    /// The proxy's outbound balancers have no ready endpoints:
+    /// `outbound_http_balancer_endpoints{endpoint_state="ready"}` is 0 for each service it calls.
+    NoEndpoints,
 }
 
 /// One injected fault: a kind and the pod-name glob it applies to.
@@ -113,6 +116,7 @@ impl fmt::Display for Fault {
             FaultKind::Version(v) => format!("version={v}"),
             FaultKind::NoTls => "notls".to_string(),
             FaultKind::Deny => "deny".to_string(),
+            FaultKind::NoEndpoints => "noendpoints".to_string(),
         };
         write!(f, "{kind}:{}", self.glob)
     }
@@ -139,6 +143,7 @@ impl FromStr for Fault {
             ("restart", None) => FaultKind::Restart,
             ("notls", None) => FaultKind::NoTls,
             ("deny", None) => FaultKind::Deny,
+            ("noendpoints", None) => FaultKind::NoEndpoints,
             ("certexpiry", Some(d)) => FaultKind::CertExpiry(signed_seconds(d).ok_or_else(|| {
                 format!("invalid duration {d:?} in fault {s:?} (try certexpiry=2h, or certexpiry=-1h for expired)")
             })?),
@@ -177,14 +182,14 @@ impl FromStr for Fault {
             }
             (
                 "refuse" | "forbid" | "nocreate" | "kubeletdown" | "notfound" | "garbage" | "reset"
-                | "restart" | "notls" | "deny",
+                | "restart" | "notls" | "deny" | "noendpoints",
                 Some(_),
             ) => {
                 return Err(format!("fault {name:?} takes no value"));
             }
             _ => {
                 return Err(format!(
-                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset, restart, certexpiry=DUR, version=V, notls or deny)"
+                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset, restart, certexpiry=DUR, version=V, notls, deny or noendpoints)"
                 ));
             }
         };
@@ -238,6 +243,8 @@ pub struct PodFaults {
     pub notls: bool,
     /// Inbound requests denied by authorization policy.
     pub deny: bool,
+    /// Outbound balancers without ready endpoints.
+    pub no_endpoints: bool,
 }
 
 impl PodFaults {
@@ -261,6 +268,7 @@ impl PodFaults {
                 FaultKind::Version(v) => out.version = Some(v.clone()),
                 FaultKind::NoTls => out.notls = true,
                 FaultKind::Deny => out.deny = true,
+                FaultKind::NoEndpoints => out.no_endpoints = true,
             }
         }
         out
@@ -298,6 +306,7 @@ mod tests {
             ),
             ("notls:web-*", FaultKind::NoTls, "web-*"),
             ("deny:voting-*", FaultKind::Deny, "voting-*"),
+            ("noendpoints:web-*", FaultKind::NoEndpoints, "web-*"),
         ];
         for (text, kind, glob) in cases {
             let fault: Fault = text.parse().unwrap();
@@ -323,6 +332,7 @@ mod tests {
             "version=a\"b:x",
             "notls=1:x",
             "deny=1:x",
+            "noendpoints=1:x",
             "refuse:",
             "refuse:[a",
         ] {

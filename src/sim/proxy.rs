@@ -73,6 +73,12 @@ impl Proxy {
         shared: Arc<Shared>,
     ) -> Proxy {
         let model = with_health(model, &faults);
+        // The `noendpoints` family already declared the padding's family.
+        let padding = if faults.no_endpoints {
+            without_header(padding)
+        } else {
+            padding
+        };
         Proxy {
             pod,
             faults,
@@ -205,6 +211,7 @@ fn with_health(mut model: Arc<ProxyModel>, faults: &PodFaults) -> Arc<ProxyModel
         cert_expires_in: faults.cert_expiry,
         version: faults.version.clone(),
         deny: faults.deny,
+        no_endpoints: faults.no_endpoints,
     };
     if health == Health::default() && !faults.notls {
         return model;
@@ -215,6 +222,18 @@ fn with_health(mut model: Arc<ProxyModel>, faults: &PodFaults) -> Arc<ProxyModel
         changed.outbound = changed.outbound.iter().map(without_tls).collect();
     }
     model
+}
+
+/// `padding` without its leading `# HELP` / `# TYPE` lines.
+fn without_header(padding: Bytes) -> Bytes {
+    let mut start = 0;
+    while padding[start..].starts_with(b"# ") {
+        match padding[start..].iter().position(|&b| b == b'\n') {
+            Some(end) => start += end + 1,
+            None => break,
+        }
+    }
+    padding.slice(start..)
 }
 
 /// Whether an `Accept-Encoding` header allows gzip.

@@ -454,13 +454,15 @@ fn only_the_lines_the_checks_read_are_kept() {
         "identity_cert_expiration_timestamp_seconds 1.0",
         "process_start_time_seconds 1.0",
         "proxy_build_info{version=\"v\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 1",
+        "outbound_http_route_backend_response_statuses_total{error=\"LOAD_SHED\"} 1",
     ] {
         assert!(reads(kept), "{kept}");
     }
     for dropped in [
         "response_latency_ms_bucket{le=\"1\"} 1",
         "tcp_read_bytes_total{direction=\"inbound\"} 1",
-        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 1",
+        "outbound_http_route_request_duration_seconds_bucket{le=\"0.05\"} 1",
         "process_cpu_seconds_total 1.0",
     ] {
         assert!(!reads(dropped), "{dropped}");
@@ -506,5 +508,72 @@ response_total{direction=\"outbound\",authority=\"emoji-svc:8080\",classificatio
     assert_eq!(
         found[0].details,
         ["its calls to voting-svc:8080 succeed 85.00%"]
+    );
+}
+
+#[test]
+fn balancers_without_ready_endpoints_name_the_service() {
+    let body = "# TYPE outbound_http_balancer_endpoints gauge\n\
+outbound_http_balancer_endpoints{parent_name=\"voting-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",endpoint_state=\"ready\"} 0\n\
+outbound_http_balancer_endpoints{parent_name=\"voting-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",endpoint_state=\"pending\"} 0\n\
+outbound_http_balancer_endpoints{parent_name=\"emoji-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",endpoint_state=\"ready\"} 2\n";
+    let after = [
+        proxy(
+            "web",
+            "web-1",
+            NOW_MS,
+            &Body {
+                extra: body,
+                ..Body::default()
+            },
+        ),
+        proxy("web", "web-2", NOW_MS, &Body::default()),
+    ];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Error);
+    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
+    assert_eq!(
+        found[0].description,
+        "voting-svc.emojivoto:8080 has no ready endpoints for 1 proxy: emojivoto/web-1"
+    );
+}
+
+#[test]
+fn load_shedding_and_fail_fast_are_warnings() {
+    let body = |n: u64| {
+        format!(
+            "# TYPE outbound_http_route_backend_response_statuses counter\n\
+outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",http_status=\"\",error=\"LOAD_SHED\"}} {n}\n\
+outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",http_status=\"500\",error=\"\"}} 9\n"
+        )
+    };
+    let (four, nine) = (body(4), body(9));
+    let before = [proxy(
+        "web",
+        "web-1",
+        NOW_MS - 10_000,
+        &Body {
+            extra: &four,
+            ..Body::default()
+        },
+    )];
+    let after = [proxy(
+        "web",
+        "web-1",
+        NOW_MS,
+        &Body {
+            extra: &nine,
+            ..Body::default()
+        },
+    )];
+    let report = run(Some(&before), &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Warning);
+    assert_eq!(
+        found[0].description,
+        "voting-svc.emojivoto:8080 answered 5 requests with LOAD_SHED during the window: emojivoto/web-1"
     );
 }

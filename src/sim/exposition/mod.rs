@@ -76,6 +76,10 @@ pub struct Health {
     /// Whether authorization policy denies [`DENIED_SHARE`] of each inbound series' requests,
     /// counted in `inbound_http_authz_deny_total`.
     pub deny: bool,
+    /// Whether the outbound balancers have no ready endpoints: an
+    /// `outbound_http_balancer_endpoints` family (ready and pending 0) per outbound route series
+    /// precedes the padding, whose own header the proxy then drops.
+    pub no_endpoints: bool,
 }
 
 /// How long a healthy simulated proxy's identity certificate is valid from its start: longer
@@ -231,12 +235,14 @@ enum Part {
     Authz,
     /// `inbound_http_authz_deny_total`, rendered only under the `deny` fault.
     Deny,
+    /// `outbound_http_balancer_endpoints`, rendered only under the `noendpoints` fault.
+    Endpoints,
     Route(RouteFamily),
     Padding,
     Tail,
 }
 
-const LAYOUT: [Part; 19] = [
+const LAYOUT: [Part; 20] = [
     Part::Requests,
     Part::Latency,
     Part::Responses,
@@ -254,12 +260,13 @@ const LAYOUT: [Part; 19] = [
     Part::Route(RouteFamily::BackendStatuses),
     Part::Route(RouteFamily::InboundDuration),
     Part::Route(RouteFamily::InboundStatuses),
+    Part::Endpoints,
     Part::Padding,
     Part::Tail,
 ];
 
 /// Where [`Part::Padding`] is in [`LAYOUT`].
-const PADDING_AT: usize = 17;
+const PADDING_AT: usize = 18;
 
 impl Part {
     /// The series a per-series part iterates over (`None` for whole parts).
@@ -272,7 +279,7 @@ impl Part {
             } else {
                 Over::Routes
             }),
-            Part::Control | Part::Deny | Part::Padding | Part::Tail => None,
+            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => None,
         }
     }
 
@@ -311,7 +318,7 @@ impl Part {
                 None,
             ),
             Part::Route(f) => f.header(out),
-            Part::Control | Part::Deny | Part::Padding | Part::Tail => {}
+            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => {}
         }
     }
 
@@ -352,7 +359,7 @@ impl Part {
                 );
             }
             Part::Route(f) => f.series(s, clock, out),
-            Part::Control | Part::Deny | Part::Padding | Part::Tail => {}
+            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => {}
         }
     }
 }
@@ -431,6 +438,38 @@ fn denied(model: &ProxyModel, clock: Clock, out: &mut String) {
         );
     }
 }
+
+/// `outbound_http_balancer_endpoints` with no endpoint ready or pending for each outbound route
+/// series, when the model has no endpoints.
+fn no_endpoints(model: &ProxyModel, out: &mut String) {
+    if !model.health.no_endpoints {
+        return;
+    }
+    header(
+        out,
+        BALANCER_ENDPOINTS,
+        "The number of endpoints in the balancer.",
+        "gauge",
+        None,
+    );
+    for s in model.outbound_routes.iter() {
+        let parent = s
+            .route_labels
+            .split(",route_group=")
+            .next()
+            .unwrap_or_default();
+        let backend = s.backend_labels.as_deref().unwrap_or_default();
+        for state in ["ready", "pending"] {
+            let _ = writeln!(
+                out,
+                "{BALANCER_ENDPOINTS}{{{parent},{backend},endpoint_state=\"{state}\"}} 0"
+            );
+        }
+    }
+}
+
+/// The family of the balancer endpoint gauges.
+const BALANCER_ENDPOINTS: &str = "outbound_http_balancer_endpoints";
 
 /// `series` as a proxy that sends without mTLS labels it: `tls="no_identity"` with the reason
 /// instead of `tls="true"` and the server identity.
@@ -607,6 +646,7 @@ impl Iterator for BodyChunks {
                         }
                         Part::Control => out.push_str(&CONTROL),
                         Part::Deny => denied(&self.model, self.clock, &mut out),
+                        Part::Endpoints => no_endpoints(&self.model, &mut out),
                         _ => render_tail(self.clock, &self.model.health, &mut out),
                     }
                     self.part += 1;
