@@ -208,6 +208,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             break
         }
         'kubectl-linkerd_export;check' {
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read snapshots or raw proxy text instead of the cluster: one file is one scrape, two are the two scrapes of a window (the first is "before")')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Scrape twice this far apart: also finds restarted proxies and rising error counters, and judges traffic over the window (default: one scrape, counters since each proxy started)')
             [CompletionResult]::new('--cert-warn', '--cert-warn', [CompletionResultType]::ParameterName, 'Warn about identity certificates that expire within this')
             [CompletionResult]::new('--min-success', '--min-success', [CompletionResultType]::ParameterName, 'Warn about workloads whose success rate is below this percentage (e.g. 95%, 99.5)')
@@ -453,7 +454,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('--namespaces', '--namespaces', [CompletionResultType]::ParameterName, 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)')
             [CompletionResult]::new('--series', '--series', [CompletionResultType]::ParameterName, 'Pad each proxy''s /metrics to about N series')
             [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Delay added to every API request and port-forward set-up, like a real API server and kubelet')
-            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny (repeatable), e.g. `--fault slow=3s:web-*`')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny, noendpoints (repeatable), e.g. `--fault slow=3s:web-*`')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for the simulated names, UIDs and proxy uptimes')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')

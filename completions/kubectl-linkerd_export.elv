@@ -201,6 +201,7 @@ set edit:completion:arg-completer[kubectl-linkerd_export] = {|@words|
             cand --version 'Print version'
         }
         &'kubectl-linkerd_export;check'= {
+            cand --from-file 'Read snapshots or raw proxy text instead of the cluster: one file is one scrape, two are the two scrapes of a window (the first is "before")'
             cand --window 'Scrape twice this far apart: also finds restarted proxies and rising error counters, and judges traffic over the window (default: one scrape, counters since each proxy started)'
             cand --cert-warn 'Warn about identity certificates that expire within this'
             cand --min-success 'Warn about workloads whose success rate is below this percentage (e.g. 95%, 99.5)'
@@ -441,7 +442,7 @@ set edit:completion:arg-completer[kubectl-linkerd_export] = {|@words|
             cand --namespaces 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)'
             cand --series 'Pad each proxy''s /metrics to about N series'
             cand --latency 'Delay added to every API request and port-forward set-up, like a real API server and kubelet'
-            cand --fault 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny (repeatable), e.g. `--fault slow=3s:web-*`'
+            cand --fault 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny, noendpoints (repeatable), e.g. `--fault slow=3s:web-*`'
             cand --seed 'Seed for the simulated names, UIDs and proxy uptimes'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use'

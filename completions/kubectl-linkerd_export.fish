@@ -193,6 +193,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l insecure-skip-tls-verify -d 'Do not check the server\'s certificate (insecure: HTTPS connections can be intercepted)'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -s V -l version -d 'Print version'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l from-file -d 'Read snapshots or raw proxy text instead of the cluster: one file is one scrape, two are the two scrapes of a window (the first is "before")' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l window -d 'Scrape twice this far apart: also finds restarted proxies and rising error counters, and judges traffic over the window (default: one scrape, counters since each proxy started)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l cert-warn -d 'Warn about identity certificates that expire within this' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l min-success -d 'Warn about workloads whose success rate is below this percentage (e.g. 95%, 99.5)' -r
@@ -400,7 +401,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l namespaces -d 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l series -d 'Pad each proxy\'s /metrics to about N series' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l latency -d 'Delay added to every API request and port-forward set-up, like a real API server and kubelet' -r
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l fault -d 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny (repeatable), e.g. `--fault slow=3s:web-*`' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l fault -d 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny, noendpoints (repeatable), e.g. `--fault slow=3s:web-*`' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l seed -d 'Seed for the simulated names, UIDs and proxy uptimes' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l context -d 'The kubeconfig context to use' -r

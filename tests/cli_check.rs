@@ -276,3 +276,82 @@ fn thresholds_are_checked_as_usage() {
         assert!(err.contains("invalid"), "{bad:?}: {err}");
     }
 }
+
+#[test]
+fn a_saved_snapshot_gives_the_findings_of_the_live_run() {
+    let mesh = Mesh::with_faults(&["deny:voting-*", "version=edge-24.1.1:emoji-*"]);
+    let snapshot = mesh.path("mesh.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "-n", "emojivoto", "-O"])
+        .arg(&snapshot));
+    assert_eq!(code, 0, "{err}");
+    let (live_code, _, live) = check(&mesh, &["--min-success", "0"]);
+    let (code, out, err) = run(mesh
+        .cmd()
+        .args(["check", "-o", "json", "--min-success", "0", "--from-file"])
+        .arg(&snapshot));
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(code, live_code);
+    assert_eq!(report["status"], "warning");
+    assert_eq!(live.len(), 2, "{live:?}");
+    let pods = |category: &str| -> Value {
+        report["categories"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["categoryName"] == category))
+            .map(|c| c["checks"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        pods("linkerd-version")[0]["pods"],
+        serde_json::json!([pod(&mesh, "emoji-")])
+    );
+    let denied = pods("linkerd-traffic");
+    assert!(
+        denied
+            .as_array()
+            .is_some_and(|c| c.iter().any(|f| f["result"] == "warning"
+                && f["workloads"] == serde_json::json!(["emojivoto/deployment/voting"]))),
+        "{denied:#}"
+    );
+}
+
+/// A raw proxy body with error and route status counters at `n`.
+fn raw_errors(n: u64) -> String {
+    format!(
+        "# TYPE outbound_http_errors_total counter\n\
+         outbound_http_errors_total{{error=\"unexpected\"}} {n}\n\
+         # TYPE outbound_http_route_backend_response_statuses_total counter\n\
+         outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",http_status=\"\",error=\"LOAD_SHED\"}} {n}\n\
+         # TYPE process_start_time_seconds gauge\n\
+         process_start_time_seconds 1700000000\n"
+    )
+}
+
+#[test]
+fn two_files_are_a_window_for_rising_errors_and_load_shedding() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (before, after) = (dir.path().join("before.txt"), dir.path().join("proxy.txt"));
+    std::fs::write(&before, raw_errors(2)).unwrap();
+    std::fs::write(&after, raw_errors(7)).unwrap();
+    let (code, out, err) = run(support::bin()
+        .args(["check", "--from-file"])
+        .arg(&before)
+        .arg("--from-file")
+        .arg(&after));
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.contains("‼ voting-svc.emojivoto:8080 answered 5 requests with LOAD_SHED during the window: proxy"),
+        "{out}"
+    );
+    assert!(
+        out.contains("‼ proxy error counters rose during the window on 1 proxy: proxy\n    proxy: outbound_http_errors{error=\"unexpected\"} +5"),
+        "{out}"
+    );
+    let (code, out, _) = run(support::bin().args(["check", "--from-file"]).arg(&after));
+    assert_eq!(
+        code, 3,
+        "one file: shedding since start, no error counter check\n{out}"
+    );
+    assert!(!out.contains("error counters"), "{out}");
+}

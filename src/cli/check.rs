@@ -1,5 +1,6 @@
 //! Arguments of `check`: the targets, the window, the thresholds and the output format.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -14,6 +15,9 @@ Examples:
   # Two scrapes 30 s apart: also restarts and rising error counters, rates over the window
   kubectl linkerd-export check deploy/web -n emojivoto --window 30s
 
+  # From saved snapshots: one file, or two (before, after) for the window between them
+  kubectl linkerd-export check --from-file before.om --from-file after.om
+
   # Stricter thresholds, as JSON for a script (exit 0: all good, 3: warnings, 1: problems)
   kubectl linkerd-export check -A --min-success 99.5% --cert-warn 48h -o json";
 
@@ -23,6 +27,12 @@ pub struct CheckArgs {
     /// What to check: TYPE/NAME, TYPE, ns/NAME; none means every meshed pod in the namespace.
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
+
+    /// Read snapshots or raw proxy text instead of the cluster: one file is one scrape, two are
+    /// the two scrapes of a window (the first is "before").
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["targets", "window"], num_args = 1,
+          action = clap::ArgAction::Append)]
+    pub from_file: Vec<PathBuf>,
 
     /// Scrape twice this far apart: also finds restarted proxies and rising error counters, and
     /// judges traffic over the window (default: one scrape, counters since each proxy started).

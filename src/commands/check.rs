@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
 use super::source::{self, Live};
-use super::{Context, stream_stdout};
+use super::{Context, stat, stream_stdout};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::check::{self, Input, Outcome, Proxy, Report, Thresholds, Unreachable};
@@ -18,6 +19,10 @@ use crate::scrape;
 
 /// Runs `check`.
 pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
+    if !args.from_file.is_empty() {
+        let (before, after) = from_files(&args.from_file)?;
+        return report(ctx, &args, before.as_deref(), &after, &[]);
+    }
     let live = source::resolve(ctx, &args.targets).await?;
     let cancel = scrape::cancel_on_ctrl_c();
     let mut unreachable = BTreeMap::new();
@@ -54,10 +59,21 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
         !unreachable.iter().any(|u| u.pod == name)
     };
     let after: Vec<Proxy> = after.into_iter().filter(answered).collect();
+    report(ctx, &args, before.as_deref(), &after, &unreachable)
+}
+
+/// Runs the checks, prints the report, and gives the exit status it implies.
+fn report(
+    ctx: &Context,
+    args: &CheckArgs,
+    before: Option<&[Proxy]>,
+    after: &[Proxy],
+    unreachable: &[Unreachable],
+) -> Result<Exit> {
     let report = check::check(&Input {
-        before: before.as_deref(),
-        after: &after,
-        unreachable: &unreachable,
+        before,
+        after,
+        unreachable,
         thresholds: Thresholds {
             cert_warn_secs: args.cert_warn.as_secs_f64(),
             min_success: args.min_success,
@@ -75,6 +91,34 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
         Outcome::Warning => Exit::Partial,
         Outcome::Error => Exit::Failure,
     })
+}
+
+/// The proxies of one file (one scrape), or of two (before and after).
+fn from_files(files: &[PathBuf]) -> Result<(Option<Vec<Proxy>>, Vec<Proxy>)> {
+    let proxies = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Proxy>> {
+        Ok(stat::targets_from_file(path, name_from)?
+            .into_iter()
+            .map(|(key, target)| Proxy { key, target })
+            .collect())
+    };
+    let (before, after) = match files {
+        [only] => (None, proxies(only, only)?),
+        // Targets without a pod label are named after the second file on both sides, as `stat`
+        // names them, so raw dumps of the same proxy line up.
+        [before, after] => (Some(proxies(before, after)?), proxies(after, after)?),
+        _ => {
+            return Err(Error::Usage(
+                "--from-file takes one file (one scrape) or two (before and after)".into(),
+            ));
+        }
+    };
+    if after.is_empty() {
+        return Err(Error::Failed(format!(
+            "{}: no metrics found",
+            files[files.len() - 1].display()
+        )));
+    }
+    Ok((before, after))
 }
 
 /// Scrapes every pod of `live` once, keeping of each body only the lines the checks read; pods

@@ -262,14 +262,22 @@ impl Pair<'_> {
     }
 }
 
-/// `namespace/pod`.
+/// `namespace/pod` (just the pod when the namespace is unknown, as for raw proxy text).
 fn pod_name(key: &ProxyKey) -> String {
-    format!("{}/{}", key.namespace, key.pod)
+    in_namespace(&key.namespace, &key.pod)
 }
 
 /// `namespace/kind/name` of the pod's workload (`namespace/pod/name` for a bare pod).
 fn workload_id(key: &ProxyKey) -> String {
-    format!("{}/{}", key.namespace, workload_of(key))
+    in_namespace(&key.namespace, &workload_of(key))
+}
+
+fn in_namespace(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}/{name}")
+    }
 }
 
 /// `kind/name` of the pod's workload, as `stat` names it.
@@ -619,7 +627,7 @@ fn success_rates(input: &Input<'_>) -> Vec<Finding> {
             let pods: Vec<String> = pod_rows
                 .iter()
                 .filter(|p| p.namespace == row.namespace && p.workload == row.workload)
-                .filter_map(|p| Some(format!("{}/{}", p.namespace, p.pod.as_ref()?)))
+                .filter_map(|p| Some(in_namespace(&p.namespace, p.pod.as_ref()?)))
                 .collect();
             let mut f = Finding::bad(
                 Outcome::Warning,
@@ -650,7 +658,7 @@ fn success_rates(input: &Input<'_>) -> Vec<Finding> {
                     ))
                 })
                 .collect();
-            f.workloads = vec![format!("{}/{}", row.namespace, row.workload)];
+            f.workloads = vec![in_namespace(&row.namespace, &row.workload)];
             Some(f)
         })
         .collect();
