@@ -355,3 +355,25 @@ fn two_files_are_a_window_for_rising_errors_and_load_shedding() {
     );
     assert!(!out.contains("error counters"), "{out}");
 }
+
+#[test]
+fn a_malformed_body_is_an_unreachable_proxy_with_the_parse_error() {
+    let mesh = Mesh::with_faults(&["garbage:emoji-*"]);
+    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    let emoji = pod(&mesh, "emoji-");
+    assert_eq!(
+        found,
+        [on_pods(
+            "linkerd-data-plane-proxies",
+            "error",
+            std::slice::from_ref(&emoji)
+        )],
+        "{report:#}"
+    );
+    assert_eq!(code, 1);
+    let details = report["categories"][0]["checks"][0]["details"][0].to_string();
+    assert!(
+        details.contains(&format!("{emoji}: malformed metrics")),
+        "{details}"
+    );
+}

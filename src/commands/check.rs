@@ -14,14 +14,23 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::check::{self, Input, Outcome, Proxy, Report, Thresholds, Unreachable};
 use crate::metrics::model::Target;
-use crate::metrics::stat::ProxyKey;
+use crate::metrics::stat::{BodyReducer, ProxyKey, StatState};
 use crate::scrape;
 
 /// Runs `check`.
 pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         let (before, after) = from_files(&args.from_file)?;
-        return report(ctx, &args, before.as_deref(), &after, &[]);
+        let before = before.map(|proxies| {
+            let stats = check::stats_of(&proxies);
+            Scrape { proxies, stats }
+        });
+        let stats = check::stats_of(&after);
+        let after = Scrape {
+            proxies: after,
+            stats,
+        };
+        return report(ctx, &args, before.as_ref(), &after, &[]);
     }
     let live = source::resolve(ctx, &args.targets).await?;
     let cancel = scrape::cancel_on_ctrl_c();
@@ -43,7 +52,7 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
         }
         None => None,
     };
-    let after = scrape(ctx, &live, &cancel, &mut unreachable).await;
+    let mut after = scrape(ctx, &live, &cancel, &mut unreachable).await;
     if cancel.is_cancelled() {
         return Err(Error::Failed(
             "interrupted before every proxy was scraped; nothing to report".into(),
@@ -54,25 +63,33 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
         .map(|(pod, reason)| Unreachable { pod, reason })
         .collect();
     // A proxy that answered only one of the two scrapes is reported as unreachable, not judged.
-    let answered = |p: &Proxy| {
-        let name = format!("{}/{}", p.key.namespace, p.key.pod);
+    let answered = |key: &ProxyKey| {
+        let name = format!("{}/{}", key.namespace, key.pod);
         !unreachable.iter().any(|u| u.pod == name)
     };
-    let after: Vec<Proxy> = after.into_iter().filter(answered).collect();
-    report(ctx, &args, before.as_deref(), &after, &unreachable)
+    after.proxies.retain(|p| answered(&p.key));
+    after.stats.proxies.retain(|p| answered(&p.key));
+    report(ctx, &args, before.as_ref(), &after, &unreachable)
+}
+
+/// One scrape: the lines of each body the checks read, and `stat`'s reduction of the bodies.
+struct Scrape {
+    proxies: Vec<Proxy>,
+    stats: StatState,
 }
 
 /// Runs the checks, prints the report, and gives the exit status it implies.
 fn report(
     ctx: &Context,
     args: &CheckArgs,
-    before: Option<&[Proxy]>,
-    after: &[Proxy],
+    before: Option<&Scrape>,
+    after: &Scrape,
     unreachable: &[Unreachable],
 ) -> Result<Exit> {
     let report = check::check(&Input {
-        before,
-        after,
+        before: before.map(|b| b.proxies.as_slice()),
+        after: &after.proxies,
+        stats: (before.map(|b| &b.stats), &after.stats),
         unreachable,
         thresholds: Thresholds {
             cert_warn_secs: args.cert_warn.as_secs_f64(),
@@ -121,40 +138,52 @@ fn from_files(files: &[PathBuf]) -> Result<(Option<Vec<Proxy>>, Vec<Proxy>)> {
     Ok((before, after))
 }
 
-/// Scrapes every pod of `live` once, keeping of each body only the lines the checks read; pods
-/// that fail are added to `unreachable` (`namespace/pod` → why).
+/// Scrapes every pod of `live` once, reducing each body as it is decoded: `stat`'s reducer takes
+/// every line, and only the lines the checks read ([`check::reads`]) are kept. Pods that fail
+/// (or whose body is malformed) are added to `unreachable` (`namespace/pod` → why).
 async fn scrape(
     ctx: &Context,
     live: &Live,
     cancel: &CancellationToken,
     unreachable: &mut BTreeMap<String, String>,
-) -> Vec<Proxy> {
+) -> Scrape {
     let mut proxies = Vec::new();
+    let mut stats = StatState::default();
     source::scrape_each(ctx, live, cancel, |outcome| {
         let pod = source::pod_name(&outcome.target);
+        let key = ProxyKey::from(&outcome.target);
         let parsed = outcome
             .result
             .map_err(|e| e.to_string())
             .and_then(|scraped| {
+                let scraped_at = source::epoch_ms(scraped.scraped_at);
+                let mut reducer = BodyReducer::new(key.clone(), scraped_at);
                 let mut text = String::new();
                 scraped.for_each_line_chunk(ctx.global.max_body_size, |chunk| {
+                    reducer.feed(chunk);
                     for line in chunk.lines().filter(|l| check::reads(l)) {
                         text.push_str(line);
                         text.push('\n');
                     }
                 })?;
-                Target::parse(
+                let target = Target::parse(
                     text,
                     source::owned_target_labels(&outcome.target),
-                    Some(source::epoch_ms(scraped.scraped_at)),
+                    Some(scraped_at),
                 )
-                .map_err(|e| format!("malformed metrics: {e}"))
+                .map_err(|e| format!("malformed metrics: {e}"))?;
+                Ok((reducer, target))
             });
         match parsed {
-            Ok(target) => proxies.push(Proxy {
-                key: ProxyKey::from(&outcome.target),
-                target,
-            }),
+            Ok((reducer, target)) => match stats.add_reduced(reducer).first() {
+                None => proxies.push(Proxy { key, target }),
+                Some(e) => {
+                    stats.proxies.retain(|p| p.key != key);
+                    unreachable
+                        .entry(pod)
+                        .or_insert(format!("malformed metrics: {e}"));
+                }
+            },
             Err(reason) => {
                 unreachable.entry(pod).or_insert(reason);
             }
@@ -162,7 +191,7 @@ async fn scrape(
     })
     .await;
     proxies.sort_by(|a, b| (&a.key.namespace, &a.key.pod).cmp(&(&b.key.namespace, &b.key.pod)));
-    proxies
+    Scrape { proxies, stats }
 }
 
 /// The report as `linkerd check` prints it: each heading underlined, a mark per line, details and

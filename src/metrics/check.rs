@@ -48,6 +48,8 @@ pub struct Input<'a> {
     pub before: Option<&'a [Proxy]>,
     /// The (last) scrape.
     pub after: &'a [Proxy],
+    /// The same scrapes reduced by `stat` (success rates come from there): before, after.
+    pub stats: (Option<&'a StatState>, &'a StatState),
     /// The proxies that failed either scrape.
     pub unreachable: &'a [Unreachable],
     /// The thresholds.
@@ -509,26 +511,32 @@ fn versions(after: &[Proxy]) -> Vec<Finding> {
     vec![f]
 }
 
-/// Whether `check` reads this exposition line: comments, and the samples of the families the
-/// checks look at. A caller can drop every other line before indexing a body, so a scrape held
-/// for the report costs a fraction of the body.
+/// Whether `check` reads this exposition line beyond what `stat` reduces: comments, and the
+/// samples that can make a finding (plain-text outbound counters, denials, error counters, ready
+/// endpoint gauges at 0, `LOAD_SHED`/`FAIL_FAST` statuses) or that it compares (process start,
+/// build info, certificate expiry). A live scrape keeps only these lines of each body, so the
+/// scrapes held for the report cost a small fraction of the bodies.
 pub fn reads(line: &str) -> bool {
     if line.starts_with('#') {
         return true;
     }
     let name = line.split(['{', ' ']).next().unwrap_or_default();
-    matches!(
-        name,
-        "response_total"
-            | "process_start_time_seconds"
-            | "proxy_build_info"
-            | "control_identity_cert_expiration_timestamp_seconds"
-            | "identity_cert_expiration_timestamp_seconds"
-    ) || tls_family(name)
-        || balancer_family(name)
-        || shed_family(name)
-        || deny_family(name)
-        || error_family(name)
+    let zero = || {
+        line.rsplit(' ')
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .is_some_and(|v| v <= 0.0)
+    };
+    match name {
+        "process_start_time_seconds"
+        | "proxy_build_info"
+        | "control_identity_cert_expiration_timestamp_seconds"
+        | "identity_cert_expiration_timestamp_seconds" => true,
+        n if tls_family(n) => !line.contains("tls=\"true\""),
+        n if balancer_family(n) => line.contains("endpoint_state=\"ready\"") && zero(),
+        n if shed_family(n) => line.contains("LOAD_SHED") || line.contains("FAIL_FAST"),
+        n => deny_family(n) || error_family(n),
+    }
 }
 
 /// Families whose outbound samples say whether a connection or request was mTLS.
@@ -604,18 +612,20 @@ fn plain_text(pairs: &[Pair<'_>], windowed: bool) -> Vec<Finding> {
         .collect()
 }
 
+/// `stat`'s reduced state of `proxies` whose targets hold whole bodies (files, tests); a live
+/// scrape reduces each body as it arrives instead.
+pub fn stats_of(proxies: &[Proxy]) -> StatState {
+    let mut state = StatState::default();
+    for p in proxies {
+        state.add_target(p.key.clone(), &p.target);
+    }
+    state
+}
+
 fn success_rates(input: &Input<'_>) -> Vec<Finding> {
-    let state = |proxies: &[Proxy]| {
-        let mut state = StatState::default();
-        for p in proxies {
-            state.add_target(p.key.clone(), &p.target);
-        }
-        state
-    };
-    let after = state(input.after);
-    let rows = |by| match input.before {
-        Some(before) => stat::compute(&state(before), &after, by),
-        None => stat::compute_since_start(&after, by),
+    let rows = |by| match input.stats {
+        (Some(before), after) => stat::compute(before, after, by),
+        (None, after) => stat::compute_since_start(after, by),
     };
     let min = input.thresholds.min_success;
     let pod_rows = rows(GroupBy::Pod);

@@ -63,9 +63,11 @@ fn proxy(deploy: &str, pod: &str, at_ms: i64, b: &Body<'_>) -> Proxy {
 }
 
 fn run(before: Option<&[Proxy]>, after: &[Proxy], unreachable: &[Unreachable]) -> Report {
+    let stats_before = before.map(stats_of);
     check(&Input {
         before,
         after,
+        stats: (stats_before.as_ref(), &stats_of(after)),
         unreachable,
         thresholds: THRESHOLDS,
     })
@@ -446,22 +448,26 @@ fn long_pod_lists_are_shortened_in_the_line_but_not_in_the_data() {
 fn only_the_lines_the_checks_read_are_kept() {
     for kept in [
         "# TYPE request_total counter",
-        "request_total{direction=\"outbound\"} 1",
-        "response_total{classification=\"success\"} 1",
-        "tcp_open_total{direction=\"outbound\"} 1",
+        "request_total{direction=\"outbound\",tls=\"no_identity\"} 1",
+        "tcp_open_total{direction=\"outbound\",tls=\"no_identity\"} 1",
         "inbound_http_authz_deny_total{srv_name=\"x\"} 1",
         "outbound_tcp_errors_total{error=\"x\"} 1",
         "identity_cert_expiration_timestamp_seconds 1.0",
         "process_start_time_seconds 1.0",
         "proxy_build_info{version=\"v\"} 1",
-        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 0",
         "outbound_http_route_backend_response_statuses_total{error=\"LOAD_SHED\"} 1",
     ] {
         assert!(reads(kept), "{kept}");
     }
     for dropped in [
+        "request_total{direction=\"outbound\",tls=\"true\"} 1",
+        "response_total{classification=\"success\"} 1",
         "response_latency_ms_bucket{le=\"1\"} 1",
         "tcp_read_bytes_total{direction=\"inbound\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"pending\"} 0",
+        "outbound_http_route_backend_response_statuses_total{error=\"\"} 1",
         "outbound_http_route_request_duration_seconds_bucket{le=\"0.05\"} 1",
         "process_cpu_seconds_total 1.0",
     ] {
