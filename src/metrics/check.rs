@@ -178,16 +178,19 @@ pub fn check(input: &Input<'_>) -> Report {
     if windowed {
         traffic.push(errors(&pairs));
     }
-    let categories = vec![
-        category("linkerd-data-plane-proxies", proxies),
-        category(
-            "linkerd-identity",
-            vec![certificates(input.after, input.thresholds.cert_warn_secs)],
-        ),
-        category("linkerd-version", vec![versions(input.after)]),
-        category("linkerd-tls", vec![plain_text(&pairs, windowed)]),
-        category("linkerd-traffic", traffic),
-    ];
+    let mut categories = vec![category("linkerd-data-plane-proxies", proxies)];
+    // With no proxy answering, nothing else can be said: no line claims `√` about nothing.
+    if !input.after.is_empty() {
+        categories.extend([
+            category(
+                "linkerd-identity",
+                vec![certificates(input.after, input.thresholds.cert_warn_secs)],
+            ),
+            category("linkerd-version", vec![versions(input.after)]),
+            category("linkerd-tls", vec![plain_text(&pairs, windowed)]),
+            category("linkerd-traffic", traffic),
+        ]);
+    }
     let status = categories
         .iter()
         .flat_map(|c| &c.checks)

@@ -583,3 +583,16 @@ outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\"
         "voting-svc.emojivoto:8080 answered 5 requests with LOAD_SHED during the window: emojivoto/web-1"
     );
 }
+
+#[test]
+fn with_no_proxy_answering_only_reachability_is_reported() {
+    let down = [Unreachable {
+        pod: "emojivoto/web-1".into(),
+        reason: "connection refused".into(),
+    }];
+    let report = run(None, &[], &down);
+    let names: Vec<&str> = report.categories.iter().map(|c| c.category_name).collect();
+    assert_eq!(names, ["linkerd-data-plane-proxies"]);
+    assert_eq!(report.status, Outcome::Error);
+    assert_eq!(report.proxies, 1);
+}
