@@ -258,7 +258,7 @@ fn a_window_finds_restarted_proxies() {
     );
     assert_eq!(code, 3);
     assert!(
-        report["window_seconds"].as_f64().is_some_and(|w| w >= 1.0),
+        report["windowSeconds"].as_f64().is_some_and(|w| w >= 1.0),
         "{report:#}"
     );
 }

@@ -134,8 +134,9 @@ pub struct Category {
     pub checks: Vec<Finding>,
 }
 
-/// The whole report.
+/// The whole report, its JSON keys in `linkerd check -o json`'s camelCase.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Whether nothing is wrong (warnings included).
     pub success: bool,
