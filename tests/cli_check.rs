@@ -182,6 +182,11 @@ fn deny_is_an_authorization_warning_for_the_faulted_pods() {
         "{report:#}"
     );
     assert_eq!(code, 3);
+    // Denials keep coming: a window sees them too, not just the count since start. At 0.5 denials
+    // per second, 3s always holds at least one.
+    let (code, report, windowed) = check(&mesh, &["--min-success", "0", "--window", "3s"]);
+    assert_eq!(windowed, found, "{report:#}");
+    assert_eq!(code, 3);
 }
 
 #[test]
