@@ -80,8 +80,8 @@ pub struct DemoArgs {
     pub latency: Option<Duration>,
 
     /// Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound,
-    /// slow=DUR, status=CODE, garbage, huge=MiB, reset, restart (repeatable), e.g.
-    /// `--fault slow=3s:web-*`.
+    /// slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired),
+    /// version=V, notls, deny, noendpoints (repeatable), e.g. `--fault slow=3s:web-*`.
     #[arg(long = "fault", value_name = "KIND:GLOB")]
     pub faults: Vec<crate::sim::Fault>,
 

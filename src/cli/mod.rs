@@ -1,18 +1,20 @@
 //! Command-line interface: clap derive definitions for the global options and every subcommand.
 //!
 //! The top level and the global options live here; each family of subcommands has its argument
-//! types in a submodule: [`reading`] (metrics, stat, top, diff, snapshot), [`export`] (export,
-//! prometheus-config) and [`demo`].
+//! types in a submodule: [`reading`] (metrics, stat, top, diff, snapshot), [`check`],
+//! [`export`] (export, prometheus-config) and [`demo`].
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod check;
 mod demo;
 mod export;
 mod reading;
 
+pub use check::{CheckArgs, CheckFormat, parse_percent};
 pub use demo::DemoArgs;
 pub use export::{ExportArgs, ExportFormat, PrometheusConfigArgs, PrometheusConfigFormat};
 pub use reading::{
@@ -20,6 +22,7 @@ pub use reading::{
     SnapshotArgs, SourceArgs, StatArgs, StatBy, StatFormat, TopArgs, TopFormat, parse_read_from,
 };
 
+use check::CHECK_EXAMPLES;
 use demo::DEMO_EXAMPLES;
 use export::{EXPORT_EXAMPLES, PROMETHEUS_CONFIG_EXAMPLES};
 use reading::{DIFF_EXAMPLES, METRICS_EXAMPLES, SNAPSHOT_EXAMPLES, STAT_EXAMPLES, TOP_EXAMPLES};
@@ -274,6 +277,10 @@ pub enum Command {
     /// `stat` refreshed in place every --interval, busiest first, until q or Ctrl-C.
     #[command(after_help = TOP_EXAMPLES)]
     Top(TopArgs),
+
+    /// A data-plane health report from the proxies' own metrics, grouped like `linkerd check`.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
 
     /// Compare two metric sets: snapshot files or live targets, or one target over an interval.
     #[command(after_help = DIFF_EXAMPLES)]

@@ -451,6 +451,16 @@ pub fn render(
 /// samples' timestamp; without one (raw text), the file's modification time. A target without a
 /// `pod` label is named after `name_from`'s file name.
 pub(crate) fn state_from_file(path: &Path, name_from: &Path) -> Result<StatState> {
+    let mut state = StatState::default();
+    for (key, target) in targets_from_file(path, name_from)? {
+        state.add_target(key, &target);
+    }
+    Ok(state)
+}
+
+/// The targets of a snapshot or raw proxy text, each with its pod and a scrape time, named as
+/// [`state_from_file`] says.
+pub(crate) fn targets_from_file(path: &Path, name_from: &Path) -> Result<Vec<(ProxyKey, Target)>> {
     let snapshot = source::load_file(path)?;
     let file_time = std::fs::metadata(path)
         .and_then(|m| m.modified())
@@ -458,21 +468,23 @@ pub(crate) fn state_from_file(path: &Path, name_from: &Path) -> Result<StatState
     let stem = name_from
         .file_stem()
         .map_or_else(|| "file".into(), |s| s.to_string_lossy().into_owned());
-    let mut state = StatState::default();
     let several = snapshot.targets.len() > 1;
-    for (i, mut target) in snapshot.targets.into_iter().enumerate() {
-        let fallback_pod = if several {
-            format!("{stem}-{i}")
-        } else {
-            stem.clone()
-        };
-        let key = proxy_key(&target, fallback_pod);
-        target
-            .scrape_time_ms
-            .get_or_insert_with(|| source::epoch_ms(file_time));
-        state.add_target(key, &target);
-    }
-    Ok(state)
+    Ok(snapshot
+        .targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut target)| {
+            let fallback_pod = if several {
+                format!("{stem}-{i}")
+            } else {
+                stem.clone()
+            };
+            target
+                .scrape_time_ms
+                .get_or_insert_with(|| source::epoch_ms(file_time));
+            (proxy_key(&target, fallback_pod), target)
+        })
+        .collect())
 }
 
 /// The workload kinds a target label can name, with the label that names each.

@@ -14,8 +14,10 @@
 //! - [`quantile`]: Prometheus' `histogram_quantile`.
 //! - [`stat`]: the `linkerd viz stat` numbers from a streaming reducer.
 //! - [`diff`]: snapshot diffs.
+//! - [`check`]: `check`'s data-plane health findings.
 
 pub mod aggregate;
+pub mod check;
 pub mod diff;
 pub mod held;
 pub mod model;

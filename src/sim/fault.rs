@@ -39,6 +39,20 @@ pub enum FaultKind {
     /// The proxy restarts right after serving each `/metrics` response: the next scrape sees
     /// counters that grew only since the previous scrape and a new `process_start_time_seconds`.
     Restart,
+    /// The proxy's identity certificate expires this many seconds after each scrape (negative:
+    /// it expired that long before).
+    CertExpiry(i64),
+    /// The proxy reports this version in `proxy_build_info`.
+    Version(String),
+    /// The proxy sends to meshed destinations without mTLS: its outbound series say
+    /// `tls="no_identity",no_tls_reason="not_provided_by_service_discovery"`.
+    NoTls,
+    /// The proxy's authorization policy denies a share of its inbound requests
+    /// (`inbound_http_authz_deny_total`).
+    Deny,
+    /// The proxy's outbound balancers have no ready endpoints:
+    /// `outbound_http_balancer_endpoints{endpoint_state="ready"}` is 0 for each service it calls.
+    NoEndpoints,
 }
 
 /// One injected fault: a kind and the pod-name glob it applies to.
@@ -94,6 +108,15 @@ impl fmt::Display for Fault {
             FaultKind::Huge(mib) => format!("huge={mib}"),
             FaultKind::Reset => "reset".to_string(),
             FaultKind::Restart => "restart".to_string(),
+            FaultKind::CertExpiry(secs) => format!(
+                "certexpiry={}{}",
+                if *secs < 0 { "-" } else { "" },
+                humantime::format_duration(Duration::from_secs(secs.unsigned_abs()))
+            ),
+            FaultKind::Version(v) => format!("version={v}"),
+            FaultKind::NoTls => "notls".to_string(),
+            FaultKind::Deny => "deny".to_string(),
+            FaultKind::NoEndpoints => "noendpoints".to_string(),
         };
         write!(f, "{kind}:{}", self.glob)
     }
@@ -118,6 +141,20 @@ impl FromStr for Fault {
             ("garbage", None) => FaultKind::Garbage,
             ("reset", None) => FaultKind::Reset,
             ("restart", None) => FaultKind::Restart,
+            ("notls", None) => FaultKind::NoTls,
+            ("deny", None) => FaultKind::Deny,
+            ("noendpoints", None) => FaultKind::NoEndpoints,
+            ("certexpiry", Some(d)) => FaultKind::CertExpiry(signed_seconds(d).ok_or_else(|| {
+                format!("invalid duration {d:?} in fault {s:?} (try certexpiry=2h, or certexpiry=-1h for expired)")
+            })?),
+            ("version", Some(v)) if !v.is_empty() && !v.contains(['"', '\\', '\n']) => {
+                FaultKind::Version(v.to_string())
+            }
+            ("version", Some(v)) => {
+                return Err(format!(
+                    "invalid version {v:?} in fault {s:?} (try version=edge-25.1.1)"
+                ));
+            }
             ("slow", Some(d)) => FaultKind::Slow(
                 humantime::parse_duration(d)
                     .map_err(|_| format!("invalid duration {d:?} in fault {s:?} (try slow=2s)"))?,
@@ -138,21 +175,21 @@ impl FromStr for Fault {
                         format!("invalid size {mib:?} in fault {s:?} (MiB, 1 to 4096)")
                     })?,
             ),
-            ("slow" | "status" | "huge", None) => {
+            ("slow" | "status" | "huge" | "certexpiry" | "version", None) => {
                 return Err(format!(
-                    "fault {name:?} needs a value, e.g. slow=2s, status=503, huge=80"
+                    "fault {name:?} needs a value, e.g. slow=2s, status=503, huge=80, certexpiry=2h, version=edge-25.1.1"
                 ));
             }
             (
                 "refuse" | "forbid" | "nocreate" | "kubeletdown" | "notfound" | "garbage" | "reset"
-                | "restart",
+                | "restart" | "notls" | "deny" | "noendpoints",
                 Some(_),
             ) => {
                 return Err(format!("fault {name:?} takes no value"));
             }
             _ => {
                 return Err(format!(
-                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset or restart)"
+                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset, restart, certexpiry=DUR, version=V, notls, deny or noendpoints)"
                 ));
             }
         };
@@ -161,6 +198,16 @@ impl FromStr for Fault {
         }
         Fault::new(kind, glob)
     }
+}
+
+/// `2h`, `-30m`: whole seconds, negative with a leading `-`.
+fn signed_seconds(text: &str) -> Option<i64> {
+    let (sign, magnitude) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let secs = humantime::parse_duration(magnitude).ok()?.as_secs();
+    i64::try_from(secs).ok().map(|s| sign * s)
 }
 
 /// The faults that apply to one pod, resolved once when the simulation starts.
@@ -188,6 +235,16 @@ pub struct PodFaults {
     pub reset: bool,
     /// Restart after each `/metrics` response.
     pub restart: bool,
+    /// Seconds from a scrape to the identity certificate's expiry.
+    pub cert_expiry: Option<i64>,
+    /// The version `proxy_build_info` reports.
+    pub version: Option<String>,
+    /// Outbound traffic to meshed destinations without mTLS.
+    pub notls: bool,
+    /// Inbound requests denied by authorization policy.
+    pub deny: bool,
+    /// Outbound balancers without ready endpoints.
+    pub no_endpoints: bool,
 }
 
 impl PodFaults {
@@ -207,6 +264,11 @@ impl PodFaults {
                 FaultKind::Huge(m) => out.huge_mib = Some(*m),
                 FaultKind::Reset => out.reset = true,
                 FaultKind::Restart => out.restart = true,
+                FaultKind::CertExpiry(secs) => out.cert_expiry = Some(*secs),
+                FaultKind::Version(v) => out.version = Some(v.clone()),
+                FaultKind::NoTls => out.notls = true,
+                FaultKind::Deny => out.deny = true,
+                FaultKind::NoEndpoints => out.no_endpoints = true,
             }
         }
         out
@@ -235,6 +297,16 @@ mod tests {
             ("huge=80:web-*", FaultKind::Huge(80), "web-*"),
             ("reset:a?", FaultKind::Reset, "a?"),
             ("restart:*", FaultKind::Restart, "*"),
+            ("certexpiry=2h:web-*", FaultKind::CertExpiry(7200), "web-*"),
+            ("certexpiry=-30m", FaultKind::CertExpiry(-1800), "*"),
+            (
+                "version=edge-24.1.1:emoji-*",
+                FaultKind::Version("edge-24.1.1".into()),
+                "emoji-*",
+            ),
+            ("notls:web-*", FaultKind::NoTls, "web-*"),
+            ("deny:voting-*", FaultKind::Deny, "voting-*"),
+            ("noendpoints:web-*", FaultKind::NoEndpoints, "web-*"),
         ];
         for (text, kind, glob) in cases {
             let fault: Fault = text.parse().unwrap();
@@ -254,6 +326,13 @@ mod tests {
             "huge=0:x",
             "refuse=1:x",
             "nocreate=1:x",
+            "certexpiry:x",
+            "certexpiry=soon:x",
+            "version=:x",
+            "version=a\"b:x",
+            "notls=1:x",
+            "deny=1:x",
+            "noendpoints=1:x",
             "refuse:",
             "refuse:[a",
         ] {

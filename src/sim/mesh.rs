@@ -183,6 +183,7 @@ pub fn build_models(cluster: &Cluster, traffic: &TrafficModel) -> Vec<Arc<ProxyM
                     .collect(),
                 outbound,
                 outbound_routes,
+                ..ProxyModel::default()
             })
         })
         .collect()

@@ -21,7 +21,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::exposition::{BodyChunks, CHUNK, Clock, GARBAGE_BODY, ProxyModel};
+use super::exposition::{BodyChunks, CHUNK, Clock, GARBAGE_BODY, Health, ProxyModel, without_tls};
 use super::fault::PodFaults;
 use super::topology::SimPod;
 
@@ -62,8 +62,8 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// A proxy for `pod` reporting `model` followed by `padding`, up for `initial_uptime` when
-    /// the simulation started.
+    /// A proxy for `pod` reporting `model` (changed by the `check` faults in `faults`) followed by
+    /// `padding`, up for `initial_uptime` when the simulation started.
     pub fn new(
         pod: SimPod,
         model: Arc<ProxyModel>,
@@ -72,6 +72,13 @@ impl Proxy {
         initial_uptime: Duration,
         shared: Arc<Shared>,
     ) -> Proxy {
+        let model = with_health(model, &faults);
+        // The `noendpoints` family already declared the padding's family.
+        let padding = if faults.no_endpoints {
+            without_header(padding)
+        } else {
+            padding
+        };
         Proxy {
             pod,
             faults,
@@ -159,7 +166,7 @@ impl Proxy {
             huge_body(
                 BodyChunks::head(self.model.clone(), clock),
                 mib as usize * 1024 * 1024,
-                BodyChunks::tail(clock),
+                BodyChunks::tail(self.model.clone(), clock),
             )
         } else if accept_gzip {
             let body = if self.faults.reset {
@@ -195,6 +202,38 @@ impl Proxy {
             .serve_connection(TokioIo::new(io), svc)
             .await;
     }
+}
+
+/// `model` with what the `check` faults change (certificate expiry, version, plain-text outbound
+/// traffic, denials); unchanged (not copied) when none applies.
+fn with_health(mut model: Arc<ProxyModel>, faults: &PodFaults) -> Arc<ProxyModel> {
+    let health = Health {
+        cert_expires_in: faults.cert_expiry,
+        version: faults.version.clone(),
+        deny: faults.deny,
+        no_endpoints: faults.no_endpoints,
+    };
+    if health == Health::default() && !faults.notls {
+        return model;
+    }
+    let changed = Arc::make_mut(&mut model);
+    changed.health = health;
+    if faults.notls {
+        changed.outbound = changed.outbound.iter().map(without_tls).collect();
+    }
+    model
+}
+
+/// `padding` without its leading `# HELP` / `# TYPE` lines.
+fn without_header(padding: Bytes) -> Bytes {
+    let mut start = 0;
+    while padding[start..].starts_with(b"# ") {
+        match padding[start..].iter().position(|&b| b == b'\n') {
+            Some(end) => start += end + 1,
+            None => break,
+        }
+    }
+    padding.slice(start..)
 }
 
 /// Whether an `Accept-Encoding` header allows gzip.

@@ -61,7 +61,37 @@ pub struct ProxyModel {
     pub outbound: Arc<[HttpSeries]>,
     /// Outbound route series, one per destination service (shared by the workload's replicas).
     pub outbound_routes: Arc<[HttpSeries]>,
+    /// What the `check` faults change in the body (default: a healthy proxy).
+    pub health: Health,
 }
+
+/// The per-proxy facts `check` reads that faults change ([`super::fault::PodFaults`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Seconds from each scrape to the identity certificate's expiry (negative: expired);
+    /// `None`: the certificate is valid for [`CERT_LIFETIME_SECS`] from the proxy's start.
+    pub cert_expires_in: Option<i64>,
+    /// The version `proxy_build_info` reports; `None`: [`PROXY_VERSION`].
+    pub version: Option<String>,
+    /// Whether authorization policy denies [`DENIED_SHARE`] of each inbound series' requests,
+    /// counted in `inbound_http_authz_deny_total`.
+    pub deny: bool,
+    /// Whether the outbound balancers have no ready endpoints: an
+    /// `outbound_http_balancer_endpoints` family (ready and pending 0) per outbound route series
+    /// precedes the padding, whose own header the proxy then drops.
+    pub no_endpoints: bool,
+}
+
+/// How long a healthy simulated proxy's identity certificate is valid from its start: longer
+/// than Linkerd's default 24h issuance lifetime, so the default mesh does not trip `check
+/// --cert-warn 24h` (a real 24h certificate renewed at 70% always expires within 24h).
+pub const CERT_LIFETIME_SECS: f64 = 7.0 * 86_400.0;
+
+/// The proxy version a healthy simulated proxy reports.
+pub const PROXY_VERSION: &str = "edge-25.11.1";
+
+/// The share of inbound requests denied under the `deny` fault.
+pub const DENIED_SHARE: f64 = 0.1;
 
 impl ProxyModel {
     /// Series counts by kind (inbound, outbound, routes; each split by whether it fails):
@@ -203,12 +233,16 @@ enum Part {
     Tcp(usize),
     Control,
     Authz,
+    /// `inbound_http_authz_deny_total`, rendered only under the `deny` fault.
+    Deny,
+    /// `outbound_http_balancer_endpoints`, rendered only under the `noendpoints` fault.
+    Endpoints,
     Route(RouteFamily),
     Padding,
     Tail,
 }
 
-const LAYOUT: [Part; 18] = [
+const LAYOUT: [Part; 20] = [
     Part::Requests,
     Part::Latency,
     Part::Responses,
@@ -219,18 +253,20 @@ const LAYOUT: [Part; 18] = [
     Part::Tcp(4),
     Part::Control,
     Part::Authz,
+    Part::Deny,
     Part::Route(RouteFamily::OutboundDuration),
     Part::Route(RouteFamily::OutboundStatuses),
     Part::Route(RouteFamily::BackendDuration),
     Part::Route(RouteFamily::BackendStatuses),
     Part::Route(RouteFamily::InboundDuration),
     Part::Route(RouteFamily::InboundStatuses),
+    Part::Endpoints,
     Part::Padding,
     Part::Tail,
 ];
 
 /// Where [`Part::Padding`] is in [`LAYOUT`].
-const PADDING_AT: usize = 16;
+const PADDING_AT: usize = 18;
 
 impl Part {
     /// The series a per-series part iterates over (`None` for whole parts).
@@ -243,7 +279,7 @@ impl Part {
             } else {
                 Over::Routes
             }),
-            Part::Control | Part::Padding | Part::Tail => None,
+            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => None,
         }
     }
 
@@ -282,7 +318,7 @@ impl Part {
                 None,
             ),
             Part::Route(f) => f.header(out),
-            Part::Control | Part::Padding | Part::Tail => {}
+            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => {}
         }
     }
 
@@ -323,7 +359,7 @@ impl Part {
                 );
             }
             Part::Route(f) => f.series(s, clock, out),
-            Part::Control | Part::Padding | Part::Tail => {}
+            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => {}
         }
     }
 }
@@ -375,6 +411,81 @@ fn tcp(name: &str, s: &HttpSeries, clock: Clock, out: &mut String) {
         "tcp_write_bytes_total" => writeln!(out, "{name}{{{}}} {write}", s.tcp_labels),
         _ => writeln!(out, "{name}{{{},errno=\"\"}} 0", s.tcp_labels),
     };
+}
+
+/// `inbound_http_authz_deny_total`, one sample per inbound series, when the model denies.
+fn denied(model: &ProxyModel, clock: Clock, out: &mut String) {
+    if !model.health.deny {
+        return;
+    }
+    header(
+        out,
+        "inbound_http_authz_deny_total",
+        "The total number of inbound HTTP requests that were denied",
+        "counter",
+        None,
+    );
+    for s in &model.inbound {
+        let server = s
+            .authz_labels
+            .split(",authz_group=")
+            .next()
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "inbound_http_authz_deny_total{{{server},route_group=\"\",route_kind=\"default\",route_name=\"default\"}} {}",
+            count(s.rate * DENIED_SHARE, clock.uptime)
+        );
+    }
+}
+
+/// `outbound_http_balancer_endpoints` with no endpoint ready or pending for each outbound route
+/// series, when the model has no endpoints.
+fn no_endpoints(model: &ProxyModel, out: &mut String) {
+    if !model.health.no_endpoints {
+        return;
+    }
+    header(
+        out,
+        BALANCER_ENDPOINTS,
+        "The number of endpoints in the balancer.",
+        "gauge",
+        None,
+    );
+    for s in model.outbound_routes.iter() {
+        let parent = s
+            .route_labels
+            .split(",route_group=")
+            .next()
+            .unwrap_or_default();
+        let backend = s.backend_labels.as_deref().unwrap_or_default();
+        for state in ["ready", "pending"] {
+            let _ = writeln!(
+                out,
+                "{BALANCER_ENDPOINTS}{{{parent},{backend},endpoint_state=\"{state}\"}} 0"
+            );
+        }
+    }
+}
+
+/// The family of the balancer endpoint gauges.
+const BALANCER_ENDPOINTS: &str = "outbound_http_balancer_endpoints";
+
+/// `series` as a proxy that sends without mTLS labels it: `tls="no_identity"` with the reason
+/// instead of `tls="true"` and the server identity.
+pub fn without_tls(series: &HttpSeries) -> HttpSeries {
+    let plain = |labels: &str| match labels.split_once("tls=\"true\",server_id=\"") {
+        Some((before, rest)) => format!(
+            "{before}tls=\"no_identity\",no_tls_reason=\"not_provided_by_service_discovery\"{}",
+            rest.split_once('"').map_or("", |(_, after)| after)
+        ),
+        None => labels.to_string(),
+    };
+    HttpSeries {
+        labels: plain(&series.labels),
+        tcp_labels: plain(&series.tcp_labels),
+        ..series.clone()
+    }
 }
 
 /// The control-plane families: constant, so rendered once per process.
@@ -483,10 +594,10 @@ impl BodyChunks {
     }
 
     /// The body after the padding: identity, process and build-info families, then `# EOF`.
-    pub fn tail(clock: Clock) -> BodyChunks {
+    pub fn tail(model: Arc<ProxyModel>, clock: Clock) -> BodyChunks {
         BodyChunks {
             part: PADDING_AT + 1,
-            ..BodyChunks::new(Arc::default(), clock, Bytes::new())
+            ..BodyChunks::new(model, clock, Bytes::new())
         }
     }
 
@@ -534,7 +645,9 @@ impl Iterator for BodyChunks {
                             continue;
                         }
                         Part::Control => out.push_str(&CONTROL),
-                        _ => render_tail(self.clock, &mut out),
+                        Part::Deny => denied(&self.model, self.clock, &mut out),
+                        Part::Endpoints => no_endpoints(&self.model, &mut out),
+                        _ => render_tail(self.clock, &self.model.health, &mut out),
                     }
                     self.part += 1;
                 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use bytes::Bytes;
 
-use super::{Clock, HttpSeries, float, header, split};
+use super::{CERT_LIFETIME_SECS, Clock, Health, HttpSeries, PROXY_VERSION, float, header, split};
 use crate::sim::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
 
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
@@ -230,7 +230,7 @@ impl Padding {
 }
 
 /// Renders the tail of the body: identity, process and build-info families, then `# EOF`.
-pub(super) fn render_tail(clock: Clock, out: &mut String) {
+pub(super) fn render_tail(clock: Clock, health: &Health, out: &mut String) {
     let name = "control_identity_cert_expiration_timestamp_seconds";
     header(
         out,
@@ -239,7 +239,11 @@ pub(super) fn render_tail(clock: Clock, out: &mut String) {
         "gauge",
         Some("seconds"),
     );
-    let _ = writeln!(out, "{name} {}", float(clock.start_time.floor() + 86_400.0));
+    let expiry = match health.cert_expires_in {
+        Some(secs) => (clock.start_time + clock.uptime).floor() + secs as f64,
+        None => clock.start_time.floor() + CERT_LIFETIME_SECS,
+    };
+    let _ = writeln!(out, "{name} {}", float(expiry));
     let name = "control_identity_cert_refresh_timestamp_seconds";
     header(
         out,
@@ -340,6 +344,10 @@ pub(super) fn render_tail(clock: Clock, out: &mut String) {
         out,
     );
     header(out, "proxy_build_info", "Proxy build info.", "gauge", None);
-    out.push_str("proxy_build_info{date=\"2025-11-20T19:52:40Z\",git_sha=\"215c32d3f\",profile=\"release\",vendor=\"linkerd\",version=\"edge-25.11.1\"} 1\n");
+    let version = health.version.as_deref().unwrap_or(PROXY_VERSION);
+    let _ = writeln!(
+        out,
+        "proxy_build_info{{date=\"2025-11-20T19:52:40Z\",git_sha=\"215c32d3f\",profile=\"release\",vendor=\"linkerd\",version=\"{version}\"}} 1"
+    );
     out.push_str("# EOF\n");
 }

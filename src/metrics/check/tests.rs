@@ -1,0 +1,598 @@
+use super::*;
+use crate::target::Workload;
+
+const NOW_MS: i64 = 1_800_000_000_000;
+const THRESHOLDS: Thresholds = Thresholds {
+    cert_warn_secs: 86_400.0,
+    min_success: 0.95,
+};
+
+/// What one simulated-by-hand proxy reports.
+struct Body<'a> {
+    start: f64,
+    expiry: f64,
+    expiry_family: &'a str,
+    version: &'a str,
+    ok: u64,
+    failed: u64,
+    extra: &'a str,
+}
+
+impl Default for Body<'_> {
+    fn default() -> Self {
+        Body {
+            start: NOW_MS as f64 / 1000.0 - 3600.0,
+            expiry: NOW_MS as f64 / 1000.0 + 7.0 * 86_400.0,
+            expiry_family: "control_identity_cert_expiration_timestamp_seconds",
+            version: "edge-25.11.1",
+            ok: 100,
+            failed: 0,
+            extra: "",
+        }
+    }
+}
+
+fn proxy(deploy: &str, pod: &str, at_ms: i64, b: &Body<'_>) -> Proxy {
+    let text = format!(
+        "# TYPE response_total counter\n\
+         response_total{{direction=\"inbound\",tls=\"true\",classification=\"success\",status_code=\"200\"}} {ok}\n\
+         response_total{{direction=\"inbound\",tls=\"true\",classification=\"failure\",status_code=\"500\"}} {failed}\n\
+         {extra}\
+         # TYPE {ef} gauge\n{ef} {expiry}\n\
+         # TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {start}\n\
+         # TYPE proxy_build_info gauge\nproxy_build_info{{vendor=\"linkerd\",version=\"{version}\"}} 1\n",
+        ok = b.ok,
+        failed = b.failed,
+        extra = b.extra,
+        ef = b.expiry_family,
+        expiry = b.expiry,
+        start = b.start,
+        version = b.version,
+    );
+    Proxy {
+        key: ProxyKey {
+            namespace: "emojivoto".into(),
+            pod: pod.into(),
+            workload: Some(Workload {
+                kind: "deployment",
+                name: deploy.into(),
+            }),
+        },
+        target: Target::parse(text, Vec::new(), Some(at_ms)).expect("valid body"),
+    }
+}
+
+fn run(before: Option<&[Proxy]>, after: &[Proxy], unreachable: &[Unreachable]) -> Report {
+    let stats_before = before.map(stats_of);
+    check(&Input {
+        before,
+        after,
+        stats: (stats_before.as_ref(), &stats_of(after)),
+        unreachable,
+        thresholds: THRESHOLDS,
+    })
+}
+
+/// The findings that are not `√`.
+fn problems(report: &Report) -> Vec<&Finding> {
+    report
+        .categories
+        .iter()
+        .flat_map(|c| &c.checks)
+        .filter(|f| f.result != Outcome::Success)
+        .collect()
+}
+
+#[test]
+fn a_healthy_mesh_is_all_good() {
+    let after = [
+        proxy("web", "web-1", NOW_MS, &Body::default()),
+        proxy("emoji", "emoji-1", NOW_MS, &Body::default()),
+    ];
+    let report = run(None, &after, &[]);
+    assert_eq!(problems(&report), Vec::<&Finding>::new());
+    assert_eq!(report.status, Outcome::Success);
+    assert!(report.success);
+    assert_eq!(report.proxies, 2);
+    let names: Vec<&str> = report.categories.iter().map(|c| c.category_name).collect();
+    assert_eq!(
+        names,
+        [
+            "linkerd-data-plane-proxies",
+            "linkerd-identity",
+            "linkerd-version",
+            "linkerd-tls",
+            "linkerd-traffic"
+        ]
+    );
+}
+
+#[test]
+fn unreachable_proxies_are_problems_with_their_errors() {
+    let after = [proxy("web", "web-1", NOW_MS, &Body::default())];
+    let down = [Unreachable {
+        pod: "emojivoto/web-2".into(),
+        reason: "connection refused".into(),
+    }];
+    let report = run(None, &after, &down);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].result, Outcome::Error);
+    assert_eq!(found[0].pods, ["emojivoto/web-2"]);
+    assert_eq!(
+        found[0].description,
+        "1 proxy of 2 unreachable: emojivoto/web-2"
+    );
+    assert_eq!(found[0].details, ["emojivoto/web-2: connection refused"]);
+    assert_eq!(report.status, Outcome::Error);
+}
+
+#[test]
+fn certificates_expired_or_expiring_within_the_threshold() {
+    let now = NOW_MS as f64 / 1000.0;
+    let after = [
+        proxy(
+            "web",
+            "web-1",
+            NOW_MS,
+            &Body {
+                expiry: now - 600.0,
+                ..Body::default()
+            },
+        ),
+        proxy(
+            "web",
+            "web-2",
+            NOW_MS,
+            &Body {
+                expiry: now + 7200.0,
+                expiry_family: "identity_cert_expiration_timestamp_seconds",
+                ..Body::default()
+            },
+        ),
+        proxy(
+            "web",
+            "web-3",
+            NOW_MS,
+            &Body {
+                expiry: now + 86_400.0 + 60.0,
+                ..Body::default()
+            },
+        ),
+    ];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(
+        (found[0].result, found[0].pods.as_slice()),
+        (Outcome::Error, ["emojivoto/web-1".to_string()].as_slice())
+    );
+    assert_eq!(found[0].details, ["emojivoto/web-1: expired 10m ago"]);
+    assert_eq!(
+        (found[1].result, found[1].pods.as_slice()),
+        (Outcome::Warning, ["emojivoto/web-2".to_string()].as_slice())
+    );
+    assert_eq!(found[1].details, ["emojivoto/web-2: expires in 2h"]);
+}
+
+#[test]
+fn version_skew_names_the_pods_off_the_common_version() {
+    let old = Body {
+        version: "edge-24.1.1",
+        ..Body::default()
+    };
+    let after = [
+        proxy("web", "web-1", NOW_MS, &Body::default()),
+        proxy("web", "web-2", NOW_MS, &old),
+        proxy("emoji", "emoji-1", NOW_MS, &Body::default()),
+    ];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Warning);
+    assert_eq!(found[0].pods, ["emojivoto/web-2"]);
+    assert_eq!(
+        found[0].details,
+        ["edge-24.1.1: 1 proxy", "edge-25.11.1: 2 proxies"]
+    );
+}
+
+const PLAIN_TO_MESHED: &str = "# TYPE request_total counter\n\
+request_total{direction=\"outbound\",tls=\"no_identity\",no_tls_reason=\"not_provided_by_service_discovery\",dst_control_plane_ns=\"linkerd\",dst_deployment=\"emoji\"} 40\n\
+request_total{direction=\"outbound\",tls=\"no_identity\",no_tls_reason=\"not_provided_by_service_discovery\",dst_service=\"db\"} 40\n\
+request_total{direction=\"inbound\",tls=\"no_identity\",no_tls_reason=\"loopback\"} 40\n\
+request_total{direction=\"outbound\",tls=\"true\",dst_control_plane_ns=\"linkerd\",dst_deployment=\"voting\"} 40\n";
+
+#[test]
+fn plain_text_to_a_meshed_destination_is_a_problem() {
+    let plain = Body {
+        extra: PLAIN_TO_MESHED,
+        ..Body::default()
+    };
+    let after = [
+        proxy("web", "web-1", NOW_MS, &plain),
+        proxy("web", "web-2", NOW_MS, &Body::default()),
+    ];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Error);
+    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
+    assert_eq!(found[0].workloads, ["emojivoto/deployment/web"]);
+    assert_eq!(
+        found[0].description,
+        "emojivoto/deployment/web sends to meshed emoji without mTLS (not_provided_by_service_discovery): emojivoto/web-1"
+    );
+}
+
+#[test]
+fn plain_text_counts_only_within_the_window() {
+    let plain = Body {
+        extra: PLAIN_TO_MESHED,
+        ..Body::default()
+    };
+    let before = [proxy("web", "web-1", NOW_MS - 10_000, &plain)];
+    let after = [proxy("web", "web-1", NOW_MS, &plain)];
+    let report = run(Some(&before), &after, &[]);
+    assert_eq!(problems(&report), Vec::<&Finding>::new());
+    assert_eq!(report.window_seconds, Some(10.0));
+}
+
+#[test]
+fn low_success_rate_names_the_workload_and_its_pods() {
+    let failing = Body {
+        ok: 85,
+        failed: 15,
+        ..Body::default()
+    };
+    let after = [
+        proxy("voting", "voting-1", NOW_MS, &failing),
+        proxy("voting", "voting-2", NOW_MS, &failing),
+        proxy(
+            "web",
+            "web-1",
+            NOW_MS,
+            &Body {
+                ok: 95,
+                failed: 5,
+                ..Body::default()
+            },
+        ),
+    ];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Warning);
+    assert_eq!(found[0].workloads, ["emojivoto/deployment/voting"]);
+    assert_eq!(found[0].pods, ["emojivoto/voting-1", "emojivoto/voting-2"]);
+    assert_eq!(
+        found[0].description,
+        "deployment/voting in emojivoto: success rate 85.00% is below 95%"
+    );
+    assert_eq!(found[0].details, Vec::<String>::new());
+    assert_eq!(report.status, Outcome::Warning);
+}
+
+#[test]
+fn success_rate_over_a_window_uses_the_increase() {
+    let before = [proxy(
+        "voting",
+        "voting-1",
+        NOW_MS - 10_000,
+        &Body {
+            ok: 50,
+            failed: 50,
+            ..Body::default()
+        },
+    )];
+    let after = [proxy(
+        "voting",
+        "voting-1",
+        NOW_MS,
+        &Body {
+            ok: 150,
+            failed: 50,
+            ..Body::default()
+        },
+    )];
+    assert_eq!(
+        problems(&run(Some(&before), &after, &[])),
+        Vec::<&Finding>::new()
+    );
+    assert_eq!(problems(&run(None, &after, &[])).len(), 1);
+}
+
+fn denied(n: u64) -> String {
+    format!(
+        "# TYPE inbound_http_authz_deny_total counter\n\
+         inbound_http_authz_deny_total{{target_addr=\"10.0.0.1:8080\",srv_name=\"voting-grpc\"}} {n}\n"
+    )
+}
+
+#[test]
+fn authorization_denials_since_start_or_in_the_window() {
+    let ten = denied(10);
+    let after = [proxy(
+        "voting",
+        "voting-1",
+        NOW_MS,
+        &Body {
+            extra: &ten,
+            ..Body::default()
+        },
+    )];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Warning);
+    assert_eq!(found[0].pods, ["emojivoto/voting-1"]);
+    assert_eq!(
+        found[0].description,
+        "emojivoto/deployment/voting denied 10 inbound requests or connections since the proxies started (server voting-grpc): emojivoto/voting-1"
+    );
+    let before = [proxy(
+        "voting",
+        "voting-1",
+        NOW_MS - 10_000,
+        &Body {
+            extra: &ten,
+            ..Body::default()
+        },
+    )];
+    assert_eq!(
+        problems(&run(Some(&before), &after, &[])),
+        Vec::<&Finding>::new()
+    );
+}
+
+#[test]
+fn restarts_show_as_a_new_start_time_or_a_counter_reset() {
+    let before = [
+        proxy("web", "web-1", NOW_MS - 10_000, &Body::default()),
+        proxy("web", "web-2", NOW_MS - 10_000, &Body::default()),
+        proxy("web", "web-3", NOW_MS - 10_000, &Body::default()),
+    ];
+    let after = [
+        proxy(
+            "web",
+            "web-1",
+            NOW_MS,
+            &Body {
+                start: NOW_MS as f64 / 1000.0 - 5.0,
+                ok: 200,
+                ..Body::default()
+            },
+        ),
+        proxy(
+            "web",
+            "web-2",
+            NOW_MS,
+            &Body {
+                ok: 3,
+                ..Body::default()
+            },
+        ),
+        proxy(
+            "web",
+            "web-3",
+            NOW_MS,
+            &Body {
+                ok: 200,
+                ..Body::default()
+            },
+        ),
+    ];
+    let report = run(Some(&before), &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Warning);
+    assert_eq!(found[0].pods, ["emojivoto/web-1", "emojivoto/web-2"]);
+    assert!(
+        run(None, &after, &[])
+            .categories
+            .iter()
+            .flat_map(|c| &c.checks)
+            .all(|f| !f.description.contains("restarted"))
+    );
+}
+
+fn errors_body(n: u64) -> String {
+    format!(
+        "# TYPE outbound_http_errors_total counter\n\
+         outbound_http_errors_total{{error=\"unexpected\"}} {n}\n\
+         # TYPE inbound_tcp_errors counter\n\
+         inbound_tcp_errors_total{{error=\"tls_detect_timeout\"}} 7\n"
+    )
+}
+
+#[test]
+fn rising_error_counters_need_a_window() {
+    let (two, five) = (errors_body(2), errors_body(5));
+    let before = [proxy(
+        "web",
+        "web-1",
+        NOW_MS - 10_000,
+        &Body {
+            extra: &two,
+            ..Body::default()
+        },
+    )];
+    let after = [proxy(
+        "web",
+        "web-1",
+        NOW_MS,
+        &Body {
+            extra: &five,
+            ..Body::default()
+        },
+    )];
+    let report = run(Some(&before), &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
+    assert_eq!(
+        found[0].details,
+        ["emojivoto/web-1: outbound_http_errors{error=\"unexpected\"} +3"]
+    );
+    assert_eq!(problems(&run(None, &after, &[])), Vec::<&Finding>::new());
+}
+
+#[test]
+fn long_pod_lists_are_shortened_in_the_line_but_not_in_the_data() {
+    let names: Vec<String> = (1..=7).map(|i| format!("p{i}")).collect();
+    assert_eq!(listed(&names), "p1, p2, p3, p4, p5 and 2 more");
+    assert_eq!(listed(&names[..2]), "p1, p2");
+}
+
+#[test]
+fn only_the_lines_the_checks_read_are_kept() {
+    for kept in [
+        "# TYPE request_total counter",
+        "request_total{direction=\"outbound\",tls=\"no_identity\"} 1",
+        "tcp_open_total{direction=\"outbound\",tls=\"no_identity\"} 1",
+        "inbound_http_authz_deny_total{srv_name=\"x\"} 1",
+        "outbound_tcp_errors_total{error=\"x\"} 1",
+        "identity_cert_expiration_timestamp_seconds 1.0",
+        "process_start_time_seconds 1.0",
+        "proxy_build_info{version=\"v\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 0",
+        "outbound_http_route_backend_response_statuses_total{error=\"LOAD_SHED\"} 1",
+    ] {
+        assert!(reads(kept), "{kept}");
+    }
+    for dropped in [
+        "request_total{direction=\"outbound\",tls=\"true\"} 1",
+        "response_total{classification=\"success\"} 1",
+        "response_latency_ms_bucket{le=\"1\"} 1",
+        "tcp_read_bytes_total{direction=\"inbound\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"ready\"} 1",
+        "outbound_http_balancer_endpoints{endpoint_state=\"pending\"} 0",
+        "outbound_http_route_backend_response_statuses_total{error=\"\"} 1",
+        "outbound_http_route_request_duration_seconds_bucket{le=\"0.05\"} 1",
+        "process_cpu_seconds_total 1.0",
+    ] {
+        assert!(!reads(dropped), "{dropped}");
+    }
+}
+
+#[test]
+fn spans_read_to_the_minute() {
+    for (secs, text) in [
+        (40.0, "40s"),
+        (600.0, "10m"),
+        (7200.0, "2h"),
+        (9000.0, "2h30m"),
+        (86_400.0, "24h"),
+        (2.0 * 86_400.0, "2d"),
+        (7.0 * 86_400.0 + 5.0 * 3600.0, "7d5h"),
+        (-600.0, "10m"),
+    ] {
+        assert_eq!(span(secs), text, "{secs}");
+    }
+}
+
+#[test]
+fn a_failing_workload_names_its_own_failing_calls() {
+    let calls = "# TYPE response_total counter\n\
+response_total{direction=\"outbound\",authority=\"voting-svc:8080\",classification=\"success\"} 85\n\
+response_total{direction=\"outbound\",authority=\"voting-svc:8080\",classification=\"failure\"} 15\n\
+response_total{direction=\"outbound\",authority=\"emoji-svc:8080\",classification=\"success\"} 100\n";
+    let after = [proxy(
+        "web",
+        "web-1",
+        NOW_MS,
+        &Body {
+            ok: 90,
+            failed: 10,
+            extra: calls,
+            ..Body::default()
+        },
+    )];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].details,
+        ["its calls to voting-svc:8080 succeed 85.00%"]
+    );
+}
+
+#[test]
+fn balancers_without_ready_endpoints_name_the_service() {
+    let body = "# TYPE outbound_http_balancer_endpoints gauge\n\
+outbound_http_balancer_endpoints{parent_name=\"voting-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",endpoint_state=\"ready\"} 0\n\
+outbound_http_balancer_endpoints{parent_name=\"voting-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",endpoint_state=\"pending\"} 0\n\
+outbound_http_balancer_endpoints{parent_name=\"emoji-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",endpoint_state=\"ready\"} 2\n";
+    let after = [
+        proxy(
+            "web",
+            "web-1",
+            NOW_MS,
+            &Body {
+                extra: body,
+                ..Body::default()
+            },
+        ),
+        proxy("web", "web-2", NOW_MS, &Body::default()),
+    ];
+    let report = run(None, &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Error);
+    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
+    assert_eq!(
+        found[0].description,
+        "voting-svc.emojivoto:8080 has no ready endpoints for 1 proxy: emojivoto/web-1"
+    );
+}
+
+#[test]
+fn load_shedding_and_fail_fast_are_warnings() {
+    let body = |n: u64| {
+        format!(
+            "# TYPE outbound_http_route_backend_response_statuses counter\n\
+outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",http_status=\"\",error=\"LOAD_SHED\"}} {n}\n\
+outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",http_status=\"500\",error=\"\"}} 9\n"
+        )
+    };
+    let (four, nine) = (body(4), body(9));
+    let before = [proxy(
+        "web",
+        "web-1",
+        NOW_MS - 10_000,
+        &Body {
+            extra: &four,
+            ..Body::default()
+        },
+    )];
+    let after = [proxy(
+        "web",
+        "web-1",
+        NOW_MS,
+        &Body {
+            extra: &nine,
+            ..Body::default()
+        },
+    )];
+    let report = run(Some(&before), &after, &[]);
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].result, Outcome::Warning);
+    assert_eq!(
+        found[0].description,
+        "voting-svc.emojivoto:8080 answered 5 requests with LOAD_SHED during the window: emojivoto/web-1"
+    );
+}
+
+#[test]
+fn with_no_proxy_answering_only_reachability_is_reported() {
+    let down = [Unreachable {
+        pod: "emojivoto/web-1".into(),
+        reason: "connection refused".into(),
+    }];
+    let report = run(None, &[], &down);
+    let names: Vec<&str> = report.categories.iter().map(|c| c.category_name).collect();
+    assert_eq!(names, ["linkerd-data-plane-proxies"]);
+    assert_eq!(report.status, Outcome::Error);
+    assert_eq!(report.proxies, 1);
+}
