@@ -21,7 +21,7 @@ use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
 use linkerd_export::scrape::{ScrapeOptions, scrape_all};
 use linkerd_export::sim::{Sim, SimConfig, SimHandle};
-use linkerd_export::target::{Scope, Selection, resolve};
+use linkerd_export::target::{Scope, Selection, TargetLabelSet, resolve};
 use prometheus::Prometheus;
 use tokio_util::sync::CancellationToken;
 
@@ -69,12 +69,7 @@ async fn scrape_namespace(client: &kube::Client) -> Snapshot {
     for outcome in report.outcomes {
         let scraped = outcome.result.unwrap();
         let text = std::str::from_utf8(&scraped.body).unwrap();
-        let labels = outcome
-            .target
-            .target_labels()
-            .into_iter()
-            .map(|(name, value)| (name.to_string(), value))
-            .collect();
+        let labels = outcome.target.target_labels(TargetLabelSet::Full);
         let ms = scraped
             .scraped_at
             .duration_since(UNIX_EPOCH)

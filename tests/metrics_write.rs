@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use linkerd_export::metrics::model::{MetricType, Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::parse;
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
-use linkerd_export::target::{PodTarget, Workload};
+use linkerd_export::target::{PodTarget, TargetLabelSet, Workload};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/linkerd");
 
@@ -43,12 +43,10 @@ fn fixture_snapshot() -> Snapshot {
                     kind: "deployment",
                     name: "web".into(),
                 }),
+                pod_ip: Some(format!("10.42.0.{i}")),
+                labels: [("app".to_string(), "web-svc".to_string())].into(),
             };
-            let labels = pod
-                .target_labels()
-                .into_iter()
-                .map(|(n, v)| (n.to_string(), v))
-                .collect();
+            let labels = pod.target_labels(TargetLabelSet::Full);
             Target::parse(text.clone(), labels, Some(1_764_014_400_000 + i as i64)).unwrap()
         })
         .collect();

@@ -609,9 +609,16 @@ pub struct Snapshot {
 /// `linkerd_export_snapshot_info{...} 1`.
 pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
 
-/// Target label names this crate adds (and recognises when reading a merged exposition back).
-/// A Job's label is `k8s_job`, as Linkerd's Prometheus names it: `job` is Prometheus' own.
+/// The target labels (spec §4a) that say which proxy a series came from, recognised when a merged
+/// exposition (our `-o prom`/`-o openmetrics` output, a snapshot, a federation answer) is split
+/// back into targets: `job`, `instance`, `namespace`, `pod`, the workload labels (a Job's is
+/// `k8s_job`: `job` is Prometheus' own), and `container`, which older snapshots carry. The pod's
+/// own labels (`app`, `control_plane_ns`, `pod_template_hash`, ...) cannot be told from a
+/// proxy's by name, so they stay on the samples: the label set of every series is the same
+/// either way.
 pub const TARGET_LABEL_NAMES: &[&str] = &[
+    "job",
+    "instance",
     "namespace",
     "pod",
     "container",
