@@ -15,7 +15,7 @@ use std::time::Duration;
 use linkerd_export::sim::SimConfig;
 use prometheus::Prometheus;
 use scripted_http::Reply;
-use support::{BIN, Mesh, stderr, stdout, success};
+use support::{BIN, Mesh, stderr, stdout, success, with_sorted_labels};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -489,19 +489,10 @@ fn serve_stops_cleanly_on_sigterm() {
 /// series is its label set, whatever order a writer put them in), sorted.
 fn samples_by_label_set(mesh: &Mesh, args: &[&str]) -> Vec<String> {
     let output = success(mesh.cmd().args(["metrics", "-o", "prom"]).args(args));
-    let pair = regex::Regex::new(r#"([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)""#).unwrap();
     let mut lines: Vec<String> = output
         .lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
-            let Some((name, rest)) = line.split_once('{') else {
-                return line.to_string();
-            };
-            let (labels, value) = rest.rsplit_once('}').unwrap();
-            let mut pairs: Vec<&str> = pair.find_iter(labels).map(|m| m.as_str()).collect();
-            pairs.sort();
-            format!("{name}{{{}}}{value}", pairs.join(","))
-        })
+        .map(with_sorted_labels)
         .collect();
     lines.sort();
     lines
