@@ -438,7 +438,7 @@ fn every_scrape_failing_exits_1() {
 fn merged_formats_carry_target_labels() {
     let mesh = Mesh::start();
     let web = mesh.pod("emojivoto", "web-");
-    let pod = mesh.sim.pods().into_iter().find(|p| p.name == web).unwrap();
+    let pod = mesh.sim.pods().iter().find(|p| p.name == web).unwrap();
     let hash = &pod.labels["pod-template-hash"];
     let text = success(mesh.cmd().args([
         "metrics",

@@ -91,6 +91,16 @@ fn stat_between(mesh: &Mesh, a: &Path, b: &Path) -> Vec<Value> {
         .unwrap()
 }
 
+/// `count({job="linkerd-proxy"})` (the health dashboard's matcher), polled until it is `sent`
+/// or the limit passes.
+fn proxy_series_once_stored(prometheus: &Prometheus, sent: usize) -> f64 {
+    let sent = sent.to_string();
+    let stored = prometheus.query_until(r#"count({job="linkerd-proxy"})"#, LIMIT, |r| {
+        !r.is_empty() && r[0]["value"][1] == sent.as_str()
+    });
+    scalar(&stored)
+}
+
 /// The one value of an instant-vector answer.
 fn scalar(result: &[Value]) -> f64 {
     assert_eq!(result.len(), 1, "{result:?}");
@@ -178,11 +188,8 @@ fn dashboard_queries_answer_on_remote_written_series_as_stat_computes() {
         &["--from-file", second.to_str().unwrap()],
     );
     let at = latest_timestamp(&second) + 0.001;
-    let stored = prometheus.query_until(r#"count({job="linkerd-proxy"})"#, LIMIT, |r| {
-        !r.is_empty() && r[0]["value"][1] == Value::from(sent_second.to_string())
-    });
     assert_eq!(
-        scalar(&stored),
+        proxy_series_once_stored(&prometheus, sent_second),
         sent_second as f64,
         "every series of the last round, by the health dashboard's job matcher"
     );
@@ -283,10 +290,7 @@ fn live_export_carries_the_injector_labels_of_every_workload_kind() {
     let mesh = Mesh::start();
     let prometheus = Prometheus::start("");
     let sent = push(&mesh, &prometheus, &["-A"]);
-    let stored = prometheus.query_until(r#"count({job="linkerd-proxy"})"#, LIMIT, |r| {
-        !r.is_empty() && r[0]["value"][1] == Value::from(sent.to_string())
-    });
-    assert_eq!(scalar(&stored), sent as f64);
+    assert_eq!(proxy_series_once_stored(&prometheus, sent), sent as f64);
 
     let start_times = r#"process_start_time_seconds{job="linkerd-proxy"}"#;
     // Linkerd's dashboards' variables.
