@@ -1,6 +1,7 @@
 //! Target labels as Linkerd's viz Prometheus writes them (spec §4a), end to end: the simulated
 //! mesh pushed with `export --remote-write` into a real Prometheus, then asked the queries
-//! Linkerd's dashboards ask — answered, and equal to what the plugin's own `stat` computes.
+//! Linkerd's dashboards ask — answered, and equal to what the plugin's own `stat` computes; the
+//! minimal set; and `diff --by workload` summing a workload's pods though each has its `instance`.
 
 #[path = "support/prometheus.rs"]
 mod prometheus;
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use linkerd_export::sim::SimConfig;
 use prometheus::Prometheus;
 use serde_json::Value;
 use support::{Mesh, run, success};
@@ -380,4 +382,40 @@ fn minimal_target_labels_are_namespace_pod_and_workload() {
         )),
         "{text}"
     );
+}
+
+#[test]
+fn diff_by_workload_sums_pods_whatever_their_instance() {
+    let mesh = Mesh::with(SimConfig {
+        replicas: 2,
+        ..SimConfig::default()
+    });
+    let args = [
+        "diff",
+        "deploy/web",
+        "-n",
+        "emojivoto",
+        "--interval",
+        "200ms",
+        "-m",
+        "process_start_time_seconds",
+        "-o",
+        "json",
+    ];
+    let series = |by: &str| -> Vec<Value> {
+        let out = success(mesh.cmd().args(args).args(["--by", by]));
+        let diff: Value = serde_json::from_str(&out).unwrap();
+        diff["series"].as_array().unwrap().clone()
+    };
+    let (per_pod, per_workload) = (series("pod"), series("workload"));
+    assert_eq!(per_pod.len(), 2, "{per_pod:#?}");
+    assert_eq!(per_workload.len(), 1, "{per_workload:#?}");
+    for s in &per_workload {
+        let labels = s["labels"].as_object().unwrap();
+        assert!(
+            !labels.contains_key("pod") && !labels.contains_key("instance"),
+            "{labels:?}"
+        );
+        assert_eq!(labels["deployment"], "web");
+    }
 }
