@@ -99,7 +99,7 @@ fn instance(ip: &str, port: u16) -> String {
 
 /// The label that names a workload of `kind` (`deployment`, `job`, ...): the kind itself, except
 /// `job`, which is `k8s_job` so it does not collide with Prometheus' own `job`.
-pub fn workload_label_name(kind: &str) -> String {
+fn workload_label_name(kind: &str) -> String {
     match kind {
         "job" => "k8s_job".to_string(),
         kind => sanitize_label_name(kind),
@@ -108,7 +108,7 @@ pub fn workload_label_name(kind: &str) -> String {
 
 /// A Kubernetes label name as a Prometheus label name: every character other than an ASCII
 /// letter, digit or `_` becomes `_`, as Prometheus' Kubernetes discovery writes pod label names.
-pub fn sanitize_label_name(name: &str) -> String {
+fn sanitize_label_name(name: &str) -> String {
     name.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()

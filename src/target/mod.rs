@@ -17,9 +17,7 @@ use std::str::FromStr;
 
 pub use fetch::resolve;
 pub use kind::{ACCEPTED_TYPES, ResourceKind};
-pub use labels::{
-    LabelSource, PROXY_JOB, TargetLabelSet, sanitize_label_name, target_labels, workload_label_name,
-};
+pub use labels::{LabelSource, PROXY_JOB, TargetLabelSet, target_labels};
 pub use select::{
     ADMIN_PORT_ANNOTATION, PROXY_CONTAINER, PodMatcher, Selected, SkipReason, Skipped,
     proxy_admin_port, select_pods,
