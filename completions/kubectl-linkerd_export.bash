@@ -89,7 +89,7 @@ _kubectl__linkerd_export() {
 
     case "${cmd}" in
         kubectl__linkerd_export)
-            opts="-n -A -l -v -q -s -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version metrics stat top check diff snapshot export prometheus-config demo completion help"
+            opts="-n -A -l -v -q -s -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version metrics stat top check diff snapshot export prometheus-config demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +137,10 @@ _kubectl__linkerd_export() {
                     ;;
                 --obfuscate)
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -203,7 +207,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__check)
-            opts="-o -n -A -l -v -q -s -h -V --from-file --window --cert-warn --min-success --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-o -n -A -l -v -q -s -h -V --from-file --window --cert-warn --min-success --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +281,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
                     return 0
                     ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -341,7 +349,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__completion)
-            opts="-n -A -l -v -q -s -h -V --install --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version bash zsh fish powershell elvish kubectl"
+            opts="-n -A -l -v -q -s -h -V --install --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version bash zsh fish powershell elvish kubectl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +404,10 @@ _kubectl__linkerd_export() {
                     ;;
                 --obfuscate)
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -462,7 +474,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__demo)
-            opts="-n -A -l -v -q -s -h -V --serve --listen --kubeconfig-out --replicas --namespaces --series --latency --fault --seed --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-n -A -l -v -q -s -h -V --serve --listen --kubeconfig-out --replicas --namespaces --series --latency --fault --seed --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +556,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
                     return 0
                     ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -608,7 +624,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__diff)
-            opts="-m -o -n -A -l -v -q -s -h -V --from-file --interval --by --only-changed --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-m -o -n -A -l -v -q -s -h -V --from-file --interval --by --only-changed --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +710,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
                     return 0
                     ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -758,7 +778,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__export)
-            opts="-m -O -o -n -A -l -v -q -s -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --buffer --buffer-dir --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-m -O -o -n -A -l -v -q -s -h -V --from-file --metric --match --source --remote-write --every --bearer-token --bearer-token-file --basic-auth --header --ca-file --batch-size --write-timeout --buffer --buffer-dir --serve --output-file --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,6 +910,10 @@ _kubectl__linkerd_export() {
                     ;;
                 --obfuscate)
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1124,7 +1148,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__metrics)
-            opts="-m -o -n -A -l -v -q -s -h -V --from-file --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-m -o -n -A -l -v -q -s -h -V --from-file --metric --match --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1202,6 +1226,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
                     return 0
                     ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1266,7 +1294,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__prometheus__subcmd__config)
-            opts="-n -A -l -v -q -s -h -V --viz-namespace --format --target --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-n -A -l -v -q -s -h -V --viz-namespace --format --target --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1326,6 +1354,10 @@ _kubectl__linkerd_export() {
                     ;;
                 --obfuscate)
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1392,7 +1424,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__snapshot)
-            opts="-m -O -n -A -l -v -q -s -h -V --from-file --metric --match --output-file --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-m -O -n -A -l -v -q -s -h -V --from-file --metric --match --output-file --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1470,6 +1502,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
                     return 0
                     ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1534,7 +1570,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__stat)
-            opts="-o -n -A -l -v -q -s -h -V --from-file --window --since-start --by --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-o -n -A -l -v -q -s -h -V --from-file --window --since-start --by --output --source --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1608,6 +1644,10 @@ _kubectl__linkerd_export() {
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
                     return 0
                     ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1672,7 +1712,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__top)
-            opts="-o -n -A -l -v -q -s -h -V --from-file --interval --iterations --by --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            opts="-o -n -A -l -v -q -s -h -V --from-file --interval --iterations --by --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1744,6 +1784,10 @@ _kubectl__linkerd_export() {
                     ;;
                 --obfuscate)
                     COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
                     return 0
                     ;;
                 --color)

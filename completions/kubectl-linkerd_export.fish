@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_linkerd_export_global_optspecs
-    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= max-body-size= via= obfuscate= v/verbose q/quiet color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= client-certificate= client-key= insecure-skip-tls-verify tls-server-name= request-timeout= h/help V/version
+    string join \n kubeconfig= context= n/namespace= A/all-namespaces l/selector= concurrency= timeout= max-body-size= via= obfuscate= target-labels= v/verbose q/quiet color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= client-certificate= client-key= insecure-skip-tls-verify tls-server-name= request-timeout= h/help V/version
 end
 
 function __fish_kubectl_linkerd_export_needs_command
@@ -35,6 +35,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_comma
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_needs_command" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -86,6 +88,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand metrics" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -129,6 +133,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand stat" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -172,6 +178,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand top" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -210,6 +218,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand check" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -251,6 +261,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -289,6 +301,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand snapshot" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -339,6 +353,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand export" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -376,6 +392,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand prometheus-config" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -416,6 +434,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -450,6 +470,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 apiserver\t'The API server\'s pods/proxy subresource (needs `get` on pods/proxy)'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l obfuscate -d 'Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names' -r -f -a "compat\t'Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes'
 strict\t'Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...)'"
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l target-labels -d 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd\'s Prometheus adds them) or `minimal` (namespace, pod, workload)' -r -f -a "full\t'The labels Linkerd\'s Prometheus gives proxy series'
+minimal\t'`namespace`, `pod` and the workload label'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand completion" -l color -d 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t'Always colour'
 never\t'Never colour'"

@@ -15,7 +15,7 @@ use std::time::Duration;
 use linkerd_export::sim::SimConfig;
 use prometheus::Prometheus;
 use scripted_http::Reply;
-use support::{BIN, Mesh, stderr, stdout, success};
+use support::{BIN, Mesh, stderr, stdout, success, with_sorted_labels};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -86,7 +86,15 @@ fn remote_write_stores_every_scraped_sample_with_target_labels() {
     for series in &web {
         let pod = series["metric"]["pod"].as_str().unwrap();
         assert!(pod.starts_with("web-"), "{series}");
-        assert_eq!(series["metric"]["container"], "linkerd-proxy");
+        assert_eq!(series["metric"]["job"], "linkerd-proxy", "{series}");
+        assert_eq!(series["metric"]["app"], "web-svc", "{series}");
+        assert_eq!(series["metric"]["control_plane_ns"], "linkerd", "{series}");
+        assert!(
+            series["metric"]["instance"]
+                .as_str()
+                .is_some_and(|i| i.ends_with(":4191")),
+            "{series}"
+        );
     }
 }
 
@@ -477,15 +485,14 @@ fn serve_stops_cleanly_on_sigterm() {
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
 
-/// The sample lines of `metrics -o prom` with `args`, each with the labels a Prometheus adds
-/// (`job`, `instance`, `control_plane_ns`) left out, sorted.
-fn samples_without_prometheus_labels(mesh: &Mesh, args: &[&str]) -> Vec<String> {
+/// The sample lines of `metrics -o prom` with `args`, each with its labels sorted by name (a
+/// series is its label set, whatever order a writer put them in), sorted.
+fn samples_by_label_set(mesh: &Mesh, args: &[&str]) -> Vec<String> {
     let output = success(mesh.cmd().args(["metrics", "-o", "prom"]).args(args));
-    let added = regex::Regex::new(r#",?(job|instance|control_plane_ns)="[^"]*""#).unwrap();
     let mut lines: Vec<String> = output
         .lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| added.replace_all(line, "").replace("{,", "{"))
+        .map(with_sorted_labels)
         .collect();
     lines.sort();
     lines
@@ -495,19 +502,16 @@ fn samples_without_prometheus_labels(mesh: &Mesh, args: &[&str]) -> Vec<String> 
 fn source_prometheus_reads_what_the_proxies_serve() {
     let mesh = still_mesh();
     let scope = ["deploy/web", "-n", "emojivoto"];
-    let direct = samples_without_prometheus_labels(&mesh, &scope);
+    let direct = samples_by_label_set(&mesh, &scope);
     assert!(!direct.is_empty());
-    let through_viz = samples_without_prometheus_labels(
-        &mesh,
-        &[&scope[..], &["--source", "prometheus"]].concat(),
-    );
+    let through_viz =
+        samples_by_label_set(&mesh, &[&scope[..], &["--source", "prometheus"]].concat());
     assert_eq!(through_viz, direct, "the simulated linkerd-viz Prometheus");
 
     // `export --serve` answers /federate like a Prometheus does: a URL source to read from.
     let served = serve(&mesh, &["-n", "emojivoto"]);
     let source = format!("prometheus=http://{}", served.addr);
-    let through_url =
-        samples_without_prometheus_labels(&mesh, &[&scope[..], &["--source", &source]].concat());
+    let through_url = samples_by_label_set(&mesh, &[&scope[..], &["--source", &source]].concat());
     assert_eq!(through_url, direct, "a Prometheus URL");
 
     let file = mesh.dir().join("federated.om");

@@ -126,7 +126,10 @@ fn all_namespaces_and_label_selector() {
 #[test]
 fn native_sidecar_and_custom_admin_port_are_scraped() {
     let mesh = Mesh::start();
-    for target in ["sts/db", "ds/agent"] {
+    for (target, pod, workload) in [
+        ("sts/db", "db-0", "statefulset=\"db\""),
+        ("ds/agent", "agent-", "daemonset=\"agent\""),
+    ] {
         let text = success(mesh.cmd().args([
             "metrics",
             "-n",
@@ -138,8 +141,11 @@ fn native_sidecar_and_custom_admin_port_are_scraped() {
             "process_start_time_seconds",
         ]));
         assert!(
-            text.lines()
-                .any(|l| l.starts_with("process_start_time_seconds{namespace=\"default\"")),
+            text.lines().any(|l| {
+                l.starts_with("process_start_time_seconds{job=\"linkerd-proxy\",instance=\"")
+                    && l.contains(&format!(",namespace=\"default\",pod=\"{pod}"))
+                    && l.contains(workload)
+            }),
             "{target}: {text}"
         );
     }
@@ -404,9 +410,9 @@ fn garbage_is_printed_raw_but_rejected_when_parsed() {
         stderr(&out)
     );
     let text = stdout(&out);
-    assert!(!text.contains(&format!("{{namespace=\"emojivoto\",pod=\"{web}\"")));
+    assert!(!text.contains(&format!(",namespace=\"emojivoto\",pod=\"{web}\"")));
     let voting = mesh.pod("emojivoto", "voting-");
-    assert!(text.contains(&format!("{{namespace=\"emojivoto\",pod=\"{voting}\"")));
+    assert!(text.contains(&format!(",namespace=\"emojivoto\",pod=\"{voting}\"")));
 }
 
 #[test]
@@ -432,6 +438,8 @@ fn every_scrape_failing_exits_1() {
 fn merged_formats_carry_target_labels() {
     let mesh = Mesh::start();
     let web = mesh.pod("emojivoto", "web-");
+    let pod = mesh.sim.pods().iter().find(|p| p.name == web).unwrap();
+    let hash = &pod.labels["pod-template-hash"];
     let text = success(mesh.cmd().args([
         "metrics",
         "deploy/web",
@@ -446,7 +454,10 @@ fn merged_formats_carry_target_labels() {
     assert_eq!(samples.len(), 1, "{text}");
     assert!(
         samples[0].starts_with(&format!(
-            "request_total{{namespace=\"emojivoto\",pod=\"{web}\",container=\"linkerd-proxy\",deployment=\"web\","
+            "request_total{{job=\"linkerd-proxy\",instance=\"{}:4191\",namespace=\"emojivoto\",\
+             pod=\"{web}\",deployment=\"web\",app=\"web-svc\",control_plane_ns=\"linkerd\",\
+             pod_template_hash=\"{hash}\",version=\"v11\",workload_ns=\"emojivoto\",authority=",
+            pod.ip
         )),
         "{}",
         samples[0]

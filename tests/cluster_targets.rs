@@ -326,3 +326,68 @@ async fn missing_objects_and_empty_results_are_errors() {
         "{err}"
     );
 }
+
+/// Every meshed pod carries what Linkerd's injector adds (spec §8), read back through the API:
+/// `linkerd.io/proxy-<kind>` for its top-level workload, `linkerd.io/control-plane-ns` and
+/// `linkerd.io/workload-ns`; the pod's IP, so `instance` is `podIP:adminPort`.
+#[tokio::test]
+async fn meshed_pods_carry_the_injectors_labels_and_their_ip() {
+    let env = cluster_common::start(&[]).await;
+    let resolved = resolve_in(&env, &[], None, true, None).await.unwrap();
+    let label = |pod: &str, name: &str| -> Option<String> {
+        let target = resolved.pods.iter().find(|p| p.pod.starts_with(pod))?;
+        target.labels.get(name).cloned()
+    };
+    for (pod, kind, workload) in [
+        ("web-", "deployment", "web"),
+        ("db-0", "statefulset", "db"),
+        ("agent-", "daemonset", "agent"),
+        ("nightly-", "cronjob", "nightly"),
+        ("old-rc-", "replicationcontroller", "old-rc"),
+        ("linkerd-destination-", "deployment", "linkerd-destination"),
+    ] {
+        assert_eq!(
+            label(pod, &format!("linkerd.io/proxy-{kind}")).as_deref(),
+            Some(workload),
+            "{pod}"
+        );
+        assert_eq!(
+            label(pod, "linkerd.io/control-plane-ns").as_deref(),
+            Some("linkerd")
+        );
+    }
+    assert_eq!(
+        label("web-", "linkerd.io/workload-ns").as_deref(),
+        Some("emojivoto")
+    );
+    assert_eq!(
+        label("prometheus-", "component").as_deref(),
+        Some("prometheus")
+    );
+    assert_eq!(
+        label("prometheus-", "linkerd.io/extension").as_deref(),
+        Some("viz")
+    );
+    assert_eq!(
+        label("linkerd-identity-", "linkerd.io/control-plane-component").as_deref(),
+        Some("identity")
+    );
+    let debug = resolved.pods.iter().find(|p| p.pod == "debug").unwrap();
+    assert!(
+        !debug
+            .labels
+            .keys()
+            .any(|k| k.starts_with("linkerd.io/proxy-")),
+        "a bare pod has no workload: {:?}",
+        debug.labels
+    );
+    for pod in &resolved.pods {
+        let sim = env
+            .sim
+            .pods()
+            .iter()
+            .find(|p| p.namespace == pod.namespace && p.name == pod.pod)
+            .unwrap();
+        assert_eq!(pod.pod_ip.as_deref(), Some(sim.ip.as_str()), "{}", pod.pod);
+    }
+}

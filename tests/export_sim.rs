@@ -21,7 +21,7 @@ use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
 use linkerd_export::scrape::{ScrapeOptions, scrape_all};
 use linkerd_export::sim::{Sim, SimConfig, SimHandle};
-use linkerd_export::target::{Scope, Selection, resolve};
+use linkerd_export::target::{Scope, Selection, TargetLabelSet, resolve};
 use prometheus::Prometheus;
 use tokio_util::sync::CancellationToken;
 
@@ -69,12 +69,7 @@ async fn scrape_namespace(client: &kube::Client) -> Snapshot {
     for outcome in report.outcomes {
         let scraped = outcome.result.unwrap();
         let text = std::str::from_utf8(&scraped.body).unwrap();
-        let labels = outcome
-            .target
-            .target_labels()
-            .into_iter()
-            .map(|(name, value)| (name.to_string(), value))
-            .collect();
+        let labels = outcome.target.target_labels(TargetLabelSet::Full);
         let ms = scraped
             .scraped_at
             .duration_since(UNIX_EPOCH)
@@ -90,31 +85,27 @@ async fn scrape_namespace(client: &kube::Client) -> Snapshot {
 
 type Samples = BTreeMap<(String, Vec<(String, String)>), u64>;
 
-/// Every sample as (name, target + own labels) → value bits. Left out: the labels a Prometheus
-/// adds (`job`, `instance`, and linkerd-viz' `control_plane_ns`), empty labels (Prometheus treats
-/// them as absent), and Prometheus' per-target series (`up`, `scrape_*`).
+/// Every sample as (name, target + own labels) → value bits, a sample's own label winning over
+/// a target label of the same name (spec §4a). Left out: empty labels (Prometheus treats them as
+/// absent), and Prometheus' per-target series (`up`, `scrape_*`).
 fn samples(snapshot: &Snapshot) -> Samples {
     let mut out = BTreeMap::new();
     for target in &snapshot.targets {
         for (_, sample) in target.samples() {
-            {
-                if sample.name == "up" || sample.name.starts_with("scrape_") {
-                    continue;
-                }
-                let own = sample.owned_labels();
-                let mut labels: Vec<(String, String)> = target
-                    .labels
-                    .iter()
-                    .chain(&own)
-                    .filter(|(name, value)| {
-                        !["job", "instance", "control_plane_ns"].contains(&name.as_str())
-                            && !value.is_empty()
-                    })
-                    .cloned()
-                    .collect();
-                labels.sort();
-                out.insert((sample.name.to_string(), labels), sample.value.to_bits());
+            if sample.name == "up" || sample.name.starts_with("scrape_") {
+                continue;
             }
+            let own = sample.owned_labels();
+            let mut labels: Vec<(String, String)> = target
+                .labels
+                .iter()
+                .filter(|(name, _)| !own.iter().any(|(n, _)| n == name))
+                .chain(&own)
+                .filter(|(_, value)| !value.is_empty())
+                .cloned()
+                .collect();
+            labels.sort();
+            out.insert((sample.name.to_string(), labels), sample.value.to_bits());
         }
     }
     out
@@ -176,8 +167,10 @@ async fn federation_through_prometheus_equals_reading_the_proxies() {
     let (sim, client, _dir) = still_mesh().await;
     let direct = scrape_namespace(&client).await;
 
-    // linkerd-viz' Prometheus scrapes every proxy as job linkerd-proxy and labels it with its pod.
-    let mut scrape_configs = String::from("- job_name: linkerd-proxy\n  static_configs:\n");
+    // linkerd-viz' Prometheus scrapes every proxy as job linkerd-proxy and labels it with its pod;
+    // a label the proxy set wins (spec §4a), as `honor_labels` makes it.
+    let mut scrape_configs =
+        String::from("- job_name: linkerd-proxy\n  honor_labels: true\n  static_configs:\n");
     for target in &direct.targets {
         let label = |name: &str| {
             target

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use linkerd_export::metrics::model::{MetricType, Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::parse;
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
-use linkerd_export::target::{PodTarget, Workload};
+use linkerd_export::target::{PodTarget, TargetLabelSet, Workload};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/linkerd");
 
@@ -43,12 +43,10 @@ fn fixture_snapshot() -> Snapshot {
                     kind: "deployment",
                     name: "web".into(),
                 }),
+                pod_ip: Some(format!("10.42.0.{i}")),
+                labels: [("app".to_string(), "web-svc".to_string())].into(),
             };
-            let labels = pod
-                .target_labels()
-                .into_iter()
-                .map(|(n, v)| (n.to_string(), v))
-                .collect();
+            let labels = pod.target_labels(TargetLabelSet::Full);
             Target::parse(text.clone(), labels, Some(1_764_014_400_000 + i as i64)).unwrap()
         })
         .collect();
@@ -57,8 +55,10 @@ fn fixture_snapshot() -> Snapshot {
 
 type SampleKey = (Vec<(String, String)>, String, Vec<(String, String)>);
 
-/// Every sample as (target labels, sample name, labels) → value bits, with OpenMetrics' counter
-/// naming applied when `om`.
+/// Every sample as (the target labels that name a proxy, sample name, the other labels, sorted)
+/// → value bits, with OpenMetrics' counter naming applied when `om`. Pod labels (`app`) are
+/// target labels only where a body has a `process_start_time_seconds` sample to find them by,
+/// so they count with the sample's own labels.
 fn samples(snapshot: &Snapshot, om: bool) -> BTreeMap<SampleKey, u64> {
     let mut out = BTreeMap::new();
     for t in &snapshot.targets {
@@ -72,9 +72,15 @@ fn samples(snapshot: &Snapshot, om: bool) -> BTreeMap<SampleKey, u64> {
                 {
                     name.push_str("_total");
                 }
-                let mut target = t.labels.clone();
+                let (mut target, mut own): (Vec<_>, Vec<_>) = t
+                    .labels
+                    .iter()
+                    .cloned()
+                    .partition(|(n, _)| TARGET_LABEL_NAMES.contains(&n.as_str()));
                 target.sort();
-                let prev = out.insert((target, name, s.owned_labels()), s.value.to_bits());
+                own.extend(s.owned_labels());
+                own.sort();
+                let prev = out.insert((target, name, own), s.value.to_bits());
                 assert!(prev.is_none(), "duplicate series in {t:?}");
             }
         }
@@ -145,7 +151,20 @@ fn merged_output_has_each_family_once_and_target_labels() {
             .find(|t| t.label("pod") == Some("web-3"))
             .unwrap();
         assert_eq!(web3.scrape_time_ms, Some(1_764_014_400_003));
-        assert!(out.contains("request_total{namespace=\"emojivoto\",pod=\"web-0\",container=\"linkerd-proxy\",deployment=\"web\","));
+        let with_start_time: Vec<_> = again
+            .targets
+            .iter()
+            .filter(|t| {
+                t.families()
+                    .any(|f| f.name() == "process_start_time_seconds")
+            })
+            .collect();
+        assert!(!with_start_time.is_empty());
+        for target in with_start_time {
+            assert_eq!(target.label("app"), Some("web-svc"), "{:?}", target.labels);
+            assert_eq!(target.labels.len(), 6, "{:?}", target.labels);
+        }
+        assert!(out.contains("request_total{job=\"linkerd-proxy\",instance=\"10.42.0.0:4191\",namespace=\"emojivoto\",pod=\"web-0\",deployment=\"web\",app=\"web-svc\","), "{out}");
     }
     let om = write::to_string(
         &snapshot,
@@ -187,7 +206,7 @@ fn escapes_special_values_and_clashing_labels_round_trip() {
     );
     assert!(out.contains("# HELP m a \\\\ help\\nline\n"), "{out}");
     assert!(
-        out.contains("m{pod=\"web-1\",exported_pod=\"inner\",v=\"a\\\\b\\\"c\\nd\"} NaN\n"),
+        out.contains("m{pod=\"inner\",v=\"a\\\\b\\\"c\\nd\"} NaN\n"),
         "{out}"
     );
     let again = parse::parse(&out).unwrap();

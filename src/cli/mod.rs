@@ -121,6 +121,11 @@ pub struct GlobalArgs {
           default_missing_value = "compat", value_name = "MODE")]
     pub obfuscate: Option<ObfuscateMode>,
 
+    /// Target labels added to every series: `full` (job, instance, namespace, pod, workload and
+    /// pod labels, as Linkerd's Prometheus adds them) or `minimal` (namespace, pod, workload).
+    #[arg(long, global = true, value_enum, default_value_t = TargetLabels::Full, value_name = "SET")]
+    pub target_labels: TargetLabels,
+
     /// More logging on stderr (-v, -vv, -vvv).
     #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -250,6 +255,15 @@ pub enum ObfuscateMode {
     Compat,
     /// Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...).
     Strict,
+}
+
+/// Which target labels series get (spec §4a `--target-labels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetLabels {
+    /// The labels Linkerd's Prometheus gives proxy series.
+    Full,
+    /// `namespace`, `pod` and the workload label.
+    Minimal,
 }
 
 /// `--color`.

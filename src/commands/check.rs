@@ -168,7 +168,9 @@ async fn scrape(
                 })?;
                 let target = Target::parse(
                     text,
-                    source::owned_target_labels(&outcome.target),
+                    outcome
+                        .target
+                        .target_labels(ctx.global.target_labels.into()),
                     Some(scraped_at),
                 )
                 .map_err(|e| format!("malformed metrics: {e}"))?;

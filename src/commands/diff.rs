@@ -2,8 +2,8 @@
 //! (`diff before.om deploy/web`, `diff deploy/web-v1 deploy/web-v2`); `diff TARGET --interval
 //! DUR` compares a target with itself DUR later.
 //!
-//! When both sides are different live targets, the workload labels (`deployment`, ...) are
-//! dropped from both so the two workloads' series line up.
+//! When both sides are different live targets, the labels that name the workload (`deployment`,
+//! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
 
 use std::path::{Path, PathBuf};
 
@@ -275,21 +275,14 @@ async fn over_interval(
     ))
 }
 
-/// Removes the workload target labels, so two workloads' series compare as one.
+/// Removes the target labels that name the workload and its pods (the workload label,
+/// `instance`, the pod's labels), keeping `job`, `namespace` and `pod`, so two workloads' series
+/// compare as one.
 fn drop_workload_labels(snapshot: &mut Snapshot) {
-    const WORKLOAD_LABELS: &[&str] = &[
-        "deployment",
-        "statefulset",
-        "daemonset",
-        "replicaset",
-        "replicationcontroller",
-        "job",
-        "k8s_job",
-        "cronjob",
-    ];
+    const KEPT: &[&str] = &["job", "namespace", "pod"];
     for target in &mut snapshot.targets {
         target
             .labels
-            .retain(|(name, _)| !WORKLOAD_LABELS.contains(&name.as_str()));
+            .retain(|(name, _)| KEPT.contains(&name.as_str()));
     }
 }

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
 
 use super::Context;
-use crate::cli::{ObfuscateMode, Via};
+use crate::cli::{ObfuscateMode, TargetLabels, Via};
 use crate::cluster::{self, Cluster};
 use crate::error::{Error, Exit, Result};
 use crate::forward::{self, FetchOptions};
@@ -16,7 +16,7 @@ use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use crate::metrics::obfuscate::Obfuscation;
 use crate::metrics::parse;
 use crate::scrape::{self, Outcome, Progress, ScrapeOptions};
-use crate::target::{self, PodTarget, Scope, Selection, TargetError};
+use crate::target::{self, PodTarget, Scope, Selection, TargetError, TargetLabelSet};
 
 impl From<Via> for forward::Via {
     fn from(via: Via) -> Self {
@@ -32,6 +32,15 @@ impl From<ObfuscateMode> for Obfuscation {
         match mode {
             ObfuscateMode::Compat => Obfuscation::Compat,
             ObfuscateMode::Strict => Obfuscation::Strict,
+        }
+    }
+}
+
+impl From<TargetLabels> for TargetLabelSet {
+    fn from(set: TargetLabels) -> Self {
+        match set {
+            TargetLabels::Full => TargetLabelSet::Full,
+            TargetLabels::Minimal => TargetLabelSet::Minimal,
         }
     }
 }
@@ -199,7 +208,9 @@ pub async fn scrape_targets(
             .result
             .map_err(|e| e.to_string())
             .and_then(|s| Ok((s.text(limit)?, s.scraped_at)))
-            .and_then(|(text, at)| parse_outcome(&outcome.target, text, at));
+            .and_then(|(text, at)| {
+                parse_outcome(&outcome.target, ctx.global.target_labels.into(), text, at)
+            });
         match parsed {
             Ok(target) => {
                 succeeded += 1;
@@ -229,27 +240,16 @@ pub fn epoch_ms(time: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The target labels of `pod` as owned pairs, for the metrics model.
-pub fn owned_target_labels(pod: &PodTarget) -> Vec<(String, String)> {
-    pod.target_labels()
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
-}
-
-/// One pod's body parsed strictly into a snapshot target with its target labels and scrape time.
-/// A malformed body is an error for that pod, naming the line and column.
+/// One pod's body parsed strictly into a snapshot target with its target labels (`set`) and
+/// scrape time. A malformed body is an error for that pod, naming the line and column.
 pub fn parse_outcome(
     target: &PodTarget,
+    set: TargetLabelSet,
     text: String,
     scraped_at: SystemTime,
 ) -> Result<Target, String> {
-    Target::parse(
-        text,
-        owned_target_labels(target),
-        Some(epoch_ms(scraped_at)),
-    )
-    .map_err(|e| format!("malformed metrics: {e}"))
+    Target::parse(text, target.target_labels(set), Some(epoch_ms(scraped_at)))
+        .map_err(|e| format!("malformed metrics: {e}"))
 }
 
 /// Says on stderr which pods failed, and whether the scrape was cut short; returns the exit status

@@ -20,14 +20,12 @@ use crate::metrics::model::Snapshot;
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions, output_families, sanitize_name};
 
-/// The `job` label the linkerd-viz Prometheus gives proxy series; `/federate` adds it so the
-/// federation job's `match[]={job="linkerd-proxy"}` selects them, as it would there.
-pub const PROXY_JOB: &str = "linkerd-proxy";
+use crate::target::PROXY_JOB;
 
-/// Every sample of a snapshot as a [`Series`], built as the iterator advances: the target
-/// labels, then the sample's own labels (renamed `exported_NAME` where they clash with a target
-/// label, as the writers do), and `__name__`; stamped with the sample's timestamp, else its
-/// target's scrape time, else `fallback_ms`.
+/// Every sample of a snapshot as a [`Series`], built as the iterator advances: `__name__`, the
+/// target labels, then the sample's own labels (a sample's label wins over the target label of
+/// the same name, as the writers do it); stamped with the sample's timestamp, else its target's
+/// scrape time, else `fallback_ms`.
 #[derive(Debug)]
 pub struct SnapshotSeries {
     snapshot: Snapshot,
@@ -73,16 +71,17 @@ impl Iterator for SnapshotSeries {
                 "__name__".to_string(),
                 sanitize_name(sample.name, true).into_owned(),
             ));
-            labels.extend(target.labels.iter().cloned());
             let mut own: Vec<_> = sample.labels.iter().collect();
             own.sort_by(|a, b| a.name.cmp(&b.name));
+            labels.extend(
+                target
+                    .labels
+                    .iter()
+                    .filter(|(t, _)| !own.iter().any(|l| l.name == t.as_str()))
+                    .cloned(),
+            );
             for label in own {
-                let clash = target.labels.iter().any(|(t, _)| *t == label.name);
-                let name = if clash {
-                    format!("exported_{}", label.name)
-                } else {
-                    sanitize_name(&label.name, false).into_owned()
-                };
+                let name = sanitize_name(&label.name, false).into_owned();
                 labels.push((name, label.value.into_owned()));
             }
             return Some(Series {
@@ -193,9 +192,11 @@ fn render(
         Some(filter) => {
             let mut snapshot = Snapshot::clone(&snapshot);
             for target in &mut snapshot.targets {
-                target
-                    .labels
-                    .push(("job".to_string(), PROXY_JOB.to_string()));
+                if target.label("job").is_none() {
+                    target
+                        .labels
+                        .push(("job".to_string(), PROXY_JOB.to_string()));
+                }
             }
             filter.retain_snapshot(&mut snapshot);
             let options = WriteOptions {
@@ -249,19 +250,29 @@ mod tests {
     }
 
     #[test]
-    fn series_carry_target_labels_and_rename_clashes() {
+    fn series_carry_target_labels_and_the_samples_own_win_a_clash() {
         let series: Vec<Series> = SnapshotSeries::new(snapshot(Some(1_000)), 9).collect();
         assert_eq!(series.len(), 3);
         assert_eq!(
             pairs(&series[0]),
             [
                 ("__name__", "request_total"),
-                ("namespace", "emojivoto"),
                 ("pod", "web-1"),
                 ("container", "linkerd-proxy"),
                 ("deployment", "web"),
                 ("direction", "inbound"),
-                ("exported_namespace", "other"),
+                ("namespace", "other"),
+            ]
+        );
+        assert_eq!(
+            pairs(&series[1]),
+            [
+                ("__name__", "request_total"),
+                ("namespace", "emojivoto"),
+                ("pod", "web-1"),
+                ("container", "linkerd-proxy"),
+                ("deployment", "web"),
+                ("direction", "outbound"),
             ]
         );
         assert_eq!((series[1].value, series[1].timestamp_ms), (7.0, 1_000));

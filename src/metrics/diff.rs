@@ -4,8 +4,8 @@
 //! Series are matched by family identity ([`family_identity`]): a counter read from Prometheus
 //! text and one read from OpenMetrics are the same series. Counter deltas are Prometheus
 //! `increase()`s: a value that went down counts from zero. With [`DiffBy::Workload`] series are
-//! summed over the target labels minus `pod`, and a counter's delta is the sum of its pods'
-//! increases (a pod that appeared counts from zero, one that disappeared adds nothing); a
+//! summed over the target labels minus `pod` and `instance`, and a counter's delta is the sum of
+//! its pods' increases (a pod that appeared counts from zero, one that disappeared adds nothing); a
 //! per-process gauge ([`is_per_process_gauge`]: start time, certificate expiry, build info) is
 //! not summed but shows the earliest value across the pods.
 
@@ -24,7 +24,7 @@ use crate::metrics::quantile::{Bucket, histogram_quantile};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffBy {
-    /// Summed over pods of the same workload (target labels minus `pod`).
+    /// Summed over pods of the same workload (target labels minus `pod` and `instance`).
     #[default]
     Workload,
     /// One series per pod.
@@ -130,7 +130,7 @@ struct At {
 /// One pod's series on one side.
 #[derive(Debug, Clone, Copy)]
 struct PodSeries {
-    /// The identity it is summed under ([`DiffBy::Workload`]: without `pod`).
+    /// The identity it is summed under ([`DiffBy::Workload`]: without `pod` and `instance`).
     out: u64,
     /// The pod (its target labels).
     pod: u64,
@@ -147,6 +147,10 @@ const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedSta
 fn part(name: &str, value: &str) -> u64 {
     SERIES_HASHER.hash_one((name, value))
 }
+
+/// The labels that tell one pod of a workload from another, left out when series are summed
+/// per workload: `pod`, and `instance` (`podIP:adminPort`, spec §4a).
+const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
 
 /// One side's series, keyed by identity: family identity (a counter read from Prometheus text
 /// and from OpenMetrics is one family), sample name, and the labels of sample and target (a
@@ -165,7 +169,7 @@ fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSerie
                 clashes.clear();
                 clashes.resize(target.labels.len(), false);
                 let mut sum = all_targets;
-                let mut pod_part = None;
+                let mut per_pod = [None; PER_POD_LABELS.len()];
                 for label in sample.labels.iter() {
                     let p = part(&label.name, &label.value);
                     sum = sum.wrapping_add(p);
@@ -175,21 +179,26 @@ fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSerie
                         clashes[c] = true;
                         sum = sum.wrapping_sub(target_parts[c]);
                     }
-                    if label.name == "pod" {
-                        pod_part = Some(p);
+                    if let Some(k) = PER_POD_LABELS.iter().position(|n| *n == label.name) {
+                        per_pod[k] = Some(p);
                     }
                 }
-                if pod_part.is_none()
-                    && let Some(c) = target.labels.iter().position(|(n, _)| n == "pod")
-                {
-                    pod_part = Some(target_parts[c]);
+                for (k, name) in PER_POD_LABELS.iter().enumerate() {
+                    if per_pod[k].is_none()
+                        && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
+                    {
+                        per_pod[k] = Some(target_parts[c]);
+                    }
                 }
                 let name =
                     counter_sample_name(&identity, family.kind(), family.name(), sample.name);
                 let key = SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), sum));
-                let grouped = match (by, pod_part) {
-                    (DiffBy::Workload, Some(p)) => sum.wrapping_sub(p),
-                    _ => sum,
+                let grouped = match by {
+                    DiffBy::Workload => per_pod
+                        .iter()
+                        .flatten()
+                        .fold(sum, |s, p| s.wrapping_sub(*p)),
+                    DiffBy::Pod => sum,
                 };
                 out.insert(
                     key,
@@ -227,7 +236,7 @@ fn counter_sample_name<'a>(
 }
 
 /// The series at `at`, as a row: family identity, sample name, and the labels of sample and
-/// target sorted (without `pod` when summed per workload).
+/// target sorted (without `pod` and `instance` when summed per workload).
 fn materialize(snapshot: &Snapshot, at: At, by: DiffBy) -> (String, String, Labels) {
     let target = &snapshot.targets[at.target as usize];
     let family = target.family_at(at.family as usize).expect("indexed above");
@@ -244,7 +253,7 @@ fn materialize(snapshot: &Snapshot, at: At, by: DiffBy) -> (String, String, Labe
             .cloned(),
     );
     if by == DiffBy::Workload {
-        labels.retain(|(n, _)| n != "pod");
+        labels.retain(|(n, _)| !PER_POD_LABELS.contains(&n.as_str()));
     }
     labels.sort();
     (identity.into_owned(), name, labels)

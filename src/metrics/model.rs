@@ -608,9 +608,15 @@ pub struct Snapshot {
 /// `linkerd_export_snapshot_info{...} 1`.
 pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
 
-/// Target label names this crate adds (and recognises when reading a merged exposition back).
-/// A Job's label is `k8s_job`, as Linkerd's Prometheus names it: `job` is Prometheus' own.
+/// The target labels (spec §4a) that say which proxy a series came from, recognised by name when
+/// a merged exposition (our `-o prom`/`-o openmetrics` output, a snapshot, a federation answer)
+/// is split back into targets: `job`, `instance`, `namespace`, `pod`, the workload labels (a
+/// Job's is `k8s_job`: `job` is Prometheus' own), and `container`, which older snapshots carry.
+/// The pod's own labels (`app`, `control_plane_ns`, `pod_template_hash`, ...) cannot be told
+/// from a proxy's by name: they are found through [`TARGET_REFERENCE_FAMILY`].
 pub const TARGET_LABEL_NAMES: &[&str] = &[
+    "job",
+    "instance",
     "namespace",
     "pod",
     "container",
@@ -622,6 +628,43 @@ pub const TARGET_LABEL_NAMES: &[&str] = &[
     "k8s_job",
     "cronjob",
 ];
+
+/// A family every Linkerd proxy serves with no labels of its own, so the labels its sample has
+/// in a merged exposition are exactly its target's: the labels a target's
+/// `process_start_time_seconds` sample has beyond [`TARGET_LABEL_NAMES`] (the pod labels) are
+/// target labels of every sample of that target that has them with the same value. A target
+/// without that sample (a filtered file) keeps such labels on its samples; either way each
+/// series has the same label set.
+pub const TARGET_REFERENCE_FAMILY: &str = "process_start_time_seconds";
+
+/// For each target of a merged exposition, keyed by its [`TARGET_LABEL_NAMES`] labels (sorted as
+/// that list is), the other labels of its [`TARGET_REFERENCE_FAMILY`] sample, in written order.
+fn reference_target_labels(
+    merged: &Target,
+    target_label_names: &[&str],
+) -> foldhash::HashMap<Labels, Labels> {
+    let mut found: foldhash::HashMap<Labels, Labels> = Default::default();
+    let Some(family) = merged
+        .families()
+        .find(|f| f.name() == TARGET_REFERENCE_FAMILY)
+    else {
+        return found;
+    };
+    for sample in family.samples() {
+        let (mut key, mut extra) = (Labels::new(), Labels::new());
+        for label in sample.labels.iter() {
+            let pair = (label.name.into_owned(), label.value.into_owned());
+            if target_label_names.contains(&pair.0.as_str()) {
+                key.push(pair);
+            } else {
+                extra.push(pair);
+            }
+        }
+        key.sort_by_key(|(n, _)| target_label_names.iter().position(|t| t == n));
+        found.entry(key).or_insert(extra);
+    }
+    found
+}
 
 /// One target's body as it is rebuilt from a merged exposition.
 struct Rebuilt {
@@ -635,7 +678,8 @@ struct Rebuilt {
 impl Snapshot {
     /// Split a merged exposition (our `-o prom`/`-o openmetrics` output or a snapshot file),
     /// indexed as one target, back into targets: samples are grouped by the values of
-    /// `target_label_names`, which are moved from the sample labels to the target; a sample
+    /// `target_label_names`, which are moved from the sample labels to the target, with the
+    /// target's other labels found through [`TARGET_REFERENCE_FAMILY`]; a sample
     /// timestamp becomes the target's scrape time. Samples without any target label form a
     /// target with no labels. A body with no target label and no timestamp (what a proxy serves)
     /// is kept as it is.
@@ -657,6 +701,7 @@ impl Snapshot {
                 targets: vec![merged],
             };
         }
+        let mut references = reference_target_labels(&merged, target_label_names);
         let mut rebuilt: Vec<Rebuilt> = Vec::new();
         let mut index: foldhash::HashMap<Labels, usize> = Default::default();
         let mut key: Labels = Vec::new();
@@ -665,21 +710,19 @@ impl Snapshot {
         for (family_ix, family) in merged.families().enumerate() {
             for sample in family.samples() {
                 key.clear();
-                rest.clear();
-                let raw = sample.labels.as_str();
                 for label in sample.labels.iter() {
                     if target_label_names.contains(&label.name.as_ref()) {
                         key.push((label.name.into_owned(), label.value.into_owned()));
-                    } else {
-                        rest.push(label_extent(raw, &label));
                     }
                 }
                 key.sort_by_key(|(n, _)| target_label_names.iter().position(|t| t == n));
                 let slot = match index.get(&key) {
                     Some(&slot) => slot,
                     None => {
+                        let mut labels = key.clone();
+                        labels.extend(references.remove(&key).unwrap_or_default());
                         rebuilt.push(Rebuilt {
-                            labels: key.clone(),
+                            labels,
                             scrape_time_ms: sample.timestamp_ms,
                             text: String::new(),
                             family: None,
@@ -689,6 +732,18 @@ impl Snapshot {
                     }
                 };
                 let target = &mut rebuilt[slot];
+                let extra = &target.labels[key.len()..];
+                rest.clear();
+                let raw = sample.labels.as_str();
+                for label in sample.labels.iter() {
+                    let moved = target_label_names.contains(&label.name.as_ref())
+                        || extra
+                            .iter()
+                            .any(|(n, v)| *n == label.name && *v == label.value);
+                    if !moved {
+                        rest.push(label_extent(raw, &label));
+                    }
+                }
                 if target.family != Some(family_ix) {
                     target.family = Some(family_ix);
                     write_meta(&mut target.text, family);

@@ -357,9 +357,10 @@ pub(crate) fn write_target_samples(
     }
 }
 
-/// Write one sample line: target labels first, then the sample's labels sorted by name (renamed
-/// `exported_NAME` when a target label has that name). Values without escapes are copied as
-/// written; the rest are decoded and escaped again.
+/// Write one sample line: target labels first, then the sample's labels sorted by name. A label
+/// the sample has wins over the target label of the same name (spec §4a, as Prometheus'
+/// `honor_labels: true`). Values without escapes are copied as written; the rest are decoded
+/// and escaped again.
 fn write_sample<'t>(
     out: &mut String,
     name: &str,
@@ -374,25 +375,29 @@ fn write_sample<'t>(
         out.push(if first { '{' } else { ',' });
         first = false;
     };
-    for (n, v) in &target.labels {
+    pairs.clear();
+    pairs.extend(sample.labels.pairs());
+    let quoted = pairs.iter().any(|p| p.quoted);
+    let owned = |name: &str| {
+        if quoted {
+            sample.labels.iter().any(|l| l.name == name)
+        } else {
+            pairs.iter().any(|p| p.name == name)
+        }
+    };
+    for (n, v) in target.labels.iter().filter(|(n, _)| !owned(n)) {
         open(out);
         out.push_str(&sanitize_name(n, false));
         out.push_str("=\"");
         write_escaped(out, v, true).expect("writing to a String cannot fail");
         out.push('"');
     }
-    let clashes = |name: &str| target.labels.iter().any(|(t, _)| t == name);
-    pairs.clear();
-    pairs.extend(sample.labels.pairs());
-    if pairs.iter().any(|p| p.quoted) {
+    if quoted {
         // A quoted (UTF-8) label name: decode and sanitize every name.
         let mut labels: Vec<Label<'_>> = sample.labels.iter().collect();
         labels.sort_by(|a, b| a.name.cmp(&b.name));
         for label in &labels {
             open(out);
-            if clashes(&label.name) {
-                out.push_str("exported_");
-            }
             out.push_str(&sanitize_name(&label.name, false));
             out.push_str("=\"");
             write_escaped(out, &label.value, true).expect("writing to a String cannot fail");
@@ -403,9 +408,6 @@ fn write_sample<'t>(
         pairs.sort_by(|a, b| a.name.cmp(b.name));
         for pair in pairs.iter() {
             open(out);
-            if clashes(pair.name) {
-                out.push_str("exported_");
-            }
             out.push_str(pair.name);
             out.push_str("=\"");
             if pair.escaped {

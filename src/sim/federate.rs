@@ -14,6 +14,7 @@ use http::{Response, StatusCode, header};
 use regex::Regex;
 
 use super::proxy::{Body, Proxy, full};
+use crate::target::{LabelSource, TargetLabelSet, target_labels};
 
 /// One label matcher of a series selector.
 #[derive(Debug, Clone)]
@@ -135,26 +136,20 @@ impl Federation {
         Federation { proxies }
     }
 
+    /// The labels linkerd-viz' Prometheus gives the pod's series (spec §4a).
     fn target_labels(proxy: &Proxy) -> Vec<(String, String)> {
         let pod = &proxy.pod;
-        let mut labels = vec![
-            ("job".to_string(), "linkerd-proxy".to_string()),
-            ("namespace".to_string(), pod.namespace.clone()),
-            ("pod".to_string(), pod.name.clone()),
-            (
-                "container".to_string(),
-                pod.proxy_container.clone().unwrap_or_default(),
-            ),
-            (
-                "instance".to_string(),
-                format!("{}:{}", pod.ip, pod.admin_port.unwrap_or_default()),
-            ),
-            ("control_plane_ns".to_string(), "linkerd".to_string()),
-        ];
-        if let Some(w) = &pod.workload {
-            labels.push((w.kind.to_string(), w.name.clone()));
-        }
-        labels
+        target_labels(
+            LabelSource {
+                namespace: &pod.namespace,
+                pod: &pod.name,
+                pod_ip: Some(&pod.ip),
+                admin_port: pod.admin_port.unwrap_or_default(),
+                pod_labels: &pod.labels,
+                owner_workload: None,
+            },
+            TargetLabelSet::Full,
+        )
     }
 
     /// Answers `GET /federate?match[]=...` (`selectors` already decoded).
@@ -208,7 +203,7 @@ impl Federation {
                         .map(|(k, _, v)| (k, v))
                         .collect();
                     for (k, v) in &target {
-                        labels.insert(k.clone(), v.clone());
+                        labels.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                     labels.insert("__name__".into(), name.into());
                     if !selectors.iter().any(|s| s.matches(&labels)) {

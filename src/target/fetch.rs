@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 
-use futures::future::{try_join, try_join_all};
+use futures::future::{join, try_join, try_join_all};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -77,11 +77,14 @@ impl WorkloadType {
 pub async fn resolve(client: &Client, selection: &Selection) -> Result<Resolved, TargetError> {
     let lookups = plan(selection)?;
     let scope = pod_scope(&lookups);
-    let (pods, matchers) = try_join(
+    // Both finish before either error is looked at, so a failure common to all calls (an
+    // untrusted server, a bad token) is always reported as the pod list's.
+    let (pods, matchers) = join(
         list_in::<Pod>(client, ResourceKind::Pod, &scope),
         try_join_all(lookups.iter().map(|l| matcher_for(client, l))),
     )
-    .await?;
+    .await;
+    let (pods, matchers) = (pods?, matchers?);
     for lookup in &lookups {
         if let Lookup::NamedPod { namespace, name } = lookup {
             let listed = pods.iter().any(|p| {

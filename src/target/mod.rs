@@ -5,16 +5,19 @@
 
 mod fetch;
 mod kind;
+mod labels;
 mod select;
 mod selector;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 pub use fetch::resolve;
 pub use kind::{ACCEPTED_TYPES, ResourceKind};
+pub use labels::{LabelSource, PROXY_JOB, TargetLabelSet, target_labels};
 pub use select::{
     ADMIN_PORT_ANNOTATION, PROXY_CONTAINER, PodMatcher, Selected, SkipReason, Skipped,
     proxy_admin_port, select_pods,
@@ -32,18 +35,6 @@ pub struct Workload {
     pub name: String,
 }
 
-impl Workload {
-    /// The target label for this workload. Linkerd's Prometheus maps the injector's
-    /// `linkerd.io/proxy-<kind>` pod label to `<kind>`, except `job`, which becomes `k8s_job` so it
-    /// does not collide with Prometheus' own `job` label.
-    pub fn label_name(&self) -> &'static str {
-        match self.kind {
-            "job" => "k8s_job",
-            kind => kind,
-        }
-    }
-}
-
 /// One meshed pod whose proxy will be scraped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PodTarget {
@@ -59,21 +50,26 @@ pub struct PodTarget {
     pub admin_port: u16,
     /// The top-level workload that owns the pod, if any.
     pub workload: Option<Workload>,
+    /// The pod's IP (`status.podIP`), if it has one.
+    pub pod_ip: Option<String>,
+    /// The pod's labels.
+    pub labels: BTreeMap<String, String>,
 }
 
 impl PodTarget {
-    /// The labels added to every sample scraped from this pod, in this order:
-    /// `namespace`, `pod`, `container`, then the workload label (`deployment="web"`, `k8s_job="x"`, ...).
-    pub fn target_labels(&self) -> Vec<(&'static str, String)> {
-        let mut labels = vec![
-            ("namespace", self.namespace.clone()),
-            ("pod", self.pod.clone()),
-            ("container", self.container.clone()),
-        ];
-        if let Some(w) = &self.workload {
-            labels.push((w.label_name(), w.name.clone()));
-        }
-        labels
+    /// The labels added to every sample scraped from this pod (spec §4a, see [`target_labels`]).
+    pub fn target_labels(&self, set: TargetLabelSet) -> Vec<(String, String)> {
+        target_labels(
+            LabelSource {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                pod_ip: self.pod_ip.as_deref(),
+                admin_port: self.admin_port,
+                pod_labels: &self.labels,
+                owner_workload: self.workload.as_ref().map(|w| (w.kind, w.name.as_str())),
+            },
+            set,
+        )
     }
 }
 

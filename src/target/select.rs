@@ -181,6 +181,8 @@ fn scrape_target(pod: &Pod, owners: &Owners<'_>) -> Result<PodTarget, SkipReason
         container,
         admin_port,
         workload: owners.workload(meta),
+        pod_ip: pod.status.as_ref().and_then(|s| s.pod_ip.clone()),
+        labels: meta.labels.clone().unwrap_or_default(),
     })
 }
 

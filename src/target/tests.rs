@@ -106,6 +106,10 @@ fn owned_by(uids: &[&str]) -> PodMatcher {
     PodMatcher::OwnedBy(uids.iter().map(|u| u.to_string()).collect::<BTreeSet<_>>())
 }
 
+fn pair(name: &str, value: &str) -> (String, String) {
+    (name.to_string(), value.to_string())
+}
+
 fn names(selected: &Selected) -> Vec<String> {
     selected
         .pods
@@ -204,8 +208,8 @@ fn cronjob_resolves_through_its_jobs() {
     let (pods, rss, jobs) = cluster();
     let selected = select_pods(&pods, &rss, &jobs, &[owned_by(&["cj-nightly"])], None);
     assert_eq!(names(&selected), ["emojivoto/nightly-123-x"]);
-    let labels = selected.pods[0].target_labels();
-    assert_eq!(labels.last().unwrap(), &("cronjob", "nightly".to_string()));
+    let labels = selected.pods[0].target_labels(TargetLabelSet::Minimal);
+    assert_eq!(labels.last().unwrap(), &pair("cronjob", "nightly"));
 }
 
 #[test]
@@ -217,10 +221,10 @@ fn direct_owners_resolve_and_name_their_workload() {
 
     let lone_job = select_pods(&pods, &rss, &jobs, &[owned_by(&["job-once"])], None);
     assert_eq!(names(&lone_job), ["emojivoto/once-y"]);
-    let labels = lone_job.pods[0].target_labels();
+    let labels = lone_job.pods[0].target_labels(TargetLabelSet::Minimal);
     assert_eq!(
         labels.last().unwrap(),
-        &("k8s_job", "once".to_string()),
+        &pair("k8s_job", "once"),
         "job must not clash with Prometheus' job label"
     );
 
@@ -244,7 +248,10 @@ fn bare_pod_has_no_workload_label() {
     let selected = select_pods(&pods, &rss, &jobs, &[matcher], None);
     assert_eq!(names(&selected), ["emojivoto/web-impostor"]);
     assert_eq!(selected.pods[0].workload, None);
-    assert_eq!(selected.pods[0].target_labels().len(), 3);
+    assert_eq!(
+        selected.pods[0].target_labels(TargetLabelSet::Minimal),
+        [pair("namespace", "emojivoto"), pair("pod", "web-impostor")]
+    );
 }
 
 #[test]
@@ -452,4 +459,108 @@ fn no_meshed_pods_names_namespace_targets_and_selector() {
         skipped: vec![],
     };
     assert_eq!(all.to_string(), "no meshed pods found in any namespace");
+}
+
+/// An injected pod of a Deployment, as Linkerd's injector labels it, with its IP.
+fn injected_web_pod() -> Pod {
+    let mut p = with_labels(
+        pod(
+            "emojivoto",
+            "web-5d8-x",
+            vec![owner("ReplicaSet", "web-5d8", "rs-new")],
+        ),
+        &[
+            ("app", "web-svc"),
+            ("pod-template-hash", "5d8"),
+            ("app.kubernetes.io/part-of", "emojivoto"),
+            ("linkerd.io/control-plane-ns", "linkerd"),
+            ("linkerd.io/proxy-deployment", "web"),
+            ("linkerd.io/workload-ns", "emojivoto"),
+        ],
+    );
+    p.status.as_mut().unwrap().pod_ip = Some("10.42.0.7".into());
+    p
+}
+
+#[test]
+fn full_target_labels_are_what_linkerds_prometheus_gives() {
+    let (_, rss, jobs) = cluster();
+    let selected = select_pods(&[injected_web_pod()], &rss, &jobs, &[PodMatcher::Any], None);
+    assert_eq!(
+        selected.pods[0].target_labels(TargetLabelSet::Full),
+        [
+            pair("job", "linkerd-proxy"),
+            pair("instance", "10.42.0.7:4191"),
+            pair("namespace", "emojivoto"),
+            pair("pod", "web-5d8-x"),
+            pair("deployment", "web"),
+            pair("app", "web-svc"),
+            pair("app_kubernetes_io_part_of", "emojivoto"),
+            pair("control_plane_ns", "linkerd"),
+            pair("pod_template_hash", "5d8"),
+            pair("workload_ns", "emojivoto"),
+        ]
+    );
+    assert_eq!(
+        selected.pods[0].target_labels(TargetLabelSet::Minimal),
+        [
+            pair("namespace", "emojivoto"),
+            pair("pod", "web-5d8-x"),
+            pair("deployment", "web"),
+        ]
+    );
+}
+
+#[test]
+fn workload_label_comes_from_the_injector_label_before_the_owner_walk() {
+    let (_, rss, jobs) = cluster();
+    let job_pod = with_labels(
+        pod(
+            "emojivoto",
+            "once-y",
+            vec![owner("Job", "once", "job-once")],
+        ),
+        &[
+            ("linkerd.io/proxy-job", "once-by-label"),
+            ("job", "app-job"),
+        ],
+    );
+    let selected = select_pods(&[job_pod], &rss, &jobs, &[PodMatcher::Any], None);
+    let labels = selected.pods[0].target_labels(TargetLabelSet::Full);
+    assert!(
+        labels.contains(&pair("k8s_job", "once-by-label")),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&pair("job", "linkerd-proxy")) && !labels.contains(&pair("job", "app-job")),
+        "a pod label does not replace a target label: {labels:?}"
+    );
+    assert!(
+        !labels.iter().any(|(n, _)| n.starts_with("proxy_")),
+        "the injector's workload label is not repeated: {labels:?}"
+    );
+}
+
+#[test]
+fn instance_is_left_out_without_a_pod_ip_and_bracketed_for_ipv6() {
+    let no_labels = BTreeMap::new();
+    let source = |ip| LabelSource {
+        namespace: "ns",
+        pod: "p",
+        pod_ip: ip,
+        admin_port: 4192,
+        pod_labels: &no_labels,
+        owner_workload: Some(("statefulset", "db")),
+    };
+    let names = |labels: Vec<(String, String)>| -> Vec<String> {
+        labels.into_iter().map(|(n, _)| n).collect()
+    };
+    assert_eq!(
+        names(target_labels(source(None), TargetLabelSet::Full)),
+        ["job", "namespace", "pod", "statefulset"]
+    );
+    assert!(
+        target_labels(source(Some("fd00::7")), TargetLabelSet::Full)
+            .contains(&pair("instance", "[fd00::7]:4192"))
+    );
 }

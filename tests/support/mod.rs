@@ -165,3 +165,16 @@ pub fn stdout(output: &std::process::Output) -> String {
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A sample line (`name{labels} value [timestamp]`) with its labels sorted by name: a series is
+/// its label set, whatever order a writer put the labels in.
+pub fn with_sorted_labels(line: &str) -> String {
+    let Some((name, rest)) = line.split_once('{') else {
+        return line.to_string();
+    };
+    let (labels, value) = rest.rsplit_once('}').expect("a closing brace");
+    let pair = regex::Regex::new(r#"[A-Za-z_][A-Za-z0-9_]*="(?:[^"\\]|\\.)*""#).unwrap();
+    let mut pairs: Vec<&str> = pair.find_iter(labels).map(|m| m.as_str()).collect();
+    pairs.sort();
+    format!("{name}{{{}}}{value}", pairs.join(","))
+}

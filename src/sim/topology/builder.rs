@@ -246,12 +246,9 @@ impl Builder {
         if meshed.is_some() {
             pod_labels.insert("linkerd.io/control-plane-ns".into(), "linkerd".into());
             pod_labels.insert("linkerd.io/workload-ns".into(), ns.into());
-            if let Some(Workload {
-                kind: "deployment",
-                name,
-            }) = &workload
-            {
-                pod_labels.insert("linkerd.io/proxy-deployment".into(), name.clone());
+            // What the injector adds for the pod's top-level workload (a bare pod gets none).
+            if let Some(Workload { kind, name }) = workload.as_ref().filter(|w| w.kind != "pod") {
+                pod_labels.insert(format!("linkerd.io/proxy-{kind}"), name.clone());
             }
         }
         self.next_ip += 1;
@@ -301,6 +298,7 @@ impl Builder {
             admin_port: meshed.map(|(_, p)| p),
             native_sidecar: native.is_some(),
             workload,
+            labels: pod_labels,
             service_account: spec["serviceAccountName"]
                 .as_str()
                 .unwrap_or("default")

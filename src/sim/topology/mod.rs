@@ -45,6 +45,8 @@ pub struct SimPod {
     pub native_sidecar: bool,
     /// The top-level workload owning the pod (deployment, not ReplicaSet; cronjob, not job).
     pub workload: Option<Workload>,
+    /// The pod's labels, with those Linkerd's injector adds to a meshed pod.
+    pub labels: BTreeMap<String, String>,
     /// The pod's service account.
     pub service_account: String,
 }
@@ -132,6 +134,8 @@ pub fn build(spec: &TopologySpec) -> Cluster {
     ] {
         let component = name.trim_start_matches("linkerd-");
         let labels = labels(&[
+            ("app.kubernetes.io/name", component),
+            ("app.kubernetes.io/part-of", "Linkerd"),
             ("linkerd.io/control-plane-component", component),
             ("linkerd.io/control-plane-ns", "linkerd"),
         ]);
@@ -145,7 +149,12 @@ pub fn build(spec: &TopologySpec) -> Cluster {
         );
     }
     for name in ["prometheus", "tap", "metrics-api", "web"] {
-        let labels = labels(&[("component", name), ("linkerd.io/extension", "viz")]);
+        let labels = labels(&[
+            ("app.kubernetes.io/name", name),
+            ("app.kubernetes.io/part-of", "Linkerd"),
+            ("component", name),
+            ("linkerd.io/extension", "viz"),
+        ]);
         b.deployment(
             "linkerd-viz",
             name,
