@@ -46,7 +46,21 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     let total = live.pods.len();
     let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
     let cancel = scrape::cancel_on_ctrl_c();
-    let first = collect(ctx, &live.cluster.client, live.pods.clone(), &cancel).await;
+    // With a window, the first scrape is kept only as a baseline, and the second is folded
+    // against it proxy by proxy: memory stays at one scrape's series, 16 bytes each.
+    let first_keep = if args.since_start {
+        Keep::Everything
+    } else {
+        Keep::Baseline
+    };
+    let mut first = collect(
+        ctx,
+        &live.cluster.client,
+        live.pods.clone(),
+        &cancel,
+        first_keep,
+    )
+    .await;
     let mut failures = first.failures;
     let (before, after, interrupted) = if args.since_start {
         (None, first.state, first.interrupted)
@@ -74,7 +88,14 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
             .filter(|p| first.state.proxy(&p.namespace, &p.pod).is_some())
             .cloned()
             .collect();
-        let second = collect(ctx, &live.cluster.client, scraped, &cancel).await;
+        let second = collect(
+            ctx,
+            &live.cluster.client,
+            scraped,
+            &cancel,
+            Keep::IncreasesSince(&mut first.state),
+        )
+        .await;
         failures.extend(second.failures);
         (Some(first.state), second.state, second.interrupted)
     };
@@ -224,14 +245,27 @@ pub(crate) struct Collected {
     pub interrupted: bool,
 }
 
+/// What [`collect`] keeps of each proxy it reduces.
+pub(crate) enum Keep<'b> {
+    /// Every series: rows can be computed from it (since start, or as `top`'s states).
+    Everything,
+    /// Only what a later scrape is compared with ([`StatState::keep_last_as_baseline`]).
+    Baseline,
+    /// Only the increases since the earlier scrape in the given state, which drops it
+    /// ([`StatState::fold_last_against`]).
+    IncreasesSince(&'b mut StatState),
+}
+
 /// Scrapes `pods` once, reducing each body into a [`StatState`] as it arrives and dropping it, so
-/// at most `--concurrency` bodies are held at a time. A body with malformed lines counts as a
-/// failure for its pod, as it does for every other command.
+/// at most `--concurrency` bodies are held at a time, and keeping of each proxy what `keep`
+/// says. A body with malformed lines counts as a failure for its pod, as it does for every
+/// other command.
 pub(crate) async fn collect(
     ctx: &Context,
     client: &kube::Client,
     pods: Vec<PodTarget>,
     cancel: &CancellationToken,
+    mut keep: Keep<'_>,
 ) -> Collected {
     let mut state = StatState::default();
     let mut failures = Vec::new();
@@ -263,6 +297,12 @@ pub(crate) async fn collect(
                     .proxies
                     .retain(|p| p.key.namespace != t.namespace || p.key.pod != t.pod);
                 failures.push((outcome.target, format!("malformed metrics: {first}")));
+                return;
+            }
+            match &mut keep {
+                Keep::Everything => {}
+                Keep::Baseline => state.keep_last_as_baseline(),
+                Keep::IncreasesSince(before) => state.fold_last_against(before),
             }
         },
     )

@@ -102,7 +102,14 @@ impl<'a> View<'a> {
     /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
     /// and whether there is anything to show (some proxy answered, or Ctrl-C cut it short).
     async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> (Vec<String>, bool) {
-        let first = stat::collect(self.ctx, &live.cluster.client, live.pods.clone(), cancel).await;
+        let first = stat::collect(
+            self.ctx,
+            &live.cluster.client,
+            live.pods.clone(),
+            cancel,
+            stat::Keep::Everything,
+        )
+        .await;
         let failures = self.note_failures(&first);
         let usable = !first.state.proxies.is_empty() || first.interrupted;
         self.previous = first.state;
@@ -117,8 +124,14 @@ impl<'a> View<'a> {
         window: Duration,
         width_color: crate::render::table::TableOptions,
     ) -> Frame {
-        let current =
-            stat::collect(self.ctx, &live.cluster.client, live.pods.clone(), cancel).await;
+        let current = stat::collect(
+            self.ctx,
+            &live.cluster.client,
+            live.pods.clone(),
+            cancel,
+            stat::Keep::Everything,
+        )
+        .await;
         let failures = self.note_failures(&current);
         // A pod without a baseline (it failed the previous scrape) shows from the next refresh on.
         let (with_baseline, fresh): (Vec<_>, Vec<_>) = current

@@ -84,6 +84,21 @@ pub struct ProxyState {
     pub(super) counters: foldhash::HashMap<u64, Counter>,
     /// `tcp_open_connections` summed per dimension.
     pub(super) open_connections: HashMap<u32, f64>,
+    /// Once kept only as a baseline ([`ProxyState::keep_as_baseline`]): each counter's value by
+    /// series identity, sorted by it.
+    baseline: Vec<(u64, f64)>,
+    /// Set once `counters` hold increases since an earlier scrape, per dimension and slot
+    /// ([`StatState::fold_last_against`]).
+    pub(super) folded: Option<Folded>,
+}
+
+/// What a proxy folded against its earlier scrape was compared with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Folded {
+    /// Seconds its increases were counted over (no rates without).
+    pub elapsed: Option<f64>,
+    /// Nothing usable to compare with: counted as meshed, adds no traffic.
+    pub skip: bool,
 }
 
 /// Reduced scrapes of many proxies, taken at about the same time.
@@ -136,6 +151,61 @@ impl StatState {
         {
             Some(existing) => *existing = state,
             None => self.proxies.push(state),
+        }
+    }
+
+    /// Keep the proxy added last only as a baseline ([`ProxyState::keep_as_baseline`]), for a
+    /// second scrape to be folded against.
+    pub fn keep_last_as_baseline(&mut self) {
+        if let Some(proxy) = self.proxies.last_mut() {
+            proxy.keep_as_baseline();
+        }
+    }
+
+    /// Compare the proxy added last with its earlier scrape in `before` now, keep only its
+    /// increases per dimension and slot, and drop the earlier scrape from `before`: a window's
+    /// two scrapes of a large mesh never both hold every series of every proxy. Rows computed
+    /// from `before` to this state are the same as without folding.
+    pub fn fold_last_against(&mut self, before: &mut StatState) {
+        let Some(proxy) = self.proxies.last_mut() else {
+            return;
+        };
+        let earlier = before
+            .proxies
+            .iter()
+            .position(|p| p.key.namespace == proxy.key.namespace && p.key.pod == proxy.key.pod);
+        let (base, elapsed) = super::rows::baseline_of(proxy, earlier.map(|i| &before.proxies[i]));
+        let mut increases: foldhash::HashMap<u64, Counter> = foldhash::HashMap::default();
+        for (hash, counter) in &proxy.counters {
+            let delta = match base {
+                super::rows::Baseline::Previous(b) => match b.value_of(*hash) {
+                    Some(old) if counter.value >= old => counter.value - old,
+                    _ => counter.value,
+                },
+                super::rows::Baseline::Zero => counter.value,
+                super::rows::Baseline::Skip => continue,
+            };
+            let bound = match counter.slot {
+                Slot::Bucket(le) => le.to_bits(),
+                _ => 0,
+            };
+            let key =
+                SERIES_HASHER.hash_one((counter.dim, std::mem::discriminant(&counter.slot), bound));
+            increases
+                .entry(key)
+                .or_insert(Counter {
+                    value: 0.0,
+                    ..counter.clone()
+                })
+                .value += delta;
+        }
+        proxy.folded = Some(Folded {
+            elapsed,
+            skip: matches!(base, super::rows::Baseline::Skip),
+        });
+        proxy.counters = increases;
+        if let Some(i) = earlier {
+            before.proxies.swap_remove(i);
         }
     }
 
@@ -335,7 +405,34 @@ impl ProxyState {
             last_dim: None,
             counters: foldhash::HashMap::default(),
             open_connections: HashMap::new(),
+            baseline: Vec::new(),
+            folded: None,
         }
+    }
+
+    /// Keep only what a later scrape of the proxy is compared with: each counter's value by
+    /// series identity (16 bytes a series). Its own rows can no longer be computed.
+    pub fn keep_as_baseline(&mut self) {
+        let mut baseline: Vec<(u64, f64)> =
+            self.counters.iter().map(|(h, c)| (*h, c.value)).collect();
+        baseline.sort_unstable_by_key(|(h, _)| *h);
+        self.baseline = baseline;
+        self.counters = foldhash::HashMap::default();
+        self.dims = Vec::new();
+        self.dim_index = HashMap::new();
+        self.last_dim = None;
+        self.open_connections = HashMap::new();
+    }
+
+    /// The value of series `hash` in this scrape.
+    pub(super) fn value_of(&self, hash: u64) -> Option<f64> {
+        if self.baseline.is_empty() {
+            return self.counters.get(&hash).map(|c| c.value);
+        }
+        self.baseline
+            .binary_search_by_key(&hash, |(h, _)| *h)
+            .ok()
+            .map(|i| self.baseline[i].1)
     }
 
     fn dim(&mut self, scope: Scope, direction: &str, authority: &str, route: &str) -> u32 {

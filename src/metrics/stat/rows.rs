@@ -101,22 +101,35 @@ type GroupKey = (
 pub fn compute(before: &StatState, after: &StatState, by: GroupBy) -> Vec<StatRow> {
     let mut groups = BTreeMap::new();
     for proxy in &after.proxies {
-        let baseline = before.proxy(&proxy.key.namespace, &proxy.key.pod);
-        let (base, elapsed) = match baseline {
-            Some(b) => {
-                let window = Some((proxy.scrape_time_ms - b.scrape_time_ms) as f64 / 1000.0);
-                if b.process_start_seconds == proxy.process_start_seconds {
-                    (Baseline::Previous(b), window)
-                } else {
-                    (Baseline::Zero, window)
-                }
-            }
-            None if proxy.process_start_seconds.is_some() => (Baseline::Zero, since_start(proxy)),
-            None => (Baseline::Skip, None),
+        let (base, elapsed) = match proxy.folded {
+            // Already compared with its earlier scrape: its counters are the increases.
+            Some(folded) if folded.skip => (Baseline::Skip, None),
+            Some(folded) => (Baseline::Zero, folded.elapsed),
+            None => baseline_of(proxy, before.proxy(&proxy.key.namespace, &proxy.key.pod)),
         };
         accumulate(&mut groups, proxy, base, elapsed, by);
     }
     finish(groups)
+}
+
+/// What `proxy`'s counters are compared with, given its earlier scrape (if any), and the seconds
+/// its rates divide by.
+pub(super) fn baseline_of<'s>(
+    proxy: &ProxyState,
+    earlier: Option<&'s ProxyState>,
+) -> (Baseline<'s>, Option<f64>) {
+    match earlier {
+        Some(b) => {
+            let window = Some((proxy.scrape_time_ms - b.scrape_time_ms) as f64 / 1000.0);
+            if b.process_start_seconds == proxy.process_start_seconds {
+                (Baseline::Previous(b), window)
+            } else {
+                (Baseline::Zero, window)
+            }
+        }
+        None if proxy.process_start_seconds.is_some() => (Baseline::Zero, since_start(proxy)),
+        None => (Baseline::Skip, None),
+    }
 }
 
 /// Rows over each proxy's whole life: every counter from zero, rates over the time since
@@ -180,7 +193,7 @@ fn add_rate(slot: &mut Option<f64>, delta: f64, elapsed: Option<f64>) {
 
 /// What a proxy's counters are compared with.
 #[derive(Clone, Copy)]
-enum Baseline<'s> {
+pub(super) enum Baseline<'s> {
     /// Its earlier scrape.
     Previous(&'s ProxyState),
     /// Zero: it started (or restarted) within the window.
@@ -218,8 +231,8 @@ fn accumulate(
             continue;
         };
         let delta = match base {
-            Baseline::Previous(b) => match b.counters.get(hash) {
-                Some(old) if counter.value >= old.value => counter.value - old.value,
+            Baseline::Previous(b) => match b.value_of(*hash) {
+                Some(old) if counter.value >= old => counter.value - old,
                 _ => counter.value,
             },
             Baseline::Zero => counter.value,

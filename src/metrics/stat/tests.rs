@@ -274,3 +274,98 @@ fn a_row_without_requests_has_no_numbers() {
         "{r:?}"
     );
 }
+
+#[test]
+fn folding_the_second_scrape_against_a_baseline_gives_the_same_rows() {
+    // voting-1 grew, voting-2 restarted (new start time, a counter went down), voting-3 is new.
+    let first = [
+        (
+            "voting-1",
+            1_000_000,
+            body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
+        ),
+        (
+            "voting-2",
+            1_000_000,
+            body(900.0, 50.0, 9.0, 20.0, 59.0, 4000.0, 2.0),
+        ),
+    ];
+    let second = [
+        (
+            "voting-1",
+            1_010_000,
+            body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0),
+        ),
+        (
+            "voting-2",
+            1_020_000,
+            body(1015.0, 5.0, 1.0, 3.0, 6.0, 100.0, 1.0),
+        ),
+        (
+            "voting-3",
+            1_010_000,
+            body(1000.0, 7.0, 0.0, 7.0, 7.0, 70.0, 0.0),
+        ),
+    ];
+    let (a, b) = (state(&first), state(&second));
+    let mut baseline = StatState::default();
+    for (pod, t, text) in &first {
+        baseline.add(key(pod), *t, &parse(text).unwrap());
+        baseline.keep_last_as_baseline();
+    }
+    let mut folded = StatState::default();
+    for (pod, t, text) in &second {
+        folded.add(key(pod), *t, &parse(text).unwrap());
+        folded.fold_last_against(&mut baseline);
+    }
+    assert!(
+        baseline.proxies.is_empty(),
+        "each earlier scrape is dropped once folded"
+    );
+    for by in [
+        GroupBy::Workload,
+        GroupBy::Pod,
+        GroupBy::Direction,
+        GroupBy::Authority,
+    ] {
+        let (expected, got) = (compute(&a, &b, by), compute(&baseline, &folded, by));
+        assert_eq!(expected.len(), got.len(), "{by:?}");
+        for (e, g) in expected.iter().zip(&got) {
+            let same = |x: Option<f64>, y: Option<f64>| match (x, y) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                (x, y) => x == y,
+            };
+            assert_eq!(
+                (
+                    &e.namespace,
+                    &e.workload,
+                    &e.pod,
+                    &e.direction,
+                    &e.authority
+                ),
+                (
+                    &g.namespace,
+                    &g.workload,
+                    &g.pod,
+                    &g.direction,
+                    &g.authority
+                )
+            );
+            assert_eq!(
+                (e.requests, e.meshed_pods),
+                (g.requests, g.meshed_pods),
+                "{by:?}"
+            );
+            for (x, y) in [
+                (e.rps, g.rps),
+                (e.success_rate, g.success_rate),
+                (e.latency_p50_ms, g.latency_p50_ms),
+                (e.latency_p99_ms, g.latency_p99_ms),
+                (e.tcp_connections, g.tcp_connections),
+                (e.read_bytes_per_sec, g.read_bytes_per_sec),
+            ] {
+                assert!(same(x, y), "{by:?}: {x:?} != {y:?}");
+            }
+        }
+    }
+}
