@@ -502,6 +502,31 @@ fn obfuscate_hashes_authorities_in_live_output() {
 }
 
 #[test]
+fn strict_obfuscation_hides_pods_namespaces_and_addresses() {
+    let mesh = Mesh::start();
+    let pod = mesh.pod("emojivoto", "web-");
+    for output in ["raw", "prom"] {
+        let text = success(mesh.cmd().args([
+            "metrics",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "-o",
+            output,
+            "--obfuscate=strict",
+        ]));
+        for clear in [pod.as_str(), "emojivoto", "target_ip=\"10."] {
+            assert!(!text.contains(clear), "-o {output}: {clear} left in clear");
+        }
+        assert!(text.contains("authority=\""), "-o {output}: labels kept");
+        assert!(
+            !text.contains("=\"e3b0c442\""),
+            "-o {output}: an empty value stays empty"
+        );
+    }
+}
+
+#[test]
 fn raw_output_with_a_filter_keeps_only_matching_families() {
     let mesh = Mesh::start();
     let text = success(mesh.cmd().args([

@@ -116,7 +116,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = Via::Portforward)]
     pub via: Via,
 
-    /// Hash sensitive label values; `--obfuscate=strict` also hashes pod, workload and host names.
+    /// Hash sensitive label values as `linkerd diagnostics proxy-metrics --obfuscate` does (which
+    /// leaves `target_ip` beside the hashed `target_addr`); `--obfuscate=strict` also hashes
+    /// pod, namespace, workload, host and address names, target labels and `# POD` headers.
     #[arg(long, global = true, value_enum, num_args = 0..=1, require_equals = true,
           default_missing_value = "compat", value_name = "MODE")]
     pub obfuscate: Option<ObfuscateMode>,
@@ -251,9 +253,11 @@ pub enum Via {
 /// Which label values `--obfuscate` hashes (spec §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ObfuscateMode {
-    /// Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes.
+    /// Exactly the labels `linkerd diagnostics proxy-metrics --obfuscate` hashes (`target_ip`
+    /// stays in clear, as there).
     Compat,
-    /// Also the identifying labels Linkerd leaves in clear (dst_pod, hostname, sni, ...).
+    /// Also the identifying labels Linkerd leaves in clear (target_ip, dst_pod, hostname, sni,
+    /// ...), the target labels and `# POD` headers.
     Strict,
 }
 

@@ -133,7 +133,7 @@ fn prepare(target: &mut Target, filter: &Filter, obfuscation: Option<Obfuscation
         filter.retain_target(target);
     }
     if let Some(level) = obfuscation {
-        target.rewrite(|text| obfuscate::obfuscate_body(text, level));
+        obfuscate::obfuscate_target(target, level);
     }
 }
 
@@ -260,8 +260,12 @@ async fn print_raw_live(
     stream_stdout(|out| {
         for (i, (pod, body)) in held.iter().enumerate() {
             let bytes = body.as_ref().map(HeldBody::body);
+            let name = match obfuscation {
+                Some(Obfuscation::Strict) => obfuscate::hash_value(&pod.pod),
+                _ => pod.pod.clone(),
+            };
             let entry = RawEntry {
-                pod: &pod.pod,
+                pod: &name,
                 body: match &bytes {
                     Ok(bytes) => Ok(bytes),
                     Err(message) => Err(message),

@@ -3,11 +3,12 @@
 //!
 //! On a raw body only the hashed values change: families, their order, comments, `# UNIT` and
 //! `# EOF` lines stay byte for byte (unlike Linkerd, which re-encodes and drops them). Lines that
-//! do not parse are copied unchanged.
+//! do not parse are copied unchanged. An empty value stays empty. `strict` also hashes the target
+//! labels (all but `job`) and the pod name of `# POD` headers.
 
 use sha2::{Digest, Sha256};
 
-use crate::metrics::model::Snapshot;
+use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use crate::metrics::parse::{self, Line};
 
 /// How much to hide.
@@ -16,7 +17,8 @@ pub enum Obfuscation {
     /// Linkerd's label set ([`COMPAT_LABELS`]).
     #[default]
     Compat,
-    /// Linkerd's set, [`STRICT_EXTRA_LABELS`] and every `dst_*` label.
+    /// Linkerd's set, [`STRICT_EXTRA_LABELS`], every `dst_*`, `parent_*` and `backend_*` label,
+    /// and the target labels (in a merged file's samples, and on every target).
     Strict,
 }
 
@@ -52,7 +54,11 @@ impl Obfuscation {
     pub fn hides(self, name: &str) -> bool {
         COMPAT_LABELS.contains(&name)
             || (self == Obfuscation::Strict
-                && (STRICT_EXTRA_LABELS.contains(&name) || name.starts_with("dst_")))
+                && (STRICT_EXTRA_LABELS.contains(&name)
+                    || ["dst_", "parent_", "backend_"]
+                        .iter()
+                        .any(|prefix| name.starts_with(prefix))
+                    || (name != "job" && TARGET_LABEL_NAMES.contains(&name))))
     }
 }
 
@@ -67,12 +73,23 @@ pub fn obfuscate_body(input: &str, level: Obfuscation) -> String {
     let mut out = String::with_capacity(input.len());
     for (i, line) in input.split_inclusive('\n').enumerate() {
         let content = line.strip_suffix('\n').unwrap_or(line);
-        let Ok(Line::Sample(sample)) = parse::lex_line(content, i + 1) else {
-            out.push_str(line);
-            continue;
+        let sample = match parse::lex_line(content, i + 1) {
+            Ok(Line::Sample(sample)) => sample,
+            Ok(Line::Comment(_)) if level == Obfuscation::Strict => {
+                out.push_str(&obfuscate_pod_header(line));
+                continue;
+            }
+            _ => {
+                out.push_str(line);
+                continue;
+            }
         };
         let mut copied = 0;
-        for label in sample.labels.iter().filter(|l| level.hides(&l.name)) {
+        for label in sample
+            .labels
+            .iter()
+            .filter(|l| level.hides(&l.name) && !l.value.is_empty())
+        {
             let start = label.raw_value.as_ptr() as usize - content.as_ptr() as usize;
             out.push_str(&content[copied..start]);
             out.push_str(&hash_value(&label.value));
@@ -83,10 +100,36 @@ pub fn obfuscate_body(input: &str, level: Obfuscation) -> String {
     out
 }
 
-/// Obfuscate the sample labels of a snapshot in place (target labels are the user's own and stay).
+/// `# POD NAME (i of n)` with NAME hashed; any other comment as it is.
+fn obfuscate_pod_header(line: &str) -> String {
+    let Some(rest) = line.strip_prefix("# POD ") else {
+        return line.to_string();
+    };
+    let name_end = rest.find([' ', '\n']).unwrap_or(rest.len());
+    format!(
+        "# POD {}{}",
+        hash_value(&rest[..name_end]),
+        &rest[name_end..]
+    )
+}
+
+/// Obfuscate one target in place: its samples' labels, and with `strict` its target labels
+/// (all but `job`, which names no one).
+pub fn obfuscate_target(target: &mut Target, level: Obfuscation) {
+    target.rewrite(|text| obfuscate_body(text, level));
+    if level == Obfuscation::Strict {
+        for (name, value) in &mut target.labels {
+            if name != "job" && !value.is_empty() {
+                *value = hash_value(value);
+            }
+        }
+    }
+}
+
+/// Obfuscate every target of a snapshot in place ([`obfuscate_target`]).
 pub fn obfuscate_snapshot(snapshot: &mut Snapshot, level: Obfuscation) {
     for target in &mut snapshot.targets {
-        target.rewrite(|text| obfuscate_body(text, level));
+        obfuscate_target(target, level);
     }
 }
 
@@ -137,5 +180,45 @@ mod tests {
         obfuscate_snapshot(&mut snapshot, Obfuscation::Compat);
         let expected = Target::parse(GOLDEN.to_string(), vec![], None).unwrap();
         assert_eq!(snapshot.targets[0], expected);
+    }
+
+    #[test]
+    fn empty_values_stay_empty_and_strict_hashes_names_and_pod_headers() {
+        let input = "#\n# POD web-abc (1 of 1)\n#\nx{authority=\"\",dst_zone=\"\",parent_name=\"web\",backend_port=\"80\",namespace=\"emojivoto\"} 1\n";
+        let compat = obfuscate_body(input, Obfuscation::Compat);
+        assert!(compat.contains("authority=\"\""), "{compat}");
+        assert!(compat.contains("# POD web-abc (1 of 1)"), "{compat}");
+        let strict = obfuscate_body(input, Obfuscation::Strict);
+        assert!(strict.contains("authority=\"\",dst_zone=\"\""), "{strict}");
+        assert!(strict.contains(&format!("# POD {} (1 of 1)\n", hash_value("web-abc"))));
+        for (name, value) in [
+            ("parent_name", "web"),
+            ("backend_port", "80"),
+            ("namespace", "emojivoto"),
+        ] {
+            assert!(
+                strict.contains(&format!("{name}=\"{}\"", hash_value(value))),
+                "{name}: {strict}"
+            );
+        }
+    }
+
+    #[test]
+    fn strict_hashes_target_labels_but_job() {
+        let labels = vec![
+            ("job".to_string(), "linkerd-proxy".to_string()),
+            ("namespace".to_string(), "emojivoto".to_string()),
+            ("pod".to_string(), "web-abc".to_string()),
+        ];
+        let mut target = Target::parse("x 1\n".to_string(), labels.clone(), None).unwrap();
+        obfuscate_target(&mut target, Obfuscation::Compat);
+        assert_eq!(target.labels, labels);
+        obfuscate_target(&mut target, Obfuscation::Strict);
+        assert_eq!(target.label("job"), Some("linkerd-proxy"));
+        assert_eq!(
+            target.label("namespace"),
+            Some(hash_value("emojivoto").as_str())
+        );
+        assert_eq!(target.label("pod"), Some(hash_value("web-abc").as_str()));
     }
 }
