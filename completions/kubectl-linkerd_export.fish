@@ -247,7 +247,8 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 pod\t'One series per pod'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s m -l metric -d 'Keep metrics whose name is NAME or fully matches the regex (repeatable)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l match -d 'Keep series matching a PromQL selector, e.g. \'response_total{classification="failure"}\' (repeatable)' -r
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t'Tables of changed series and histograms'
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t'Tables of changed series and histograms, each series with the labels that tell its rows apart'
+wide\t'The same tables with every label of each series'
 json\t'Every series and histogram diff as JSON'"
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l source -d 'Read live sides from `proxies` (default) or through the linkerd-viz Prometheus\' federation API: `prometheus` finds its pod in the cluster, `prometheus=URL` uses that URL' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F

@@ -305,8 +305,11 @@ pub enum DiffByArg {
 /// `diff -o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
-    /// Tables of changed series and histograms.
+    /// Tables of changed series and histograms, each series with the labels that tell its rows
+    /// apart.
     Table,
+    /// The same tables with every label of each series.
+    Wide,
     /// Every series and histogram diff as JSON.
     Json,
 }

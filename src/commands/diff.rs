@@ -18,7 +18,7 @@ use crate::metrics::diff::{self, DiffBy, DiffOptions, SnapshotDiff};
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::Filter;
-use crate::render::table::{self, TableOptions};
+use crate::render::table::{self, DiffLabels, TableOptions};
 use crate::scrape;
 
 /// File name endings that make a `diff` argument a file even when it does not exist yet.
@@ -153,11 +153,17 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
             out.push(b'\n');
             out
         }
-        DiffFormat::Table => {
+        DiffFormat::Table | DiffFormat::Wide => {
+            let labels = match (args.output, options.by) {
+                (DiffFormat::Wide, _) => DiffLabels::All,
+                (_, DiffBy::Pod) => DiffLabels::Distinguishing(&["pod"]),
+                (_, DiffBy::Workload) => DiffLabels::Distinguishing(&[]),
+            };
             let mut out = format!("--- {}\n+++ {}\n", header(&old), header(&new));
             out.push_str(&table::render_diff(
                 &result,
                 TableOptions::for_stdout(ctx.color),
+                labels,
             ));
             out.into_bytes()
         }

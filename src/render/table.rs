@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
-pub use diff::render_diff;
+pub use diff::{DiffLabels, render_diff};
 pub use stat::{StatLine, StatTable, render_stat};
 
 /// How a table is laid out.

@@ -1,6 +1,8 @@
 //! The `diff` tables: changed series (old, new, delta, per-second rate for counters), then
 //! histograms (count and p50/p99 before, after and over the window), then a one-line summary.
 
+use std::collections::{HashMap, HashSet};
+
 use comfy_table::{Cell, Color};
 
 use super::{TableOptions, finish, new_table, number};
@@ -8,9 +10,24 @@ use crate::metrics::diff::{Change, SnapshotDiff};
 use crate::metrics::model::Labels;
 use crate::metrics::write::format_value;
 
+/// Which labels a `diff` table shows of each series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffLabels<'a> {
+    /// Those that tell apart the rows of the same name (spec §2: a row is one line), and these
+    /// always (`pod` with `--by pod`).
+    Distinguishing(&'a [&'a str]),
+    /// Every label (`-o wide`).
+    All,
+}
+
 /// The tables and summary of `diff`.
-pub fn render_diff(diff: &SnapshotDiff, options: TableOptions) -> String {
+pub fn render_diff(diff: &SnapshotDiff, options: TableOptions, labels: DiffLabels<'_>) -> String {
     let mut out = String::new();
+    let series_shown = shown_labels(diff.series.iter().map(|s| (&s.name, &s.labels)), labels);
+    let histograms_shown = shown_labels(
+        diff.histograms.iter().map(|h| (&h.family, &h.labels)),
+        labels,
+    );
     if !diff.series.is_empty() {
         let mut table = new_table(
             &["CHANGE", "SERIES", "OLD", "NEW", "DELTA", "RATE/SEC"],
@@ -19,7 +36,7 @@ pub fn render_diff(diff: &SnapshotDiff, options: TableOptions) -> String {
         for s in &diff.series {
             table.add_row(vec![
                 change_cell(s.change, options.color),
-                Cell::new(series_name(&s.name, &s.labels)),
+                Cell::new(series_name(&s.name, &s.labels, &series_shown)),
                 number(value_text(s.old)),
                 number(value_text(s.new)),
                 number(signed_text(s.delta)),
@@ -48,7 +65,7 @@ pub fn render_diff(diff: &SnapshotDiff, options: TableOptions) -> String {
         for h in &diff.histograms {
             table.add_row(vec![
                 change_cell(h.change, options.color),
-                Cell::new(series_name(&h.family, &h.labels)),
+                Cell::new(series_name(&h.family, &h.labels, &histograms_shown)),
                 number(transition(h.old_count, h.new_count, format_value)),
                 number(signed_text(h.count_delta)),
                 number(transition(h.old_p50, h.new_p50, short)),
@@ -105,12 +122,57 @@ fn change_cell(change: Change, color: bool) -> Cell {
     }
 }
 
-/// `name{a="x",b="y"}`, as Prometheus prints a series.
-fn series_name(name: &str, labels: &Labels) -> String {
-    if labels.is_empty() {
+/// For each name, the labels its rows show: with [`DiffLabels::Distinguishing`], those whose
+/// value is not the same in every row of that name (a label some rows lack counts too).
+fn shown_labels<'d>(
+    rows: impl Iterator<Item = (&'d String, &'d Labels)>,
+    labels: DiffLabels<'_>,
+) -> HashMap<&'d str, HashSet<&'d str>> {
+    #[derive(Default)]
+    struct Seen<'d> {
+        rows: usize,
+        values: HashMap<&'d str, (usize, HashSet<&'d str>)>,
+    }
+    let mut by_name: HashMap<&str, Seen<'_>> = HashMap::new();
+    for (name, row) in rows {
+        let seen = by_name.entry(name).or_default();
+        seen.rows += 1;
+        for (n, v) in row {
+            let (count, values) = seen.values.entry(n).or_default();
+            *count += 1;
+            values.insert(v);
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|(name, seen)| {
+            let shown = seen
+                .values
+                .iter()
+                .filter(|(label, (count, values))| match labels {
+                    DiffLabels::All => true,
+                    DiffLabels::Distinguishing(always) => {
+                        always.contains(label) || *count < seen.rows || values.len() > 1
+                    }
+                })
+                .map(|(n, _)| *n)
+                .collect();
+            (name, shown)
+        })
+        .collect()
+}
+
+/// `name{a="x",b="y"}` with the labels `shown` keeps for `name`, as Prometheus prints a series.
+fn series_name(name: &str, labels: &Labels, shown: &HashMap<&str, HashSet<&str>>) -> String {
+    let keep = shown.get(name);
+    let inner: Vec<String> = labels
+        .iter()
+        .filter(|(n, _)| keep.is_some_and(|k| k.contains(n.as_str())))
+        .map(|(n, v)| format!("{n}={v:?}"))
+        .collect();
+    if inner.is_empty() {
         return name.to_string();
     }
-    let inner: Vec<String> = labels.iter().map(|(n, v)| format!("{n}={v:?}")).collect();
     format!("{name}{{{}}}", inner.join(","))
 }
 

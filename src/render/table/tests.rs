@@ -286,7 +286,7 @@ fn diff_tables_show_changes_deltas_rates_and_histograms() {
             change: Change::Changed,
         }],
     };
-    let text = render_diff(&diff, plain());
+    let text = render_diff(&diff, plain(), DiffLabels::All);
     let series = text
         .lines()
         .find(|l| l.contains("response_total{"))
@@ -325,4 +325,55 @@ fn number_formats() {
     assert_eq!(latency_text(Some(1234.4)), "1234ms");
     assert_eq!(rps_text(Some(0.0)), "0.0rps");
     assert_eq!(count_text(Some(2.5)), "2.50");
+}
+
+#[test]
+fn diff_rows_show_the_labels_that_tell_them_apart_and_wide_shows_all() {
+    let series = |classification: &str, extra: Option<(&str, &str)>| {
+        let mut labels = vec![
+            ("classification".to_string(), classification.to_string()),
+            ("deployment".to_string(), "voting".to_string()),
+        ];
+        labels.extend(extra.map(|(n, v)| (n.to_string(), v.to_string())));
+        SeriesDiff {
+            family: "response_total".into(),
+            kind: MetricType::Counter,
+            name: "response_total".into(),
+            labels,
+            old: Some(1.0),
+            new: Some(2.0),
+            delta: Some(1.0),
+            rate: None,
+            change: Change::Changed,
+        }
+    };
+    let diff = SnapshotDiff {
+        elapsed_secs: None,
+        series: vec![
+            series("failure", Some(("error", "timeout"))),
+            series("success", None),
+        ],
+        histograms: Vec::new(),
+    };
+    let names = |labels| {
+        render_diff(&diff, plain(), labels)
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .filter(|cell| cell.starts_with("response_total"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(DiffLabels::Distinguishing(&[])),
+        [
+            "response_total{classification=\"failure\",error=\"timeout\"}",
+            "response_total{classification=\"success\"}"
+        ]
+    );
+    assert_eq!(
+        names(DiffLabels::All),
+        [
+            "response_total{classification=\"failure\",deployment=\"voting\",error=\"timeout\"}",
+            "response_total{classification=\"success\",deployment=\"voting\"}"
+        ]
+    );
 }
