@@ -349,3 +349,20 @@ fn wait_past_scrape_of(path: &Path, secs: f64) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_snapshot_written_over_a_private_file_stays_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mesh = Mesh::start();
+    let path = mesh.path("private.om");
+    std::fs::write(&path, "old\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "deploy/web", "-n", "emojivoto", "-O"])
+        .arg(&path));
+    assert_eq!(code, 0, "{err}");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+    assert!(std::fs::read_to_string(&path).unwrap().ends_with("# EOF\n"));
+}

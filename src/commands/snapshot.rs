@@ -155,8 +155,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
+    // A file replaced keeps its permissions (a private 0600 snapshot stays private).
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
     let written = std::fs::File::create(&temporary)
         .and_then(|mut file| {
+            if let Some(permissions) = existing {
+                file.set_permissions(permissions)?;
+            }
             file.write_all(bytes)?;
             file.sync_all()
         })
