@@ -802,6 +802,13 @@ impl Snapshot {
     /// target without labels, first, so the OpenMetrics output carries it.
     pub fn set_info(&mut self, labels: Labels, scrape_time_ms: Option<i64>) {
         self.take_info();
+        self.targets
+            .insert(0, Snapshot::info_target(labels, scrape_time_ms));
+    }
+
+    /// The target without labels that carries a snapshot's info sample (see
+    /// [`Snapshot::set_info`]), for writers that hold targets themselves.
+    pub fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target {
         let mut labels = labels;
         labels.sort();
         let mut text = format!(
@@ -825,9 +832,7 @@ impl Snapshot {
             1.0,
             None,
         );
-        let target = Target::parse(text, Vec::new(), scrape_time_ms)
-            .expect("the snapshot info sample parses");
-        self.targets.insert(0, target);
+        Target::parse(text, Vec::new(), scrape_time_ms).expect("the snapshot info sample parses")
     }
 
     /// Remove and return the labels of the snapshot info sample (see [`Snapshot::set_info`]).

@@ -91,3 +91,20 @@ fn atomic_write_replaces_the_file_and_leaves_no_temporary() {
     let err = write_atomic(&missing_dir, b"x").unwrap_err();
     assert!(err.to_string().starts_with("cannot write "), "{err}");
 }
+
+#[test]
+fn the_held_file_is_the_same_as_the_whole_one() {
+    let whole = snapshot_text(&mut two_pods(), info());
+    let mut held = HeldSnapshot::new(Format::OpenMetrics);
+    let pods = two_pods();
+    let earliest = pods.targets.iter().filter_map(|t| t.scrape_time_ms).min();
+    for target in pods.targets {
+        held.push(target);
+    }
+    held.push(Snapshot::info_target(info(), earliest));
+    // The info target first, the pods in the order given (as `two_pods` and `snapshot_text` have).
+    held.sort_by_key(|labels| !labels.is_empty());
+    let mut out = Vec::new();
+    held.write_io(&mut out, true).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), whole);
+}
