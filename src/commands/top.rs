@@ -95,7 +95,8 @@ struct Frame {
     status: String,
     /// The rows, in namespace and name order; `None` before the first table.
     lines: Option<Vec<StatLine>>,
-    /// `pod NS/NAME: why` for each pod that failed this refresh.
+    /// `pod NS/NAME: why` for each pod that failed this refresh (first, why the pods could not
+    /// be listed again, if they could not).
     failures: Vec<String>,
 }
 
