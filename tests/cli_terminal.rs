@@ -60,6 +60,55 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Starts `shell` in a new `columns` × `rows` window, without colour, and leaves it running.
+    fn start_session(&self, columns: u16, rows: u16, shell: &str) {
+        let status = self
+            .tmux()
+            .args(["new-session", "-d", "-x", &columns.to_string()])
+            .args([
+                "-y",
+                &rows.to_string(),
+                "-e",
+                "TERM=xterm",
+                "-e",
+                "NO_COLOR=1",
+            ])
+            .arg(shell)
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+    }
+
+    /// Polls what the window shows until `done` holds (60 s at most) and returns it.
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = self
+                .tmux()
+                .args(["capture-pane", "-p"])
+                .output()
+                .expect("tmux capture-pane");
+            let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "{what}: {screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `keys` into the window.
+    fn keys(&self, keys: &str) {
+        let status = self
+            .tmux()
+            .args(["send-keys", "-l", keys])
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self
@@ -185,4 +234,175 @@ fn tables_in_an_80_column_terminal_keep_one_line_per_row() {
             );
         }
     }
+}
+
+/// One row of `top`'s screen: its name and its two sparklines (blanks kept, trailing ones cut).
+#[derive(Debug)]
+struct TopRow {
+    name: String,
+    rps: String,
+    success: String,
+}
+
+/// `top`'s header line and rows on `screen` (empty before the first table).
+fn top_table(screen: &str) -> (String, Vec<TopRow>) {
+    let mut lines = screen.lines().skip_while(|l| !l.contains("RPS_TREND"));
+    let Some(header) = lines.next() else {
+        return (String::new(), Vec::new());
+    };
+    let column = |name: &str| header[..header.find(name).unwrap()].chars().count();
+    let (rps, success, meshed) = (
+        column("RPS_TREND"),
+        column("SUCCESS_TREND"),
+        column("MESHED"),
+    );
+    let rows = lines
+        .take_while(|l| !l.trim().is_empty())
+        .map(|line| {
+            let chars: Vec<char> = line.chars().collect();
+            let cut = |from: usize, to: usize| {
+                chars[from.min(chars.len())..to.min(chars.len())]
+                    .iter()
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            };
+            TopRow {
+                name: line
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                rps: cut(rps, success),
+                success: cut(success, meshed),
+            }
+        })
+        .collect();
+    (header.to_string(), rows)
+}
+
+fn names(rows: &[TopRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.name.as_str()).collect()
+}
+
+/// `top` on a terminal draws a sparkline per row that grows with each refresh, and `s`, `n`,
+/// `l`, `r` re-sort the rows at once, the header marking the column.
+#[test]
+fn top_draws_sparklines_and_keys_change_the_sort_column() {
+    let mesh = Mesh::start();
+    let tmux = Tmux::start(mesh.dir());
+    let top = shell_line(&mesh, &["top", "-n", "emojivoto", "--interval", "1s"]);
+    tmux.start_session(200, 40, &top);
+    let screen = tmux.wait_for("three refreshes of every row", |screen| {
+        let (_, rows) = top_table(screen);
+        rows.len() == 4 && rows.iter().all(|r| r.rps.chars().count() >= 3)
+    });
+    let (header, rows) = top_table(&screen);
+    assert!(header.contains("RPS▼"), "{screen}");
+    assert_eq!(
+        names(&rows)[2..],
+        ["deployment/voting", "deployment/vote-bot"]
+    );
+    let row = |name: &str| rows.iter().find(|r| r.name.ends_with(name)).unwrap();
+    // Steady traffic (10 rps, give or take a request a second): each RPS sparkline near its
+    // row's top; vote-bot receives nothing.
+    assert!(
+        row("/web").rps.chars().all(|c| "▆▇█".contains(c)),
+        "{screen}"
+    );
+    assert!(row("/vote-bot").rps.chars().all(|c| c == '▁'), "{screen}");
+    // Success rates on a 0-100 % scale: emoji always 100 %; voting 85 % (0.75 failures a
+    // second, so at least one of three seconds had one); vote-bot no requests.
+    assert!(row("/emoji").success.chars().all(|c| c == '█'), "{screen}");
+    let voting = &row("/voting").success;
+    assert!(
+        voting.chars().count() >= 3 && voting.chars().any(|c| c != '█'),
+        "{screen}"
+    );
+    assert_eq!(row("/vote-bot").success, "", "{screen}");
+
+    let sorted_by = |key: &str, marked: &str| {
+        tmux.keys(key);
+        let screen = tmux.wait_for(&format!("{key}: {marked} marked"), |screen| {
+            top_table(screen).0.contains(marked) && top_table(screen).1.len() == 4
+        });
+        let (header, rows) = top_table(&screen);
+        assert_eq!(header.matches(['▲', '▼']).count(), 1, "{screen}");
+        names(&rows)
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+    };
+    // Lowest success first; rows without requests last.
+    let by_success = sorted_by("s", "SUCCESS▲");
+    assert_eq!(by_success[0], "deployment/voting");
+    assert_eq!(by_success[3], "deployment/vote-bot");
+    assert_eq!(
+        sorted_by("n", "NAME▲"),
+        [
+            "deployment/emoji",
+            "deployment/vote-bot",
+            "deployment/voting",
+            "deployment/web"
+        ]
+    );
+    assert_eq!(sorted_by("l", "LATENCY_P99▼")[3], "deployment/vote-bot");
+    assert_eq!(
+        sorted_by("r", "RPS▼")[2..],
+        ["deployment/voting", "deployment/vote-bot"]
+    );
+    tmux.keys("q");
+}
+
+/// A rollout during `top`: the new pod's row appears, its sparkline starting where it was first
+/// measured, and the deleted pod's row goes, without an error.
+#[test]
+fn top_follows_a_rollout() {
+    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+        replicas: 2,
+        ..Default::default()
+    });
+    let mut web: Vec<String> = mesh
+        .sim
+        .pods()
+        .iter()
+        .filter(|p| p.namespace == "emojivoto" && p.name.starts_with("web-"))
+        .map(|p| p.name.clone())
+        .collect();
+    web.sort();
+    let [old, new] = <[String; 2]>::try_from(web).expect("two web pods");
+    assert!(mesh.sim.set_pod_present("emojivoto", &new, false));
+    let tmux = Tmux::start(mesh.dir());
+    let top = shell_line(
+        &mesh,
+        &[
+            "top",
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--by",
+            "pod",
+            "--interval",
+            "200ms",
+        ],
+    );
+    tmux.start_session(200, 40, &top);
+    let row_of = |screen: &str, pod: &str| top_table(screen).1.into_iter().find(|r| r.name == pod);
+    tmux.wait_for("the old pod measured three times", |screen| {
+        row_of(screen, &old).is_some_and(|r| r.rps.chars().count() >= 3)
+    });
+
+    assert!(mesh.sim.set_pod_present("emojivoto", &new, true));
+    assert!(mesh.sim.set_pod_present("emojivoto", &old, false));
+    let screen = tmux.wait_for("the new pod measured, the old one gone", |screen| {
+        row_of(screen, &new).is_some_and(|r| !r.rps.trim().is_empty())
+            && row_of(screen, &old).is_none()
+    });
+    let (_, rows) = top_table(&screen);
+    assert_eq!(names(&rows), [new.as_str()], "{screen}");
+    // Blank before the new pod's first measured refresh.
+    assert!(rows[0].rps.starts_with(' '), "{screen}");
+    assert!(screen.contains("proxies 1/1"), "{screen}");
+    assert!(!screen.contains("error"), "{screen}");
+    tmux.keys("q");
 }

@@ -171,3 +171,80 @@ fn nothing_to_show_names_the_failed_pods_and_exits_1() {
     assert!(err.contains("error: pod emojivoto/emoji-"), "{err}");
     assert!(err.contains("nothing to show"), "{err}");
 }
+
+/// Without a terminal too, each table lists the targets' pods again: after a rollout the new
+/// pod has its row (from its second scrape) and the deleted one none.
+#[test]
+fn without_a_terminal_it_follows_a_rollout() {
+    use std::io::{BufRead, BufReader};
+
+    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+        replicas: 2,
+        ..Default::default()
+    });
+    let mut web: Vec<String> = mesh
+        .sim
+        .pods()
+        .iter()
+        .filter(|p| p.namespace == "emojivoto" && p.name.starts_with("web-"))
+        .map(|p| p.name.clone())
+        .collect();
+    web.sort();
+    let [old, new] = <[String; 2]>::try_from(web).expect("two web pods");
+    assert!(mesh.sim.set_pod_present("emojivoto", &new, false));
+    let mut child = mesh
+        .process()
+        .args(["top", "deploy/web", "-n", "emojivoto", "--by", "pod"])
+        .args(["--interval", "200ms", "--iterations", "40"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("top runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The rows of the next table: (pod, MESHED).
+    let mut next_table = || -> Vec<(String, String)> {
+        let mut rows = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if line.is_empty() && !rows.is_empty() {
+                break;
+            }
+            if line.starts_with('#') || line.starts_with("NAME") || line.is_empty() {
+                continue;
+            }
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            rows.push((cells[0].to_string(), cells[1].to_string()));
+        }
+        rows
+    };
+    assert_eq!(next_table(), [(old.clone(), "1/1".to_string())]);
+
+    assert!(mesh.sim.set_pod_present("emojivoto", &new, true));
+    assert!(mesh.sim.set_pod_present("emojivoto", &old, false));
+    let mut tables = 0;
+    let after = loop {
+        let rows = next_table();
+        assert!(
+            !rows.is_empty(),
+            "top ended before the new pod was measured"
+        );
+        tables += 1;
+        if rows.iter().all(|(pod, _)| *pod != old) && rows.iter().any(|(_, m)| m == "1/1") {
+            break rows;
+        }
+    };
+    assert_eq!(after, [(new.clone(), "1/1".to_string())]);
+    assert!(tables <= 3, "{tables} tables after the rollout");
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    // A pod deleted between a refresh's listing and its scrape is an error of that refresh, as
+    // it would be in a real rollout: exit 3 then, never more.
+    assert!(matches!(status.code(), Some(0 | 3)), "{status:?}: {err}");
+    assert!(!err.contains(&new), "{err}");
+}

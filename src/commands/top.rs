@@ -1,7 +1,10 @@
 //! `top`: `stat` refreshed every `--interval`, busiest first. Each table covers the previous
-//! scrape to this one. On a terminal it redraws in place (raw mode, alternate screen) until `q`,
-//! Esc or Ctrl-C, and restores the terminal on every way out, a panic included; otherwise it
-//! prints one table per interval, under a timestamp line, until Ctrl-C or `--iterations`.
+//! scrape to this one, and each refresh lists the targets' pods again, so a rollout's new pods
+//! are scraped (a new pod's numbers start at its first scrape) and deleted ones no longer are.
+//! On a terminal it redraws in place (raw mode, alternate screen), with a sparkline of each row's
+//! RPS and success rate since `top` started and keys to change the sort column, until `q`, Esc
+//! or Ctrl-C, and restores the terminal on every way out, a panic included; otherwise it prints
+//! one table per interval, under a timestamp line, until Ctrl-C or `--iterations`.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +21,7 @@ use super::{Context, write_stdout};
 use crate::cli::{StatFormat, TopArgs, TopFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::stat::{GroupBy, ProxyKey, StatState};
-use crate::render::table::StatLine;
+use crate::render::table::{self, History, SortKey, StatLine, StatTable, TableOptions};
 use crate::scrape;
 
 impl From<TopFormat> for StatFormat {
@@ -40,12 +43,15 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
     let mut quiet = ctx.clone();
     quiet.progress = false;
     let interactive = io::stdout().is_terminal() && io::stdin().is_terminal();
+    // Warnings (a namespace left without meshed pods) would scribble over the screen too.
+    quiet.global.quiet |= interactive;
     let cancel = scrape::cancel_on_ctrl_c();
-    let mut view = View::new(&quiet, &args, &live);
+    let pods = live.pods.len();
+    let mut view = View::new(&quiet, &args, live);
     if interactive {
-        run_interactive(&mut view, &args, &live, &cancel).await
+        run_interactive(&mut view, &args, pods, &cancel).await
     } else {
-        run_plain(&mut view, &args, &live, &cancel).await
+        run_plain(&mut view, &args, &cancel).await
     }
 }
 
@@ -53,7 +59,7 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
 fn run_files(ctx: &Context, args: &TopArgs) -> Result<Exit> {
     let by = GroupBy::from(args.by);
     let mut lines = stat::lines_from_files(&args.from_file, by)?;
-    sort_by_rps(&mut lines);
+    SortKey::Rps.sort(&mut lines);
     let format = StatFormat::from(args.output);
     let namespace_column = ctx.global.all_namespaces || stat::spans_namespaces(&lines);
     write_stdout(&stat::render(
@@ -71,41 +77,51 @@ struct View<'a> {
     ctx: &'a Context,
     by: GroupBy,
     format: StatFormat,
+    /// The pods to scrape, listed again at each refresh.
+    live: Live,
     selected: Vec<ProxyKey>,
     previous: StatState,
     /// Whether any scrape failed for some pod.
     saw_failures: bool,
+    /// The screen's sort column.
+    sort: SortKey,
+    /// Each row's numbers since the first table, for the screen's sparklines.
+    history: History,
 }
 
 /// One refresh, ready to draw.
 struct Frame {
     /// `2026-11-24T21:05:03Z  window 2.0s  proxies 4/4`.
     status: String,
-    /// The table.
-    table: String,
-    /// `pod NS/NAME: why` for each pod that failed this refresh.
+    /// The rows, in namespace and name order; `None` before the first table.
+    lines: Option<Vec<StatLine>>,
+    /// `pod NS/NAME: why` for each pod that failed this refresh (first, why the pods could not
+    /// be listed again, if they could not).
     failures: Vec<String>,
 }
 
 impl<'a> View<'a> {
-    fn new(ctx: &'a Context, args: &TopArgs, live: &Live) -> Self {
+    fn new(ctx: &'a Context, args: &TopArgs, live: Live) -> Self {
         View {
             ctx,
             by: args.by.into(),
             format: args.output.into(),
             selected: live.pods.iter().map(ProxyKey::from).collect(),
+            live,
             previous: StatState::default(),
             saw_failures: false,
+            sort: SortKey::default(),
+            history: History::default(),
         }
     }
 
     /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
     /// and whether there is anything to show (some proxy answered, or Ctrl-C cut it short).
-    async fn start(&mut self, live: &Live, cancel: &CancellationToken) -> (Vec<String>, bool) {
+    async fn start(&mut self, cancel: &CancellationToken) -> (Vec<String>, bool) {
         let first = stat::collect(
             self.ctx,
-            &live.cluster.client,
-            live.pods.clone(),
+            &self.live.cluster.client,
+            self.live.pods.clone(),
             cancel,
             stat::Keep::Everything,
         )
@@ -116,23 +132,31 @@ impl<'a> View<'a> {
         (failures, usable)
     }
 
-    /// Scrapes again and computes the table from the previous scrape to this one.
-    async fn refresh(
-        &mut self,
-        live: &Live,
-        cancel: &CancellationToken,
-        window: Duration,
-        width_color: crate::render::table::TableOptions,
-    ) -> Frame {
+    /// Lists the pods again, scrapes them and computes the rows from the previous scrape to
+    /// this one. When the pods cannot be listed, the previous ones are scraped.
+    async fn refresh(&mut self, cancel: &CancellationToken, window: Duration) -> Frame {
+        let listed = source::relist(self.ctx, &self.live).await;
+        let not_listed = match listed {
+            Ok(live) => {
+                self.selected = live.pods.iter().map(ProxyKey::from).collect();
+                self.live = live;
+                None
+            }
+            Err(e) => Some(format!("cannot list the pods again: {e}")),
+        };
         let current = stat::collect(
             self.ctx,
-            &live.cluster.client,
-            live.pods.clone(),
+            &self.live.cluster.client,
+            self.live.pods.clone(),
             cancel,
             stat::Keep::Everything,
         )
         .await;
-        let failures = self.note_failures(&current);
+        let mut failures = self.note_failures(&current);
+        if let Some(message) = not_listed {
+            self.saw_failures = true;
+            failures.insert(0, message);
+        }
         // A pod without a baseline (it failed the previous scrape) shows from the next refresh on.
         let (with_baseline, fresh): (Vec<_>, Vec<_>) = current
             .state
@@ -142,21 +166,12 @@ impl<'a> View<'a> {
         let after = StatState {
             proxies: with_baseline,
         };
-        let mut lines = stat::stat_lines(Some(&self.previous), &after, self.by, &self.selected);
-        sort_by_rps(&mut lines);
+        let lines = stat::stat_lines(Some(&self.previous), &after, self.by, &self.selected);
+        self.history.record(&lines);
         let mut next = after;
         next.proxies.extend(fresh);
         let scraped = next.proxies.len();
         self.previous = next;
-        let table = crate::render::table::render_stat(
-            &lines,
-            crate::render::table::StatTable {
-                by: self.by,
-                wide: self.format == StatFormat::Wide,
-                namespace_column: self.ctx.global.all_namespaces || stat::spans_namespaces(&lines),
-            },
-            width_color,
-        );
         Frame {
             status: format!(
                 "{}  window {}  proxies {scraped}/{}",
@@ -164,9 +179,42 @@ impl<'a> View<'a> {
                 humantime::format_duration(round_to_ms(window)),
                 self.selected.len()
             ),
-            table,
+            lines: Some(lines),
             failures,
         }
+    }
+
+    fn table_layout(&self, lines: &[StatLine]) -> StatTable {
+        StatTable {
+            by: self.by,
+            wide: self.format == StatFormat::Wide,
+            namespace_column: self.ctx.global.all_namespaces || stat::spans_namespaces(lines),
+        }
+    }
+
+    /// A frame's table as a pipe gets it: busiest first, no sparklines.
+    fn plain_table(&self, frame: &Frame) -> String {
+        let mut lines = frame.lines.clone().unwrap_or_default();
+        SortKey::Rps.sort(&mut lines);
+        table::render_stat(
+            &lines,
+            self.table_layout(&lines),
+            TableOptions::for_stdout(self.ctx.color),
+        )
+    }
+
+    /// A frame's table on the screen: in the chosen order, with sparklines, cut at its width.
+    fn screen_table(&self, frame: &Frame) -> String {
+        let Some(lines) = &frame.lines else {
+            return String::new();
+        };
+        table::render_top(
+            lines,
+            self.table_layout(lines),
+            self.sort,
+            &self.history,
+            TableOptions::for_screen(self.ctx.color),
+        )
     }
 
     fn note_failures(&mut self, collected: &Collected) -> Vec<String> {
@@ -191,41 +239,28 @@ fn round_to_ms(d: Duration) -> Duration {
     Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Busiest first; rows without traffic keep their name order at the end.
-fn sort_by_rps(lines: &mut [StatLine]) {
-    lines.sort_by(|a, b| {
-        let rps = |l: &StatLine| l.row.rps.unwrap_or(-1.0);
-        rps(b).total_cmp(&rps(a))
-    });
-}
-
 /// Without a terminal: one table per interval under a `# TIME ...` line.
 async fn run_plain(
     view: &mut View<'_>,
     args: &TopArgs,
-    live: &Live,
     cancel: &CancellationToken,
 ) -> Result<Exit> {
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
-    let (failures, usable) = view.start(live, cancel).await;
+    let (failures, usable) = view.start(cancel).await;
     for line in &failures {
         eprintln!("error: {line}");
     }
     if !usable {
         return Err(nothing_scraped());
     }
-    let options = crate::render::table::TableOptions {
-        color: view.ctx.color,
-        width: None,
-    };
     let mut shown = 0;
     while args.iterations.is_none_or(|n| shown < n) {
         tokio::select! {
             _ = ticker.tick() => {}
             () = cancel.cancelled() => break,
         }
-        let frame = view.refresh(live, cancel, args.interval, options).await;
+        let frame = view.refresh(cancel, args.interval).await;
         if cancel.is_cancelled() {
             break;
         }
@@ -233,7 +268,8 @@ async fn run_plain(
             eprintln!("error: {line}");
         }
         let separator = if shown == 0 { "" } else { "\n" };
-        write_stdout(format!("{separator}# {}\n{}", frame.status, frame.table).as_bytes())?;
+        let table = view.plain_table(&frame);
+        write_stdout(format!("{separator}# {}\n{table}", frame.status).as_bytes())?;
         shown += 1;
     }
     Ok(view.exit())
@@ -249,13 +285,14 @@ fn ticker(interval: Duration) -> tokio::time::Interval {
 enum Input {
     Quit,
     Resize,
+    Sort(SortKey),
 }
 
 /// On a terminal: redraw in place until `q`, Esc, Ctrl-C or `--iterations`.
 async fn run_interactive(
     view: &mut View<'_>,
     args: &TopArgs,
-    live: &Live,
+    pods: usize,
     cancel: &CancellationToken,
 ) -> Result<Exit> {
     let screen =
@@ -263,17 +300,17 @@ async fn run_interactive(
     let (tx, mut input) = mpsc::unbounded_channel();
     let keyboard = spawn_keyboard(tx, cancel.clone());
     let mut frame = Frame {
-        status: format!("scraping {} proxies ...", live.pods.len()),
-        table: String::new(),
+        status: format!("scraping {pods} proxies ..."),
+        lines: None,
         failures: Vec::new(),
     };
-    draw(&frame, args.interval).map_err(draw_error)?;
+    draw(view, &frame, args.interval).map_err(draw_error)?;
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
     // Failures of the first scrape when nothing answered, printed once the screen is restored.
     let mut fatal_failures = Vec::new();
     let outcome = async {
-        let (failures, usable) = view.start(live, cancel).await;
+        let (failures, usable) = view.start(cancel).await;
         if !usable {
             fatal_failures = failures;
             return Err(nothing_scraped());
@@ -283,7 +320,7 @@ async fn run_interactive(
             "first scrape done; the table follows in {}",
             humantime::format_duration(args.interval)
         );
-        draw(&frame, args.interval).map_err(draw_error)?;
+        draw(view, &frame, args.interval).map_err(draw_error)?;
         let mut shown = 0;
         while args.iterations.is_none_or(|n| shown < n) {
             tokio::select! {
@@ -293,18 +330,22 @@ async fn run_interactive(
                     match event {
                         Input::Quit => break,
                         Input::Resize => {
-                            draw(&frame, args.interval).map_err(draw_error)?;
+                            draw(view, &frame, args.interval).map_err(draw_error)?;
+                            continue;
+                        }
+                        Input::Sort(key) => {
+                            view.sort = key;
+                            draw(view, &frame, args.interval).map_err(draw_error)?;
                             continue;
                         }
                     }
                 }
             }
-            let options = crate::render::table::TableOptions::for_screen(view.ctx.color);
-            frame = view.refresh(live, cancel, args.interval, options).await;
+            frame = view.refresh(cancel, args.interval).await;
             if cancel.is_cancelled() {
                 break;
             }
-            draw(&frame, args.interval).map_err(draw_error)?;
+            draw(view, &frame, args.interval).map_err(draw_error)?;
             shown += 1;
         }
         Ok(view.exit())
@@ -327,7 +368,8 @@ fn draw_error(e: io::Error) -> Error {
     Error::Failed(format!("cannot draw on the terminal: {e}"))
 }
 
-/// Reads keys on a blocking thread: `q`, Esc and Ctrl-C quit (raw mode turns Ctrl-C into a key).
+/// Reads keys on a blocking thread: `q`, Esc and Ctrl-C quit (raw mode turns Ctrl-C into a key);
+/// `r`, `s`, `l` and `n` choose the sort column.
 fn spawn_keyboard(
     tx: mpsc::UnboundedSender<Input>,
     cancel: CancellationToken,
@@ -345,6 +387,10 @@ fn spawn_keyboard(
                 })) => match code {
                     KeyCode::Char('q' | 'Q') | KeyCode::Esc => Input::Quit,
                     KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => Input::Quit,
+                    KeyCode::Char(key) => match SortKey::from_key(key) {
+                        Some(sort) => Input::Sort(sort),
+                        None => continue,
+                    },
                     _ => continue,
                 },
                 Ok(Event::Resize(..)) => Input::Resize,
@@ -360,7 +406,7 @@ fn spawn_keyboard(
 }
 
 /// Draws a frame from the top-left corner, clipped to the terminal's height.
-fn draw(frame: &Frame, interval: Duration) -> io::Result<()> {
+fn draw(view: &View<'_>, frame: &Frame, interval: Duration) -> io::Result<()> {
     // A pseudo-terminal nobody sized reports 0 rows: draw a classic 24.
     let height = match terminal::size()? {
         (_, 0) => 24,
@@ -369,13 +415,14 @@ fn draw(frame: &Frame, interval: Duration) -> io::Result<()> {
     let mut out = io::stdout().lock();
     queue!(out, cursor::MoveTo(0, 0))?;
     let title = format!(
-        "kubectl linkerd-export top  every {}  q to quit  {}",
+        "kubectl linkerd-export top  every {}  q to quit, r s l n to sort  {}",
         humantime::format_duration(interval),
         frame.status
     );
+    let table = view.screen_table(frame);
     let lines = std::iter::once(title.as_str())
         .chain(std::iter::once(""))
-        .chain(frame.table.lines())
+        .chain(table.lines())
         .chain(frame.failures.iter().map(String::as_str));
     for (row, line) in lines.take(usize::from(height)).enumerate() {
         let row = u16::try_from(row).unwrap_or(u16::MAX);

@@ -8,6 +8,7 @@
 
 mod diff;
 mod stat;
+mod top;
 
 use std::io::IsTerminal;
 
@@ -15,6 +16,7 @@ use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets
 
 pub use diff::{DiffLabels, render_diff};
 pub use stat::{StatLine, StatTable, render_stat};
+pub use top::{History, SortKey, render_top};
 
 /// How a table is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
