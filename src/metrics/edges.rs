@@ -135,7 +135,7 @@ pub fn compute(
                 .map(|(t0, t1)| (t1 - *t0) as f64 / 1000.0)
                 .filter(|secs| *secs > 0.0)
         });
-        for (_, sample) in target.samples() {
+        for (_, sample) in target.samples().filter(|(_, s)| SERIES.contains(&s.name)) {
             let delta = match &baseline {
                 None => Some(sample.value),
                 Some(b) => b.increase(key, &sample),

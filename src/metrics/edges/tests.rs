@@ -59,7 +59,7 @@ fn mesh(t: i64, n: u64) -> Vec<(ProxyKey, Target)> {
             "web",
             t,
             &format!(
-                "{}{}# a comment\nresponse_total{{direction=\"outbound\"}} 3\n",
+                "{}{}# a comment\ntcp_read_bytes_total{{direction=\"outbound\",peer=\"dst\",dst_deployment=\"emoji\"}} {n}\n",
                 inbound(BOT_ID, 10 * n),
                 outbound("emoji", EMOJI_ID, 10 * n, 1, 1, 0)
             ),
@@ -107,7 +107,7 @@ fn a_window_gives_rates_identities_and_connections() {
     assert_eq!(web.client_id.as_deref(), Some(WEB_ID));
     assert_eq!(web.server_id.as_deref(), Some(EMOJI_ID));
     assert_eq!(web.connections, 1.0);
-    assert_eq!(web.opened, 0.0);
+    assert_eq!((web.opened, web.closed), (0.0, 0.0));
 }
 
 #[test]
