@@ -14,15 +14,8 @@ fn proxy(workload: &str, time_ms: i64, body: &str) -> (ProxyKey, Target) {
             name: workload.into(),
         }),
     };
-    let text: String = body
-        .lines()
-        .filter(|l| reads(l))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    (
-        key,
-        Target::parse(text, Vec::new(), Some(time_ms)).expect("valid body"),
-    )
+    let target = Target::parse(body.to_string(), Vec::new(), Some(time_ms)).expect("valid body");
+    (key, target)
 }
 
 /// Outbound series from the calling proxy to `dst` (a deployment), mTLS to `server_id`.
@@ -203,4 +196,23 @@ fn an_ambiguous_client_identity_is_not_guessed() {
     );
     assert_eq!(identity_namespace(BOT_ID), Some("emojivoto"));
     assert_eq!(identity_namespace("spiffe://x"), None);
+}
+
+#[test]
+fn a_known_server_identity_beats_the_callee_s_clients() {
+    // emoji sees two clients from emojivoto; web's own identity is the one vote-bot called it at.
+    let after = vec![
+        proxy("vote-bot", 0, &outbound("web", WEB_ID, 10, 1, 1, 0)),
+        proxy("web", 0, &outbound("emoji", EMOJI_ID, 10, 1, 1, 0)),
+        proxy(
+            "emoji",
+            0,
+            &format!("{}{}", inbound(WEB_ID, 5), inbound(BOT_ID, 5)),
+        ),
+    ];
+    let rows = compute(None, &after);
+    assert_eq!(
+        row(&rows, "web", "emoji").client_id.as_deref(),
+        Some(WEB_ID)
+    );
 }
