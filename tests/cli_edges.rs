@@ -203,3 +203,22 @@ fn a_snapshot_file_gives_the_same_edges() {
         "{out}"
     );
 }
+
+#[test]
+fn an_unreachable_proxy_is_named_once_and_its_edges_are_missing() {
+    let mesh = Mesh::with_faults(&["refuse:web-*"]);
+    let (code, rows, err) = json_rows(&mesh, &["-n", "emojivoto", "--window", "1s"]);
+    assert_eq!(code, 3, "partial: {err}");
+    assert_eq!(err.matches("error: pod emojivoto/web-").count(), 1, "{err}");
+    assert_eq!(pairs(&rows), [("vote-bot".to_string(), "web".to_string())]);
+    // Nobody reachable saw vote-bot's identity: it is not guessed.
+    assert_eq!(rows[0]["client_id"], Value::Null);
+    assert_eq!(rows[0]["server_id"], identity("web"));
+
+    let (code, out, _) =
+        run(mesh
+            .cmd()
+            .args(["edges", "deploy/web", "-n", "emojivoto", "--since-start"]));
+    assert_eq!(code, 1, "every scrape failed");
+    assert!(out.is_empty(), "{out}");
+}
