@@ -222,3 +222,43 @@ fn an_unreachable_proxy_is_named_once_and_its_edges_are_missing() {
     assert_eq!(code, 1, "every scrape failed");
     assert!(out.is_empty(), "{out}");
 }
+
+#[test]
+fn a_destination_outside_the_mesh_is_an_unsecured_edge_without_identities() {
+    let mesh = Mesh::with_faults(&["unmeshed:web-*"]);
+    let (code, rows, err) = json_rows(&mesh, &["-n", "emojivoto", "--window", "3s"]);
+    assert_eq!(code, 0, "{err}");
+    let mut expected = model_pairs();
+    expected.push(("web".into(), "legacy-app".into()));
+    let mut found = pairs(&rows);
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+    let legacy = rows
+        .iter()
+        .find(|r| r["dst"] == "legacy-app")
+        .expect("the unmeshed edge");
+    assert_eq!(
+        (&legacy["src_ns"], &legacy["dst_ns"], &legacy["dst_kind"]),
+        (&"emojivoto".into(), &"default".into(), &"deployment".into())
+    );
+    assert_eq!(legacy["secured"], "not_provided_by_service_discovery");
+    assert_eq!(
+        (&legacy["client_id"], &legacy["server_id"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(legacy["connections"], 1.0);
+    assert_close(
+        "web -> legacy-app rps",
+        legacy["rps"].as_f64().expect("rps"),
+        linkerd_export::sim::mesh::UNMESHED_RPS,
+        1.0 / 3.0 + linkerd_export::sim::mesh::UNMESHED_RPS * 0.15,
+    );
+    // The meshed edges keep their mTLS.
+    assert!(
+        rows.iter()
+            .filter(|r| r["dst"] != "legacy-app")
+            .all(|r| r["secured"] == "√"),
+        "{rows:#?}"
+    );
+}

@@ -112,7 +112,7 @@ type WorkloadId = (String, String);
 type EdgeKey = (String, String, String, String);
 
 /// The edges of `after`, one row per (source, destination), sorted by source namespace and name,
-/// then destination. With `before` (the same proxies' earlier scrape) numbers cover the window
+/// then destination namespace and name. With `before` (the same proxies' earlier scrape) numbers cover the window
 /// between them and RPS is given; a proxy missing from `before` counts only its open connections.
 pub fn compute(
     before: Option<&[(ProxyKey, Target)]>,
