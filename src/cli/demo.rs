@@ -81,7 +81,7 @@ pub struct DemoArgs {
 
     /// Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound,
     /// slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired),
-    /// version=V, notls, deny, noendpoints (repeatable), e.g. `--fault slow=3s:web-*`.
+    /// version=V, notls, deny, noendpoints, unmeshed (repeatable), e.g. `--fault slow=3s:web-*`.
     #[arg(long = "fault", value_name = "KIND:GLOB")]
     pub faults: Vec<crate::sim::Fault>,
 

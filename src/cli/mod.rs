@@ -11,11 +11,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod check;
 mod demo;
+mod edges;
 mod export;
 mod reading;
 
 pub use check::{CheckArgs, CheckFormat, parse_percent};
 pub use demo::DemoArgs;
+pub use edges::{EdgesArgs, EdgesFormat};
 pub use export::{ExportArgs, ExportFormat, PrometheusConfigArgs, PrometheusConfigFormat};
 pub use reading::{
     DiffArgs, DiffByArg, DiffFormat, FilterArgs, MetricsArgs, MetricsFormat, ReadFrom,
@@ -24,6 +26,7 @@ pub use reading::{
 
 use check::CHECK_EXAMPLES;
 use demo::DEMO_EXAMPLES;
+use edges::EDGES_EXAMPLES;
 use export::{EXPORT_EXAMPLES, PROMETHEUS_CONFIG_EXAMPLES};
 use reading::{DIFF_EXAMPLES, METRICS_EXAMPLES, SNAPSHOT_EXAMPLES, STAT_EXAMPLES, TOP_EXAMPLES};
 
@@ -299,6 +302,10 @@ pub enum Command {
     /// A data-plane health report from the proxies' own metrics, grouped like `linkerd check`.
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+
+    /// Who talks to whom: source and destination workloads, identities, mTLS, RPS and connections.
+    #[command(after_help = EDGES_EXAMPLES)]
+    Edges(EdgesArgs),
 
     /// Compare two metric sets: snapshot files or live targets, or one target over an interval.
     #[command(after_help = DIFF_EXAMPLES)]

@@ -12,6 +12,7 @@ use tracing_subscriber::registry::LookupSpan;
 mod check;
 mod demo;
 pub mod diff;
+mod edges;
 mod export;
 mod federation;
 mod metrics;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Stat(args) => stat::run(&ctx, args).await,
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Check(args) => check::run(&ctx, args).await,
+        Command::Edges(args) => edges::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Export(args) => export::run(&ctx, *args).await,

@@ -15,10 +15,12 @@
 //! - [`stat`]: the `linkerd viz stat` numbers from a streaming reducer.
 //! - [`diff`]: snapshot diffs.
 //! - [`check`]: `check`'s data-plane health findings.
+//! - [`edges`]: `edges`'s who-talks-to-whom rows.
 
 pub mod aggregate;
 pub mod check;
 pub mod diff;
+pub mod edges;
 pub mod held;
 pub mod model;
 pub mod obfuscate;

@@ -48,7 +48,7 @@ impl TableOptions {
 }
 
 /// A table with `header` and kubectl's look: one line per row, no cell wrapped.
-fn new_table(header: &[&str], options: TableOptions) -> Table {
+pub(crate) fn new_table(header: &[&str], options: TableOptions) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::NOTHING)
@@ -70,7 +70,7 @@ fn new_table(header: &[&str], options: TableOptions) -> Table {
 
 /// The table as text, without trailing blanks, ending in a newline; each line cut at
 /// `options.width` columns when set.
-fn finish(table: &Table, options: TableOptions) -> String {
+pub(crate) fn finish(table: &Table, options: TableOptions) -> String {
     let text = table.trim_fmt();
     let mut out = String::with_capacity(text.len() + 1);
     for line in text.lines() {
@@ -111,7 +111,7 @@ fn push_cut(out: &mut String, line: &str, width: usize) {
 }
 
 /// A right-aligned cell.
-fn number(text: String) -> Cell {
+pub(crate) fn number(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
@@ -129,7 +129,7 @@ fn success_cell(rate: Option<f64>, color: bool) -> Cell {
 }
 
 /// Requests per second: `10.0rps`, `0.25rps`.
-fn rps_text(rps: Option<f64>) -> String {
+pub(crate) fn rps_text(rps: Option<f64>) -> String {
     match rps {
         None => "-".into(),
         Some(r) if r != 0.0 && r.abs() < 1.0 => format!("{r:.2}rps"),

@@ -53,6 +53,9 @@ pub enum FaultKind {
     /// The proxy's outbound balancers have no ready endpoints:
     /// `outbound_http_balancer_endpoints{endpoint_state="ready"}` is 0 for each service it calls.
     NoEndpoints,
+    /// The proxy also calls `legacy-app` in `default`, a deployment outside the mesh, at
+    /// [`UNMESHED_RPS`](super::mesh::UNMESHED_RPS): `tls="no_identity"`, no `server_id`.
+    Unmeshed,
 }
 
 /// One injected fault: a kind and the pod-name glob it applies to.
@@ -117,6 +120,7 @@ impl fmt::Display for Fault {
             FaultKind::NoTls => "notls".to_string(),
             FaultKind::Deny => "deny".to_string(),
             FaultKind::NoEndpoints => "noendpoints".to_string(),
+            FaultKind::Unmeshed => "unmeshed".to_string(),
         };
         write!(f, "{kind}:{}", self.glob)
     }
@@ -144,6 +148,7 @@ impl FromStr for Fault {
             ("notls", None) => FaultKind::NoTls,
             ("deny", None) => FaultKind::Deny,
             ("noendpoints", None) => FaultKind::NoEndpoints,
+            ("unmeshed", None) => FaultKind::Unmeshed,
             ("certexpiry", Some(d)) => FaultKind::CertExpiry(signed_seconds(d).ok_or_else(|| {
                 format!("invalid duration {d:?} in fault {s:?} (try certexpiry=2h, or certexpiry=-1h for expired)")
             })?),
@@ -182,14 +187,14 @@ impl FromStr for Fault {
             }
             (
                 "refuse" | "forbid" | "nocreate" | "kubeletdown" | "notfound" | "garbage" | "reset"
-                | "restart" | "notls" | "deny" | "noendpoints",
+                | "restart" | "notls" | "deny" | "noendpoints" | "unmeshed",
                 Some(_),
             ) => {
                 return Err(format!("fault {name:?} takes no value"));
             }
             _ => {
                 return Err(format!(
-                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset, restart, certexpiry=DUR, version=V, notls, deny or noendpoints)"
+                    "unknown fault {name:?} (expected refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MIB, reset, restart, certexpiry=DUR, version=V, notls, deny, noendpoints or unmeshed)"
                 ));
             }
         };
@@ -245,6 +250,8 @@ pub struct PodFaults {
     pub deny: bool,
     /// Outbound balancers without ready endpoints.
     pub no_endpoints: bool,
+    /// Also calls a destination outside the mesh.
+    pub unmeshed: bool,
 }
 
 impl PodFaults {
@@ -269,6 +276,7 @@ impl PodFaults {
                 FaultKind::NoTls => out.notls = true,
                 FaultKind::Deny => out.deny = true,
                 FaultKind::NoEndpoints => out.no_endpoints = true,
+                FaultKind::Unmeshed => out.unmeshed = true,
             }
         }
         out
@@ -307,6 +315,7 @@ mod tests {
             ("notls:web-*", FaultKind::NoTls, "web-*"),
             ("deny:voting-*", FaultKind::Deny, "voting-*"),
             ("noendpoints:web-*", FaultKind::NoEndpoints, "web-*"),
+            ("unmeshed:web-*", FaultKind::Unmeshed, "web-*"),
         ];
         for (text, kind, glob) in cases {
             let fault: Fault = text.parse().unwrap();
@@ -333,6 +342,7 @@ mod tests {
             "notls=1:x",
             "deny=1:x",
             "noendpoints=1:x",
+            "unmeshed=1:x",
             "refuse:",
             "refuse:[a",
         ] {

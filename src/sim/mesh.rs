@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::exposition::{HttpSeries, ProxyModel};
 use super::topology::{APP_DEPLOYMENTS, Cluster, SimPod};
-use super::traffic::{Edge, TrafficModel};
+use super::traffic::{Edge, LatencyDist, TrafficModel};
 
 fn service_port(workload: &str) -> u16 {
     if workload == "web" { 80 } else { 8080 }
@@ -95,6 +95,30 @@ fn outbound_series(edge: &Edge, ns: &str, dst: &SimPod, rate: f64) -> HttpSeries
         latency: edge.latency.clone(),
         request_bytes: edge.request_bytes,
         response_bytes: edge.response_bytes,
+        route_labels: String::new(),
+        backend_labels: None,
+    }
+}
+
+/// Requests per second of the `unmeshed` fault's calls to `legacy-app`.
+pub const UNMESHED_RPS: f64 = 2.0;
+
+/// A call to `legacy-app` in `default` (a deployment outside the mesh), as a proxy labels it: the
+/// destination is known to service discovery but has no identity, so the traffic is plain text.
+pub fn unmeshed_series() -> HttpSeries {
+    let target = "target_addr=\"10.42.9.9:8080\",target_ip=\"10.42.9.9\",target_port=\"8080\"";
+    let dst = "tls=\"no_identity\",no_tls_reason=\"not_provided_by_service_discovery\",dst_deployment=\"legacy-app\",dst_namespace=\"default\",dst_service=\"legacy-app\"";
+    HttpSeries {
+        labels: format!(
+            "direction=\"outbound\",authority=\"legacy-app.default.svc.cluster.local:8080\",{target},{dst}"
+        ),
+        tcp_labels: format!("direction=\"outbound\",peer=\"dst\",{target},{dst}"),
+        authz_labels: String::new(),
+        rate: UNMESHED_RPS,
+        failure: 0.0,
+        latency: LatencyDist::from_buckets(&[(5.0, 1.0)]),
+        request_bytes: 100,
+        response_bytes: 100,
         route_labels: String::new(),
         backend_labels: None,
     }

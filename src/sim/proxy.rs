@@ -205,7 +205,7 @@ impl Proxy {
 }
 
 /// `model` with what the `check` faults change (certificate expiry, version, plain-text outbound
-/// traffic, denials); unchanged (not copied) when none applies.
+/// traffic, denials, a call outside the mesh); unchanged (not copied) when none applies.
 fn with_health(mut model: Arc<ProxyModel>, faults: &PodFaults) -> Arc<ProxyModel> {
     let health = Health {
         cert_expires_in: faults.cert_expiry,
@@ -213,13 +213,21 @@ fn with_health(mut model: Arc<ProxyModel>, faults: &PodFaults) -> Arc<ProxyModel
         deny: faults.deny,
         no_endpoints: faults.no_endpoints,
     };
-    if health == Health::default() && !faults.notls {
+    if health == Health::default() && !faults.notls && !faults.unmeshed {
         return model;
     }
     let changed = Arc::make_mut(&mut model);
     changed.health = health;
     if faults.notls {
         changed.outbound = changed.outbound.iter().map(without_tls).collect();
+    }
+    if faults.unmeshed {
+        changed.outbound = changed
+            .outbound
+            .iter()
+            .cloned()
+            .chain([super::mesh::unmeshed_series()])
+            .collect();
     }
     model
 }

@@ -1,0 +1,386 @@
+//! `edges`: who talks to whom, from the proxies' own metrics — one row per (source workload,
+//! destination workload) with the identities on both ends, whether the traffic was mTLS, its
+//! request rate and its TCP connections.
+//!
+//! Rows come from each proxy's outbound series (`direction="outbound"`, TCP on `peer="dst"`):
+//! the source is the scraped proxy's workload, the destination the series' `dst_<kind>` label
+//! (or, for a destination the control plane knows nothing of, its `authority` or `target_addr`).
+//! `SERVER_ID` is the series' `server_id`. A proxy does not export its own identity, so
+//! `CLIENT_ID` is inferred: the `server_id` other proxies saw when calling the source workload,
+//! else the one `client_id` from the source's namespace that the destination's proxies saw
+//! inbound and that no other workload is known to hold.
+//!
+//! With two scrapes an edge is shown when it had traffic in the window: requests, open
+//! connections, or connections opened or closed (so an edge whose connections all closed in the
+//! window is still there). With one scrape every edge the proxies know of is shown, with numbers
+//! since each proxy started. Counter resets are handled like Prometheus' `increase()`.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::metrics::model::{SampleRef, Target};
+use crate::metrics::stat::ProxyKey;
+
+/// The series `edges` reads; every other line of a body can be dropped before parsing.
+const SERIES: [&str; 4] = [
+    "request_total",
+    "tcp_open_connections",
+    "tcp_open_total",
+    "tcp_close_total",
+];
+
+/// Whether `edges` needs this line of a proxy body (a sample of one of the series it reads).
+pub fn reads(line: &str) -> bool {
+    SERIES.iter().any(|name| {
+        line.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+    })
+}
+
+/// The `dst_*` labels that name a destination workload, most specific owner first, with the kind
+/// each names.
+const DST_WORKLOAD_LABELS: [(&str, &str); 8] = [
+    ("dst_deployment", "deployment"),
+    ("dst_statefulset", "statefulset"),
+    ("dst_daemonset", "daemonset"),
+    ("dst_cronjob", "cronjob"),
+    ("dst_job", "job"),
+    ("dst_replicationcontroller", "replicationcontroller"),
+    ("dst_replicaset", "replicaset"),
+    ("dst_pod", "pod"),
+];
+
+/// What `SECURED` shows when every request and connection of an edge was mTLS.
+pub const SECURED: &str = "√";
+
+/// One edge: traffic from a source workload to a destination.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EdgeRow {
+    /// Source workload name (the pod's name for a bare pod).
+    pub src: String,
+    /// Source workload kind (`deployment`, ..., `pod`).
+    pub src_kind: String,
+    /// Source namespace.
+    pub src_ns: String,
+    /// Destination workload name, or its authority or address when it is not a known workload.
+    pub dst: String,
+    /// Destination kind (`deployment`, ..., `pod`), `authority` or `address`.
+    pub dst_kind: String,
+    /// Destination namespace (empty when unknown).
+    pub dst_ns: String,
+    /// The source's identity (see the module doc), when known.
+    pub client_id: Option<String>,
+    /// The destination's identity (`server_id`), when the traffic was mTLS.
+    pub server_id: Option<String>,
+    /// [`SECURED`] when every request and connection was mTLS, else why not (`no_tls_reason`,
+    /// or the `tls` value), several joined by `,`.
+    pub secured: String,
+    /// Requests per second over the window (`None` with one scrape).
+    pub rps: Option<f64>,
+    /// Requests in the window (since each proxy started, with one scrape).
+    pub requests: f64,
+    /// TCP connections open at the (last) scrape.
+    pub connections: f64,
+    /// TCP connections opened in the window (since start, with one scrape).
+    pub opened: f64,
+    /// TCP connections closed in the window (since start, with one scrape).
+    pub closed: f64,
+}
+
+/// Sums for one edge while the series are read.
+#[derive(Debug, Default)]
+struct Acc {
+    src_kind: String,
+    dst_kind: String,
+    server_ids: BTreeSet<String>,
+    not_tls: BTreeSet<String>,
+    any_tls: bool,
+    /// Whether a series came from a proxy with a window (so no requests means 0 RPS).
+    windowed: bool,
+    rps: Option<f64>,
+    requests: f64,
+    connections: f64,
+    opened: f64,
+    closed: f64,
+}
+
+/// (namespace, workload name).
+type WorkloadId = (String, String);
+/// (source namespace, source, destination namespace, destination).
+type EdgeKey = (String, String, String, String);
+
+/// The edges of `after`, one row per (source, destination), sorted by source namespace and name,
+/// then destination namespace and name. With `before` (the same proxies' earlier scrape) numbers cover the window
+/// between them and RPS is given; a proxy missing from `before` counts only its open connections.
+pub fn compute(
+    before: Option<&[(ProxyKey, Target)]>,
+    after: &[(ProxyKey, Target)],
+) -> Vec<EdgeRow> {
+    let baseline = before.map(baseline_of);
+    let mut edges: BTreeMap<EdgeKey, Acc> = BTreeMap::new();
+    // Identities other proxies saw when calling a workload, and client identities a workload saw.
+    let mut served_as: HashMap<WorkloadId, BTreeSet<String>> = HashMap::new();
+    let mut clients: HashMap<WorkloadId, BTreeSet<String>> = HashMap::new();
+    for (key, target) in after {
+        let (src_kind, src) = match &key.workload {
+            Some(w) => (w.kind.to_string(), w.name.clone()),
+            None => ("pod".to_string(), key.pod.clone()),
+        };
+        let window_secs = baseline.as_ref().map(|b| {
+            b.times
+                .get(&(key.namespace.as_str(), key.pod.as_str()))
+                .zip(target.scrape_time_ms)
+                .map(|(t0, t1)| (t1 - *t0) as f64 / 1000.0)
+                .filter(|secs| *secs > 0.0)
+        });
+        for (_, sample) in target.samples().filter(|(_, s)| SERIES.contains(&s.name)) {
+            let delta = match &baseline {
+                None => Some(sample.value),
+                Some(b) => b.increase(key, &sample),
+            };
+            let inbound = sample.label("direction").as_deref() == Some("inbound");
+            if inbound {
+                let active = sample.name == "tcp_open_connections" && sample.value > 0.0
+                    || sample.name != "tcp_open_connections" && delta.is_some_and(|d| d > 0.0);
+                if let Some(id) = sample.label("client_id").filter(|id| !id.is_empty())
+                    && active
+                {
+                    clients
+                        .entry((key.namespace.clone(), src.clone()))
+                        .or_default()
+                        .insert(id.into_owned());
+                }
+                continue;
+            }
+            if sample.label("direction").as_deref() != Some("outbound")
+                || sample.name != "request_total" && sample.label("peer").as_deref() != Some("dst")
+            {
+                continue;
+            }
+            let (dst_kind, dst, dst_ns) = destination(&sample);
+            let server_id = sample.label("server_id").filter(|id| !id.is_empty());
+            if let Some(id) = &server_id {
+                served_as
+                    .entry((dst_ns.clone(), dst.clone()))
+                    .or_default()
+                    .insert(id.to_string());
+            }
+            let edge_key = (key.namespace.clone(), src.clone(), dst_ns, dst);
+            let mut acc = Acc {
+                src_kind: src_kind.clone(),
+                dst_kind: dst_kind.to_string(),
+                windowed: window_secs.flatten().is_some(),
+                ..Acc::default()
+            };
+            let active = match sample.name {
+                "tcp_open_connections" => {
+                    acc.connections = sample.value;
+                    sample.value > 0.0
+                }
+                name => {
+                    let d = delta.unwrap_or(0.0);
+                    match name {
+                        "request_total" => {
+                            acc.requests = d;
+                            acc.rps = window_secs.flatten().map(|secs| d / secs);
+                        }
+                        "tcp_open_total" => acc.opened = d,
+                        _ => acc.closed = d,
+                    }
+                    d > 0.0
+                }
+            };
+            // With one scrape every series counts; with two, only those that moved.
+            if !(active || baseline.is_none()) {
+                continue;
+            }
+            if sample.label("tls").as_deref() == Some("true") {
+                acc.any_tls = true;
+                acc.server_ids.extend(server_id.map(Cow::into_owned));
+            } else {
+                let reason = sample
+                    .label("no_tls_reason")
+                    .filter(|r| !r.is_empty())
+                    .or_else(|| sample.label("tls"))
+                    .map_or_else(|| "no_tls".to_string(), Cow::into_owned);
+                acc.not_tls.insert(reason);
+            }
+            merge(edges.entry(edge_key).or_default(), acc);
+        }
+    }
+    edges
+        .into_iter()
+        .map(|((src_ns, src, dst_ns, dst), acc)| {
+            let client_id = acc
+                .any_tls
+                .then(|| client_identity(&src_ns, &src, &dst_ns, &dst, &served_as, &clients))
+                .flatten();
+            EdgeRow {
+                secured: if acc.not_tls.is_empty() {
+                    SECURED.to_string()
+                } else {
+                    acc.not_tls.into_iter().collect::<Vec<_>>().join(",")
+                },
+                server_id: (!acc.server_ids.is_empty())
+                    .then(|| acc.server_ids.into_iter().collect::<Vec<_>>().join(",")),
+                client_id,
+                src,
+                src_kind: acc.src_kind,
+                src_ns,
+                dst,
+                dst_kind: acc.dst_kind,
+                dst_ns,
+                rps: acc.rps.or(acc.windowed.then_some(0.0)),
+                requests: acc.requests,
+                connections: acc.connections,
+                opened: acc.opened,
+                closed: acc.closed,
+            }
+        })
+        .collect()
+}
+
+/// Adds one series' numbers to an edge.
+fn merge(into: &mut Acc, from: Acc) {
+    if into.src_kind.is_empty() {
+        into.src_kind = from.src_kind;
+        into.dst_kind = from.dst_kind;
+    }
+    into.server_ids.extend(from.server_ids);
+    into.not_tls.extend(from.not_tls);
+    into.any_tls |= from.any_tls;
+    into.windowed |= from.windowed;
+    into.rps = match (into.rps, from.rps) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    };
+    into.requests += from.requests;
+    into.connections += from.connections;
+    into.opened += from.opened;
+    into.closed += from.closed;
+}
+
+/// The destination of an outbound series: (kind, name, namespace).
+fn destination(sample: &SampleRef<'_>) -> (&'static str, String, String) {
+    let namespace = sample
+        .label("dst_namespace")
+        .map(Cow::into_owned)
+        .unwrap_or_default();
+    for (label, kind) in DST_WORKLOAD_LABELS {
+        if let Some(name) = sample.label(label).filter(|n| !n.is_empty()) {
+            return (kind, name.into_owned(), namespace);
+        }
+    }
+    match sample.label("authority").filter(|a| !a.is_empty()) {
+        Some(authority) => ("authority", authority.into_owned(), namespace),
+        None => (
+            "address",
+            sample
+                .label("target_addr")
+                .map_or_else(|| "-".to_string(), Cow::into_owned),
+            namespace,
+        ),
+    }
+}
+
+/// The namespace an identity names: `<serviceaccount>.<namespace>.serviceaccount.identity...`.
+fn identity_namespace(id: &str) -> Option<&str> {
+    let mut parts = id.split('.');
+    let _account = parts.next()?;
+    let namespace = parts.next()?;
+    (parts.next() == Some("serviceaccount")).then_some(namespace)
+}
+
+/// The source's identity (see the module doc), when only one fits.
+fn client_identity(
+    src_ns: &str,
+    src: &str,
+    dst_ns: &str,
+    dst: &str,
+    served_as: &HashMap<WorkloadId, BTreeSet<String>>,
+    clients: &HashMap<WorkloadId, BTreeSet<String>>,
+) -> Option<String> {
+    let single = |ids: Vec<&String>| match ids.as_slice() {
+        [only] => Some((*only).clone()),
+        _ => None,
+    };
+    if let Some(ids) = served_as.get(&(src_ns.to_string(), src.to_string())) {
+        return single(ids.iter().collect());
+    }
+    let seen = clients.get(&(dst_ns.to_string(), dst.to_string()))?;
+    single(
+        seen.iter()
+            .filter(|id| identity_namespace(id) == Some(src_ns))
+            .filter(|id| {
+                !served_as
+                    .iter()
+                    .any(|((ns, name), ids)| (ns != src_ns || name != src) && ids.contains(*id))
+            })
+            .collect(),
+    )
+}
+
+/// The earlier scrape: each series' value and each proxy's scrape time.
+struct Baseline<'b> {
+    values: HashMap<(&'b str, &'b str, &'b str, &'b str), f64>,
+    times: HashMap<(&'b str, &'b str), i64>,
+}
+
+impl Baseline<'_> {
+    /// The increase of a counter since the earlier scrape (the whole value after a reset);
+    /// `None` when the proxy was not in it. A series new since then counts from zero.
+    fn increase(&self, key: &ProxyKey, sample: &SampleRef<'_>) -> Option<f64> {
+        if !self
+            .times
+            .contains_key(&(key.namespace.as_str(), key.pod.as_str()))
+        {
+            return None;
+        }
+        let earlier = self
+            .values
+            .get(&(
+                key.namespace.as_str(),
+                key.pod.as_str(),
+                sample.name,
+                sample.labels.as_str(),
+            ))
+            .copied()
+            .unwrap_or(0.0);
+        Some(if sample.value >= earlier {
+            sample.value - earlier
+        } else {
+            sample.value
+        })
+    }
+}
+
+fn baseline_of(before: &[(ProxyKey, Target)]) -> Baseline<'_> {
+    let mut baseline = Baseline {
+        values: HashMap::new(),
+        times: HashMap::new(),
+    };
+    for (key, target) in before {
+        if let Some(t) = target.scrape_time_ms {
+            baseline
+                .times
+                .insert((key.namespace.as_str(), key.pod.as_str()), t);
+        }
+        for (_, sample) in target.samples() {
+            baseline.values.insert(
+                (
+                    key.namespace.as_str(),
+                    key.pod.as_str(),
+                    sample.name,
+                    sample.labels.as_str(),
+                ),
+                sample.value,
+            );
+        }
+    }
+    baseline
+}
+
+#[cfg(test)]
+mod tests;
