@@ -15,8 +15,10 @@
 //! - [`stat`]: the `linkerd viz stat` numbers from a streaming reducer.
 //! - [`diff`]: snapshot diffs.
 //! - [`check`]: `check`'s data-plane health findings.
+//! - [`authz`]: `authz`'s allowed and denied rates per server, route and authorization.
 
 pub mod aggregate;
+pub mod authz;
 pub mod check;
 pub mod diff;
 pub mod held;

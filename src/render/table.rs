@@ -1,11 +1,12 @@
-//! Tables for people: kubectl-style plain columns (comfy-table) for `stat`, `top` and `diff`,
-//! coloured when asked.
+//! Tables for people: kubectl-style plain columns (comfy-table) for `stat`, `top`, `diff` and
+//! `authz`, coloured when asked.
 //!
 //! Columns are separated by three spaces and headers are upper case, as `kubectl get` and
 //! `linkerd viz stat` print them. A row is one line, as kubectl prints it: a cell is never
 //! wrapped, so a table wider than the terminal overflows (`stat`, `diff`) or, on `top`'s screen,
 //! is cut at its edge. With colour on, a success rate below 90 % is red and one below 99 % yellow.
 
+mod authz;
 mod diff;
 mod stat;
 
@@ -13,6 +14,7 @@ use std::io::IsTerminal;
 
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
+pub use authz::render_authz;
 pub use diff::render_diff;
 pub use stat::{StatLine, StatTable, render_stat};
 
