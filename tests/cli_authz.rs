@@ -11,7 +11,7 @@ use support::{Mesh, assert_close, run};
 const WORKLOADS: [&str; 3] = ["emoji", "voting", "web"];
 
 /// Runs `authz -n emojivoto -o json ARGS`: the exit code and the rows.
-fn rows(mesh: &Mesh, args: &[&str]) -> (i32, Vec<Value>, String) {
+fn authz_rows(mesh: &Mesh, args: &[&str]) -> (i32, Vec<Value>, String) {
     let (code, out, err) = run(mesh
         .cmd()
         .args(["authz", "-n", "emojivoto", "-o", "json"])
@@ -37,7 +37,7 @@ fn number(row: &Value, field: &str) -> f64 {
 #[test]
 fn the_default_policy_allows_every_inbound_request() {
     let mesh = Mesh::start();
-    let (code, rows, err) = rows(&mesh, &["--since-start"]);
+    let (code, rows, err) = authz_rows(&mesh, &["--since-start"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(rows.len(), WORKLOADS.len(), "{rows:#?}");
     for workload in WORKLOADS {
@@ -63,7 +63,7 @@ fn the_default_policy_allows_every_inbound_request() {
 #[test]
 fn deny_shows_the_denied_rate_and_share_of_the_faulted_workload() {
     let mesh = Mesh::with_faults(&["deny:voting-*"]);
-    let (code, rows, err) = rows(&mesh, &["--since-start"]);
+    let (code, rows, err) = authz_rows(&mesh, &["--since-start"]);
     assert_eq!(code, 0, "{err}");
     let voting = row(&rows, "voting");
     let rps = mesh.expected("voting").rps;
@@ -85,7 +85,7 @@ fn deny_shows_the_denied_rate_and_share_of_the_faulted_workload() {
 
     // Denials keep coming: a window sees them too. At 0.5 denials per second, 3s always holds
     // at least one.
-    let (code, windowed, err) = rows(&mesh, &["--window", "3s"]);
+    let (code, windowed, err) = authz_rows(&mesh, &["--window", "3s"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         number(row(&windowed, "voting"), "denied") >= 1.0,
