@@ -446,6 +446,7 @@ fn empty_row(namespace: &str, workload: &str, pod: Option<&str>) -> StatRow {
         latency_p99_ms: None,
         tcp_connections: None,
         read_bytes_per_sec: None,
+        tls_share: None,
         write_bytes_per_sec: None,
     }
 }

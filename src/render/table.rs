@@ -115,12 +115,17 @@ fn number(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
+/// A share as a percentage with two decimals (`92.50%`); `-` when there is none.
+fn share_text(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |s| format!("{:.2}%", s * 100.0))
+}
+
 /// The success rate as a percentage with two decimals (`92.50%`), coloured when failing.
 fn success_cell(rate: Option<f64>, color: bool) -> Cell {
     let Some(rate) = rate else {
         return number("-".into());
     };
-    let cell = number(format!("{:.2}%", rate * 100.0));
+    let cell = number(share_text(Some(rate)));
     match color {
         true if rate < 0.90 => cell.fg(Color::Red),
         true if rate < 0.99 => cell.fg(Color::Yellow),

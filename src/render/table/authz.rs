@@ -2,13 +2,8 @@
 
 use comfy_table::Cell;
 
-use super::{TableOptions, count_text, finish, new_table, number, rps_text};
+use super::{TableOptions, count_text, finish, new_table, number, rps_text, share_text};
 use crate::metrics::authz::{Protocol, Row};
-
-/// The denied share as a percentage with two decimals; `-` without traffic.
-fn share_text(share: Option<f64>) -> String {
-    share.map_or_else(|| "-".into(), |s| format!("{:.2}%", s * 100.0))
-}
 
 /// The table of `rows`, in the order given; `wide` adds the namespace, the protocol, the
 /// counts and each authorization's rate.
