@@ -150,4 +150,28 @@ fn a_saved_snapshot_gives_the_live_denials() {
         rps * DENIED_SHARE * 0.05,
     );
     assert_eq!(number(row(&rows, "web"), "denied_per_sec"), 0.0);
+
+    // Wide: the namespace, the protocol, each authorization's rate and the counts.
+    let (code, out, err) = run(mesh
+        .cmd()
+        .args(["authz", "-o", "wide", "--from-file"])
+        .arg(&snapshot));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0][..2], ["NAMESPACE", "PROTOCOL"]);
+    assert_eq!(lines[0][9..], ["ALLOWED_TOTAL", "DENIED_TOTAL"]);
+    let voting = lines
+        .iter()
+        .find(|l| l[2] == "deployment/voting")
+        .unwrap_or_else(|| panic!("no voting row: {out}"));
+    assert_eq!(voting[..2], ["emojivoto", "http"]);
+    assert!(
+        voting[5].starts_with("default/all-unauthenticated=") && voting[5].ends_with("rps"),
+        "{out}"
+    );
+    let denied: f64 = voting[10].parse().expect("a count");
+    assert!(denied >= 1.0, "{out}");
 }
