@@ -423,5 +423,55 @@ fn outbound_rows_count_tcp_to_servers_and_quiet_rows_have_no_numbers() {
     let bot = table.lines().find(|l| l.contains("vote-bot")).unwrap();
     let cells: Vec<&str> = bot.split_whitespace().collect();
     // SUCCESS through WRITE_BYTES/SEC; the ROUTE_ columns are what it sends.
-    assert!(cells[2..11].iter().all(|c| *c == "-"), "{bot}");
+    assert!(cells[2..12].iter().all(|c| *c == "-"), "{bot}");
+}
+
+#[test]
+fn wide_shows_the_share_of_requests_that_were_mtls() {
+    // vote-bot sends without mTLS; web's calls and every inbound request are mTLS.
+    let mesh = Mesh::with_faults(&["notls:vote-bot-*"]);
+    let args = ["-n", "emojivoto", "--since-start", "--by", "direction"];
+    let (code, rows, err) = json_rows(&mesh, &args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(tls_share(&rows, "vote-bot", "outbound"), 0.0);
+    assert_eq!(tls_share(&rows, "web", "outbound"), 1.0);
+    assert_eq!(tls_share(&rows, "web", "inbound"), 1.0);
+    // Over a window too (each proxy's increases folded as its second scrape arrives).
+    let windowed = ["-n", "emojivoto", "--window", "2s", "--by", "direction"];
+    let (code, rows, err) = json_rows(&mesh, &windowed);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(tls_share(&rows, "vote-bot", "outbound"), 0.0);
+    assert_eq!(tls_share(&rows, "web", "outbound"), 1.0);
+
+    let (code, table, err) = run(mesh.cmd().args(["stat", "-o", "wide"]).args(args));
+    assert_eq!(code, 0, "{err}");
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let tls = header
+        .iter()
+        .position(|h| *h == "TLS")
+        .expect("a TLS column");
+    let cell = |workload: &str, direction: &str| {
+        table
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|c| c[0] == format!("deployment/{workload}") && c[1] == direction)
+            .map(|c| c[tls].to_string())
+            .unwrap_or_else(|| panic!("no {direction} row for {workload}: {table}"))
+    };
+    assert_eq!(cell("vote-bot", "outbound"), "0.00%");
+    assert_eq!(cell("web", "outbound"), "100.00%");
+    // The plain table has no TLS column.
+    let (_, plain, _) = run(mesh.cmd().args(["stat"]).args(args));
+    assert!(!plain.lines().next().unwrap().contains("TLS"), "{plain}");
+}
+
+/// `tls_share` of `workload`'s row for `direction`.
+fn tls_share(rows: &[Value], workload: &str, direction: &str) -> f64 {
+    let name = format!("deployment/{workload}");
+    let r = rows
+        .iter()
+        .find(|r| r["workload"] == name && r["direction"] == direction)
+        .unwrap_or_else(|| panic!("no {direction} row for {workload}: {rows:#?}"));
+    number(r, "tls_share")
 }

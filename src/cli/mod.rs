@@ -1,7 +1,7 @@
 //! Command-line interface: clap derive definitions for the global options and every subcommand.
 //!
 //! The top level and the global options live here; each family of subcommands has its argument
-//! types in a submodule: [`reading`] (metrics, stat, top, diff, snapshot), [`check`],
+//! types in a submodule: [`reading`] (metrics, stat, top, diff, snapshot), [`check`], [`authz`],
 //! [`export`] (export, prometheus-config) and [`demo`].
 
 use std::path::PathBuf;
@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod authz;
 mod check;
 mod demo;
 mod edges;
 mod export;
 mod reading;
 
+pub use authz::{AuthzArgs, AuthzFormat};
 pub use check::{CheckArgs, CheckFormat, parse_percent};
 pub use demo::DemoArgs;
 pub use edges::{EdgesArgs, EdgesFormat};
@@ -24,6 +26,7 @@ pub use reading::{
     SnapshotArgs, SourceArgs, StatArgs, StatBy, StatFormat, TopArgs, TopFormat, parse_read_from,
 };
 
+use authz::AUTHZ_EXAMPLES;
 use check::CHECK_EXAMPLES;
 use demo::DEMO_EXAMPLES;
 use edges::EDGES_EXAMPLES;
@@ -306,6 +309,9 @@ pub enum Command {
     /// Who talks to whom: source and destination workloads, identities, mTLS, RPS and connections.
     #[command(after_help = EDGES_EXAMPLES)]
     Edges(EdgesArgs),
+    /// Allowed and denied requests per second per inbound server, route and authorization, like `linkerd viz authz`.
+    #[command(after_help = AUTHZ_EXAMPLES)]
+    Authz(AuthzArgs),
 
     /// Compare two metric sets: snapshot files or live targets, or one target over an interval.
     #[command(after_help = DIFF_EXAMPLES)]

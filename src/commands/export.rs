@@ -13,7 +13,6 @@ use super::source;
 use super::{Context, snapshot, write_stdout};
 use crate::cli::{ExportArgs, SnapshotArgs};
 use crate::error::{Error, Exit, Result};
-use crate::export::bridge;
 use crate::export::http::HttpOptions;
 use crate::export::interrupt::Interrupt;
 use crate::export::remote_write::buffer::show_size;
@@ -22,6 +21,7 @@ use crate::export::remote_write::{
     run_every_buffered,
 };
 use crate::export::serve;
+use crate::export::{bridge, duplicates};
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::Filter;
@@ -237,15 +237,28 @@ fn now_ms() -> i64 {
     source::epoch_ms(SystemTime::now())
 }
 
+/// Merges the duplicate series of each proxy's scrape before it is sent, with a warning: Mimir
+/// and Cortex reject a batch that holds them.
+fn merge_duplicates(ctx: &Context, snapshot: &mut Snapshot) {
+    let dropped = duplicates::merge_duplicates(snapshot);
+    if dropped > 0 {
+        ctx.warn(format!(
+            "{dropped} duplicate {} (same name and labels in one scrape) merged before remote write, keeping the last value",
+            if dropped == 1 { "sample" } else { "samples" }
+        ));
+    }
+}
+
 /// `--remote-write URL`: one scrape, one push.
 async fn push_once(ctx: &Context, writer: &RemoteWriter, scraper: &Scraper) -> Result<Exit> {
-    let Ok((snapshot, exit)) = scraper
+    let Ok((mut snapshot, exit)) = scraper
         .snapshot(&crate::scrape::cancel_on_ctrl_c(), None)
         .await
     else {
         // Each proxy that failed was named on stderr.
         return Ok(Exit::Failure);
     };
+    merge_duplicates(ctx, &mut snapshot);
     let round = bridge::collected(snapshot, now_ms());
     let report = writer
         .push(round.series, &round.metadata, &Interrupt::signals())
@@ -269,7 +282,8 @@ async fn push_every(
     // Ctrl-C is the interrupt's to handle: the scrape of a round is never cut short by it.
     let never = CancellationToken::new();
     let collect = || async {
-        let (snapshot, _) = scraper.snapshot(&never, None).await?;
+        let (mut snapshot, _) = scraper.snapshot(&never, None).await?;
+        merge_duplicates(ctx, &mut snapshot);
         Ok::<Collected<bridge::SnapshotSeries>, String>(bridge::collected(snapshot, now_ms()))
     };
     if let Some(dir) = buffer.dir()

@@ -9,6 +9,7 @@ use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+mod authz;
 mod check;
 mod demo;
 pub mod diff;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Check(args) => check::run(&ctx, args).await,
         Command::Edges(args) => edges::run(&ctx, args).await,
+        Command::Authz(args) => authz::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Export(args) => export::run(&ctx, *args).await,

@@ -446,12 +446,13 @@ fn empty_row(namespace: &str, workload: &str, pod: Option<&str>) -> StatRow {
         latency_p99_ms: None,
         tcp_connections: None,
         read_bytes_per_sec: None,
+        tls_share: None,
         write_bytes_per_sec: None,
     }
 }
 
 /// `kind/name` as [`StatRow::workload`] spells it (`pod/NAME` for a bare pod).
-fn workload_name(key: &ProxyKey) -> String {
+pub(crate) fn workload_name(key: &ProxyKey) -> String {
     match &key.workload {
         Some(w) => format!("{}/{}", w.kind, w.name),
         None => format!("pod/{}", key.pod),
@@ -540,7 +541,7 @@ const WORKLOAD_LABELS: &[(&str, &str)] = &[
 ];
 
 /// Which proxy a file's target is: its `namespace`, `pod` and workload labels.
-fn proxy_key(target: &Target, fallback_pod: String) -> ProxyKey {
+pub(crate) fn proxy_key(target: &Target, fallback_pod: String) -> ProxyKey {
     let workload = WORKLOAD_LABELS.iter().find_map(|(label, kind)| {
         target.label(label).map(|name| Workload {
             kind,

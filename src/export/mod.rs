@@ -5,6 +5,7 @@
 //! is the one place that knows the metrics engine's `Snapshot` and converts from it.
 
 pub mod bridge;
+pub mod duplicates;
 pub mod error;
 pub mod federate;
 pub mod http;

@@ -16,8 +16,10 @@
 //! - [`diff`]: snapshot diffs.
 //! - [`check`]: `check`'s data-plane health findings.
 //! - [`edges`]: `edges`'s who-talks-to-whom rows.
+//! - [`authz`]: `authz`'s allowed and denied rates per server, route and authorization.
 
 pub mod aggregate;
+pub mod authz;
 pub mod check;
 pub mod diff;
 pub mod edges;

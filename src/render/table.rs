@@ -1,11 +1,12 @@
-//! Tables for people: kubectl-style plain columns (comfy-table) for `stat`, `top` and `diff`,
-//! coloured when asked.
+//! Tables for people: kubectl-style plain columns (comfy-table) for `stat`, `top`, `diff` and
+//! `authz`, coloured when asked.
 //!
 //! Columns are separated by three spaces and headers are upper case, as `kubectl get` and
 //! `linkerd viz stat` print them. A row is one line, as kubectl prints it: a cell is never
 //! wrapped, so a table wider than the terminal overflows (`stat`, `diff`) or, on `top`'s screen,
 //! is cut at its edge. With colour on, a success rate below 90 % is red and one below 99 % yellow.
 
+mod authz;
 mod diff;
 mod stat;
 mod top;
@@ -14,6 +15,7 @@ use std::io::IsTerminal;
 
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
+pub use authz::render_authz;
 pub use diff::{DiffLabels, render_diff};
 pub use stat::{StatLine, StatTable, render_stat};
 pub use top::{History, SortKey, render_top};
@@ -115,12 +117,17 @@ pub(crate) fn number(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
+/// A share as a percentage with two decimals (`92.50%`); `-` when there is none.
+fn share_text(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |s| format!("{:.2}%", s * 100.0))
+}
+
 /// The success rate as a percentage with two decimals (`92.50%`), coloured when failing.
 fn success_cell(rate: Option<f64>, color: bool) -> Cell {
     let Some(rate) = rate else {
         return number("-".into());
     };
-    let cell = number(format!("{:.2}%", rate * 100.0));
+    let cell = number(share_text(Some(rate)));
     match color {
         true if rate < 0.90 => cell.fg(Color::Red),
         true if rate < 0.99 => cell.fg(Color::Yellow),

@@ -52,7 +52,7 @@ fn inbound_series(edge: &Edge, ns: &str, pod: &SimPod, replicas: usize) -> HttpS
         ),
         tcp_labels: format!("direction=\"inbound\",peer=\"src\",{target},{client},{srv}"),
         authz_labels: format!(
-            "{target},{srv},authz_group=\"\",authz_kind=\"default\",authz_name=\"all-unauthenticated\",{client}"
+            "{target},{srv},route_group=\"\",route_kind=\"default\",route_name=\"default\",authz_group=\"\",authz_kind=\"default\",authz_name=\"all-unauthenticated\",{client}"
         ),
         rate: edge.rps / replicas as f64,
         failure: edge.failure,

@@ -1,7 +1,8 @@
 //! The numbers of `linkerd viz stat`, computed locally (used by `stat`, `top` and `diff`).
 //!
 //! Feed each proxy's body to [`StatState::add`] (or [`StatState::add_text`]) with its
-//! [`ProxyKey`]; only the counters needed are kept: `response_total` by `classification`,
+//! [`ProxyKey`]; only the counters needed are kept: `response_total` by `classification`
+//! (and whether `tls="true"`, for the mTLS share),
 //! `response_latency_ms` buckets, `tcp_open_connections` and `tcp_read/write_bytes_total`
 //! (inbound `peer="src"`, outbound `peer="dst"`), `outbound_http_route_request_statuses_total`
 //! (failure: `error` set or a 5xx `http_status`) and

@@ -63,6 +63,8 @@ pub(super) enum Slot {
 #[derive(Debug, Clone)]
 pub(super) struct Counter {
     pub dim: u32,
+    /// A `Success`/`Failure` counter of mTLS traffic (`tls="true"`).
+    pub tls: bool,
     pub slot: Slot,
     pub value: f64,
 }
@@ -189,8 +191,12 @@ impl StatState {
                 Slot::Bucket(le) => le.to_bits(),
                 _ => 0,
             };
-            let key =
-                SERIES_HASHER.hash_one((counter.dim, std::mem::discriminant(&counter.slot), bound));
+            let key = SERIES_HASHER.hash_one((
+                counter.dim,
+                std::mem::discriminant(&counter.slot),
+                bound,
+                counter.tls,
+            ));
             increases
                 .entry(key)
                 .or_insert(Counter {
@@ -326,6 +332,7 @@ struct Picked {
     parent_namespace: String,
     parent_port: String,
     route_name: String,
+    tls: String,
 }
 
 impl Picked {
@@ -344,6 +351,7 @@ impl Picked {
             &mut self.parent_namespace,
             &mut self.parent_port,
             &mut self.route_name,
+            &mut self.tls,
         ] {
             field.clear();
         }
@@ -364,6 +372,7 @@ impl Picked {
                 "parent_namespace" => &mut self.parent_namespace,
                 "parent_port" => &mut self.parent_port,
                 "route_name" => &mut self.route_name,
+                "tls" => &mut self.tls,
                 _ => return,
             };
             field.push_str(value);
@@ -466,8 +475,17 @@ impl ProxyState {
     }
 
     fn keep(&mut self, picked: &Picked, value: f64, dim: u32, slot: Slot) {
-        self.counters
-            .insert(picked.series, Counter { dim, slot, value });
+        // Only request counts carry the TLS flag: other counters fold per dimension and slot alone.
+        let tls = matches!(slot, Slot::Success | Slot::Failure) && picked.tls == "true";
+        self.counters.insert(
+            picked.series,
+            Counter {
+                dim,
+                tls,
+                slot,
+                value,
+            },
+        );
     }
 
     fn observe(&mut self, sample: &impl SampleView, picked: &mut Picked) {

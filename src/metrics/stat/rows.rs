@@ -65,6 +65,9 @@ pub struct StatRow {
     pub read_bytes_per_sec: Option<f64>,
     /// TCP bytes written per second.
     pub write_bytes_per_sec: Option<f64>,
+    /// Share of `requests` that were mTLS (`tls="true"`); `None` without requests, and for
+    /// route rows (route counters carry no `tls` label).
+    pub tls_share: Option<f64>,
 }
 
 /// A count of zero as JSON `null`: a row without requests has no numbers (spec §4).
@@ -77,6 +80,7 @@ struct Acc {
     pods: std::collections::BTreeSet<String>,
     success: f64,
     failure: f64,
+    tls: f64,
     rps: Option<f64>,
     buckets: BTreeMap<u64, f64>,
     connections: Option<f64>,
@@ -240,6 +244,9 @@ fn accumulate(
         };
         let acc = groups.entry(key).or_default();
         acc.pods.insert(proxy.key.pod.clone());
+        if counter.tls {
+            acc.tls += delta;
+        }
         match counter.slot {
             Slot::Success => {
                 acc.success += delta;
@@ -285,7 +292,6 @@ fn finish(groups: BTreeMap<GroupKey, Acc>) -> Vec<StatRow> {
                     pod,
                     direction,
                     authority,
-                    route,
                     meshed_pods: acc.pods.len(),
                     requests,
                     success_rate: (requests > 0.0).then(|| acc.success / requests),
@@ -296,6 +302,8 @@ fn finish(groups: BTreeMap<GroupKey, Acc>) -> Vec<StatRow> {
                     tcp_connections: traffic(acc.connections),
                     read_bytes_per_sec: traffic(acc.read_rate),
                     write_bytes_per_sec: traffic(acc.write_rate),
+                    tls_share: (requests > 0.0 && route.is_none()).then(|| acc.tls / requests),
+                    route,
                 }
             },
         )

@@ -18,8 +18,8 @@ fn body(start: f64, ok: f64, failed: f64, le10: f64, le100: f64, read: f64, out_
         "# TYPE process_start_time_seconds gauge
 process_start_time_seconds {start}
 # TYPE response_total counter
-response_total{{direction=\"inbound\",authority=\"voting:8080\",classification=\"success\",status_code=\"200\"}} {ok}
-response_total{{direction=\"inbound\",authority=\"voting:8080\",classification=\"failure\",status_code=\"500\"}} {failed}
+response_total{{direction=\"inbound\",authority=\"voting:8080\",tls=\"true\",classification=\"success\",status_code=\"200\"}} {ok}
+response_total{{direction=\"inbound\",authority=\"voting:8080\",tls=\"no_identity\",classification=\"failure\",status_code=\"500\"}} {failed}
 response_total{{direction=\"outbound\",authority=\"emoji:8080\",classification=\"success\",status_code=\"200\"}} {out_ok}
 # TYPE response_latency_ms histogram
 response_latency_ms_bucket{{direction=\"inbound\",authority=\"voting:8080\",status_code=\"200\",le=\"10\"}} {le10}
@@ -69,6 +69,7 @@ fn workload_rates_success_and_latency_over_a_window() {
     assert_eq!(r.requests, 22.0, "inbound only");
     assert!(close(r.success_rate, 20.0 / 22.0));
     assert!(close(r.rps, 2.2));
+    assert!(close(r.tls_share, 20.0 / 22.0), "the successes were mTLS");
     // Bucket deltas: le=10 → 10, le=100 → 22, +Inf → 22.
     assert!(close(r.latency_p50_ms, 10.0 + 90.0 * (1.0 / 12.0)));
     assert!(close(
@@ -368,4 +369,23 @@ fn folding_the_second_scrape_against_a_baseline_gives_the_same_rows() {
             }
         }
     }
+}
+
+#[test]
+fn folding_keeps_mtls_and_plain_requests_apart() {
+    let text = |tls: f64, plain: f64| {
+        format!(
+            "process_start_time_seconds 900\n\
+             response_total{{direction=\"inbound\",tls=\"true\",classification=\"success\"}} {tls}\n\
+             response_total{{direction=\"inbound\",tls=\"no_identity\",classification=\"success\"}} {plain}\n"
+        )
+    };
+    let (first, second) = (text(10.0, 10.0), text(40.0, 20.0));
+    let mut baseline = state(&[("voting-1", 1_000_000, first)]);
+    baseline.keep_last_as_baseline();
+    let mut folded = StatState::default();
+    folded.add(key("voting-1"), 1_010_000, &parse(&second).unwrap());
+    folded.fold_last_against(&mut baseline);
+    let rows = compute(&StatState::default(), &folded, GroupBy::Workload);
+    assert!(close(rows[0].tls_share, 0.75), "{rows:?}");
 }

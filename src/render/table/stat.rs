@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{
     TableOptions, bytes_rate_text, count_text, finish, latency_text, new_table, number, rps_text,
-    success_cell,
+    share_text, success_cell,
 };
 use crate::metrics::stat::{GroupBy, StatRow};
 
@@ -67,7 +67,7 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
     }
     let routes = table.wide && table.by == GroupBy::Workload;
     if table.wide {
-        header.push("REQUESTS");
+        header.extend(["REQUESTS", "TLS"]);
         if tcp {
             header.extend(["READ_BYTES/SEC", "WRITE_BYTES/SEC"]);
         }
@@ -120,6 +120,7 @@ pub fn render_stat(lines: &[StatLine], table: StatTable, options: TableOptions) 
         }
         if table.wide {
             cells.push(number(count_text(Some(row.requests).filter(|r| *r != 0.0))));
+            cells.push(number(share_text(row.tls_share)));
             if tcp {
                 cells.push(number(bytes_rate_text(row.read_bytes_per_sec)));
                 cells.push(number(bytes_rate_text(row.write_bytes_per_sec)));

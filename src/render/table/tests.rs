@@ -20,6 +20,7 @@ fn row(namespace: &str, workload: &str, success: Option<f64>, rps: Option<f64>) 
         latency_p99_ms: Some(15.0),
         tcp_connections: Some(3.0),
         read_bytes_per_sec: Some(1800.0),
+        tls_share: Some(0.875),
         write_bytes_per_sec: Some(420.0),
     }
 }
@@ -92,7 +93,7 @@ fn stat_table_has_linkerd_viz_columns_and_formats() {
 }
 
 #[test]
-fn wide_adds_requests_bytes_and_routes_and_namespace_column() {
+fn wide_adds_requests_tls_bytes_and_routes_and_namespace_column() {
     let lines = [line(row(
         "emojivoto",
         "deployment/web",
@@ -103,9 +104,10 @@ fn wide_adds_requests_bytes_and_routes_and_namespace_column() {
     let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(header[0], "NAMESPACE");
     assert_eq!(
-        &header[header.len() - 5..],
+        &header[header.len() - 6..],
         [
             "REQUESTS",
+            "TLS",
             "READ_BYTES/SEC",
             "WRITE_BYTES/SEC",
             "ROUTE_SUCCESS",
@@ -116,8 +118,8 @@ fn wide_adds_requests_bytes_and_routes_and_namespace_column() {
     assert_eq!(cells[0], "emojivoto");
     assert_eq!(cells[4], "0.25rps");
     assert_eq!(
-        &cells[cells.len() - 5..],
-        ["100", "1.8kB/s", "420B/s", "100.00%", "4.5rps"]
+        &cells[cells.len() - 6..],
+        ["100", "87.50%", "1.8kB/s", "420B/s", "100.00%", "4.5rps"]
     );
 }
 

@@ -309,6 +309,7 @@ mod tests {
                 meshed_pods: 1,
                 requests: rps.unwrap_or(0.0) * 10.0,
                 success_rate: success,
+                tls_share: None,
                 rps,
                 latency_p50_ms: None,
                 latency_p95_ms: None,

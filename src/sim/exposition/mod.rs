@@ -428,7 +428,7 @@ fn denied(model: &ProxyModel, clock: Clock, out: &mut String) {
     for s in &model.inbound {
         let server = s
             .authz_labels
-            .split(",authz_group=")
+            .split(",route_group=")
             .next()
             .unwrap_or_default();
         let _ = writeln!(
