@@ -15,6 +15,7 @@
 //! - [`stat`]: the `linkerd viz stat` numbers from a streaming reducer.
 //! - [`diff`]: snapshot diffs.
 //! - [`check`]: `check`'s data-plane health findings.
+//! - [`routes`]: the route view of §4b (`routes`).
 
 pub mod aggregate;
 pub mod check;
@@ -24,6 +25,7 @@ pub mod model;
 pub mod obfuscate;
 pub mod parse;
 pub mod quantile;
+pub mod routes;
 pub mod select;
 pub mod stat;
 pub mod write;
