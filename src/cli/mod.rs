@@ -13,6 +13,7 @@ mod check;
 mod demo;
 mod export;
 mod reading;
+mod routes;
 
 pub use check::{CheckArgs, CheckFormat, parse_percent};
 pub use demo::DemoArgs;
@@ -21,6 +22,7 @@ pub use reading::{
     DiffArgs, DiffByArg, DiffFormat, FilterArgs, MetricsArgs, MetricsFormat, ReadFrom,
     SnapshotArgs, SourceArgs, StatArgs, StatBy, StatFormat, TopArgs, TopFormat, parse_read_from,
 };
+pub use routes::{RoutesArgs, RoutesFormat};
 
 use check::CHECK_EXAMPLES;
 use demo::DEMO_EXAMPLES;
@@ -295,6 +297,10 @@ pub enum Command {
     /// A data-plane health report from the proxies' own metrics, grouped like `linkerd check`.
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+
+    /// Success, RPS, latency, timeouts and retries per route and backend, like `linkerd viz stat-outbound`.
+    #[command(after_help = routes::ROUTES_EXAMPLES)]
+    Routes(RoutesArgs),
 
     /// Compare two metric sets: snapshot files or live targets, or one target over an interval.
     #[command(after_help = DIFF_EXAMPLES)]

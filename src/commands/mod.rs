@@ -16,6 +16,7 @@ mod export;
 mod federation;
 mod metrics;
 mod prometheus_config;
+mod routes;
 pub mod snapshot;
 pub mod source;
 pub mod stat;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Stat(args) => stat::run(&ctx, args).await,
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Check(args) => check::run(&ctx, args).await,
+        Command::Routes(args) => routes::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Export(args) => export::run(&ctx, *args).await,

@@ -540,7 +540,7 @@ const WORKLOAD_LABELS: &[(&str, &str)] = &[
 ];
 
 /// Which proxy a file's target is: its `namespace`, `pod` and workload labels.
-fn proxy_key(target: &Target, fallback_pod: String) -> ProxyKey {
+pub(crate) fn proxy_key(target: &Target, fallback_pod: String) -> ProxyKey {
     let workload = WORKLOAD_LABELS.iter().find_map(|(label, kind)| {
         target.label(label).map(|name| Workload {
             kind,

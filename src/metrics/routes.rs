@@ -45,6 +45,8 @@ pub enum Protocol {
 /// What a route row is keyed by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RouteKey {
+    /// The namespace of the workload.
+    pub namespace: String,
     /// The workload whose proxies reported it, as the caller names it.
     pub workload: String,
     /// Outbound or inbound.
@@ -88,8 +90,8 @@ const PREFIXES: [(&str, Direction, Protocol); 4] = [
     ("inbound_grpc_route_", Direction::Inbound, Protocol::Grpc),
 ];
 
-/// Reads the route counters of one proxy of `workload`.
-pub fn tally(target: &Target, workload: &str) -> Tally {
+/// Reads the route counters of one proxy of `workload` in `namespace`.
+pub fn tally(target: &Target, namespace: &str, workload: &str) -> Tally {
     let mut out = Tally::new();
     for family in target.families() {
         let Some((prefix, direction, protocol)) = PREFIXES
@@ -118,6 +120,7 @@ pub fn tally(target: &Target, workload: &str) -> Tally {
                 }
             };
             let key = RouteKey {
+                namespace: namespace.to_string(),
                 workload: workload.to_string(),
                 direction: *direction,
                 protocol: *protocol,

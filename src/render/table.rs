@@ -7,6 +7,7 @@
 //! is cut at its edge. With colour on, a success rate below 90 % is red and one below 99 % yellow.
 
 mod diff;
+mod routes;
 mod stat;
 
 use std::io::IsTerminal;
@@ -14,6 +15,7 @@ use std::io::IsTerminal;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
 pub use diff::render_diff;
+pub use routes::render_routes;
 pub use stat::{StatLine, StatTable, render_stat};
 
 /// How a table is laid out.

@@ -31,12 +31,13 @@ fn close(what: &str, actual: f64, expected: f64) {
 
 #[test]
 fn the_fixture_gives_one_route_with_its_backend_and_latency_from_the_finer_histogram() {
-    let rows = rows([tally(&target(AFTER), "w")], Some(64.0));
+    let rows = rows([tally(&target(AFTER), "ns", "w")], Some(64.0));
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(
         row.key,
         RouteKey {
+            namespace: "ns".into(),
             workload: "w".into(),
             direction: Direction::Outbound,
             protocol: Protocol::Http,
@@ -67,8 +68,8 @@ fn the_fixture_gives_one_route_with_its_backend_and_latency_from_the_finer_histo
 
 #[test]
 fn a_counter_that_went_down_restarted_so_its_increase_is_its_value() {
-    let before = tally(&target(BEFORE), "w");
-    let after = tally(&target(AFTER), "w");
+    let before = tally(&target(BEFORE), "ns", "w");
+    let after = tally(&target(AFTER), "ns", "w");
     let window = delta(Some(&before), &after);
     let rows = rows([window], Some(10.0));
     assert_eq!(rows[0].stats.requests, 128.0);
@@ -84,7 +85,7 @@ fn a_counter_that_went_down_restarted_so_its_increase_is_its_value() {
 
 #[test]
 fn any_error_fails_a_request_even_with_a_2xx_status() {
-    let rows = rows([tally(&target(STATUSES_BUG), "w")], None);
+    let rows = rows([tally(&target(STATUSES_BUG), "ns", "w")], None);
     let row = &rows[0];
     assert_eq!(row.key.parent, "authors:7001");
     assert_eq!(row.stats.requests, 20.0);
@@ -116,7 +117,7 @@ inbound_http_route_request_statuses_total{srv_name=\"all\",srv_port=\"8080\",rou
 
 #[test]
 fn timeouts_retries_and_failures_follow_the_spec_formulas() {
-    let rows = rows([tally(&target(SPLIT), "w")], Some(5.0));
+    let rows = rows([tally(&target(SPLIT), "ns", "w")], Some(5.0));
     let route = rows
         .iter()
         .find(|r| r.key.parent == "api:80")
