@@ -187,3 +187,39 @@ fn one_file_gives_counts_since_start_without_rates() {
     assert_eq!(rows[0]["rps"], Value::Null);
     assert_eq!(rows[0]["backends"][0]["backend"], "simple-app-v1:80");
 }
+
+#[test]
+fn a_snapshot_gives_the_model_shares_exactly_from_counts_since_start() {
+    let mesh = Mesh::start();
+    let model = TrafficModel::emojivoto();
+    let snap = mesh.path("routes.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "-n", "emojivoto", "-O"])
+        .arg(&snap));
+    assert_eq!(code, 0, "stderr: {err}");
+    let (code, out, err) = run(support::bin()
+        .args(["routes", "-o", "json", "--from-file"])
+        .arg(&snap));
+    assert_eq!(code, 0, "stderr: {err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).expect("JSON");
+    // Thousands of requests since each proxy started: shares within one request in 500.
+    let tight = 0.002;
+
+    let bot = edge(&model, "vote-bot", "web");
+    let r = route(&rows, "deployment/vote-bot", "web-svc:80");
+    let retries = bot.retries / (1.0 + bot.retries);
+    assert_close("retries", num(r, "retries"), retries, tight);
+    assert_close("success", num(r, "success"), 1.0 - bot.failure, tight);
+
+    let voting = edge(&model, "web", "voting");
+    let r = route(&rows, "deployment/web", "voting-svc:8080");
+    assert_close("timeouts", num(r, "timeouts"), voting.timeouts, tight);
+    assert_close("success", num(r, "success"), 1.0 - voting.failure, tight);
+
+    let emoji = edge(&model, "web", "emoji");
+    let (_, canary_share) = emoji.split.clone().expect("a split");
+    let r = route(&rows, "deployment/web", "emoji-svc:8080");
+    let canary = num(&r["backends"][0], "requests") / num(r, "requests");
+    assert_close("canary share", canary, canary_share, tight);
+}
