@@ -90,9 +90,12 @@ const PREFIXES: [(&str, Direction, Protocol); 4] = [
     ("inbound_grpc_route_", Direction::Inbound, Protocol::Grpc),
 ];
 
-/// Reads the route counters of one proxy of `workload` in `namespace`.
+/// Reads the route counters of one proxy of `workload` in `namespace`. Inbound rows come from
+/// the `inbound_{http,grpc}_route_*` families, or, on a proxy without them, from the legacy
+/// `response_total` / `response_latency_ms` grouped by their `srv_*` and `route_*` labels.
 pub fn tally(target: &Target, namespace: &str, workload: &str) -> Tally {
     let mut out = Tally::new();
+    let mut newer_inbound = false;
     for family in target.families() {
         let Some((prefix, direction, protocol)) = PREFIXES
             .iter()
@@ -100,6 +103,7 @@ pub fn tally(target: &Target, namespace: &str, workload: &str) -> Tally {
         else {
             continue;
         };
+        newer_inbound |= *direction == Direction::Inbound;
         for sample in family.samples() {
             let Some(what) = sample.name.strip_prefix(prefix) else {
                 continue;
@@ -164,7 +168,56 @@ pub fn tally(target: &Target, namespace: &str, workload: &str) -> Tally {
             }
         }
     }
+    if !newer_inbound {
+        legacy_inbound(target, namespace, workload, &mut out);
+    }
     out
+}
+
+/// The legacy inbound families the fallback reads.
+const LEGACY: [&str; 2] = ["response_total", "response_latency_ms"];
+
+/// Inbound rows from the legacy `response_total` (failure: `classification="failure"`) and
+/// `response_latency_ms` (bounds in milliseconds), per server and route.
+fn legacy_inbound(target: &Target, namespace: &str, workload: &str, out: &mut Tally) {
+    for family in target.families().filter(|f| LEGACY.contains(&f.name())) {
+        for sample in family.samples() {
+            if sample.label("direction").as_deref() != Some("inbound") {
+                continue;
+            }
+            let label = |name: &str| sample.label(name).unwrap_or_default().into_owned();
+            let port = label("target_port");
+            let server = label("srv_name");
+            let key = RouteKey {
+                namespace: namespace.to_string(),
+                workload: workload.to_string(),
+                direction: Direction::Inbound,
+                protocol: Protocol::Http,
+                parent: if port.is_empty() {
+                    server
+                } else {
+                    format!("{server}:{port}")
+                },
+                route: label("route_name"),
+                kind: label("route_kind"),
+            };
+            let counts = out.entry((key, None)).or_default();
+            match sample.name {
+                "response_total" => {
+                    counts.requests += sample.value;
+                    if sample.label("classification").as_deref() == Some("failure") {
+                        counts.failures += sample.value;
+                    }
+                }
+                "response_latency_ms_bucket" => {
+                    if let Some(le) = sample.label("le").and_then(|le| le.parse::<f64>().ok()) {
+                        *counts.buckets.entry((le / 1000.0).to_bits()).or_default() += sample.value;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// §4b's failure rule for one status sample: HTTP 5xx, a gRPC status other than OK (`OK` or

@@ -205,3 +205,42 @@ fn a_percentile_in_the_top_finite_bucket_or_beyond_is_a_bound() {
     assert_eq!(percentile(0.5, &route(0.0, 0.0)), None);
     assert_eq!(percentile(0.5, &buckets(&[(1.0, 3.0)])), None, "no +Inf");
 }
+
+/// Legacy inbound families, as a proxy without `inbound_http_route_*` serves them.
+const LEGACY_INBOUND: &str = "\
+# TYPE response_total counter
+response_total{direction=\"inbound\",target_port=\"8080\",srv_name=\"web-http\",route_name=\"default\",route_kind=\"default\",classification=\"success\",status_code=\"200\"} 90
+response_total{direction=\"inbound\",target_port=\"8080\",srv_name=\"web-http\",route_name=\"default\",route_kind=\"default\",classification=\"failure\",status_code=\"500\"} 10
+response_total{direction=\"outbound\",classification=\"failure\",status_code=\"500\"} 1000
+# TYPE response_latency_ms histogram
+response_latency_ms_bucket{direction=\"inbound\",target_port=\"8080\",srv_name=\"web-http\",route_name=\"default\",route_kind=\"default\",status_code=\"200\",le=\"10\"} 50
+response_latency_ms_bucket{direction=\"inbound\",target_port=\"8080\",srv_name=\"web-http\",route_name=\"default\",route_kind=\"default\",status_code=\"200\",le=\"20\"} 90
+response_latency_ms_bucket{direction=\"inbound\",target_port=\"8080\",srv_name=\"web-http\",route_name=\"default\",route_kind=\"default\",status_code=\"200\",le=\"30\"} 100
+response_latency_ms_bucket{direction=\"inbound\",target_port=\"8080\",srv_name=\"web-http\",route_name=\"default\",route_kind=\"default\",status_code=\"200\",le=\"+Inf\"} 100
+";
+
+#[test]
+fn inbound_rows_fall_back_to_the_legacy_families_only_without_the_newer_ones() {
+    let rows = rows([tally(&target(LEGACY_INBOUND), "ns", "w")], None);
+    assert_eq!(
+        rows.len(),
+        1,
+        "outbound legacy samples are not routes: {rows:?}"
+    );
+    let row = &rows[0];
+    assert_eq!(row.key.direction, Direction::Inbound);
+    assert_eq!(row.key.parent, "web-http:8080");
+    assert_eq!(row.key.route, "default");
+    assert_eq!(row.stats.requests, 100.0);
+    close("success", row.stats.success.unwrap(), 0.9);
+    // Rank 50 is the top of the first bucket (10 ms); bounds are milliseconds.
+    close("p50", ms(row.stats.latency_p50).0, 10.0);
+    let both = format!("{SPLIT}{LEGACY_INBOUND}");
+    let rows = super::rows([tally(&target(&both), "ns", "w")], None);
+    let inbound: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.key.direction == Direction::Inbound)
+        .map(|r| r.key.parent.as_str())
+        .collect();
+    assert_eq!(inbound, ["all:8080"], "the newer families win");
+}
