@@ -27,7 +27,7 @@ pub struct RoutesArgs {
 
     /// Read snapshots or raw proxy text instead of the cluster: one file gives counts since each
     /// proxy started (no rates), two give the window between them (the first is "before").
-    #[arg(long, value_name = "FILE", conflicts_with = "targets", num_args = 1,
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["targets", "window"], num_args = 1,
           action = clap::ArgAction::Append)]
     pub from_file: Vec<PathBuf>,
 
