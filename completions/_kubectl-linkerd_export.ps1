@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'A data-plane health report from the proxies'' own metrics, grouped like `linkerd check`')
             [CompletionResult]::new('edges', 'edges', [CompletionResultType]::ParameterValue, 'Who talks to whom: source and destination workloads, identities, mTLS, RPS and connections')
             [CompletionResult]::new('authz', 'authz', [CompletionResultType]::ParameterValue, 'Allowed and denied requests per second per inbound server, route and authorization, like `linkerd viz authz`')
+            [CompletionResult]::new('routes', 'routes', [CompletionResultType]::ParameterValue, 'Success, RPS, latency, timeouts and retries per route and backend, like `linkerd viz stat-outbound`')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two metric sets: snapshot files or live targets, or one target over an interval')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Push to a Prometheus remote-write receiver, serve a scrape endpoint, or write a backfill file')
@@ -336,6 +337,50 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'Server name for certificate validation, when it differs from the server''s host')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout')
             [CompletionResult]::new('--since-start', '--since-start', [CompletionResultType]::ParameterName, 'One scrape; rates since each proxy started')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look in every namespace')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress and no warnings on stderr; errors still print')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not check the server''s certificate (insecure: HTTPS connections can be intercepted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-linkerd_export;routes' {
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read snapshots or raw proxy text instead of the cluster: one file gives counts since each proxy started (no rates), two give the window between them (the first is "before")')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Time between the two scrapes the rates come from')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the context''s namespace, else "default")')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector applied to pods, e.g. ''app=web,tier!=db''')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many proxies to scrape at once')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-proxy deadline for connecting and fetching (e.g. 5s, 500ms)')
+            [CompletionResult]::new('--max-body-size', '--max-body-size', [CompletionResultType]::ParameterName, 'Largest proxy response accepted, compressed or not (e.g. 64Mi, 200MiB, 1Gi)')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How to reach the proxies'' admin port')
+            [CompletionResult]::new('--obfuscate', '--obfuscate', [CompletionResultType]::ParameterName, 'Hash sensitive label values as `linkerd diagnostics proxy-metrics --obfuscate` does (which leaves `target_ip` beside the hashed `target_addr`); `--obfuscate=strict` also hashes pod, namespace, workload, host and address names, target labels and `# POD` headers')
+            [CompletionResult]::new('--target-labels', '--target-labels', [CompletionResultType]::ParameterName, 'Target labels added to every series: `full` (job, instance, namespace, pod, workload and pod labels, as Linkerd''s Prometheus adds them) or `minimal` (namespace, pod, workload)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output; NO_COLOR is honoured and a non-terminal never gets colour')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate for the operation (as kubectl --as)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate for the operation; repeat for more groups')
+            [CompletionResult]::new('--as-uid', '--as-uid', [CompletionResultType]::ParameterName, 'UID to impersonate for the operation')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the Kubernetes API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the Kubernetes API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--client-certificate', '--client-certificate', [CompletionResultType]::ParameterName, 'Path to a client certificate file for TLS')
+            [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'Path to a client key file for TLS')
+            [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'Server name for certificate validation, when it differs from the server''s host')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for each Kubernetes API call (e.g. 10s, 1m; 0: none). Proxies use --timeout')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look in every namespace')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look in every namespace')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v, -vv, -vvv)')
@@ -647,6 +692,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'A data-plane health report from the proxies'' own metrics, grouped like `linkerd check`')
             [CompletionResult]::new('edges', 'edges', [CompletionResultType]::ParameterValue, 'Who talks to whom: source and destination workloads, identities, mTLS, RPS and connections')
             [CompletionResult]::new('authz', 'authz', [CompletionResultType]::ParameterValue, 'Allowed and denied requests per second per inbound server, route and authorization, like `linkerd viz authz`')
+            [CompletionResult]::new('routes', 'routes', [CompletionResultType]::ParameterValue, 'Success, RPS, latency, timeouts and retries per route and backend, like `linkerd viz stat-outbound`')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two metric sets: snapshot files or live targets, or one target over an interval')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save one scrape as an OpenMetrics snapshot (a diff, --from-file and promtool input)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Push to a Prometheus remote-write receiver, serve a scrape endpoint, or write a backfill file')
@@ -672,6 +718,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             break
         }
         'kubectl-linkerd_export;help;authz' {
+            break
+        }
+        'kubectl-linkerd_export;help;routes' {
             break
         }
         'kubectl-linkerd_export;help;diff' {

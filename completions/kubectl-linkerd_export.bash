@@ -46,6 +46,9 @@ _kubectl__linkerd_export() {
             kubectl__linkerd_export,prometheus-config)
                 cmd="kubectl__linkerd_export__subcmd__prometheus__subcmd__config"
                 ;;
+            kubectl__linkerd_export,routes)
+                cmd="kubectl__linkerd_export__subcmd__routes"
+                ;;
             kubectl__linkerd_export,snapshot)
                 cmd="kubectl__linkerd_export__subcmd__snapshot"
                 ;;
@@ -85,6 +88,9 @@ _kubectl__linkerd_export() {
             kubectl__linkerd_export__subcmd__help,prometheus-config)
                 cmd="kubectl__linkerd_export__subcmd__help__subcmd__prometheus__subcmd__config"
                 ;;
+            kubectl__linkerd_export__subcmd__help,routes)
+                cmd="kubectl__linkerd_export__subcmd__help__subcmd__routes"
+                ;;
             kubectl__linkerd_export__subcmd__help,snapshot)
                 cmd="kubectl__linkerd_export__subcmd__help__subcmd__snapshot"
                 ;;
@@ -101,7 +107,7 @@ _kubectl__linkerd_export() {
 
     case "${cmd}" in
         kubectl__linkerd_export)
-            opts="-n -A -l -v -q -s -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version metrics stat top check edges authz diff snapshot export prometheus-config demo completion help"
+            opts="-n -A -l -v -q -s -h -V --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version metrics stat top check edges authz routes diff snapshot export prometheus-config demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1260,7 +1266,7 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__help)
-            opts="metrics stat top check edges authz diff snapshot export prometheus-config demo completion help"
+            opts="metrics stat top check edges authz routes diff snapshot export prometheus-config demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1400,6 +1406,20 @@ _kubectl__linkerd_export() {
             return 0
             ;;
         kubectl__linkerd_export__subcmd__help__subcmd__prometheus__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__linkerd_export__subcmd__help__subcmd__routes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1618,6 +1638,140 @@ _kubectl__linkerd_export() {
                     ;;
                 --target)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "portforward apiserver" -- "${cur}"))
+                    return 0
+                    ;;
+                --obfuscate)
+                    COMPREPLY=($(compgen -W "compat strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --target-labels)
+                    COMPREPLY=($(compgen -W "full minimal" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-uid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__linkerd_export__subcmd__routes)
+            opts="-o -n -A -l -v -q -s -h -V --from-file --window --output --kubeconfig --context --namespace --all-namespaces --selector --concurrency --timeout --max-body-size --via --obfuscate --target-labels --verbose --quiet --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --request-timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -15,6 +15,7 @@ mod demo;
 mod edges;
 mod export;
 mod reading;
+mod routes;
 
 pub use authz::{AuthzArgs, AuthzFormat};
 pub use check::{CheckArgs, CheckFormat, parse_percent};
@@ -25,6 +26,7 @@ pub use reading::{
     DiffArgs, DiffByArg, DiffFormat, FilterArgs, MetricsArgs, MetricsFormat, ReadFrom,
     SnapshotArgs, SourceArgs, StatArgs, StatBy, StatFormat, TopArgs, TopFormat, parse_read_from,
 };
+pub use routes::{RoutesArgs, RoutesFormat};
 
 use authz::AUTHZ_EXAMPLES;
 use check::CHECK_EXAMPLES;
@@ -312,6 +314,9 @@ pub enum Command {
     /// Allowed and denied requests per second per inbound server, route and authorization, like `linkerd viz authz`.
     #[command(after_help = AUTHZ_EXAMPLES)]
     Authz(AuthzArgs),
+    /// Success, RPS, latency, timeouts and retries per route and backend, like `linkerd viz stat-outbound`.
+    #[command(after_help = routes::ROUTES_EXAMPLES)]
+    Routes(RoutesArgs),
 
     /// Compare two metric sets: snapshot files or live targets, or one target over an interval.
     #[command(after_help = DIFF_EXAMPLES)]

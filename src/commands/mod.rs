@@ -18,6 +18,7 @@ mod export;
 mod federation;
 mod metrics;
 mod prometheus_config;
+mod routes;
 pub mod snapshot;
 pub mod source;
 pub mod stat;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Check(args) => check::run(&ctx, args).await,
         Command::Edges(args) => edges::run(&ctx, args).await,
         Command::Authz(args) => authz::run(&ctx, args).await,
+        Command::Routes(args) => routes::run(&ctx, args).await,
         Command::Diff(args) => diff::run(&ctx, args).await,
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Export(args) => export::run(&ctx, *args).await,

@@ -17,6 +17,7 @@
 //! - [`check`]: `check`'s data-plane health findings.
 //! - [`edges`]: `edges`'s who-talks-to-whom rows.
 //! - [`authz`]: `authz`'s allowed and denied rates per server, route and authorization.
+//! - [`routes`]: the route view of §4b (`routes`).
 
 pub mod aggregate;
 pub mod authz;
@@ -28,6 +29,7 @@ pub mod model;
 pub mod obfuscate;
 pub mod parse;
 pub mod quantile;
+pub mod routes;
 pub mod select;
 pub mod stat;
 pub mod write;

@@ -8,6 +8,7 @@
 
 mod authz;
 mod diff;
+mod routes;
 mod stat;
 mod top;
 
@@ -17,6 +18,7 @@ use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets
 
 pub use authz::render_authz;
 pub use diff::{DiffLabels, render_diff};
+pub use routes::render_routes;
 pub use stat::{StatLine, StatTable, render_stat};
 pub use top::{History, SortKey, render_top};
 

@@ -63,6 +63,9 @@ fn inbound_series(edge: &Edge, ns: &str, pod: &SimPod, replicas: usize) -> HttpS
             "{srv},srv_port=\"8080\",route_group=\"\",route_kind=\"default\",route_name=\"default\""
         ),
         backend_labels: None,
+        retries: 0.0,
+        timeouts: 0.0,
+        split: None,
     }
 }
 
@@ -97,6 +100,9 @@ fn outbound_series(edge: &Edge, ns: &str, dst: &SimPod, rate: f64) -> HttpSeries
         response_bytes: edge.response_bytes,
         route_labels: String::new(),
         backend_labels: None,
+        retries: 0.0,
+        timeouts: 0.0,
+        split: None,
     }
 }
 
@@ -121,6 +127,9 @@ pub fn unmeshed_series() -> HttpSeries {
         response_bytes: 100,
         route_labels: String::new(),
         backend_labels: None,
+        retries: 0.0,
+        timeouts: 0.0,
+        split: None,
     }
 }
 
@@ -139,10 +148,21 @@ fn route_series(edge: &Edge, ns: &str, rate: f64) -> HttpSeries {
         route_labels: format!(
             "parent_group=\"core\",parent_kind=\"Service\",parent_namespace=\"{ns}\",parent_name=\"{svc}\",parent_port=\"{port}\",parent_section_name=\"\",route_group=\"\",route_kind=\"default\",route_namespace=\"\",route_name=\"http\""
         ),
-        backend_labels: Some(format!(
-            "backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"{ns}\",backend_name=\"{svc}\",backend_port=\"{port}\",backend_section_name=\"\""
-        )),
+        backend_labels: Some(backend_labels(ns, &svc, port)),
+        retries: edge.retries,
+        timeouts: edge.timeouts,
+        split: edge
+            .split
+            .as_ref()
+            .map(|(svc, share)| (backend_labels(ns, svc, port), *share)),
     }
+}
+
+/// The backend labels of Service `svc` in `ns`, port `port`.
+fn backend_labels(ns: &str, svc: &str, port: u16) -> String {
+    format!(
+        "backend_group=\"core\",backend_kind=\"Service\",backend_namespace=\"{ns}\",backend_name=\"{svc}\",backend_port=\"{port}\",backend_section_name=\"\""
+    )
 }
 
 /// The outbound and route series of one workload's replicas (the same for each replica).

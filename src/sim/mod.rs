@@ -54,8 +54,12 @@
 //! - Metrics: families, label sets, HELP/TYPE/UNIT lines and number formats are taken from real
 //!   proxies; the `inbound_http_route_*` families of the OpenMetrics tail and the padding family
 //!   `outbound_http_balancer_endpoints` are modelled on the outbound route families rather than
-//!   copied from a real scrape. Failures are HTTP 500s (`classification="failure"`) on every
-//!   edge, gRPC status labels are not modelled, and outbound latency equals the callee's inbound
+//!   copied from a real scrape, and so is `outbound_http_route_retry_requests_total` (the route
+//!   vote-bot → web retries). Failures are HTTP 500s (`classification="failure"`) on every
+//!   edge, except that on the route families a share of web → voting's failures are
+//!   `error="REQUEST_TIMEOUT"` without a status; web → emoji's route splits its requests
+//!   between `emoji-svc` and `emoji-canary-svc`, a Service with no pods. gRPC status labels
+//!   are not modelled, and outbound latency equals the callee's inbound
 //!   latency. TCP connection counts are constant (one open connection per peer). Counters
 //!   advance in steps of [`SimConfig::tick`]. Successes and failures are separate counters
 //!   (`floor(rate × (1 − failure) × uptime)` and `floor(rate × failure × uptime)`), so neither

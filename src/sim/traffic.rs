@@ -95,6 +95,14 @@ pub struct Edge {
     pub request_bytes: u64,
     /// Bytes per response (server → client).
     pub response_bytes: u64,
+    /// Retries per completed request on the caller's route (`outbound_http_route_retry_requests_total`).
+    pub retries: f64,
+    /// Fraction of requests that time out (`error="REQUEST_TIMEOUT"` on the route families); part
+    /// of `failure`, so the success rate is the same whichever family it is read from.
+    pub timeouts: f64,
+    /// A second backend service of the caller's route and the share of the route's requests it
+    /// gets (the rest go to the called workload's service).
+    pub split: Option<(String, f64)>,
 }
 
 /// The application's traffic: every edge between its workloads.
@@ -136,6 +144,8 @@ impl ExpectedTraffic {
 impl TrafficModel {
     /// Linkerd's emojivoto demo: vote-bot → web (10 rps), web → emoji (10 rps),
     /// web → voting (5 rps, 15 % failing); web fails exactly the requests voting fails.
+    /// Routes: vote-bot's to web retries 0.2 requests per request, a third of web's failures to
+    /// voting are timeouts, and web's route to emoji sends 25 % to `emoji-canary-svc`.
     pub fn emojivoto() -> TrafficModel {
         let voting_failure = 0.15;
         let voting_rps = 5.0;
@@ -157,6 +167,9 @@ impl TrafficModel {
                     ]),
                     request_bytes: 180,
                     response_bytes: 420,
+                    retries: 0.2,
+                    timeouts: 0.0,
+                    split: None,
                 },
                 Edge {
                     from: "web".into(),
@@ -171,6 +184,9 @@ impl TrafficModel {
                     ]),
                     request_bytes: 90,
                     response_bytes: 1200,
+                    retries: 0.0,
+                    timeouts: 0.0,
+                    split: Some(("emoji-canary-svc".into(), 0.25)),
                 },
                 Edge {
                     from: "web".into(),
@@ -185,6 +201,9 @@ impl TrafficModel {
                     ]),
                     request_bytes: 70,
                     response_bytes: 60,
+                    retries: 0.0,
+                    timeouts: voting_failure / 3.0,
+                    split: None,
                 },
             ],
         }

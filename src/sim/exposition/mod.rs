@@ -48,6 +48,13 @@ pub struct HttpSeries {
     pub route_labels: String,
     /// The backend labels (outbound only), without braces.
     pub backend_labels: Option<String>,
+    /// Retries per completed request (outbound routes only).
+    pub retries: f64,
+    /// Fraction of requests that time out, part of `failure` (outbound routes only).
+    pub timeouts: f64,
+    /// A second backend (its labels, without braces) and the share of requests it gets
+    /// (outbound routes only).
+    pub split: Option<(String, f64)>,
     /// The labels of `inbound_http_authz_allow_total` (inbound only), without braces.
     pub authz_labels: String,
 }
@@ -96,9 +103,13 @@ pub const DENIED_SHARE: f64 = 0.1;
 impl ProxyModel {
     /// Series counts by kind (inbound, outbound, routes; each split by whether it fails):
     /// models of the same shape render the same number of samples.
-    pub fn shape(&self) -> [usize; 6] {
+    pub fn shape(&self) -> [usize; 8] {
         let failing = |v: &[HttpSeries]| v.iter().filter(|s| s.failure > 0.0).count();
+        let routes =
+            |f: fn(&HttpSeries) -> bool| self.outbound_routes.iter().filter(|s| f(s)).count();
         [
+            routes(|s| s.timeouts > 0.0),
+            routes(|s| s.split.is_some()),
             self.inbound.len(),
             failing(&self.inbound),
             self.outbound.len(),
@@ -242,7 +253,7 @@ enum Part {
     Tail,
 }
 
-const LAYOUT: [Part; 20] = [
+const LAYOUT: [Part; 21] = [
     Part::Requests,
     Part::Latency,
     Part::Responses,
@@ -256,6 +267,7 @@ const LAYOUT: [Part; 20] = [
     Part::Deny,
     Part::Route(RouteFamily::OutboundDuration),
     Part::Route(RouteFamily::OutboundStatuses),
+    Part::Route(RouteFamily::Retries),
     Part::Route(RouteFamily::BackendDuration),
     Part::Route(RouteFamily::BackendStatuses),
     Part::Route(RouteFamily::InboundDuration),
@@ -266,7 +278,7 @@ const LAYOUT: [Part; 20] = [
 ];
 
 /// Where [`Part::Padding`] is in [`LAYOUT`].
-const PADDING_AT: usize = 18;
+const PADDING_AT: usize = 19;
 
 impl Part {
     /// The series a per-series part iterates over (`None` for whole parts).

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use bytes::Bytes;
 
-use super::{CERT_LIFETIME_SECS, Clock, Health, HttpSeries, PROXY_VERSION, float, header, split};
+use super::{CERT_LIFETIME_SECS, Clock, Health, HttpSeries, PROXY_VERSION, float, header};
 use crate::sim::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
 
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
@@ -47,6 +47,7 @@ fn seconds_histogram(
 pub(super) enum RouteFamily {
     OutboundDuration,
     OutboundStatuses,
+    Retries,
     BackendDuration,
     BackendStatuses,
     InboundDuration,
@@ -73,6 +74,12 @@ impl RouteFamily {
             RouteFamily::OutboundStatuses => (
                 "outbound_http_route_request_statuses",
                 "Completed request-response streams.",
+                "counter",
+                None,
+            ),
+            RouteFamily::Retries => (
+                "outbound_http_route_retry_requests",
+                "The number of retry requests sent.",
                 "counter",
                 None,
             ),
@@ -106,18 +113,12 @@ impl RouteFamily {
 
     pub(super) fn series(self, s: &HttpSeries, clock: Clock, out: &mut String) {
         let n = count(s.rate, clock.uptime);
-        let backend = || {
-            format!(
-                "{},{}",
-                s.route_labels,
-                s.backend_labels.as_deref().unwrap_or_default()
-            )
-        };
+        let route = format!("{},hostname=\"\"", s.route_labels);
         match self {
             RouteFamily::OutboundDuration => seconds_histogram(
                 out,
                 "outbound_http_route_request_duration_seconds",
-                &format!("{},hostname=\"\"", s.route_labels),
+                &route,
                 &OUTBOUND_ROUTE_BOUNDS_S,
                 &s.latency,
                 n,
@@ -125,25 +126,43 @@ impl RouteFamily {
             RouteFamily::OutboundStatuses => statuses(
                 out,
                 "outbound_http_route_request_statuses_total",
-                &format!("{},hostname=\"\"", s.route_labels),
+                &route,
                 s,
+                s.rate,
                 clock,
             ),
-            RouteFamily::BackendDuration => seconds_histogram(
-                out,
-                "outbound_http_route_backend_response_duration_seconds",
-                &backend(),
-                &BACKEND_BOUNDS_S,
-                &s.latency,
-                n,
-            ),
-            RouteFamily::BackendStatuses => statuses(
-                out,
-                "outbound_http_route_backend_response_statuses_total",
-                &backend(),
-                s,
-                clock,
-            ),
+            RouteFamily::Retries => {
+                let _ = writeln!(
+                    out,
+                    "outbound_http_route_retry_requests_total{{{}}} {}",
+                    s.route_labels,
+                    count(s.rate * s.retries, clock.uptime)
+                );
+            }
+            RouteFamily::BackendDuration => {
+                for (labels, rate) in backends(s) {
+                    seconds_histogram(
+                        out,
+                        "outbound_http_route_backend_response_duration_seconds",
+                        &labels,
+                        &BACKEND_BOUNDS_S,
+                        &s.latency,
+                        count(rate, clock.uptime),
+                    );
+                }
+            }
+            RouteFamily::BackendStatuses => {
+                for (labels, rate) in backends(s) {
+                    statuses(
+                        out,
+                        "outbound_http_route_backend_response_statuses_total",
+                        &labels,
+                        s,
+                        rate,
+                        clock,
+                    );
+                }
+            }
             RouteFamily::InboundDuration => seconds_histogram(
                 out,
                 "inbound_http_route_request_duration_seconds",
@@ -157,24 +176,48 @@ impl RouteFamily {
                 "inbound_http_route_request_statuses_total",
                 &s.route_labels,
                 s,
+                s.rate,
                 clock,
             ),
         }
     }
 }
 
-fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, clock: Clock) {
-    let sp = split(s, clock.uptime);
+/// The backends of route series `s` (route and backend labels) with their request rates: its
+/// own backend, less the share of a split's second backend.
+fn backends(s: &HttpSeries) -> Vec<(String, f64)> {
+    let own = s.backend_labels.as_deref().unwrap_or_default();
+    let second = s.split.as_ref().filter(|(_, share)| *share > 0.0);
+    let share = second.map_or(0.0, |(_, share)| *share);
+    let mut out = vec![(format!("{},{own}", s.route_labels), s.rate * (1.0 - share))];
+    if let Some((labels, share)) = second {
+        out.push((format!("{},{labels}", s.route_labels), s.rate * share));
+    }
+    out
+}
+
+/// The status samples of `s`'s requests at `rate`: successes, 500s, and the timeouts among its
+/// failures (`error="REQUEST_TIMEOUT"`, no status); each its own counter, so none decreases.
+fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, rate: f64, clock: Clock) {
+    let timeouts = s.timeouts.clamp(0.0, s.failure);
+    let n = |share: f64| count(rate * share, clock.uptime);
     let _ = writeln!(
         out,
         "{name}{{{labels},http_status=\"200\",error=\"\"}} {}",
-        sp.ok
+        n(1.0 - s.failure)
     );
-    if sp.failed > 0 {
+    if s.failure > timeouts {
         let _ = writeln!(
             out,
             "{name}{{{labels},http_status=\"500\",error=\"\"}} {}",
-            sp.failed
+            n(s.failure - timeouts)
+        );
+    }
+    if timeouts > 0.0 {
+        let _ = writeln!(
+            out,
+            "{name}{{{labels},http_status=\"\",error=\"REQUEST_TIMEOUT\"}} {}",
+            n(timeouts)
         );
     }
 }

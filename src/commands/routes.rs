@@ -1,0 +1,153 @@
+//! `routes`: scrape the targets twice `--window` apart (or read one or two files), hand each
+//! proxy's two scrapes to [`metrics::routes`](crate::metrics::routes), and print the rows as a
+//! table (a line per route, one per backend under it) or JSON.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::source;
+use super::{Context, stat, stream_stdout};
+use crate::cli::{RoutesArgs, RoutesFormat};
+use crate::error::{Error, Exit, Result};
+use crate::metrics::model::Target;
+use crate::metrics::routes::{self, RouteRow, Tally};
+use crate::metrics::stat::ProxyKey;
+use crate::render::table::{TableOptions, render_routes};
+use crate::scrape;
+
+/// Runs `routes`.
+pub async fn run(ctx: &Context, args: RoutesArgs) -> Result<Exit> {
+    if !args.from_file.is_empty() {
+        let rows = from_files(&args.from_file)?;
+        print(ctx, &args, &rows)?;
+        return Ok(Exit::Success);
+    }
+    let live = source::resolve(ctx, &args.targets).await?;
+    let cancel = scrape::cancel_on_ctrl_c();
+    let (first, _) = source::scrape_snapshot(ctx, &live, &cancel).await;
+    let before = tallies(keyed(first.targets));
+    if ctx.progress {
+        eprintln!(
+            "waiting {} for the second scrape",
+            humantime::format_duration(args.window)
+        );
+    }
+    tokio::select! {
+        () = tokio::time::sleep(args.window) => {}
+        () = cancel.cancelled() => {}
+    }
+    if cancel.is_cancelled() {
+        return Err(Error::Failed(
+            "interrupted before the second scrape; nothing to report".into(),
+        ));
+    }
+    let (second, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+    let after = tallies(keyed(second.targets));
+    let rows = window_rows(Some(&before), &after, Some(args.window.as_secs_f64()));
+    print(ctx, &args, &rows)?;
+    Ok(exit)
+}
+
+/// One proxy's tally with its pod (namespace, name) and scrape time.
+struct Scraped {
+    pod: (String, String),
+    time_ms: Option<i64>,
+    tally: Tally,
+}
+
+/// Each target's tally, with the proxy it came from.
+fn tallies(targets: impl IntoIterator<Item = (ProxyKey, Target)>) -> Vec<Scraped> {
+    targets
+        .into_iter()
+        .map(|(k, target)| {
+            let workload = k.workload.as_ref().map_or_else(
+                || format!("pod/{}", k.pod),
+                |w| format!("{}/{}", w.kind, w.name),
+            );
+            Scraped {
+                tally: routes::tally(&target, &k.namespace, &workload),
+                time_ms: target.scrape_time_ms,
+                pod: (k.namespace, k.pod),
+            }
+        })
+        .collect()
+}
+
+/// The targets of a live scrape, with their proxies.
+fn keyed(targets: Vec<Target>) -> impl Iterator<Item = (ProxyKey, Target)> {
+    targets
+        .into_iter()
+        .map(|t| (stat::proxy_key(&t, String::new()), t))
+}
+
+/// The rows of the window from `before` to `after` (proxies matched by pod; a proxy only in
+/// `after` counts from its start). With `before`, rates divide by the mean time between each
+/// proxy's two scrapes (`fallback_secs` when the scrapes carry no times).
+fn window_rows(
+    before: Option<&[Scraped]>,
+    after: &[Scraped],
+    fallback_secs: Option<f64>,
+) -> Vec<RouteRow> {
+    let Some(before) = before else {
+        return routes::rows(after.iter().map(|s| s.tally.clone()), None);
+    };
+    let before: HashMap<&(String, String), &Scraped> = before.iter().map(|s| (&s.pod, s)).collect();
+    let mut elapsed = Vec::new();
+    let windows: Vec<Tally> = after
+        .iter()
+        .map(|s| {
+            let earlier = before.get(&s.pod).copied();
+            if let Some((t0, t1)) = earlier.and_then(|b| b.time_ms).zip(s.time_ms) {
+                elapsed.push((t1 - t0) as f64 / 1000.0);
+            }
+            routes::delta(earlier.map(|b| &b.tally), &s.tally)
+        })
+        .collect();
+    let window = match elapsed.len() {
+        0 => fallback_secs,
+        n => Some(elapsed.iter().sum::<f64>() / n as f64),
+    };
+    routes::rows(windows, window.filter(|w| *w > 0.0))
+}
+
+/// The rows of one file (counts since each proxy started, no rates) or two (the window between
+/// their scrape times).
+fn from_files(files: &[PathBuf]) -> Result<Vec<RouteRow>> {
+    let read = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Scraped>> {
+        Ok(tallies(stat::targets_from_file(path, name_from)?))
+    };
+    match files {
+        [only] => Ok(window_rows(None, &read(only, only)?, None)),
+        // Targets without a pod label are named after the second file on both sides, as `stat`
+        // names them, so raw dumps of the same proxy line up.
+        [first, second] => {
+            let before = read(first, second)?;
+            Ok(window_rows(Some(&before), &read(second, second)?, None))
+        }
+        _ => Err(Error::Usage(
+            "--from-file takes one file (counts since start) or two (before and after)".into(),
+        )),
+    }
+}
+
+/// Prints `rows` as `-o` asks.
+fn print(ctx: &Context, args: &RoutesArgs, rows: &[RouteRow]) -> Result<()> {
+    match args.output {
+        RoutesFormat::Json => stream_stdout(|out| {
+            serde_json::to_writer_pretty(&mut *out, rows)?;
+            writeln!(out)
+        }),
+        RoutesFormat::Table | RoutesFormat::Wide => {
+            if rows.is_empty() {
+                eprintln!("no route metrics found");
+                return Ok(());
+            }
+            let text = render_routes(
+                rows,
+                args.output == RoutesFormat::Wide,
+                TableOptions::for_stdout(ctx.color),
+            );
+            stream_stdout(|out| out.write_all(text.as_bytes()))
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The `routes` table: a line per route (outbound, then inbound, per workload) and, under each
+//! outbound route, a `└─ backend:port` line per backend, as `linkerd viz stat-outbound` prints.
+
+use comfy_table::Cell;
+
+use super::{
+    TableOptions, count_text, finish, latency_text, new_table, number, rps_text, success_cell,
+};
+use crate::metrics::routes::{Direction, Percentile, Protocol, RouteRow, Stats};
+
+/// The table of `rows`, in the order given; `wide` adds REQUESTS and PROTOCOL.
+pub fn render_routes(rows: &[RouteRow], wide: bool, options: TableOptions) -> String {
+    let namespaces = rows
+        .iter()
+        .any(|r| r.key.namespace != rows[0].key.namespace);
+    let mut header: Vec<&str> = Vec::new();
+    if namespaces {
+        header.push("NAMESPACE");
+    }
+    header.extend([
+        "NAME",
+        "DIRECTION",
+        "SERVICE",
+        "ROUTE",
+        "TYPE",
+        "SUCCESS",
+        "RPS",
+        "LATENCY_P50",
+        "LATENCY_P95",
+        "LATENCY_P99",
+        "TIMEOUTS",
+        "RETRIES",
+    ]);
+    if wide {
+        header.extend(["REQUESTS", "PROTOCOL"]);
+    }
+    let mut table = new_table(&header, options);
+    for row in rows {
+        let mut cells = Vec::new();
+        if namespaces {
+            cells.push(Cell::new(&row.key.namespace));
+        }
+        let direction = match row.key.direction {
+            Direction::Outbound => "outbound",
+            Direction::Inbound => "inbound",
+        };
+        cells.extend([
+            Cell::new(&row.key.workload),
+            Cell::new(direction),
+            Cell::new(&row.key.parent),
+            Cell::new(&row.key.route),
+            Cell::new(&row.key.kind),
+        ]);
+        numbers(&mut cells, &row.stats, options.color);
+        if wide {
+            let protocol = match row.key.protocol {
+                Protocol::Http => "http",
+                Protocol::Grpc => "grpc",
+            };
+            cells.extend([
+                number(count_text(Some(row.stats.requests))),
+                Cell::new(protocol),
+            ]);
+        }
+        table.add_row(cells);
+        for backend in &row.backends {
+            let mut cells = vec![Cell::new(""); if namespaces { 4 } else { 3 }];
+            cells.extend([Cell::new(format!("└─ {}", backend.backend)), Cell::new("")]);
+            numbers(&mut cells, &backend.stats, options.color);
+            if wide {
+                cells.extend([
+                    number(count_text(Some(backend.stats.requests))),
+                    Cell::new(""),
+                ]);
+            }
+            table.add_row(cells);
+        }
+    }
+    finish(&table, options)
+}
+
+/// SUCCESS through RETRIES.
+fn numbers(cells: &mut Vec<Cell>, stats: &Stats, color: bool) {
+    cells.extend([
+        success_cell(stats.success, color),
+        number(rps_text(stats.rps)),
+        number(percentile_text(stats.latency_p50)),
+        number(percentile_text(stats.latency_p95)),
+        number(percentile_text(stats.latency_p99)),
+        number(share_text(stats.timeouts)),
+        number(share_text(stats.retries)),
+    ]);
+}
+
+/// An exact percentile as `stat` shows latencies; a bound as `>1s`, `>500ms`.
+fn percentile_text(p: Option<Percentile>) -> String {
+    match p {
+        Some(Percentile { ms, above: true }) if ms >= 1000.0 => format!(">{}s", ms / 1000.0),
+        Some(Percentile { ms, above: true }) => format!(">{ms}ms"),
+        Some(Percentile { ms, above: false }) => latency_text(Some(ms)),
+        None => latency_text(None),
+    }
+}
+
+/// A share as a percentage with two decimals.
+fn share_text(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |s| format!("{:.2}%", s * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_marked_and_exact_values_are_not() {
+        let p = |ms, above| Some(Percentile { ms, above });
+        assert_eq!(percentile_text(p(10000.0, true)), ">10s");
+        assert_eq!(percentile_text(p(500.0, true)), ">500ms");
+        assert_eq!(percentile_text(p(12.5, false)), "12ms");
+        assert_eq!(percentile_text(p(2.5, false)), "2.5ms");
+        assert_eq!(percentile_text(None), "-");
+        assert_eq!(share_text(Some(0.125)), "12.50%");
+    }
+}
