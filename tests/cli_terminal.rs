@@ -13,12 +13,17 @@ use support::{Mesh, run};
 /// A tmux server of its own (socket in a temporary directory), killed when dropped.
 struct Tmux {
     socket: PathBuf,
+    /// Sessions started by [`Tmux::run`]: each keeps its own name and stays until the server is
+    /// killed, because killing the last session stops the server, and a session started right
+    /// then can reach the dying server ("server exited unexpectedly").
+    runs: std::cell::Cell<u32>,
 }
 
 impl Tmux {
     fn start(dir: &Path) -> Tmux {
         Tmux {
             socket: dir.join("tmux.sock"),
+            runs: std::cell::Cell::new(0),
         }
     }
 
@@ -34,8 +39,11 @@ impl Tmux {
     fn run(&self, columns: u16, env: &[&str], shell: &str) -> String {
         let marker = "__finished__";
         let script = format!("{shell}; echo {marker}; exec cat");
+        let session = format!("run{}", self.runs.get());
+        self.runs.set(self.runs.get() + 1);
         let mut cmd = self.tmux();
-        cmd.args(["new-session", "-d", "-x", &columns.to_string(), "-y", "200"])
+        cmd.args(["new-session", "-d", "-s", &session])
+            .args(["-x", &columns.to_string(), "-y", "200"])
             .args(["-e", "TERM=xterm"]);
         for var in env {
             cmd.args(["-e", var]);
@@ -46,12 +54,11 @@ impl Tmux {
         loop {
             let out = self
                 .tmux()
-                .args(["capture-pane", "-p", "-J", "-e", "-S", "-"])
+                .args(["capture-pane", "-p", "-J", "-e", "-S", "-", "-t", &session])
                 .output()
                 .expect("tmux capture-pane");
             let screen = String::from_utf8_lossy(&out.stdout).into_owned();
             if let Some(end) = screen.find(&format!("{marker}\n")) {
-                let _ = self.tmux().arg("kill-session").status();
                 return screen[..end].to_string();
             }
             assert!(Instant::now() < deadline, "no end of output: {screen}");
