@@ -95,10 +95,13 @@ spec:
     Finds the Linkerd-meshed pods behind a workload, port-forwards to each
     proxy's admin port and fetches its /metrics: no Prometheus and no linkerd
     CLI needed. Prints the metrics raw (like linkerd diagnostics proxy-metrics)
-    or merged with target labels, shows success rates, RPS and latency
-    percentiles per workload (stat, top), diffs two scrapes or snapshots, saves
-    snapshots, and exports to Prometheus remote-write, a /metrics endpoint or
-    OpenMetrics files for backfilling.
+    or merged with the labels Linkerd's Prometheus gives them; shows what
+    linkerd viz shows, from the proxies alone: success rates, RPS and latency
+    per workload (stat, top), per route and backend with timeouts and retries
+    (routes), who talks to whom with mTLS identities (edges) and authorization
+    denials (authz); checks the data plane's health (check); diffs two scrapes
+    or snapshots, saves snapshots, and exports to Prometheus remote-write, a
+    /metrics endpoint or OpenMetrics files for backfilling.
   caveats: |
     This plugin needs these permissions (RBAC) in the namespaces it reads,
     or cluster-wide with --all-namespaces:
