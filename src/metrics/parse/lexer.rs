@@ -95,8 +95,7 @@ impl<'a> RawLabels<'a> {
     /// The labels in written order.
     pub fn iter(&self) -> LabelIter<'a> {
         LabelIter {
-            text: self.text,
-            pos: 0,
+            pairs: self.pairs(),
         }
     }
 
@@ -183,56 +182,29 @@ impl<'a> Iterator for RawPairs<'a> {
     }
 }
 
-/// Iterator over [`RawLabels`].
+/// Iterator over [`RawLabels`]: [`RawPairs`] with names and values decoded.
 #[derive(Debug, Clone)]
 pub struct LabelIter<'a> {
-    text: &'a str,
-    pos: usize,
+    pairs: RawPairs<'a>,
 }
 
 impl<'a> Iterator for LabelIter<'a> {
     type Item = Label<'a>;
 
     fn next(&mut self) -> Option<Label<'a>> {
-        let mut c = Cursor {
-            s: self.text,
-            pos: self.pos,
-        };
-        loop {
-            c.skip_ws();
-            if c.pos >= self.text.len() {
-                self.pos = c.pos;
-                return None;
-            }
-            let (name, _) = c.label_name().ok()?;
-            c.skip_ws();
-            if c.peek() != Some(b'=') {
-                // The quoted metric name of the UTF-8 syntax, among the labels.
-                if c.peek() == Some(b',') {
-                    c.pos += 1;
-                }
-                continue;
-            }
-            c.pos += 1;
-            c.skip_ws();
-            let (raw, escaped) = c.quoted().ok()?;
-            c.skip_ws();
-            if c.peek() == Some(b',') {
-                c.pos += 1;
-            }
-            self.pos = c.pos;
-            let raw_value = &self.text[raw];
-            let value = if escaped {
-                Cow::Owned(unescape_label(raw_value))
+        let pair = self.pairs.next()?;
+        let decode = |text: &'a str, escaped: bool| {
+            if escaped {
+                Cow::Owned(unescape_label(text))
             } else {
-                Cow::Borrowed(raw_value)
-            };
-            return Some(Label {
-                name,
-                value,
-                raw_value,
-            });
-        }
+                Cow::Borrowed(text)
+            }
+        };
+        Some(Label {
+            name: decode(pair.name, pair.quoted && pair.name.contains('\\')),
+            value: decode(pair.raw_value, pair.escaped),
+            raw_value: pair.raw_value,
+        })
     }
 }
 
