@@ -1,0 +1,297 @@
+//! [`Snapshot`]: many targets, and the conversions between a snapshot and one exposition — a
+//! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections, the
+//! snapshot's info sample.
+
+use super::{Labels, Target, write_meta, write_sample_line};
+use crate::metrics::parse::{self, ParseError};
+
+/// Samples of many targets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    /// The targets, in scrape order.
+    pub targets: Vec<Target>,
+}
+
+/// Family of the info sample that describes a snapshot file (spec §7); its sample is
+/// `linkerd_export_snapshot_info{...} 1`.
+pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
+
+/// The target labels (spec §4a) that say which proxy a series came from, recognised by name when
+/// a merged exposition (our `-o prom`/`-o openmetrics` output, a snapshot, a federation answer)
+/// is split back into targets: `job`, `instance`, `namespace`, `pod`, the workload labels (a
+/// Job's is `k8s_job`: `job` is Prometheus' own), and `container`, which older snapshots carry.
+/// The pod's own labels (`app`, `control_plane_ns`, `pod_template_hash`, ...) cannot be told
+/// from a proxy's by name: they are found through [`TARGET_REFERENCE_FAMILY`].
+pub const TARGET_LABEL_NAMES: &[&str] = &[
+    "job",
+    "instance",
+    "namespace",
+    "pod",
+    "container",
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "replicaset",
+    "replicationcontroller",
+    "k8s_job",
+    "cronjob",
+];
+
+/// A family every Linkerd proxy serves with no labels of its own, so the labels its sample has
+/// in a merged exposition are exactly its target's: the labels a target's
+/// `process_start_time_seconds` sample has beyond [`TARGET_LABEL_NAMES`] (the pod labels) are
+/// target labels of every sample of that target that has them with the same value. A target
+/// without that sample (a filtered file) keeps such labels on its samples; either way each
+/// series has the same label set.
+pub const TARGET_REFERENCE_FAMILY: &str = "process_start_time_seconds";
+
+/// For each target of a merged exposition, keyed by its [`TARGET_LABEL_NAMES`] labels (sorted as
+/// that list is), the other labels of its [`TARGET_REFERENCE_FAMILY`] sample, in written order.
+fn reference_target_labels(
+    merged: &Target,
+    target_label_names: &[&str],
+) -> foldhash::HashMap<Labels, Labels> {
+    let mut found: foldhash::HashMap<Labels, Labels> = Default::default();
+    let Some(family) = merged
+        .families()
+        .find(|f| f.name() == TARGET_REFERENCE_FAMILY)
+    else {
+        return found;
+    };
+    for sample in family.samples() {
+        let (mut key, mut extra) = (Labels::new(), Labels::new());
+        for label in sample.labels.iter() {
+            let pair = (label.name.into_owned(), label.value.into_owned());
+            if target_label_names.contains(&pair.0.as_str()) {
+                key.push(pair);
+            } else {
+                extra.push(pair);
+            }
+        }
+        key.sort_by_key(|(n, _)| target_label_names.iter().position(|t| t == n));
+        found.entry(key).or_insert(extra);
+    }
+    found
+}
+
+/// One target's body as it is rebuilt from a merged exposition.
+struct Rebuilt {
+    labels: Labels,
+    scrape_time_ms: Option<i64>,
+    text: String,
+    /// Index (into the merged target's families) of the family whose metadata was written last.
+    family: Option<usize>,
+}
+
+impl Snapshot {
+    /// Split a merged exposition (our `-o prom`/`-o openmetrics` output or a snapshot file),
+    /// indexed as one target, back into targets: samples are grouped by the values of
+    /// `target_label_names`, which are moved from the sample labels to the target, with the
+    /// target's other labels found through [`TARGET_REFERENCE_FAMILY`]; a sample
+    /// timestamp becomes the target's scrape time. Samples without any target label form a
+    /// target with no labels. A body with no target label and no timestamp (what a proxy serves)
+    /// is kept as it is.
+    pub fn from_merged(merged: Target, target_label_names: &[&str]) -> Self {
+        if merged.samples.is_empty() {
+            return Snapshot::default();
+        }
+        let plain = merged.samples.iter().all(|s| s.timestamp_ms.is_none())
+            && merged.samples().all(|(_, s)| {
+                s.labels
+                    .pairs()
+                    .all(|l| !target_label_names.contains(&l.name))
+            });
+        if plain {
+            // As when it is split, a family declared without samples is left out.
+            let mut merged = merged;
+            merged.retain(|_, _| true);
+            return Snapshot {
+                targets: vec![merged],
+            };
+        }
+        let mut references = reference_target_labels(&merged, target_label_names);
+        let mut rebuilt: Vec<Rebuilt> = Vec::new();
+        let mut index: foldhash::HashMap<Labels, usize> = Default::default();
+        let mut key: Labels = Vec::new();
+        let mut rest: Vec<(usize, usize)> = Vec::new();
+        let mut labels = String::new();
+        for (family_ix, family) in merged.families().enumerate() {
+            for sample in family.samples() {
+                key.clear();
+                for label in sample.labels.iter() {
+                    if target_label_names.contains(&label.name.as_ref()) {
+                        key.push((label.name.into_owned(), label.value.into_owned()));
+                    }
+                }
+                key.sort_by_key(|(n, _)| target_label_names.iter().position(|t| t == n));
+                let slot = match index.get(&key) {
+                    Some(&slot) => slot,
+                    None => {
+                        let mut labels = key.clone();
+                        labels.extend(references.remove(&key).unwrap_or_default());
+                        rebuilt.push(Rebuilt {
+                            labels,
+                            scrape_time_ms: sample.timestamp_ms,
+                            text: String::new(),
+                            family: None,
+                        });
+                        index.insert(key.clone(), rebuilt.len() - 1);
+                        rebuilt.len() - 1
+                    }
+                };
+                let target = &mut rebuilt[slot];
+                let extra = &target.labels[key.len()..];
+                rest.clear();
+                let raw = sample.labels.as_str();
+                for label in sample.labels.iter() {
+                    let moved = target_label_names.contains(&label.name.as_ref())
+                        || extra
+                            .iter()
+                            .any(|(n, v)| *n == label.name && *v == label.value);
+                    if !moved {
+                        rest.push(label_extent(raw, &label));
+                    }
+                }
+                if target.family != Some(family_ix) {
+                    target.family = Some(family_ix);
+                    write_meta(&mut target.text, family);
+                }
+                labels.clear();
+                for (i, &(start, end)) in rest.iter().enumerate() {
+                    if i > 0 {
+                        labels.push(',');
+                    }
+                    labels.push_str(&raw[start..end]);
+                }
+                let ts = sample
+                    .timestamp_ms
+                    .filter(|&t| Some(t) != target.scrape_time_ms);
+                write_sample_line(&mut target.text, sample.name, &labels, sample.value, ts);
+            }
+        }
+        Snapshot {
+            targets: rebuilt
+                .into_iter()
+                .map(|r| {
+                    Target::parse(r.text, r.labels, r.scrape_time_ms)
+                        .expect("a body rebuilt from indexed samples indexes")
+                })
+                .collect(),
+        }
+    }
+
+    /// [`Snapshot::from_merged`] of `text`, indexed strictly.
+    pub fn from_merged_text(text: String, target_label_names: &[&str]) -> Result<Self, ParseError> {
+        let merged = Target::parse(text, Vec::new(), None)?;
+        Ok(Snapshot::from_merged(merged, target_label_names))
+    }
+
+    /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one
+    /// target per pod, labelled `pod`. A body without headers is one target with no labels.
+    /// Returns the snapshot and the parse errors of skipped lines.
+    pub fn from_diagnostics(input: &str) -> (Self, Vec<ParseError>) {
+        let mut snapshot = Snapshot::default();
+        let mut errors = Vec::new();
+        for (pod, section) in split_pod_sections(input) {
+            let labels = pod
+                .map(|p| vec![("pod".to_string(), p.to_string())])
+                .unwrap_or_default();
+            let (target, errs) = Target::parse_lenient(section.to_string(), labels, None);
+            errors.extend(errs);
+            if target.families.is_empty() && pod.is_none() {
+                continue;
+            }
+            snapshot.targets.push(target);
+        }
+        (snapshot, errors)
+    }
+
+    /// Add the info sample describing this snapshot (`version`, `context`, `targets`, ...) as a
+    /// target without labels, first, so the OpenMetrics output carries it.
+    pub fn set_info(&mut self, labels: Labels, scrape_time_ms: Option<i64>) {
+        self.take_info();
+        self.targets
+            .insert(0, Snapshot::info_target(labels, scrape_time_ms));
+    }
+
+    /// The target without labels that carries a snapshot's info sample (see
+    /// [`Snapshot::set_info`]), for writers that hold targets themselves.
+    pub fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target {
+        let mut labels = labels;
+        labels.sort();
+        let mut text = format!(
+            "# HELP {SNAPSHOT_INFO_FAMILY} What this snapshot is about.\n# TYPE {SNAPSHOT_INFO_FAMILY} info\n"
+        );
+        let mut written = String::new();
+        for (i, (name, value)) in labels.iter().enumerate() {
+            if i > 0 {
+                written.push(',');
+            }
+            written.push_str(name);
+            written.push_str("=\"");
+            crate::metrics::write::write_escaped(&mut written, value, true)
+                .expect("writing to a String cannot fail");
+            written.push('"');
+        }
+        write_sample_line(
+            &mut text,
+            &format!("{SNAPSHOT_INFO_FAMILY}_info"),
+            &written,
+            1.0,
+            None,
+        );
+        Target::parse(text, Vec::new(), scrape_time_ms).expect("the snapshot info sample parses")
+    }
+
+    /// Remove and return the labels of the snapshot info sample (see [`Snapshot::set_info`]).
+    pub fn take_info(&mut self) -> Option<Labels> {
+        let mut found = None;
+        for target in &mut self.targets {
+            let info = target
+                .families()
+                .find(|f| f.name() == SNAPSHOT_INFO_FAMILY)
+                .and_then(|f| f.samples().next())
+                .map(|s| s.owned_labels());
+            if info.is_some() {
+                found = info;
+                target.retain(|f, _| f.name() != SNAPSHOT_INFO_FAMILY);
+            }
+        }
+        self.targets
+            .retain(|t| !(t.labels.is_empty() && t.families.is_empty()));
+        found
+    }
+
+    /// Total number of samples.
+    pub fn sample_count(&self) -> usize {
+        self.targets.iter().map(Target::sample_count).sum()
+    }
+}
+
+/// The byte range of `label` (`name="value"`) within the raw label text `raw`.
+fn label_extent(raw: &str, label: &parse::Label<'_>) -> (usize, usize) {
+    let value_start = label.raw_value.as_ptr() as usize - raw.as_ptr() as usize;
+    let end = value_start + label.raw_value.len() + 1;
+    let name_start = raw[..value_start].rfind([',', '{']).map_or(0, |i| i + 1);
+    let name_start = name_start + (raw[name_start..].len() - raw[name_start..].trim_start().len());
+    (name_start, end)
+}
+
+/// Split at `# POD name (i of n)` header lines; the text before the first header has no pod.
+/// Line numbers in errors are relative to each section.
+fn split_pod_sections(input: &str) -> Vec<(Option<&str>, &str)> {
+    let mut sections = Vec::new();
+    let mut current: Option<&str> = None;
+    let mut start = 0;
+    let mut offset = 0;
+    for line in input.split_inclusive('\n') {
+        if let Some(rest) = line.trim_end().strip_prefix("# POD ") {
+            sections.push((current, &input[start..offset]));
+            current = Some(rest.split(' ').next().unwrap_or(rest));
+            start = offset + line.len();
+        }
+        offset += line.len();
+    }
+    sections.push((current, &input[start..]));
+    sections
+}
