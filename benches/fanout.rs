@@ -19,7 +19,7 @@ use linkerd_export::cluster::{self, ClusterOptions};
 use linkerd_export::forward;
 use linkerd_export::scrape::{self, DEFAULT_CONCURRENCY, ScrapeOptions};
 use linkerd_export::sim::{Sim, SimConfig};
-use linkerd_export::target::{self, Scope, Selection, TargetSpec};
+use linkerd_export::resolve::{self, Scope, Selection, TargetSpec};
 use tokio_util::sync::CancellationToken;
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -122,7 +122,7 @@ fn main() {
             scope: Scope::Namespace("emojivoto".into()),
             selector: None,
         };
-        let targets = target::resolve(&cluster.client, &selection)
+        let targets = resolve::resolve(&cluster.client, &selection)
             .await
             .expect("targets")
             .pods;

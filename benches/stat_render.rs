@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use linkerd_export::cli::StatFormat;
 use linkerd_export::commands::stat::{render, stat_lines};
 use linkerd_export::metrics::stat::{GroupBy, ProxyKey, StatState};
-use linkerd_export::target::Workload;
+use linkerd_export::resolve::Workload;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -24,7 +24,7 @@ use clap::{Command, CommandFactory, ValueEnum, ValueHint};
 use crate::cli::Cli;
 use crate::cluster::{Cluster, ClusterOptions};
 use crate::error::{Error, Exit};
-use crate::target::ResourceKind;
+use crate::resolve::ResourceKind;
 
 pub use engine::{TARGET_VALUE_NAME, complete};
 pub use lookup::{cluster_names, kubeconfig_names};

@@ -1,7 +1,7 @@
 //! `kubectl linkerd-export`: scrape Linkerd proxies' `/metrics` straight from the pods, then print,
 //! tabulate, diff, save or export them.
 //!
-//! Data flows `cli` → `target` → `scrape` (over `forward`) → `metrics` → `render` / `export`;
+//! Data flows `cli` → `resolve` (target resolution) → `scrape` (over `forward`) → `metrics` → `render` / `export`;
 //! `sim` is the simulated mesh used by `demo` and the tests.
 
 pub mod cli;
@@ -15,4 +15,4 @@ pub mod metrics;
 pub mod render;
 pub mod scrape;
 pub mod sim;
-pub mod target;
+pub mod resolve;

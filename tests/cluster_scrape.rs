@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use linkerd_export::forward::{FetchOptions, ForwardError};
 use linkerd_export::scrape::{Outcome, ScrapeOptions, scrape_all, scrape_each};
 use linkerd_export::sim::SimConfig;
-use linkerd_export::target::{PodTarget, Resolved, Scope, Selection, resolve};
+use linkerd_export::resolve::{PodTarget, Resolved, Scope, Selection, resolve};
 use tokio_util::sync::CancellationToken;
 
 async fn emojivoto_pods(env: &cluster_common::Env) -> Vec<PodTarget> {

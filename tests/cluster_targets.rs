@@ -3,7 +3,7 @@
 
 mod cluster_common;
 
-use linkerd_export::target::{
+use linkerd_export::resolve::{
     LabelSelector, Resolved, Scope, Selection, TargetError, parse_targets, resolve,
 };
 

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use linkerd_export::metrics::model::{MetricType, Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::parse;
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
-use linkerd_export::target::{PodTarget, TargetLabelSet, Workload};
+use linkerd_export::resolve::{PodTarget, TargetLabelSet, Workload};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/linkerd");
 

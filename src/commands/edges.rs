@@ -16,7 +16,7 @@ use crate::metrics::model::Target;
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{self, TableOptions};
 use crate::scrape;
-use crate::target::PodTarget;
+use crate::resolve::PodTarget;
 
 /// One scrape: each proxy that answered with the lines `edges` reads.
 type Proxies = Vec<(ProxyKey, Target)>;

@@ -25,7 +25,7 @@ use crate::export::{bridge, duplicates};
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::Filter;
-use crate::target::TargetError;
+use crate::resolve::TargetError;
 
 /// Time kept back from a scraper's deadline for rendering and sending the answer; also the least
 /// per-proxy deadline when the scraper's is shorter than that.

@@ -17,7 +17,7 @@ use crate::forward::FetchOptions;
 use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES};
 use crate::metrics::obfuscate;
 use crate::metrics::select::Filter;
-use crate::target;
+use crate::resolve;
 
 /// `--source prometheus[=URL]`: the targets' proxy metrics as the linkerd-viz Prometheus
 /// federates them, with the target labels it gives them.
@@ -49,7 +49,7 @@ impl Federation {
                 "-l/--selector cannot be used with --source prometheus: Prometheus' series carry no pod labels; use TYPE/NAME targets".into(),
             ));
         }
-        let specs = target::parse_targets(targets).map_err(|e| Error::Usage(e.to_string()))?;
+        let specs = resolve::parse_targets(targets).map_err(|e| Error::Usage(e.to_string()))?;
         let options = global.cluster_options();
         let (reader, default_namespace) = match url {
             Some(url) => {
@@ -158,7 +158,7 @@ impl LiveSource {
     pub(crate) async fn relisted(
         &self,
         ctx: &Context,
-    ) -> Option<Result<LiveSource, target::TargetError>> {
+    ) -> Option<Result<LiveSource, resolve::TargetError>> {
         match self {
             LiveSource::Proxies(live) => {
                 Some(source::relist(ctx, live).await.map(LiveSource::Proxies))

@@ -14,7 +14,7 @@ use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
 use crate::render::raw::{RawEntry, write_raw_entry};
 use crate::scrape;
-use crate::target::PodTarget;
+use crate::resolve::PodTarget;
 
 /// Runs `metrics`.
 pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {

@@ -16,7 +16,7 @@ use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use crate::metrics::obfuscate::Obfuscation;
 use crate::metrics::parse;
 use crate::scrape::{self, Outcome, Progress, ScrapeOptions};
-use crate::target::{self, PodTarget, Scope, Selection, TargetError, TargetLabelSet};
+use crate::resolve::{self, PodTarget, Scope, Selection, TargetError, TargetLabelSet};
 
 impl From<Via> for forward::Via {
     fn from(via: Via) -> Self {
@@ -60,11 +60,11 @@ pub struct Live {
 /// on stderr, one line each, unless `-q`.
 pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
     let global = &ctx.global;
-    let specs = target::parse_targets(targets).map_err(target_error)?;
+    let specs = resolve::parse_targets(targets).map_err(target_error)?;
     let selector = global
         .selector
         .as_deref()
-        .map(target::LabelSelector::parse)
+        .map(resolve::LabelSelector::parse)
         .transpose()
         .map_err(|e| target_error(e.into()))?;
     let cluster = cluster::connect(&global.cluster_options())
@@ -79,7 +79,7 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
         ),
         selector,
     };
-    match target::resolve(&cluster.client, &selection).await {
+    match resolve::resolve(&cluster.client, &selection).await {
         Ok(resolved) => {
             for skipped in &resolved.skipped {
                 ctx.warn(skipped);
@@ -105,7 +105,7 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
 /// were reported by [`resolve`] and are not again. When the pods cannot be listed, the error
 /// says why, and the caller keeps the previous list.
 pub async fn relist(ctx: &Context, live: &Live) -> Result<Live, TargetError> {
-    let pods = match target::resolve(&live.cluster.client, &live.selection).await {
+    let pods = match resolve::resolve(&live.cluster.client, &live.selection).await {
         Ok(resolved) => resolved.pods,
         Err(TargetError::NoMeshedPods(none)) => {
             ctx.warn(none);

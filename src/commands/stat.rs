@@ -19,7 +19,7 @@ use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::stat::{self, BodyReducer, GroupBy, ProxyKey, StatRow, StatState};
 use crate::render::table::{self, StatLine, StatTable, TableOptions};
 use crate::scrape;
-use crate::target::{PodTarget, Workload};
+use crate::resolve::{PodTarget, Workload};
 
 impl From<StatBy> for GroupBy {
     fn from(by: StatBy) -> Self {

@@ -7,7 +7,7 @@ use clap::{Arg, Command, ValueHint};
 
 use super::targets::type_candidates;
 use super::{Candidate, ClusterScope, Completions, Directive, Lookup, LookupKind};
-use crate::target::ResourceKind;
+use crate::resolve::ResourceKind;
 
 /// The value name that marks a positional argument as a TARGET (spec §3).
 pub const TARGET_VALUE_NAME: &str = "TARGET";

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::{ClusterScope, LookupKind};
 use crate::cluster::Cluster;
-use crate::target::ResourceKind;
+use crate::resolve::ResourceKind;
 
 /// The names of the objects `kind` lists, sorted and without duplicates: every namespace, or the
 /// workloads / pods of the scope's namespace (`-n`, else the context's), or of every namespace

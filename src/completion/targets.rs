@@ -1,6 +1,6 @@
 //! TARGET types (spec §3) as completion candidates: `deploy/`, `sts/`, ...
 
-use crate::target::ResourceKind;
+use crate::resolve::ResourceKind;
 
 /// Every spelling of `kind` a user may type, shortest first: short name, singular, plural, then
 /// the group-qualified forms.

@@ -20,7 +20,7 @@ use crate::metrics::model::Snapshot;
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions, output_families, sanitize_name};
 
-use crate::target::PROXY_JOB;
+use crate::resolve::PROXY_JOB;
 
 /// Every sample of a snapshot as a [`Series`], built as the iterator advances: `__name__`, the
 /// target labels, then the sample's own labels (a sample's label wins over the target label of

@@ -15,7 +15,7 @@ use super::error::body_excerpt;
 use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
 use super::viz;
 use crate::forward::{self, FetchOptions};
-use crate::target::{ResourceKind, TargetSpec};
+use crate::resolve::{ResourceKind, TargetSpec};
 
 /// The selector for every proxy metric: linkerd-viz' Prometheus scrapes proxies as this job.
 pub const PROXY_SELECTOR: &str = r#"{job="linkerd-proxy"}"#;
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn targets_become_label_matchers_in_the_scope() {
         let targets =
-            crate::target::parse_targets(&["deploy/web", "job/once", "sts", "ns/other"]).unwrap();
+            crate::resolve::parse_targets(&["deploy/web", "job/once", "sts", "ns/other"]).unwrap();
         assert_eq!(
             target_selectors(&targets, Some("emojivoto")),
             [

@@ -19,7 +19,7 @@ use tokio_util::task::AbortOnDropHandle;
 pub use progress::Progress;
 
 use crate::forward::{self, FetchOptions, ForwardError};
-use crate::target::PodTarget;
+use crate::resolve::PodTarget;
 
 /// The default number of proxies scraped at once.
 ///

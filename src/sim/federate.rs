@@ -14,7 +14,7 @@ use http::{Response, StatusCode, header};
 use regex::Regex;
 
 use super::proxy::{Body, Proxy, full};
-use crate::target::{LabelSource, TargetLabelSet, target_labels};
+use crate::resolve::{LabelSource, TargetLabelSet, target_labels};
 
 /// One label matcher of a series selector.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::target::Workload;
+use crate::resolve::Workload;
 
 const NOW_MS: i64 = 1_800_000_000_000;
 const THRESHOLDS: Thresholds = Thresholds {

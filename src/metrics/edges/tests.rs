@@ -1,5 +1,5 @@
 use super::*;
-use crate::target::Workload;
+use crate::resolve::Workload;
 
 const WEB_ID: &str = "web.emojivoto.serviceaccount.identity.linkerd.cluster.local";
 const EMOJI_ID: &str = "emoji.emojivoto.serviceaccount.identity.linkerd.cluster.local";

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::metrics::model::{self, Target};
 use crate::metrics::parse::{self, Body, ParseError, Sample};
-use crate::target::{PodTarget, Workload};
+use crate::resolve::{PodTarget, Workload};
 
 /// Which proxy a reduced body came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

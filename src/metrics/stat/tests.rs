@@ -1,6 +1,6 @@
 use super::*;
 use crate::metrics::parse::parse;
-use crate::target::Workload;
+use crate::resolve::Workload;
 
 fn key(pod: &str) -> ProxyKey {
     ProxyKey {

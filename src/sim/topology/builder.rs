@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{
     CUSTOM_ADMIN_PORT, Cluster, DEFAULT_ADMIN_PORT, Object, PROMETHEUS_PORT, SimPod, TopologySpec,
 };
-use crate::target::Workload;
+use crate::resolve::Workload;
 
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::target::Workload;
+use crate::resolve::Workload;
 
 mod builder;
 
