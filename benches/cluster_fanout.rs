@@ -9,9 +9,9 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use linkerd_export::cluster::{ClusterOptions, connect};
 use linkerd_export::forward::{FetchOptions, Via};
-use linkerd_export::scrape::{ScrapeOptions, scrape_all};
-use linkerd_export::sim::{Sim, SimConfig};
 use linkerd_export::resolve::{Scope, Selection, resolve};
+use linkerd_export::scrape::{ScrapeOptions, scrape_all};
+use linkerd_export_sim::{Sim, SimConfig};
 use tokio_util::sync::CancellationToken;
 
 fn fanout(c: &mut Criterion) {

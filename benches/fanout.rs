@@ -17,9 +17,9 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use linkerd_export::cluster::{self, ClusterOptions};
 use linkerd_export::forward;
-use linkerd_export::scrape::{self, DEFAULT_CONCURRENCY, ScrapeOptions};
-use linkerd_export::sim::{Sim, SimConfig};
 use linkerd_export::resolve::{self, Scope, Selection, TargetSpec};
+use linkerd_export::scrape::{self, DEFAULT_CONCURRENCY, ScrapeOptions};
+use linkerd_export_sim::{Sim, SimConfig};
 use tokio_util::sync::CancellationToken;
 
 fn env_or(name: &str, default: u64) -> u64 {

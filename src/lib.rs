@@ -1,8 +1,9 @@
 //! `kubectl linkerd-export`: scrape Linkerd proxies' `/metrics` straight from the pods, then print,
 //! tabulate, diff, save or export them.
 //!
-//! Data flows `cli` → `resolve` (target resolution) → `scrape` (over `forward`) → `metrics` → `render` / `export`;
-//! `sim` is the simulated mesh used by `demo` and the tests.
+//! Data flows `cli` → `resolve` (target resolution) → `scrape` (over `forward`) → `metrics` →
+//! `render` / `export`. The simulated mesh behind `demo` and the tests is its own crate,
+//! `linkerd-export-sim` (the `demo` feature).
 
 pub mod cli;
 pub mod cluster;
@@ -13,6 +14,5 @@ pub mod export;
 pub mod forward;
 pub mod metrics;
 pub mod render;
-pub mod scrape;
-pub mod sim;
 pub mod resolve;
+pub mod scrape;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use linkerd_export::sim::exposition::DENIED_SHARE;
+use linkerd_export_sim::exposition::DENIED_SHARE;
 use serde_json::Value;
 use support::{Mesh, assert_close, run};
 

@@ -3,7 +3,7 @@
 
 mod support;
 
-use linkerd_export::sim::SimConfig;
+use linkerd_export_sim::SimConfig;
 use serde_json::Value;
 use support::{Mesh, assert_close, run};
 

@@ -3,7 +3,7 @@
 
 mod support;
 
-use linkerd_export::sim::{kubeconfig, tls};
+use linkerd_export_sim::{kubeconfig, tls};
 use support::{Mesh, bin, run};
 
 /// Runs `metrics` with `kubeconfig` (YAML) written next to the mesh; returns the exit code and

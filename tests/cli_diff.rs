@@ -241,7 +241,7 @@ fn usage_and_input_errors() {
 
 #[test]
 fn a_restart_within_the_interval_counts_from_zero() {
-    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+    let mesh = Mesh::with(linkerd_export_sim::SimConfig {
         faults: vec!["restart:web-*".parse().unwrap()],
         ..Default::default()
     });

@@ -3,7 +3,7 @@
 
 mod support;
 
-use linkerd_export::sim::{SimConfig, TrafficModel};
+use linkerd_export_sim::{SimConfig, TrafficModel};
 use serde_json::Value;
 use support::{Mesh, assert_close, run, success};
 
@@ -251,8 +251,8 @@ fn a_destination_outside_the_mesh_is_an_unsecured_edge_without_identities() {
     assert_close(
         "web -> legacy-app rps",
         legacy["rps"].as_f64().expect("rps"),
-        linkerd_export::sim::mesh::UNMESHED_RPS,
-        1.0 / 3.0 + linkerd_export::sim::mesh::UNMESHED_RPS * 0.15,
+        linkerd_export_sim::mesh::UNMESHED_RPS,
+        1.0 / 3.0 + linkerd_export_sim::mesh::UNMESHED_RPS * 0.15,
     );
     // The meshed edges keep their mTLS.
     assert!(

@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use linkerd_export::sim::SimConfig;
+use linkerd_export_sim::SimConfig;
 use prometheus::Prometheus;
 use scripted_http::Reply;
 use support::{BIN, Mesh, stderr, stdout, success, with_sorted_labels};

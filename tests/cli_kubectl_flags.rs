@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use linkerd_export::sim::SimConfig;
+use linkerd_export_sim::SimConfig;
 use support::{BIN, Mesh, run};
 
 /// The binary with no kubeconfig of its own (a scratch HOME, no KUBECONFIG).

@@ -4,7 +4,7 @@
 
 mod support;
 
-use linkerd_export::sim::traffic::{Edge, TrafficModel};
+use linkerd_export_sim::traffic::{Edge, TrafficModel};
 use serde_json::Value;
 use support::{Mesh, assert_close, fixture, run};
 

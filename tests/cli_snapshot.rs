@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use linkerd_export::sim::{Fault, SimConfig};
+use linkerd_export_sim::{Fault, SimConfig};
 use serde_json::Value;
 use support::{Mesh, assert_close, fixture, run, with_sorted_labels};
 

@@ -3,8 +3,8 @@
 
 mod support;
 
-use linkerd_export::sim::traffic::LATENCY_BOUNDS_MS;
-use linkerd_export::sim::{Fault, LatencyDist, SimConfig};
+use linkerd_export_sim::traffic::LATENCY_BOUNDS_MS;
+use linkerd_export_sim::{Fault, LatencyDist, SimConfig};
 use serde_json::Value;
 use support::{Mesh, assert_close, run};
 

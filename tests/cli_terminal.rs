@@ -365,7 +365,7 @@ fn top_draws_sparklines_and_keys_change_the_sort_column() {
 /// measured, and the deleted pod's row goes, without an error.
 #[test]
 fn top_follows_a_rollout() {
-    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+    let mesh = Mesh::with(linkerd_export_sim::SimConfig {
         replicas: 2,
         ..Default::default()
     });

@@ -152,7 +152,7 @@ fn from_a_snapshot_it_prints_one_table_busiest_first() {
 
 #[test]
 fn nothing_to_show_names_the_failed_pods_and_exits_1() {
-    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+    let mesh = Mesh::with(linkerd_export_sim::SimConfig {
         faults: vec!["refuse:emoji-*".parse().unwrap()],
         ..Default::default()
     });
@@ -178,7 +178,7 @@ fn nothing_to_show_names_the_failed_pods_and_exits_1() {
 fn without_a_terminal_it_follows_a_rollout() {
     use std::io::{BufRead, BufReader};
 
-    let mesh = Mesh::with(linkerd_export::sim::SimConfig {
+    let mesh = Mesh::with(linkerd_export_sim::SimConfig {
         replicas: 2,
         ..Default::default()
     });

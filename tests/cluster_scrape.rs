@@ -6,9 +6,9 @@ mod cluster_common;
 use std::time::{Duration, SystemTime};
 
 use linkerd_export::forward::{FetchOptions, ForwardError};
-use linkerd_export::scrape::{Outcome, ScrapeOptions, scrape_all, scrape_each};
-use linkerd_export::sim::SimConfig;
 use linkerd_export::resolve::{PodTarget, Resolved, Scope, Selection, resolve};
+use linkerd_export::scrape::{Outcome, ScrapeOptions, scrape_all, scrape_each};
+use linkerd_export_sim::SimConfig;
 use tokio_util::sync::CancellationToken;
 
 async fn emojivoto_pods(env: &cluster_common::Env) -> Vec<PodTarget> {

@@ -40,7 +40,7 @@ fn sim_pods(env: &cluster_common::Env, namespace: &str, prefix: &str) -> Vec<Str
 /// Running meshed pods the filter accepts, as `ns/pod`, sorted by (namespace, pod).
 fn meshed_running(
     env: &cluster_common::Env,
-    filter: impl Fn(&linkerd_export::sim::SimPod) -> bool,
+    filter: impl Fn(&linkerd_export_sim::SimPod) -> bool,
 ) -> Vec<String> {
     let mut pods: Vec<(String, String)> = env
         .sim
@@ -72,7 +72,7 @@ async fn default_namespace_comes_from_the_context() {
 
 #[tokio::test]
 async fn deployment_in_every_spelling() {
-    let env = cluster_common::start_with(linkerd_export::sim::SimConfig {
+    let env = cluster_common::start_with(linkerd_export_sim::SimConfig {
         replicas: 3,
         ..Default::default()
     })

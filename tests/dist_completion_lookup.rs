@@ -331,7 +331,7 @@ async fn respond_connects_through_the_kubeconfig_typed_and_uses_its_namespace() 
 
 #[tokio::test]
 async fn names_come_from_the_simulated_mesh_over_tls() {
-    let sim = linkerd_export::sim::Sim::start(linkerd_export::sim::SimConfig::default())
+    let sim = linkerd_export_sim::Sim::start(linkerd_export_sim::SimConfig::default())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();

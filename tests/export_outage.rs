@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use linkerd_export::sim::SimConfig;
+use linkerd_export_sim::SimConfig;
 use prometheus::Prometheus;
 use support::Mesh;
 use tokio::net::{TcpListener, TcpStream};

@@ -19,9 +19,9 @@ use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter};
 use linkerd_export::export::serve;
 use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
-use linkerd_export::scrape::{ScrapeOptions, scrape_all};
-use linkerd_export::sim::{Sim, SimConfig, SimHandle};
 use linkerd_export::resolve::{Scope, Selection, TargetLabelSet, resolve};
+use linkerd_export::scrape::{ScrapeOptions, scrape_all};
+use linkerd_export_sim::{Sim, SimConfig, SimHandle};
 use prometheus::Prometheus;
 use tokio_util::sync::CancellationToken;
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use linkerd_export::sim::SimConfig;
+use linkerd_export_sim::SimConfig;
 use prometheus::Prometheus;
 use serde_json::Value;
 use support::{Mesh, run, success};

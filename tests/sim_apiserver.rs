@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Discovery};
-use linkerd_export::sim::{Sim, SimConfig};
+use linkerd_export_sim::{Sim, SimConfig};
 use sim_common::{client, pod};
 
 fn api_error<T: std::fmt::Debug>(result: kube::Result<T>) -> kube::core::Status {

@@ -16,7 +16,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use linkerd_export::metrics::model::MetricType;
 use linkerd_export::metrics::parse;
-use linkerd_export::sim::{Sim, SimConfig, SimHandle, SimPod};
+use linkerd_export_sim::{Sim, SimConfig, SimHandle, SimPod};
 use sim_common::{client, get};
 use tokio::net::TcpStream;
 

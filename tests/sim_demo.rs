@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use linkerd_export::sim::{SimConfig, serve_demo};
+use linkerd_export_sim::{SimConfig, serve_demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_until_sigterm() {

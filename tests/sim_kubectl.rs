@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use linkerd_export::sim::{Sim, SimConfig};
+use linkerd_export_sim::{Sim, SimConfig};
 
 const KUBECTL: &str = "/usr/bin/kubectl";
 

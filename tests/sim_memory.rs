@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
-use linkerd_export::sim::{Sim, SimConfig, SimHandle, SimPod};
+use linkerd_export_sim::{Sim, SimConfig, SimHandle, SimPod};
 use tokio::net::TcpStream;
 
 struct Counting;

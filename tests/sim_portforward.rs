@@ -7,8 +7,8 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use linkerd_export::sim::portforward::{refused_text, sandbox_id};
-use linkerd_export::sim::{Sim, SimConfig};
+use linkerd_export_sim::portforward::{refused_text, sandbox_id};
+use linkerd_export_sim::{Sim, SimConfig};
 use sim_common::{client, get, pod, sample};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use linkerd_export::sim::{Sim, SimConfig, SimHandle};
+use linkerd_export_sim::{Sim, SimConfig, SimHandle};
 use sim_common::{Fetched, client, get, pod, sample};
 use tokio::net::TcpStream;
 
@@ -342,7 +342,7 @@ async fn reset_through_a_tunnel_reports_on_the_error_channel() {
         text,
         format!(
             "error forwarding port 4191 to pod {}, uid : read: connection reset by peer",
-            linkerd_export::sim::portforward::sandbox_id(&web)
+            linkerd_export_sim::portforward::sandbox_id(&web)
         )
     );
 }

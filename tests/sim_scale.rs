@@ -7,7 +7,7 @@ use std::time::Instant;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::ListParams;
-use linkerd_export::sim::{Sim, SimConfig};
+use linkerd_export_sim::{Sim, SimConfig};
 use sim_common::get;
 use tokio::net::TcpStream;
 

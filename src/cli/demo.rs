@@ -83,7 +83,7 @@ pub struct DemoArgs {
     /// slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired),
     /// version=V, notls, deny, noendpoints, unmeshed (repeatable), e.g. `--fault slow=3s:web-*`.
     #[arg(long = "fault", value_name = "KIND:GLOB")]
-    pub faults: Vec<crate::sim::Fault>,
+    pub faults: Vec<linkerd_export_sim::Fault>,
 
     /// Seed for the simulated names, UIDs and proxy uptimes.
     #[arg(long, value_name = "N", default_value_t = 1)]

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod authz;
 mod check;
+#[cfg(feature = "demo")]
 mod demo;
 mod edges;
 mod export;
@@ -19,6 +20,7 @@ mod routes;
 
 pub use authz::{AuthzArgs, AuthzFormat};
 pub use check::{CheckArgs, CheckFormat, parse_percent};
+#[cfg(feature = "demo")]
 pub use demo::DemoArgs;
 pub use edges::{EdgesArgs, EdgesFormat};
 pub use export::{ExportArgs, ExportFormat, PrometheusConfigArgs, PrometheusConfigFormat};
@@ -30,6 +32,7 @@ pub use routes::{RoutesArgs, RoutesFormat};
 
 use authz::AUTHZ_EXAMPLES;
 use check::CHECK_EXAMPLES;
+#[cfg(feature = "demo")]
 use demo::DEMO_EXAMPLES;
 use edges::EDGES_EXAMPLES;
 use export::{EXPORT_EXAMPLES, PROMETHEUS_CONFIG_EXAMPLES};
@@ -335,6 +338,7 @@ pub enum Command {
     PrometheusConfig(PrometheusConfigArgs),
 
     /// Start a simulated Linkerd mesh in-process and show what the plugin does with it.
+    #[cfg(feature = "demo")]
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
 
@@ -346,6 +350,7 @@ pub enum Command {
 /// What clap cannot say about a parsed command line: options given that the subcommand does not
 /// use (`demo` takes no -n/-A/-l/--via/--obfuscate, kubeconfig or connection flag). `None` when it
 /// makes sense.
+#[cfg(feature = "demo")]
 pub fn usage_problem(matches: &clap::ArgMatches) -> Option<String> {
     let ("demo", demo) = matches.subcommand()? else {
         return None;
@@ -360,6 +365,12 @@ pub fn usage_problem(matches: &clap::ArgMatches) -> Option<String> {
                 "the argument '{flag}' cannot be used with 'demo': it always shows every emojivoto deployment of its own simulated mesh, scraped through port-forward"
             )
         })
+}
+
+/// Without `demo`, every option a command is given is one it uses.
+#[cfg(not(feature = "demo"))]
+pub fn usage_problem(_: &clap::ArgMatches) -> Option<String> {
+    None
 }
 
 /// Parse `5s`, `500ms`, `1m30s`.

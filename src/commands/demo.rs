@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Context, stat};
 use crate::cli::{DemoArgs, StatArgs, StatBy, StatFormat};
 use crate::error::{Error, Exit, Result};
-use crate::sim::{self, Sim, SimConfig};
+use linkerd_export_sim::{self as sim, Sim, SimConfig};
 
 /// The window `demo` measures over: long enough for every emojivoto edge to carry traffic at the
 /// simulated rates, short enough for a first run.

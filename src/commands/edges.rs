@@ -15,8 +15,8 @@ use crate::metrics::edges::{self, EdgeRow};
 use crate::metrics::model::Target;
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{self, TableOptions};
-use crate::scrape;
 use crate::resolve::PodTarget;
+use crate::scrape;
 
 /// One scrape: each proxy that answered with the lines `edges` reads.
 type Proxies = Vec<(ProxyKey, Target)>;

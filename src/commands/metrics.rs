@@ -13,8 +13,8 @@ use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
 use crate::render::raw::{RawEntry, write_raw_entry};
-use crate::scrape;
 use crate::resolve::PodTarget;
+use crate::scrape;
 
 /// Runs `metrics`.
 pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {

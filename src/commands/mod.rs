@@ -11,6 +11,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 mod authz;
 mod check;
+#[cfg(feature = "demo")]
 mod demo;
 pub mod diff;
 mod edges;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Snapshot(args) => snapshot::run(&ctx, args).await,
         Command::Export(args) => export::run(&ctx, *args).await,
         Command::PrometheusConfig(args) => prometheus_config::run(&ctx, args).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Completion(args) => crate::completion::run(&ctx, &args),
     }

@@ -15,8 +15,8 @@ use crate::forward::{self, FetchOptions};
 use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use crate::metrics::obfuscate::Obfuscation;
 use crate::metrics::parse;
-use crate::scrape::{self, Outcome, Progress, ScrapeOptions};
 use crate::resolve::{self, PodTarget, Scope, Selection, TargetError, TargetLabelSet};
+use crate::scrape::{self, Outcome, Progress, ScrapeOptions};
 
 impl From<Via> for forward::Via {
     fn from(via: Via) -> Self {

@@ -18,8 +18,8 @@ use crate::error::{Error, Exit, Result};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::stat::{self, BodyReducer, GroupBy, ProxyKey, StatRow, StatState};
 use crate::render::table::{self, StatLine, StatTable, TableOptions};
-use crate::scrape;
 use crate::resolve::{PodTarget, Workload};
+use crate::scrape;
 
 impl From<StatBy> for GroupBy {
     fn from(by: StatBy) -> Self {

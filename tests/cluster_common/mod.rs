@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use linkerd_export::cluster::{Cluster, ClusterOptions, connect};
-use linkerd_export::sim::{Fault, Sim, SimConfig, SimHandle};
+use linkerd_export_sim::{Fault, Sim, SimConfig, SimHandle};
 
 /// A running simulation and a client for it; keep it alive for the test's duration.
 pub struct Env {

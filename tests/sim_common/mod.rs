@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use linkerd_export::sim::{SimHandle, SimPod};
+use linkerd_export_sim::{SimHandle, SimPod};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// A kube client configured from the simulation's kubeconfig, without kube's default retry

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use linkerd_export::sim::{ExpectedTraffic, Sim, SimConfig, SimHandle};
+use linkerd_export_sim::{ExpectedTraffic, Sim, SimConfig, SimHandle};
 use tokio::runtime::Runtime;
 
 /// The binary under test.

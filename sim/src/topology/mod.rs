@@ -7,8 +7,6 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::resolve::Workload;
-
 mod builder;
 
 use builder::{Builder, Mesh, labels};
@@ -23,6 +21,16 @@ pub const PROMETHEUS_PORT: u16 = 9090;
 pub const DEFAULT_ADMIN_PORT: u16 = 4191;
 /// The admin port of the `default/agent` DaemonSet's pods (set by `config.linkerd.io/admin-port`).
 pub const CUSTOM_ADMIN_PORT: u16 = 4192;
+
+/// A pod's top-level workload: what the plugin's owner walk should find.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Workload {
+    /// Lower-case singular kind: `deployment`, `statefulset`, `daemonset`, `cronjob`,
+    /// `replicationcontroller`.
+    pub kind: &'static str,
+    /// The workload's name.
+    pub name: String,
+}
 
 /// One simulated pod, as the tests and `demo` need to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]

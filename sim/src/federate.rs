@@ -14,7 +14,6 @@ use http::{Response, StatusCode, header};
 use regex::Regex;
 
 use super::proxy::{Body, Proxy, full};
-use crate::resolve::{LabelSource, TargetLabelSet, target_labels};
 
 /// One label matcher of a series selector.
 #[derive(Debug, Clone)]
@@ -136,20 +135,55 @@ impl Federation {
         Federation { proxies }
     }
 
-    /// The labels linkerd-viz' Prometheus gives the pod's series (spec §4a).
+    /// The labels linkerd-viz' Prometheus gives the pod's series: its `linkerd-proxy` scrape
+    /// job's relabelling, applied in order to the pod's discovery labels. Written from the
+    /// scrape config, not shared with the plugin, so the tests compare two readings of it.
     fn target_labels(proxy: &Proxy) -> Vec<(String, String)> {
         let pod = &proxy.pod;
-        target_labels(
-            LabelSource {
-                namespace: &pod.namespace,
-                pod: &pod.name,
-                pod_ip: Some(&pod.ip),
-                admin_port: pod.admin_port.unwrap_or_default(),
-                pod_labels: &pod.labels,
-                owner_workload: None,
-            },
-            TargetLabelSet::Full,
-        )
+        let mut labels = BTreeMap::new();
+        labels.insert("job".to_string(), "linkerd-proxy".to_string());
+        let port = pod.admin_port.unwrap_or_default();
+        let instance = if pod.ip.contains(':') {
+            format!("[{}]:{port}", pod.ip)
+        } else {
+            format!("{}:{port}", pod.ip)
+        };
+        labels.insert("instance".to_string(), instance);
+        labels.insert("namespace".to_string(), pod.namespace.clone());
+        labels.insert("pod".to_string(), pod.name.clone());
+        // Discovery writes pod label names with every other character than [a-zA-Z0-9_] as `_`.
+        let discovered: BTreeMap<String, &String> = pod
+            .labels
+            .iter()
+            .map(|(name, value)| {
+                let name: String = name
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                (name, value)
+            })
+            .collect();
+        for (name, value) in &discovered {
+            if name == "linkerd_io_proxy_job" {
+                labels.insert("k8s_job".to_string(), value.to_string());
+            } else if let Some(kind) = name.strip_prefix("linkerd_io_proxy_") {
+                labels.insert(kind.to_string(), value.to_string());
+            }
+        }
+        // The rest: `linkerd_io_` stripped, then copied unless the name is already taken.
+        let mut rest: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in &discovered {
+            if name.starts_with("linkerd_io_proxy_") {
+                continue;
+            }
+            let name = name.strip_prefix("linkerd_io_").unwrap_or(name);
+            rest.entry(name.to_string())
+                .or_insert_with(|| value.to_string());
+        }
+        for (name, value) in rest {
+            labels.entry(name).or_insert(value);
+        }
+        labels.into_iter().collect()
     }
 
     /// Answers `GET /federate?match[]=...` (`selectors` already decoded).

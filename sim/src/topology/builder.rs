@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::Workload;
 use super::{
     CUSTOM_ADMIN_PORT, Cluster, DEFAULT_ADMIN_PORT, Object, PROMETHEUS_PORT, SimPod, TopologySpec,
 };
-use crate::resolve::Workload;
 
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use bytes::Bytes;
 
 use super::{CERT_LIFETIME_SECS, Clock, Health, HttpSeries, PROXY_VERSION, float, header};
-use crate::sim::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
+use crate::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
 
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
 const BACKEND_BOUNDS_S: [f64; 7] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
