@@ -167,3 +167,224 @@ impl Error {
 
 /// What commands return.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::io;
+
+    use http::StatusCode;
+
+    use super::*;
+    use crate::export::prometheus_config::ConfigFormat;
+    use crate::resolve::{NoMeshedPods, TargetSpec};
+
+    fn io_error() -> io::Error {
+        io::Error::from(io::ErrorKind::NotFound)
+    }
+
+    fn parse_error() -> ParseError {
+        ParseError {
+            line: 3,
+            column: 7,
+            message: "expected a value",
+        }
+    }
+
+    fn kube_error() -> kube::Error {
+        kube::Error::Service(Box::new(io_error()))
+    }
+
+    /// Every variant (and every module error variant whose exit differs from its siblings') with
+    /// the exit status spec §9 gives it.
+    fn every_error() -> Vec<(Error, Exit)> {
+        let target = |e: TargetError| Error::Target(e);
+        let export = |e: ExportError| Error::Export(e);
+        let url = || "http://127.0.0.1:9/api/v1/write".to_string();
+        vec![
+            (Error::Usage("two sides".into()), Exit::Usage),
+            (Error::Failed("nothing scraped".into()), Exit::Failure),
+            (Error::read("/tmp/x", io_error()), Exit::Failure),
+            (Error::write("/tmp/x", io_error()), Exit::Failure),
+            (Error::malformed("/tmp/x", parse_error()), Exit::Failure),
+            (
+                ClusterError::NoCurrentContext {
+                    path: "~/.kube/config".into(),
+                }
+                .into(),
+                Exit::Failure,
+            ),
+            (target(TargetError::UnknownType("svc".into())), Exit::Usage),
+            (
+                target(TargetError::InvalidTarget("a/b/c".into())),
+                Exit::Usage,
+            ),
+            (target(TargetError::NamespaceWithoutName), Exit::Usage),
+            (
+                target(TargetError::NamedWithAllNamespaces(
+                    "deploy/web".parse::<TargetSpec>().unwrap(),
+                )),
+                Exit::Usage,
+            ),
+            (
+                target(TargetError::Selector(
+                    crate::resolve::LabelSelector::parse("a in").unwrap_err(),
+                )),
+                Exit::Usage,
+            ),
+            (
+                target(TargetError::NotFound {
+                    resource: "deployments.apps".into(),
+                    name: "web".into(),
+                    namespace: "emojivoto".into(),
+                }),
+                Exit::Failure,
+            ),
+            (
+                target(TargetError::Api {
+                    verb: "list",
+                    resource: "pods".into(),
+                    scope: "in any namespace".into(),
+                    source: kube_error(),
+                }),
+                Exit::Failure,
+            ),
+            (
+                target(TargetError::NoMeshedPods(NoMeshedPods {
+                    namespaces: vec!["emojivoto".into()],
+                    targets: Vec::new(),
+                    selector: None,
+                    skipped: Vec::new(),
+                })),
+                Exit::Failure,
+            ),
+            (
+                crate::metrics::select::NamePattern::parse("[")
+                    .unwrap_err()
+                    .into(),
+                Exit::Usage,
+            ),
+            (
+                export(ExportError::InvalidUrl {
+                    url: "ftp://x".into(),
+                    reason: "use http or https".into(),
+                }),
+                Exit::Usage,
+            ),
+            (
+                export(ExportError::InvalidHeader {
+                    header: "X".into(),
+                    reason: "expected 'Name: value'".into(),
+                }),
+                Exit::Usage,
+            ),
+            (
+                export(ExportError::InvalidSeries {
+                    series: "up".into(),
+                    reason: "duplicate label".into(),
+                }),
+                Exit::Failure,
+            ),
+            (
+                export(ExportError::CaFile {
+                    path: "/tmp/ca.pem".into(),
+                    reason: "no such file".into(),
+                }),
+                Exit::Failure,
+            ),
+            (
+                export(ExportError::Unreachable {
+                    url: url(),
+                    reason: "connection refused".into(),
+                    attempts: 3,
+                }),
+                Exit::Failure,
+            ),
+            (
+                export(ExportError::Status {
+                    url: url(),
+                    status: StatusCode::BAD_REQUEST,
+                    body: String::new(),
+                    attempts: 1,
+                    hint: None,
+                }),
+                Exit::Failure,
+            ),
+            (
+                export(ExportError::Listen {
+                    addr: "127.0.0.1:1".into(),
+                    reason: "permission denied".into(),
+                }),
+                Exit::Failure,
+            ),
+            (
+                export(ExportError::Source("no proxy".into())),
+                Exit::Failure,
+            ),
+            (export(ExportError::Abandoned), Exit::Failure),
+            (
+                "bogus".parse::<ConfigFormat>().unwrap_err().into(),
+                Exit::Usage,
+            ),
+            (VizError::NoNamespace.into(), Exit::Failure),
+            (
+                CompletionError::InstallNeedsKubectl {
+                    shell: "bash".into(),
+                }
+                .into(),
+                Exit::Usage,
+            ),
+            (
+                CompletionError::Install {
+                    path: "/tmp/x".into(),
+                    source: io_error(),
+                }
+                .into(),
+                Exit::Failure,
+            ),
+            (CompletionError::Output(io_error()).into(), Exit::Failure),
+        ]
+    }
+
+    #[test]
+    fn every_error_exits_as_spec_9_says() {
+        for (error, exit) in every_error() {
+            assert_eq!(error.exit(), exit, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn messages_show_the_cause_and_keep_it_as_source() {
+        let error = Error::read("/tmp/token", io_error());
+        assert_eq!(
+            error.to_string(),
+            format!("cannot read /tmp/token: {}", io_error())
+        );
+        assert!(error.source().unwrap().is::<io::Error>());
+
+        let error = Error::malformed("/tmp/snap.prom", parse_error());
+        assert_eq!(
+            error.to_string(),
+            "/tmp/snap.prom: malformed metrics: line 3, column 7: expected a value"
+        );
+        assert_eq!(
+            error.source().unwrap().downcast_ref::<ParseError>(),
+            Some(&parse_error())
+        );
+
+        // Wrapped module errors are transparent: their text, and their cause as the source.
+        let error = Error::from(TargetError::Api {
+            verb: "list",
+            resource: "pods".into(),
+            scope: "in any namespace".into(),
+            source: kube_error(),
+        });
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot list pods in any namespace: "),
+            "{error}"
+        );
+        assert!(error.source().unwrap().is::<kube::Error>());
+    }
+}
