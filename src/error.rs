@@ -245,7 +245,7 @@ mod tests {
                     verb: "list",
                     resource: "pods".into(),
                     scope: "in any namespace".into(),
-                    source: kube_error(),
+                    source: Box::new(kube_error()),
                 }),
                 Exit::Failure,
             ),
@@ -377,7 +377,7 @@ mod tests {
             verb: "list",
             resource: "pods".into(),
             scope: "in any namespace".into(),
-            source: kube_error(),
+            source: Box::new(kube_error()),
         });
         assert!(
             error
@@ -385,6 +385,6 @@ mod tests {
                 .starts_with("cannot list pods in any namespace: "),
             "{error}"
         );
-        assert!(error.source().unwrap().is::<kube::Error>());
+        assert!(error.source().unwrap().is::<Box<kube::Error>>());
     }
 }

@@ -364,6 +364,6 @@ fn api_error(
             Some(ns) => format!("in namespace \"{ns}\""),
             None => "in any namespace".to_string(),
         },
-        source,
+        source: Box::new(source),
     }
 }

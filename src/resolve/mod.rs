@@ -223,9 +223,9 @@ pub enum TargetError {
         /// `in namespace "x"` or `in any namespace`.
         scope: String,
         /// The API server's answer or the connection error (shown as
-        /// [`describe_kube_error`] words it).
+        /// [`describe_kube_error`] words it; boxed to keep the error small).
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// Nothing is left to scrape.
     #[error("{0}")]
