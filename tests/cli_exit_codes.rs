@@ -18,6 +18,19 @@ fn export_with(home: &Path, flags: &[&std::ffi::OsStr]) -> (i32, String) {
     (code, stderr)
 }
 
+/// Runs `metrics deploy/web` with a kubeconfig holding `yaml` in an empty home; returns the exit
+/// code and stderr.
+fn metrics_with_kubeconfig(home: &Path, yaml: &str) -> (i32, String) {
+    let kubeconfig = home.join("kubeconfig");
+    std::fs::write(&kubeconfig, yaml).unwrap();
+    let (code, _, stderr) = run(bin()
+        .env("HOME", home)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["metrics", "deploy/web"]));
+    (code, stderr)
+}
+
 #[test]
 fn an_unreadable_ca_file_and_bearer_token_file_exit_alike_with_the_cause() {
     let dir = tempfile::tempdir().unwrap();
@@ -58,11 +71,10 @@ fn a_ca_file_without_certificates_and_an_empty_token_file_exit_alike() {
 #[test]
 fn a_cluster_error_shows_its_cause() {
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
     let plugin = dir.path().join("no-such-credential-plugin");
-    std::fs::write(
-        &kubeconfig,
-        format!(
+    let (code, stderr) = metrics_with_kubeconfig(
+        dir.path(),
+        &format!(
             "apiVersion: v1\nkind: Config\n\
              clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\n\
              contexts:\n- name: ctx\n  context: {{cluster: c, user: u}}\n\
@@ -72,13 +84,7 @@ fn a_cluster_error_shows_its_cause() {
              command: {}\n      interactiveMode: Never\n",
             plugin.display()
         ),
-    )
-    .unwrap();
-    let (code, _, stderr) = run(bin()
-        .env("HOME", dir.path())
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(["metrics", "deploy/web"]));
+    );
     assert_eq!(code, 1, "{stderr}");
     let not_found = std::process::Command::new(&plugin)
         .output()
@@ -97,17 +103,10 @@ fn a_cluster_error_shows_its_cause() {
 #[test]
 fn a_kubeconfig_that_does_not_parse_is_named_without_its_contents() {
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
+    let (code, stderr) = metrics_with_kubeconfig(
+        dir.path(),
         "users:\n- name: u\n  user:\n    token: s3cret-token\n  : [\n",
-    )
-    .unwrap();
-    let (code, _, stderr) = run(bin()
-        .env("HOME", dir.path())
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(["metrics", "deploy/web"]));
+    );
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         stderr.trim_end(),
