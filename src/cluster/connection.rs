@@ -155,7 +155,7 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// A one-line description of a kube error for users: the API server's message for API errors
-/// (`pods "x" is forbidden: ...`), the [`Unreachable`] text when the server could not be reached,
+/// (`pods "x" is forbidden: ...`), the `Unreachable` text when the server could not be reached,
 /// else the error and its causes joined by `: `, without repeats.
 pub fn describe_kube_error(err: &kube::Error) -> String {
     if let kube::Error::Api(status) = err

@@ -1,6 +1,6 @@
 //! Connecting to the cluster: kubeconfig, context and default namespace, with kubectl's precedence,
-//! and why it failed ([`ClusterError`]). kubectl's override flags live in [`overrides`], exec
-//! credential plugins in [`exec`], and errors that name an unreachable API server in [`connection`].
+//! and why it failed ([`ClusterError`]). kubectl's override flags live in `overrides`, exec
+//! credential plugins in `exec`, and errors that name an unreachable API server in `connection`.
 
 mod connection;
 mod exec;
