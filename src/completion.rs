@@ -138,8 +138,7 @@ pub fn run(ctx: &crate::commands::Context, args: &CompletionArgs) -> Result<Exit
             }
             Ok(Exit::Success)
         }
-        Err(e @ CompletionError::InstallNeedsKubectl { .. }) => Err(Error::Usage(e.to_string())),
-        Err(e) => Err(Error::Failed(e.to_string())),
+        Err(e) => Err(e.into()),
     }
 }
 

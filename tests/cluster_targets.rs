@@ -3,6 +3,7 @@
 
 mod cluster_common;
 
+use linkerd_export::error::{Error, Exit};
 use linkerd_export::resolve::{
     LabelSelector, Resolved, Scope, Selection, TargetError, parse_targets, resolve,
 };
@@ -317,14 +318,13 @@ async fn missing_objects_and_empty_results_are_errors() {
     let err = resolve_in(&env, &["deploy/web"], None, true, None)
         .await
         .unwrap_err();
-    assert!(err.is_usage(), "{err}");
+    assert_eq!(Error::from(err).exit(), Exit::Usage);
     let err = resolve_in(&env, &["svc/web"], None, false, None)
         .await
         .unwrap_err();
-    assert!(
-        err.is_usage() && err.to_string().starts_with("unknown resource type \"svc\""),
-        "{err}"
-    );
+    let text = err.to_string();
+    assert!(text.starts_with("unknown resource type \"svc\""), "{text}");
+    assert_eq!(Error::from(err).exit(), Exit::Usage, "{text}");
 }
 
 /// Every meshed pod carries what Linkerd's injector adds (spec §8), read back through the API:

@@ -50,10 +50,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     // Checked before the cluster is contacted, so a wrong flag is reported at once.
     let writer = match &args.remote_write {
-        Some(url) => Some(
-            RemoteWriter::new(remote_write_config(&args, url.clone())?)
-                .map_err(|e| Error::Usage(e.to_string()))?,
-        ),
+        Some(url) => Some(RemoteWriter::new(remote_write_config(&args, url.clone())?)?),
         None => None,
     };
     let scraper = Scraper {
@@ -96,7 +93,7 @@ fn remote_write_config(args: &ExportArgs, url: String) -> Result<RemoteWriteConf
     } else if let Some(path) = &args.bearer_token_file {
         let token = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
         if token.trim().is_empty() {
-            return Err(Error::Usage(format!(
+            return Err(Error::Failed(format!(
                 "{}: the bearer token file is empty",
                 path.display()
             )));

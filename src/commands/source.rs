@@ -60,13 +60,13 @@ pub struct Live {
 /// on stderr, one line each, unless `-q`.
 pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
     let global = &ctx.global;
-    let specs = resolve::parse_targets(targets).map_err(target_error)?;
+    let specs = resolve::parse_targets(targets)?;
     let selector = global
         .selector
         .as_deref()
         .map(resolve::LabelSelector::parse)
         .transpose()
-        .map_err(|e| target_error(e.into()))?;
+        .map_err(TargetError::from)?;
     let cluster = cluster::connect(&global.cluster_options())
         .await
         .map_err(|e| Error::Failed(e.to_string()))?;
@@ -96,7 +96,7 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
             }
             Err(Error::Failed(none.to_string()))
         }
-        Err(e) => Err(target_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -118,14 +118,6 @@ pub async fn relist(ctx: &Context, live: &Live) -> Result<Live, TargetError> {
         pods,
         selection: live.selection.clone(),
     })
-}
-
-fn target_error(e: TargetError) -> Error {
-    if e.is_usage() {
-        Error::Usage(e.to_string())
-    } else {
-        Error::Failed(e.to_string())
-    }
 }
 
 /// The scrape options the global flags ask for.

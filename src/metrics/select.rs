@@ -16,7 +16,7 @@ use crate::metrics::parse::Body;
 mod selector_syntax;
 
 /// A bad `-m` or `--match` argument.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SelectError {
     /// The selector text does not parse; `column` is 1-based.
     #[error("invalid selector {text:?} at column {column}: {message}")]
@@ -29,12 +29,13 @@ pub enum SelectError {
         message: &'static str,
     },
     /// A regex does not compile.
-    #[error("invalid regex {regex:?}: {message}")]
+    #[error("invalid regex {regex:?}: {source}")]
     Regex {
         /// The regex as given.
         regex: String,
-        /// The regex crate's message.
-        message: String,
+        /// Why it does not compile.
+        #[source]
+        source: regex::Error,
     },
 }
 
@@ -71,9 +72,9 @@ impl NamePattern {
 }
 
 fn anchored(re: &str) -> Result<Regex, SelectError> {
-    Regex::new(&format!("^(?s:{re})$")).map_err(|e| SelectError::Regex {
+    Regex::new(&format!("^(?s:{re})$")).map_err(|source| SelectError::Regex {
         regex: re.to_string(),
-        message: e.to_string(),
+        source,
     })
 }
 

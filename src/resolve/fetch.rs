@@ -17,7 +17,6 @@ use super::{
     NoMeshedPods, PodMatcher, Resolved, ResourceKind, Scope, Selection, TargetError, TargetSpec,
     select_pods,
 };
-use crate::cluster::describe_kube_error;
 
 /// Where objects are listed: one namespace per entry, or every namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,7 +287,7 @@ where
     let object = api
         .get_opt(name)
         .await
-        .map_err(|e| api_error("get", kind, Some(namespace), &e))?
+        .map_err(|e| api_error("get", kind, Some(namespace), e))?
         .ok_or_else(|| TargetError::NotFound {
             resource: kind.qualified_plural(),
             name: name.to_string(),
@@ -334,7 +333,7 @@ where
             .list(&params)
             .await
             .map(|list| list.items)
-            .map_err(|e| api_error("list", kind, None, &e)),
+            .map_err(|e| api_error("list", kind, None, e)),
         ListScope::Namespaces(namespaces) => {
             let lists = try_join_all(namespaces.iter().map(|ns| {
                 let api = Api::<K>::namespaced(client.clone(), ns);
@@ -343,7 +342,7 @@ where
                     api.list(params)
                         .await
                         .map(|list| list.items)
-                        .map_err(|e| api_error("list", kind, Some(ns), &e))
+                        .map_err(|e| api_error("list", kind, Some(ns), e))
                 }
             }))
             .await?;
@@ -356,7 +355,7 @@ fn api_error(
     verb: &'static str,
     kind: ResourceKind,
     namespace: Option<&str>,
-    err: &kube::Error,
+    source: kube::Error,
 ) -> TargetError {
     TargetError::Api {
         verb,
@@ -365,6 +364,6 @@ fn api_error(
             Some(ns) => format!("in namespace \"{ns}\""),
             None => "in any namespace".to_string(),
         },
-        reason: describe_kube_error(err),
+        source: Box::new(source),
     }
 }

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::cluster::describe_kube_error;
+
 pub use fetch::resolve;
 pub use kind::{ACCEPTED_TYPES, ResourceKind};
 pub use labels::{LabelSource, PROXY_JOB, TargetLabelSet, target_labels};
@@ -212,7 +214,7 @@ pub enum TargetError {
         namespace: String,
     },
     /// An API call failed (forbidden, unreachable, ...).
-    #[error("cannot {verb} {resource} {scope}: {reason}")]
+    #[error("cannot {verb} {resource} {scope}: {}", describe_kube_error(source))]
     Api {
         /// `get` or `list`.
         verb: &'static str,
@@ -220,26 +222,14 @@ pub enum TargetError {
         resource: String,
         /// `in namespace "x"` or `in any namespace`.
         scope: String,
-        /// The API server's message or the connection error.
-        reason: String,
+        /// The API server's answer or the connection error (shown as
+        /// [`describe_kube_error`] words it; boxed to keep the error small).
+        #[source]
+        source: Box<kube::Error>,
     },
     /// Nothing is left to scrape.
     #[error("{0}")]
     NoMeshedPods(NoMeshedPods),
-}
-
-impl TargetError {
-    /// Whether the error is a usage error (exit status 2) rather than a failure to resolve.
-    pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            TargetError::UnknownType(_)
-                | TargetError::InvalidTarget(_)
-                | TargetError::NamespaceWithoutName
-                | TargetError::NamedWithAllNamespaces(_)
-                | TargetError::Selector(_)
-        )
-    }
 }
 
 /// The context of a "no meshed pods" error: where we looked, for what, with which selector.

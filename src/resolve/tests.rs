@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{Container, ContainerPort, Pod, PodSpec, PodStat
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use super::*;
+use crate::error::{Error, Exit};
 
 fn owner(kind: &str, name: &str, uid: &str) -> OwnerReference {
     OwnerReference {
@@ -402,7 +403,8 @@ fn target_forms_parse() {
 fn bad_targets_are_usage_errors() {
     for text in ["svc/web", "deploy/", "deploy/a/b", "ns", "/web"] {
         let err = text.parse::<TargetSpec>().unwrap_err();
-        assert!(err.is_usage(), "{text}: {err}");
+        let text = format!("{text}: {err}");
+        assert_eq!(Error::from(err).exit(), Exit::Usage, "{text}");
     }
     let err = "svc/web".parse::<TargetSpec>().unwrap_err().to_string();
     assert!(
