@@ -1,3 +1,4 @@
+use super::text::{listed, span};
 use super::*;
 use crate::resolve::Workload;
 
