@@ -5,6 +5,12 @@ use super::text::{listed, pod_name, proxies, span};
 use super::{Finding, Outcome, Proxy};
 use crate::metrics::model::Target;
 
+/// The default `--cert-warn`. Linkerd's identity issues certificates for 24 h
+/// (`identity.issuer.issuanceLifetime`) and a proxy renews its own when 70% of what was left has
+/// passed, so a healthy proxy's certificate always has more than 7h12m left; under 6 h it has
+/// missed that renewal by more than an hour.
+pub const DEFAULT_CERT_WARN: &str = "6h";
+
 /// The certificate expiry a proxy reports, in either family name.
 fn cert_expiry(target: &Target) -> Option<f64> {
     gauge(target, "control_identity_cert_expiration_timestamp_seconds")

@@ -27,6 +27,8 @@ mod text;
 mod tls;
 mod version;
 
+pub use identity::DEFAULT_CERT_WARN;
+
 use balancers::{balancer_family, shed_family};
 use denials::deny_family;
 use errors::error_family;

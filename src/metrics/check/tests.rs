@@ -205,6 +205,36 @@ fn certificates_expired_or_expiring_within_the_threshold() {
 }
 
 #[test]
+fn the_default_cert_warning_spares_healthy_24h_certificates_and_catches_missed_renewals() {
+    let warn = humantime::parse_duration(DEFAULT_CERT_WARN).expect("a duration");
+    let lifetime = 24.0 * 3600.0;
+    // A proxy renews when 70% of what was left has passed: 7h12m before a 24h certificate expires.
+    let renewal = 0.3 * lifetime;
+    let after = [
+        expiring("fresh", lifetime, EXPIRY),
+        expiring("renewing-soon", renewal + 60.0, EXPIRY),
+        expiring("missed-renewal", renewal - 3600.0 - 13.0 * 60.0, EXPIRY),
+    ];
+    let report = check(&Input {
+        before: None,
+        after: &after,
+        stats: (None, &stats_of(&after)),
+        unreachable: &[],
+        thresholds: Thresholds {
+            cert_warn_secs: warn.as_secs_f64(),
+            ..THRESHOLDS
+        },
+    });
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
+    assert_eq!(found.pods, ["emojivoto/missed-renewal"]);
+    assert_eq!(
+        found.details,
+        ["emojivoto/missed-renewal: expires in 5h59m"]
+    );
+}
+
+#[test]
 fn version_skew_names_the_pods_off_the_common_version() {
     let old = Body {
         version: "edge-24.1.1",
