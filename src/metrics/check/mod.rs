@@ -28,6 +28,7 @@ mod tls;
 mod version;
 
 pub use identity::DEFAULT_CERT_WARN;
+pub use version::control_plane_in;
 
 use balancers::{balancer_family, shed_family};
 use denials::deny_family;
@@ -75,6 +76,40 @@ pub struct Input<'a> {
     pub unreachable: &'a [Unreachable],
     /// The thresholds.
     pub thresholds: Thresholds,
+    /// The control plane, to compare versions with (`None`: not looked up).
+    pub control_plane: Option<&'a ControlPlane>,
+}
+
+/// The control plane's proxies, or why they could not be read.
+#[derive(Debug, Clone)]
+pub enum ControlPlane {
+    /// Its proxies, scraped (none: no control-plane pod was found).
+    Proxies {
+        /// The control plane's namespace.
+        namespace: String,
+        /// Its proxies.
+        proxies: Vec<Proxy>,
+    },
+    /// They could not be listed or scraped (RBAC, not installed, unreachable).
+    Unreadable {
+        /// The namespace looked in.
+        namespace: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The control plane's version, or why it is not known (the report's `controlPlane`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlPlaneVersion {
+    /// The control plane's namespace.
+    pub namespace: String,
+    /// The version its proxies report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Why the version is not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// How a check came out, as `linkerd check -o json` says it.
@@ -167,6 +202,9 @@ pub struct Report {
     pub proxies: usize,
     /// The window the rate findings cover, in seconds (`None`: one scrape).
     pub window_seconds: Option<f64>,
+    /// The control plane's version the proxies were compared with (`None`: not looked up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control_plane: Option<ControlPlaneVersion>,
     /// The findings, grouped.
     pub categories: Vec<Category>,
 }
@@ -203,6 +241,11 @@ pub fn check(input: &Input<'_>) -> Report {
     if windowed {
         traffic.push(errors::errors(&pairs));
     }
+    let control_plane = input.control_plane.map(version::control_plane_version);
+    let mut versions = vec![version::versions(input.after)];
+    if let Some(expected) = control_plane.as_ref().and_then(|c| c.version.as_deref()) {
+        versions.push(version::against_control_plane(input.after, expected));
+    }
     let mut categories = vec![category("linkerd-data-plane-proxies", proxies)];
     // With no proxy answering, nothing else can be said: no line claims `√` about nothing.
     if !input.after.is_empty() {
@@ -214,7 +257,7 @@ pub fn check(input: &Input<'_>) -> Report {
                     input.thresholds.cert_warn_secs,
                 )],
             ),
-            category("linkerd-version", vec![version::versions(input.after)]),
+            category("linkerd-version", versions),
             category("linkerd-tls", vec![tls::plain_text(&pairs, windowed)]),
             category("linkerd-traffic", traffic),
         ]);
@@ -235,6 +278,7 @@ pub fn check(input: &Input<'_>) -> Report {
         status,
         proxies: input.after.len() + input.unreachable.len(),
         window_seconds,
+        control_plane,
         categories,
     }
 }
