@@ -8,7 +8,7 @@ use serde_json::Value;
 use support::{Mesh, assert_close, run};
 
 /// One finding that is not `√`: its category, result, pods and workloads.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Found {
     category: String,
     result: String,
@@ -85,6 +85,11 @@ fn the_default_mesh_gives_the_success_rates_its_traffic_model_implies() {
     assert_eq!(code, 3, "warnings exit 3");
     assert_eq!(report["status"], "warning");
     assert_eq!(report["proxies"], 4);
+    assert_eq!(
+        report["controlPlane"],
+        serde_json::json!({"namespace": "linkerd", "version": "edge-25.11.1"}),
+        "the control plane's proxies run the data plane's version"
+    );
 
     let (code, out, _) = run(mesh.cmd().args(["check", "-n", "emojivoto"]));
     assert_eq!(code, 3);
@@ -115,22 +120,30 @@ fn the_default_mesh_gives_the_success_rates_its_traffic_model_implies() {
     assert_eq!((code, found), (0, Vec::new()), "all good exits 0");
 }
 
-#[test]
-fn certexpiry_warns_before_expiry_and_fails_after() {
-    let mesh = Mesh::with_faults(&["certexpiry=2h:web-*", "certexpiry=-1h:voting-*"]);
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
-    assert_eq!(
-        found,
-        [
-            on_pods("linkerd-identity", "error", &[pod(&mesh, "voting-")]),
-            on_pods("linkerd-identity", "warning", &[pod(&mesh, "web-")]),
-        ],
-        "{report:#}"
-    );
-    assert_eq!(code, 1, "an expired certificate is a problem");
-    let (code, _, found) = check(&mesh, &["--min-success", "0", "--cert-warn", "1h"]);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(code, 1);
+/// Runs `check -n emojivoto -o json --min-success 0` (the default mesh's success rates set
+/// aside) and asserts its findings that are not `√` and its exit code; gives the report.
+fn assert_findings(mesh: &Mesh, expected: &[Found], code: i32) -> Value {
+    let (got, report, found) = check(mesh, &["--min-success", "0"]);
+    assert_eq!(found, expected, "{report:#}");
+    assert_eq!(got, code, "{report:#}");
+    report
+}
+
+/// `check -n emojivoto --min-success 0` as text: exit code, stdout, stderr.
+fn text(mesh: &Mesh) -> (i32, String, String) {
+    run(mesh
+        .cmd()
+        .args(["check", "-n", "emojivoto", "--min-success", "0"]))
+}
+
+/// `check -o json --min-success 0 --from-file FILE`: exit code and report.
+fn check_file(mesh: &Mesh, file: &std::path::Path) -> (i32, Value) {
+    let (code, out, err) = run(mesh
+        .cmd()
+        .args(["check", "-o", "json", "--min-success", "0", "--from-file"])
+        .arg(file));
+    let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    (code, report)
 }
 
 fn on_pods(category: &str, result: &str, pods: &[String]) -> Found {
@@ -138,39 +151,105 @@ fn on_pods(category: &str, result: &str, pods: &[String]) -> Found {
 }
 
 #[test]
-fn version_skew_names_the_pods_off_the_common_version() {
+fn certexpiry_warns_before_expiry_and_fails_after() {
+    let mesh = Mesh::with_faults(&["certexpiry=2h:web-*", "certexpiry=-1h:voting-*"]);
+    let identity = |result, prefix| on_pods("linkerd-identity", result, &[pod(&mesh, prefix)]);
+    // An expired certificate is a problem.
+    assert_findings(
+        &mesh,
+        &[identity("error", "voting-"), identity("warning", "web-")],
+        1,
+    );
+    let (code, _, found) = check(&mesh, &["--min-success", "0", "--cert-warn", "1h"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn version_skew_names_the_pods_off_the_common_and_the_control_plane_version() {
     let mesh = Mesh::with_faults(&["version=edge-24.1.1:emoji-*"]);
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
+    let emoji = [pod(&mesh, "emoji-")];
+    let report = assert_findings(
+        &mesh,
+        &[
+            on_pods("linkerd-version", "warning", &emoji),
+            on_pods("linkerd-version", "warning", &emoji),
+        ],
+        3,
+    );
     assert_eq!(
-        found,
-        [on_pods(
-            "linkerd-version",
-            "warning",
-            &[pod(&mesh, "emoji-")]
-        )],
+        report["controlPlane"],
+        serde_json::json!({"namespace": "linkerd", "version": "edge-25.11.1"})
+    );
+    let (_, out, _) = text(&mesh);
+    assert!(
+        out.contains(&format!(
+            "‼ 1 proxy not running the control plane's version (edge-25.11.1): {0}\n    {0} (edge-24.1.1)\n",
+            emoji[0]
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_data_plane_behind_an_upgraded_control_plane_is_named() {
+    // The control plane's pods (linkerd-destination-..., linkerd-identity-...) run the new proxy.
+    let mesh = Mesh::with_faults(&["version=edge-25.12.1:linkerd-*"]);
+    let mut app: Vec<String> = ["emoji-", "vote-bot-", "voting-", "web-"]
+        .iter()
+        .map(|p| pod(&mesh, p))
+        .collect();
+    app.sort();
+    let report = assert_findings(&mesh, &[on_pods("linkerd-version", "warning", &app)], 3);
+    assert_eq!(report["controlPlane"]["version"], "edge-25.12.1");
+    let (_, out, _) = text(&mesh);
+    assert!(
+        out.contains("√ proxies run one version (edge-25.11.1)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("‼ 4 proxies not running the control plane's version (edge-25.12.1): "),
+        "{out}"
+    );
+    // Checking the control plane's own namespace reuses its scrapes: it matches itself.
+    let (code, out, err) = run(mesh.cmd().args(["check", "-n", "linkerd", "-o", "json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn an_unreadable_control_plane_is_a_warning_and_the_check_goes_on() {
+    // Port-forwarding to the control plane's pods is forbidden, as without RBAC there.
+    let mesh = Mesh::with_faults(&["forbid:linkerd-*"]);
+    let report = assert_findings(&mesh, &[], 0);
+    let error = report["controlPlane"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("its proxies could not be scraped (linkerd/linkerd-"),
         "{report:#}"
     );
-    assert_eq!(code, 3);
+    assert!(error.contains("pods/portforward"), "{error}");
+    assert_eq!(report["controlPlane"]["namespace"], "linkerd");
+    assert!(report["controlPlane"].get("version").is_none());
+    let (code, out, err) = text(&mesh);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("warning: cannot read the control plane's version: its proxies could not be scraped (linkerd/linkerd-"),
+        "{err}"
+    );
+    assert!(
+        err.contains("; proxies are compared with each other only\n"),
+        "{err}"
+    );
+    assert!(!out.contains("control plane"), "{out}");
 }
 
 #[test]
 fn notls_is_plain_text_meshed_traffic_from_the_faulted_pods() {
     let mesh = Mesh::with_faults(&["notls:web-*"]);
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
-    assert_eq!(
-        found,
-        [finding(
-            "linkerd-tls",
-            "error",
-            &[pod(&mesh, "web-")],
-            &["emojivoto/deployment/web"]
-        )],
-        "{report:#}"
-    );
-    assert_eq!(code, 1);
-    let (_, out, _) = run(mesh
-        .cmd()
-        .args(["check", "-n", "emojivoto", "--min-success", "0"]));
+    let web = [pod(&mesh, "web-")];
+    let tls = finding("linkerd-tls", "error", &web, &["emojivoto/deployment/web"]);
+    assert_findings(&mesh, &[tls], 1);
+    let (_, out, _) = text(&mesh);
     assert!(
         out.contains("× emojivoto/deployment/web sends to meshed emoji, voting without mTLS (not_provided_by_service_discovery)"),
         "{out}"
@@ -180,22 +259,18 @@ fn notls_is_plain_text_meshed_traffic_from_the_faulted_pods() {
 #[test]
 fn deny_is_an_authorization_warning_for_the_faulted_pods() {
     let mesh = Mesh::with_faults(&["deny:voting-*"]);
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
-    assert_eq!(
-        found,
-        [finding(
-            "linkerd-traffic",
-            "warning",
-            &[pod(&mesh, "voting-")],
-            &["emojivoto/deployment/voting"]
-        )],
-        "{report:#}"
-    );
-    assert_eq!(code, 3);
+    let voting = [pod(&mesh, "voting-")];
+    let denied = [finding(
+        "linkerd-traffic",
+        "warning",
+        &voting,
+        &["emojivoto/deployment/voting"],
+    )];
+    assert_findings(&mesh, &denied, 3);
     // Denials keep coming: a window sees them too, not just the count since start. At 0.5 denials
     // per second, 3s always holds at least one.
     let (code, report, windowed) = check(&mesh, &["--min-success", "0", "--window", "3s"]);
-    assert_eq!(windowed, found, "{report:#}");
+    assert_eq!(windowed, denied, "{report:#}");
     assert_eq!(code, 3);
 }
 
@@ -207,24 +282,15 @@ fn noendpoints_names_the_services_the_faulted_pods_cannot_reach() {
         faults: vec!["noendpoints:web-*".parse().expect("fault")],
         ..SimConfig::default()
     });
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
-    let web = pod(&mesh, "web-");
-    assert_eq!(
-        found,
-        [
-            on_pods("linkerd-traffic", "error", std::slice::from_ref(&web)),
-            on_pods("linkerd-traffic", "error", std::slice::from_ref(&web)),
-        ],
-        "{report:#}"
-    );
-    assert_eq!(code, 1);
-    let (_, out, _) = run(mesh
-        .cmd()
-        .args(["check", "-n", "emojivoto", "--min-success", "0"]));
+    let web = [pod(&mesh, "web-")];
+    let empty = on_pods("linkerd-traffic", "error", &web);
+    assert_findings(&mesh, &[empty.clone(), empty], 1);
+    let (_, out, _) = text(&mesh);
     for service in ["emoji-svc.emojivoto:8080", "voting-svc.emojivoto:8080"] {
         assert!(
             out.contains(&format!(
-                "× {service} has no ready endpoints for 1 proxy: {web}"
+                "× {service} has no ready endpoints for 1 proxy: {}",
+                web[0]
             )),
             "{out}"
         );
@@ -240,37 +306,39 @@ fn noendpoints_names_the_services_the_faulted_pods_cannot_reach() {
 }
 
 #[test]
-fn an_unreachable_proxy_is_a_problem_named_with_its_error() {
-    let mesh = Mesh::with_faults(&["refuse:emoji-*"]);
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
-    let emoji = pod(&mesh, "emoji-");
-    assert_eq!(
-        found,
-        [on_pods(
-            "linkerd-data-plane-proxies",
-            "error",
-            std::slice::from_ref(&emoji)
-        )],
-        "{report:#}"
-    );
-    assert_eq!(code, 1);
-    let details = report["categories"][0]["checks"][0]["details"].to_string();
-    assert!(details.contains(&emoji), "{details}");
+fn unreachable_or_malformed_proxies_are_problems_named_with_their_error() {
+    for (fault, error) in [
+        (
+            "refuse:emoji-*",
+            "port-forward failed: error forwarding port",
+        ),
+        ("garbage:emoji-*", "malformed metrics"),
+    ] {
+        let mesh = Mesh::with_faults(&[fault]);
+        let emoji = [pod(&mesh, "emoji-")];
+        let report = assert_findings(
+            &mesh,
+            &[on_pods("linkerd-data-plane-proxies", "error", &emoji)],
+            1,
+        );
+        let details = report["categories"][0]["checks"][0]["details"][0].to_string();
+        assert!(
+            details.contains(&format!("{}: {error}", emoji[0])),
+            "{fault}: {details}"
+        );
+    }
 }
 
 #[test]
 fn a_window_finds_restarted_proxies() {
     let mesh = Mesh::with_faults(&["restart:web-*"]);
     let (code, report, found) = check(&mesh, &["--min-success", "0", "--window", "1s"]);
-    assert_eq!(
-        found,
-        [on_pods(
-            "linkerd-data-plane-proxies",
-            "warning",
-            &[pod(&mesh, "web-")]
-        )],
-        "{report:#}"
+    let restarted = on_pods(
+        "linkerd-data-plane-proxies",
+        "warning",
+        &[pod(&mesh, "web-")],
     );
+    assert_eq!(found, [restarted], "{report:#}");
     assert_eq!(code, 3);
     assert!(
         report["windowSeconds"].as_f64().is_some_and(|w| w >= 1.0),
@@ -302,14 +370,13 @@ fn a_saved_snapshot_gives_the_findings_of_the_live_run() {
         .arg(&snapshot));
     assert_eq!(code, 0, "{err}");
     let (live_code, _, live) = check(&mesh, &["--min-success", "0"]);
-    let (code, out, err) = run(mesh
-        .cmd()
-        .args(["check", "-o", "json", "--min-success", "0", "--from-file"])
-        .arg(&snapshot));
-    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let (code, report) = check_file(&mesh, &snapshot);
     assert_eq!(code, live_code);
     assert_eq!(report["status"], "warning");
-    assert_eq!(live.len(), 2, "{live:?}");
+    // Live, emoji is off the common version and off the control plane's; the file holds no
+    // control-plane proxy to compare with.
+    assert_eq!(live.len(), 3, "{live:?}");
+    assert!(report.get("controlPlane").is_none(), "{report:#}");
     let pods = |category: &str| -> Value {
         report["categories"]
             .as_array()
@@ -328,6 +395,16 @@ fn a_saved_snapshot_gives_the_findings_of_the_live_run() {
             .is_some_and(|c| c.iter().any(|f| f["result"] == "warning"
                 && f["workloads"] == serde_json::json!(["emojivoto/deployment/voting"]))),
         "{denied:#}"
+    );
+
+    // A snapshot of every namespace holds the control plane's proxies, found by their labels.
+    let everything = mesh.path("all.om");
+    let (code, _, err) = run(mesh.cmd().args(["snapshot", "-A", "-O"]).arg(&everything));
+    assert_eq!(code, 0, "{err}");
+    let (_, report) = check_file(&mesh, &everything);
+    assert_eq!(
+        report["controlPlane"],
+        serde_json::json!({"namespace": "linkerd", "version": "edge-25.11.1"})
     );
 }
 
@@ -369,26 +446,4 @@ fn two_files_are_a_window_for_rising_errors_and_load_shedding() {
         "one file: shedding since start, no error counter check\n{out}"
     );
     assert!(!out.contains("error counters"), "{out}");
-}
-
-#[test]
-fn a_malformed_body_is_an_unreachable_proxy_with_the_parse_error() {
-    let mesh = Mesh::with_faults(&["garbage:emoji-*"]);
-    let (code, report, found) = check(&mesh, &["--min-success", "0"]);
-    let emoji = pod(&mesh, "emoji-");
-    assert_eq!(
-        found,
-        [on_pods(
-            "linkerd-data-plane-proxies",
-            "error",
-            std::slice::from_ref(&emoji)
-        )],
-        "{report:#}"
-    );
-    assert_eq!(code, 1);
-    let details = report["categories"][0]["checks"][0]["details"][0].to_string();
-    assert!(
-        details.contains(&format!("{emoji}: malformed metrics")),
-        "{details}"
-    );
 }

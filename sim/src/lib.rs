@@ -26,6 +26,12 @@
 //! `config.linkerd.io/admin-port`), CronJob `nightly` → Job → pod, ReplicationController `old-rc`
 //! and the bare pod `debug`.
 //!
+//! The control plane (`linkerd-destination`, `linkerd-identity` and `linkerd-proxy-injector` in
+//! `linkerd`, labelled `linkerd.io/control-plane-component`) shows its version as a real one shows
+//! it to `check`: in its proxies' `proxy_build_info`, [`exposition::PROXY_VERSION`] as for every
+//! proxy, or another with `--fault version=V:linkerd-*` (a control plane upgraded before its data
+//! plane was restarted).
+//!
 //! # Where it differs from a real cluster
 //! It is a test instrument; these differences are deliberate:
 //! - Read-only: a create of an existing object answers 409 AlreadyExists, every other write 405;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::parse_window;
+use crate::metrics::check::DEFAULT_CERT_WARN;
 
 pub(super) const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -19,7 +20,7 @@ Examples:
   kubectl linkerd-export check --from-file before.om --from-file after.om
 
   # Stricter thresholds, as JSON for a script (exit 0: all good, 3: warnings, 1: problems)
-  kubectl linkerd-export check -A --min-success 99.5% --cert-warn 48h -o json";
+  kubectl linkerd-export check -A --min-success 99.5% --cert-warn 7h -o json";
 
 /// `check`.
 #[derive(Debug, Clone, Args)]
@@ -40,7 +41,11 @@ pub struct CheckArgs {
     pub window: Option<Duration>,
 
     /// Warn about identity certificates that expire within this.
-    #[arg(long, value_name = "DUR", default_value = "24h", value_parser = parse_window)]
+    ///
+    /// Linkerd's certificates live 24h and a proxy renews its own with 30% of that left (7h12m),
+    /// so under 6h means a missed renewal; with another issuanceLifetime, use a bit less than 30%
+    /// of it.
+    #[arg(long, value_name = "DUR", default_value = DEFAULT_CERT_WARN, value_parser = parse_window)]
     pub cert_warn: Duration,
 
     /// Warn about workloads whose success rate is below this percentage (e.g. 95%, 99.5).

@@ -12,9 +12,12 @@ use super::source::{self, Live};
 use super::{Context, stat, stream_stdout};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, Exit, Result};
-use crate::metrics::check::{self, Input, Outcome, Proxy, Report, Thresholds, Unreachable};
+use crate::metrics::check::{
+    self, ControlPlane, Input, Outcome, Proxy, Report, Thresholds, Unreachable,
+};
 use crate::metrics::model::Target;
 use crate::metrics::stat::{BodyReducer, ProxyKey, StatState};
+use crate::resolve::{self, LabelSelector, PodTarget, Scope, Selection, TargetError, TargetSpec};
 use crate::scrape;
 
 /// Runs `check`.
@@ -26,11 +29,19 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
             Scrape { proxies, stats }
         });
         let stats = check::stats_of(&after);
+        let control_plane = check::control_plane_in(&after);
         let after = Scrape {
             proxies: after,
             stats,
         };
-        return report(ctx, &args, before.as_ref(), &after, &[]);
+        return report(
+            ctx,
+            &args,
+            before.as_ref(),
+            &after,
+            &[],
+            control_plane.as_ref(),
+        );
     }
     let live = source::resolve(ctx, &args.targets).await?;
     let cancel = scrape::cancel_on_ctrl_c();
@@ -69,7 +80,73 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
     };
     after.proxies.retain(|p| answered(&p.key));
     after.stats.proxies.retain(|p| answered(&p.key));
-    report(ctx, &args, before.as_ref(), &after, &unreachable)
+    let control_plane = control_plane(ctx, &live, &after.proxies, &cancel).await;
+    report(
+        ctx,
+        &args,
+        before.as_ref(),
+        &after,
+        &unreachable,
+        Some(&control_plane),
+    )
+}
+
+/// The control plane's proxies, listed as Linkerd lists them (the pods of its namespace, from
+/// the selected pods' `linkerd.io/control-plane-ns` label, with a
+/// `linkerd.io/control-plane-component` label) and scraped unless `scraped` has them already.
+async fn control_plane(
+    ctx: &Context,
+    live: &Live,
+    scraped: &[Proxy],
+    cancel: &CancellationToken,
+) -> ControlPlane {
+    let namespace = live
+        .pods
+        .iter()
+        .find_map(|p| p.labels.get("linkerd.io/control-plane-ns"))
+        .map_or("linkerd", String::as_str)
+        .to_string();
+    let selection = Selection {
+        targets: vec![TargetSpec::Namespace(namespace.clone())],
+        scope: Scope::Namespace(namespace.clone()),
+        selector: LabelSelector::parse("linkerd.io/control-plane-component").ok(),
+    };
+    let pods = match resolve::resolve(&live.cluster.client, &selection).await {
+        Ok(resolved) => resolved.pods,
+        Err(TargetError::NoMeshedPods(_)) => Vec::new(),
+        Err(e) => {
+            return ControlPlane::Unreadable {
+                namespace,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let same =
+        |p: &Proxy, pod: &PodTarget| p.key.namespace == pod.namespace && p.key.pod == pod.pod;
+    let (reused, missing): (Vec<PodTarget>, Vec<PodTarget>) = pods
+        .into_iter()
+        .partition(|pod| scraped.iter().any(|p| same(p, pod)));
+    let mut proxies: Vec<Proxy> = scraped
+        .iter()
+        .filter(|p| reused.iter().any(|pod| same(p, pod)))
+        .cloned()
+        .collect();
+    let mut failed = BTreeMap::new();
+    if !missing.is_empty() {
+        let cp = Live {
+            cluster: live.cluster.clone(),
+            pods: missing,
+            selection,
+        };
+        proxies.extend(scrape(ctx, &cp, cancel, &mut failed).await.proxies);
+    }
+    match failed.into_iter().next() {
+        Some((pod, reason)) if proxies.is_empty() => ControlPlane::Unreadable {
+            namespace,
+            reason: format!("its proxies could not be scraped ({pod}: {reason})"),
+        },
+        _ => ControlPlane::Proxies { namespace, proxies },
+    }
 }
 
 /// One scrape: the lines of each body the checks read, and `stat`'s reduction of the bodies.
@@ -85,6 +162,7 @@ fn report(
     before: Option<&Scrape>,
     after: &Scrape,
     unreachable: &[Unreachable],
+    control_plane: Option<&ControlPlane>,
 ) -> Result<Exit> {
     let report = check::check(&Input {
         before: before.map(|b| b.proxies.as_slice()),
@@ -95,7 +173,13 @@ fn report(
             cert_warn_secs: args.cert_warn.as_secs_f64(),
             min_success: args.min_success,
         },
+        control_plane,
     });
+    if let Some(error) = report.control_plane.as_ref().and_then(|c| c.error.as_ref()) {
+        ctx.warn(format_args!(
+            "cannot read the control plane's version: {error}; proxies are compared with each other only"
+        ));
+    }
     match args.output {
         CheckFormat::Text => stream_stdout(|out| write_text(out, &report, ctx.color))?,
         CheckFormat::Json => stream_stdout(|out| {

@@ -1,3 +1,4 @@
+use super::text::{listed, span};
 use super::*;
 use crate::resolve::Workload;
 
@@ -28,6 +29,16 @@ impl Default for Body<'_> {
             ok: 100,
             failed: 0,
             extra: "",
+        }
+    }
+}
+
+impl<'a> Body<'a> {
+    /// The default body with `extra` families added.
+    fn with(extra: &'a str) -> Body<'a> {
+        Body {
+            extra,
+            ..Body::default()
         }
     }
 }
@@ -70,7 +81,56 @@ fn run(before: Option<&[Proxy]>, after: &[Proxy], unreachable: &[Unreachable]) -
         stats: (stats_before.as_ref(), &stats_of(after)),
         unreachable,
         thresholds: THRESHOLDS,
+        control_plane: None,
     })
+}
+
+/// The report on one scrape of `after` with these thresholds and control plane.
+fn one_scrape(
+    after: &[Proxy],
+    thresholds: Thresholds,
+    control_plane: Option<&ControlPlane>,
+) -> Report {
+    check(&Input {
+        before: None,
+        after,
+        stats: (None, &stats_of(after)),
+        unreachable: &[],
+        thresholds,
+        control_plane,
+    })
+}
+
+/// The pod `deploy-1` scraped now.
+fn now(deploy: &str, b: &Body<'_>) -> Proxy {
+    proxy(deploy, &format!("{deploy}-1"), NOW_MS, b)
+}
+
+/// The pod `deploy-1` scraped 10 s ago.
+fn earlier(deploy: &str, b: &Body<'_>) -> Proxy {
+    proxy(deploy, &format!("{deploy}-1"), NOW_MS - 10_000, b)
+}
+
+/// The report on the pod `deploy-1` over a 10 s window in which its body went from `before` to
+/// `after`.
+fn window(deploy: &str, before: &Body<'_>, after: &Body<'_>) -> Report {
+    run(Some(&[earlier(deploy, before)]), &[now(deploy, after)], &[])
+}
+
+/// The report on `web-1`, whose body has `extra` families, and a healthy `web-2`.
+fn one_of_two(extra: &str) -> Report {
+    let after = [
+        now("web", &Body::with(extra)),
+        proxy("web", "web-2", NOW_MS, &Body::default()),
+    ];
+    run(None, &after, &[])
+}
+
+/// The one finding of `report` that is not `√` (failing when there are more or none).
+fn the_problem(report: &Report) -> &Finding {
+    let found = problems(report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found[0]
 }
 
 /// The findings that are not `√`.
@@ -85,10 +145,7 @@ fn problems(report: &Report) -> Vec<&Finding> {
 
 #[test]
 fn a_healthy_mesh_is_all_good() {
-    let after = [
-        proxy("web", "web-1", NOW_MS, &Body::default()),
-        proxy("emoji", "emoji-1", NOW_MS, &Body::default()),
-    ];
+    let after = [now("web", &Body::default()), now("emoji", &Body::default())];
     let report = run(None, &after, &[]);
     assert_eq!(problems(&report), Vec::<&Finding>::new());
     assert_eq!(report.status, Outcome::Success);
@@ -109,56 +166,45 @@ fn a_healthy_mesh_is_all_good() {
 
 #[test]
 fn unreachable_proxies_are_problems_with_their_errors() {
-    let after = [proxy("web", "web-1", NOW_MS, &Body::default())];
+    let after = [now("web", &Body::default())];
     let down = [Unreachable {
         pod: "emojivoto/web-2".into(),
         reason: "connection refused".into(),
     }];
     let report = run(None, &after, &down);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].result, Outcome::Error);
-    assert_eq!(found[0].pods, ["emojivoto/web-2"]);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Error);
+    assert_eq!(found.pods, ["emojivoto/web-2"]);
     assert_eq!(
-        found[0].description,
+        found.description,
         "1 proxy of 2 unreachable: emojivoto/web-2"
     );
-    assert_eq!(found[0].details, ["emojivoto/web-2: connection refused"]);
+    assert_eq!(found.details, ["emojivoto/web-2: connection refused"]);
     assert_eq!(report.status, Outcome::Error);
 }
 
+/// A proxy `pod` of `web` whose certificate expires `left` seconds from now.
+fn expiring(pod: &str, left: f64, family: &'static str) -> Proxy {
+    let body = Body {
+        expiry: NOW_MS as f64 / 1000.0 + left,
+        expiry_family: family,
+        ..Body::default()
+    };
+    proxy("web", pod, NOW_MS, &body)
+}
+
+const EXPIRY: &str = "control_identity_cert_expiration_timestamp_seconds";
+
 #[test]
 fn certificates_expired_or_expiring_within_the_threshold() {
-    let now = NOW_MS as f64 / 1000.0;
     let after = [
-        proxy(
-            "web",
-            "web-1",
-            NOW_MS,
-            &Body {
-                expiry: now - 600.0,
-                ..Body::default()
-            },
-        ),
-        proxy(
-            "web",
+        expiring("web-1", -600.0, EXPIRY),
+        expiring(
             "web-2",
-            NOW_MS,
-            &Body {
-                expiry: now + 7200.0,
-                expiry_family: "identity_cert_expiration_timestamp_seconds",
-                ..Body::default()
-            },
+            7200.0,
+            "identity_cert_expiration_timestamp_seconds",
         ),
-        proxy(
-            "web",
-            "web-3",
-            NOW_MS,
-            &Body {
-                expiry: now + 86_400.0 + 60.0,
-                ..Body::default()
-            },
-        ),
+        expiring("web-3", 86_400.0 + 60.0, EXPIRY),
     ];
     let report = run(None, &after, &[]);
     let found = problems(&report);
@@ -176,6 +222,31 @@ fn certificates_expired_or_expiring_within_the_threshold() {
 }
 
 #[test]
+fn the_default_cert_warning_spares_healthy_24h_certificates_and_catches_missed_renewals() {
+    let warn = humantime::parse_duration(DEFAULT_CERT_WARN).expect("a duration");
+    let lifetime = 24.0 * 3600.0;
+    // A proxy renews when 70% of what was left has passed: 7h12m before a 24h certificate expires.
+    let renewal = 0.3 * lifetime;
+    let after = [
+        expiring("fresh", lifetime, EXPIRY),
+        expiring("renewing-soon", renewal + 60.0, EXPIRY),
+        expiring("missed-renewal", renewal - 3600.0 - 13.0 * 60.0, EXPIRY),
+    ];
+    let thresholds = Thresholds {
+        cert_warn_secs: warn.as_secs_f64(),
+        ..THRESHOLDS
+    };
+    let report = one_scrape(&after, thresholds, None);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
+    assert_eq!(found.pods, ["emojivoto/missed-renewal"]);
+    assert_eq!(
+        found.details,
+        ["emojivoto/missed-renewal: expires in 5h59m"]
+    );
+}
+
+#[test]
 fn version_skew_names_the_pods_off_the_common_version() {
     let old = Body {
         version: "edge-24.1.1",
@@ -184,16 +255,169 @@ fn version_skew_names_the_pods_off_the_common_version() {
     let after = [
         proxy("web", "web-1", NOW_MS, &Body::default()),
         proxy("web", "web-2", NOW_MS, &old),
-        proxy("emoji", "emoji-1", NOW_MS, &Body::default()),
+        now("emoji", &Body::default()),
     ];
     let report = run(None, &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Warning);
-    assert_eq!(found[0].pods, ["emojivoto/web-2"]);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
+    assert_eq!(found.pods, ["emojivoto/web-2"]);
     assert_eq!(
-        found[0].details,
+        found.details,
         ["edge-24.1.1: 1 proxy", "edge-25.11.1: 2 proxies"]
+    );
+}
+
+/// A body reporting `version`, its proxy started `ago` seconds before now.
+fn running(version: &str, ago: f64) -> Body<'_> {
+    Body {
+        version,
+        start: NOW_MS as f64 / 1000.0 - ago,
+        ..Body::default()
+    }
+}
+
+/// The control plane in `linkerd` whose proxies report these (version, started seconds ago).
+fn control_plane(proxies: &[(&str, f64)]) -> ControlPlane {
+    ControlPlane::Proxies {
+        namespace: "linkerd".into(),
+        proxies: proxies
+            .iter()
+            .enumerate()
+            .map(|(i, (v, ago))| {
+                proxy(
+                    "linkerd-destination",
+                    &format!("cp-{i}"),
+                    NOW_MS,
+                    &running(v, *ago),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The `linkerd-version` lines of `report`.
+fn version_lines(report: &Report) -> Vec<&Finding> {
+    report
+        .categories
+        .iter()
+        .filter(|c| c.category_name == "linkerd-version")
+        .flat_map(|c| &c.checks)
+        .collect()
+}
+
+#[test]
+fn proxies_on_the_control_plane_version_match_it() {
+    let after = [now("web", &Body::default()), now("emoji", &Body::default())];
+    let cp = control_plane(&[("edge-25.11.1", 600.0)]);
+    let report = one_scrape(&after, THRESHOLDS, Some(&cp));
+    let lines: Vec<&str> = version_lines(&report)
+        .iter()
+        .map(|f| f.description.as_str())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "proxies run one version (edge-25.11.1)",
+            "data plane and control plane versions match (edge-25.11.1)"
+        ]
+    );
+    assert_eq!(report.status, Outcome::Success);
+    assert_eq!(
+        report.control_plane,
+        Some(ControlPlaneVersion {
+            namespace: "linkerd".into(),
+            version: Some("edge-25.11.1".into()),
+            error: None,
+        })
+    );
+}
+
+#[test]
+fn a_data_plane_behind_an_upgraded_control_plane_is_named_pod_by_pod() {
+    let after = [
+        now("web", &Body::default()),
+        now("emoji", &running("edge-24.1.1", 60.0)),
+    ];
+    // Mid-upgrade: the newest control-plane proxy has the new version.
+    let cp = control_plane(&[("edge-25.11.1", 86_400.0), ("edge-25.12.1", 60.0)]);
+    let report = one_scrape(&after, THRESHOLDS, Some(&cp));
+    let lines = version_lines(&report);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0].pods, ["emojivoto/emoji-1"], "skew across the pods");
+    let behind = lines[1];
+    assert_eq!(behind.result, Outcome::Warning);
+    assert_eq!(
+        behind.description,
+        "2 proxies not running the control plane's version (edge-25.12.1): emojivoto/web-1, emojivoto/emoji-1"
+    );
+    assert_eq!(behind.pods, ["emojivoto/web-1", "emojivoto/emoji-1"]);
+    assert_eq!(
+        behind.details,
+        [
+            "emojivoto/web-1 (edge-25.11.1)",
+            "emojivoto/emoji-1 (edge-24.1.1)"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_control_plane_version_says_why_and_compares_nothing() {
+    let after = [now("web", &Body::default())];
+    let forbidden = ControlPlane::Unreadable {
+        namespace: "linkerd".into(),
+        reason: "cannot list pods in namespace \"linkerd\": forbidden".into(),
+    };
+    let none = control_plane(&[]);
+    for (cp, error) in [
+        (
+            &forbidden,
+            "cannot list pods in namespace \"linkerd\": forbidden",
+        ),
+        (
+            &none,
+            "no control-plane pod (label linkerd.io/control-plane-component) in namespace \"linkerd\": is Linkerd installed there?",
+        ),
+    ] {
+        let report = one_scrape(&after, THRESHOLDS, Some(cp));
+        assert_eq!(version_lines(&report).len(), 1);
+        assert_eq!(report.status, Outcome::Success);
+        let known = report.control_plane.expect("looked up");
+        assert_eq!((known.version, known.error.as_deref()), (None, Some(error)));
+    }
+}
+
+#[test]
+fn a_file_gives_the_control_plane_its_labelled_proxies() {
+    let labelled = |pod: &str, labels: &[(&str, &str)]| {
+        let mut p = proxy("x", pod, NOW_MS, &Body::default());
+        p.key.namespace = "linkerd".into();
+        p.target.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        p
+    };
+    let proxies = [
+        now("web", &Body::default()),
+        labelled(
+            "linkerd-identity-1",
+            &[("control_plane_component", "identity")],
+        ),
+        labelled("linkerd-other", &[("control_plane_ns", "linkerd")]),
+    ];
+    let Some(ControlPlane::Proxies {
+        namespace,
+        proxies: found,
+    }) = control_plane_in(&proxies)
+    else {
+        panic!("no control plane found");
+    };
+    assert_eq!(namespace, "linkerd");
+    let pods: Vec<&str> = found.iter().map(|p| p.key.pod.as_str()).collect();
+    assert_eq!(pods, ["linkerd-identity-1"]);
+    assert!(
+        control_plane_in(&proxies[..1]).is_none(),
+        "no labelled proxy"
     );
 }
 
@@ -205,101 +429,63 @@ request_total{direction=\"outbound\",tls=\"true\",dst_control_plane_ns=\"linkerd
 
 #[test]
 fn plain_text_to_a_meshed_destination_is_a_problem() {
-    let plain = Body {
-        extra: PLAIN_TO_MESHED,
-        ..Body::default()
-    };
-    let after = [
-        proxy("web", "web-1", NOW_MS, &plain),
-        proxy("web", "web-2", NOW_MS, &Body::default()),
-    ];
-    let report = run(None, &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Error);
-    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
-    assert_eq!(found[0].workloads, ["emojivoto/deployment/web"]);
+    let report = one_of_two(PLAIN_TO_MESHED);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Error);
+    assert_eq!(found.pods, ["emojivoto/web-1"]);
+    assert_eq!(found.workloads, ["emojivoto/deployment/web"]);
     assert_eq!(
-        found[0].description,
+        found.description,
         "emojivoto/deployment/web sends to meshed emoji without mTLS (not_provided_by_service_discovery): emojivoto/web-1"
     );
 }
 
 #[test]
 fn plain_text_counts_only_within_the_window() {
-    let plain = Body {
-        extra: PLAIN_TO_MESHED,
-        ..Body::default()
-    };
-    let before = [proxy("web", "web-1", NOW_MS - 10_000, &plain)];
-    let after = [proxy("web", "web-1", NOW_MS, &plain)];
-    let report = run(Some(&before), &after, &[]);
+    let plain = Body::with(PLAIN_TO_MESHED);
+    let report = window("web", &plain, &plain);
     assert_eq!(problems(&report), Vec::<&Finding>::new());
     assert_eq!(report.window_seconds, Some(10.0));
 }
 
+/// A body with `ok` successful and `failed` failed inbound responses.
+fn answering(ok: u64, failed: u64) -> Body<'static> {
+    Body {
+        ok,
+        failed,
+        ..Body::default()
+    }
+}
+
 #[test]
 fn low_success_rate_names_the_workload_and_its_pods() {
-    let failing = Body {
-        ok: 85,
-        failed: 15,
-        ..Body::default()
-    };
+    let failing = answering(85, 15);
     let after = [
         proxy("voting", "voting-1", NOW_MS, &failing),
         proxy("voting", "voting-2", NOW_MS, &failing),
-        proxy(
-            "web",
-            "web-1",
-            NOW_MS,
-            &Body {
-                ok: 95,
-                failed: 5,
-                ..Body::default()
-            },
-        ),
+        now("web", &answering(95, 5)),
     ];
     let report = run(None, &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Warning);
-    assert_eq!(found[0].workloads, ["emojivoto/deployment/voting"]);
-    assert_eq!(found[0].pods, ["emojivoto/voting-1", "emojivoto/voting-2"]);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
+    assert_eq!(found.workloads, ["emojivoto/deployment/voting"]);
+    assert_eq!(found.pods, ["emojivoto/voting-1", "emojivoto/voting-2"]);
     assert_eq!(
-        found[0].description,
+        found.description,
         "deployment/voting in emojivoto: success rate 85.00% is below 95%"
     );
-    assert_eq!(found[0].details, Vec::<String>::new());
+    assert_eq!(found.details, Vec::<String>::new());
     assert_eq!(report.status, Outcome::Warning);
 }
 
 #[test]
 fn success_rate_over_a_window_uses_the_increase() {
-    let before = [proxy(
-        "voting",
-        "voting-1",
-        NOW_MS - 10_000,
-        &Body {
-            ok: 50,
-            failed: 50,
-            ..Body::default()
-        },
-    )];
-    let after = [proxy(
-        "voting",
-        "voting-1",
-        NOW_MS,
-        &Body {
-            ok: 150,
-            failed: 50,
-            ..Body::default()
-        },
-    )];
+    let (before, after) = (answering(50, 50), answering(150, 50));
     assert_eq!(
-        problems(&run(Some(&before), &after, &[])),
+        problems(&window("voting", &before, &after)),
         Vec::<&Finding>::new()
     );
-    assert_eq!(problems(&run(None, &after, &[])).len(), 1);
+    the_problem(&run(None, &[now("voting", &after)], &[]));
 }
 
 fn denied(n: u64) -> String {
@@ -312,81 +498,41 @@ fn denied(n: u64) -> String {
 #[test]
 fn authorization_denials_since_start_or_in_the_window() {
     let ten = denied(10);
-    let after = [proxy(
-        "voting",
-        "voting-1",
-        NOW_MS,
-        &Body {
-            extra: &ten,
-            ..Body::default()
-        },
-    )];
-    let report = run(None, &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Warning);
-    assert_eq!(found[0].pods, ["emojivoto/voting-1"]);
+    let report = run(None, &[now("voting", &Body::with(&ten))], &[]);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
+    assert_eq!(found.pods, ["emojivoto/voting-1"]);
     assert_eq!(
-        found[0].description,
+        found.description,
         "emojivoto/deployment/voting denied 10 inbound requests or connections since the proxies started (server voting-grpc): emojivoto/voting-1"
     );
-    let before = [proxy(
-        "voting",
-        "voting-1",
-        NOW_MS - 10_000,
-        &Body {
-            extra: &ten,
-            ..Body::default()
-        },
-    )];
     assert_eq!(
-        problems(&run(Some(&before), &after, &[])),
+        problems(&window("voting", &Body::with(&ten), &Body::with(&ten))),
         Vec::<&Finding>::new()
     );
 }
 
 #[test]
 fn restarts_show_as_a_new_start_time_or_a_counter_reset() {
+    let web = |pod: &str, at_ms: i64, b: &Body<'_>| proxy("web", pod, at_ms, b);
     let before = [
-        proxy("web", "web-1", NOW_MS - 10_000, &Body::default()),
-        proxy("web", "web-2", NOW_MS - 10_000, &Body::default()),
-        proxy("web", "web-3", NOW_MS - 10_000, &Body::default()),
+        web("web-1", NOW_MS - 10_000, &Body::default()),
+        web("web-2", NOW_MS - 10_000, &Body::default()),
+        web("web-3", NOW_MS - 10_000, &Body::default()),
     ];
+    let restarted = Body {
+        start: NOW_MS as f64 / 1000.0 - 5.0,
+        ..answering(200, 0)
+    };
     let after = [
-        proxy(
-            "web",
-            "web-1",
-            NOW_MS,
-            &Body {
-                start: NOW_MS as f64 / 1000.0 - 5.0,
-                ok: 200,
-                ..Body::default()
-            },
-        ),
-        proxy(
-            "web",
-            "web-2",
-            NOW_MS,
-            &Body {
-                ok: 3,
-                ..Body::default()
-            },
-        ),
-        proxy(
-            "web",
-            "web-3",
-            NOW_MS,
-            &Body {
-                ok: 200,
-                ..Body::default()
-            },
-        ),
+        web("web-1", NOW_MS, &restarted),
+        web("web-2", NOW_MS, &answering(3, 0)),
+        web("web-3", NOW_MS, &answering(200, 0)),
     ];
     let report = run(Some(&before), &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Warning);
-    assert_eq!(found[0].pods, ["emojivoto/web-1", "emojivoto/web-2"]);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
+    assert_eq!(found.pods, ["emojivoto/web-1", "emojivoto/web-2"]);
     assert!(
         run(None, &after, &[])
             .categories
@@ -408,33 +554,17 @@ fn errors_body(n: u64) -> String {
 #[test]
 fn rising_error_counters_need_a_window() {
     let (two, five) = (errors_body(2), errors_body(5));
-    let before = [proxy(
-        "web",
-        "web-1",
-        NOW_MS - 10_000,
-        &Body {
-            extra: &two,
-            ..Body::default()
-        },
-    )];
-    let after = [proxy(
-        "web",
-        "web-1",
-        NOW_MS,
-        &Body {
-            extra: &five,
-            ..Body::default()
-        },
-    )];
-    let report = run(Some(&before), &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
+    let report = window("web", &Body::with(&two), &Body::with(&five));
+    let found = the_problem(&report);
+    assert_eq!(found.pods, ["emojivoto/web-1"]);
     assert_eq!(
-        found[0].details,
+        found.details,
         ["emojivoto/web-1: outbound_http_errors{error=\"unexpected\"} +3"]
     );
-    assert_eq!(problems(&run(None, &after, &[])), Vec::<&Finding>::new());
+    assert_eq!(
+        problems(&run(None, &[now("web", &Body::with(&five))], &[])),
+        Vec::<&Finding>::new()
+    );
 }
 
 #[test]
@@ -497,22 +627,13 @@ fn a_failing_workload_names_its_own_failing_calls() {
 response_total{direction=\"outbound\",authority=\"voting-svc:8080\",classification=\"success\"} 85\n\
 response_total{direction=\"outbound\",authority=\"voting-svc:8080\",classification=\"failure\"} 15\n\
 response_total{direction=\"outbound\",authority=\"emoji-svc:8080\",classification=\"success\"} 100\n";
-    let after = [proxy(
-        "web",
-        "web-1",
-        NOW_MS,
-        &Body {
-            ok: 90,
-            failed: 10,
-            extra: calls,
-            ..Body::default()
-        },
-    )];
-    let report = run(None, &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
+    let body = Body {
+        extra: calls,
+        ..answering(90, 10)
+    };
+    let report = run(None, &[now("web", &body)], &[]);
     assert_eq!(
-        found[0].details,
+        the_problem(&report).details,
         ["its calls to voting-svc:8080 succeed 85.00%"]
     );
 }
@@ -523,25 +644,12 @@ fn balancers_without_ready_endpoints_name_the_service() {
 outbound_http_balancer_endpoints{parent_name=\"voting-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",endpoint_state=\"ready\"} 0\n\
 outbound_http_balancer_endpoints{parent_name=\"voting-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",backend_name=\"voting-svc\",backend_namespace=\"emojivoto\",backend_port=\"8080\",endpoint_state=\"pending\"} 0\n\
 outbound_http_balancer_endpoints{parent_name=\"emoji-svc\",parent_namespace=\"emojivoto\",parent_port=\"8080\",endpoint_state=\"ready\"} 2\n";
-    let after = [
-        proxy(
-            "web",
-            "web-1",
-            NOW_MS,
-            &Body {
-                extra: body,
-                ..Body::default()
-            },
-        ),
-        proxy("web", "web-2", NOW_MS, &Body::default()),
-    ];
-    let report = run(None, &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Error);
-    assert_eq!(found[0].pods, ["emojivoto/web-1"]);
+    let report = one_of_two(body);
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Error);
+    assert_eq!(found.pods, ["emojivoto/web-1"]);
     assert_eq!(
-        found[0].description,
+        found.description,
         "voting-svc.emojivoto:8080 has no ready endpoints for 1 proxy: emojivoto/web-1"
     );
 }
@@ -556,30 +664,11 @@ outbound_http_route_backend_response_statuses_total{{backend_name=\"voting-svc\"
         )
     };
     let (four, nine) = (body(4), body(9));
-    let before = [proxy(
-        "web",
-        "web-1",
-        NOW_MS - 10_000,
-        &Body {
-            extra: &four,
-            ..Body::default()
-        },
-    )];
-    let after = [proxy(
-        "web",
-        "web-1",
-        NOW_MS,
-        &Body {
-            extra: &nine,
-            ..Body::default()
-        },
-    )];
-    let report = run(Some(&before), &after, &[]);
-    let found = problems(&report);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].result, Outcome::Warning);
+    let report = window("web", &Body::with(&four), &Body::with(&nine));
+    let found = the_problem(&report);
+    assert_eq!(found.result, Outcome::Warning);
     assert_eq!(
-        found[0].description,
+        found.description,
         "voting-svc.emojivoto:8080 answered 5 requests with LOAD_SHED during the window: emojivoto/web-1"
     );
 }
