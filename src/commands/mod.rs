@@ -13,7 +13,7 @@ mod authz;
 mod check;
 #[cfg(feature = "demo")]
 mod demo;
-pub mod diff;
+mod diff;
 mod edges;
 mod export;
 mod federation;
@@ -22,8 +22,8 @@ mod prometheus_config;
 mod routes;
 pub mod snapshot;
 pub mod source;
-pub mod stat;
-pub mod top;
+mod stat;
+mod top;
 
 use crate::cli::{Cli, ColorWhen, Command, GlobalArgs};
 use crate::error::{Error, Exit, Result};

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{StatLine, StatTable, TableOptions, push_cut, render_stat};
+use super::{StatTable, TableOptions, push_cut, render_stat};
+use crate::metrics::stat::StatLine;
 
 /// How many characters a sparkline has: the refreshes since `top` started are spread over them,
 /// two neighbours merged into one each time the line would grow longer.
