@@ -1,5 +1,6 @@
-//! Running a parsed command line: one submodule per subcommand, plus what they share (logging,
-//! terminal detection, writing to stdout).
+//! Running a parsed command line: one submodule per subcommand, each wiring its options to library
+//! calls and printing (no command calls another), plus what they share (logging, terminal
+//! detection, writing to stdout).
 
 use std::io::{self, IsTerminal, Write};
 

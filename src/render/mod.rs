@@ -1,4 +1,5 @@
-//! Rendering scraped metrics for people and programs: raw, tables, JSON, Prometheus/OpenMetrics text.
+//! Rendering scraped metrics for people and programs: raw, tables, JSON, Prometheus/OpenMetrics
+//! text; each command's printed form (`stat`, `diff`, `check`), and `top`'s terminal screen.
 
 pub mod check;
 pub mod diff;
