@@ -167,6 +167,8 @@ pub struct Context {
     pub progress: bool,
     /// Whether stdout gets ANSI colour.
     pub color: bool,
+    /// Whether [`Context::warn`] prints: `-q` was not given (and no full-screen view is drawn).
+    pub warnings: bool,
 }
 
 impl Context {
@@ -178,15 +180,16 @@ impl Context {
             when => io::stdout().is_terminal() && color_allowed(when),
         };
         Context {
+            warnings: !global.quiet,
             global,
             progress,
             color,
         }
     }
 
-    /// Prints a warning on stderr unless `-q`.
+    /// Prints a warning on stderr unless `-q` (or a full-screen view is drawn).
     pub fn warn(&self, message: impl std::fmt::Display) {
-        if !self.global.quiet {
+        if self.warnings {
             eprintln!("warning: {message}");
         }
     }

@@ -28,12 +28,14 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
         return run_files(ctx, &args);
     }
     let live = source::resolve(ctx, &args.targets).await?;
-    // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
-    let mut quiet = ctx.clone();
-    quiet.progress = false;
     let interactive = io::stdout().is_terminal() && io::stdin().is_terminal();
+    // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
     // Warnings (a namespace left without meshed pods) would scribble over the screen too.
-    quiet.global.quiet |= interactive;
+    let quiet = Context {
+        progress: false,
+        warnings: ctx.warnings && !interactive,
+        ..ctx.clone()
+    };
     let cancel = scrape::cancel_on_ctrl_c();
     let pods = live.pods.len();
     let mut view = View::new(&quiet, &args, live);
