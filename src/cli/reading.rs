@@ -441,3 +441,51 @@ pub struct SnapshotArgs {
           conflicts_with = "from_file")]
     pub read_from: Option<ReadFrom>,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn diff_sides_are_files_or_targets_in_order() {
+        let cli = Cli::try_parse_from([
+            "kubectl-linkerd_export",
+            "diff",
+            "--from-file",
+            "before",
+            "deploy/web",
+        ])
+        .unwrap();
+        let Command::Diff(args) = cli.command else {
+            panic!("not diff: {:?}", cli.command);
+        };
+        assert_eq!(
+            args.sides(),
+            [
+                Side::File("before".into()),
+                Side::Target("deploy/web".into())
+            ]
+        );
+        for file in [
+            "./web",
+            "/tmp/web",
+            "a/b/c",
+            "after.om",
+            "dump.txt",
+            "x.openmetrics",
+        ] {
+            assert_eq!(Side::classify(file), Side::File(file.into()), "{file}");
+        }
+        for target in ["deploy", "deploy/web", "ns/emojivoto", "web.prom.d"] {
+            assert_eq!(
+                Side::classify(target),
+                Side::Target(target.into()),
+                "{target}"
+            );
+        }
+        assert_eq!(Side::classify("a/b/c").describe(), "a/b/c");
+    }
+}
