@@ -83,7 +83,7 @@ pub async fn resolve(ctx: &Context, targets: &[String]) -> Result<Live> {
     resolve_selection(ctx, cluster, selection).await
 }
 
-/// Resolves `selection` to meshed pods on `cluster`, as [`resolve`] does once connected.
+/// Resolves `selection` to meshed pods on `cluster`, as [`resolve()`] does once connected.
 pub async fn resolve_selection(
     ctx: &Context,
     cluster: Cluster,

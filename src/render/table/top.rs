@@ -94,7 +94,7 @@ impl Point {
     }
 }
 
-/// What each row showed since `top` started, in at most [`SPARK_WIDTH`] points per row: each
+/// What each row showed since `top` started, in at most `SPARK_WIDTH` points per row: each
 /// point covers the same number of refreshes, doubled whenever the points would not fit. A row
 /// has blanks where none of its proxies was measured (before a new pod's second scrape); a row
 /// no longer shown is forgotten.
