@@ -4,9 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use linkerd_export::cli::StatFormat;
-use linkerd_export::commands::stat::{render, stat_lines};
-use linkerd_export::metrics::stat::{GroupBy, ProxyKey, StatState};
+use linkerd_export::metrics::stat::{GroupBy, ProxyKey, StatState, stat_lines};
+use linkerd_export::render::stat::{StatFormat, render};
 use linkerd_export::resolve::Workload;
 
 const FIXTURE: &str = concat!(

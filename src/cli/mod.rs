@@ -25,7 +25,7 @@ pub use demo::DemoArgs;
 pub use edges::{EdgesArgs, EdgesFormat};
 pub use export::{ExportArgs, ExportFormat, PrometheusConfigArgs, PrometheusConfigFormat};
 pub use reading::{
-    DiffArgs, DiffByArg, DiffFormat, FilterArgs, MetricsArgs, MetricsFormat, ReadFrom,
+    DiffArgs, DiffByArg, DiffFormat, FilterArgs, MetricsArgs, MetricsFormat, ReadFrom, Side,
     SnapshotArgs, SourceArgs, StatArgs, StatBy, StatFormat, TopArgs, TopFormat, parse_read_from,
 };
 pub use routes::{RoutesArgs, RoutesFormat};

@@ -6,6 +6,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{parse_positive, parse_window};
+use crate::metrics::diff::DiffBy;
+use crate::metrics::stat::GroupBy;
+use crate::render::{diff, stat};
 
 pub(super) const METRICS_EXAMPLES: &str = "\
 Examples:
@@ -205,6 +208,18 @@ pub enum StatBy {
     Direction,
 }
 
+impl From<StatBy> for GroupBy {
+    fn from(by: StatBy) -> Self {
+        match by {
+            StatBy::Workload => GroupBy::Workload,
+            StatBy::Pod => GroupBy::Pod,
+            StatBy::Authority => GroupBy::Authority,
+            StatBy::Route => GroupBy::Route,
+            StatBy::Direction => GroupBy::Direction,
+        }
+    }
+}
+
 /// `stat -o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatFormat {
@@ -214,6 +229,16 @@ pub enum StatFormat {
     Wide,
     /// An array of rows with every number.
     Json,
+}
+
+impl From<StatFormat> for stat::StatFormat {
+    fn from(format: StatFormat) -> Self {
+        match format {
+            StatFormat::Table => stat::StatFormat::Table,
+            StatFormat::Wide => stat::StatFormat::Wide,
+            StatFormat::Json => stat::StatFormat::Json,
+        }
+    }
 }
 
 /// `top`.
@@ -252,6 +277,15 @@ pub enum TopFormat {
     Table,
     /// Plus requests, read/write bytes per second and outbound route totals.
     Wide,
+}
+
+impl From<TopFormat> for stat::StatFormat {
+    fn from(format: TopFormat) -> Self {
+        match format {
+            TopFormat::Table => stat::StatFormat::Table,
+            TopFormat::Wide => stat::StatFormat::Wide,
+        }
+    }
 }
 
 /// `diff`.
@@ -293,6 +327,54 @@ pub struct DiffArgs {
     pub read_from: Option<ReadFrom>,
 }
 
+impl DiffArgs {
+    /// The sides in order: the `--from-file` files, then each positional argument as
+    /// [`Side::classify`] tells it.
+    pub fn sides(&self) -> Vec<Side> {
+        let mut sides: Vec<Side> = self.from_file.iter().cloned().map(Side::File).collect();
+        sides.extend(self.sides.iter().map(|s| Side::classify(s)));
+        sides
+    }
+}
+
+/// File name endings that make a `diff` argument a file even when it does not exist yet.
+const FILE_ENDINGS: &[&str] = &[".om", ".prom", ".txt", ".openmetrics"];
+
+/// One side of a diff as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Side {
+    /// A snapshot or raw metrics file.
+    File(PathBuf),
+    /// A live target (`deploy/web`, `ns/emojivoto`, `deploy`).
+    Target(String),
+}
+
+impl Side {
+    /// Tells a file from a target: an existing file, a path starting with `/` or `.`, a path
+    /// with more than one `/` (a target has at most one), or a name ending in .om, .prom, .txt or
+    /// .openmetrics is a file; anything else is a target.
+    pub fn classify(arg: &str) -> Side {
+        let file = std::path::Path::new(arg).is_file()
+            || arg.starts_with('/')
+            || arg.starts_with('.')
+            || arg.matches('/').count() > 1
+            || FILE_ENDINGS.iter().any(|e| arg.ends_with(e));
+        if file {
+            Side::File(PathBuf::from(arg))
+        } else {
+            Side::Target(arg.to_string())
+        }
+    }
+
+    /// The file or target, as the diff's header names it.
+    pub fn describe(&self) -> String {
+        match self {
+            Side::File(path) => path.display().to_string(),
+            Side::Target(target) => target.clone(),
+        }
+    }
+}
+
 /// `diff --by`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffByArg {
@@ -300,6 +382,15 @@ pub enum DiffByArg {
     Workload,
     /// One series per pod.
     Pod,
+}
+
+impl From<DiffByArg> for DiffBy {
+    fn from(by: DiffByArg) -> Self {
+        match by {
+            DiffByArg::Workload => DiffBy::Workload,
+            DiffByArg::Pod => DiffBy::Pod,
+        }
+    }
 }
 
 /// `diff -o`.
@@ -312,6 +403,16 @@ pub enum DiffFormat {
     Wide,
     /// Every series and histogram diff as JSON.
     Json,
+}
+
+impl From<DiffFormat> for diff::DiffFormat {
+    fn from(format: DiffFormat) -> Self {
+        match format {
+            DiffFormat::Table => diff::DiffFormat::Table,
+            DiffFormat::Wide => diff::DiffFormat::Wide,
+            DiffFormat::Json => diff::DiffFormat::Json,
+        }
+    }
 }
 
 /// `snapshot`.
@@ -339,4 +440,52 @@ pub struct SnapshotArgs {
     #[arg(long = "source", value_name = "proxies|prometheus[=URL]", value_parser = parse_read_from,
           conflicts_with = "from_file")]
     pub read_from: Option<ReadFrom>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn diff_sides_are_files_or_targets_in_order() {
+        let cli = Cli::try_parse_from([
+            "kubectl-linkerd_export",
+            "diff",
+            "--from-file",
+            "before",
+            "deploy/web",
+        ])
+        .unwrap();
+        let Command::Diff(args) = cli.command else {
+            panic!("not diff: {:?}", cli.command);
+        };
+        assert_eq!(
+            args.sides(),
+            [
+                Side::File("before".into()),
+                Side::Target("deploy/web".into())
+            ]
+        );
+        for file in [
+            "./web",
+            "/tmp/web",
+            "a/b/c",
+            "after.om",
+            "dump.txt",
+            "x.openmetrics",
+        ] {
+            assert_eq!(Side::classify(file), Side::File(file.into()), "{file}");
+        }
+        for target in ["deploy", "deploy/web", "ns/emojivoto", "web.prom.d"] {
+            assert_eq!(
+                Side::classify(target),
+                Side::Target(target.into()),
+                "{target}"
+            );
+        }
+        assert_eq!(Side::classify("a/b/c").describe(), "a/b/c");
+    }
 }

@@ -3,20 +3,18 @@
 //! as JSON. Exit 0 when all is good, 3 on warnings, 1 on problems.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
 use super::source::{self, Live};
-use super::{Context, stat, stream_stdout};
+use super::{Context, stream_stdout};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, Exit, Result};
-use crate::metrics::check::{
-    self, ControlPlane, Input, Outcome, Proxy, Report, Thresholds, Unreachable,
-};
+use crate::metrics::check::{self, ControlPlane, Input, Outcome, Proxy, Thresholds, Unreachable};
 use crate::metrics::model::Target;
 use crate::metrics::stat::{BodyReducer, ProxyKey, StatState};
+use crate::render;
 use crate::resolve::{self, LabelSelector, PodTarget, Scope, Selection, TargetError, TargetSpec};
 use crate::scrape;
 
@@ -181,7 +179,9 @@ fn report(
         ));
     }
     match args.output {
-        CheckFormat::Text => stream_stdout(|out| write_text(out, &report, ctx.color))?,
+        CheckFormat::Text => {
+            stream_stdout(|out| render::check::write_text(out, &report, ctx.color))?
+        }
         CheckFormat::Json => stream_stdout(|out| {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)
@@ -197,7 +197,7 @@ fn report(
 /// The proxies of one file (one scrape), or of two (before and after).
 fn from_files(files: &[PathBuf]) -> Result<(Option<Vec<Proxy>>, Vec<Proxy>)> {
     let proxies = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Proxy>> {
-        Ok(stat::targets_from_file(path, name_from)?
+        Ok(source::targets_from_file(path, name_from)?
             .into_iter()
             .map(|(key, target)| Proxy { key, target })
             .collect())
@@ -278,36 +278,4 @@ async fn scrape(
     .await;
     proxies.sort_by(|a, b| (&a.key.namespace, &a.key.pod).cmp(&(&b.key.namespace, &b.key.pod)));
     Scrape { proxies, stats }
-}
-
-/// The report as `linkerd check` prints it: each heading underlined, a mark per line, details and
-/// the hint indented under a finding, and the overall status last.
-fn write_text(out: &mut dyn Write, report: &Report, color: bool) -> std::io::Result<()> {
-    let mark = |outcome: Outcome| {
-        let code = match outcome {
-            Outcome::Success => "32",
-            Outcome::Warning => "33",
-            Outcome::Error => "31",
-        };
-        if color {
-            format!("\x1b[{code}m{}\x1b[0m", outcome.mark())
-        } else {
-            outcome.mark().to_string()
-        }
-    };
-    for category in &report.categories {
-        writeln!(out, "{}", category.category_name)?;
-        writeln!(out, "{}", "-".repeat(category.category_name.len()))?;
-        for finding in &category.checks {
-            writeln!(out, "{} {}", mark(finding.result), finding.description)?;
-            for detail in &finding.details {
-                writeln!(out, "    {detail}")?;
-            }
-            if let Some(hint) = &finding.hint {
-                writeln!(out, "    hint: {hint}")?;
-            }
-        }
-        writeln!(out)?;
-    }
-    writeln!(out, "Status check results are {}", mark(report.status))
 }

@@ -1,17 +1,25 @@
-//! `demo`: the simulated mesh (spec §8) in-process, either shown through `stat` once or kept
-//! running (`--serve`) for trying every command and kubectl against it.
+//! `demo`: the simulated mesh (spec §8) in-process, either shown through `stat`'s numbers once or
+//! kept running (`--serve`) for trying every command and kubectl against it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Context, stat};
-use crate::cli::{DemoArgs, StatArgs, StatBy, StatFormat};
+use super::{Context, source, write_stdout};
+use crate::cli::DemoArgs;
+use crate::cluster::{self, ClusterOptions};
 use crate::error::{Error, Exit, Result};
+use crate::metrics::stat::{self, GroupBy, ProxyKey};
+use crate::render::stat::{StatFormat, render};
+use crate::resolve::{self, Scope, Selection};
+use crate::scrape;
 use linkerd_export_sim::{self as sim, Sim, SimConfig};
 
 /// The window `demo` measures over: long enough for every emojivoto edge to carry traffic at the
 /// simulated rates, short enough for a first run.
 const DEMO_WINDOW: Duration = Duration::from_secs(3);
+
+/// The namespace `demo` shows.
+const DEMO_NAMESPACE: &str = "emojivoto";
 
 /// The simulation the flags describe.
 pub fn sim_config(args: &DemoArgs) -> SimConfig {
@@ -49,33 +57,12 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
             handle.server_url()
         );
         eprintln!(
-            "measuring traffic for {} (kubectl linkerd-export stat deploy -n emojivoto --window {})...",
+            "measuring traffic for {} (kubectl linkerd-export stat deploy -n {DEMO_NAMESPACE} --window {})...",
             humantime::format_duration(DEMO_WINDOW),
             humantime::format_duration(DEMO_WINDOW)
         );
     }
-    let mut global = ctx.global.clone();
-    global.kubeconfig = Some(kubeconfig.0.clone());
-    global.context = None;
-    global.namespace = Some("emojivoto".into());
-    global.all_namespaces = false;
-    let stat_ctx = Context {
-        global,
-        ..ctx.clone()
-    };
-    let exit = stat::run(
-        &stat_ctx,
-        StatArgs {
-            targets: vec!["deploy".into()],
-            from_file: Vec::new(),
-            window: DEMO_WINDOW,
-            since_start: false,
-            by: StatBy::Workload,
-            output: StatFormat::Table,
-            read_from: None,
-        },
-    )
-    .await?;
+    let exit = show_deployments(ctx, &kubeconfig.0).await?;
     if !ctx.global.quiet {
         eprintln!(
             "\nvoting fails some requests on purpose. To try every command (and kubectl) against the \
@@ -84,6 +71,36 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
     }
     handle.shutdown();
     Ok(exit)
+}
+
+/// What `stat deploy -n emojivoto --window 3s` prints, against the simulator's kubeconfig: the
+/// same library calls, with the options spelled out.
+async fn show_deployments(ctx: &Context, kubeconfig: &std::path::Path) -> Result<Exit> {
+    let cluster = cluster::connect(&ClusterOptions {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        ..ClusterOptions::default()
+    })
+    .await
+    .map_err(|e| Error::Failed(e.to_string()))?;
+    let selection = Selection {
+        targets: resolve::parse_targets(&["deploy"]).map_err(|e| Error::Failed(e.to_string()))?,
+        scope: Scope::Namespace(DEMO_NAMESPACE.into()),
+        selector: None,
+    };
+    let live = source::resolve_selection(ctx, cluster, selection).await?;
+    let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
+    let cancel = scrape::cancel_on_ctrl_c();
+    let client = &live.cluster.client;
+    let measured = source::stat_window(ctx, client, &live.pods, Some(DEMO_WINDOW), &cancel).await?;
+    if !measured.after.proxies.is_empty() {
+        let by = GroupBy::Workload;
+        let lines = stat::stat_lines(measured.before.as_ref(), &measured.after, by, &selected);
+        let namespace_column = stat::spans_namespaces(&lines);
+        let out = render(&lines, StatFormat::Table, by, namespace_column, ctx.color)
+            .map_err(|e| Error::Failed(format!("cannot encode JSON: {e}")))?;
+        write_stdout(&out)?;
+    }
+    Ok(measured.report(live.pods.len()))
 }
 
 /// A kubeconfig for the simulator in the temp directory, removed when dropped.

@@ -1,5 +1,6 @@
-//! Running a parsed command line: one submodule per subcommand, plus what they share (logging,
-//! terminal detection, writing to stdout).
+//! Running a parsed command line: one submodule per subcommand, each wiring its options to library
+//! calls and printing (no command calls another), plus what they share (logging, terminal
+//! detection, writing to stdout).
 
 use std::io::{self, IsTerminal, Write};
 
@@ -13,7 +14,7 @@ mod authz;
 mod check;
 #[cfg(feature = "demo")]
 mod demo;
-pub mod diff;
+mod diff;
 mod edges;
 mod export;
 mod federation;
@@ -22,8 +23,8 @@ mod prometheus_config;
 mod routes;
 pub mod snapshot;
 pub mod source;
-pub mod stat;
-pub mod top;
+mod stat;
+mod top;
 
 use crate::cli::{Cli, ColorWhen, Command, GlobalArgs};
 use crate::error::{Error, Exit, Result};
@@ -166,6 +167,8 @@ pub struct Context {
     pub progress: bool,
     /// Whether stdout gets ANSI colour.
     pub color: bool,
+    /// Whether [`Context::warn`] prints: `-q` was not given (and no full-screen view is drawn).
+    pub warnings: bool,
 }
 
 impl Context {
@@ -177,15 +180,16 @@ impl Context {
             when => io::stdout().is_terminal() && color_allowed(when),
         };
         Context {
+            warnings: !global.quiet,
             global,
             progress,
             color,
         }
     }
 
-    /// Prints a warning on stderr unless `-q`.
+    /// Prints a warning on stderr unless `-q` (or a full-screen view is drawn).
     pub fn warn(&self, message: impl std::fmt::Display) {
-        if !self.global.quiet {
+        if self.warnings {
             eprintln!("warning: {message}");
         }
     }

@@ -1,37 +1,26 @@
 //! `top`: `stat` refreshed every `--interval`, busiest first. Each table covers the previous
 //! scrape to this one, and each refresh lists the targets' pods again, so a rollout's new pods
 //! are scraped (a new pod's numbers start at its first scrape) and deleted ones no longer are.
-//! On a terminal it redraws in place (raw mode, alternate screen), with a sparkline of each row's
-//! RPS and success rate since `top` started and keys to change the sort column, until `q`, Esc
-//! or Ctrl-C, and restores the terminal on every way out, a panic included; otherwise it prints
-//! one table per interval, under a timestamp line, until Ctrl-C or `--iterations`.
+//! On a terminal it redraws in place ([`crate::render::terminal`]), with a sparkline of each
+//! row's RPS and success rate since `top` started and keys to change the sort column, until `q`,
+//! Esc or Ctrl-C; otherwise it prints one table per interval, under a timestamp line, until
+//! Ctrl-C or `--iterations`.
 
-use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{self, IsTerminal};
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
-use crossterm::{cursor, execute, queue, style, terminal};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::source::{self, Live};
-use super::stat::{self, Collected};
 use super::{Context, write_stdout};
-use crate::cli::{StatFormat, TopArgs, TopFormat};
+use crate::cli::TopArgs;
 use crate::error::{Error, Exit, Result};
-use crate::metrics::stat::{GroupBy, ProxyKey, StatState};
-use crate::render::table::{self, History, SortKey, StatLine, StatTable, TableOptions};
+use crate::metrics::stat::{self, Collected, GroupBy, Keep, ProxyKey, Refresh, StatLine};
+use crate::render::stat::{StatFormat, render};
+use crate::render::table::{self, History, SortKey, StatTable, TableOptions};
+use crate::render::terminal::{self, Input, Screen};
 use crate::scrape;
-
-impl From<TopFormat> for StatFormat {
-    fn from(format: TopFormat) -> Self {
-        match format {
-            TopFormat::Table => StatFormat::Table,
-            TopFormat::Wide => StatFormat::Wide,
-        }
-    }
-}
 
 /// Runs `top`.
 pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
@@ -39,12 +28,14 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
         return run_files(ctx, &args);
     }
     let live = source::resolve(ctx, &args.targets).await?;
-    // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
-    let mut quiet = ctx.clone();
-    quiet.progress = false;
     let interactive = io::stdout().is_terminal() && io::stdin().is_terminal();
+    // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
     // Warnings (a namespace left without meshed pods) would scribble over the screen too.
-    quiet.global.quiet |= interactive;
+    let quiet = Context {
+        progress: false,
+        warnings: ctx.warnings && !interactive,
+        ..ctx.clone()
+    };
     let cancel = scrape::cancel_on_ctrl_c();
     let pods = live.pods.len();
     let mut view = View::new(&quiet, &args, live);
@@ -58,34 +49,25 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
 /// `top --from-file`: saved data does not change, so one table, busiest first.
 fn run_files(ctx: &Context, args: &TopArgs) -> Result<Exit> {
     let by = GroupBy::from(args.by);
-    let mut lines = stat::lines_from_files(&args.from_file, by)?;
+    let (before, after) = source::stat_files(&args.from_file)?;
+    let mut lines = stat::stat_lines_of(before.as_ref(), &after, by);
     SortKey::Rps.sort(&mut lines);
-    let format = StatFormat::from(args.output);
     let namespace_column = ctx.global.all_namespaces || stat::spans_namespaces(&lines);
-    write_stdout(&stat::render(
-        &lines,
-        format,
-        by,
-        namespace_column,
-        ctx.color,
-    )?)?;
+    let out = render(&lines, args.output.into(), by, namespace_column, ctx.color)
+        .map_err(|e| Error::Failed(format!("cannot encode JSON: {e}")))?;
+    write_stdout(&out)?;
     Ok(Exit::Success)
 }
 
-/// What a refresh needs and what it carries over to the next.
+/// What a refresh needs: the pods to scrape (listed again at each refresh), the refresh state,
+/// and the screen's sort column and sparkline history.
 struct View<'a> {
     ctx: &'a Context,
     by: GroupBy,
     format: StatFormat,
-    /// The pods to scrape, listed again at each refresh.
     live: Live,
-    selected: Vec<ProxyKey>,
-    previous: StatState,
-    /// Whether any scrape failed for some pod.
-    saw_failures: bool,
-    /// The screen's sort column.
+    refresh: Refresh,
     sort: SortKey,
-    /// Each row's numbers since the first table, for the screen's sparklines.
     history: History,
 }
 
@@ -102,84 +84,63 @@ struct Frame {
 
 impl<'a> View<'a> {
     fn new(ctx: &'a Context, args: &TopArgs, live: Live) -> Self {
+        let by = GroupBy::from(args.by);
         View {
             ctx,
-            by: args.by.into(),
+            by,
             format: args.output.into(),
-            selected: live.pods.iter().map(ProxyKey::from).collect(),
+            refresh: Refresh::new(by, live.pods.iter().map(ProxyKey::from).collect()),
             live,
-            previous: StatState::default(),
-            saw_failures: false,
             sort: SortKey::default(),
             history: History::default(),
         }
     }
 
+    async fn scrape(&self, cancel: &CancellationToken) -> Collected {
+        let pods = self.live.pods.clone();
+        let client = &self.live.cluster.client;
+        source::collect_stat(self.ctx, client, pods, cancel, Keep::Everything).await
+    }
+
     /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
     /// and whether there is anything to show (some proxy answered, or Ctrl-C cut it short).
     async fn start(&mut self, cancel: &CancellationToken) -> (Vec<String>, bool) {
-        let first = stat::collect(
-            self.ctx,
-            &self.live.cluster.client,
-            self.live.pods.clone(),
-            cancel,
-            stat::Keep::Everything,
-        )
-        .await;
-        let failures = self.note_failures(&first);
-        let usable = !first.state.proxies.is_empty() || first.interrupted;
-        self.previous = first.state;
-        (failures, usable)
+        let first = self.scrape(cancel).await;
+        let failures = failure_lines(&first);
+        (failures, self.refresh.start(first))
     }
 
     /// Lists the pods again, scrapes them and computes the rows from the previous scrape to
     /// this one. When the pods cannot be listed, the previous ones are scraped.
     async fn refresh(&mut self, cancel: &CancellationToken, window: Duration) -> Frame {
-        let listed = source::relist(self.ctx, &self.live).await;
-        let not_listed = match listed {
+        let not_listed = match source::relist(self.ctx, &self.live).await {
             Ok(live) => {
-                self.selected = live.pods.iter().map(ProxyKey::from).collect();
+                self.refresh
+                    .relisted(live.pods.iter().map(ProxyKey::from).collect());
                 self.live = live;
                 None
             }
-            Err(e) => Some(format!("cannot list the pods again: {e}")),
+            Err(e) => {
+                self.refresh.relist_failed();
+                Some(format!("cannot list the pods again: {e}"))
+            }
         };
-        let current = stat::collect(
-            self.ctx,
-            &self.live.cluster.client,
-            self.live.pods.clone(),
-            cancel,
-            stat::Keep::Everything,
-        )
-        .await;
-        let mut failures = self.note_failures(&current);
-        if let Some(message) = not_listed {
-            self.saw_failures = true;
-            failures.insert(0, message);
-        }
-        // A pod without a baseline (it failed the previous scrape) shows from the next refresh on.
-        let (with_baseline, fresh): (Vec<_>, Vec<_>) = current
-            .state
-            .proxies
+        let current = self.scrape(cancel).await;
+        let failures = not_listed
             .into_iter()
-            .partition(|p| self.previous.proxy(&p.key.namespace, &p.key.pod).is_some());
-        let after = StatState {
-            proxies: with_baseline,
-        };
-        let lines = stat::stat_lines(Some(&self.previous), &after, self.by, &self.selected);
-        self.history.record(&lines);
-        let mut next = after;
-        next.proxies.extend(fresh);
-        let scraped = next.proxies.len();
-        self.previous = next;
+            .chain(failure_lines(&current))
+            .collect();
+        let refreshed = self.refresh.advance(current);
+        self.history.record(&refreshed.lines);
         Frame {
             status: format!(
-                "{}  window {}  proxies {scraped}/{}",
+                "{}  window {}  proxies {}/{}",
                 humantime::format_rfc3339_seconds(SystemTime::now()),
                 humantime::format_duration(round_to_ms(window)),
-                self.selected.len()
+                refreshed.scraped,
+                self.refresh.selected()
             ),
-            lines: Some(lines),
+            lines: Some(refreshed.lines),
             failures,
         }
     }
@@ -217,22 +178,38 @@ impl<'a> View<'a> {
         )
     }
 
-    fn note_failures(&mut self, collected: &Collected) -> Vec<String> {
-        self.saw_failures |= !collected.failures.is_empty();
-        collected
-            .failures
-            .iter()
-            .map(|(pod, message)| format!("pod {}: {message}", source::pod_name(pod)))
-            .collect()
+    /// Draws a frame on the screen: a title line, a blank line, the table, the failures.
+    fn draw(&self, frame: &Frame, interval: Duration) -> Result<()> {
+        let title = format!(
+            "kubectl linkerd-export top  every {}  q to quit, r s l n to sort  {}",
+            humantime::format_duration(interval),
+            frame.status
+        );
+        let table = self.screen_table(frame);
+        let lines = [title.as_str(), ""]
+            .into_iter()
+            .chain(table.lines())
+            .chain(frame.failures.iter().map(String::as_str));
+        terminal::draw(lines)
+            .map_err(|e| Error::Failed(format!("cannot draw on the terminal: {e}")))
     }
 
     fn exit(&self) -> Exit {
-        if self.saw_failures {
+        if self.refresh.saw_failures() {
             Exit::Partial
         } else {
             Exit::Success
         }
     }
+}
+
+/// `pod NS/NAME: why` for each pod that failed a scrape.
+fn failure_lines(collected: &Collected) -> Vec<String> {
+    collected
+        .failures
+        .iter()
+        .map(|(pod, message)| format!("pod {}: {message}", source::pod_name(pod)))
+        .collect()
 }
 
 fn round_to_ms(d: Duration) -> Duration {
@@ -281,13 +258,6 @@ fn ticker(interval: Duration) -> tokio::time::Interval {
     ticker
 }
 
-/// What the keyboard thread reports.
-enum Input {
-    Quit,
-    Resize,
-    Sort(SortKey),
-}
-
 /// On a terminal: redraw in place until `q`, Esc, Ctrl-C or `--iterations`.
 async fn run_interactive(
     view: &mut View<'_>,
@@ -298,13 +268,13 @@ async fn run_interactive(
     let screen =
         Screen::enter().map_err(|e| Error::Failed(format!("cannot set up the terminal: {e}")))?;
     let (tx, mut input) = mpsc::unbounded_channel();
-    let keyboard = spawn_keyboard(tx, cancel.clone());
+    let keyboard = terminal::spawn_keyboard(tx, cancel.clone());
     let mut frame = Frame {
         status: format!("scraping {pods} proxies ..."),
         lines: None,
         failures: Vec::new(),
     };
-    draw(view, &frame, args.interval).map_err(draw_error)?;
+    view.draw(&frame, args.interval)?;
     let mut ticker = ticker(args.interval);
     ticker.tick().await;
     // Failures of the first scrape when nothing answered, printed once the screen is restored.
@@ -320,7 +290,7 @@ async fn run_interactive(
             "first scrape done; the table follows in {}",
             humantime::format_duration(args.interval)
         );
-        draw(view, &frame, args.interval).map_err(draw_error)?;
+        view.draw(&frame, args.interval)?;
         let mut shown = 0;
         while args.iterations.is_none_or(|n| shown < n) {
             tokio::select! {
@@ -330,12 +300,12 @@ async fn run_interactive(
                     match event {
                         Input::Quit => break,
                         Input::Resize => {
-                            draw(view, &frame, args.interval).map_err(draw_error)?;
+                            view.draw(&frame, args.interval)?;
                             continue;
                         }
                         Input::Sort(key) => {
                             view.sort = key;
-                            draw(view, &frame, args.interval).map_err(draw_error)?;
+                            view.draw(&frame, args.interval)?;
                             continue;
                         }
                     }
@@ -345,7 +315,7 @@ async fn run_interactive(
             if cancel.is_cancelled() {
                 break;
             }
-            draw(view, &frame, args.interval).map_err(draw_error)?;
+            view.draw(&frame, args.interval)?;
             shown += 1;
         }
         Ok(view.exit())
@@ -362,121 +332,4 @@ async fn run_interactive(
 
 fn nothing_scraped() -> Error {
     Error::Failed("no proxy could be scraped; nothing to show".into())
-}
-
-fn draw_error(e: io::Error) -> Error {
-    Error::Failed(format!("cannot draw on the terminal: {e}"))
-}
-
-/// Reads keys on a blocking thread: `q`, Esc and Ctrl-C quit (raw mode turns Ctrl-C into a key);
-/// `r`, `s`, `l` and `n` choose the sort column.
-fn spawn_keyboard(
-    tx: mpsc::UnboundedSender<Input>,
-    cancel: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::task::spawn_blocking(move || {
-        while !cancel.is_cancelled() {
-            match event::poll(Duration::from_millis(100)) {
-                Ok(false) => continue,
-                Ok(true) => {}
-                Err(_) => break,
-            }
-            let message = match event::read() {
-                Ok(Event::Key(KeyEvent {
-                    code, modifiers, ..
-                })) => match code {
-                    KeyCode::Char('q' | 'Q') | KeyCode::Esc => Input::Quit,
-                    KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => Input::Quit,
-                    KeyCode::Char(key) => match SortKey::from_key(key) {
-                        Some(sort) => Input::Sort(sort),
-                        None => continue,
-                    },
-                    _ => continue,
-                },
-                Ok(Event::Resize(..)) => Input::Resize,
-                Ok(_) => continue,
-                Err(_) => break,
-            };
-            let quit = matches!(message, Input::Quit);
-            if tx.send(message).is_err() || quit {
-                break;
-            }
-        }
-    })
-}
-
-/// Draws a frame from the top-left corner, clipped to the terminal's height.
-fn draw(view: &View<'_>, frame: &Frame, interval: Duration) -> io::Result<()> {
-    // A pseudo-terminal nobody sized reports 0 rows: draw a classic 24.
-    let height = match terminal::size()? {
-        (_, 0) => 24,
-        (_, rows) => rows,
-    };
-    let mut out = io::stdout().lock();
-    queue!(out, cursor::MoveTo(0, 0))?;
-    let title = format!(
-        "kubectl linkerd-export top  every {}  q to quit, r s l n to sort  {}",
-        humantime::format_duration(interval),
-        frame.status
-    );
-    let table = view.screen_table(frame);
-    let lines = std::iter::once(title.as_str())
-        .chain(std::iter::once(""))
-        .chain(table.lines())
-        .chain(frame.failures.iter().map(String::as_str));
-    for (row, line) in lines.take(usize::from(height)).enumerate() {
-        let row = u16::try_from(row).unwrap_or(u16::MAX);
-        queue!(
-            out,
-            cursor::MoveTo(0, row),
-            style::Print(line),
-            terminal::Clear(terminal::ClearType::UntilNewLine)
-        )?;
-    }
-    queue!(out, terminal::Clear(terminal::ClearType::FromCursorDown))?;
-    out.flush()
-}
-
-/// Whether the terminal is in top's mode, so the panic hook knows whether to restore it.
-static SCREEN_ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Raw mode and the alternate screen for as long as it lives.
-struct Screen;
-
-impl Screen {
-    fn enter() -> io::Result<Screen> {
-        install_panic_restore();
-        terminal::enable_raw_mode()?;
-        SCREEN_ACTIVE.store(true, Ordering::SeqCst);
-        let screen = Screen;
-        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-        Ok(screen)
-    }
-}
-
-impl Drop for Screen {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
-}
-
-fn restore_terminal() {
-    if SCREEN_ACTIVE.swap(false, Ordering::SeqCst) {
-        let _ = execute!(io::stdout(), cursor::Show, terminal::LeaveAlternateScreen);
-        let _ = terminal::disable_raw_mode();
-    }
-}
-
-/// Chains a panic hook that puts the terminal back before the panic is reported: with
-/// `panic = "abort"` no destructor runs, so [`Screen`]'s `Drop` alone would not.
-fn install_panic_restore() {
-    static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if INSTALLED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous(info);
-    }));
 }

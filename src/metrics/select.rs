@@ -248,5 +248,17 @@ impl Filter {
     }
 }
 
+/// Removes the target labels that name the workload and its pods (the workload label,
+/// `instance`, the pod's labels), keeping `job`, `namespace` and `pod`, so two workloads' series
+/// compare as one (`diff deploy/web-v1 deploy/web-v2`).
+pub fn drop_workload_labels(snapshot: &mut Snapshot) {
+    const KEPT: &[&str] = &["job", "namespace", "pod"];
+    for target in &mut snapshot.targets {
+        target
+            .labels
+            .retain(|(name, _)| KEPT.contains(&name.as_str()));
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,10 @@
-//! Rendering scraped metrics for people and programs: raw, tables, JSON, Prometheus/OpenMetrics text.
+//! Rendering scraped metrics for people and programs: raw, tables, JSON, Prometheus/OpenMetrics
+//! text; each command's printed form (`stat`, `diff`, `check`), and `top`'s terminal screen.
 
+pub mod check;
+pub mod diff;
 pub mod json;
 pub mod raw;
+pub mod stat;
 pub mod table;
+pub mod terminal;

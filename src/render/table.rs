@@ -19,7 +19,7 @@ use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets
 pub use authz::render_authz;
 pub use diff::{DiffLabels, render_diff};
 pub use routes::render_routes;
-pub use stat::{StatLine, StatTable, render_stat};
+pub use stat::{StatTable, render_stat};
 pub use top::{History, SortKey, render_top};
 
 /// How a table is laid out.

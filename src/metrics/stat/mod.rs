@@ -10,11 +10,22 @@
 //! `route_response_total` / `route_response_latency_ms`, and `process_start_time_seconds`.
 //! Then [`compute`] two states (scrape A, scrape B) or [`compute_since_start`] one into
 //! [`StatRow`]s. Workload and pod rows use inbound traffic, as `linkerd viz stat` does.
+//! [`stat_lines`] turns rows into the [`StatLine`]s `stat` and `top` show; a live scrape is
+//! reduced body by body into a [`Collection`], and `top`'s refreshes are a [`Refresh`].
 
+mod collect;
+mod lines;
 mod reduce;
+mod refresh;
 mod rows;
 
+pub use collect::{Collected, Collection, Keep};
+pub use lines::{
+    StatLine, WindowOrder, check_window_order, name_file_targets, proxy_key, spans_namespaces,
+    stat_lines, stat_lines_of, state_of_targets, workload_name,
+};
 pub use reduce::{BodyReducer, ProxyKey, ProxyState, StatState};
+pub use refresh::{Refresh, Refreshed};
 pub use rows::{GroupBy, StatRow, compute, compute_since_start};
 
 #[cfg(test)]

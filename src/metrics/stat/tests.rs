@@ -1,4 +1,5 @@
 use super::*;
+use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::parse::parse;
 use crate::resolve::Workload;
 
@@ -388,4 +389,219 @@ fn folding_keeps_mtls_and_plain_requests_apart() {
     folded.fold_last_against(&mut baseline);
     let rows = compute(&StatState::default(), &folded, GroupBy::Workload);
     assert!(close(rows[0].tls_share, 0.75), "{rows:?}");
+}
+
+fn pod_target(pod: &str) -> crate::resolve::PodTarget {
+    crate::resolve::PodTarget {
+        namespace: "emojivoto".into(),
+        pod: pod.into(),
+        uid: String::new(),
+        container: "linkerd-proxy".into(),
+        admin_port: 4191,
+        workload: key(pod).workload,
+        pod_ip: None,
+        labels: Default::default(),
+    }
+}
+
+fn reducer(pod: &str, scrape_time_ms: i64, text: &str) -> BodyReducer {
+    let mut reducer = BodyReducer::new(key(pod), scrape_time_ms);
+    reducer.feed(text);
+    reducer
+}
+
+fn pods_of(state: &StatState) -> Vec<&str> {
+    state.proxies.iter().map(|p| p.key.pod.as_str()).collect()
+}
+
+#[test]
+fn a_collection_counts_fetch_errors_and_malformed_bodies_as_failures() {
+    let mut collection = Collection::new(Keep::Everything);
+    let good = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
+    collection.add(pod_target("voting-1"), Ok(reducer("voting-1", 1, &good)));
+    let malformed = format!("{good}response_total{{direction=\"inbound\" 3\n");
+    collection.add(
+        pod_target("voting-2"),
+        Ok(reducer("voting-2", 1, &malformed)),
+    );
+    collection.add(pod_target("voting-3"), Err("connection refused".into()));
+    let collected = collection.finish(true);
+    assert!(collected.interrupted);
+    assert_eq!(pods_of(&collected.state), ["voting-1"]);
+    let failures: Vec<(&str, &str)> = collected
+        .failures
+        .iter()
+        .map(|(pod, why)| (pod.pod.as_str(), why.as_str()))
+        .collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!(failures[0].0, "voting-2");
+    assert!(
+        failures[0].1.starts_with("malformed metrics: "),
+        "{failures:?}"
+    );
+    assert_eq!(failures[1], ("voting-3", "connection refused"));
+}
+
+#[test]
+fn a_collection_folded_against_its_baseline_gives_the_unfolded_rows() {
+    let first = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
+    let second = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0);
+    let mut baseline = Collection::new(Keep::Baseline);
+    baseline.add(
+        pod_target("voting-1"),
+        Ok(reducer("voting-1", 1_000_000, &first)),
+    );
+    let mut before = baseline.finish(false).state;
+    let mut folded = Collection::new(Keep::IncreasesSince(&mut before));
+    folded.add(
+        pod_target("voting-1"),
+        Ok(reducer("voting-1", 1_010_000, &second)),
+    );
+    let after = folded.finish(false).state;
+    let expected = compute(
+        &state(&[("voting-1", 1_000_000, first)]),
+        &state(&[("voting-1", 1_010_000, second)]),
+        GroupBy::Workload,
+    );
+    assert_eq!(compute(&before, &after, GroupBy::Workload), expected);
+    assert!(
+        before.proxies.is_empty(),
+        "the baseline is dropped once folded"
+    );
+}
+
+#[test]
+fn stat_lines_add_empty_rows_and_meshed_denominators_for_selected_pods() {
+    let after = state(&[(
+        "voting-1",
+        1_000_000,
+        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
+    )]);
+    let selected = [key("voting-1"), key("voting-2")];
+    let workload = stat_lines(None, &after, GroupBy::Workload, &selected);
+    assert_eq!(workload.len(), 1);
+    assert_eq!(
+        (workload[0].row.meshed_pods, workload[0].selected_pods),
+        (1, 2)
+    );
+    let pods = stat_lines(None, &after, GroupBy::Pod, &selected);
+    let shown: Vec<_> = pods
+        .iter()
+        .map(|l| {
+            (
+                l.row.pod.as_deref().unwrap(),
+                l.row.meshed_pods,
+                l.selected_pods,
+            )
+        })
+        .collect();
+    assert_eq!(shown, [("voting-1", 1, 1), ("voting-2", 0, 1)]);
+    assert!(pods[1].row.rps.is_none() && pods[1].row.success_rate.is_none());
+    assert!(!spans_namespaces(&pods));
+}
+
+#[test]
+fn a_refresh_shows_a_pod_from_its_second_scrape_on() {
+    let at = |ok: f64| body(900.0, ok, 0.0, ok, ok, 1000.0, 1.0);
+    let collected = |bodies: &[(&str, i64, String)], failed: &[&str]| Collected {
+        state: state(bodies),
+        failures: failed
+            .iter()
+            .map(|pod| (pod_target(pod), "connection refused".to_string()))
+            .collect(),
+        interrupted: false,
+    };
+    let mut refresh = Refresh::new(GroupBy::Pod, vec![key("voting-1"), key("voting-2")]);
+    assert!(refresh.start(collected(
+        &[("voting-1", 1_000_000, at(10.0))],
+        &["voting-2"]
+    )));
+    assert!(refresh.saw_failures());
+    let second = refresh.advance(collected(
+        &[
+            ("voting-1", 1_010_000, at(30.0)),
+            ("voting-2", 1_010_000, at(50.0)),
+        ],
+        &[],
+    ));
+    assert_eq!(second.scraped, 2);
+    let rps: Vec<_> = second.lines.iter().map(|l| l.row.rps).collect();
+    assert_eq!(rps, [Some(2.0), None], "voting-2 has no baseline yet");
+    let third = refresh.advance(collected(
+        &[
+            ("voting-1", 1_020_000, at(40.0)),
+            ("voting-2", 1_020_000, at(70.0)),
+        ],
+        &[],
+    ));
+    let rps: Vec<_> = third.lines.iter().map(|l| l.row.rps).collect();
+    assert_eq!(rps, [Some(1.0), Some(2.0)]);
+    refresh.relisted(vec![key("voting-1")]);
+    assert_eq!(refresh.selected(), 1);
+    assert!(!Refresh::new(GroupBy::Pod, Vec::new()).start(collected(&[], &["voting-1"])));
+}
+
+#[test]
+fn file_targets_are_named_after_the_file_and_timed_by_it() {
+    let target = |labels: &[(&str, &str)], time: Option<i64>| {
+        let labels = labels
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        Target::parse("up 1\n".into(), labels, time).unwrap()
+    };
+    let one = Snapshot {
+        targets: vec![target(&[], None)],
+    };
+    let named = name_file_targets(one, "before", 42);
+    assert_eq!(named[0].0.pod, "before");
+    assert_eq!(named[0].1.scrape_time_ms, Some(42));
+    let two = Snapshot {
+        targets: vec![
+            target(
+                &[
+                    ("namespace", "emojivoto"),
+                    ("pod", "web-1"),
+                    ("deployment", "web"),
+                ],
+                Some(7),
+            ),
+            target(&[("k8s_job", "nightly")], None),
+        ],
+    };
+    let named = name_file_targets(two, "dump", 42);
+    let keys: Vec<_> = named
+        .iter()
+        .map(|(k, t)| {
+            (
+                k.namespace.as_str(),
+                k.pod.as_str(),
+                workload_name(k),
+                t.scrape_time_ms,
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("emojivoto", "web-1", "deployment/web".to_string(), Some(7)),
+            ("", "dump-1", "job/nightly".to_string(), Some(42)),
+        ]
+    );
+}
+
+#[test]
+fn a_window_needs_the_second_scrape_after_the_first() {
+    let text = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
+    let at = |t: i64| state(&[("voting-1", t, text.clone())]);
+    assert_eq!(check_window_order(&at(1), &at(2)), Ok(()));
+    assert_eq!(
+        check_window_order(&at(2), &at(1)),
+        Err(WindowOrder::Reversed)
+    );
+    assert_eq!(
+        check_window_order(&at(2), &at(2)),
+        Err(WindowOrder::Simultaneous)
+    );
+    assert_eq!(check_window_order(&at(2), &StatState::default()), Ok(()));
 }

@@ -1,32 +1,13 @@
-//! The `stat` / `top` table: one line per row of [`crate::metrics::stat::compute`], with the
-//! MESHED count and, in wide mode, requests, bytes per second and outbound route totals.
+//! The `stat` / `top` table: one line per [`StatLine`] of [`crate::metrics::stat::stat_lines`],
+//! with the MESHED count and, in wide mode, requests, bytes per second and outbound route totals.
 
 use comfy_table::Cell;
-use serde::Serialize;
 
 use super::{
     TableOptions, bytes_rate_text, count_text, finish, latency_text, new_table, number, rps_text,
     share_text, success_cell,
 };
-use crate::metrics::stat::{GroupBy, StatRow};
-
-/// One row as shown: the computed numbers plus what the table and JSON add around them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StatLine {
-    /// The computed numbers.
-    #[serde(flatten)]
-    pub row: StatRow,
-    /// Pods selected for the row's workload (or 1 for a pod row): the `y` of MESHED `x/y`, where
-    /// `x` is `row.meshed_pods`, the proxies scraped successfully.
-    pub selected_pods: usize,
-    /// Requests per second the workload sent through HTTPRoute/GRPCRoute routes (outbound route
-    /// metrics), on workload rows.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub route_rps: Option<f64>,
-    /// Success rate of those route requests.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub route_success_rate: Option<f64>,
-}
+use crate::metrics::stat::{GroupBy, StatLine};
 
 /// What to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{StatLine, StatTable, TableOptions, push_cut, render_stat};
+use super::{StatTable, TableOptions, push_cut, render_stat};
+use crate::metrics::stat::StatLine;
 
 /// How many characters a sparkline has: the refreshes since `top` started are spread over them,
 /// two neighbours merged into one each time the line would grow longer.
@@ -93,7 +94,7 @@ impl Point {
     }
 }
 
-/// What each row showed since `top` started, in at most [`SPARK_WIDTH`] points per row: each
+/// What each row showed since `top` started, in at most `SPARK_WIDTH` points per row: each
 /// point covers the same number of refreshes, doubled whenever the points would not fit. A row
 /// has blanks where none of its proxies was measured (before a new pod's second scrape); a row
 /// no longer shown is forgotten.
