@@ -35,6 +35,9 @@ impl From<StatBy> for GroupBy {
 
 /// Runs `stat`.
 pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
+    if args.by == StatBy::Route {
+        return super::routes::run_for_stat(ctx, &args).await;
+    }
     let by = GroupBy::from(args.by);
     if !args.from_file.is_empty() {
         return run_files(ctx, &args, by);
