@@ -244,7 +244,7 @@ impl TrafficModel {
     /// server also authorizes 0.5 and denies 0.1 TCP connections per second, and finds no route
     /// for 0.2 requests per second.
     pub fn default_namespace() -> TrafficModel {
-        let latency = LatencyDist::from_buckets(&[(2.0, 0.5), (5.0, 0.4), (20.0, 0.1)]);
+        let latency = LatencyDist::from_buckets(&[(2.0, 0.4), (5.0, 0.5), (20.0, 0.1)]);
         let edge = |from: &str, rps: f64, failure: f64, grpc: bool| Edge {
             from: from.into(),
             to: "db".into(),

@@ -538,9 +538,9 @@ const WORKLOAD_LABELS: &[(&str, &str)] = &[
     ("daemonset", "daemonset"),
     ("replicaset", "replicaset"),
     ("replicationcontroller", "replicationcontroller"),
+    ("cronjob", "cronjob"),
     ("k8s_job", "job"),
     ("job", "job"),
-    ("cronjob", "cronjob"),
 ];
 
 /// Which proxy a file's target is: its `namespace`, `pod` and workload labels.

@@ -182,14 +182,14 @@ pub const PROFILE_KIND: &str = "ServiceProfile";
 /// The route name `linkerd viz routes` gives requests no ServiceProfile route matched.
 pub const PROFILE_DEFAULT_ROUTE: &str = "[DEFAULT]";
 
-/// The ServiceProfile families the view reads.
-const PROFILE: [&str; 2] = ["route_response_total", "route_response_latency_ms"];
+/// The ServiceProfile families the view reads (see [`LEGACY`] for the names).
+const PROFILE: [&str; 2] = ["route_response", "route_response_latency_ms"];
 
 /// ServiceProfile route rows from `route_response_total` (failure: `classification="failure"`)
 /// and `route_response_latency_ms` (bounds in milliseconds), per direction, `dst` (the parent)
 /// and `rt_route` ([`PROFILE_DEFAULT_ROUTE`] when no route matched).
 fn profile_routes(target: &Target, namespace: &str, workload: &str, out: &mut Tally) {
-    for family in target.families().filter(|f| PROFILE.contains(&f.name())) {
+    for family in target.families().filter(|f| family_is(f.name(), &PROFILE)) {
         for sample in family.samples() {
             let direction = match sample.label("direction").as_deref() {
                 Some("outbound") => Direction::Outbound,
@@ -229,13 +229,19 @@ fn add_legacy(counts: &mut Counts, sample: &crate::metrics::model::SampleRef<'_>
     }
 }
 
-/// The legacy inbound families the fallback reads.
-const LEGACY: [&str; 2] = ["response_total", "response_latency_ms"];
+/// The legacy inbound families the fallback reads (counters by their OpenMetrics name, without
+/// `_total`, as a snapshot names them; [`family_is`] accepts both).
+const LEGACY: [&str; 2] = ["response", "response_latency_ms"];
+
+/// Whether `family` is one of `names`, a counter named with or without its `_total` suffix.
+fn family_is(family: &str, names: &[&str]) -> bool {
+    names.contains(&family.strip_suffix("_total").unwrap_or(family))
+}
 
 /// Inbound rows from the legacy `response_total` (failure: `classification="failure"`) and
 /// `response_latency_ms` (bounds in milliseconds), per server and route.
 fn legacy_inbound(target: &Target, namespace: &str, workload: &str, out: &mut Tally) {
-    for family in target.families().filter(|f| LEGACY.contains(&f.name())) {
+    for family in target.families().filter(|f| family_is(f.name(), &LEGACY)) {
         for sample in family.samples() {
             if sample.label("direction").as_deref() != Some("inbound") {
                 continue;
