@@ -148,13 +148,14 @@ fn the_table_has_one_line_per_edge_and_one_scrape_has_no_rates() {
         .split_whitespace()
         .collect();
     assert_eq!(&header[9..], ["REQUESTS", "TCP_OPENED", "TCP_CLOSED"]);
-    // A target selects the sources: web's calls only.
+    // A target selects the sources: web's calls, and the calls into web of its unselected
+    // caller, known by its identity's service account.
     let sources: Vec<&str> = wide
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(sources, ["web", "web"], "{wide}");
+    assert_eq!(sources, ["sa/default", "web", "web"], "{wide}");
 }
 
 #[test]
@@ -205,15 +206,20 @@ fn a_snapshot_file_gives_the_same_edges() {
 }
 
 #[test]
-fn an_unreachable_proxy_is_named_once_and_its_edges_are_missing() {
+fn an_unreachable_proxy_is_named_once_and_its_calls_are_seen_by_their_destinations() {
     let mesh = Mesh::with_faults(&["refuse:web-*"]);
     let (code, rows, err) = json_rows(&mesh, &["-n", "emojivoto", "--window", "1s"]);
     assert_eq!(code, 3, "partial: {err}");
     assert_eq!(err.matches("error: pod emojivoto/web-").count(), 1, "{err}");
-    assert_eq!(pairs(&rows), [("vote-bot".to_string(), "web".to_string())]);
+    // web's own calls are seen by the proxies it calls, under the identity vote-bot called it at.
+    assert_eq!(pairs(&rows), model_pairs());
     // Nobody reachable saw vote-bot's identity: it is not guessed.
     assert_eq!(rows[0]["client_id"], Value::Null);
     assert_eq!(rows[0]["server_id"], identity("web"));
+    assert!(
+        rows[1..].iter().all(|r| r["client_id"] == identity("web")),
+        "{rows:#?}"
+    );
 
     let (code, out, _) =
         run(mesh

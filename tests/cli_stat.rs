@@ -350,7 +350,8 @@ fn two_raw_dumps_line_up_and_use_their_modification_times() {
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let route = &rows[0];
-    assert_eq!(route["authority"], "simple-app-v1.simple-app:80");
+    // `--by route` is the route view (SPEC §4b): the parent is the service and port.
+    assert_eq!(route["parent"], "simple-app-v1:80");
     assert_eq!(route["workload"], "pod/after");
     let requests = number(route, "requests");
     assert!(requests > 0.0, "{route}");

@@ -15,7 +15,9 @@
 //!   ([`federate`]), for `--source prometheus`.
 //!
 //! Expected values: [`SimHandle::expected_inbound`] and [`SimHandle::expected_outbound`] give
-//! each workload's rate, success rate, byte rates and latency distribution
+//! each workload's rate, success rate, byte rates and latency distribution, in the emojivoto
+//! namespaces ([`TrafficModel::emojivoto`]) and in `default`
+//! ([`TrafficModel::default_namespace`], with its authorization counters)
 //! ([`LatencyDist::quantile`] computes p50/p95/p99 as `histogram_quantile` would). Every counter
 //! is `floor(rate × uptime)`, where the uptime is `process_uptime_seconds_total` of the same
 //! body. A `restart` proxy restarts right after each `/metrics` response, so the next scrape
@@ -24,7 +26,9 @@
 //! The `default` namespace holds the special cases: `legacy-app` (unmeshed), `pending-app`
 //! (Pending), StatefulSet `db` (proxy as a native sidecar), DaemonSet `agent` (admin port 4192 via
 //! `config.linkerd.io/admin-port`), CronJob `nightly` → Job → pod, ReplicationController `old-rc`
-//! and the bare pod `debug`.
+//! and the bare pod `debug`. `agent` calls `db` over HTTP on a ServiceProfile route, `nightly`'s
+//! pod calls it over gRPC, and `db`'s server also counts TCP authorizations and denials and
+//! requests no route matched, so every workload kind's views have data.
 //!
 //! The control plane (`linkerd-destination`, `linkerd-identity` and `linkerd-proxy-injector` in
 //! `linkerd`, labelled `linkerd.io/control-plane-component`) shows its version as a real one shows
@@ -58,15 +62,23 @@
 //!   through an in-memory pipe. [`SimHandle::proxy_addr`] binds a real loopback socket per pod
 //!   on demand (one file descriptor each).
 //! - Metrics: families, label sets, HELP/TYPE/UNIT lines and number formats are taken from real
-//!   proxies; the `inbound_http_route_*` families of the OpenMetrics tail and the padding family
-//!   `outbound_http_balancer_endpoints` are modelled on the outbound route families rather than
-//!   copied from a real scrape, and so is `outbound_http_route_retry_requests_total` (the route
-//!   vote-bot → web retries). Failures are HTTP 500s (`classification="failure"`) on every
-//!   edge, except that on the route families a share of web → voting's failures are
-//!   `error="REQUEST_TIMEOUT"` without a status; web → emoji's route splits its requests
-//!   between `emoji-svc` and `emoji-canary-svc`, a Service with no pods. gRPC status labels
-//!   are not modelled, and outbound latency equals the callee's inbound
-//!   latency. TCP connection counts are constant (one open connection per peer). Counters
+//!   proxies; the `inbound_{http,grpc}_route_*` families of the OpenMetrics tail and the padding
+//!   family `outbound_http_balancer_endpoints` are modelled on the outbound route families rather
+//!   than copied from a real scrape, and so is `outbound_http_route_retry_requests_total` (the
+//!   route vote-bot → web retries). The gRPC route families follow a real scrape
+//!   (`tests/fixtures/linkerd/olix0r__schlep__*`); the name of a parent's default gRPC route
+//!   (`grpc`, as the HTTP one is `http`) is assumed. The ServiceProfile `route_*` families are a
+//!   real proxy's (the DataDog fixture) with the `rt_route` label Linkerd's `viz routes` queries;
+//!   the TCP authorization and route-not-found counters take their names, help texts and label
+//!   sets from the proxy's source, not from a scrape. Failures are HTTP 500s
+//!   (`classification="failure"`), except gRPC calls (`nightly` → `db`), which fail with HTTP 200
+//!   and `grpc_status` 14 / `UNAVAILABLE`; on the route families a share of web → voting's
+//!   failures are `error="REQUEST_TIMEOUT"` without a status; web → emoji's route splits its
+//!   requests between `emoji-svc` and `emoji-canary-svc`, a Service with no pods. Emojivoto's
+//!   own calls are HTTP here (gRPC in the real demo). A StatefulSet's or DaemonSet's pods are
+//!   named by `dst_<kind>`, without the revision-hash labels real proxies add. Outbound latency
+//!   equals the callee's inbound latency. TCP connection counts are constant (one open
+//!   connection per peer); TCP authorizations are counters of their own. Counters
 //!   advance in steps of [`SimConfig::tick`]. Successes and failures are separate counters
 //!   (`floor(rate × (1 − failure) × uptime)` and `floor(rate × failure × uptime)`), so neither
 //!   ever decreases, and their sum may trail `request_total` by one, as in-flight requests do.

@@ -33,6 +33,7 @@ pub struct SimHandle {
     addr: SocketAddr,
     ca_pem: String,
     traffic: TrafficModel,
+    system_traffic: TrafficModel,
     tick: std::time::Duration,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     exposed: Mutex<HashMap<usize, SocketAddr>>,
@@ -76,7 +77,8 @@ impl Sim {
             created: now - std::time::Duration::from_secs(3600),
         });
         let traffic = TrafficModel::emojivoto();
-        let models = mesh::build_models(&cluster, &traffic);
+        let system_traffic = TrafficModel::default_namespace();
+        let models = mesh::build_models(&cluster, &traffic, &system_traffic);
         let padding = Padding::new(config.series.div_ceil(2));
         let mut base_samples = HashMap::new();
         let shared = Arc::new(Shared {
@@ -174,6 +176,7 @@ impl Sim {
             addr,
             ca_pem: server_tls.ca_pem,
             traffic,
+            system_traffic,
             tick: config.tick,
             tasks: Mutex::new(vec![accept_loop]),
             exposed: Mutex::new(HashMap::new()),
@@ -239,9 +242,15 @@ impl SimHandle {
         &self.state.cluster.pods
     }
 
-    /// The traffic model the proxies follow.
+    /// The traffic model the proxies of the emojivoto namespaces follow.
     pub fn traffic(&self) -> &TrafficModel {
         &self.traffic
+    }
+
+    /// The traffic model the proxies of namespace `namespace` follow (the emojivoto one, the
+    /// `default` namespace's, or none).
+    pub fn traffic_of(&self, namespace: &str) -> Option<&TrafficModel> {
+        mesh::traffic_for(namespace, &self.traffic, &self.system_traffic)
     }
 
     /// How often proxy counters advance.
@@ -249,24 +258,21 @@ impl SimHandle {
         self.tick
     }
 
-    /// What the proxies of deployment `workload` in app namespace `namespace` report inbound,
-    /// summed over replicas (`None` outside app namespaces or for workloads nobody calls).
+    /// What the proxies of workload `workload` in `namespace` report inbound, summed over
+    /// replicas (`None` outside the namespaces with traffic, [`Self::traffic_of`], or for
+    /// workloads nobody calls).
     pub fn expected_inbound(&self, namespace: &str, workload: &str) -> Option<ExpectedTraffic> {
-        is_app_namespace(namespace)
-            .then(|| self.traffic.expected_inbound(workload))
-            .flatten()
+        self.traffic_of(namespace)?.expected_inbound(workload)
     }
 
-    /// What the proxies of `from` report outbound to `to` in app namespace `namespace`.
+    /// What the proxies of `from` report outbound to `to` in `namespace`.
     pub fn expected_outbound(
         &self,
         namespace: &str,
         from: &str,
         to: &str,
     ) -> Option<ExpectedTraffic> {
-        is_app_namespace(namespace)
-            .then(|| self.traffic.expected_outbound(from, to))
-            .flatten()
+        self.traffic_of(namespace)?.expected_outbound(from, to)
     }
 
     /// What the proxy of pod `namespace/pod` reports inbound: its workload's expectation divided
@@ -364,14 +370,6 @@ async fn accept(listener: &TcpListener) -> Option<tokio::net::TcpStream> {
             None
         }
     }
-}
-
-fn is_app_namespace(ns: &str) -> bool {
-    ns == APP_NAMESPACE
-        || ns
-            .strip_prefix(APP_NAMESPACE)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|n| n.parse::<u32>().is_ok())
 }
 
 /// `demo --serve`: starts the simulation, writes its kubeconfig to `kubeconfig_out` (or a file in

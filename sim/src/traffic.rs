@@ -103,6 +103,26 @@ pub struct Edge {
     /// A second backend service of the caller's route and the share of the route's requests it
     /// gets (the rest go to the called workload's service).
     pub split: Option<(String, f64)>,
+    /// Whether the calls are gRPC: failures answer HTTP 200 with `grpc_status` UNAVAILABLE, and
+    /// the route families are `*_grpc_route_*`.
+    pub grpc: bool,
+    /// A ServiceProfile route (`rt_route`) every call matches: the caller's proxy then also
+    /// reports the `route_*` families for it.
+    pub profile_route: Option<String>,
+}
+
+/// Authorization outcomes a workload's proxies count besides its HTTP requests, all replicas
+/// together, per second.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyTraffic {
+    /// The workload whose inbound server counts them.
+    pub workload: String,
+    /// TCP connections authorized (`inbound_tcp_authz_allow_total`).
+    pub tcp_allowed: f64,
+    /// TCP connections denied (`inbound_tcp_authz_deny_total`).
+    pub tcp_denied: f64,
+    /// HTTP requests no route matched (`inbound_http_route_not_found_total`).
+    pub route_not_found: f64,
 }
 
 /// The application's traffic: every edge between its workloads.
@@ -110,6 +130,8 @@ pub struct Edge {
 pub struct TrafficModel {
     /// The edges, callers first.
     pub edges: Vec<Edge>,
+    /// Authorization outcomes beyond the edges' requests.
+    pub policy: Vec<PolicyTraffic>,
 }
 
 /// What a workload's proxies should report, summed over its replicas.
@@ -170,6 +192,8 @@ impl TrafficModel {
                     retries: 0.2,
                     timeouts: 0.0,
                     split: None,
+                    grpc: false,
+                    profile_route: None,
                 },
                 Edge {
                     from: "web".into(),
@@ -187,6 +211,8 @@ impl TrafficModel {
                     retries: 0.0,
                     timeouts: 0.0,
                     split: Some(("emoji-canary-svc".into(), 0.25)),
+                    grpc: false,
+                    profile_route: None,
                 },
                 Edge {
                     from: "web".into(),
@@ -204,8 +230,46 @@ impl TrafficModel {
                     retries: 0.0,
                     timeouts: voting_failure / 3.0,
                     split: None,
+                    grpc: false,
+                    profile_route: None,
                 },
             ],
+            policy: Vec::new(),
+        }
+    }
+
+    /// The `default` namespace's traffic: the DaemonSet `agent` calls the StatefulSet `db` over
+    /// HTTP (4 rps, 5 % failing, every call on the ServiceProfile route `GET /health`), and the
+    /// CronJob `nightly`'s Job calls it over gRPC (2 rps, 10 % failing with UNAVAILABLE). `db`'s
+    /// server also authorizes 0.5 and denies 0.1 TCP connections per second, and finds no route
+    /// for 0.2 requests per second.
+    pub fn default_namespace() -> TrafficModel {
+        let latency = LatencyDist::from_buckets(&[(2.0, 0.4), (5.0, 0.5), (20.0, 0.1)]);
+        let edge = |from: &str, rps: f64, failure: f64, grpc: bool| Edge {
+            from: from.into(),
+            to: "db".into(),
+            rps,
+            failure,
+            latency: latency.clone(),
+            request_bytes: 120,
+            response_bytes: 800,
+            retries: 0.0,
+            timeouts: 0.0,
+            split: None,
+            grpc,
+            profile_route: (!grpc).then(|| "GET /health".into()),
+        };
+        TrafficModel {
+            edges: vec![
+                edge("agent", 4.0, 0.05, false),
+                edge("nightly", 2.0, 0.1, true),
+            ],
+            policy: vec![PolicyTraffic {
+                workload: "db".into(),
+                tcp_allowed: 0.5,
+                tcp_denied: 0.1,
+                route_not_found: 0.2,
+            }],
         }
     }
 

@@ -167,7 +167,7 @@ fn print(ctx: &Context, rows: &[EdgeRow], format: EdgesFormat) -> Result<()> {
     let count = |n: f64| table::number(format!("{n}"));
     for row in rows {
         let mut cells = vec![
-            text(&row.src),
+            text(&row.src_text()),
             text(&row.dst),
             text(&row.src_ns),
             text(&row.dst_ns),

@@ -1,13 +1,15 @@
-//! `routes`: scrape the targets twice `--window` apart (or read one or two files), hand each
-//! proxy's two scrapes to [`metrics::routes`](crate::metrics::routes), and print the rows as a
-//! table (a line per route, one per backend under it) or JSON.
+//! `routes` and `stat --by route` (the same view, SPEC §4b): scrape the targets twice
+//! `--window` apart (once with `stat --since-start`, or read one or two files), hand each
+//! proxy's scrapes to [`metrics::routes`](crate::metrics::routes), and print the rows as a table
+//! (a line per route, one per backend under it) or JSON.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::source;
 use super::{Context, stat, stream_stdout};
-use crate::cli::{RoutesArgs, RoutesFormat};
+use crate::cli::{ReadFrom, RoutesArgs, RoutesFormat, StatArgs, StatFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::Target;
 use crate::metrics::routes::{self, RouteRow, Tally};
@@ -17,23 +19,56 @@ use crate::scrape;
 
 /// Runs `routes`.
 pub async fn run(ctx: &Context, args: RoutesArgs) -> Result<Exit> {
-    if !args.from_file.is_empty() {
-        let rows = from_files(&args.from_file)?;
-        print(ctx, &args, &rows)?;
+    let window = Some(args.window);
+    run_view(ctx, &args.targets, &args.from_file, window, args.output).await
+}
+
+/// Runs `stat --by route`: the route view with `stat`'s targets, files, window (none with
+/// `--since-start`: counts since each proxy started) and format.
+pub async fn run_for_stat(ctx: &Context, args: &StatArgs) -> Result<Exit> {
+    if let Some(ReadFrom::Prometheus(_)) = args.read_from {
+        return Err(Error::Usage(
+            "stat --by route reads the proxies; use it without --source prometheus".into(),
+        ));
+    }
+    let output = match args.output {
+        StatFormat::Table => RoutesFormat::Table,
+        StatFormat::Wide => RoutesFormat::Wide,
+        StatFormat::Json => RoutesFormat::Json,
+    };
+    let window = (!args.since_start).then_some(args.window);
+    run_view(ctx, &args.targets, &args.from_file, window, output).await
+}
+
+/// The route view of `targets` (or of `files`) over `window`, or since each proxy started.
+async fn run_view(
+    ctx: &Context,
+    targets: &[String],
+    files: &[PathBuf],
+    window: Option<Duration>,
+    output: RoutesFormat,
+) -> Result<Exit> {
+    if !files.is_empty() {
+        let rows = from_files(files)?;
+        print(ctx, output, &rows)?;
         return Ok(Exit::Success);
     }
-    let live = source::resolve(ctx, &args.targets).await?;
+    let live = source::resolve(ctx, targets).await?;
     let cancel = scrape::cancel_on_ctrl_c();
-    let (first, _) = source::scrape_snapshot(ctx, &live, &cancel).await;
-    let before = tallies(keyed(first.targets));
+    let (first, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+    let first = tallies(keyed(first.targets));
+    let Some(window) = window else {
+        print(ctx, output, &window_rows(None, &first, None))?;
+        return Ok(exit);
+    };
     if ctx.progress {
         eprintln!(
             "waiting {} for the second scrape",
-            humantime::format_duration(args.window)
+            humantime::format_duration(window)
         );
     }
     tokio::select! {
-        () = tokio::time::sleep(args.window) => {}
+        () = tokio::time::sleep(window) => {}
         () = cancel.cancelled() => {}
     }
     if cancel.is_cancelled() {
@@ -43,8 +78,8 @@ pub async fn run(ctx: &Context, args: RoutesArgs) -> Result<Exit> {
     }
     let (second, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
     let after = tallies(keyed(second.targets));
-    let rows = window_rows(Some(&before), &after, Some(args.window.as_secs_f64()));
-    print(ctx, &args, &rows)?;
+    let rows = window_rows(Some(&first), &after, Some(window.as_secs_f64()));
+    print(ctx, output, &rows)?;
     Ok(exit)
 }
 
@@ -131,8 +166,8 @@ fn from_files(files: &[PathBuf]) -> Result<Vec<RouteRow>> {
 }
 
 /// Prints `rows` as `-o` asks.
-fn print(ctx: &Context, args: &RoutesArgs, rows: &[RouteRow]) -> Result<()> {
-    match args.output {
+fn print(ctx: &Context, output: RoutesFormat, rows: &[RouteRow]) -> Result<()> {
+    match output {
         RoutesFormat::Json => stream_stdout(|out| {
             serde_json::to_writer_pretty(&mut *out, rows)?;
             writeln!(out)
@@ -144,7 +179,7 @@ fn print(ctx: &Context, args: &RoutesArgs, rows: &[RouteRow]) -> Result<()> {
             }
             let text = render_routes(
                 rows,
-                args.output == RoutesFormat::Wide,
+                output == RoutesFormat::Wide,
                 TableOptions::for_stdout(ctx.color),
             );
             stream_stdout(|out| out.write_all(text.as_bytes()))

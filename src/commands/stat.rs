@@ -7,7 +7,7 @@
 
 use super::federation::Federation;
 use super::{Context, source, write_stdout};
-use crate::cli::{ReadFrom, StatArgs};
+use crate::cli::{ReadFrom, StatArgs, StatBy};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::stat::{self, GroupBy, ProxyKey, StatLine, StatState, state_of_targets};
 use crate::render::stat::{StatFormat, render};
@@ -20,6 +20,9 @@ pub(crate) use source::targets_from_file;
 
 /// Runs `stat`.
 pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
+    if args.by == StatBy::Route {
+        return super::routes::run_for_stat(ctx, &args).await;
+    }
     let by = GroupBy::from(args.by);
     let format = StatFormat::from(args.output);
     if !args.from_file.is_empty() {

@@ -10,6 +10,12 @@
 //! else the one `client_id` from the source's namespace that the destination's proxies saw
 //! inbound and that no other workload is known to hold.
 //!
+//! A selected destination's inbound series (`direction="inbound"`, TCP on `peer="src"`) add the
+//! edges from sources that were not selected: one row per client identity that no outbound row
+//! into that destination accounts for. Such a source is known only by its identity: the
+//! workload other proxies saw serving it, else its service account (kind `serviceaccount`, shown
+//! as `sa/NAME`), or `-` (kind `unknown`) for a client without one.
+//!
 //! With two scrapes an edge is shown when it had traffic in the window: requests, open
 //! connections, or connections opened or closed (so an edge whose connections all closed in the
 //! window is still there). With one scrape every edge the proxies know of is shown, with numbers
@@ -123,6 +129,10 @@ pub fn compute(
     // Identities other proxies saw when calling a workload, and client identities a workload saw.
     let mut served_as: HashMap<WorkloadId, BTreeSet<String>> = HashMap::new();
     let mut clients: HashMap<WorkloadId, BTreeSet<String>> = HashMap::new();
+    // Edges seen by destinations: (namespace, destination, client identity or "").
+    let mut seen_inbound: BTreeMap<EdgeKey, Acc> = BTreeMap::new();
+    // The kind of each destination the outbound series name.
+    let mut kinds: HashMap<WorkloadId, &'static str> = HashMap::new();
     for (key, target) in after {
         let (src_kind, src) = match &key.workload {
             Some(w) => (w.kind.to_string(), w.name.clone()),
@@ -141,33 +151,44 @@ pub fn compute(
                 Some(b) => b.increase(key, &sample),
             };
             let inbound = sample.label("direction").as_deref() == Some("inbound");
+            let client_id = sample.label("client_id").filter(|id| !id.is_empty());
             if inbound {
                 let active = sample.name == "tcp_open_connections" && sample.value > 0.0
                     || sample.name != "tcp_open_connections" && delta.is_some_and(|d| d > 0.0);
-                if let Some(id) = sample.label("client_id").filter(|id| !id.is_empty())
+                if let Some(id) = &client_id
                     && active
                 {
                     clients
                         .entry((key.namespace.clone(), src.clone()))
                         .or_default()
-                        .insert(id.into_owned());
+                        .insert(id.to_string());
                 }
-                continue;
             }
-            if sample.label("direction").as_deref() != Some("outbound")
-                || sample.name != "request_total" && sample.label("peer").as_deref() != Some("dst")
+            let peer = if inbound { "src" } else { "dst" };
+            if !inbound && sample.label("direction").as_deref() != Some("outbound")
+                || sample.name != "request_total" && sample.label("peer").as_deref() != Some(peer)
             {
                 continue;
             }
-            let (dst_kind, dst, dst_ns) = destination(&sample);
-            let server_id = sample.label("server_id").filter(|id| !id.is_empty());
-            if let Some(id) = &server_id {
-                served_as
-                    .entry((dst_ns.clone(), dst.clone()))
-                    .or_default()
-                    .insert(id.to_string());
-            }
-            let edge_key = (key.namespace.clone(), src.clone(), dst_ns, dst);
+            let server_id = (!inbound)
+                .then(|| sample.label("server_id"))
+                .flatten()
+                .filter(|id| !id.is_empty());
+            let (dst_kind, edge_key) = if inbound {
+                let client = client_id.map(Cow::into_owned).unwrap_or_default();
+                let edge_key = (key.namespace.clone(), src.clone(), client, String::new());
+                (src_kind.as_str(), edge_key)
+            } else {
+                let (dst_kind, dst, dst_ns) = destination(&sample);
+                kinds.insert((dst_ns.clone(), dst.clone()), dst_kind);
+                if let Some(id) = &server_id {
+                    served_as
+                        .entry((dst_ns.clone(), dst.clone()))
+                        .or_default()
+                        .insert(id.to_string());
+                }
+                (dst_kind, (key.namespace.clone(), src.clone(), dst_ns, dst))
+            };
             let mut acc = Acc {
                 src_kind: src_kind.clone(),
                 dst_kind: dst_kind.to_string(),
@@ -207,10 +228,15 @@ pub fn compute(
                     .map_or_else(|| "no_tls".to_string(), Cow::into_owned);
                 acc.not_tls.insert(reason);
             }
-            merge(edges.entry(edge_key).or_default(), acc);
+            let into = if inbound {
+                &mut seen_inbound
+            } else {
+                &mut edges
+            };
+            merge(into.entry(edge_key).or_default(), acc);
         }
     }
-    edges
+    let mut rows: Vec<EdgeRow> = edges
         .into_iter()
         .map(|((src_ns, src, dst_ns, dst), acc)| {
             let client_id = acc
@@ -239,7 +265,103 @@ pub fn compute(
                 closed: acc.closed,
             }
         })
-        .collect()
+        .collect();
+    let unselected: Vec<EdgeRow> = seen_inbound
+        .into_iter()
+        .filter(|((dst_ns, dst, client, _), _)| !accounted_for(&rows, dst_ns, dst, client))
+        .map(|((dst_ns, dst, client, _), acc)| {
+            inbound_row(dst_ns, dst, client, acc, (&served_as, &kinds))
+        })
+        .collect();
+    rows.extend(unselected);
+    rows.sort_by(|a, b| {
+        (&a.src_ns, &a.src, &a.dst_ns, &a.dst).cmp(&(&b.src_ns, &b.src, &b.dst_ns, &b.dst))
+    });
+    rows
+}
+
+/// Whether an outbound row into `dst_ns/dst` accounts for the calls a destination saw from
+/// `client`: a row whose client identity is `client`, or whose source's identity is unknown
+/// and in `client`'s namespace (an identity-less client: any row that was not all mTLS).
+fn accounted_for(rows: &[EdgeRow], dst_ns: &str, dst: &str, client: &str) -> bool {
+    rows.iter()
+        .filter(|r| r.dst_ns == dst_ns && r.dst == dst)
+        .any(|r| match (&r.client_id, client) {
+            (_, "") => r.secured != SECURED,
+            (Some(id), _) => id == client,
+            (None, _) => identity_namespace(client) == Some(r.src_ns.as_str()),
+        })
+}
+
+/// The row of an edge only its destination saw, from a client with identity `client` (empty:
+/// none): the source is the workload other proxies saw serving that identity, else its service
+/// account.
+fn inbound_row(
+    dst_ns: String,
+    dst: String,
+    client: String,
+    acc: Acc,
+    (served_as, kinds): (
+        &HashMap<WorkloadId, BTreeSet<String>>,
+        &HashMap<WorkloadId, &'static str>,
+    ),
+) -> EdgeRow {
+    let holders: Vec<&WorkloadId> = served_as
+        .iter()
+        .filter(|(_, ids)| ids.contains(&client))
+        .map(|(workload, _)| workload)
+        .collect();
+    let (src_kind, src, src_ns) = match (holders.as_slice(), client.split_once('.')) {
+        ([holder], _) => (
+            kinds.get(*holder).copied().unwrap_or("pod"),
+            holder.1.clone(),
+            holder.0.clone(),
+        ),
+        (_, Some((account, _))) => (
+            SERVICE_ACCOUNT,
+            account.to_string(),
+            identity_namespace(&client).unwrap_or_default().to_string(),
+        ),
+        _ => ("unknown", "-".to_string(), String::new()),
+    };
+    let server_id = served_as
+        .get(&(dst_ns.clone(), dst.clone()))
+        .filter(|ids| ids.len() == 1)
+        .and_then(|ids| ids.first().cloned());
+    EdgeRow {
+        secured: if acc.not_tls.is_empty() {
+            SECURED.to_string()
+        } else {
+            acc.not_tls.into_iter().collect::<Vec<_>>().join(",")
+        },
+        server_id: server_id.filter(|_| acc.any_tls),
+        client_id: (!client.is_empty()).then_some(client),
+        src,
+        src_kind: src_kind.to_string(),
+        src_ns,
+        dst,
+        dst_kind: acc.dst_kind,
+        dst_ns,
+        rps: acc.rps.or(acc.windowed.then_some(0.0)),
+        requests: acc.requests,
+        connections: acc.connections,
+        opened: acc.opened,
+        closed: acc.closed,
+    }
+}
+
+/// The kind of a source known only by its service account.
+pub const SERVICE_ACCOUNT: &str = "serviceaccount";
+
+impl EdgeRow {
+    /// The source as the table shows it: `sa/NAME` for a service account, else its name.
+    pub fn src_text(&self) -> String {
+        if self.src_kind == SERVICE_ACCOUNT {
+            format!("sa/{}", self.src)
+        } else {
+            self.src.clone()
+        }
+    }
 }
 
 /// Adds one series' numbers to an edge.

@@ -1,7 +1,8 @@
 //! The route view of SPEC §4b, as `linkerd viz stat-outbound` / `stat-inbound` show it: per
 //! (workload, parent, route, route kind) and, outbound, per backend under each route — SUCCESS,
 //! RPS, latency percentiles, TIMEOUTS and RETRIES — from the proxies' `outbound_{http,grpc}_route_*`
-//! and `inbound_{http,grpc}_route_*` families over a window.
+//! and `inbound_{http,grpc}_route_*` families over a window, and ServiceProfile routes (the
+//! `route_*` families, per `dst` and `rt_route`) when a proxy has them.
 //!
 //! Three steps, all pure: [`tally`] reads one proxy's counters, [`delta`] takes the increase
 //! between two scrapes of a proxy (a counter that went down restarted, as Prometheus'
@@ -171,16 +172,76 @@ pub fn tally(target: &Target, namespace: &str, workload: &str) -> Tally {
     if !newer_inbound {
         legacy_inbound(target, namespace, workload, &mut out);
     }
+    profile_routes(target, namespace, workload, &mut out);
     out
 }
 
-/// The legacy inbound families the fallback reads.
-const LEGACY: [&str; 2] = ["response_total", "response_latency_ms"];
+/// The `route_kind` of a ServiceProfile route's rows.
+pub const PROFILE_KIND: &str = "ServiceProfile";
+
+/// The route name `linkerd viz routes` gives requests no ServiceProfile route matched.
+pub const PROFILE_DEFAULT_ROUTE: &str = "[DEFAULT]";
+
+/// The ServiceProfile families the view reads (see [`LEGACY`] for the names).
+const PROFILE: [&str; 2] = ["route_response", "route_response_latency_ms"];
+
+/// ServiceProfile route rows from `route_response_total` (failure: `classification="failure"`)
+/// and `route_response_latency_ms` (bounds in milliseconds), per direction, `dst` (the parent)
+/// and `rt_route` ([`PROFILE_DEFAULT_ROUTE`] when no route matched).
+fn profile_routes(target: &Target, namespace: &str, workload: &str, out: &mut Tally) {
+    for family in target.families().filter(|f| family_is(f.name(), &PROFILE)) {
+        for sample in family.samples() {
+            let direction = match sample.label("direction").as_deref() {
+                Some("outbound") => Direction::Outbound,
+                Some("inbound") => Direction::Inbound,
+                _ => continue,
+            };
+            let route = sample
+                .label("rt_route")
+                .filter(|r| !r.is_empty())
+                .map_or_else(|| PROFILE_DEFAULT_ROUTE.to_string(), |r| r.into_owned());
+            let key = RouteKey {
+                namespace: namespace.to_string(),
+                workload: workload.to_string(),
+                direction,
+                protocol: Protocol::Http,
+                parent: sample.label("dst").unwrap_or_default().into_owned(),
+                route,
+                kind: PROFILE_KIND.to_string(),
+            };
+            add_legacy(out.entry((key, None)).or_default(), &sample);
+        }
+    }
+}
+
+/// Adds a sample of a legacy response family (`*response_total`, or a `*response_latency_ms`
+/// bucket in milliseconds) to `counts`.
+fn add_legacy(counts: &mut Counts, sample: &crate::metrics::model::SampleRef<'_>) {
+    if sample.name.ends_with("response_total") {
+        counts.requests += sample.value;
+        if sample.label("classification").as_deref() == Some("failure") {
+            counts.failures += sample.value;
+        }
+    } else if sample.name.ends_with("_bucket")
+        && let Some(le) = sample.label("le").and_then(|le| le.parse::<f64>().ok())
+    {
+        *counts.buckets.entry((le / 1000.0).to_bits()).or_default() += sample.value;
+    }
+}
+
+/// The legacy inbound families the fallback reads (counters by their OpenMetrics name, without
+/// `_total`, as a snapshot names them; [`family_is`] accepts both).
+const LEGACY: [&str; 2] = ["response", "response_latency_ms"];
+
+/// Whether `family` is one of `names`, a counter named with or without its `_total` suffix.
+fn family_is(family: &str, names: &[&str]) -> bool {
+    names.contains(&family.strip_suffix("_total").unwrap_or(family))
+}
 
 /// Inbound rows from the legacy `response_total` (failure: `classification="failure"`) and
 /// `response_latency_ms` (bounds in milliseconds), per server and route.
 fn legacy_inbound(target: &Target, namespace: &str, workload: &str, out: &mut Tally) {
-    for family in target.families().filter(|f| LEGACY.contains(&f.name())) {
+    for family in target.families().filter(|f| family_is(f.name(), &LEGACY)) {
         for sample in family.samples() {
             if sample.label("direction").as_deref() != Some("inbound") {
                 continue;
@@ -201,21 +262,7 @@ fn legacy_inbound(target: &Target, namespace: &str, workload: &str, out: &mut Ta
                 route: label("route_name"),
                 kind: label("route_kind"),
             };
-            let counts = out.entry((key, None)).or_default();
-            match sample.name {
-                "response_total" => {
-                    counts.requests += sample.value;
-                    if sample.label("classification").as_deref() == Some("failure") {
-                        counts.failures += sample.value;
-                    }
-                }
-                "response_latency_ms_bucket" => {
-                    if let Some(le) = sample.label("le").and_then(|le| le.parse::<f64>().ok()) {
-                        *counts.buckets.entry((le / 1000.0).to_bits()).or_default() += sample.value;
-                    }
-                }
-                _ => {}
-            }
+            add_legacy(out.entry((key, None)).or_default(), &sample);
         }
     }
 }

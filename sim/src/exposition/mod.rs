@@ -15,16 +15,22 @@
 //! process, build info, `# EOF`).
 
 use std::fmt::Write;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::traffic::{self, HistogramValues, LATENCY_BOUNDS_MS, LatencyDist, count};
+use super::traffic::{self, LatencyDist};
 
+mod layout;
+mod legacy;
 mod openmetrics;
+mod policy;
 
+use layout::{LAYOUT, PADDING_AT, Part};
+use legacy::CONTROL;
 pub use openmetrics::Padding;
-use openmetrics::{RouteFamily, render_tail};
+use openmetrics::{no_endpoints, render_tail};
+pub use policy::PolicySeries;
 
 /// One HTTP series pair (request/response) as a proxy labels it, with its traffic.
 #[derive(Debug, Clone)]
@@ -57,6 +63,12 @@ pub struct HttpSeries {
     pub split: Option<(String, f64)>,
     /// The labels of `inbound_http_authz_allow_total` (inbound only), without braces.
     pub authz_labels: String,
+    /// Whether the calls are gRPC (failures answer 200 with a failing `grpc_status`; the route
+    /// families are `*_grpc_route_*`).
+    pub grpc: bool,
+    /// The labels of the ServiceProfile `route_*` families (`direction`, `dst`, `rt_route`),
+    /// without braces, when the calls match a profile route (outbound routes only).
+    pub profile_labels: Option<String>,
 }
 
 /// Everything needed to render one proxy's body.
@@ -68,6 +80,8 @@ pub struct ProxyModel {
     pub outbound: Arc<[HttpSeries]>,
     /// Outbound route series, one per destination service (shared by the workload's replicas).
     pub outbound_routes: Arc<[HttpSeries]>,
+    /// TCP authorization and route-not-found counters of its inbound server, if it has any.
+    pub policy: Option<PolicySeries>,
     /// What the `check` faults change in the body (default: a healthy proxy).
     pub health: Health,
 }
@@ -101,13 +115,28 @@ pub const PROXY_VERSION: &str = "edge-25.11.1";
 pub const DENIED_SHARE: f64 = 0.1;
 
 impl ProxyModel {
-    /// Series counts by kind (inbound, outbound, routes; each split by whether it fails):
-    /// models of the same shape render the same number of samples.
-    pub fn shape(&self) -> [usize; 8] {
+    /// Series counts by kind (inbound, outbound, routes; each split by whether it fails, and
+    /// by protocol) and the policy counters it has: models of the same shape render the same
+    /// number of samples.
+    pub fn shape(&self) -> [usize; 14] {
         let failing = |v: &[HttpSeries]| v.iter().filter(|s| s.failure > 0.0).count();
+        let grpc = |v: &[HttpSeries]| v.iter().filter(|s| s.grpc).count();
+        let failing_grpc =
+            |v: &[HttpSeries]| v.iter().filter(|s| s.grpc && s.failure > 0.0).count();
         let routes =
             |f: fn(&HttpSeries) -> bool| self.outbound_routes.iter().filter(|s| f(s)).count();
+        let policy = self.policy.as_ref().map_or(0, |p| {
+            usize::from(p.tcp_allowed > 0.0)
+                | usize::from(p.tcp_denied > 0.0) << 1
+                | usize::from(p.route_not_found > 0.0) << 2
+        });
         [
+            policy,
+            routes(|s| s.profile_labels.is_some()),
+            grpc(&self.inbound),
+            failing_grpc(&self.inbound),
+            grpc(&self.outbound),
+            failing_grpc(&self.outbound),
             routes(|s| s.timeouts > 0.0),
             routes(|s| s.split.is_some()),
             self.inbound.len(),
@@ -118,46 +147,7 @@ impl ProxyModel {
             failing(&self.outbound_routes),
         ]
     }
-
-    /// Series `i` of `over` (inbound series come before outbound ones in [`Over::All`]).
-    fn series(&self, over: Over, i: usize) -> Option<&HttpSeries> {
-        match over {
-            Over::All => self
-                .inbound
-                .get(i)
-                .or_else(|| self.outbound.get(i.checked_sub(self.inbound.len())?)),
-            Over::Inbound => self.inbound.get(i),
-            Over::Routes => self.outbound_routes.get(i),
-        }
-    }
 }
-
-const CONTROL_PLANE: [(&str, &str, u64, u64); 3] = [
-    (
-        "linkerd-dst-headless.linkerd.svc.cluster.local:8086",
-        "linkerd-destination",
-        4,
-        12,
-    ),
-    (
-        "linkerd-policy.linkerd.svc.cluster.local:8090",
-        "linkerd-destination",
-        2,
-        7,
-    ),
-    (
-        "linkerd-identity-headless.linkerd.svc.cluster.local:8080",
-        "linkerd-identity",
-        1,
-        21,
-    ),
-];
-
-/// The `le` label values of [`LATENCY_BOUNDS_MS`], as a proxy prints them.
-const LATENCY_LE: [&str; 26] = [
-    "1", "2", "3", "4", "5", "10", "20", "30", "40", "50", "100", "200", "300", "400", "500",
-    "1000", "2000", "3000", "4000", "5000", "10000", "20000", "30000", "40000", "50000", "100000",
-];
 
 /// The values that change with time for one render.
 #[derive(Debug, Clone, Copy)]
@@ -194,295 +184,6 @@ fn split(series: &HttpSeries, uptime: f64) -> Split {
     Split { ok, failed }
 }
 
-/// Which series a per-series family has a sample (or samples) for.
-#[derive(Debug, Clone, Copy)]
-enum Over {
-    /// Inbound then outbound series.
-    All,
-    /// Inbound series.
-    Inbound,
-    /// Outbound route series.
-    Routes,
-}
-
-/// The `tcp_*` families: name, help, type.
-const TCP_FAMILIES: [(&str, &str, &str); 5] = [
-    (
-        "tcp_open_total",
-        "Total count of opened connections",
-        "counter",
-    ),
-    (
-        "tcp_open_connections",
-        "Number of currently-open connections",
-        "gauge",
-    ),
-    (
-        "tcp_read_bytes_total",
-        "Total count of bytes read from peers",
-        "counter",
-    ),
-    (
-        "tcp_write_bytes_total",
-        "Total count of bytes written to peers",
-        "counter",
-    ),
-    (
-        "tcp_close_total",
-        "Total count of closed connections",
-        "counter",
-    ),
-];
-
-/// One part of a body, in body order ([`LAYOUT`]).
-#[derive(Debug, Clone, Copy)]
-enum Part {
-    Requests,
-    Latency,
-    Responses,
-    /// Index into [`TCP_FAMILIES`].
-    Tcp(usize),
-    Control,
-    Authz,
-    /// `inbound_http_authz_deny_total`, rendered only under the `deny` fault.
-    Deny,
-    /// `outbound_http_balancer_endpoints`, rendered only under the `noendpoints` fault.
-    Endpoints,
-    Route(RouteFamily),
-    Padding,
-    Tail,
-}
-
-const LAYOUT: [Part; 21] = [
-    Part::Requests,
-    Part::Latency,
-    Part::Responses,
-    Part::Tcp(0),
-    Part::Tcp(1),
-    Part::Tcp(2),
-    Part::Tcp(3),
-    Part::Tcp(4),
-    Part::Control,
-    Part::Authz,
-    Part::Deny,
-    Part::Route(RouteFamily::OutboundDuration),
-    Part::Route(RouteFamily::OutboundStatuses),
-    Part::Route(RouteFamily::Retries),
-    Part::Route(RouteFamily::BackendDuration),
-    Part::Route(RouteFamily::BackendStatuses),
-    Part::Route(RouteFamily::InboundDuration),
-    Part::Route(RouteFamily::InboundStatuses),
-    Part::Endpoints,
-    Part::Padding,
-    Part::Tail,
-];
-
-/// Where [`Part::Padding`] is in [`LAYOUT`].
-const PADDING_AT: usize = 19;
-
-impl Part {
-    /// The series a per-series part iterates over (`None` for whole parts).
-    fn over(self) -> Option<Over> {
-        match self {
-            Part::Requests | Part::Latency | Part::Responses | Part::Tcp(_) => Some(Over::All),
-            Part::Authz => Some(Over::Inbound),
-            Part::Route(f) => Some(if f.inbound() {
-                Over::Inbound
-            } else {
-                Over::Routes
-            }),
-            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => None,
-        }
-    }
-
-    fn header(self, out: &mut String) {
-        match self {
-            Part::Requests => header(
-                out,
-                "request_total",
-                "Total count of HTTP requests.",
-                "counter",
-                None,
-            ),
-            Part::Latency => header(
-                out,
-                "response_latency_ms",
-                "Elapsed times between a request's headers being received and its response stream completing",
-                "histogram",
-                None,
-            ),
-            Part::Responses => header(
-                out,
-                "response_total",
-                "Total count of HTTP responses.",
-                "counter",
-                None,
-            ),
-            Part::Tcp(i) => {
-                let (name, help, kind) = TCP_FAMILIES[i];
-                header(out, name, help, kind, None);
-            }
-            Part::Authz => header(
-                out,
-                "inbound_http_authz_allow_total",
-                "The total number of inbound HTTP requests that were authorized",
-                "counter",
-                None,
-            ),
-            Part::Route(f) => f.header(out),
-            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => {}
-        }
-    }
-
-    /// The samples of series `s` in this part.
-    fn series(self, s: &HttpSeries, clock: Clock, out: &mut String) {
-        match self {
-            Part::Requests => {
-                let _ = writeln!(
-                    out,
-                    "request_total{{{}}} {}",
-                    s.labels,
-                    count(s.rate, clock.uptime)
-                );
-            }
-            Part::Latency => latency(s, clock, out),
-            Part::Responses => {
-                let sp = split(s, clock.uptime);
-                let _ = writeln!(
-                    out,
-                    "response_total{{{},status_code=\"200\",classification=\"success\",error=\"\"}} {}",
-                    s.labels, sp.ok
-                );
-                if sp.failed > 0 {
-                    let _ = writeln!(
-                        out,
-                        "response_total{{{},status_code=\"500\",classification=\"failure\",error=\"\"}} {}",
-                        s.labels, sp.failed
-                    );
-                }
-            }
-            Part::Tcp(i) => tcp(TCP_FAMILIES[i].0, s, clock, out),
-            Part::Authz => {
-                let _ = writeln!(
-                    out,
-                    "inbound_http_authz_allow_total{{{}}} {}",
-                    s.authz_labels,
-                    count(s.rate, clock.uptime)
-                );
-            }
-            Part::Route(f) => f.series(s, clock, out),
-            Part::Control | Part::Deny | Part::Endpoints | Part::Padding | Part::Tail => {}
-        }
-    }
-}
-
-fn latency(s: &HttpSeries, clock: Clock, out: &mut String) {
-    let sp = split(s, clock.uptime);
-    for (code, n) in [("200", sp.ok), ("500", sp.failed)] {
-        if n == 0 && code == "500" {
-            continue;
-        }
-        let h = HistogramValues::of(&s.latency, n);
-        for (le, c) in LATENCY_LE.iter().zip(h.buckets) {
-            let _ = writeln!(
-                out,
-                "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"{le}\"}} {c}",
-                s.labels
-            );
-        }
-        let _ = writeln!(
-            out,
-            "response_latency_ms_bucket{{{},status_code=\"{code}\",le=\"+Inf\"}} {n}",
-            s.labels
-        );
-        let _ = writeln!(
-            out,
-            "response_latency_ms_count{{{},status_code=\"{code}\"}} {n}",
-            s.labels
-        );
-        let _ = writeln!(
-            out,
-            "response_latency_ms_sum{{{},status_code=\"{code}\"}} {}",
-            s.labels,
-            h.sum_ms.floor() as u64
-        );
-    }
-}
-
-fn tcp(name: &str, s: &HttpSeries, clock: Clock, out: &mut String) {
-    let n = count(s.rate, clock.uptime);
-    let inbound = s.tcp_labels.starts_with("direction=\"inbound\"");
-    let (read, write) = if inbound {
-        (n * s.request_bytes, n * s.response_bytes)
-    } else {
-        (n * s.response_bytes, n * s.request_bytes)
-    };
-    let _ = match name {
-        "tcp_open_total" | "tcp_open_connections" => writeln!(out, "{name}{{{}}} 1", s.tcp_labels),
-        "tcp_read_bytes_total" => writeln!(out, "{name}{{{}}} {read}", s.tcp_labels),
-        "tcp_write_bytes_total" => writeln!(out, "{name}{{{}}} {write}", s.tcp_labels),
-        _ => writeln!(out, "{name}{{{},errno=\"\"}} 0", s.tcp_labels),
-    };
-}
-
-/// `inbound_http_authz_deny_total`, one sample per inbound series, when the model denies.
-fn denied(model: &ProxyModel, clock: Clock, out: &mut String) {
-    if !model.health.deny {
-        return;
-    }
-    header(
-        out,
-        "inbound_http_authz_deny_total",
-        "The total number of inbound HTTP requests that were denied",
-        "counter",
-        None,
-    );
-    for s in &model.inbound {
-        let server = s
-            .authz_labels
-            .split(",route_group=")
-            .next()
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "inbound_http_authz_deny_total{{{server},route_group=\"\",route_kind=\"default\",route_name=\"default\"}} {}",
-            count(s.rate * DENIED_SHARE, clock.uptime)
-        );
-    }
-}
-
-/// `outbound_http_balancer_endpoints` with no endpoint ready or pending for each outbound route
-/// series, when the model has no endpoints.
-fn no_endpoints(model: &ProxyModel, out: &mut String) {
-    if !model.health.no_endpoints {
-        return;
-    }
-    header(
-        out,
-        BALANCER_ENDPOINTS,
-        "The number of endpoints in the balancer.",
-        "gauge",
-        None,
-    );
-    for s in model.outbound_routes.iter() {
-        let parent = s
-            .route_labels
-            .split(",route_group=")
-            .next()
-            .unwrap_or_default();
-        let backend = s.backend_labels.as_deref().unwrap_or_default();
-        for state in ["ready", "pending"] {
-            let _ = writeln!(
-                out,
-                "{BALANCER_ENDPOINTS}{{{parent},{backend},endpoint_state=\"{state}\"}} 0"
-            );
-        }
-    }
-}
-
-/// The family of the balancer endpoint gauges.
-const BALANCER_ENDPOINTS: &str = "outbound_http_balancer_endpoints";
-
 /// `series` as a proxy that sends without mTLS labels it: `tls="no_identity"` with the reason
 /// instead of `tls="true"` and the server identity.
 pub fn without_tls(series: &HttpSeries) -> HttpSeries {
@@ -499,71 +200,6 @@ pub fn without_tls(series: &HttpSeries) -> HttpSeries {
         ..series.clone()
     }
 }
-
-/// The control-plane families: constant, so rendered once per process.
-static CONTROL: LazyLock<String> = LazyLock::new(|| {
-    let mut out = String::new();
-    let labels = |addr: &str, sa: &str| {
-        format!(
-            "addr=\"{addr}\",tls=\"true\",server_id=\"{sa}.linkerd.serviceaccount.identity.linkerd.cluster.local\""
-        )
-    };
-    header(
-        &mut out,
-        "control_request_total",
-        "Total count of HTTP requests.",
-        "counter",
-        None,
-    );
-    for (addr, sa, n, _) in CONTROL_PLANE {
-        let _ = writeln!(out, "control_request_total{{{}}} {n}", labels(addr, sa));
-    }
-    header(
-        &mut out,
-        "control_response_latency_ms",
-        "Elapsed times between a request's headers being received and its response stream completing",
-        "histogram",
-        None,
-    );
-    for (addr, sa, n, ms) in CONTROL_PLANE {
-        let l = labels(addr, sa);
-        for (bound, le) in LATENCY_BOUNDS_MS.iter().zip(LATENCY_LE) {
-            let c = if *bound >= ms as f64 { n } else { 0 };
-            let _ = writeln!(
-                out,
-                "control_response_latency_ms_bucket{{{l},status_code=\"200\",le=\"{le}\"}} {c}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "control_response_latency_ms_bucket{{{l},status_code=\"200\",le=\"+Inf\"}} {n}"
-        );
-        let _ = writeln!(
-            out,
-            "control_response_latency_ms_count{{{l},status_code=\"200\"}} {n}"
-        );
-        let _ = writeln!(
-            out,
-            "control_response_latency_ms_sum{{{l},status_code=\"200\"}} {}",
-            n * ms
-        );
-    }
-    header(
-        &mut out,
-        "control_response_total",
-        "Total count of HTTP responses.",
-        "counter",
-        None,
-    );
-    for (addr, sa, n, _) in CONTROL_PLANE {
-        let _ = writeln!(
-            out,
-            "control_response_total{{{},status_code=\"200\",classification=\"success\",grpc_status=\"0\",error=\"\"}} {n}",
-            labels(addr, sa)
-        );
-    }
-    out
-});
 
 /// About how many bytes one chunk of [`BodyChunks`] holds: it ends at the first series boundary
 /// past this (a single series adds at most a few tens of kilobytes).
@@ -633,7 +269,9 @@ impl Iterator for BodyChunks {
             match part.over() {
                 Some(over) => {
                     if self.item == 0 {
-                        part.header(&mut out);
+                        if part.header_when_empty() || self.model.series(over, 0).is_some() {
+                            part.header(&mut out);
+                        }
                         self.item = 1;
                     } else if let Some(s) = self.model.series(over, self.item - 1) {
                         part.series(s, self.clock, &mut out);
@@ -657,7 +295,10 @@ impl Iterator for BodyChunks {
                             continue;
                         }
                         Part::Control => out.push_str(&CONTROL),
-                        Part::Deny => denied(&self.model, self.clock, &mut out),
+                        Part::Deny => policy::denied(&self.model, self.clock, &mut out),
+                        Part::Policy => {
+                            policy::tcp_and_not_found(&self.model, self.clock, &mut out);
+                        }
                         Part::Endpoints => no_endpoints(&self.model, &mut out),
                         _ => render_tail(self.clock, &self.model.health, &mut out),
                     }
@@ -688,16 +329,3 @@ pub fn sample_count(model: &Arc<ProxyModel>) -> usize {
 /// A malformed exposition (for the `garbage` fault): an unterminated label set and a
 /// non-numeric value, as a broken or non-Prometheus endpoint might answer.
 pub const GARBAGE_BODY: &str = "# HELP request_total Total count of HTTP requests.\n# TYPE request_total counter\nrequest_total{direction=\"inbound\",tls=\"true\" 12\nresponse_total{direction=\"inbound\"} twelve\n<html><body>502 Bad Gateway</body></html>\n";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn le_labels_print_the_bounds() {
-        for (bound, le) in LATENCY_BOUNDS_MS.iter().zip(LATENCY_LE) {
-            assert_eq!(format!("{bound}"), le);
-        }
-        assert!(matches!(LAYOUT[PADDING_AT], Part::Padding));
-    }
-}

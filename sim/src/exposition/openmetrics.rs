@@ -1,11 +1,14 @@
-//! The OpenMetrics-style tail of a proxy body: route families (`# UNIT`, float `le` values),
-//! padding, identity, process and build-info families, and `# EOF`.
+//! The OpenMetrics-style families of a proxy body: the HTTP and gRPC route families (`# UNIT`,
+//! float `le` values), the balancer endpoint gauges (padding and the `noendpoints` fault), and
+//! the tail — identity, process and build-info families, and `# EOF`.
 
 use std::fmt::Write;
 
 use bytes::Bytes;
 
-use super::{CERT_LIFETIME_SECS, Clock, Health, HttpSeries, PROXY_VERSION, float, header};
+use super::{
+    CERT_LIFETIME_SECS, Clock, Health, HttpSeries, PROXY_VERSION, ProxyModel, float, header,
+};
 use crate::traffic::{LATENCY_BOUNDS_MS, LatencyDist, count};
 
 const OUTBOUND_ROUTE_BOUNDS_S: [f64; 4] = [0.05, 0.5, 1.0, 10.0];
@@ -63,78 +66,61 @@ impl RouteFamily {
         )
     }
 
-    pub(super) fn header(self, out: &mut String) {
-        let (name, help, kind, unit) = match self {
-            RouteFamily::OutboundDuration => (
-                "outbound_http_route_request_duration_seconds",
+    /// The family's name for HTTP or gRPC (`true`) routes, without `_total`.
+    fn name(self, grpc: bool) -> String {
+        let (direction, what) = match self {
+            RouteFamily::OutboundDuration => ("outbound", "request_duration_seconds"),
+            RouteFamily::OutboundStatuses => ("outbound", "request_statuses"),
+            RouteFamily::Retries => ("outbound", "retry_requests"),
+            RouteFamily::BackendDuration => ("outbound", "backend_response_duration_seconds"),
+            RouteFamily::BackendStatuses => ("outbound", "backend_response_statuses"),
+            RouteFamily::InboundDuration => ("inbound", "request_duration_seconds"),
+            RouteFamily::InboundStatuses => ("inbound", "request_statuses"),
+        };
+        let protocol = if grpc { "grpc" } else { "http" };
+        format!("{direction}_{protocol}_route_{what}")
+    }
+
+    pub(super) fn header(self, grpc: bool, out: &mut String) {
+        let (help, kind, unit) = match self {
+            RouteFamily::OutboundDuration | RouteFamily::InboundDuration => (
                 "The time between request initialization and response completion.",
                 "histogram",
                 Some("seconds"),
             ),
-            RouteFamily::OutboundStatuses => (
-                "outbound_http_route_request_statuses",
-                "Completed request-response streams.",
-                "counter",
-                None,
-            ),
-            RouteFamily::Retries => (
-                "outbound_http_route_retry_requests",
-                "The number of retry requests sent.",
-                "counter",
-                None,
-            ),
+            RouteFamily::OutboundStatuses | RouteFamily::InboundStatuses => {
+                ("Completed request-response streams.", "counter", None)
+            }
+            RouteFamily::Retries => ("The number of retry requests sent.", "counter", None),
             RouteFamily::BackendDuration => (
-                "outbound_http_route_backend_response_duration_seconds",
                 "The time between request completion and response completion.",
                 "histogram",
                 Some("seconds"),
             ),
-            RouteFamily::BackendStatuses => (
-                "outbound_http_route_backend_response_statuses",
-                "Completed responses.",
-                "counter",
-                None,
-            ),
-            RouteFamily::InboundDuration => (
-                "inbound_http_route_request_duration_seconds",
-                "The time between request initialization and response completion.",
-                "histogram",
-                Some("seconds"),
-            ),
-            RouteFamily::InboundStatuses => (
-                "inbound_http_route_request_statuses",
-                "Completed request-response streams.",
-                "counter",
-                None,
-            ),
+            RouteFamily::BackendStatuses => ("Completed responses.", "counter", None),
         };
-        header(out, name, help, kind, unit);
+        header(out, &self.name(grpc), help, kind, unit);
     }
 
-    pub(super) fn series(self, s: &HttpSeries, clock: Clock, out: &mut String) {
+    pub(super) fn series(self, grpc: bool, s: &HttpSeries, clock: Clock, out: &mut String) {
         let n = count(s.rate, clock.uptime);
-        let route = format!("{},hostname=\"\"", s.route_labels);
+        // gRPC route samples carry no `hostname` (as the fixtures show them).
+        let route = if grpc {
+            s.route_labels.clone()
+        } else {
+            format!("{},hostname=\"\"", s.route_labels)
+        };
+        let name = self.name(grpc);
+        let total = format!("{name}_total");
         match self {
-            RouteFamily::OutboundDuration => seconds_histogram(
-                out,
-                "outbound_http_route_request_duration_seconds",
-                &route,
-                &OUTBOUND_ROUTE_BOUNDS_S,
-                &s.latency,
-                n,
-            ),
-            RouteFamily::OutboundStatuses => statuses(
-                out,
-                "outbound_http_route_request_statuses_total",
-                &route,
-                s,
-                s.rate,
-                clock,
-            ),
+            RouteFamily::OutboundDuration => {
+                seconds_histogram(out, &name, &route, &OUTBOUND_ROUTE_BOUNDS_S, &s.latency, n)
+            }
+            RouteFamily::OutboundStatuses => statuses(out, &total, &route, s, s.rate, clock),
             RouteFamily::Retries => {
                 let _ = writeln!(
                     out,
-                    "outbound_http_route_retry_requests_total{{{}}} {}",
+                    "{total}{{{}}} {}",
                     s.route_labels,
                     count(s.rate * s.retries, clock.uptime)
                 );
@@ -143,7 +129,7 @@ impl RouteFamily {
                 for (labels, rate) in backends(s) {
                     seconds_histogram(
                         out,
-                        "outbound_http_route_backend_response_duration_seconds",
+                        &name,
                         &labels,
                         &BACKEND_BOUNDS_S,
                         &s.latency,
@@ -153,32 +139,20 @@ impl RouteFamily {
             }
             RouteFamily::BackendStatuses => {
                 for (labels, rate) in backends(s) {
-                    statuses(
-                        out,
-                        "outbound_http_route_backend_response_statuses_total",
-                        &labels,
-                        s,
-                        rate,
-                        clock,
-                    );
+                    statuses(out, &total, &labels, s, rate, clock);
                 }
             }
             RouteFamily::InboundDuration => seconds_histogram(
                 out,
-                "inbound_http_route_request_duration_seconds",
+                &name,
                 &s.route_labels,
                 &OUTBOUND_ROUTE_BOUNDS_S,
                 &s.latency,
                 n,
             ),
-            RouteFamily::InboundStatuses => statuses(
-                out,
-                "inbound_http_route_request_statuses_total",
-                &s.route_labels,
-                s,
-                s.rate,
-                clock,
-            ),
+            RouteFamily::InboundStatuses => {
+                statuses(out, &total, &s.route_labels, s, s.rate, clock)
+            }
         }
     }
 }
@@ -196,31 +170,77 @@ fn backends(s: &HttpSeries) -> Vec<(String, f64)> {
     out
 }
 
-/// The status samples of `s`'s requests at `rate`: successes, 500s, and the timeouts among its
-/// failures (`error="REQUEST_TIMEOUT"`, no status); each its own counter, so none decreases.
+/// The status samples of `s`'s requests at `rate`: successes, failures (HTTP 500, or gRPC
+/// UNAVAILABLE), and the timeouts among its failures (`error="REQUEST_TIMEOUT"`, with no HTTP
+/// status or gRPC UNKNOWN); each its own counter, so none decreases.
 fn statuses(out: &mut String, name: &str, labels: &str, s: &HttpSeries, rate: f64, clock: Clock) {
     let timeouts = s.timeouts.clamp(0.0, s.failure);
     let n = |share: f64| count(rate * share, clock.uptime);
+    let [ok, failed, timed_out] = if s.grpc {
+        [
+            "grpc_status=\"OK\"",
+            "grpc_status=\"UNAVAILABLE\"",
+            "grpc_status=\"UNKNOWN\"",
+        ]
+    } else {
+        [
+            "http_status=\"200\"",
+            "http_status=\"500\"",
+            "http_status=\"\"",
+        ]
+    };
     let _ = writeln!(
         out,
-        "{name}{{{labels},http_status=\"200\",error=\"\"}} {}",
+        "{name}{{{labels},{ok},error=\"\"}} {}",
         n(1.0 - s.failure)
     );
     if s.failure > timeouts {
         let _ = writeln!(
             out,
-            "{name}{{{labels},http_status=\"500\",error=\"\"}} {}",
+            "{name}{{{labels},{failed},error=\"\"}} {}",
             n(s.failure - timeouts)
         );
     }
     if timeouts > 0.0 {
         let _ = writeln!(
             out,
-            "{name}{{{labels},http_status=\"\",error=\"REQUEST_TIMEOUT\"}} {}",
+            "{name}{{{labels},{timed_out},error=\"REQUEST_TIMEOUT\"}} {}",
             n(timeouts)
         );
     }
 }
+
+/// `outbound_http_balancer_endpoints` with no endpoint ready or pending for each outbound route
+/// series, when the model has no endpoints.
+pub(super) fn no_endpoints(model: &ProxyModel, out: &mut String) {
+    if !model.health.no_endpoints {
+        return;
+    }
+    header(
+        out,
+        BALANCER_ENDPOINTS,
+        "The number of endpoints in the balancer.",
+        "gauge",
+        None,
+    );
+    for s in model.outbound_routes.iter() {
+        let parent = s
+            .route_labels
+            .split(",route_group=")
+            .next()
+            .unwrap_or_default();
+        let backend = s.backend_labels.as_deref().unwrap_or_default();
+        for state in ["ready", "pending"] {
+            let _ = writeln!(
+                out,
+                "{BALANCER_ENDPOINTS}{{{parent},{backend},endpoint_state=\"{state}\"}} 0"
+            );
+        }
+    }
+}
+
+/// The family of the balancer endpoint gauges.
+const BALANCER_ENDPOINTS: &str = "outbound_http_balancer_endpoints";
 
 /// Static `outbound_http_balancer_endpoints` gauges that pad bodies to `--series`; every pod's
 /// padding is a prefix of one shared block, so padding costs no memory per pod.
@@ -238,7 +258,7 @@ impl Padding {
         let mut out = String::new();
         header(
             &mut out,
-            "outbound_http_balancer_endpoints",
+            BALANCER_ENDPOINTS,
             "The number of endpoints in the balancer.",
             "gauge",
             None,

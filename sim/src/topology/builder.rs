@@ -420,12 +420,7 @@ impl Builder {
 
     pub(super) fn daemonset(&mut self, ns: &str, name: &str) {
         let pod_labels = labels(&[("app", name)]);
-        let template = self.pod_template(
-            &pod_labels,
-            name,
-            "default",
-            Mesh::Sidecar(CUSTOM_ADMIN_PORT),
-        );
+        let template = self.pod_template(&pod_labels, name, name, Mesh::Sidecar(CUSTOM_ADMIN_PORT));
         let meta = self.metadata("DaemonSet", Some(ns), name, &pod_labels);
         let uid = self.push(
             "DaemonSet",
@@ -452,12 +447,8 @@ impl Builder {
 
     pub(super) fn cronjob(&mut self, ns: &str, name: &str) {
         let pod_labels = labels(&[("app", name)]);
-        let template = self.pod_template(
-            &pod_labels,
-            name,
-            "default",
-            Mesh::Sidecar(DEFAULT_ADMIN_PORT),
-        );
+        let template =
+            self.pod_template(&pod_labels, name, name, Mesh::Sidecar(DEFAULT_ADMIN_PORT));
         let meta = self.metadata("CronJob", Some(ns), name, &pod_labels);
         let cj_uid = self.push(
             "CronJob",

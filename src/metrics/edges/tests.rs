@@ -216,3 +216,56 @@ fn a_known_server_identity_beats_the_callee_s_clients() {
         Some(WEB_ID)
     );
 }
+
+#[test]
+fn a_destination_shows_the_calls_of_sources_that_were_not_selected() {
+    // Only web selected: vote-bot's calls are known from web's inbound series, by identity.
+    let before = vec![mesh(1_000, 100).remove(1)];
+    let after = vec![mesh(11_000, 110).remove(1)];
+    let rows = compute(Some(&before), &after);
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    let bot = row(&rows, "default", "web");
+    assert_eq!(
+        (bot.src_kind.as_str(), bot.src_ns.as_str(), bot.src_text()),
+        (SERVICE_ACCOUNT, "emojivoto", "sa/default".to_string())
+    );
+    assert_eq!(bot.client_id.as_deref(), Some(BOT_ID));
+    assert_eq!(bot.dst_kind, "deployment");
+    assert_eq!((bot.requests, bot.rps), (100.0, Some(10.0)));
+    assert_eq!(bot.connections, 1.0);
+    assert_eq!(bot.secured, SECURED);
+    row(&rows, "web", "emoji");
+
+    // With its caller selected too, the same calls are one row, not two.
+    let both = compute(None, &mesh(1_000, 100));
+    assert_eq!(both.len(), 2, "{both:#?}");
+    assert!(both.iter().all(|r| r.src_kind == "deployment"), "{both:#?}");
+}
+
+#[test]
+fn an_unselected_source_is_named_after_the_workload_serving_its_identity() {
+    // vote-bot and emoji selected, web not: emoji's client is the web vote-bot called.
+    let after = vec![
+        proxy("vote-bot", 0, &outbound("web", WEB_ID, 10, 1, 1, 0)),
+        proxy("emoji", 0, &inbound(WEB_ID, 7)),
+    ];
+    let rows = compute(None, &after);
+    let web = row(&rows, "web", "emoji");
+    assert_eq!(
+        (web.src_kind.as_str(), web.src_text()),
+        ("deployment", "web".to_string())
+    );
+    assert_eq!((web.requests, web.rps), (7.0, None));
+    // A plain-text client without an identity is a source of its own, with the reason.
+    let plain = "request_total{direction=\"inbound\",tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\"} 3\n";
+    let rows = compute(None, &[proxy("emoji", 0, plain)]);
+    let unknown = row(&rows, "-", "emoji");
+    assert_eq!(
+        (
+            unknown.src_kind.as_str(),
+            unknown.secured.as_str(),
+            unknown.client_id.as_ref()
+        ),
+        ("unknown", "no_tls_from_remote", None)
+    );
+}

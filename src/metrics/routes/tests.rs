@@ -244,3 +244,103 @@ fn inbound_rows_fall_back_to_the_legacy_families_only_without_the_newer_ones() {
         .collect();
     assert_eq!(inbound, ["all:8080"], "the newer families win");
 }
+
+const GRPC: &str =
+    include_str!("../../../tests/fixtures/linkerd/olix0r__schlep__README__outbound-grpc-route.txt");
+const DATADOG: &str = include_str!(
+    "../../../tests/fixtures/linkerd/datadog__linkerd__tests__fixtures__linkerd_v2.txt"
+);
+
+#[test]
+fn grpc_routes_fail_on_a_status_other_than_ok_or_an_error() {
+    let rows = rows([tally(&target(GRPC), "ns", "w")], Some(100.0));
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let row = &rows[0];
+    assert_eq!(
+        (
+            row.key.protocol,
+            row.key.parent.as_str(),
+            row.key.route.as_str(),
+            row.key.kind.as_str()
+        ),
+        (Protocol::Grpc, "api:8080", "api-get", "GRPCRoute")
+    );
+    // OK 7839, INTERNAL 9, UNKNOWN with REQUEST_TIMEOUT 75 and RESPONSE_HEADERS_TIMEOUT 2.
+    assert_eq!(row.stats.requests, 7925.0);
+    close("route success", row.stats.success.unwrap(), 7839.0 / 7925.0);
+    close("route timeouts", row.stats.timeouts.unwrap(), 77.0 / 7925.0);
+    close("route rps", row.stats.rps.unwrap(), 79.25);
+    let [backend] = row.backends.as_slice() else {
+        panic!("one backend: {row:#?}");
+    };
+    assert_eq!(backend.backend, "api:8080");
+    // OK 7839, INTERNAL 610, REQUEST_TIMEOUT 75, RESPONSE_HEADERS_TIMEOUT 563.
+    assert_eq!(backend.stats.requests, 9087.0);
+    close(
+        "backend success",
+        backend.stats.success.unwrap(),
+        7839.0 / 9087.0,
+    );
+    close(
+        "backend timeouts",
+        backend.stats.timeouts.unwrap(),
+        638.0 / 9087.0,
+    );
+}
+
+#[test]
+fn service_profile_routes_are_rows_of_their_own_per_dst_and_rt_route() {
+    // A real proxy's route_* families (no ServiceProfile route matched: no `rt_route`).
+    let all = rows([tally(&target(DATADOG), "linkerd", "deployment/c")], None);
+    let profile = |direction: Direction, parent: &str| {
+        all.iter()
+            .find(|r| {
+                r.key.kind == PROFILE_KIND && r.key.direction == direction && r.key.parent == parent
+            })
+            .unwrap_or_else(|| panic!("no {direction:?} profile row for {parent}: {all:#?}"))
+    };
+    let prom = profile(
+        Direction::Outbound,
+        "linkerd-prometheus.linkerd.svc.cluster.local:9090",
+    );
+    assert_eq!(prom.key.route, PROFILE_DEFAULT_ROUTE);
+    assert_eq!(prom.stats.requests, 16275.0);
+    assert_eq!(prom.stats.success, Some(1.0));
+    assert_eq!(prom.stats.rps, None);
+    assert_eq!(
+        profile(Direction::Inbound, "172.17.0.17:9998")
+            .stats
+            .requests,
+        277.0
+    );
+
+    // A matched route, with failures and latency in milliseconds.
+    let body = "\
+# TYPE route_response_total counter
+route_response_total{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"200\",classification=\"success\",error=\"\"} 90
+route_response_total{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"500\",classification=\"failure\",error=\"\"} 10
+# TYPE route_response_latency_ms histogram
+route_response_latency_ms_bucket{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"200\",le=\"10\"} 90
+route_response_latency_ms_bucket{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"200\",le=\"20\"} 90
+route_response_latency_ms_bucket{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"200\",le=\"+Inf\"} 90
+route_response_latency_ms_bucket{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"500\",le=\"10\"} 10
+route_response_latency_ms_bucket{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"500\",le=\"20\"} 10
+route_response_latency_ms_bucket{direction=\"outbound\",dst=\"db-svc.default.svc.cluster.local:8080\",rt_route=\"GET /health\",status_code=\"500\",le=\"+Inf\"} 10
+";
+    let matched = rows(
+        [tally(&target(body), "default", "daemonset/agent")],
+        Some(10.0),
+    );
+    let [row] = matched.as_slice() else {
+        panic!("one row: {matched:#?}");
+    };
+    assert_eq!(
+        (row.key.route.as_str(), row.key.kind.as_str()),
+        ("GET /health", PROFILE_KIND)
+    );
+    assert_eq!(row.key.parent, "db-svc.default.svc.cluster.local:8080");
+    close("success", row.stats.success.unwrap(), 0.9);
+    close("rps", row.stats.rps.unwrap(), 10.0);
+    close("p50", ms(row.stats.latency_p50).0, 5.0);
+    assert!(row.backends.is_empty());
+}

@@ -195,9 +195,8 @@ const WORKLOAD_LABELS: &[(&str, &str)] = &[
     ("daemonset", "daemonset"),
     ("replicaset", "replicaset"),
     ("replicationcontroller", "replicationcontroller"),
-    ("k8s_job", "job"),
-    ("job", "job"),
     ("cronjob", "cronjob"),
+    ("k8s_job", "job"),
 ];
 
 /// Which proxy a file's target is: its `namespace`, `pod` and workload labels.

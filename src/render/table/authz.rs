@@ -6,11 +6,16 @@ use super::{TableOptions, count_text, finish, new_table, number, rps_text, share
 use crate::metrics::authz::{Protocol, Row};
 
 /// The table of `rows`, in the order given; `wide` adds the namespace, the protocol, the
-/// counts and each authorization's rate.
+/// counts and each authorization's rate (the protocol is there without `wide` too when a row
+/// counts TCP connections, so its rows stand apart from HTTP ones).
 pub fn render_authz(rows: &[Row], wide: bool, options: TableOptions) -> String {
+    let protocols = wide || rows.iter().any(|r| r.protocol == Protocol::Tcp);
     let mut header = Vec::new();
     if wide {
-        header.extend(["NAMESPACE", "PROTOCOL"]);
+        header.push("NAMESPACE");
+    }
+    if protocols {
+        header.push("PROTOCOL");
     }
     header.extend([
         "WORKLOAD",
@@ -29,6 +34,8 @@ pub fn render_authz(rows: &[Row], wide: bool, options: TableOptions) -> String {
         let mut cells = Vec::with_capacity(header.len());
         if wide {
             cells.push(Cell::new(&row.namespace));
+        }
+        if protocols {
             cells.push(Cell::new(match row.protocol {
                 Protocol::Http => "http",
                 Protocol::Tcp => "tcp",
@@ -63,4 +70,45 @@ pub fn render_authz(rows: &[Row], wide: bool, options: TableOptions) -> String {
         out.add_row(cells);
     }
     finish(&out, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(protocol: Protocol) -> Row {
+        Row {
+            namespace: "default".into(),
+            workload: "statefulset/db".into(),
+            protocol,
+            server: "default/all-unauthenticated".into(),
+            route: None,
+            authorizations: Vec::new(),
+            allowed_per_sec: 0.5,
+            denied_per_sec: 0.1,
+            denied_share: Some(1.0 / 6.0),
+            allowed: 5.0,
+            denied: 1.0,
+        }
+    }
+
+    #[test]
+    fn tcp_rows_bring_the_protocol_column() {
+        let plain = TableOptions {
+            color: false,
+            width: None,
+        };
+        let http = render_authz(&[row(Protocol::Http)], false, plain);
+        assert!(http.starts_with("WORKLOAD "), "{http}");
+        let both = render_authz(&[row(Protocol::Http), row(Protocol::Tcp)], false, plain);
+        let lines: Vec<&str> = both.lines().collect();
+        assert!(lines[0].starts_with("PROTOCOL   WORKLOAD "), "{both}");
+        assert!(lines[1].starts_with("http "), "{both}");
+        assert!(lines[2].starts_with("tcp "), "{both}");
+        let wide = render_authz(&[row(Protocol::Http)], true, plain);
+        assert!(
+            wide.starts_with("NAMESPACE   PROTOCOL   WORKLOAD "),
+            "{wide}"
+        );
+    }
 }

@@ -8,11 +8,13 @@ use super::{
 };
 use crate::metrics::routes::{Direction, Percentile, Protocol, RouteRow, Stats};
 
-/// The table of `rows`, in the order given; `wide` adds REQUESTS and PROTOCOL.
+/// The table of `rows`, in the order given; `wide` adds REQUESTS and PROTOCOL (PROTOCOL is
+/// there without `wide` too when a row is gRPC, so its rows stand apart from HTTP ones).
 pub fn render_routes(rows: &[RouteRow], wide: bool, options: TableOptions) -> String {
     let namespaces = rows
         .iter()
         .any(|r| r.key.namespace != rows[0].key.namespace);
+    let protocols = wide || rows.iter().any(|r| r.key.protocol == Protocol::Grpc);
     let mut header: Vec<&str> = Vec::new();
     if namespaces {
         header.push("NAMESPACE");
@@ -32,7 +34,10 @@ pub fn render_routes(rows: &[RouteRow], wide: bool, options: TableOptions) -> St
         "RETRIES",
     ]);
     if wide {
-        header.extend(["REQUESTS", "PROTOCOL"]);
+        header.push("REQUESTS");
+    }
+    if protocols {
+        header.push("PROTOCOL");
     }
     let mut table = new_table(&header, options);
     for row in rows {
@@ -53,14 +58,13 @@ pub fn render_routes(rows: &[RouteRow], wide: bool, options: TableOptions) -> St
         ]);
         numbers(&mut cells, &row.stats, options.color);
         if wide {
-            let protocol = match row.key.protocol {
+            cells.push(number(count_text(Some(row.stats.requests))));
+        }
+        if protocols {
+            cells.push(Cell::new(match row.key.protocol {
                 Protocol::Http => "http",
                 Protocol::Grpc => "grpc",
-            };
-            cells.extend([
-                number(count_text(Some(row.stats.requests))),
-                Cell::new(protocol),
-            ]);
+            }));
         }
         table.add_row(cells);
         for backend in &row.backends {
@@ -68,10 +72,10 @@ pub fn render_routes(rows: &[RouteRow], wide: bool, options: TableOptions) -> St
             cells.extend([Cell::new(format!("└─ {}", backend.backend)), Cell::new("")]);
             numbers(&mut cells, &backend.stats, options.color);
             if wide {
-                cells.extend([
-                    number(count_text(Some(backend.stats.requests))),
-                    Cell::new(""),
-                ]);
+                cells.push(number(count_text(Some(backend.stats.requests))));
+            }
+            if protocols {
+                cells.push(Cell::new(""));
             }
             table.add_row(cells);
         }
@@ -110,6 +114,7 @@ fn share_text(share: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::routes::RouteKey;
 
     #[test]
     fn bounds_are_marked_and_exact_values_are_not() {
@@ -120,5 +125,45 @@ mod tests {
         assert_eq!(percentile_text(p(2.5, false)), "2.5ms");
         assert_eq!(percentile_text(None), "-");
         assert_eq!(share_text(Some(0.125)), "12.50%");
+    }
+
+    fn row(protocol: Protocol) -> RouteRow {
+        RouteRow {
+            key: RouteKey {
+                namespace: "default".into(),
+                workload: "statefulset/db".into(),
+                direction: Direction::Inbound,
+                protocol,
+                parent: "all-unauthenticated:8080".into(),
+                route: "default".into(),
+                kind: "default".into(),
+            },
+            stats: Stats::default(),
+            backends: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn grpc_rows_bring_the_protocol_column() {
+        let plain = TableOptions {
+            color: false,
+            width: None,
+        };
+        let http = render_routes(&[row(Protocol::Http)], false, plain);
+        assert!(!http.contains("PROTOCOL"), "{http}");
+        let both = render_routes(&[row(Protocol::Http), row(Protocol::Grpc)], false, plain);
+        let lines: Vec<&str> = both.lines().collect();
+        assert!(lines[0].trim_end().ends_with("PROTOCOL"), "{both}");
+        assert!(lines[1].trim_end().ends_with("http"), "{both}");
+        assert!(lines[2].trim_end().ends_with("grpc"), "{both}");
+        let wide = render_routes(&[row(Protocol::Http)], true, plain);
+        assert!(
+            wide.lines()
+                .next()
+                .unwrap_or_default()
+                .trim_end()
+                .ends_with("REQUESTS   PROTOCOL"),
+            "{wide}"
+        );
     }
 }
