@@ -2,6 +2,8 @@
 //! kubectl's override flags applied over the kubeconfig, exec credential plugins run once, and
 //! errors that name the API server when it cannot be reached.
 
+pub mod viz;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::task::Poll;

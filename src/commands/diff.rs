@@ -10,16 +10,16 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::federation::LiveSource;
-use super::{Context, source, write_stdout};
+use super::{Context, write_stdout};
 use crate::cli::{DiffArgs, DiffByArg, DiffFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::diff::{self, DiffBy, DiffOptions, SnapshotDiff};
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::Filter;
 use crate::render::table::{self, DiffLabels, TableOptions};
-use crate::scrape;
+use crate::source::{self, Source};
 
 /// File name endings that make a `diff` argument a file even when it does not exist yet.
 const FILE_ENDINGS: &[&str] = &[".om", ".prom", ".txt", ".openmetrics"];
@@ -96,7 +96,7 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let mut sides: Vec<Side> = args.from_file.iter().cloned().map(Side::File).collect();
     sides.extend(args.sides.iter().map(|s| Side::classify(s)));
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = interrupt::cancel_on_ctrl_c();
     let (mut old, mut new, exit) = match (sides.as_slice(), args.interval) {
         ([Side::Target(target)], Some(interval)) => {
             over_interval(ctx, target, interval, args.read_from.as_ref(), &cancel).await?
@@ -219,7 +219,7 @@ async fn load(
 ) -> Result<(Loaded, Exit)> {
     match side {
         Side::File(path) => {
-            let snapshot = source::load_file(path)?;
+            let snapshot = source::file::load_file(path)?;
             if snapshot.targets.is_empty() {
                 return Err(Error::Failed(format!(
                     "{}: no metrics found",
@@ -229,8 +229,10 @@ async fn load(
             Ok((loaded(side.describe(), snapshot), Exit::Success))
         }
         Side::Target(target) => {
-            let live = LiveSource::open(ctx, std::slice::from_ref(target), read_from).await?;
-            let (snapshot, exit) = live.read(ctx, cancel).await;
+            let options = ctx.source_options();
+            let live =
+                Source::open(&options, std::slice::from_ref(target), &read_from.into()).await?;
+            let (snapshot, exit) = live.read(&options, cancel).await;
             if snapshot.targets.is_empty() {
                 return Err(Error::Failed(format!(
                     "no proxy of {target} could be scraped"
@@ -248,8 +250,9 @@ async fn over_interval(
     read_from: Option<&ReadFrom>,
     cancel: &CancellationToken,
 ) -> Result<(Loaded, Loaded, Exit)> {
-    let live = LiveSource::open(ctx, &[target.to_string()], read_from).await?;
-    let (first, exit_a) = live.read(ctx, cancel).await;
+    let options = ctx.source_options();
+    let live = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
+    let (first, exit_a) = live.read(&options, cancel).await;
     if first.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped"
@@ -267,7 +270,7 @@ async fn over_interval(
             return Err(Error::Failed("interrupted before the second scrape; nothing to compare".into()));
         }
     }
-    let (second, exit_b) = live.read(ctx, cancel).await;
+    let (second, exit_b) = live.read(&options, cancel).await;
     if second.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped the second time"

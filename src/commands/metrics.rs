@@ -1,10 +1,10 @@
 //! `metrics`: fetch `/metrics` from every selected proxy (or read a file) and print it raw, as one
 //! merged Prometheus/OpenMetrics exposition with target labels, or as JSON.
 
-use super::federation::Federation;
-use super::{Context, source, stream_stdout, write_stdout};
+use super::{Context, stream_stdout, write_stdout};
 use crate::cli::{MetricsArgs, MetricsFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::held::{HeldBody, HeldSnapshot};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
@@ -14,16 +14,17 @@ use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
 use crate::render::raw::{RawEntry, write_raw_entry};
 use crate::resolve::PodTarget;
-use crate::scrape;
+use crate::source::file::load_file;
+use crate::source::{self, Federation, Live, Options};
 
 /// Runs `metrics`.
 pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
-    let filter = Filter::new(&args.filter.metric, &args.filter.matches)
-        .map_err(|e| Error::Usage(e.to_string()))?;
-    let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
+    let filter = args.filter.filter()?;
+    let obfuscation = ctx.global.obfuscation();
+    let options = ctx.source_options();
     if let Some(path) = &args.source.from_file {
         // Read (and checked: malformed, cut short, empty) whatever the output.
-        let snapshot = source::load_file(path)?;
+        let snapshot = load_file(path)?;
         if args.output == MetricsFormat::Raw && filter.is_empty() {
             // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
             drop(snapshot);
@@ -41,7 +42,8 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
     }
 
     if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
-        let federation = Federation::connect(ctx, &args.source.targets, url.as_deref()).await?;
+        let federation =
+            Federation::connect(&options, &args.source.targets, url.as_deref()).await?;
         let kept = print_snapshot(
             federation.snapshot().await?,
             &filter,
@@ -52,14 +54,22 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         return Ok(Exit::Success);
     }
 
-    let live = source::resolve(ctx, &args.source.targets).await?;
-    let cancel = scrape::cancel_on_ctrl_c();
+    let live = source::resolve(&options, &args.source.targets).await?;
+    let cancel = interrupt::cancel_on_ctrl_c();
     let (exit, kept) = match args.output {
         MetricsFormat::Raw => {
-            print_raw_live(ctx, &live, &cancel, &filter, obfuscation, live.pods.len()).await?
+            print_raw_live(
+                &options,
+                &live,
+                &cancel,
+                &filter,
+                obfuscation,
+                live.pods.len(),
+            )
+            .await?
         }
         MetricsFormat::Json => {
-            let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+            let (snapshot, exit) = source::scrape_snapshot(&options, &live, &cancel).await;
             let kept = if snapshot.targets.is_empty() {
                 None
             } else {
@@ -73,7 +83,7 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             let format = merged_format(args.output);
             let mut held = HeldSnapshot::new(format);
             let mut kept = 0;
-            let exit = source::scrape_targets(ctx, &live, &cancel, |mut target| {
+            let exit = source::scrape_targets(&options, &live, &cancel, |mut target| {
                 prepare(&mut target, &filter, obfuscation);
                 kept += target.sample_count();
                 held.push(target);
@@ -202,8 +212,8 @@ const PROM_TEXT: WriteOptions = WriteOptions {
 /// not parse is printed all the same, with a warning naming the pod and the line. Returns the
 /// exit status and, when some pod answered, the samples the filters kept.
 async fn print_raw_live(
-    ctx: &Context,
-    live: &source::Live,
+    options: &Options,
+    live: &Live,
     cancel: &tokio_util::sync::CancellationToken,
     filter: &Filter,
     obfuscation: Option<Obfuscation>,
@@ -212,13 +222,13 @@ async fn print_raw_live(
     let mut held: Vec<(PodTarget, Result<HeldBody, String>)> = Vec::new();
     let mut kept = 0;
     let mut malformed = Vec::new();
-    let summary = source::scrape_each(ctx, live, cancel, |outcome| {
+    let summary = source::scrape_each(options, live, cancel, |outcome| {
         let body = match outcome.result {
             Ok(scraped) if filter.is_empty() && obfuscation.is_none() => {
                 // As served: a compressed body is held as it came, once it is known to decode.
                 let mut check = BodyCheck::default();
                 scraped
-                    .for_each_line_chunk(ctx.global.max_body_size, |text| check.feed(text))
+                    .for_each_line_chunk(options.fetch.max_body, |text| check.feed(text))
                     .map(|()| {
                         if let Some(e) = check.first_error {
                             malformed.push((source::pod_name(&outcome.target), e));
@@ -227,7 +237,7 @@ async fn print_raw_live(
                     })
             }
             Ok(scraped) => scraped
-                .text(ctx.global.max_body_size)
+                .text(options.fetch.max_body)
                 .and_then(|text| {
                     // Filters parse the body (a malformed one fails); obfuscation alone keeps
                     // it as served but for the values it hashes, so it is checked like one.
@@ -251,7 +261,7 @@ async fn print_raw_live(
     .await;
     malformed.sort_by(|a, b| a.0.cmp(&b.0));
     for (pod, e) in malformed {
-        ctx.warn(format!(
+        options.warn(format!(
             "pod {pod}: malformed metrics: {e}; printed as served"
         ));
     }

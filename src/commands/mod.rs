@@ -16,12 +16,10 @@ mod demo;
 pub mod diff;
 mod edges;
 mod export;
-mod federation;
 mod metrics;
 mod prometheus_config;
 mod routes;
-pub mod snapshot;
-pub mod source;
+mod snapshot;
 pub mod stat;
 pub mod top;
 
@@ -181,6 +179,11 @@ impl Context {
             progress,
             color,
         }
+    }
+
+    /// The options of the source layer ([`crate::source`]) the global flags ask for.
+    pub fn source_options(&self) -> crate::source::Options {
+        self.global.source_options(self.progress)
     }
 
     /// Prints a warning on stderr unless `-q`.

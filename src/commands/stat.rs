@@ -11,8 +11,7 @@ use std::time::SystemTime;
 
 use tokio_util::sync::CancellationToken;
 
-use super::federation::Federation;
-use super::{Context, source, write_stdout};
+use super::{Context, write_stdout};
 use crate::cli::{ReadFrom, StatArgs, StatBy, StatFormat};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::{Snapshot, Target};
@@ -20,6 +19,7 @@ use crate::metrics::stat::{self, BodyReducer, GroupBy, ProxyKey, StatRow, StatSt
 use crate::render::table::{self, StatLine, StatTable, TableOptions};
 use crate::resolve::{PodTarget, Workload};
 use crate::scrape;
+use crate::source::{self, Federation};
 
 impl From<StatBy> for GroupBy {
     fn from(by: StatBy) -> Self {
@@ -42,10 +42,10 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
         return run_federated(ctx, &args, by, url.as_deref()).await;
     }
-    let live = source::resolve(ctx, &args.targets).await?;
+    let live = source::resolve(&ctx.source_options(), &args.targets).await?;
     let total = live.pods.len();
     let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = crate::interrupt::cancel_on_ctrl_c();
     // With a window, the first scrape is kept only as a baseline, and the second is folded
     // against it proxy by proxy: memory stays at one scrape's series, 16 bytes each.
     let first_keep = if args.since_start {
@@ -198,7 +198,7 @@ async fn run_federated(
     by: GroupBy,
     url: Option<&str>,
 ) -> Result<Exit> {
-    let federation = Federation::connect(ctx, &args.targets, url).await?;
+    let federation = Federation::connect(&ctx.source_options(), &args.targets, url).await?;
     let first = state_from_snapshot(federation.snapshot().await?);
     let (before, after) = if args.since_start {
         (None, first)
@@ -272,7 +272,7 @@ pub(crate) async fn collect(
     let summary = scrape::scrape_each(
         client,
         pods,
-        &source::streaming_scrape_options(ctx),
+        &source::streaming_scrape_options(&ctx.source_options()),
         cancel,
         |outcome| {
             let scraped = match outcome.result {
@@ -502,7 +502,7 @@ pub(crate) fn state_from_file(path: &Path, name_from: &Path) -> Result<StatState
 /// The targets of a snapshot or raw proxy text, each with its pod and a scrape time, named as
 /// [`state_from_file`] says.
 pub(crate) fn targets_from_file(path: &Path, name_from: &Path) -> Result<Vec<(ProxyKey, Target)>> {
-    let snapshot = source::load_file(path)?;
+    let snapshot = source::file::load_file(path)?;
     let file_time = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());

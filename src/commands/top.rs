@@ -15,14 +15,14 @@ use crossterm::{cursor, execute, queue, style, terminal};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::source::{self, Live};
 use super::stat::{self, Collected};
 use super::{Context, write_stdout};
 use crate::cli::{StatFormat, TopArgs, TopFormat};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::stat::{GroupBy, ProxyKey, StatState};
 use crate::render::table::{self, History, SortKey, StatLine, StatTable, TableOptions};
-use crate::scrape;
+use crate::source::{self, Live};
 
 impl From<TopFormat> for StatFormat {
     fn from(format: TopFormat) -> Self {
@@ -38,14 +38,14 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         return run_files(ctx, &args);
     }
-    let live = source::resolve(ctx, &args.targets).await?;
+    let live = source::resolve(&ctx.source_options(), &args.targets).await?;
     // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
     let mut quiet = ctx.clone();
     quiet.progress = false;
     let interactive = io::stdout().is_terminal() && io::stdin().is_terminal();
     // Warnings (a namespace left without meshed pods) would scribble over the screen too.
     quiet.global.quiet |= interactive;
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = interrupt::cancel_on_ctrl_c();
     let pods = live.pods.len();
     let mut view = View::new(&quiet, &args, live);
     if interactive {
@@ -135,7 +135,7 @@ impl<'a> View<'a> {
     /// Lists the pods again, scrapes them and computes the rows from the previous scrape to
     /// this one. When the pods cannot be listed, the previous ones are scraped.
     async fn refresh(&mut self, cancel: &CancellationToken, window: Duration) -> Frame {
-        let listed = source::relist(self.ctx, &self.live).await;
+        let listed = source::relist(&self.ctx.source_options(), &self.live).await;
         let not_listed = match listed {
             Ok(live) => {
                 self.selected = live.pods.iter().map(ProxyKey::from).collect();
