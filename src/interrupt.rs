@@ -58,7 +58,7 @@ impl Interrupt {
 
     /// A count raised by each Ctrl-C (SIGINT) only, for a command that runs once: SIGTERM keeps
     /// its default (the process ends at once). Must be called inside a Tokio runtime.
-    pub fn ctrl_c() -> Interrupt {
+    pub(crate) fn ctrl_c() -> Interrupt {
         let (trigger, interrupt) = Interrupt::new();
         tokio::spawn(async move {
             while tokio::signal::ctrl_c().await.is_ok() {
@@ -70,7 +70,7 @@ impl Interrupt {
 
     /// A token cancelled on the first interrupt, for a scrape to stop at. Must be called inside
     /// a Tokio runtime.
-    pub fn cancel_token(&self) -> CancellationToken {
+    pub(crate) fn cancel_token(&self) -> CancellationToken {
         let token = CancellationToken::new();
         let trigger = token.clone();
         let interrupt = self.clone();
@@ -112,7 +112,7 @@ impl Interrupt {
 
 /// A token cancelled on the first Ctrl-C (SIGINT). The caller should wrap up promptly once it
 /// fires: print what finished, then exit.
-pub fn cancel_on_ctrl_c() -> CancellationToken {
+pub(crate) fn cancel_on_ctrl_c() -> CancellationToken {
     Interrupt::ctrl_c().cancel_token()
 }
 

@@ -21,4 +21,4 @@ pub mod scrape;
 pub mod source;
 
 /// The `User-Agent` of every HTTP request the plugin sends (proxies, Prometheus, remote write).
-pub const USER_AGENT: &str = concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION"));

@@ -15,7 +15,7 @@ use crate::source::{self, LiveFrom};
 impl GlobalArgs {
     /// What the sources need from the global options; `progress` says whether stderr gets
     /// progress (a terminal, and no `-q`).
-    pub fn source_options(&self, progress: bool) -> source::Options {
+    pub(crate) fn source_options(&self, progress: bool) -> source::Options {
         source::Options {
             cluster: self.cluster_options(),
             namespace: self.namespace.clone(),
@@ -35,14 +35,14 @@ impl GlobalArgs {
     }
 
     /// `--obfuscate`, if given.
-    pub fn obfuscation(&self) -> Option<Obfuscation> {
+    pub(crate) fn obfuscation(&self) -> Option<Obfuscation> {
         self.obfuscate.map(Obfuscation::from)
     }
 }
 
 impl FilterArgs {
     /// `-m`/`--match` as a filter; a bad pattern is a usage error.
-    pub fn filter(&self) -> Result<Filter> {
+    pub(crate) fn filter(&self) -> Result<Filter> {
         Filter::new(&self.metric, &self.matches).map_err(|e| Error::Usage(e.to_string()))
     }
 }

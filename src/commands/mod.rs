@@ -182,7 +182,7 @@ impl Context {
     }
 
     /// The options of the source layer ([`crate::source`]) the global flags ask for.
-    pub fn source_options(&self) -> crate::source::Options {
+    pub(crate) fn source_options(&self) -> crate::source::Options {
         self.global.source_options(self.progress)
     }
 

@@ -15,19 +15,19 @@ use crate::metrics::select::Filter;
 use crate::source::{self, Federation, LiveFrom, Options};
 
 /// What to save, and where.
-pub struct SaveRequest {
+pub(crate) struct SaveRequest {
     /// The targets (empty with `from_file`).
-    pub targets: Vec<String>,
+    pub(crate) targets: Vec<String>,
     /// `--from-file`: read this file instead of the cluster.
-    pub from_file: Option<PathBuf>,
+    pub(crate) from_file: Option<PathBuf>,
     /// `--source`: where live metrics are read.
-    pub live_from: LiveFrom,
+    pub(crate) live_from: LiveFrom,
     /// `-m`/`--match`.
-    pub filter: Filter,
+    pub(crate) filter: Filter,
     /// `--obfuscate`.
-    pub obfuscation: Option<Obfuscation>,
+    pub(crate) obfuscation: Option<Obfuscation>,
     /// The file, or `-` for stdout.
-    pub output: PathBuf,
+    pub(crate) output: PathBuf,
 }
 
 /// What was saved, for the summary line.
@@ -40,7 +40,7 @@ struct Saved {
 /// when the output is `-`. A file written is told on stderr (`saved N samples from P proxies to
 /// FILE`) unless `-q`. Returns the exit status of the read; nothing is written when no proxy
 /// answered.
-pub async fn save(
+pub(crate) async fn save(
     options: &Options,
     request: SaveRequest,
     write_out: impl FnOnce(&mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>) -> Result<()>,

@@ -20,11 +20,11 @@ use crate::metrics::write::{self, Format, WriteOptions};
 
 /// Family of the info sample that describes a snapshot file; its sample is
 /// `linkerd_export_snapshot_info{...} 1`.
-pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
+pub(crate) const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
 
 /// The labels of the info sample: the plugin's `version`, then `fields` in the order given
 /// (`context`, `targets`, `scope`, `selector`, `from_file`, `source`).
-pub fn info_labels(fields: Vec<(&str, String)>) -> Labels {
+pub(crate) fn info_labels(fields: Vec<(&str, String)>) -> Labels {
     std::iter::once(("version", env!("CARGO_PKG_VERSION").to_string()))
         .chain(fields)
         .map(|(n, v)| (n.to_string(), v))
@@ -33,7 +33,7 @@ pub fn info_labels(fields: Vec<(&str, String)>) -> Labels {
 
 /// The target without labels that carries a snapshot's info sample, stamped with
 /// `scrape_time_ms`.
-pub fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target {
+pub(crate) fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target {
     let mut labels = labels;
     labels.sort();
     let mut text = format!(
@@ -57,7 +57,7 @@ pub fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target {
 }
 
 /// Removes and returns the labels of the snapshot info sample of a file read back.
-pub fn take_info(snapshot: &mut Snapshot) -> Option<Labels> {
+pub(crate) fn take_info(snapshot: &mut Snapshot) -> Option<Labels> {
     let mut found = None;
     for target in &mut snapshot.targets {
         let info = target
@@ -79,7 +79,7 @@ pub fn take_info(snapshot: &mut Snapshot) -> Option<Labels> {
 /// The snapshot file's text for a snapshot held whole: the info sample (stamped with the
 /// earliest scrape time) first, then every family with target labels and sample timestamps,
 /// then `# EOF`.
-pub fn snapshot_text(snapshot: &mut Snapshot, info: Labels) -> String {
+pub(crate) fn snapshot_text(snapshot: &mut Snapshot, info: Labels) -> String {
     let scrape_time = earliest_scrape(snapshot);
     take_info(snapshot);
     snapshot.targets.insert(0, info_target(info, scrape_time));
@@ -102,7 +102,7 @@ fn earliest_scrape(snapshot: &Snapshot) -> Option<i64> {
 
 /// Targets held compressed as they come in (filtered and obfuscated first), with what the
 /// summary line and the info sample need; written as the snapshot file by [`SnapshotWriter::write`].
-pub struct SnapshotWriter {
+pub(crate) struct SnapshotWriter {
     held: HeldSnapshot,
     filter: Filter,
     obfuscation: Option<Obfuscation>,
@@ -113,7 +113,7 @@ pub struct SnapshotWriter {
 
 impl SnapshotWriter {
     /// An empty snapshot keeping what `filter` keeps, obfuscated at `obfuscation`.
-    pub fn new(filter: Filter, obfuscation: Option<Obfuscation>) -> Self {
+    pub(crate) fn new(filter: Filter, obfuscation: Option<Obfuscation>) -> Self {
         SnapshotWriter {
             held: HeldSnapshot::new(Format::OpenMetrics),
             filter,
@@ -125,7 +125,7 @@ impl SnapshotWriter {
     }
 
     /// Adds one proxy's target.
-    pub fn push(&mut self, mut target: Target) {
+    pub(crate) fn push(&mut self, mut target: Target) {
         self.filter.retain_target(&mut target);
         if let Some(level) = self.obfuscation {
             obfuscate::obfuscate_target(&mut target, level);
@@ -139,18 +139,18 @@ impl SnapshotWriter {
     }
 
     /// How many proxies were added.
-    pub fn proxies(&self) -> usize {
+    pub(crate) fn proxies(&self) -> usize {
         self.proxies
     }
 
     /// How many samples the filters kept.
-    pub fn samples(&self) -> usize {
+    pub(crate) fn samples(&self) -> usize {
         self.samples
     }
 
     /// Writes the file: the info sample with `info`'s labels (stamped with the earliest scrape)
     /// first, then the targets by (namespace, pod), then `# EOF`.
-    pub fn write(mut self, info: Labels, out: &mut dyn Write) -> std::io::Result<()> {
+    pub(crate) fn write(mut self, info: Labels, out: &mut dyn Write) -> std::io::Result<()> {
         // The info target has no labels, so it sorts first and its family leads the file.
         self.held.push(info_target(info, self.earliest));
         self.held.sort_by_key(|labels| {
@@ -168,12 +168,12 @@ impl SnapshotWriter {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
 /// reader never sees half a snapshot and a failed write leaves an older file intact.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| file.write_all(bytes))
 }
 
 /// [`write_atomic`] with what `write` writes through a buffer, so it is never held whole.
-pub fn write_atomic_with(
+pub(crate) fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {

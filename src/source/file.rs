@@ -12,7 +12,7 @@ use crate::metrics::parse;
 /// Reads a metrics file into a snapshot. Malformed lines, an OpenMetrics file cut short
 /// (OpenMetrics syntax or a snapshot info sample, but no final `# EOF`) and a file without any
 /// sample are errors naming the file.
-pub fn load_file(path: &Path) -> Result<Snapshot> {
+pub(crate) fn load_file(path: &Path) -> Result<Snapshot> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
     let bad =
         |e: parse::ParseError| Error::Failed(format!("{}: malformed metrics: {e}", path.display()));

@@ -23,18 +23,18 @@ use crate::forward::FetchOptions;
 use crate::metrics::model::Snapshot;
 use crate::resolve::{self, TargetLabelSet};
 
-pub use prometheus::Federation;
-pub use proxies::{
+pub(crate) use prometheus::Federation;
+pub(crate) use proxies::{
     Live, parse_scraped, relist, report_failures, resolve, scrape_each, scrape_options,
     scrape_snapshot, scrape_targets, streaming_scrape_options,
 };
-pub use scraper::{DEADLINE_MARGIN, Scraper};
-pub use window::{Pass, Window, WindowScrape, scrape_window};
+pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
+pub(crate) use window::{Pass, Window, scrape_window};
 
 /// How to reach the cluster and the proxies, and what to say on stderr: everything the sources
 /// need from the global options.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The kubeconfig, context and kubectl's override flags.
     pub cluster: ClusterOptions,
     /// `-n`: the namespace targets are looked up in (default: the context's).
@@ -57,7 +57,7 @@ pub struct Options {
 
 impl Options {
     /// Prints a warning on stderr unless `-q`.
-    pub fn warn(&self, message: impl std::fmt::Display) {
+    pub(crate) fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("warning: {message}");
         }
@@ -66,7 +66,7 @@ impl Options {
 
 /// Where live metrics are read (`--source`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum LiveFrom {
+pub(crate) enum LiveFrom {
     /// The proxies themselves (the default).
     #[default]
     Proxies,
@@ -76,7 +76,7 @@ pub enum LiveFrom {
 
 /// Metrics to read, resolved once and read as often as needed: the proxies or the linkerd-viz
 /// Prometheus (read each time), or a file (read once, when opened).
-pub enum Source {
+pub(crate) enum Source {
     /// The targets' proxies, scraped on each read.
     Proxies(Live),
     /// The linkerd-viz Prometheus' federation API, read on each read.
@@ -87,7 +87,11 @@ pub enum Source {
 
 impl Source {
     /// Resolves `targets` to pods, or to federation selectors through Prometheus.
-    pub async fn open(options: &Options, targets: &[String], from: &LiveFrom) -> Result<Source> {
+    pub(crate) async fn open(
+        options: &Options,
+        targets: &[String],
+        from: &LiveFrom,
+    ) -> Result<Source> {
         Ok(match from {
             LiveFrom::Prometheus(url) => {
                 Source::Prometheus(Federation::connect(options, targets, url.as_deref()).await?)
@@ -99,7 +103,7 @@ impl Source {
     /// For runs that outlast a rollout: the source with the targets' pods listed again
     /// ([`relist`]), or why they cannot be listed, or `None` when there is nothing to redo
     /// (through Prometheus the federation selectors follow by themselves; a file never changes).
-    pub async fn relisted(
+    pub(crate) async fn relisted(
         &self,
         options: &Options,
     ) -> Option<std::result::Result<Source, resolve::TargetError>> {
@@ -110,7 +114,7 @@ impl Source {
     }
 
     /// How many pods are scraped (through Prometheus or from a file: none listed).
-    pub fn pod_count(&self) -> usize {
+    pub(crate) fn pod_count(&self) -> usize {
         match self {
             Source::Proxies(live) => live.pods.len(),
             Source::Prometheus(_) | Source::File(_) => 0,
@@ -119,7 +123,11 @@ impl Source {
 
     /// One read, and whether everything answered: failed proxies, or a failed federation read,
     /// are named on stderr.
-    pub async fn read(&self, options: &Options, cancel: &CancellationToken) -> (Snapshot, Exit) {
+    pub(crate) async fn read(
+        &self,
+        options: &Options,
+        cancel: &CancellationToken,
+    ) -> (Snapshot, Exit) {
         match self {
             Source::Proxies(live) => scrape_snapshot(options, live, cancel).await,
             Source::Prometheus(federation) => match federation.snapshot().await {
@@ -135,12 +143,12 @@ impl Source {
 }
 
 /// `namespace/pod`, the way failures name a pod on stderr.
-pub fn pod_name(target: &resolve::PodTarget) -> String {
+pub(crate) fn pod_name(target: &resolve::PodTarget) -> String {
     format!("{}/{}", target.namespace, target.pod)
 }
 
 /// Milliseconds since the epoch.
-pub fn epoch_ms(time: SystemTime) -> i64 {
+pub(crate) fn epoch_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

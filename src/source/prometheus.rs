@@ -153,7 +153,7 @@ pub async fn fetch_from_cluster(
 /// proxy job, narrowed to `namespace` (`None`: every namespace) and, per target, to the label the
 /// viz Prometheus gives its series (`deploy/web` → `deployment="web"`, `job/x` → `k8s_job="x"`,
 /// `deploy` → `deployment=~".+"`, `ns/NAME` → `namespace="NAME"`). No target: the whole scope.
-pub fn target_selectors(targets: &[TargetSpec], namespace: Option<&str>) -> Vec<String> {
+pub(crate) fn target_selectors(targets: &[TargetSpec], namespace: Option<&str>) -> Vec<String> {
     let scoped = |namespace: Option<&str>, extra: Option<String>| {
         let mut matchers = vec![r#"job="linkerd-proxy""#.to_string()];
         matchers.extend(namespace.map(|ns| format!("namespace=\"{}\"", escape(ns))));
@@ -192,7 +192,7 @@ fn escape(value: &str) -> String {
 }
 
 /// `BASE/federate?match[]=SEL&...`, the selectors percent-encoded.
-pub fn federate_url(base: &str, selectors: &[&str]) -> String {
+pub(crate) fn federate_url(base: &str, selectors: &[&str]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for selector in selectors {
         query.append_pair("match[]", selector);
@@ -202,7 +202,7 @@ pub fn federate_url(base: &str, selectors: &[&str]) -> String {
 
 /// `--source prometheus[=URL]`: the targets' proxy metrics as the linkerd-viz Prometheus
 /// federates them, with the target labels it gives them.
-pub struct Federation {
+pub(crate) struct Federation {
     selectors: Vec<String>,
     reader: FederationReader,
 }
@@ -219,7 +219,7 @@ enum FederationReader {
 impl Federation {
     /// Turns the targets and scope into federation selectors and finds the Prometheus to read:
     /// `url`, else the linkerd-viz Prometheus pod of the cluster.
-    pub async fn connect(
+    pub(crate) async fn connect(
         options: &Options,
         targets: &[String],
         url: Option<&str>,
@@ -276,12 +276,12 @@ impl Federation {
     }
 
     /// Reads `/federate` once and parses it into a snapshot with target labels.
-    pub async fn snapshot(&self) -> Result<Snapshot> {
+    pub(crate) async fn snapshot(&self) -> Result<Snapshot> {
         self.read().await.map(|(snapshot, _)| snapshot)
     }
 
     /// Reads `/federate` once: the snapshot and the URL read (credentials removed).
-    pub async fn read(&self) -> Result<(Snapshot, String)> {
+    pub(crate) async fn read(&self) -> Result<(Snapshot, String)> {
         let selectors: Vec<&str> = self.selectors.iter().map(String::as_str).collect();
         let federated = match &self.reader {
             FederationReader::Url(source) => source.fetch(&selectors).await,

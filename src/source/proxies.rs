@@ -12,18 +12,18 @@ use crate::scrape::{self, Outcome, Progress, ScrapeOptions, Scraped};
 
 /// A connected cluster and the meshed pods the targets resolved to.
 #[derive(Clone)]
-pub struct Live {
+pub(crate) struct Live {
     /// The connection.
-    pub cluster: Cluster,
+    pub(crate) cluster: Cluster,
     /// The pods to scrape, sorted by (namespace, pod).
-    pub pods: Vec<PodTarget>,
+    pub(crate) pods: Vec<PodTarget>,
     /// What the pods were resolved from, to list them again ([`relist`]).
-    pub selection: Selection,
+    pub(crate) selection: Selection,
 }
 
 /// Connects with `options` and resolves `targets` (spec §3). Skipped pods are reported on
 /// stderr, one line each, unless `-q`.
-pub async fn resolve(options: &Options, targets: &[String]) -> Result<Live> {
+pub(crate) async fn resolve(options: &Options, targets: &[String]) -> Result<Live> {
     let specs = resolve::parse_targets(targets).map_err(target_error)?;
     let selector = options
         .selector
@@ -68,7 +68,7 @@ pub async fn resolve(options: &Options, targets: &[String]) -> Result<Live> {
 /// --every`, `export --serve`, `top`): new pods are scraped, deleted ones no longer are. Skipped
 /// pods were reported by [`resolve`] and are not again. When the pods cannot be listed, the error
 /// says why, and the caller keeps the previous list.
-pub async fn relist(options: &Options, live: &Live) -> Result<Live, TargetError> {
+pub(crate) async fn relist(options: &Options, live: &Live) -> Result<Live, TargetError> {
     let pods = match resolve::resolve(&live.cluster.client, &live.selection).await {
         Ok(resolved) => resolved.pods,
         Err(TargetError::NoMeshedPods(none)) => {
@@ -93,9 +93,9 @@ fn target_error(e: TargetError) -> Error {
 }
 
 /// The scrape options `options` ask for.
-pub fn scrape_options(options: &Options) -> ScrapeOptions {
+pub(crate) fn scrape_options(options: &Options) -> ScrapeOptions {
     ScrapeOptions {
-        fetch: options.fetch.clone(),
+        fetch: options.fetch,
         concurrency: options.concurrency,
         progress: if options.progress {
             Progress::Bar
@@ -108,7 +108,7 @@ pub fn scrape_options(options: &Options) -> ScrapeOptions {
 
 /// [`scrape_options`] for a caller that decodes each body as it reads it: bodies stay
 /// compressed while in flight ([`scrape::Scraped::gzip`]).
-pub fn streaming_scrape_options(options: &Options) -> ScrapeOptions {
+pub(crate) fn streaming_scrape_options(options: &Options) -> ScrapeOptions {
     let mut scrape = scrape_options(options);
     scrape.fetch.keep_gzip = true;
     scrape
@@ -116,7 +116,7 @@ pub fn streaming_scrape_options(options: &Options) -> ScrapeOptions {
 
 /// Scrapes every pod of `live` once, handing each outcome to `on_outcome` as it completes. Bodies
 /// come still compressed when the proxy compressed them ([`streaming_scrape_options`]).
-pub async fn scrape_each(
+pub(crate) async fn scrape_each(
     options: &Options,
     live: &Live,
     cancel: &CancellationToken,
@@ -135,7 +135,7 @@ pub async fn scrape_each(
 /// Scrapes every pod of `live` once into a snapshot (target labels, scrape times), sorted by
 /// (namespace, pod); failed pods are named on stderr, and the exit status says whether all, some
 /// or none succeeded.
-pub async fn scrape_snapshot(
+pub(crate) async fn scrape_snapshot(
     options: &Options,
     live: &Live,
     cancel: &CancellationToken,
@@ -155,7 +155,7 @@ pub async fn scrape_snapshot(
 /// scrape time, to `on_target` as soon as it is in (in completion order), so no body is kept
 /// longer than the caller keeps it. Failed pods are named on stderr, and the exit status says
 /// whether all, some or none succeeded.
-pub async fn scrape_targets(
+pub(crate) async fn scrape_targets(
     options: &Options,
     live: &Live,
     cancel: &CancellationToken,
@@ -189,7 +189,7 @@ pub async fn scrape_targets(
 
 /// One pod's body parsed strictly into a snapshot target with its target labels (as `options`
 /// ask) and scrape time. A malformed body is an error for that pod, naming the line and column.
-pub fn parse_scraped(
+pub(crate) fn parse_scraped(
     options: &Options,
     target: &PodTarget,
     scraped: &Scraped,
@@ -205,7 +205,7 @@ pub fn parse_scraped(
 
 /// Says on stderr which pods failed, and whether the scrape was cut short; returns the exit status
 /// for the run: success, partial (some failed), or failure (none succeeded).
-pub fn report_failures<'a>(
+pub(crate) fn report_failures<'a>(
     failures: impl IntoIterator<Item = (&'a PodTarget, String)>,
     succeeded: usize,
     total: usize,

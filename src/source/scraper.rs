@@ -16,10 +16,10 @@ use crate::resolve::TargetError;
 
 /// Time kept back from a caller's deadline for rendering and sending the answer; also the least
 /// per-proxy deadline when the caller's is shorter than that.
-pub const DEADLINE_MARGIN: Duration = Duration::from_millis(100);
+pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_millis(100);
 
 /// Produces a filtered, obfuscated snapshot per round or request.
-pub struct Scraper {
+pub(crate) struct Scraper {
     options: Options,
     source: Source,
     filter: Filter,
@@ -34,7 +34,7 @@ pub struct Scraper {
 impl Scraper {
     /// A scraper reading `source` with `options`, keeping what `filter` keeps, obfuscated at
     /// `obfuscation`; with `follow`, the targets' pods are listed again before each scrape.
-    pub fn new(
+    pub(crate) fn new(
         options: Options,
         source: Source,
         filter: Filter,
@@ -54,7 +54,7 @@ impl Scraper {
     /// One snapshot, and whether every proxy answered (failures are named on stderr); or why
     /// nothing was scraped. `timeout` caps the per-proxy deadline, for a caller that waits no
     /// longer than that.
-    pub async fn snapshot(
+    pub(crate) async fn snapshot(
         &self,
         cancel: &CancellationToken,
         timeout: Option<Duration>,

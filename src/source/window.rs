@@ -13,7 +13,7 @@ use crate::scrape::Scraped;
 
 /// Which scrape of a window a body comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pass {
+pub(crate) enum Pass {
     /// The first scrape: the baseline of a window, or the only scrape since proxy start.
     First,
     /// The second scrape, `Window::between` after the first.
@@ -22,33 +22,33 @@ pub enum Pass {
 
 /// How the two scrapes are spaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
+pub(crate) struct Window {
     /// Time between the first scrape and the second; `None` scrapes once (numbers since each
     /// proxy started).
-    pub between: Option<Duration>,
+    pub(crate) between: Option<Duration>,
 }
 
 /// What a window's scrapes came to.
 #[derive(Debug, Clone, Default)]
-pub struct WindowScrape {
+pub(crate) struct WindowScrape {
     /// The pods that failed, with why, each once: the first scrape's, then the second's, each
     /// sorted by (namespace, pod).
-    pub failures: Vec<(PodTarget, String)>,
+    pub(crate) failures: Vec<(PodTarget, String)>,
     /// The pods whose body the last scrape handed over.
-    pub succeeded: usize,
+    pub(crate) succeeded: usize,
     /// The pods the targets resolved to.
-    pub total: usize,
+    pub(crate) total: usize,
     /// Whether Ctrl-C cut the last scrape short.
-    pub interrupted: bool,
+    pub(crate) interrupted: bool,
     /// Whether the second scrape ran, so the first is a baseline. It does not when there is no
     /// window, or when the first was interrupted or nobody answered it.
-    pub windowed: bool,
+    pub(crate) windowed: bool,
 }
 
 impl WindowScrape {
     /// Says on stderr which pods failed, and whether the scrape was cut short; returns the exit
     /// status: success, partial (some failed), or failure (none succeeded).
-    pub fn report(&self) -> Exit {
+    pub(crate) fn report(&self) -> Exit {
         report_failures(
             self.failures
                 .iter()
@@ -65,7 +65,7 @@ impl WindowScrape {
 /// Each body goes to `fold` with the scrape it belongs to as it arrives; an `Err` from `fold`
 /// (a malformed body) counts as a failure of that pod. Ctrl-C (`cancel`) during the wait ends
 /// the run with an error after naming the pods that failed.
-pub async fn scrape_window(
+pub(crate) async fn scrape_window(
     options: &Options,
     live: &Live,
     window: Window,
