@@ -1,7 +1,8 @@
 //! Where metrics come from, for every command: the proxies of a live cluster (resolve the targets,
 //! scrape them over [`crate::forward`], whole or streaming, once, twice a window apart
 //! ([`scrape_window`]) or on each round of a long run ([`Scraper`])), the linkerd-viz
-//! Prometheus' federation API ([`prometheus`]), or a file ([`file`]). Every way ends in the same
+//! Prometheus' federation API ([`prometheus`]), or a file ([`file`]); `metrics -o raw` holds
+//! the bodies as served ([`raw`]). Every way ends in the same
 //! result, a [`Snapshot`] (with the [`Exit`] status of the read), or hands each proxy's body to
 //! the caller as it arrives so a reducing command never holds them all.
 //!
@@ -10,6 +11,7 @@
 pub mod file;
 pub mod prometheus;
 mod proxies;
+pub(crate) mod raw;
 mod scraper;
 mod window;
 
