@@ -211,7 +211,7 @@ async fn run_federated(
         }
         tokio::select! {
             () = tokio::time::sleep(args.window) => {}
-            _ = tokio::signal::ctrl_c() => {
+            () = crate::interrupt::cancel_on_ctrl_c().cancelled_owned() => {
                 return Err(Error::Failed("interrupted before the second read; nothing to show".into()));
             }
         }
