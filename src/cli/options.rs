@@ -1,10 +1,14 @@
 //! The command line mapped to the library's options, so no layer below `cli` sees a clap type:
-//! the global flags become [`source::Options`], and each CLI enum its library enum.
+//! the global flags become [`source::Options`], `export`'s remote-write flags a
+//! [`RemoteWriteConfig`], and each CLI enum its library enum.
 
 use super::{
-    FilterArgs, GlobalArgs, ObfuscateMode, PrometheusConfigFormat, ReadFrom, TargetLabels, Via,
+    ExportArgs, FilterArgs, GlobalArgs, ObfuscateMode, PrometheusConfigFormat, ReadFrom,
+    TargetLabels, Via,
 };
 use crate::error::{Error, Result};
+use crate::export::http::HttpOptions;
+use crate::export::remote_write::{Auth, RemoteWriteConfig, parse_header};
 use crate::forward::{self, FetchOptions};
 use crate::metrics::obfuscate::Obfuscation;
 use crate::metrics::select::Filter;
@@ -37,6 +41,49 @@ impl GlobalArgs {
     /// `--obfuscate`, if given.
     pub(crate) fn obfuscation(&self) -> Option<Obfuscation> {
         self.obfuscate.map(Obfuscation::from)
+    }
+}
+
+impl ExportArgs {
+    /// What `--remote-write` and its companion flags ask for.
+    pub(crate) fn remote_write_config(&self, url: String) -> Result<RemoteWriteConfig> {
+        let auth = if let Some(token) = &self.bearer_token {
+            Auth::Bearer(token.clone())
+        } else if let Some(path) = &self.bearer_token_file {
+            let token = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+            if token.trim().is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: the bearer token file is empty",
+                    path.display()
+                )));
+            }
+            Auth::Bearer(token.trim().to_string())
+        } else if let Some(credentials) = &self.basic_auth {
+            let (username, password) = credentials.split_once(':').ok_or_else(|| {
+                Error::Usage("--basic-auth expects USER:PASSWORD (with a colon)".into())
+            })?;
+            Auth::Basic {
+                username: username.to_string(),
+                password: password.to_string(),
+            }
+        } else {
+            Auth::None
+        };
+        let headers = self
+            .headers
+            .iter()
+            .map(|header| parse_header(header).map_err(|e| Error::Usage(e.to_string())))
+            .collect::<Result<_>>()?;
+        Ok(RemoteWriteConfig {
+            auth,
+            headers,
+            max_samples_per_request: self.batch_size,
+            http: HttpOptions {
+                timeout: self.write_timeout,
+                ca_file: self.ca_file.clone(),
+            },
+            ..RemoteWriteConfig::new(url)
+        })
     }
 }
 

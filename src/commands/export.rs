@@ -11,12 +11,8 @@ use tokio_util::sync::CancellationToken;
 use super::{Context, stream_stdout, write_stdout};
 use crate::cli::ExportArgs;
 use crate::error::{Error, Exit, Result};
-use crate::export::http::HttpOptions;
 use crate::export::remote_write::buffer::show_size;
-use crate::export::remote_write::{
-    Auth, Buffer, Collected, Event, RemoteWriteConfig, RemoteWriter, parse_header,
-    run_every_buffered,
-};
+use crate::export::remote_write::{Buffer, Collected, Event, RemoteWriter, run_every_buffered};
 use crate::export::save::{self, SaveRequest};
 use crate::export::serve;
 use crate::export::{bridge, duplicates};
@@ -43,7 +39,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
     // Checked before the cluster is contacted, so a wrong flag is reported at once.
     let writer = match &args.remote_write {
         Some(url) => Some(
-            RemoteWriter::new(remote_write_config(&args, url.clone())?)
+            RemoteWriter::new(args.remote_write_config(url.clone())?)
                 .map_err(|e| Error::Usage(e.to_string()))?,
         ),
         None => None,
@@ -79,47 +75,6 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
         }
         None => push_once(ctx, &writer, &scraper).await,
     }
-}
-
-/// What `--remote-write` and its companion flags ask for.
-fn remote_write_config(args: &ExportArgs, url: String) -> Result<RemoteWriteConfig> {
-    let auth = if let Some(token) = &args.bearer_token {
-        Auth::Bearer(token.clone())
-    } else if let Some(path) = &args.bearer_token_file {
-        let token = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-        if token.trim().is_empty() {
-            return Err(Error::Usage(format!(
-                "{}: the bearer token file is empty",
-                path.display()
-            )));
-        }
-        Auth::Bearer(token.trim().to_string())
-    } else if let Some(credentials) = &args.basic_auth {
-        let (username, password) = credentials.split_once(':').ok_or_else(|| {
-            Error::Usage("--basic-auth expects USER:PASSWORD (with a colon)".into())
-        })?;
-        Auth::Basic {
-            username: username.to_string(),
-            password: password.to_string(),
-        }
-    } else {
-        Auth::None
-    };
-    let headers = args
-        .headers
-        .iter()
-        .map(|header| parse_header(header).map_err(|e| Error::Usage(e.to_string())))
-        .collect::<Result<_>>()?;
-    Ok(RemoteWriteConfig {
-        auth,
-        headers,
-        max_samples_per_request: args.batch_size,
-        http: HttpOptions {
-            timeout: args.write_timeout,
-            ca_file: args.ca_file.clone(),
-        },
-        ..RemoteWriteConfig::new(url)
-    })
 }
 
 fn now_ms() -> i64 {
