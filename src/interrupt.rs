@@ -1,8 +1,8 @@
 //! Ctrl-C and SIGTERM, for every command: one listener per process run, read two ways.
 //!
 //! [`Interrupt`] counts them (long runs: the first asks to stop after the batch in flight, the
-//! second abandons it); [`Interrupt::cancel_token`] turns the first into a [`CancellationToken`]
-//! that cuts a scrape short ([`crate::scrape`]). [`cancel_on_ctrl_c`] is that token for a
+//! second abandons it); `Interrupt::cancel_token` turns the first into a [`CancellationToken`]
+//! that cuts a scrape short ([`crate::scrape`]). `cancel_on_ctrl_c` is that token for a
 //! command that runs once and listens to Ctrl-C only.
 
 use tokio::sync::watch;

@@ -10,9 +10,9 @@ pub mod duplicates;
 pub mod error;
 pub mod http;
 pub mod remote_write;
-pub mod save;
+pub(crate) mod save;
 pub mod serve;
-pub mod snapshot_file;
+pub(crate) mod snapshot_file;
 
 pub use error::ExportError;
 

@@ -31,7 +31,7 @@ use crate::resolve::PodTarget;
 pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// The path scraped on each proxy's admin port.
-const METRICS_PATH: &str = "/metrics";
+pub const METRICS_PATH: &str = "/metrics";
 
 /// How a scrape runs.
 #[derive(Debug, Clone)]

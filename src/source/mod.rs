@@ -1,12 +1,12 @@
 //! Where metrics come from, for every command: the proxies of a live cluster (resolve the targets,
 //! scrape them over [`crate::forward`], whole or streaming, once, twice a window apart
-//! ([`scrape_window`]) or on each round of a long run ([`Scraper`])), the linkerd-viz
-//! Prometheus' federation API ([`prometheus`]), or a file ([`file`]); `metrics -o raw` holds
-//! the bodies as served ([`raw`]). Every way ends in the same result, a [`Snapshot`] (with the
+//! (`scrape_window`) or on each round of a long run (`Scraper`)), the linkerd-viz
+//! Prometheus' federation API ([`prometheus`]), or a file (`file`); `metrics -o raw` holds
+//! the bodies as served (`raw`). Every way ends in the same result, a [`Snapshot`] (with the
 //! [`Exit`] status of the read), or hands each proxy's body to the caller as it arrives so a
 //! reducing command never holds them all.
 //!
-//! The library sees [`Options`], never the command line: `src/cli/` maps its flags to them.
+//! The library sees `Options`, never the command line: `src/cli/` maps its flags to them.
 
 pub(crate) mod file;
 pub mod prometheus;

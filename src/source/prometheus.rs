@@ -1,7 +1,7 @@
 //! `--source prometheus[=URL]` (spec §6): the targets' proxy metrics read through the
 //! linkerd-viz Prometheus' federation API instead of from the proxies — the Prometheus pod found
 //! in the viz namespace (reached like the proxies are), or a Prometheus at a URL. The targets
-//! become federation selectors ([`target_selectors`]); the answer is split back into targets by
+//! become federation selectors (`target_selectors`); the answer is split back into targets by
 //! their target labels.
 
 use bytes::Bytes;
