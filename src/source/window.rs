@@ -153,3 +153,110 @@ async fn one_pass(
     failures.extend(failed);
     (answered, summary.interrupted)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use linkerd_export_sim::{Fault, Sim, SimConfig, SimHandle};
+
+    use super::*;
+    use crate::cluster::ClusterOptions;
+    use crate::forward::FetchOptions;
+    use crate::resolve::TargetLabelSet;
+
+    /// A simulated mesh with `faults`, options reaching it, and its emojivoto pods resolved.
+    async fn mesh(faults: &[&str]) -> (SimHandle, tempfile::TempDir, Options, Live) {
+        let sim = Sim::start(SimConfig {
+            faults: faults.iter().map(|f| f.parse::<Fault>().unwrap()).collect(),
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).unwrap();
+        let options = Options {
+            cluster: ClusterOptions {
+                kubeconfig: Some(kubeconfig),
+                ..ClusterOptions::default()
+            },
+            namespace: Some("emojivoto".into()),
+            all_namespaces: false,
+            selector: None,
+            fetch: FetchOptions::default(),
+            concurrency: 4,
+            progress: false,
+            target_labels: TargetLabelSet::Full,
+            quiet: true,
+        };
+        let live = crate::source::resolve(&options, &[]).await.unwrap();
+        (sim, dir, options, live)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_second_scrape_takes_the_pods_that_answered_the_first() {
+        let (_sim, _dir, options, live) = mesh(&["refuse:web-*"]).await;
+        let mut passes: Vec<(Pass, String)> = Vec::new();
+        let window = Window {
+            between: Some(Duration::from_millis(1)),
+        };
+        let scraped = scrape_window(
+            &options,
+            &live,
+            window,
+            &CancellationToken::new(),
+            |pass, pod, _| {
+                passes.push((pass, pod.pod.clone()));
+                Ok(())
+            },
+        )
+        .await
+        .unwrap();
+        assert!(scraped.windowed);
+        assert_eq!(scraped.total, live.pods.len());
+        assert_eq!(scraped.succeeded, live.pods.len() - 1);
+        assert_eq!(scraped.failures.len(), 1, "{:?}", scraped.failures);
+        assert!(scraped.failures[0].0.pod.starts_with("web-"));
+        let pods = |which: Pass| {
+            let mut pods: Vec<&str> = passes
+                .iter()
+                .filter(|(pass, _)| *pass == which)
+                .map(|(_, pod)| pod.as_str())
+                .collect();
+            pods.sort_unstable();
+            pods
+        };
+        assert_eq!(pods(Pass::First), pods(Pass::Second));
+        assert_eq!(pods(Pass::First).len(), live.pods.len() - 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ctrl_c_during_the_wait_ends_the_run_without_a_second_scrape() {
+        let (_sim, _dir, options, live) = mesh(&[]).await;
+        let cancel = CancellationToken::new();
+        let (bodies, second) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let window = Window {
+            between: Some(Duration::from_secs(3600)),
+        };
+        // Ctrl-C as the last body of the first scrape is in: the wait is what it cuts short.
+        let run = scrape_window(&options, &live, window, &cancel, |pass, _, _| {
+            if pass == Pass::Second {
+                second.fetch_add(1, Ordering::Relaxed);
+            }
+            if bodies.fetch_add(1, Ordering::Relaxed) + 1 == live.pods.len() {
+                cancel.cancel();
+            }
+            Ok(())
+        });
+        let ended = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .expect("the wait is cut short");
+        let error = ended.expect_err("an error, nothing to show").to_string();
+        assert!(
+            error.contains("interrupted before the second scrape"),
+            "{error}"
+        );
+        assert_eq!(second.load(Ordering::Relaxed), 0);
+    }
+}
