@@ -82,11 +82,8 @@ async fn read_and_write(
         samples: writer.samples(),
         proxies: writer.proxies(),
     };
-    let mut writer = Some(writer);
-    let mut write = |out: &mut dyn Write| match writer.take() {
-        Some(writer) => writer.write(info.clone(), out),
-        None => Ok(()),
-    };
+    let mut info = Some(info);
+    let mut write = |out: &mut dyn Write| writer.write(info.take().unwrap_or_default(), out);
     emit(&request.output, &mut write, write_out)?;
     Ok((Some(saved), exit))
 }

@@ -149,8 +149,9 @@ impl SnapshotWriter {
     }
 
     /// Writes the file: the info sample with `info`'s labels (stamped with the earliest scrape)
-    /// first, then the targets by (namespace, pod), then `# EOF`.
-    pub(crate) fn write(mut self, info: Labels, out: &mut dyn Write) -> std::io::Result<()> {
+    /// first, then the targets by (namespace, pod), then `# EOF`. Called once: the info sample
+    /// joins the targets held.
+    pub(crate) fn write(&mut self, info: Labels, out: &mut dyn Write) -> std::io::Result<()> {
         // The info target has no labels, so it sorts first and its family leads the file.
         self.held.push(info_target(info, self.earliest));
         self.held.sort_by_key(|labels| {
