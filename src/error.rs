@@ -8,12 +8,12 @@
 use std::path::PathBuf;
 
 use crate::cluster::ClusterError;
+use crate::cluster::viz::VizError;
 use crate::completion::CompletionError;
 use crate::export::ExportError;
-use crate::export::prometheus_config::ConfigError;
-use crate::export::viz::VizError;
 use crate::metrics::parse::ParseError;
 use crate::metrics::select::SelectError;
+use crate::render::prometheus_config::ConfigError;
 use crate::resolve::TargetError;
 
 /// How the process ends (spec §9).
@@ -176,7 +176,7 @@ mod tests {
     use http::StatusCode;
 
     use super::*;
-    use crate::export::prometheus_config::ConfigFormat;
+    use crate::render::prometheus_config::ConfigFormat;
     use crate::resolve::{NoMeshedPods, TargetSpec};
 
     fn io_error() -> io::Error {

@@ -1,8 +1,9 @@
 //! `kubectl linkerd-export`: scrape Linkerd proxies' `/metrics` straight from the pods, then print,
 //! tabulate, diff, save or export them.
 //!
-//! Data flows `cli` → `resolve` (target resolution) → `scrape` (over `forward`) → `metrics` →
-//! `render` / `export`. The simulated mesh behind `demo` and the tests is its own crate,
+//! Data flows `cli` → `source` (where metrics come from: `resolve`'s target resolution and
+//! `scrape` over `forward`, the linkerd-viz Prometheus, or a file) → `metrics` → `render` /
+//! `export` (what leaves the process). The simulated mesh behind `demo` and the tests is its own crate,
 //! `linkerd-export-sim` (the `demo` feature).
 
 pub mod cli;
@@ -12,7 +13,12 @@ pub mod completion;
 pub mod error;
 pub mod export;
 pub mod forward;
+pub mod interrupt;
 pub mod metrics;
 pub mod render;
 pub mod resolve;
 pub mod scrape;
+pub mod source;
+
+/// The `User-Agent` of every HTTP request the plugin sends (proxies, Prometheus, remote write).
+pub(crate) const USER_AGENT: &str = concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION"));

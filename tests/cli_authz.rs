@@ -175,3 +175,16 @@ fn a_saved_snapshot_gives_the_live_denials() {
     let denied: f64 = voting[10].parse().expect("a count");
     assert!(denied >= 1.0, "{out}");
 }
+
+#[test]
+fn an_unreachable_proxy_is_named_once_over_a_window() {
+    let mesh = Mesh::with_faults(&["refuse:web-*"]);
+    let (code, rows, err) = authz_rows(&mesh, &["--window", "1s"]);
+    assert_eq!(code, 3, "partial: {err}");
+    // Failed the first scrape, so it has no baseline: not scraped (nor named) a second time.
+    assert_eq!(err.matches("error: pod emojivoto/web-").count(), 1, "{err}");
+    assert!(
+        rows.iter().all(|r| r["workload"] != "deployment/web"),
+        "{rows:#?}"
+    );
+}

@@ -223,3 +223,21 @@ fn a_snapshot_gives_the_model_shares_exactly_from_counts_since_start() {
     let canary = num(&r["backends"][0], "requests") / num(r, "requests");
     assert_close("canary share", canary, canary_share, tight);
 }
+
+#[test]
+fn an_unreachable_proxy_is_named_once_over_a_window() {
+    let mesh = Mesh::with_faults(&["refuse:web-*"]);
+    let (code, out, err) =
+        run(mesh
+            .cmd()
+            .args(["routes", "-n", "emojivoto", "--window", "1s", "-o", "json"]));
+    assert_eq!(code, 3, "partial: {err}");
+    // Failed the first scrape, so it has no baseline: not scraped (nor named) a second time.
+    assert_eq!(err.matches("error: pod emojivoto/web-").count(), 1, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert!(!rows.is_empty(), "the other proxies' routes: {err}");
+    assert!(
+        rows.iter().all(|r| r["workload"] != "deployment/web"),
+        "{out}"
+    );
+}

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use linkerd_export::export::ExportError;
-use linkerd_export::export::federate::{FederationSource, PROXY_SELECTOR};
 use linkerd_export::export::http::HttpOptions;
 use linkerd_export::export::serve::{self, Exposition, ExpositionFormat, SourceRequest};
+use linkerd_export::source::prometheus::{FederationSource, PROXY_SELECTOR};
 use prometheus::Prometheus;
 
 /// What the proxies serve, target labels already added: counters, a gauge, a histogram.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use linkerd_export::export::interrupt::Interrupt;
+use linkerd_export::interrupt::Interrupt;
 use tokio::signal::unix::{SignalKind, signal};
 
 fn send(signal: &str) {

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use linkerd_export::export::prometheus_config::{ConfigFormat, ConfigRequest, render};
+use linkerd_export::render::prometheus_config::{ConfigFormat, ConfigRequest, render};
 use serde_norway::Value;
 
 fn rendered(format: ConfigFormat, namespace: &str, target: Option<&str>) -> String {

@@ -9,13 +9,13 @@ mod scripted_http;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use linkerd_export::export::interrupt::Interrupt;
 use linkerd_export::export::remote_write::proto::WriteRequest;
 use linkerd_export::export::remote_write::{
     Auth, Buffer, Collected, Event, EveryFailure, EveryReport, RemoteWriteConfig, RemoteWriter,
     RetryPolicy, parse_header, run_every, run_every_buffered,
 };
 use linkerd_export::export::{ExportError, Metadata, Series};
+use linkerd_export::interrupt::Interrupt;
 use linkerd_export::metrics::model::MetricType;
 use prometheus::Prometheus;
 use prost::Message;

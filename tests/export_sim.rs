@@ -11,16 +11,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use linkerd_export::cluster::{ClusterOptions, connect};
 use linkerd_export::export::bridge::{self, snapshot_source};
-use linkerd_export::export::federate::{FederationSource, PROXY_SELECTOR};
 use linkerd_export::export::http::HttpOptions;
-use linkerd_export::export::interrupt::Interrupt;
-use linkerd_export::export::prometheus_config::{ConfigFormat, ConfigRequest, render};
 use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter};
 use linkerd_export::export::serve;
+use linkerd_export::interrupt::Interrupt;
 use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
+use linkerd_export::render::prometheus_config::{ConfigFormat, ConfigRequest, render};
 use linkerd_export::resolve::{Scope, Selection, TargetLabelSet, resolve};
 use linkerd_export::scrape::{ScrapeOptions, scrape_all};
+use linkerd_export::source::prometheus::{FederationSource, PROXY_SELECTOR};
 use linkerd_export_sim::{Sim, SimConfig, SimHandle};
 use prometheus::Prometheus;
 use tokio_util::sync::CancellationToken;
@@ -316,9 +316,9 @@ async fn openmetrics_file_backfills_into_prometheus() {
 
 #[tokio::test]
 async fn the_viz_prometheus_is_found_and_federates_what_the_proxies_serve() {
-    use linkerd_export::export::federate::fetch_from_cluster;
-    use linkerd_export::export::viz::{self, VizError};
+    use linkerd_export::cluster::viz::{self, VizError};
     use linkerd_export::forward::FetchOptions;
+    use linkerd_export::source::prometheus::fetch_from_cluster;
 
     let (_sim, client, _dir) = still_mesh().await;
     assert_eq!(viz::detect_namespace(&client).await.unwrap(), "linkerd-viz");

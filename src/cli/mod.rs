@@ -15,6 +15,7 @@ mod check;
 mod demo;
 mod edges;
 mod export;
+mod options;
 mod reading;
 mod routes;
 

@@ -6,6 +6,8 @@ mod connection;
 mod exec;
 mod overrides;
 
+pub mod viz;
+
 use std::path::{Path, PathBuf};
 
 use kube::config::{Config, Kubeconfig, KubeconfigError};

@@ -4,14 +4,14 @@
 
 use std::path::PathBuf;
 
-use super::source::{self, Live};
 use super::{Context, stat, stream_stdout};
 use crate::cli::{AuthzArgs, AuthzFormat};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::authz::{self, ProxyCounts, Rows};
 use crate::metrics::model::Target;
 use crate::render::table::{TableOptions, render_authz};
-use crate::scrape;
+use crate::source::{self, Pass, Window};
 
 /// Runs `authz`.
 pub async fn run(ctx: &Context, args: AuthzArgs) -> Result<Exit> {
@@ -80,56 +80,42 @@ fn from_files(files: &[PathBuf]) -> Result<Scrapes> {
 }
 
 /// Scrapes twice `--window` apart (once with `--since-start`), keeping each body only until it
-/// is reduced. The exit status is the worse of the two scrapes'.
+/// is reduced. The exit status says whether every proxy answered both scrapes.
 async fn live(
     ctx: &Context,
     args: &AuthzArgs,
 ) -> Result<(Option<Vec<ProxyCounts>>, Vec<ProxyCounts>, Exit)> {
-    let live = source::resolve(ctx, &args.targets).await?;
-    let cancel = scrape::cancel_on_ctrl_c();
-    let before = if args.since_start {
-        None
-    } else {
-        let first = scrape(ctx, &live, &cancel).await;
-        if ctx.progress {
-            eprintln!(
-                "waiting {} for the second scrape",
-                humantime::format_duration(args.window)
-            );
-        }
-        tokio::select! {
-            () = tokio::time::sleep(args.window) => {}
-            () = cancel.cancelled() => {}
-        }
-        Some(first)
+    let options = ctx.source_options();
+    let live = source::resolve(&options, &args.targets).await?;
+    let cancel = interrupt::cancel_on_ctrl_c();
+    let window = Window {
+        between: (!args.since_start).then_some(args.window),
     };
-    let after = scrape(ctx, &live, &cancel).await;
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    let scraped = source::scrape_window(&options, &live, window, &cancel, |pass, pod, scraped| {
+        let counts = counts_of(
+            &source::parse_scraped(&options, pod, &scraped)?,
+            String::new(),
+        );
+        match pass {
+            Pass::First => first.push(counts),
+            Pass::Second => second.push(counts),
+        }
+        Ok(())
+    })
+    .await?;
+    let exit = scraped.report();
     if cancel.is_cancelled() {
         return Err(Error::Failed(
             "interrupted before every proxy was scraped twice; nothing to report".into(),
         ));
     }
-    let exits = before.iter().map(|b| b.1).chain([after.1]);
-    let exit = if exits.clone().any(|e| e == Exit::Failure) {
+    if exit == Exit::Failure {
         return Err(Error::Failed("no proxy could be scraped".into()));
-    } else if exits.into_iter().any(|e| e == Exit::Partial) {
-        Exit::Partial
+    }
+    Ok(if scraped.windowed {
+        (Some(first), second, exit)
     } else {
-        Exit::Success
-    };
-    Ok((before.map(|b| b.0), after.0, exit))
-}
-
-/// One scrape of every pod of `live`, each body reduced as soon as it is in.
-async fn scrape(
-    ctx: &Context,
-    live: &Live,
-    cancel: &tokio_util::sync::CancellationToken,
-) -> (Vec<ProxyCounts>, Exit) {
-    let mut counts = Vec::new();
-    let exit = source::scrape_targets(ctx, live, cancel, |target| {
-        counts.push(counts_of(&target, String::new()));
+        (None, first, exit)
     })
-    .await;
-    (counts, exit)
 }

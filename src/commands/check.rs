@@ -7,16 +7,16 @@ use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
-use super::source::{self, Live};
 use super::{Context, stream_stdout};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::check::{self, ControlPlane, Input, Outcome, Proxy, Thresholds, Unreachable};
 use crate::metrics::model::Target;
 use crate::metrics::stat::{BodyReducer, ProxyKey, StatState};
 use crate::render;
 use crate::resolve::{self, LabelSelector, PodTarget, Scope, Selection, TargetError, TargetSpec};
-use crate::scrape;
+use crate::source::{self, Live};
 
 /// Runs `check`.
 pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
@@ -41,8 +41,8 @@ pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
             control_plane.as_ref(),
         );
     }
-    let live = source::resolve(ctx, &args.targets).await?;
-    let cancel = scrape::cancel_on_ctrl_c();
+    let live = source::resolve(&ctx.source_options(), &args.targets).await?;
+    let cancel = interrupt::cancel_on_ctrl_c();
     let mut unreachable = BTreeMap::new();
     let before = match args.window {
         Some(window) => {
@@ -233,7 +233,7 @@ async fn scrape(
 ) -> Scrape {
     let mut proxies = Vec::new();
     let mut stats = StatState::default();
-    source::scrape_each(ctx, live, cancel, |outcome| {
+    source::scrape_each(&ctx.source_options(), live, cancel, |outcome| {
         let pod = source::pod_name(&outcome.target);
         let key = ProxyKey::from(&outcome.target);
         let parsed = outcome

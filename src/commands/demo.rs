@@ -4,14 +4,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Context, source, write_stdout};
+use super::{Context, write_stdout};
 use crate::cli::DemoArgs;
 use crate::cluster::{self, ClusterOptions};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::stat::{self, GroupBy, ProxyKey};
 use crate::render::stat::{StatFormat, render};
 use crate::resolve::{self, Scope, Selection};
-use crate::scrape;
+use crate::source;
 use linkerd_export_sim::{self as sim, Sim, SimConfig};
 
 /// The window `demo` measures over: long enough for every emojivoto edge to carry traffic at the
@@ -87,11 +88,13 @@ async fn show_deployments(ctx: &Context, kubeconfig: &std::path::Path) -> Result
         scope: Scope::Namespace(DEMO_NAMESPACE.into()),
         selector: None,
     };
-    let live = source::resolve_selection(ctx, cluster, selection).await?;
+    let options = ctx.source_options();
+    let live = source::resolve_selection(&options, cluster, selection).await?;
     let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = interrupt::cancel_on_ctrl_c();
     let client = &live.cluster.client;
-    let measured = source::stat_window(ctx, client, &live.pods, Some(DEMO_WINDOW), &cancel).await?;
+    let measured =
+        source::stat_window(&options, client, &live.pods, Some(DEMO_WINDOW), &cancel).await?;
     if !measured.after.proxies.is_empty() {
         let by = GroupBy::Workload;
         let lines = stat::stat_lines(measured.before.as_ref(), &measured.after, by, &selected);

@@ -7,22 +7,22 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::federation::LiveSource;
-use super::{Context, source, write_stdout};
+use super::{Context, write_stdout};
 use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::diff::{self, DiffOptions};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::select::{self, Filter};
 use crate::render::diff::{DiffSide, render};
-use crate::scrape;
+use crate::source::{self, Source};
 
 /// Runs `diff`.
 pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
     let filter = Filter::new(&args.filter.metric, &args.filter.matches)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let sides = args.sides();
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = interrupt::cancel_on_ctrl_c();
     let (mut old, mut new, exit) = match (sides.as_slice(), args.interval) {
         ([Side::Target(target)], Some(interval)) => {
             over_interval(ctx, target, interval, args.read_from.as_ref(), &cancel).await?
@@ -98,7 +98,7 @@ async fn load(
 ) -> Result<(DiffSide, Exit)> {
     match side {
         Side::File(path) => {
-            let snapshot = source::load_file(path)?;
+            let snapshot = source::file::load_file(path)?;
             if snapshot.targets.is_empty() {
                 return Err(Error::Failed(format!(
                     "{}: no metrics found",
@@ -108,8 +108,10 @@ async fn load(
             Ok((DiffSide::new(side.describe(), snapshot), Exit::Success))
         }
         Side::Target(target) => {
-            let live = LiveSource::open(ctx, std::slice::from_ref(target), read_from).await?;
-            let (snapshot, exit) = live.read(ctx, cancel).await;
+            let options = ctx.source_options();
+            let live =
+                Source::open(&options, std::slice::from_ref(target), &read_from.into()).await?;
+            let (snapshot, exit) = live.read(&options, cancel).await;
             if snapshot.targets.is_empty() {
                 return Err(Error::Failed(format!(
                     "no proxy of {target} could be scraped"
@@ -127,8 +129,9 @@ async fn over_interval(
     read_from: Option<&ReadFrom>,
     cancel: &CancellationToken,
 ) -> Result<(DiffSide, DiffSide, Exit)> {
-    let live = LiveSource::open(ctx, &[target.to_string()], read_from).await?;
-    let (first, exit_a) = live.read(ctx, cancel).await;
+    let options = ctx.source_options();
+    let live = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
+    let (first, exit_a) = live.read(&options, cancel).await;
     if first.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped"
@@ -146,7 +149,7 @@ async fn over_interval(
             return Err(Error::Failed("interrupted before the second scrape; nothing to compare".into()));
         }
     }
-    let (second, exit_b) = live.read(ctx, cancel).await;
+    let (second, exit_b) = live.read(&options, cancel).await;
     if second.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped the second time"

@@ -5,18 +5,17 @@
 use std::path::PathBuf;
 
 use comfy_table::Cell;
-use tokio_util::sync::CancellationToken;
 
-use super::source::{self, Live};
 use super::{Context, stat, stream_stdout};
 use crate::cli::{EdgesArgs, EdgesFormat};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::edges::{self, EdgeRow};
 use crate::metrics::model::Target;
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{self, TableOptions};
-use crate::resolve::PodTarget;
-use crate::scrape;
+use crate::scrape::Scraped;
+use crate::source::{self, Pass, Window};
 
 /// One scrape: each proxy that answered with the lines `edges` reads.
 type Proxies = Vec<(ProxyKey, Target)>;
@@ -28,97 +27,44 @@ pub async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
         print(ctx, &edges::compute(before.as_deref(), &after), args.output)?;
         return Ok(Exit::Success);
     }
-    let live = source::resolve(ctx, &args.targets).await?;
-    let total = live.pods.len();
-    let cancel = scrape::cancel_on_ctrl_c();
-    let mut failures = Vec::new();
-    let (first, interrupted) = scrape(ctx, &live, &cancel, &mut failures).await;
-    let (before, after, interrupted) = if args.since_start || interrupted || first.is_empty() {
-        (None, first, interrupted)
+    let options = ctx.source_options();
+    let live = source::resolve(&options, &args.targets).await?;
+    let cancel = interrupt::cancel_on_ctrl_c();
+    let window = Window {
+        between: (!args.since_start).then_some(args.window),
+    };
+    let (mut first, mut second) = (Proxies::new(), Proxies::new());
+    let scraped = source::scrape_window(&options, &live, window, &cancel, |pass, pod, scraped| {
+        let proxy = (ProxyKey::from(pod), edge_lines(&options, &scraped)?);
+        match pass {
+            Pass::First => first.push(proxy),
+            Pass::Second => second.push(proxy),
+        }
+        Ok(())
+    })
+    .await?;
+    let (before, after) = if scraped.windowed {
+        (Some(first), second)
     } else {
-        if ctx.progress {
-            eprintln!(
-                "waiting {} for the second scrape",
-                humantime::format_duration(args.window)
-            );
-        }
-        tokio::select! {
-            () = tokio::time::sleep(args.window) => {}
-            () = cancel.cancelled() => {
-                report(&failures, 0, total, false);
-                return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
-            }
-        }
-        // A pod that failed the first scrape has no baseline: it is reported once, not re-scraped.
-        let again = Live {
-            pods: live
-                .pods
-                .iter()
-                .filter(|p| {
-                    first
-                        .iter()
-                        .any(|(k, _)| k.namespace == p.namespace && k.pod == p.pod)
-                })
-                .cloned()
-                .collect(),
-            ..live
-        };
-        let (second, interrupted) = scrape(ctx, &again, &cancel, &mut failures).await;
-        (Some(first), second, interrupted)
+        (None, first)
     };
     if !after.is_empty() {
         print(ctx, &edges::compute(before.as_deref(), &after), args.output)?;
     }
-    Ok(report(&failures, after.len(), total, interrupted))
+    Ok(scraped.report())
 }
 
-/// [`source::report_failures`] over owned failures, each pod named once.
-fn report(
-    failures: &[(PodTarget, String)],
-    succeeded: usize,
-    total: usize,
-    interrupted: bool,
-) -> Exit {
-    source::report_failures(
-        failures.iter().map(|(pod, message)| (pod, message.clone())),
-        succeeded,
-        total,
-        interrupted,
-    )
-}
-
-/// Scrapes every pod of `live` once, keeping of each body only the lines `edges` reads. Pods that
-/// fail, or whose kept lines are malformed, are added to `failures`. Also says whether Ctrl-C cut
-/// the scrape short.
-async fn scrape(
-    ctx: &Context,
-    live: &Live,
-    cancel: &CancellationToken,
-    failures: &mut Vec<(PodTarget, String)>,
-) -> (Proxies, bool) {
-    let mut proxies = Vec::new();
-    let summary = source::scrape_each(ctx, live, cancel, |outcome| {
-        let parsed = outcome
-            .result
-            .map_err(|e| e.to_string())
-            .and_then(|scraped| {
-                let mut text = String::new();
-                scraped.for_each_line_chunk(ctx.global.max_body_size, |chunk| {
-                    for line in chunk.lines().filter(|l| edges::reads(l)) {
-                        text.push_str(line);
-                        text.push('\n');
-                    }
-                })?;
-                Target::parse(text, Vec::new(), Some(source::epoch_ms(scraped.scraped_at)))
-                    .map_err(|e| format!("malformed metrics: {e}"))
-            });
-        match parsed {
-            Ok(target) => proxies.push((ProxyKey::from(&outcome.target), target)),
-            Err(message) => failures.push((outcome.target, message)),
+/// The lines of a body `edges` reads, as a target with its scrape time.
+fn edge_lines(options: &source::Options, scraped: &Scraped) -> Result<Target, String> {
+    let mut text = String::new();
+    scraped.for_each_line_chunk(options.fetch.max_body, |chunk| {
+        for line in chunk.lines().filter(|l| edges::reads(l)) {
+            text.push_str(line);
+            text.push('\n');
         }
-    })
-    .await;
-    (proxies, summary.interrupted)
+    })?;
+    Target::parse(text, Vec::new(), Some(source::epoch_ms(scraped.scraped_at)))
+        .map_err(|e| format!("malformed metrics: {e}"))
 }
 
 /// The proxies of one file (one scrape), or of two (before and after).

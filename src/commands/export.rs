@@ -1,71 +1,59 @@
 //! `export`: get the scraped metrics out (spec §6) — pushed to a remote-write receiver once or
 //! `--every` interval, served on `/metrics` and `/federate` for a Prometheus to scrape, or written
-//! to an OpenMetrics file for backfilling. The protocols live in [`crate::export`]; this module
-//! scrapes, filters and hands over.
+//! to an OpenMetrics file for backfilling. The protocols live in [`crate::export`], the reading
+//! in [`crate::source`]; this module wires the options to them and tells progress on stderr.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use super::federation::LiveSource;
-use super::source;
-use super::{Context, snapshot, write_stdout};
-use crate::cli::{ExportArgs, SnapshotArgs};
+use super::{Context, stream_stdout, write_stdout};
+use crate::cli::ExportArgs;
 use crate::error::{Error, Exit, Result};
-use crate::export::http::HttpOptions;
-use crate::export::interrupt::Interrupt;
 use crate::export::remote_write::buffer::show_size;
-use crate::export::remote_write::{
-    Auth, Buffer, Collected, Event, RemoteWriteConfig, RemoteWriter, parse_header,
-    run_every_buffered,
-};
+use crate::export::remote_write::{Buffer, Collected, Event, RemoteWriter, run_every_buffered};
+use crate::export::save::{self, SaveRequest};
 use crate::export::serve;
 use crate::export::{bridge, duplicates};
+use crate::interrupt::Interrupt;
 use crate::metrics::model::Snapshot;
-use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::select::Filter;
-use crate::resolve::TargetError;
-
-/// Time kept back from a scraper's deadline for rendering and sending the answer; also the least
-/// per-proxy deadline when the scraper's is shorter than that.
-const SERVE_MARGIN: Duration = Duration::from_millis(100);
+use crate::source::{self, DEADLINE_MARGIN, Scraper, Source};
 
 /// Runs `export`.
 pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
+    let options = ctx.source_options();
     if let Some(path) = args.output_file {
         // The backfill file is a snapshot: same content, same atomic write.
-        return snapshot::run(
-            ctx,
-            SnapshotArgs {
-                source: args.source,
-                filter: args.filter,
-                output_file: path,
-                read_from: args.read_from,
-            },
-        )
-        .await;
+        let request = SaveRequest {
+            filter: args.filter.filter()?,
+            targets: args.source.targets,
+            from_file: args.source.from_file,
+            live_from: args.read_from.as_ref().into(),
+            obfuscation: ctx.global.obfuscation(),
+            output: path,
+        };
+        return save::save(&options, request, |write| stream_stdout(|out| write(out))).await;
     }
-    let filter = Filter::new(&args.filter.metric, &args.filter.matches)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let filter = args.filter.filter()?;
     // Checked before the cluster is contacted, so a wrong flag is reported at once.
     let writer = match &args.remote_write {
-        Some(url) => Some(RemoteWriter::new(remote_write_config(&args, url.clone())?)?),
+        Some(url) => Some(RemoteWriter::new(args.remote_write_config(url.clone())?)?),
         None => None,
     };
-    let scraper = Scraper {
-        ctx: ctx.clone(),
-        origin: match &args.source.from_file {
-            Some(path) => Origin::File(source::load_file(path)?),
-            None => Origin::Live(Box::new(
-                LiveSource::open(ctx, &args.source.targets, args.read_from.as_ref()).await?,
-            )),
-        },
-        filter,
-        obfuscation: ctx.global.obfuscate.map(Obfuscation::from),
-        follow: args.serve.is_some() || args.every.is_some(),
-        unlisted_since: Mutex::new(None),
+    let source = match &args.source.from_file {
+        Some(path) => Source::File(source::file::load_file(path)?),
+        None => {
+            Source::open(
+                &options,
+                &args.source.targets,
+                &args.read_from.as_ref().into(),
+            )
+            .await?
+        }
     };
+    let follow = args.serve.is_some() || args.every.is_some();
+    let scraper = Scraper::new(options, source, filter, ctx.global.obfuscation(), follow);
     if let Some(addr) = &args.serve {
         return serve_until_interrupted(ctx, addr, scraper).await;
     }
@@ -83,150 +71,6 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
             push_every(ctx, &writer, every, buffer, &scraper).await
         }
         None => push_once(ctx, &writer, &scraper).await,
-    }
-}
-
-/// What `--remote-write` and its companion flags ask for.
-fn remote_write_config(args: &ExportArgs, url: String) -> Result<RemoteWriteConfig> {
-    let auth = if let Some(token) = &args.bearer_token {
-        Auth::Bearer(token.clone())
-    } else if let Some(path) = &args.bearer_token_file {
-        let token = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-        if token.trim().is_empty() {
-            return Err(Error::Failed(format!(
-                "{}: the bearer token file is empty",
-                path.display()
-            )));
-        }
-        Auth::Bearer(token.trim().to_string())
-    } else if let Some(credentials) = &args.basic_auth {
-        let (username, password) = credentials.split_once(':').ok_or_else(|| {
-            Error::Usage("--basic-auth expects USER:PASSWORD (with a colon)".into())
-        })?;
-        Auth::Basic {
-            username: username.to_string(),
-            password: password.to_string(),
-        }
-    } else {
-        Auth::None
-    };
-    let headers = args
-        .headers
-        .iter()
-        .map(|header| parse_header(header).map_err(|e| Error::Usage(e.to_string())))
-        .collect::<Result<_>>()?;
-    Ok(RemoteWriteConfig {
-        auth,
-        headers,
-        max_samples_per_request: args.batch_size,
-        http: HttpOptions {
-            timeout: args.write_timeout,
-            ca_file: args.ca_file.clone(),
-        },
-        ..RemoteWriteConfig::new(url)
-    })
-}
-
-/// Where samples come from: the proxies or the linkerd-viz Prometheus, read each time, or a
-/// file read once.
-enum Origin {
-    Live(Box<LiveSource>),
-    File(Snapshot),
-}
-
-/// Produces a filtered, obfuscated snapshot per round or request.
-struct Scraper {
-    ctx: Context,
-    origin: Origin,
-    filter: Filter,
-    obfuscation: Option<Obfuscation>,
-    /// List the targets' pods again before each scrape (`--every`, `--serve`), so a long run
-    /// follows rollouts.
-    follow: bool,
-    /// Since when the targets' pods could not be listed again, while that lasts: the outage is
-    /// told once when it begins and once when it ends, not on every round.
-    unlisted_since: Mutex<Option<Instant>>,
-}
-
-impl Scraper {
-    /// One snapshot, and whether every proxy answered (failures are named on stderr); or why
-    /// nothing was scraped. `timeout` caps the per-proxy deadline, for a scraper that waits no
-    /// longer than that.
-    async fn snapshot(
-        &self,
-        cancel: &CancellationToken,
-        timeout: Option<Duration>,
-    ) -> Result<(Snapshot, Exit), String> {
-        let (mut snapshot, exit) = match &self.origin {
-            Origin::File(snapshot) => (snapshot.clone(), Exit::Success),
-            Origin::Live(live) => {
-                let started = Instant::now();
-                let relisted = if self.follow {
-                    live.relisted(&self.ctx).await
-                } else {
-                    None
-                };
-                let relisted = match relisted {
-                    Some(Ok(relisted)) => {
-                        self.listed_again(relisted.pod_count());
-                        Some(relisted)
-                    }
-                    Some(Err(error)) => return Err(self.not_listed(&error, live.pod_count())),
-                    None => None,
-                };
-                let live = relisted.as_ref().unwrap_or(live);
-                let mut ctx = self.ctx.clone();
-                if let Some(limit) = timeout {
-                    // Listing the pods again came out of the same deadline.
-                    let left = limit.saturating_sub(started.elapsed()).max(SERVE_MARGIN);
-                    ctx.global.timeout = ctx.global.timeout.min(left);
-                }
-                live.read(&ctx, cancel).await
-            }
-        };
-        if exit == Exit::Failure {
-            return Err("no proxy could be scraped".to_string());
-        }
-        self.filter.retain_snapshot(&mut snapshot);
-        if let Some(level) = self.obfuscation {
-            obfuscate::obfuscate_snapshot(&mut snapshot, level);
-        }
-        Ok((snapshot, exit))
-    }
-
-    /// The pods could not be listed: warns when this begins an outage. Nothing is scraped
-    /// meanwhile, since both ways to reach a proxy go through the API server; the previous pod
-    /// list is kept for when it answers. Returns the reason, for the round or the request.
-    fn not_listed(&self, error: &TargetError, pods: usize) -> String {
-        let mut since = self
-            .unlisted_since
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if since.is_none() {
-            *since = Some(Instant::now());
-            self.ctx.warn(format!(
-                "{error}; keeping the last pod list ({pods} found) and trying again on each \
-                 scrape (told again only when the API server answers)"
-            ));
-        }
-        format!("the targets' pods cannot be listed: {error}")
-    }
-
-    /// The pods were listed: says so when this ends an outage.
-    fn listed_again(&self, pods: usize) {
-        let since = self
-            .unlisted_since
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        if let Some(since) = since
-            && !self.ctx.global.quiet
-        {
-            eprintln!(
-                "the API server answers again after {} (pods listed: {pods})",
-                humantime::format_duration(Duration::from_secs(since.elapsed().as_secs()))
-            );
-        }
     }
 }
 
@@ -248,17 +92,17 @@ fn merge_duplicates(ctx: &Context, snapshot: &mut Snapshot) {
 
 /// `--remote-write URL`: one scrape, one push.
 async fn push_once(ctx: &Context, writer: &RemoteWriter, scraper: &Scraper) -> Result<Exit> {
-    let Ok((mut snapshot, exit)) = scraper
-        .snapshot(&crate::scrape::cancel_on_ctrl_c(), None)
-        .await
-    else {
+    // One listener: the first interrupt cuts the scrape short, or lets the push in flight
+    // finish; the second abandons it.
+    let interrupt = Interrupt::signals();
+    let Ok((mut snapshot, exit)) = scraper.snapshot(&interrupt.cancel_token(), None).await else {
         // Each proxy that failed was named on stderr.
         return Ok(Exit::Failure);
     };
     merge_duplicates(ctx, &mut snapshot);
     let round = bridge::collected(snapshot, now_ms());
     let report = writer
-        .push(round.series, &round.metadata, &Interrupt::signals())
+        .push(round.series, &round.metadata, &interrupt)
         .await
         .map_err(|failure| Error::Failed(failure.to_string()))?;
     if !ctx.global.quiet {
@@ -418,7 +262,7 @@ async fn serve_until_interrupted(ctx: &Context, addr: &str, scraper: Scraper) ->
     let source = bridge::snapshot_source(move |deadline: Option<Duration>| {
         let scraper = scraper.clone();
         async move {
-            let timeout = deadline.map(|d| d.saturating_sub(SERVE_MARGIN).max(SERVE_MARGIN));
+            let timeout = deadline.map(|d| d.saturating_sub(DEADLINE_MARGIN).max(DEADLINE_MARGIN));
             let (snapshot, _) = scraper.snapshot(&CancellationToken::new(), timeout).await?;
             Ok(snapshot)
         }

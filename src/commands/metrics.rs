@@ -1,29 +1,30 @@
 //! `metrics`: fetch `/metrics` from every selected proxy (or read a file) and print it raw, as one
 //! merged Prometheus/OpenMetrics exposition with target labels, or as JSON.
 
-use super::federation::Federation;
-use super::{Context, source, stream_stdout, write_stdout};
+use super::{Context, stream_stdout, write_stdout};
 use crate::cli::{MetricsArgs, MetricsFormat, ReadFrom};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::held::{HeldBody, HeldSnapshot};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::parse::{self, ParseError};
 use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
 use crate::render::raw::{RawEntry, write_raw_entry};
 use crate::resolve::PodTarget;
-use crate::scrape;
+use crate::source::file::load_file;
+use crate::source::raw::RawScrape;
+use crate::source::{self, Federation, Live, Options};
 
 /// Runs `metrics`.
 pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
-    let filter = Filter::new(&args.filter.metric, &args.filter.matches)
-        .map_err(|e| Error::Usage(e.to_string()))?;
-    let obfuscation = ctx.global.obfuscate.map(Obfuscation::from);
+    let filter = args.filter.filter()?;
+    let obfuscation = ctx.global.obfuscation();
+    let options = ctx.source_options();
     if let Some(path) = &args.source.from_file {
         // Read (and checked: malformed, cut short, empty) whatever the output.
-        let snapshot = source::load_file(path)?;
+        let snapshot = load_file(path)?;
         if args.output == MetricsFormat::Raw && filter.is_empty() {
             // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
             drop(snapshot);
@@ -41,7 +42,8 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
     }
 
     if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
-        let federation = Federation::connect(ctx, &args.source.targets, url.as_deref()).await?;
+        let federation =
+            Federation::connect(&options, &args.source.targets, url.as_deref()).await?;
         let kept = print_snapshot(
             federation.snapshot().await?,
             &filter,
@@ -52,14 +54,22 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         return Ok(Exit::Success);
     }
 
-    let live = source::resolve(ctx, &args.source.targets).await?;
-    let cancel = scrape::cancel_on_ctrl_c();
+    let live = source::resolve(&options, &args.source.targets).await?;
+    let cancel = interrupt::cancel_on_ctrl_c();
     let (exit, kept) = match args.output {
         MetricsFormat::Raw => {
-            print_raw_live(ctx, &live, &cancel, &filter, obfuscation, live.pods.len()).await?
+            print_raw_live(
+                &options,
+                &live,
+                &cancel,
+                &filter,
+                obfuscation,
+                live.pods.len(),
+            )
+            .await?
         }
         MetricsFormat::Json => {
-            let (snapshot, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
+            let (snapshot, exit) = source::scrape_snapshot(&options, &live, &cancel).await;
             let kept = if snapshot.targets.is_empty() {
                 None
             } else {
@@ -73,7 +83,7 @@ pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             let format = merged_format(args.output);
             let mut held = HeldSnapshot::new(format);
             let mut kept = 0;
-            let exit = source::scrape_targets(ctx, &live, &cancel, |mut target| {
+            let exit = source::scrape_targets(&options, &live, &cancel, |mut target| {
                 prepare(&mut target, &filter, obfuscation);
                 kept += target.sample_count();
                 held.push(target);
@@ -198,64 +208,28 @@ const PROM_TEXT: WriteOptions = WriteOptions {
 };
 
 /// `-o raw`: each body as served (unless filters or obfuscation ask for changes), held
-/// compressed until every proxy is in, then printed in pod order. A body served as is that does
-/// not parse is printed all the same, with a warning naming the pod and the line. Returns the
-/// exit status and, when some pod answered, the samples the filters kept.
+/// compressed until every proxy is in ([`source::raw`]), then printed in pod order. A body served
+/// as is that does not parse is printed all the same, with a warning naming the pod and the
+/// line. Returns the exit status and, when some pod answered, the samples the filters kept.
 async fn print_raw_live(
-    ctx: &Context,
-    live: &source::Live,
+    options: &Options,
+    live: &Live,
     cancel: &tokio_util::sync::CancellationToken,
     filter: &Filter,
     obfuscation: Option<Obfuscation>,
     total: usize,
 ) -> Result<(Exit, Option<usize>)> {
-    let mut held: Vec<(PodTarget, Result<HeldBody, String>)> = Vec::new();
-    let mut kept = 0;
-    let mut malformed = Vec::new();
-    let summary = source::scrape_each(ctx, live, cancel, |outcome| {
-        let body = match outcome.result {
-            Ok(scraped) if filter.is_empty() && obfuscation.is_none() => {
-                // As served: a compressed body is held as it came, once it is known to decode.
-                let mut check = BodyCheck::default();
-                scraped
-                    .for_each_line_chunk(ctx.global.max_body_size, |text| check.feed(text))
-                    .map(|()| {
-                        if let Some(e) = check.first_error {
-                            malformed.push((source::pod_name(&outcome.target), e));
-                        }
-                        HeldBody::as_served(scraped.body.to_vec(), scraped.gzip)
-                    })
-            }
-            Ok(scraped) => scraped
-                .text(ctx.global.max_body_size)
-                .and_then(|text| {
-                    // Filters parse the body (a malformed one fails); obfuscation alone keeps
-                    // it as served but for the values it hashes, so it is checked like one.
-                    if filter.is_empty() {
-                        let mut check = BodyCheck::default();
-                        check.feed(&text);
-                        if let Some(e) = check.first_error {
-                            malformed.push((source::pod_name(&outcome.target), e));
-                        }
-                    }
-                    transform_raw(text.as_bytes(), filter, obfuscation)
-                })
-                .map(|(body, samples)| {
-                    kept += samples;
-                    HeldBody::new(&body)
-                }),
-            Err(e) => Err(e.to_string()),
-        };
-        held.push((outcome.target, body));
-    })
-    .await;
-    malformed.sort_by(|a, b| a.0.cmp(&b.0));
+    let RawScrape {
+        held,
+        malformed,
+        kept,
+        interrupted,
+    } = source::raw::scrape_raw(options, live, cancel, filter, obfuscation).await;
     for (pod, e) in malformed {
-        ctx.warn(format!(
+        options.warn(format!(
             "pod {pod}: malformed metrics: {e}; printed as served"
         ));
     }
-    held.sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
     let count = held.len();
     stream_stdout(|out| {
         for (i, (pod, body)) in held.iter().enumerate() {
@@ -280,62 +254,7 @@ async fn print_raw_live(
         .filter_map(|(pod, body)| body.as_ref().err().map(|e| (pod, e.clone())))
         .collect();
     let succeeded = count - failures.len();
-    let exit = source::report_failures(failures, succeeded, total, summary.interrupted);
+    let exit = source::report_failures(failures, succeeded, total, interrupted);
     let filtered = !filter.is_empty() && succeeded > 0;
     Ok((exit, filtered.then_some(kept)))
-}
-
-/// The first malformed line of a body read a piece at a time, numbered from its start.
-#[derive(Default)]
-struct BodyCheck {
-    lines_before: usize,
-    first_error: Option<ParseError>,
-}
-
-impl BodyCheck {
-    fn feed(&mut self, text: &str) {
-        let mut lines = 0;
-        for line in parse::lines(text) {
-            lines += 1;
-            if let (Err(mut e), None) = (line, &self.first_error) {
-                e.line += self.lines_before;
-                self.first_error = Some(e);
-            }
-        }
-        self.lines_before += lines;
-    }
-}
-
-/// A raw body with `-m`/`--match` applied (re-written as Prometheus text) and `--obfuscate`,
-/// and the number of samples the filters kept (0 without filters).
-fn transform_raw(
-    body: &[u8],
-    filter: &Filter,
-    obfuscation: Option<Obfuscation>,
-) -> Result<(Vec<u8>, usize), String> {
-    if filter.is_empty() && obfuscation.is_none() {
-        return Ok((body.to_vec(), 0));
-    }
-    let text = std::str::from_utf8(body).map_err(|e| format!("metrics are not UTF-8 text: {e}"))?;
-    let filtered;
-    let mut kept = 0;
-    let text = if filter.is_empty() {
-        text
-    } else {
-        let mut snapshot = Snapshot {
-            targets: vec![
-                Target::parse(text.to_string(), Vec::new(), None)
-                    .map_err(|e| format!("malformed metrics: {e}"))?,
-            ],
-        };
-        filter.retain_snapshot(&mut snapshot);
-        kept = snapshot.sample_count();
-        filtered = write::to_string(&snapshot, PROM_TEXT);
-        &filtered
-    };
-    let body = match obfuscation {
-        Some(level) => obfuscate::obfuscate_body(text, level).into_bytes(),
-        None => text.as_bytes().to_vec(),
-    };
-    Ok((body, kept))
 }

@@ -17,12 +17,10 @@ mod demo;
 mod diff;
 mod edges;
 mod export;
-mod federation;
 mod metrics;
 mod prometheus_config;
 mod routes;
-pub mod snapshot;
-pub mod source;
+mod snapshot;
 mod stat;
 mod top;
 
@@ -185,6 +183,14 @@ impl Context {
             progress,
             color,
         }
+    }
+
+    /// The options of the source layer ([`crate::source`]) the global flags ask for; its
+    /// warnings follow [`Context::warn`]'s.
+    pub(crate) fn source_options(&self) -> crate::source::Options {
+        let mut options = self.global.source_options(self.progress);
+        options.quiet = !self.warnings;
+        options
     }
 
     /// Prints a warning on stderr unless `-q` (or a full-screen view is drawn).

@@ -1,20 +1,16 @@
 //! `prometheus-config`: print the federation job or ServiceMonitor of Linkerd's "Exporting
-//! Metrics" page for this cluster's linkerd-viz namespace (given, or detected).
+//! Metrics" page ([`crate::render::prometheus_config`]) for this cluster's linkerd-viz namespace
+//! (given, or detected).
 
 use super::{Context, write_stdout};
-use crate::cli::{PrometheusConfigArgs, PrometheusConfigFormat};
-use crate::cluster;
+use crate::cli::PrometheusConfigArgs;
+use crate::cluster::{self, viz};
 use crate::error::{Error, Exit, Result};
-use crate::export::prometheus_config::{ConfigFormat, ConfigRequest, render};
-use crate::export::viz;
+use crate::render::prometheus_config::{ConfigFormat, ConfigRequest, render};
 
 /// Runs `prometheus-config`.
 pub async fn run(ctx: &Context, args: PrometheusConfigArgs) -> Result<Exit> {
-    let format = match args.format {
-        PrometheusConfigFormat::ScrapeConfig => ConfigFormat::ScrapeConfig,
-        PrometheusConfigFormat::Static => ConfigFormat::Static,
-        PrometheusConfigFormat::ServiceMonitor => ConfigFormat::ServiceMonitor,
-    };
+    let format = ConfigFormat::from(args.format);
     if format != ConfigFormat::Static && args.target.is_some() {
         return Err(Error::Usage(
             "--target is only used with --format static".into(),

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::source;
 use super::{Context, stat, stream_stdout};
 use crate::cli::{ReadFrom, RoutesArgs, RoutesFormat, StatArgs, StatFormat};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::model::Target;
 use crate::metrics::routes::{self, RouteRow, Tally};
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{TableOptions, render_routes};
-use crate::scrape;
+use crate::source::{self, Pass, Window};
 
 /// Runs `routes`.
 pub async fn run(ctx: &Context, args: RoutesArgs) -> Result<Exit> {
@@ -53,32 +53,38 @@ async fn run_view(
         print(ctx, output, &rows)?;
         return Ok(Exit::Success);
     }
-    let live = source::resolve(ctx, targets).await?;
-    let cancel = scrape::cancel_on_ctrl_c();
-    let (first, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
-    let first = tallies(keyed(first.targets));
+    let options = ctx.source_options();
+    let live = source::resolve(&options, targets).await?;
+    let cancel = interrupt::cancel_on_ctrl_c();
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let scraped = source::scrape_window(
+        &options,
+        &live,
+        Window { between: window },
+        &cancel,
+        |pass, pod, scraped| {
+            let target = source::parse_scraped(&options, pod, &scraped)?;
+            let tally = tally_of(stat::proxy_key(&target, String::new()), &target);
+            match pass {
+                Pass::First => before.push(tally),
+                Pass::Second => after.push(tally),
+            }
+            Ok(())
+        },
+    )
+    .await?;
     let Some(window) = window else {
-        print(ctx, output, &window_rows(None, &first, None))?;
+        let exit = scraped.report();
+        print(ctx, output, &window_rows(None, &before, None))?;
         return Ok(exit);
     };
-    if ctx.progress {
-        eprintln!(
-            "waiting {} for the second scrape",
-            humantime::format_duration(window)
-        );
-    }
-    tokio::select! {
-        () = tokio::time::sleep(window) => {}
-        () = cancel.cancelled() => {}
-    }
-    if cancel.is_cancelled() {
+    if cancel.is_cancelled() && !scraped.windowed {
         return Err(Error::Failed(
             "interrupted before the second scrape; nothing to report".into(),
         ));
     }
-    let (second, exit) = source::scrape_snapshot(ctx, &live, &cancel).await;
-    let after = tallies(keyed(second.targets));
-    let rows = window_rows(Some(&first), &after, Some(window.as_secs_f64()));
+    let exit = scraped.report();
+    let rows = window_rows(Some(&before), &after, Some(window.as_secs_f64()));
     print(ctx, output, &rows)?;
     Ok(exit)
 }
@@ -90,29 +96,17 @@ struct Scraped {
     tally: Tally,
 }
 
-/// Each target's tally, with the proxy it came from.
-fn tallies(targets: impl IntoIterator<Item = (ProxyKey, Target)>) -> Vec<Scraped> {
-    targets
-        .into_iter()
-        .map(|(k, target)| {
-            let workload = k.workload.as_ref().map_or_else(
-                || format!("pod/{}", k.pod),
-                |w| format!("{}/{}", w.kind, w.name),
-            );
-            Scraped {
-                tally: routes::tally(&target, &k.namespace, &workload),
-                time_ms: target.scrape_time_ms,
-                pod: (k.namespace, k.pod),
-            }
-        })
-        .collect()
-}
-
-/// The targets of a live scrape, with their proxies.
-fn keyed(targets: Vec<Target>) -> impl Iterator<Item = (ProxyKey, Target)> {
-    targets
-        .into_iter()
-        .map(|t| (stat::proxy_key(&t, String::new()), t))
+/// One target's tally, with the proxy it came from.
+fn tally_of(k: ProxyKey, target: &Target) -> Scraped {
+    let workload = k.workload.as_ref().map_or_else(
+        || format!("pod/{}", k.pod),
+        |w| format!("{}/{}", w.kind, w.name),
+    );
+    Scraped {
+        tally: routes::tally(target, &k.namespace, &workload),
+        time_ms: target.scrape_time_ms,
+        pod: (k.namespace, k.pod),
+    }
 }
 
 /// The rows of the window from `before` to `after` (proxies matched by pod; a proxy only in
@@ -149,7 +143,10 @@ fn window_rows(
 /// their scrape times).
 fn from_files(files: &[PathBuf]) -> Result<Vec<RouteRow>> {
     let read = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Scraped>> {
-        Ok(tallies(stat::targets_from_file(path, name_from)?))
+        Ok(stat::targets_from_file(path, name_from)?
+            .into_iter()
+            .map(|(key, target)| tally_of(key, &target))
+            .collect())
     };
     match files {
         [only] => Ok(window_rows(None, &read(only, only)?, None)),

@@ -5,13 +5,13 @@
 //! `--from-file A`: numbers since each proxy started, as of A's scrape time. `--from-file A
 //! --from-file B`: the window from A to B, as if A and B were the two scrapes.
 
-use super::federation::Federation;
-use super::{Context, source, write_stdout};
+use super::{Context, write_stdout};
 use crate::cli::{ReadFrom, StatArgs, StatBy};
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::stat::{self, GroupBy, ProxyKey, StatLine, StatState, state_of_targets};
 use crate::render::stat::{StatFormat, render};
-use crate::scrape;
+use crate::source::{self, Federation};
 
 /// `edges`, `authz` and `routes` name a file's proxies as `stat` does (until they take these
 /// from the library themselves).
@@ -34,12 +34,13 @@ pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     if let Some(ReadFrom::Prometheus(url)) = &args.read_from {
         return run_federated(ctx, &args, by, url.as_deref()).await;
     }
-    let live = source::resolve(ctx, &args.targets).await?;
+    let options = ctx.source_options();
+    let live = source::resolve(&options, &args.targets).await?;
     let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = interrupt::cancel_on_ctrl_c();
     let window = (!args.since_start).then_some(args.window);
     let measured =
-        source::stat_window(ctx, &live.cluster.client, &live.pods, window, &cancel).await?;
+        source::stat_window(&options, &live.cluster.client, &live.pods, window, &cancel).await?;
     if !measured.after.proxies.is_empty() {
         let lines = stat::stat_lines(measured.before.as_ref(), &measured.after, by, &selected);
         print_lines(ctx, &lines, format, by)?;
@@ -64,7 +65,7 @@ async fn run_federated(
     by: GroupBy,
     url: Option<&str>,
 ) -> Result<Exit> {
-    let federation = Federation::connect(ctx, &args.targets, url).await?;
+    let federation = Federation::connect(&ctx.source_options(), &args.targets, url).await?;
     let read = || async {
         let snapshot = federation.snapshot().await?;
         Ok::<StatState, Error>(state_of_targets(
@@ -86,7 +87,7 @@ async fn run_federated(
         }
         tokio::select! {
             () = tokio::time::sleep(args.window) => {}
-            _ = tokio::signal::ctrl_c() => {
+            () = interrupt::cancel_on_ctrl_c().cancelled_owned() => {
                 return Err(Error::Failed("interrupted before the second read; nothing to show".into()));
             }
         }

@@ -12,22 +12,22 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::source::{self, Live};
 use super::{Context, write_stdout};
 use crate::cli::TopArgs;
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::metrics::stat::{self, Collected, GroupBy, Keep, ProxyKey, Refresh, StatLine};
 use crate::render::stat::{StatFormat, render};
 use crate::render::table::{self, History, SortKey, StatTable, TableOptions};
 use crate::render::terminal::{self, Input, Screen};
-use crate::scrape;
+use crate::source::{self, Live};
 
 /// Runs `top`.
 pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         return run_files(ctx, &args);
     }
-    let live = source::resolve(ctx, &args.targets).await?;
+    let live = source::resolve(&ctx.source_options(), &args.targets).await?;
     let interactive = io::stdout().is_terminal() && io::stdin().is_terminal();
     // Progress bars would scribble over the table: each refresh is quick, so none are drawn.
     // Warnings (a namespace left without meshed pods) would scribble over the screen too.
@@ -36,7 +36,7 @@ pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
         warnings: ctx.warnings && !interactive,
         ..ctx.clone()
     };
-    let cancel = scrape::cancel_on_ctrl_c();
+    let cancel = interrupt::cancel_on_ctrl_c();
     let pods = live.pods.len();
     let mut view = View::new(&quiet, &args, live);
     if interactive {
@@ -99,7 +99,14 @@ impl<'a> View<'a> {
     async fn scrape(&self, cancel: &CancellationToken) -> Collected {
         let pods = self.live.pods.clone();
         let client = &self.live.cluster.client;
-        source::collect_stat(self.ctx, client, pods, cancel, Keep::Everything).await
+        source::collect_stat(
+            &self.ctx.source_options(),
+            client,
+            pods,
+            cancel,
+            Keep::Everything,
+        )
+        .await
     }
 
     /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
@@ -113,7 +120,8 @@ impl<'a> View<'a> {
     /// Lists the pods again, scrapes them and computes the rows from the previous scrape to
     /// this one. When the pods cannot be listed, the previous ones are scraped.
     async fn refresh(&mut self, cancel: &CancellationToken, window: Duration) -> Frame {
-        let not_listed = match source::relist(self.ctx, &self.live).await {
+        let listed = source::relist(&self.ctx.source_options(), &self.live).await;
+        let not_listed = match listed {
             Ok(live) => {
                 self.refresh
                     .relisted(live.pods.iter().map(ProxyKey::from).collect());

@@ -1,5 +1,6 @@
-//! Getting metrics out (spec §6): remote write, the serve endpoint, the federation source,
-//! finding linkerd-viz, and Prometheus config generation.
+//! What leaves the process (spec §6, §7): remote write, the serve endpoint, the snapshot file
+//! (`snapshot -O`, the `export -O` backfill file), and merging a scrape's duplicate series
+//! before it is sent. Metrics come in through [`crate::source`].
 //!
 //! The paths take neutral data ([`Series`], [`Metadata`], rendered exposition text); [`bridge`]
 //! is the one place that knows the metrics engine's `Snapshot` and converts from it.
@@ -7,13 +8,11 @@
 pub mod bridge;
 pub mod duplicates;
 pub mod error;
-pub mod federate;
 pub mod http;
-pub mod interrupt;
-pub mod prometheus_config;
 pub mod remote_write;
+pub(crate) mod save;
 pub mod serve;
-pub mod viz;
+pub(crate) mod snapshot_file;
 
 pub use error::ExportError;
 

@@ -275,10 +275,7 @@ fn failed_after_connecting(err: &kube::Error) -> bool {
 fn request<B>(uri: &str, body: B) -> Result<http::Request<B>, ForwardError> {
     http::Request::get(uri)
         .header(http::header::ACCEPT_ENCODING, "gzip")
-        .header(
-            http::header::USER_AGENT,
-            concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION")),
-        )
+        .header(http::header::USER_AGENT, crate::USER_AGENT)
         .body(body)
         .map_err(|e| ForwardError::Decode(format!("invalid request path \"{uri}\": {e}")))
 }

@@ -22,7 +22,7 @@ use crate::metrics::parse::{self, Line, ParseError, RawLabels, belongs_to, unesc
 
 mod snapshot;
 
-pub use snapshot::{SNAPSHOT_INFO_FAMILY, Snapshot, TARGET_LABEL_NAMES, TARGET_REFERENCE_FAMILY};
+pub use snapshot::{Snapshot, TARGET_LABEL_NAMES, TARGET_REFERENCE_FAMILY};
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod diff;
 pub mod json;
+pub mod prometheus_config;
 pub mod raw;
 pub mod stat;
 pub mod table;

@@ -4,7 +4,7 @@
 //! (`stat`) can fold a body and drop it; [`scrape_all`] collects them sorted by (namespace, pod).
 //! Cancellation is a [`CancellationToken`]: once cancelled, in-flight fetches are dropped (closing
 //! their connections), no new ones start, and what finished is still returned with
-//! `interrupted: true`. [`cancel_on_ctrl_c`] wires the token to SIGINT.
+//! `interrupted: true`. [`crate::interrupt`] wires the token to Ctrl-C.
 
 mod progress;
 
@@ -201,19 +201,6 @@ pub async fn scrape_all(
         outcomes,
         interrupted: summary.interrupted,
     }
-}
-
-/// A token cancelled on the first Ctrl-C (SIGINT). The caller should wrap up promptly once it
-/// fires: print what finished, then exit.
-pub fn cancel_on_ctrl_c() -> CancellationToken {
-    let token = CancellationToken::new();
-    let trigger = token.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            trigger.cancel();
-        }
-    });
-    token
 }
 
 /// One line per proxy at `-vv`: which pod, how long, how much, or why not.

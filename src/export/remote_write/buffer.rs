@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
-use crate::commands::snapshot::write_atomic;
 use crate::export::ExportError;
+use crate::export::snapshot_file::write_atomic;
 
 /// The default bound: 64 MiB of encoded (snappy-compressed) requests.
 pub const DEFAULT_BUFFER_BYTES: u64 = 64 * 1024 * 1024;

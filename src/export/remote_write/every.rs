@@ -13,8 +13,8 @@ use tokio::time::Instant;
 
 use super::buffer::{Buffer, DEFAULT_BUFFER_BYTES, Dropped};
 use super::{Encoded, PushFailure, PushReport, RemoteWriter, retry};
-use crate::export::interrupt::Interrupt;
 use crate::export::{ExportError, Metadata, Series};
+use crate::interrupt::Interrupt;
 
 /// One round's samples, as the source collected them: any owning iterator of [`Series`] (a
 /// `Vec`, or one that walks a scraped snapshot and builds each series as it goes).

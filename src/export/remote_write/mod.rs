@@ -17,8 +17,8 @@ use http_body_util::Full;
 
 use super::error::body_excerpt;
 use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
-use super::interrupt::Interrupt;
 use super::{ExportError, Metadata, Series};
+use crate::interrupt::Interrupt;
 pub use buffer::Buffer;
 pub use every::{Collected, Event, EveryFailure, EveryReport, run_every, run_every_buffered};
 use proto::{MetricMetadata, WriteRequest};
@@ -200,13 +200,7 @@ impl RemoteWriter {
         );
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("snappy"));
         headers.insert(VERSION_HEADER, HeaderValue::from_static(VERSION));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!(
-                "kubectl-linkerd-export/",
-                env!("CARGO_PKG_VERSION")
-            )),
-        );
+        headers.insert(USER_AGENT, HeaderValue::from_static(crate::USER_AGENT));
         for (name, value) in config.headers {
             let reserved = [
                 CONTENT_TYPE,

@@ -1,6 +1,6 @@
 //! [`Snapshot`]: many targets, and the conversions between a snapshot and one exposition — a
-//! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections, the
-//! snapshot's info sample.
+//! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections. The
+//! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
 
 use super::{Labels, Target, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
@@ -11,10 +11,6 @@ pub struct Snapshot {
     /// The targets, in scrape order.
     pub targets: Vec<Target>,
 }
-
-/// Family of the info sample that describes a snapshot file (spec §7); its sample is
-/// `linkerd_export_snapshot_info{...} 1`.
-pub const SNAPSHOT_INFO_FAMILY: &str = "linkerd_export_snapshot";
 
 /// The target labels (spec §4a) that say which proxy a series came from, recognised by name when
 /// a merged exposition (our `-o prom`/`-o openmetrics` output, a snapshot, a federation answer)
@@ -204,62 +200,6 @@ impl Snapshot {
             snapshot.targets.push(target);
         }
         (snapshot, errors)
-    }
-
-    /// Add the info sample describing this snapshot (`version`, `context`, `targets`, ...) as a
-    /// target without labels, first, so the OpenMetrics output carries it.
-    pub fn set_info(&mut self, labels: Labels, scrape_time_ms: Option<i64>) {
-        self.take_info();
-        self.targets
-            .insert(0, Snapshot::info_target(labels, scrape_time_ms));
-    }
-
-    /// The target without labels that carries a snapshot's info sample (see
-    /// [`Snapshot::set_info`]), for writers that hold targets themselves.
-    pub fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target {
-        let mut labels = labels;
-        labels.sort();
-        let mut text = format!(
-            "# HELP {SNAPSHOT_INFO_FAMILY} What this snapshot is about.\n# TYPE {SNAPSHOT_INFO_FAMILY} info\n"
-        );
-        let mut written = String::new();
-        for (i, (name, value)) in labels.iter().enumerate() {
-            if i > 0 {
-                written.push(',');
-            }
-            written.push_str(name);
-            written.push_str("=\"");
-            crate::metrics::write::write_escaped(&mut written, value, true)
-                .expect("writing to a String cannot fail");
-            written.push('"');
-        }
-        write_sample_line(
-            &mut text,
-            &format!("{SNAPSHOT_INFO_FAMILY}_info"),
-            &written,
-            1.0,
-            None,
-        );
-        Target::parse(text, Vec::new(), scrape_time_ms).expect("the snapshot info sample parses")
-    }
-
-    /// Remove and return the labels of the snapshot info sample (see [`Snapshot::set_info`]).
-    pub fn take_info(&mut self) -> Option<Labels> {
-        let mut found = None;
-        for target in &mut self.targets {
-            let info = target
-                .families()
-                .find(|f| f.name() == SNAPSHOT_INFO_FAMILY)
-                .and_then(|f| f.samples().next())
-                .map(|s| s.owned_labels());
-            if info.is_some() {
-                found = info;
-                target.retain(|f, _| f.name() != SNAPSHOT_INFO_FAMILY);
-            }
-        }
-        self.targets
-            .retain(|t| !(t.labels.is_empty() && t.families.is_empty()));
-        found
     }
 
     /// Total number of samples.

@@ -1,7 +1,12 @@
-//! Ctrl-C (or SIGTERM) as a count: the first asks to stop after the batch in flight, the second
-//! abandons it.
+//! Ctrl-C and SIGTERM, for every command: one listener per process run, read two ways.
+//!
+//! [`Interrupt`] counts them (long runs: the first asks to stop after the batch in flight, the
+//! second abandons it); `Interrupt::cancel_token` turns the first into a [`CancellationToken`]
+//! that cuts a scrape short ([`crate::scrape`]). `cancel_on_ctrl_c` is that token for a
+//! command that runs once and listens to Ctrl-C only.
 
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// A readable count of interrupts, shared by everything that must react to them.
 #[derive(Debug, Clone)]
@@ -51,6 +56,31 @@ impl Interrupt {
         interrupt
     }
 
+    /// A count raised by each Ctrl-C (SIGINT) only, for a command that runs once: SIGTERM keeps
+    /// its default (the process ends at once). Must be called inside a Tokio runtime.
+    pub(crate) fn ctrl_c() -> Interrupt {
+        let (trigger, interrupt) = Interrupt::new();
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                trigger.interrupt();
+            }
+        });
+        interrupt
+    }
+
+    /// A token cancelled on the first interrupt, for a scrape to stop at. Must be called inside
+    /// a Tokio runtime.
+    pub(crate) fn cancel_token(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        let trigger = token.clone();
+        let interrupt = self.clone();
+        tokio::spawn(async move {
+            interrupt.stop().await;
+            trigger.cancel();
+        });
+        token
+    }
+
     /// How many interrupts so far.
     pub fn count(&self) -> u32 {
         *self.count.borrow()
@@ -78,6 +108,12 @@ impl Interrupt {
     pub async fn abandon(&self) {
         self.reached(2).await;
     }
+}
+
+/// A token cancelled on the first Ctrl-C (SIGINT). The caller should wrap up promptly once it
+/// fires: print what finished, then exit.
+pub(crate) fn cancel_on_ctrl_c() -> CancellationToken {
+    Interrupt::ctrl_c().cancel_token()
 }
 
 /// SIGTERM on Unix; nothing elsewhere.
@@ -127,6 +163,17 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(interrupt.count(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_first_interrupt_cancels_the_token() {
+        let (trigger, interrupt) = Interrupt::new();
+        let token = interrupt.cancel_token();
+        assert!(!token.is_cancelled());
+        trigger.interrupt();
+        tokio::time::timeout(Duration::from_secs(5), token.cancelled())
+            .await
+            .expect("cancelled on the first interrupt");
     }
 
     #[tokio::test]

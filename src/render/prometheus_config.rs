@@ -6,8 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The selectors Linkerd's docs federate: every proxy metric and every control-plane metric.
-pub const FEDERATE_SELECTORS: [&str; 2] =
-    [r#"{job="linkerd-proxy"}"#, r#"{job="linkerd-controller"}"#];
+const FEDERATE_SELECTORS: [&str; 2] = [r#"{job="linkerd-proxy"}"#, r#"{job="linkerd-controller"}"#];
 
 /// Which form to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

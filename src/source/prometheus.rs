@@ -1,28 +1,27 @@
-//! `--source prometheus[=URL]`: read proxy metrics through the linkerd-viz Prometheus'
-//! federation API instead of from the proxies. This fetches the text; parsing it is the metrics
-//! engine's job.
-
-use std::io::Read;
+//! `--source prometheus[=URL]` (spec §6): the targets' proxy metrics read through the
+//! linkerd-viz Prometheus' federation API instead of from the proxies — the Prometheus pod found
+//! in the viz namespace (reached like the proxies are), or a Prometheus at a URL. The targets
+//! become federation selectors (`target_selectors`); the answer is split back into targets by
+//! their target labels.
 
 use bytes::Bytes;
-use flate2::read::GzDecoder;
 use http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, USER_AGENT};
 use http::{HeaderValue, Request, Uri};
 use http_body_util::Full;
 
-use super::ExportError;
-use super::error::body_excerpt;
-use super::http::{HttpClient, HttpOptions, parse_endpoint, redact};
-use super::viz;
-use crate::forward::{self, FetchOptions};
-use crate::resolve::{ResourceKind, TargetSpec};
+use super::{Options, scrape_options};
+use crate::cluster;
+use crate::cluster::viz::{self, PROMETHEUS_PORT};
+use crate::error::{Error, Result};
+use crate::export::ExportError;
+use crate::export::error::body_excerpt;
+use crate::export::http::{HttpClient, HttpOptions, parse_endpoint, redact};
+use crate::forward::{self, FetchOptions, ForwardError};
+use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES};
+use crate::resolve::{self, ResourceKind, TargetSpec};
 
 /// The selector for every proxy metric: linkerd-viz' Prometheus scrapes proxies as this job.
 pub const PROXY_SELECTOR: &str = r#"{job="linkerd-proxy"}"#;
-/// The label that finds the linkerd-viz Prometheus pod in the viz namespace.
-pub const PROMETHEUS_POD_SELECTOR: &str = "component=prometheus";
-/// The port the linkerd-viz Prometheus serves its API on.
-pub const PROMETHEUS_PORT: u16 = 9090;
 /// The largest answer read (decompressed); past it, narrowing the selection is the way out.
 const MAX_BODY: usize = 1 << 30;
 
@@ -61,10 +60,7 @@ impl FederationSource {
         let request = Request::get(uri)
             .header(ACCEPT, "text/plain;version=0.0.4")
             .header(ACCEPT_ENCODING, "gzip")
-            .header(
-                USER_AGENT,
-                concat!("kubectl-linkerd-export/", env!("CARGO_PKG_VERSION")),
-            )
+            .header(USER_AGENT, crate::USER_AGENT)
             .body(Full::new(Bytes::new()))
             .map_err(|err| ExportError::InvalidUrl {
                 url: shown.clone(),
@@ -91,15 +87,16 @@ impl FederationSource {
         let gzipped =
             response.headers.get(CONTENT_ENCODING) == Some(&HeaderValue::from_static("gzip"));
         let bytes = if gzipped {
-            let mut plain = Vec::new();
-            GzDecoder::new(&response.body[..])
-                .take(MAX_BODY as u64 + 1)
-                .read_to_end(&mut plain)
-                .map_err(|err| ExportError::Source(format!("{shown}: bad gzip answer: {err}")))?;
-            if plain.len() > MAX_BODY {
-                return Err(too_big());
+            match forward::gunzip_limited(&response.body, MAX_BODY as u64) {
+                Ok(plain) => plain.to_vec(),
+                Err(ForwardError::TooLarge { .. }) => return Err(too_big()),
+                Err(err) => {
+                    return Err(ExportError::Source(format!(
+                        "{shown}: bad gzip answer: {}",
+                        gzip_reason(err)
+                    )));
+                }
             }
-            plain
         } else {
             response.body.to_vec()
         };
@@ -115,6 +112,14 @@ impl FederationSource {
         let text = String::from_utf8(bytes)
             .map_err(|_| ExportError::Source(format!("{shown} answered text that is not UTF-8")))?;
         Ok(Federated { text, url: shown })
+    }
+}
+
+/// What a failed gunzip says, without [`ForwardError`]'s own wording.
+fn gzip_reason(err: ForwardError) -> String {
+    match err {
+        ForwardError::Decode(reason) => reason,
+        other => other.to_string(),
     }
 }
 
@@ -148,7 +153,7 @@ pub async fn fetch_from_cluster(
 /// proxy job, narrowed to `namespace` (`None`: every namespace) and, per target, to the label the
 /// viz Prometheus gives its series (`deploy/web` → `deployment="web"`, `job/x` → `k8s_job="x"`,
 /// `deploy` → `deployment=~".+"`, `ns/NAME` → `namespace="NAME"`). No target: the whole scope.
-pub fn target_selectors(targets: &[TargetSpec], namespace: Option<&str>) -> Vec<String> {
+pub(crate) fn target_selectors(targets: &[TargetSpec], namespace: Option<&str>) -> Vec<String> {
     let scoped = |namespace: Option<&str>, extra: Option<String>| {
         let mut matchers = vec![r#"job="linkerd-proxy""#.to_string()];
         matchers.extend(namespace.map(|ns| format!("namespace=\"{}\"", escape(ns))));
@@ -187,12 +192,117 @@ fn escape(value: &str) -> String {
 }
 
 /// `BASE/federate?match[]=SEL&...`, the selectors percent-encoded.
-pub fn federate_url(base: &str, selectors: &[&str]) -> String {
+pub(crate) fn federate_url(base: &str, selectors: &[&str]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for selector in selectors {
         query.append_pair("match[]", selector);
     }
     format!("{}/federate?{}", base.trim_end_matches('/'), query.finish())
+}
+
+/// `--source prometheus[=URL]`: the targets' proxy metrics as the linkerd-viz Prometheus
+/// federates them, with the target labels it gives them.
+pub(crate) struct Federation {
+    selectors: Vec<String>,
+    reader: FederationReader,
+}
+
+enum FederationReader {
+    Url(FederationSource),
+    Cluster {
+        client: kube::Client,
+        viz_namespace: String,
+        fetch: FetchOptions,
+    },
+}
+
+impl Federation {
+    /// Turns the targets and scope into federation selectors and finds the Prometheus to read:
+    /// `url`, else the linkerd-viz Prometheus pod of the cluster.
+    pub(crate) async fn connect(
+        options: &Options,
+        targets: &[String],
+        url: Option<&str>,
+    ) -> Result<Federation> {
+        if options.selector.is_some() {
+            return Err(Error::Usage(
+                "-l/--selector cannot be used with --source prometheus: Prometheus' series carry no pod labels; use TYPE/NAME targets".into(),
+            ));
+        }
+        let specs = resolve::parse_targets(targets).map_err(|e| Error::Usage(e.to_string()))?;
+        let (reader, default_namespace) = match url {
+            Some(url) => {
+                // Only the kubeconfig's namespace is wanted from the cluster, and "default" stands
+                // in for it when there is no kubeconfig: a Prometheus URL needs no cluster.
+                let default_namespace = if options.namespace.is_some() || options.all_namespaces {
+                    String::new()
+                } else {
+                    cluster::connect(&options.cluster)
+                        .await
+                        .map_or_else(|_| "default".to_string(), |c| c.default_namespace)
+                };
+                let source = FederationSource::new(
+                    url,
+                    &HttpOptions {
+                        timeout: options.fetch.timeout,
+                        ca_file: None,
+                    },
+                )
+                .map_err(|e| Error::Usage(e.to_string()))?;
+                (FederationReader::Url(source), default_namespace)
+            }
+            None => {
+                let cluster = cluster::connect(&options.cluster)
+                    .await
+                    .map_err(|e| Error::Failed(e.to_string()))?;
+                let viz_namespace = viz::detect_namespace(&cluster.client)
+                    .await
+                    .map_err(|e| Error::Failed(e.to_string()))?;
+                let reader = FederationReader::Cluster {
+                    client: cluster.client,
+                    viz_namespace,
+                    fetch: scrape_options(options).fetch,
+                };
+                (reader, cluster.default_namespace)
+            }
+        };
+        let namespace = match (&options.namespace, options.all_namespaces) {
+            (_, true) => None,
+            (Some(namespace), false) => Some(namespace.as_str()),
+            (None, false) => Some(default_namespace.as_str()),
+        };
+        let selectors = target_selectors(&specs, namespace);
+        Ok(Federation { selectors, reader })
+    }
+
+    /// Reads `/federate` once and parses it into a snapshot with target labels.
+    pub(crate) async fn snapshot(&self) -> Result<Snapshot> {
+        self.read().await.map(|(snapshot, _)| snapshot)
+    }
+
+    /// Reads `/federate` once: the snapshot and the URL read (credentials removed).
+    pub(crate) async fn read(&self) -> Result<(Snapshot, String)> {
+        let selectors: Vec<&str> = self.selectors.iter().map(String::as_str).collect();
+        let federated = match &self.reader {
+            FederationReader::Url(source) => source.fetch(&selectors).await,
+            FederationReader::Cluster {
+                client,
+                viz_namespace,
+                fetch,
+            } => fetch_from_cluster(client, viz_namespace, &selectors, fetch).await,
+        }
+        .map_err(|e| Error::Failed(e.to_string()))?;
+        let snapshot = Snapshot::from_merged_text(federated.text, TARGET_LABEL_NAMES)
+            .map_err(|e| Error::Failed(format!("{}: malformed answer: {e}", federated.url)))?;
+        if snapshot.targets.is_empty() {
+            return Err(Error::Failed(format!(
+                "{} has no series for {}: check the namespace and targets",
+                federated.url,
+                self.selectors.join(" or ")
+            )));
+        }
+        Ok((snapshot, federated.url))
+    }
 }
 
 #[cfg(test)]

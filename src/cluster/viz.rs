@@ -6,12 +6,14 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::Api;
 use kube::api::ListParams;
 
-use super::federate::PROMETHEUS_POD_SELECTOR;
-
+/// The label that finds the linkerd-viz Prometheus pod in the viz namespace.
+const PROMETHEUS_POD_SELECTOR: &str = "component=prometheus";
+/// The port the linkerd-viz Prometheus serves its API on.
+pub(crate) const PROMETHEUS_PORT: u16 = 9090;
 /// The label linkerd-viz puts on its namespace.
-pub const VIZ_NAMESPACE_SELECTOR: &str = "linkerd.io/extension=viz";
+const VIZ_NAMESPACE_SELECTOR: &str = "linkerd.io/extension=viz";
 /// The labels of the linkerd-viz Prometheus pod, for finding it when the namespace is unlabelled.
-pub const VIZ_PROMETHEUS_POD_SELECTOR: &str = "linkerd.io/extension=viz,component=prometheus";
+const VIZ_PROMETHEUS_POD_SELECTOR: &str = "linkerd.io/extension=viz,component=prometheus";
 
 /// Why the viz extension could not be found; each says what to pass instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

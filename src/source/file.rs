@@ -1,0 +1,46 @@
+//! Files as a source (`--from-file`): a snapshot or merged exposition (target labels
+//! recognised), raw proxy text (one target without labels), or `linkerd diagnostics
+//! proxy-metrics` output (one target per `# POD` section).
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::export::snapshot_file;
+use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES};
+use crate::metrics::parse;
+
+/// Reads a metrics file into a snapshot. Malformed lines, an OpenMetrics file cut short
+/// (OpenMetrics syntax or a snapshot info sample, but no final `# EOF`) and a file without any
+/// sample are errors naming the file.
+pub(crate) fn load_file(path: &Path) -> Result<Snapshot> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let bad =
+        |e: parse::ParseError| Error::Failed(format!("{}: malformed metrics: {e}", path.display()));
+    let snapshot = if text.lines().any(|l| l.starts_with("# POD ")) {
+        let (snapshot, errors) = Snapshot::from_diagnostics(&text);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(bad(e));
+        }
+        snapshot
+    } else {
+        let complete = parse::ends_with_eof(&text);
+        let openmetrics = !complete && parse::says_openmetrics(&text);
+        let mut snapshot = Snapshot::from_merged_text(text, TARGET_LABEL_NAMES).map_err(bad)?;
+        let info = snapshot_file::take_info(&mut snapshot);
+        if !complete && (openmetrics || info.is_some()) {
+            return Err(Error::Failed(format!(
+                "{}: the OpenMetrics file ends without \"# EOF\": it was cut short; \
+                 take the snapshot again or restore the rest of the file",
+                path.display()
+            )));
+        }
+        snapshot
+    };
+    if snapshot.sample_count() == 0 {
+        return Err(Error::Failed(format!(
+            "{}: no metrics found",
+            path.display()
+        )));
+    }
+    Ok(snapshot)
+}

@@ -1,0 +1,262 @@
+//! [`scrape_window`]: the two scrapes `--window` apart that rates are computed over (`stat`,
+//! `edges`, `authz`, `routes`), or one scrape since proxy start, each body handed to the caller
+//! as it arrives so it can reduce and drop it.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Live, Options, report_failures, scrape_each};
+use crate::error::{Error, Exit, Result};
+use crate::resolve::PodTarget;
+use crate::scrape::Scraped;
+
+/// Which scrape of a window a body comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// The first scrape: the baseline of a window, or the only scrape since proxy start.
+    First,
+    /// The second scrape, `Window::between` after the first.
+    Second,
+}
+
+/// How the two scrapes are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// Time between the first scrape and the second; `None` scrapes once (numbers since each
+    /// proxy started).
+    pub(crate) between: Option<Duration>,
+}
+
+/// What a window's scrapes came to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WindowScrape {
+    /// The pods that failed, with why, each once: the first scrape's, then the second's, each
+    /// sorted by (namespace, pod).
+    pub(crate) failures: Vec<(PodTarget, String)>,
+    /// The pods whose body the last scrape handed over.
+    pub(crate) succeeded: usize,
+    /// The pods the targets resolved to.
+    pub(crate) total: usize,
+    /// Whether Ctrl-C cut the last scrape short.
+    pub(crate) interrupted: bool,
+    /// Whether the second scrape ran, so the first is a baseline. It does not when there is no
+    /// window, or when the first was interrupted or nobody answered it.
+    pub(crate) windowed: bool,
+}
+
+impl WindowScrape {
+    /// Says on stderr which pods failed, and whether the scrape was cut short; returns the exit
+    /// status: success, partial (some failed), or failure (none succeeded).
+    pub(crate) fn report(&self) -> Exit {
+        report_failures(
+            self.failures
+                .iter()
+                .map(|(pod, message)| (pod, message.clone())),
+            self.succeeded,
+            self.total,
+            self.interrupted,
+        )
+    }
+}
+
+/// Scrapes every pod of `live`, then, with a window, waits `between` and scrapes again the pods
+/// that answered the first time (a pod without a baseline is reported once, not scraped again).
+/// Each body goes to `fold` with the scrape it belongs to as it arrives; an `Err` from `fold`
+/// (a malformed body) counts as a failure of that pod. Ctrl-C (`cancel`) during the wait ends
+/// the run with an error after naming the pods that failed.
+pub(crate) async fn scrape_window(
+    options: &Options,
+    live: &Live,
+    window: Window,
+    cancel: &CancellationToken,
+    mut fold: impl FnMut(Pass, &PodTarget, Scraped) -> Result<(), String>,
+) -> Result<WindowScrape> {
+    let total = live.pods.len();
+    let mut failures = Vec::new();
+    let (answered, interrupted) =
+        one_pass(options, live, cancel, Pass::First, &mut fold, &mut failures).await;
+    let Some(between) = window
+        .between
+        .filter(|_| !interrupted && !answered.is_empty())
+    else {
+        return Ok(WindowScrape {
+            failures,
+            succeeded: answered.len(),
+            total,
+            interrupted,
+            windowed: false,
+        });
+    };
+    if options.progress {
+        eprintln!(
+            "waiting {} for the second scrape",
+            humantime::format_duration(between)
+        );
+    }
+    tokio::select! {
+        () = tokio::time::sleep(between) => {}
+        () = cancel.cancelled() => {
+            let nothing = WindowScrape { failures, total, ..WindowScrape::default() };
+            nothing.report();
+            return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
+        }
+    }
+    let again = Live {
+        pods: answered,
+        ..live.clone()
+    };
+    let (answered, interrupted) = one_pass(
+        options,
+        &again,
+        cancel,
+        Pass::Second,
+        &mut fold,
+        &mut failures,
+    )
+    .await;
+    Ok(WindowScrape {
+        failures,
+        succeeded: answered.len(),
+        total,
+        interrupted,
+        windowed: true,
+    })
+}
+
+/// One scrape of `live`: the pods whose body `fold` took, sorted by (namespace, pod), and whether
+/// Ctrl-C cut it short. Failures are added to `failures`, sorted.
+async fn one_pass(
+    options: &Options,
+    live: &Live,
+    cancel: &CancellationToken,
+    pass: Pass,
+    fold: &mut impl FnMut(Pass, &PodTarget, Scraped) -> Result<(), String>,
+    failures: &mut Vec<(PodTarget, String)>,
+) -> (Vec<PodTarget>, bool) {
+    let mut answered = Vec::new();
+    let mut failed = Vec::new();
+    let summary = scrape_each(options, live, cancel, |outcome| {
+        let folded = outcome
+            .result
+            .map_err(|e| e.to_string())
+            .and_then(|scraped| fold(pass, &outcome.target, scraped));
+        match folded {
+            Ok(()) => answered.push(outcome.target),
+            Err(message) => failed.push((outcome.target, message)),
+        }
+    })
+    .await;
+    let by_pod = |a: &PodTarget, b: &PodTarget| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod));
+    answered.sort_by(by_pod);
+    failed.sort_by(|(a, _), (b, _)| by_pod(a, b));
+    failures.extend(failed);
+    (answered, summary.interrupted)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use linkerd_export_sim::{Fault, Sim, SimConfig, SimHandle};
+
+    use super::*;
+    use crate::cluster::ClusterOptions;
+    use crate::forward::FetchOptions;
+    use crate::resolve::TargetLabelSet;
+
+    /// A simulated mesh with `faults`, options reaching it, and its emojivoto pods resolved.
+    async fn mesh(faults: &[&str]) -> (SimHandle, tempfile::TempDir, Options, Live) {
+        let sim = Sim::start(SimConfig {
+            faults: faults.iter().map(|f| f.parse::<Fault>().unwrap()).collect(),
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).unwrap();
+        let options = Options {
+            cluster: ClusterOptions {
+                kubeconfig: Some(kubeconfig),
+                ..ClusterOptions::default()
+            },
+            namespace: Some("emojivoto".into()),
+            all_namespaces: false,
+            selector: None,
+            fetch: FetchOptions::default(),
+            concurrency: 4,
+            progress: false,
+            target_labels: TargetLabelSet::Full,
+            quiet: true,
+        };
+        let live = crate::source::resolve(&options, &[]).await.unwrap();
+        (sim, dir, options, live)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_second_scrape_takes_the_pods_that_answered_the_first() {
+        let (_sim, _dir, options, live) = mesh(&["refuse:web-*"]).await;
+        let mut passes: Vec<(Pass, String)> = Vec::new();
+        let window = Window {
+            between: Some(Duration::from_millis(1)),
+        };
+        let scraped = scrape_window(
+            &options,
+            &live,
+            window,
+            &CancellationToken::new(),
+            |pass, pod, _| {
+                passes.push((pass, pod.pod.clone()));
+                Ok(())
+            },
+        )
+        .await
+        .unwrap();
+        assert!(scraped.windowed);
+        assert_eq!(scraped.total, live.pods.len());
+        assert_eq!(scraped.succeeded, live.pods.len() - 1);
+        assert_eq!(scraped.failures.len(), 1, "{:?}", scraped.failures);
+        assert!(scraped.failures[0].0.pod.starts_with("web-"));
+        let pods = |which: Pass| {
+            let mut pods: Vec<&str> = passes
+                .iter()
+                .filter(|(pass, _)| *pass == which)
+                .map(|(_, pod)| pod.as_str())
+                .collect();
+            pods.sort_unstable();
+            pods
+        };
+        assert_eq!(pods(Pass::First), pods(Pass::Second));
+        assert_eq!(pods(Pass::First).len(), live.pods.len() - 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ctrl_c_during_the_wait_ends_the_run_without_a_second_scrape() {
+        let (_sim, _dir, options, live) = mesh(&[]).await;
+        let cancel = CancellationToken::new();
+        let (bodies, second) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let window = Window {
+            between: Some(Duration::from_secs(3600)),
+        };
+        // Ctrl-C as the last body of the first scrape is in: the wait is what it cuts short.
+        let run = scrape_window(&options, &live, window, &cancel, |pass, _, _| {
+            if pass == Pass::Second {
+                second.fetch_add(1, Ordering::Relaxed);
+            }
+            if bodies.fetch_add(1, Ordering::Relaxed) + 1 == live.pods.len() {
+                cancel.cancel();
+            }
+            Ok(())
+        });
+        let ended = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .expect("the wait is cut short");
+        let error = ended.expect_err("an error, nothing to show").to_string();
+        assert!(
+            error.contains("interrupted before the second scrape"),
+            "{error}"
+        );
+        assert_eq!(second.load(Ordering::Relaxed), 0);
+    }
+}
