@@ -1,0 +1,25 @@
+//! The built binary against the simulated mesh (and, where a command needs them, a real kubectl,
+//! Prometheus, promtool or tmux): one module per command or concern.
+
+mod support;
+
+mod cli {
+    mod authz;
+    mod check;
+    mod connect_errors;
+    mod demo;
+    mod diff;
+    mod edges;
+    mod export;
+    mod files;
+    mod kubectl_flags;
+    mod kubectl_plugin;
+    mod logs;
+    mod metrics;
+    mod routes;
+    mod snapshot;
+    mod stat;
+    mod terminal;
+    mod top;
+    mod usage;
+}
