@@ -16,7 +16,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ),
     (
         "kubectl linkerd-export top -n emojivoto",
-        "full-screen until q; tests/cli/top.rs drives it in a tmux terminal",
+        "full-screen until q; tests/cli/top.rs drives it in a pseudo-terminal (script)",
     ),
     (
         "kubectl linkerd-export top -n emojivoto --interval 1s",
