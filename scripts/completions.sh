@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the checked-in completion scripts in completions/ with the plugin's own
-# `completion SHELL` (tests/dist_completions.rs fails when they are stale).
+# `completion SHELL` (tests/dist/completions.rs fails when they are stale).
 #
 #   scripts/completions.sh [BINARY]     default: the debug build, built first
 set -euo pipefail

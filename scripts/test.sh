@@ -3,7 +3,7 @@
 # integration tests drive when it is missing (scripts/test-deps.sh), then runs `cargo test` with
 # this script's arguments.
 #
-#   ./scripts/test.sh [CARGO TEST ARGS...]     e.g. ./scripts/test.sh --test cli_stat
+#   ./scripts/test.sh [CARGO TEST ARGS...]     e.g. ./scripts/test.sh --test cli stat::
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/test-deps.sh

@@ -1,9 +1,19 @@
-//! Shared set-up for the CLI integration tests: a simulated mesh started in-process, the built
-//! binary pointed at it through a kubeconfig, and small helpers for reading what it printed.
+//! Shared set-up for every root test binary: the one way to start a simulated mesh (in-process,
+//! through [`Mesh::builder`]), the built binary pointed at it through a kubeconfig, and small
+//! helpers for reading what it printed. Submodules hold the rest: a library client connected to
+//! the mesh, plain HTTP GETs, the real kubectl, tmux, Prometheus, and a scripted HTTP server.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod cluster;
+pub mod fetch;
+pub mod kubectl;
+pub mod prometheus;
+pub mod scripted_http;
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use linkerd_export_sim::{ExpectedTraffic, Sim, SimConfig, SimHandle};
@@ -19,26 +29,92 @@ pub struct Mesh {
     /// Where its kubeconfig is written.
     pub kubeconfig: PathBuf,
     dir: tempfile::TempDir,
-    // Last, so the servers stop only after everything above is dropped.
-    runtime: Runtime,
+    // Last, so the servers stop only after everything above is dropped. `None` when the mesh
+    // runs in the caller's runtime ([`MeshBuilder::start_here`]).
+    runtime: Option<Runtime>,
 }
 
-impl Mesh {
-    /// The default emojivoto topology.
-    pub fn start() -> Mesh {
-        Mesh::with(SimConfig::default())
+/// What a [`Mesh`] simulates: the default emojivoto topology unless told otherwise.
+#[must_use]
+pub struct MeshBuilder {
+    config: SimConfig,
+}
+
+impl MeshBuilder {
+    /// Starts from `config` instead of the default.
+    pub fn config(self, config: SimConfig) -> MeshBuilder {
+        MeshBuilder { config }
     }
 
-    /// A mesh with the given configuration.
-    pub fn with(config: SimConfig) -> Mesh {
+    /// Injected faults, e.g. `["refuse:web-*"]`.
+    pub fn faults(mut self, faults: &[&str]) -> MeshBuilder {
+        self.config.faults = faults.iter().map(|f| f.parse().expect("fault")).collect();
+        self
+    }
+
+    /// Replicas of each emojivoto deployment.
+    pub fn replicas(mut self, replicas: u32) -> MeshBuilder {
+        self.config.replicas = replicas;
+        self
+    }
+
+    /// Delay added to every API request and port-forward set-up.
+    pub fn latency(mut self, latency: Duration) -> MeshBuilder {
+        self.config.latency = latency;
+        self
+    }
+
+    /// Clock step of the proxies' counters (an hour keeps them still for a test).
+    pub fn tick(mut self, tick: Duration) -> MeshBuilder {
+        self.config.tick = tick;
+        self
+    }
+
+    /// Starts the mesh on a runtime of its own, for synchronous tests.
+    pub fn start(self) -> Mesh {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let sim = runtime
-            .block_on(Sim::start(config))
+            .block_on(Sim::start(self.config))
             .expect("simulator starts");
+        Mesh::around(sim, Some(runtime))
+    }
+
+    /// Starts the mesh on the calling runtime, for `#[tokio::test]`s.
+    pub async fn start_here(self) -> Mesh {
+        let sim = Sim::start(self.config).await.expect("simulator starts");
+        Mesh::around(sim, None)
+    }
+}
+
+impl Mesh {
+    /// The default emojivoto topology.
+    pub fn start() -> Mesh {
+        Mesh::builder().start()
+    }
+
+    /// A mesh with the given configuration.
+    pub fn with(config: SimConfig) -> Mesh {
+        Mesh::builder().config(config).start()
+    }
+
+    /// A mesh with faults, e.g. `["refuse:web-*"]`.
+    pub fn with_faults(faults: &[&str]) -> Mesh {
+        Mesh::builder().faults(faults).start()
+    }
+
+    /// A mesh to configure before it starts.
+    pub fn builder() -> MeshBuilder {
+        MeshBuilder {
+            config: SimConfig::default(),
+        }
+    }
+
+    /// `sim` with its kubeconfig written to a new scratch directory.
+    fn around(sim: SimHandle, runtime: Option<Runtime>) -> Mesh {
         let dir = tempfile::tempdir().expect("temp dir");
         let kubeconfig = dir.path().join("kubeconfig");
         sim.write_kubeconfig(&kubeconfig)
@@ -49,14 +125,6 @@ impl Mesh {
             dir,
             runtime,
         }
-    }
-
-    /// A mesh with faults, e.g. `["refuse:web-*"]`.
-    pub fn with_faults(faults: &[&str]) -> Mesh {
-        Mesh::with(SimConfig {
-            faults: faults.iter().map(|f| f.parse().expect("fault")).collect(),
-            ..SimConfig::default()
-        })
     }
 
     /// The binary with `--kubeconfig` pointing at this mesh and no ambient kube configuration.

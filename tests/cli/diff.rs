@@ -1,0 +1,310 @@
+//! `diff` against the simulated mesh: a target over an interval, file against target, two files,
+//! two workloads; counters with delta and rate, histograms, filters, usage errors.
+
+use crate::support::{Mesh, assert_close, run};
+use serde_json::Value;
+
+fn diff_json(mesh: &Mesh, args: &[&str]) -> Value {
+    let (code, out, err) = run(mesh.cmd().arg("diff").args(args).args(["-o", "json"]));
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+fn label<'a>(series: &'a Value, name: &str) -> Option<&'a str> {
+    series["labels"].as_object()?.get(name)?.as_str()
+}
+
+#[test]
+fn a_target_over_an_interval_shows_counter_deltas_and_rates() {
+    let mesh = Mesh::start();
+    let diff = diff_json(
+        &mesh,
+        &[
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--interval",
+            "2s",
+            "--only-changed",
+            "--match",
+            "response_total{direction=\"inbound\"}",
+        ],
+    );
+    assert_eq!(diff["old"]["source"], "deploy/web, first scrape");
+    assert_eq!(diff["new"]["proxies"], 1);
+    let elapsed = diff["elapsed_secs"].as_f64().unwrap();
+    assert!((1.5..5.0).contains(&elapsed), "{elapsed}");
+    let series = diff["series"].as_array().unwrap();
+    assert!(!series.is_empty());
+    let mut total_rate = 0.0;
+    let mut failure_rate = 0.0;
+    for s in series {
+        assert_eq!(s["name"], "response_total");
+        assert_eq!(label(s, "direction"), Some("inbound"));
+        assert_eq!(s["change"], "changed");
+        assert_eq!(label(s, "pod"), None, "summed per workload by default");
+        assert_eq!(label(s, "deployment"), Some("web"));
+        let (old, new) = (s["old"].as_f64().unwrap(), s["new"].as_f64().unwrap());
+        let delta = s["delta"].as_f64().unwrap();
+        assert_eq!(delta, new - old);
+        let rate = s["rate"].as_f64().unwrap();
+        assert_close("rate is delta per second", rate, delta / elapsed, 1e-9);
+        total_rate += rate;
+        if label(s, "classification") == Some("failure") {
+            failure_rate += rate;
+        }
+    }
+    let expected = mesh.expected("web");
+    assert_close("inbound response rate", total_rate, expected.rps, 2.5);
+    assert_close(
+        "inbound failure rate",
+        failure_rate,
+        expected.rps * (1.0 - expected.success_rate),
+        1.0,
+    );
+    assert!(
+        diff["histograms"].as_array().unwrap().is_empty(),
+        "filtered out"
+    );
+}
+
+#[test]
+fn histograms_are_summarised_by_count_and_quantiles() {
+    let mesh = Mesh::start();
+    let diff = diff_json(
+        &mesh,
+        &[
+            "deploy/emoji",
+            "-n",
+            "emojivoto",
+            "--interval",
+            "1s",
+            "--match",
+            "response_latency_ms_bucket{direction=\"inbound\",status_code=\"200\"}",
+            "--match",
+            "response_latency_ms_count{direction=\"inbound\",status_code=\"200\"}",
+        ],
+    );
+    let histograms = diff["histograms"].as_array().unwrap();
+    assert_eq!(histograms.len(), 1, "{histograms:#?}");
+    let h = &histograms[0];
+    assert_eq!(h["family"], "response_latency_ms");
+    assert_eq!(h["change"], "changed");
+    let count_delta = h["count_delta"].as_f64().unwrap();
+    assert!(count_delta >= 5.0, "about 10 requests a second: {h}");
+    // emoji answers half its requests within 1 ms, all within 4 ms.
+    let expected = mesh.expected("emoji").latency;
+    let p50 = h["new_p50"].as_f64().unwrap();
+    assert_close("emoji p50 since start", p50, expected.quantile(0.5), 0.05);
+    let window_p99 = h["window_p99"].as_f64().unwrap();
+    assert!((0.0..=4.0).contains(&window_p99), "{h}");
+}
+
+#[test]
+fn a_snapshot_against_a_live_target_and_two_files() {
+    let mesh = Mesh::start();
+    let snap = mesh.path("web.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "deploy/web", "-n", "emojivoto", "-O"])
+        .arg(&snap));
+    assert_eq!(code, 0, "{err}");
+
+    let snap_arg = snap.to_str().unwrap();
+    let (code, out, err) = run(mesh.cmd().args([
+        "diff",
+        snap_arg,
+        "deploy/web",
+        "-n",
+        "emojivoto",
+        "-m",
+        "request_total",
+        "--by",
+        "pod",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with(&format!("--- {snap_arg} (1 proxy, scraped "))
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("+++ deploy/web (1 proxy, scraped ")
+    );
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["CHANGE", "SERIES", "OLD", "NEW", "DELTA", "RATE/SEC"]
+    );
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("request_total{"))
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.contains("pod=\"web-")),
+        "per pod: {rows:?}"
+    );
+    assert!(
+        out.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains(" series changed, "),
+        "{out}"
+    );
+
+    // The same file on both sides: nothing changed.
+    let (code, out, err) = run(mesh
+        .cmd()
+        .args(["diff", snap_arg, snap_arg, "--only-changed"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "0 series changed, 0 added, 0 removed, 0 unchanged; 0 of 0 histograms changed"
+        ),
+        "{out}"
+    );
+    let all = diff_json(&mesh, &["--from-file", snap_arg, "--from-file", snap_arg]);
+    let series = all["series"].as_array().unwrap();
+    assert!(!series.is_empty());
+    assert!(
+        series
+            .iter()
+            .all(|s| s["change"] == "unchanged" && s["delta"] == 0.0)
+    );
+}
+
+#[test]
+fn two_workloads_line_up_without_their_workload_labels() {
+    let mesh = Mesh::start();
+    let diff = diff_json(
+        &mesh,
+        &[
+            "deploy/web",
+            "deploy/emoji",
+            "-n",
+            "emojivoto",
+            "-m",
+            "process_start_time_seconds",
+        ],
+    );
+    let series = diff["series"].as_array().unwrap();
+    assert_eq!(series.len(), 1, "{series:#?}");
+    assert_eq!(label(&series[0], "deployment"), None);
+    assert_eq!(label(&series[0], "namespace"), Some("emojivoto"));
+    assert_ne!(series[0]["change"], "added");
+    assert_eq!(diff["old"]["source"], "deploy/web");
+    assert_eq!(diff["new"]["source"], "deploy/emoji");
+}
+
+#[test]
+fn usage_and_input_errors() {
+    let mesh = Mesh::start();
+    let bad = mesh.path("bad.txt");
+    std::fs::write(&bad, "this is { not metrics\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for (args, code) in [
+        (vec!["diff"], 2),
+        (vec!["diff", "deploy/web"], 2),
+        (vec!["diff", "./a.om", "--interval", "1s"], 2),
+        (
+            vec!["diff", "deploy/web", "deploy/emoji", "--interval", "1s"],
+            2,
+        ),
+        (vec!["diff", "a", "b", "c"], 2),
+        (
+            vec!["diff", "deploy/web", "--interval", "1s", "--match", "x{"],
+            2,
+        ),
+        (vec!["diff", bad, bad], 1),
+        (vec!["diff", "./missing.om", "./missing.om"], 1),
+    ] {
+        let (got, out, err) = run(mesh.cmd().args(&args).args(["-n", "emojivoto"]));
+        assert_eq!(got, code, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+    let (_, _, err) = run(mesh.cmd().args(["diff", bad, bad]));
+    assert!(
+        err.contains("bad.txt") && err.contains("malformed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_restart_within_the_interval_counts_from_zero() {
+    let mesh = Mesh::with(linkerd_export_sim::SimConfig {
+        faults: vec!["restart:web-*".parse().unwrap()],
+        ..Default::default()
+    });
+    let diff = diff_json(
+        &mesh,
+        &[
+            "deploy/web",
+            "-n",
+            "emojivoto",
+            "--interval",
+            "2s",
+            "--match",
+            "response_total{direction=\"inbound\"}",
+        ],
+    );
+    let series = diff["series"].as_array().unwrap();
+    assert!(!series.is_empty());
+    let mut total_rate = 0.0;
+    for s in series {
+        let (old, new) = (s["old"].as_f64().unwrap(), s["new"].as_f64().unwrap());
+        assert!(
+            new < old,
+            "the proxy restarted, its counters went down: {s}"
+        );
+        let delta = s["delta"].as_f64().unwrap();
+        assert_eq!(delta, new, "increase() counts from zero after a reset");
+        total_rate += s["rate"].as_f64().unwrap();
+    }
+    assert_close(
+        "inbound rate across a restart",
+        total_rate,
+        mesh.expected("web").rps,
+        2.5,
+    );
+}
+
+#[test]
+fn a_snapshot_and_the_live_target_share_family_identity() {
+    let mesh = Mesh::start();
+    let snap = mesh.path("voting.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "deploy/voting", "-n", "emojivoto", "-O"])
+        .arg(&snap));
+    assert_eq!(code, 0, "{err}");
+    // The snapshot (OpenMetrics) names the counter family `response`, the proxy `response_total`:
+    // they are one family, so the live side changes series, it does not remove and add them.
+    let diff = diff_json(
+        &mesh,
+        &[
+            snap.to_str().unwrap(),
+            "deploy/voting",
+            "-n",
+            "emojivoto",
+            "-m",
+            "response_total|request_total|tcp_open_total",
+        ],
+    );
+    let series = diff["series"].as_array().unwrap();
+    assert!(series.len() >= 3, "{series:#?}");
+    for s in series {
+        assert!(
+            s["change"] == "changed" || s["change"] == "unchanged",
+            "{s:#}"
+        );
+    }
+    assert!(series.iter().any(|s| s["name"] == "response_total"));
+}

@@ -1,0 +1,312 @@
+//! kubectl's connection flags (spec §2) applied over the kubeconfig as kubectl applies them, and
+//! an exec credential plugin run once per invocation, against the simulated API server.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::support::{BIN, Mesh, run};
+
+/// The binary with no kubeconfig of its own (a scratch HOME, no KUBECONFIG).
+fn bare(mesh: &Mesh) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(BIN);
+    cmd.env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .env("HOME", mesh.dir());
+    cmd
+}
+
+/// Writes `yaml` as a kubeconfig in the mesh's scratch directory.
+fn kubeconfig(mesh: &Mesh, name: &str, yaml: &str) -> PathBuf {
+    let path = mesh.path(name);
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+/// The simulator's kubeconfig with `from` replaced by `to` (which must occur).
+fn edited(mesh: &Mesh, from: &str, to: &str) -> String {
+    let yaml = mesh.sim.kubeconfig();
+    assert!(yaml.contains(from), "{from} not in {yaml}");
+    yaml.replace(from, to)
+}
+
+fn ca_file(mesh: &Mesh) -> PathBuf {
+    let path = mesh.path("ca.pem");
+    std::fs::write(&path, mesh.sim.ca_pem()).unwrap();
+    path
+}
+
+const METRICS_WEB: [&str; 4] = ["metrics", "deploy/web", "-n", "emojivoto"];
+
+/// Runs `metrics deploy/web` with `flags` before it; returns exit code and stderr.
+fn metrics_web(mut cmd: assert_cmd::Command, flags: &[&str]) -> (i32, String) {
+    let (code, stdout, stderr) = run(cmd.args(flags).args(METRICS_WEB));
+    if code == 0 {
+        assert!(stdout.contains("# POD web-"), "{stdout}");
+    }
+    (code, stderr)
+}
+
+#[test]
+fn a_wrong_token_is_rejected_and_the_right_one_overrides_the_kubeconfig() {
+    let mesh = Mesh::start();
+    let (code, stderr) = metrics_web(mesh.cmd(), &["--token", "not-the-token"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("Unauthorized"), "{stderr}");
+    assert!(
+        !stderr.contains("not-the-token"),
+        "the token leaked: {stderr}"
+    );
+
+    let wrong = kubeconfig(
+        &mesh,
+        "wrong-token",
+        &edited(&mesh, mesh.sim.token(), "stale-token"),
+    );
+    let mut cmd = bare(&mesh);
+    cmd.arg("--kubeconfig").arg(&wrong);
+    let (code, stderr) = metrics_web(cmd, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut cmd = bare(&mesh);
+    cmd.arg("--kubeconfig").arg(&wrong);
+    let (code, stderr) = metrics_web(cmd, &["--token", mesh.sim.token()]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn server_overrides_a_broken_kubeconfig_or_stands_in_for_a_missing_one() {
+    let mesh = Mesh::start();
+    let url = mesh.sim.server_url();
+    let broken = kubeconfig(&mesh, "broken", &edited(&mesh, &url, "https://127.0.0.1:1"));
+    let mut cmd = bare(&mesh);
+    cmd.arg("--kubeconfig").arg(&broken);
+    let (code, stderr) = metrics_web(cmd, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut cmd = bare(&mesh);
+    cmd.arg("--kubeconfig").arg(&broken);
+    let (code, stderr) = metrics_web(cmd, &["-s", &url]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // No kubeconfig at all: the flags say everything, as `kubectl --server ... --token ...` does.
+    let ca = ca_file(&mesh);
+    let ca = ca.to_str().unwrap();
+    let (code, stderr) = metrics_web(
+        bare(&mesh),
+        &[
+            "--server",
+            &url,
+            "--token",
+            mesh.sim.token(),
+            "--certificate-authority",
+            ca,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn certificate_flags_decide_how_the_server_is_trusted() {
+    let mesh = Mesh::start();
+    let yaml = mesh.sim.kubeconfig();
+    let ca_line = yaml
+        .lines()
+        .find(|l| l.contains("certificate-authority-data"))
+        .unwrap();
+    let untrusted = kubeconfig(&mesh, "no-ca", &yaml.replace(ca_line, ""));
+    let with = |flags: &[&str]| {
+        let mut cmd = bare(&mesh);
+        cmd.arg("--kubeconfig").arg(&untrusted);
+        metrics_web(cmd, flags)
+    };
+    assert_eq!(
+        with(&[]).0,
+        1,
+        "a server signed by an unknown CA is refused"
+    );
+    let (code, stderr) = with(&["--insecure-skip-tls-verify"]);
+    assert_eq!(code, 0, "{stderr}");
+    let ca = ca_file(&mesh);
+    let (code, stderr) = with(&["--certificate-authority", ca.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // The certificate names localhost and 127.0.0.1: another name fails verification.
+    let (code, stderr) = metrics_web(mesh.cmd(), &["--tls-server-name", "api.example.com"]);
+    assert_eq!(code, 1, "{stderr}");
+    let (code, stderr) = metrics_web(mesh.cmd(), &["--tls-server-name", "localhost"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn impersonation_flags_reach_the_api_server_as_headers() {
+    let mesh = Mesh::start();
+    assert!(mesh.sim.impersonation_headers().is_empty());
+    let (code, stderr) = metrics_web(
+        mesh.cmd(),
+        &[
+            "--as",
+            "alice",
+            "--as-group",
+            "devs",
+            "--as-group",
+            "ops",
+            "--as-uid",
+            "1001",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        mesh.sim.impersonation_headers(),
+        [
+            "impersonate-group: devs",
+            "impersonate-group: ops",
+            "impersonate-uid: 1001",
+            "impersonate-user: alice",
+        ]
+    );
+}
+
+#[test]
+fn cluster_and_user_pick_other_kubeconfig_entries() {
+    let mesh = Mesh::start();
+    let url = mesh.sim.server_url();
+    // The context's cluster and user are broken; entries named `good` are not.
+    let yaml = edited(&mesh, &url, "https://127.0.0.1:1").replace(mesh.sim.token(), "stale");
+    let good = mesh.sim.kubeconfig();
+    let cluster_entry =
+        &good[good.find("- name: sim\n  cluster:").unwrap()..good.find("users:").unwrap()];
+    let user_entry =
+        &good[good.find("- name: sim\n  user:").unwrap()..good.find("contexts:").unwrap()];
+    let yaml = yaml
+        .replace(
+            "users:\n",
+            &format!(
+                "{}users:\n",
+                cluster_entry.replace("name: sim", "name: good")
+            ),
+        )
+        .replace(
+            "contexts:\n",
+            &format!(
+                "{}contexts:\n",
+                user_entry.replace("name: sim", "name: good")
+            ),
+        );
+    let path = kubeconfig(&mesh, "two-of-each", &yaml);
+    let with = |flags: &[&str]| {
+        let mut cmd = bare(&mesh);
+        cmd.arg("--kubeconfig").arg(&path);
+        metrics_web(cmd, flags)
+    };
+    assert_eq!(with(&[]).0, 1);
+    assert_eq!(with(&["--cluster", "good"]).0, 1, "the user is still stale");
+    let (code, stderr) = with(&["--cluster", "good", "--user", "good"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = with(&["--cluster", "nosuch"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cluster \"nosuch\" not found in kubeconfig"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn request_timeout_bounds_each_api_call() {
+    let mesh = Mesh::builder().latency(Duration::from_millis(1500)).start();
+    let (code, stderr) = metrics_web(mesh.cmd(), &["--request-timeout", "200ms"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.to_lowercase().contains("timed out"), "{stderr}");
+    // `0` is kubectl's "no deadline".
+    let (code, stderr) = metrics_web(mesh.cmd(), &["--request-timeout", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// An exec credential plugin that counts its runs in `runs` and hands out `token`.
+fn exec_plugin(dir: &Path, token: &str) -> (PathBuf, PathBuf) {
+    let runs = dir.join("exec-runs");
+    let plugin = dir.join("credential-plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\n\
+             echo run >> '{runs}'\n\
+             printf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n",
+            runs = runs.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (plugin, runs)
+}
+
+#[test]
+fn an_exec_credential_plugin_runs_once_per_invocation() {
+    let mesh = Mesh::start();
+    let (plugin, runs) = exec_plugin(mesh.dir(), mesh.sim.token());
+    let yaml = edited(
+        &mesh,
+        &format!("    token: {}\n", mesh.sim.token()),
+        &format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+            plugin.display()
+        ),
+    );
+    let path = kubeconfig(&mesh, "exec", &yaml);
+    let mut cmd = bare(&mesh);
+    cmd.arg("--kubeconfig").arg(&path);
+    let (code, stderr) = metrics_web(cmd, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
+}
+
+#[test]
+fn a_failing_exec_credential_plugin_is_named() {
+    let mesh = Mesh::start();
+    let plugin = mesh.path("broken-plugin");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho 'session expired: run sso login' >&2\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let yaml = edited(
+        &mesh,
+        &format!("    token: {}\n", mesh.sim.token()),
+        &format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+            plugin.display()
+        ),
+    );
+    let path = kubeconfig(&mesh, "exec", &yaml);
+    let mut cmd = bare(&mesh);
+    cmd.arg("--kubeconfig").arg(&path);
+    let (code, stderr) = metrics_web(cmd, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr
+                .contains("broken-plugin failed (exit status: 3): session expired: run sso login"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn client_certificate_flags_are_read_as_files() {
+    let mesh = Mesh::start();
+    let cert = mesh.path("missing-cert.pem");
+    let key = mesh.path("missing-key.pem");
+    let (code, stderr) = metrics_web(
+        mesh.cmd(),
+        &[
+            "--client-certificate",
+            cert.to_str().unwrap(),
+            "--client-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("missing-cert.pem"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,186 @@
+//! The fan-out against the simulated mesh: outcomes stream as they complete, concurrency stays
+//! bounded, results are sorted, failures are per pod, and cancellation keeps finished work.
+
+use std::time::{Duration, SystemTime};
+
+use crate::support::Mesh;
+use crate::support::cluster::Connected;
+use linkerd_export::forward::{FetchOptions, ForwardError};
+use linkerd_export::resolve::{PodTarget, Resolved, Scope, Selection, resolve};
+use linkerd_export::scrape::{Outcome, ScrapeOptions, scrape_all, scrape_each};
+use tokio_util::sync::CancellationToken;
+
+async fn emojivoto_pods(env: &Connected) -> Vec<PodTarget> {
+    let selection = Selection {
+        targets: Vec::new(),
+        scope: Scope::Namespace("emojivoto".into()),
+        selector: None,
+    };
+    let Resolved { pods, .. } = resolve(&env.cluster.client, &selection).await.unwrap();
+    pods
+}
+
+fn options(concurrency: usize, timeout: Duration) -> ScrapeOptions {
+    ScrapeOptions {
+        concurrency,
+        fetch: FetchOptions {
+            timeout,
+            ..FetchOptions::default()
+        },
+        ..ScrapeOptions::default()
+    }
+}
+
+/// The most fetches that were in progress at the same instant, from each outcome's own start
+/// time and duration.
+fn max_overlap(outcomes: &[Outcome]) -> usize {
+    let mut edges: Vec<(SystemTime, i32)> = Vec::new();
+    for scraped in outcomes.iter().filter_map(|o| o.result.as_ref().ok()) {
+        edges.push((scraped.scraped_at, 1));
+        edges.push((scraped.scraped_at + scraped.elapsed, -1));
+    }
+    edges.sort();
+    let (mut now, mut max) = (0i32, 0i32);
+    for (_, delta) in edges {
+        now += delta;
+        max = max.max(now);
+    }
+    max as usize
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pod_is_scraped_and_sorted() {
+    let env = Mesh::builder().replicas(3).connect().await;
+    let pods = emojivoto_pods(&env).await;
+    assert_eq!(pods.len(), 12);
+    let report = scrape_all(
+        &env.cluster.client,
+        pods.clone(),
+        &options(4, Duration::from_secs(10)),
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(!report.interrupted);
+    let targets: Vec<PodTarget> = report.outcomes.iter().map(|o| o.target.clone()).collect();
+    assert_eq!(
+        targets, pods,
+        "one outcome per pod, in (namespace, pod) order"
+    );
+    for outcome in &report.outcomes {
+        let scraped = outcome.result.as_ref().unwrap();
+        assert!(
+            scraped.body.windows(13).any(|w| w == b"request_total"),
+            "{}",
+            outcome.target.pod
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_is_bounded() {
+    let env = Mesh::builder()
+        .replicas(3)
+        .faults(&["slow=300ms:*"])
+        .connect()
+        .await;
+    let pods = emojivoto_pods(&env).await;
+    let report = scrape_all(
+        &env.cluster.client,
+        pods,
+        &options(3, Duration::from_secs(10)),
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(report.outcomes.iter().all(|o| o.result.is_ok()));
+    let overlap = max_overlap(&report.outcomes);
+    assert!(
+        overlap <= 3,
+        "{overlap} fetches overlapped with --concurrency 3"
+    );
+    assert!(overlap >= 2, "fetches did not overlap at all: {overlap}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_stream_in_completion_order_with_failures_per_pod() {
+    let env = Mesh::builder()
+        .faults(&["slow=1s:web-*", "status=500:voting-*"])
+        .connect()
+        .await;
+    let pods = emojivoto_pods(&env).await;
+    let mut order = Vec::new();
+    let summary = scrape_each(
+        &env.cluster.client,
+        pods,
+        &options(8, Duration::from_secs(10)),
+        &CancellationToken::new(),
+        |outcome| {
+            order.push((outcome.target.pod.clone(), outcome.result.is_ok()));
+        },
+    )
+    .await;
+    assert_eq!(
+        (summary.done, summary.failed, summary.interrupted),
+        (4, 1, false)
+    );
+    let (last, ok) = order.last().unwrap();
+    assert!(
+        last.starts_with("web-") && *ok,
+        "the slow pod finishes last: {order:?}"
+    );
+    assert!(
+        order
+            .iter()
+            .any(|(pod, ok)| pod.starts_with("voting-") && !ok),
+        "{order:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_proxy_timeout_fails_only_that_pod() {
+    let env = Mesh::builder()
+        .faults(&["slow=30s:emoji-*"])
+        .connect()
+        .await;
+    let pods = emojivoto_pods(&env).await;
+    let report = scrape_all(
+        &env.cluster.client,
+        pods,
+        &options(8, Duration::from_millis(400)),
+        &CancellationToken::new(),
+    )
+    .await;
+    let failed: Vec<(&str, &ForwardError)> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().err().map(|e| (o.target.pod.as_str(), e)))
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].0.starts_with("emoji-"));
+    assert_eq!(
+        failed[0].1,
+        &ForwardError::Timeout(Duration::from_millis(400))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancellation_keeps_finished_outcomes() {
+    let env = Mesh::builder()
+        .faults(&["slow=60s:web-*", "slow=60s:emoji-*"])
+        .connect()
+        .await;
+    let pods = emojivoto_pods(&env).await;
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let mut finished = 0;
+    let opts = options(8, Duration::from_secs(120));
+    let scrape = scrape_each(&env.cluster.client, pods, &opts, &cancel, |_| {
+        finished += 1;
+        if finished == 2 {
+            trigger.cancel();
+        }
+    });
+    let summary = tokio::time::timeout(Duration::from_secs(30), scrape)
+        .await
+        .expect("cancellation must stop in-flight fetches well before their 60s delay");
+    assert_eq!((summary.done, summary.interrupted), (2, true));
+}
