@@ -11,8 +11,8 @@ use crate::cluster::ClusterError;
 use crate::cluster::viz::VizError;
 use crate::completion::CompletionError;
 use crate::export::ExportError;
+use crate::metrics::filter::SelectError;
 use crate::metrics::parse::ParseError;
-use crate::metrics::select::SelectError;
 use crate::render::prometheus_config::ConfigError;
 use crate::resolve::TargetError;
 
@@ -259,7 +259,7 @@ mod tests {
                 Exit::Failure,
             ),
             (
-                crate::metrics::select::NamePattern::parse("[")
+                crate::metrics::filter::NamePattern::parse("[")
                     .unwrap_err()
                     .into(),
                 Exit::Usage,

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use libfuzzer_sys::fuzz_target;
-use linkerd_export::metrics::select::{NamePattern, VectorSelector};
+use linkerd_export::metrics::filter::{NamePattern, VectorSelector};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -12,8 +12,8 @@ use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::diff::{self, DiffOptions};
+use crate::metrics::filter::{self, Filter};
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::select::{self, Filter};
 use crate::render::diff::{DiffSide, render};
 use crate::source::{self, Source};
 
@@ -53,8 +53,8 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
     if let [Side::Target(a), Side::Target(b)] = sides.as_slice()
         && a != b
     {
-        select::drop_workload_labels(&mut old.snapshot);
-        select::drop_workload_labels(&mut new.snapshot);
+        filter::drop_workload_labels(&mut old.snapshot);
+        filter::drop_workload_labels(&mut new.snapshot);
     }
     for side in [&mut old, &mut new] {
         filter.retain_snapshot(&mut side.snapshot);

@@ -16,8 +16,8 @@ use super::serve::{
     Endpoint, Exposition, ExpositionFormat, MetricsSource, SourceError, SourceFuture, SourceRequest,
 };
 use super::{Metadata, Series};
+use crate::metrics::filter::Filter;
 use crate::metrics::model::Snapshot;
-use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions, output_families, sanitize_name};
 
 use crate::resolve::PROXY_JOB;
@@ -220,7 +220,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::metrics::model::{MetricType, Target};
+    use crate::metrics::MetricType;
+    use crate::metrics::model::Target;
 
     const BODY: &str = "# HELP request_total Total count of HTTP requests.\n\
         # TYPE request_total counter\n\

@@ -16,7 +16,7 @@ pub(crate) mod snapshot_file;
 
 pub use error::ExportError;
 
-use crate::metrics::model::MetricType;
+use crate::metrics::MetricType;
 
 /// One sample of one series, with all of its labels.
 #[derive(Debug, Clone, PartialEq)]

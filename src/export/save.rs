@@ -9,9 +9,9 @@ use std::time::SystemTime;
 use super::snapshot_file::{self, SnapshotWriter};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
+use crate::metrics::filter::Filter;
 use crate::metrics::model::Labels;
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::select::Filter;
 use crate::source::{self, Federation, LiveFrom, Options};
 
 /// What to save, and where.

@@ -12,10 +12,10 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::metrics::filter::Filter;
 use crate::metrics::held::HeldSnapshot;
 use crate::metrics::model::{Labels, Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 
 /// Family of the info sample that describes a snapshot file; its sample is

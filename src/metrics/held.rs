@@ -12,7 +12,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;
 
-use crate::metrics::model::{Labels, MetricType, Target, write_family_text};
+use crate::metrics::MetricType;
+
+use crate::metrics::model::{Labels, Target, write_family_text};
 use crate::metrics::write::{self, Format, WriteOptions};
 
 /// One body, compressed: with Snappy, or as the proxy gzipped it.

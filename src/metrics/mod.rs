@@ -1,4 +1,4 @@
-//! Pure metrics logic: parse, model, select, aggregate, quantile, diff, obfuscate. No I/O.
+//! Pure metrics logic: parse, model, filter, aggregate, quantile, diff, obfuscate. No I/O.
 //!
 //! - [`parse`]: zero-copy parser for Prometheus text 0.0.4 / OpenMetrics 1.0 (strict or
 //!   lenient) and a line stream for reducers.
@@ -8,7 +8,7 @@
 //! - [`held`]: scraped bodies held compressed until every proxy is in (printing commands).
 //! - [`write`]: merged Prometheus text / OpenMetrics writers (`-o prom`, `-o openmetrics`,
 //!   snapshots).
-//! - [`select`]: `-m` name patterns and `--match` PromQL selectors.
+//! - [`filter`]: `-m` name patterns and `--match` PromQL selectors.
 //! - [`obfuscate`]: `--obfuscate` on raw bodies and snapshots.
 //! - [`aggregate`]: `sum by` across targets.
 //! - [`quantile`]: Prometheus' `histogram_quantile`.
@@ -18,18 +18,76 @@
 //! - [`edges`]: `edges`'s who-talks-to-whom rows.
 //! - [`authz`]: `authz`'s allowed and denied rates per server, route and authorization.
 //! - [`routes`]: the route view of §4b (`routes`).
+//!
+//! The vocabulary they share lives here: [`MetricType`], which the parser reads and the model
+//! keeps, so neither imports the other for it.
 
 pub mod aggregate;
 pub mod authz;
 pub mod check;
 pub mod diff;
 pub mod edges;
+pub mod filter;
 pub mod held;
 pub mod model;
 pub mod obfuscate;
 pub mod parse;
 pub mod quantile;
 pub mod routes;
-pub mod select;
 pub mod stat;
 pub mod write;
+
+use serde::Serialize;
+
+/// A metric family type, as declared by `# TYPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricType {
+    /// `counter`.
+    Counter,
+    /// `gauge`.
+    Gauge,
+    /// `histogram`.
+    Histogram,
+    /// `gaugehistogram` (OpenMetrics).
+    GaugeHistogram,
+    /// `summary`.
+    Summary,
+    /// `info` (OpenMetrics).
+    Info,
+    /// `stateset` (OpenMetrics).
+    StateSet,
+    /// `untyped` (text 0.0.4) or `unknown` (OpenMetrics), or no TYPE line.
+    Untyped,
+}
+
+impl MetricType {
+    /// Read the word after `# TYPE name`.
+    pub fn from_exposition(word: &str) -> Option<Self> {
+        Some(match word {
+            "counter" => MetricType::Counter,
+            "gauge" => MetricType::Gauge,
+            "histogram" => MetricType::Histogram,
+            "gaugehistogram" => MetricType::GaugeHistogram,
+            "summary" => MetricType::Summary,
+            "info" => MetricType::Info,
+            "stateset" => MetricType::StateSet,
+            "untyped" | "unknown" => MetricType::Untyped,
+            _ => return None,
+        })
+    }
+
+    /// The OpenMetrics spelling (`unknown` for untyped).
+    pub fn openmetrics_name(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+            MetricType::GaugeHistogram => "gaugehistogram",
+            MetricType::Summary => "summary",
+            MetricType::Info => "info",
+            MetricType::StateSet => "stateset",
+            MetricType::Untyped => "unknown",
+        }
+    }
+}

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use std::fmt::{self, Write};
 use std::ops::Range;
 
-use crate::metrics::model::{FamilyRef, MetricType, SampleRef, Snapshot, Target};
+use crate::metrics::MetricType;
+
+use crate::metrics::model::{FamilyRef, SampleRef, Snapshot, Target};
 use crate::metrics::parse::{Label, RawPair, unescape_label};
 
 /// Output format.

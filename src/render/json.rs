@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::metrics::model::{MetricType, Snapshot};
+use crate::metrics::MetricType;
+
+use crate::metrics::model::Snapshot;
 use crate::metrics::write::{Format, OutputFamily, format_value, output_families};
 
 /// One family in prom2json's shape.

@@ -1,13 +1,13 @@
 //! Target resolution (spec §3): TYPE/NAME, ns/NAME, selectors → the meshed pods behind them, by owner UID.
 //!
-//! `kind` names resource types, `selector` parses `-l`, `select` is the pure owner walk and mesh
+//! `kind` names resource types, `label_selector` parses `-l`, `pods` is the pure owner walk and mesh
 //! check over listed objects, `fetch` makes the API calls.
 
 mod fetch;
 mod kind;
+mod label_selector;
 mod labels;
-mod select;
-mod selector;
+mod pods;
 #[cfg(test)]
 mod tests;
 
@@ -19,12 +19,12 @@ use crate::cluster::describe_kube_error;
 
 pub use fetch::resolve;
 pub use kind::{ACCEPTED_TYPES, ResourceKind};
+pub use label_selector::{LabelSelector, SelectorError};
 pub use labels::{LabelSource, PROXY_JOB, TargetLabelSet, target_labels};
-pub use select::{
+pub use pods::{
     ADMIN_PORT_ANNOTATION, PROXY_CONTAINER, PodMatcher, Selected, SkipReason, Skipped,
     proxy_admin_port, select_pods,
 };
-pub use selector::{LabelSelector, SelectorError};
 
 /// The workload a pod belongs to, named the way Linkerd's Prometheus labels it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

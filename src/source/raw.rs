@@ -4,11 +4,11 @@
 use tokio_util::sync::CancellationToken;
 
 use super::{Live, Options, pod_name, scrape_each};
+use crate::metrics::filter::Filter;
 use crate::metrics::held::HeldBody;
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::parse::{self, ParseError};
-use crate::metrics::select::Filter;
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::resolve::PodTarget;
 

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Options, Source};
 use crate::error::Exit;
+use crate::metrics::filter::Filter;
 use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
-use crate::metrics::select::Filter;
 use crate::resolve::TargetError;
 
 /// Time kept back from a caller's deadline for rendering and sending the answer; also the least

@@ -1,7 +1,9 @@
 //! The parser on real Linkerd proxy output: mixed text/OpenMetrics bodies, diagnostics output,
 //! and malformed lines in the middle of a real body.
 
-use linkerd_export::metrics::model::{MetricType, Snapshot};
+use linkerd_export::metrics::MetricType;
+
+use linkerd_export::metrics::model::Snapshot;
 use linkerd_export::metrics::parse;
 
 const LEGACY: &str =

@@ -14,7 +14,7 @@ use linkerd_export::export::remote_write::{
 };
 use linkerd_export::export::{ExportError, Metadata, Series};
 use linkerd_export::interrupt::Interrupt;
-use linkerd_export::metrics::model::MetricType;
+use linkerd_export::metrics::MetricType;
 use prometheus::Prometheus;
 use prost::Message;
 use scripted_http::Reply;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use linkerd_export::metrics::model::MetricType;
+use linkerd_export::metrics::MetricType;
 use linkerd_export::metrics::parse;
 use linkerd_export_sim::{SimHandle, SimPod};
 use tokio::net::TcpStream;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use linkerd_export::metrics::model::{MetricType, Snapshot, TARGET_LABEL_NAMES, Target};
+use linkerd_export::metrics::MetricType;
+
+use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::parse;
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
 use linkerd_export::resolve::{PodTarget, TargetLabelSet, Workload};

@@ -5,7 +5,7 @@
 use prost::Message;
 
 use super::super::{ExportError, Metadata, Series};
-use crate::metrics::model::MetricType;
+use crate::metrics::MetricType;
 
 /// `prometheus.WriteRequest`.
 #[derive(Clone, PartialEq, prost::Message)]

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use super::Proxy;
 use super::text::pod_name;
-use crate::metrics::model::{FamilyRef, MetricType, SampleRef, Target};
+use crate::metrics::MetricType;
+use crate::metrics::model::{FamilyRef, SampleRef, Target};
 
 /// A proxy of the last scrape and its target in the first, when there is one.
 #[derive(Clone, Copy)]

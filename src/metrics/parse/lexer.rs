@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::error::ParseError;
-use crate::metrics::model::MetricType;
+use crate::metrics::MetricType;
 
 /// One lexed line of a Prometheus text 0.0.4 / OpenMetrics 1.0 body.
 #[derive(Debug, Clone, PartialEq)]

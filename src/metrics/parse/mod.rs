@@ -17,7 +17,7 @@ pub use lexer::{
     lex_line_in, parse_float, unescape_help, unescape_label,
 };
 
-use crate::metrics::model::MetricType;
+use crate::metrics::MetricType;
 
 /// A parsed body: its families in order of appearance.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -1,6 +1,6 @@
 use super::*;
+use crate::metrics::MetricType;
 use crate::metrics::diff::{Change, HistogramDiff, SeriesDiff, SnapshotDiff};
-use crate::metrics::model::MetricType;
 use crate::metrics::stat::{GroupBy, StatLine, StatRow};
 
 fn row(namespace: &str, workload: &str, success: Option<f64>, rps: Option<f64>) -> StatRow {

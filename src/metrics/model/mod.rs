@@ -16,66 +16,12 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
+use crate::metrics::MetricType;
 use crate::metrics::parse::{self, Line, ParseError, RawLabels, belongs_to, unescape_help};
 
 mod snapshot;
 
 pub use snapshot::{Snapshot, TARGET_LABEL_NAMES, TARGET_REFERENCE_FAMILY};
-
-/// A metric family type, as declared by `# TYPE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MetricType {
-    /// `counter`.
-    Counter,
-    /// `gauge`.
-    Gauge,
-    /// `histogram`.
-    Histogram,
-    /// `gaugehistogram` (OpenMetrics).
-    GaugeHistogram,
-    /// `summary`.
-    Summary,
-    /// `info` (OpenMetrics).
-    Info,
-    /// `stateset` (OpenMetrics).
-    StateSet,
-    /// `untyped` (text 0.0.4) or `unknown` (OpenMetrics), or no TYPE line.
-    Untyped,
-}
-
-impl MetricType {
-    /// Read the word after `# TYPE name`.
-    pub fn from_exposition(word: &str) -> Option<Self> {
-        Some(match word {
-            "counter" => MetricType::Counter,
-            "gauge" => MetricType::Gauge,
-            "histogram" => MetricType::Histogram,
-            "gaugehistogram" => MetricType::GaugeHistogram,
-            "summary" => MetricType::Summary,
-            "info" => MetricType::Info,
-            "stateset" => MetricType::StateSet,
-            "untyped" | "unknown" => MetricType::Untyped,
-            _ => return None,
-        })
-    }
-
-    /// The OpenMetrics spelling (`unknown` for untyped).
-    pub fn openmetrics_name(self) -> &'static str {
-        match self {
-            MetricType::Counter => "counter",
-            MetricType::Gauge => "gauge",
-            MetricType::Histogram => "histogram",
-            MetricType::GaugeHistogram => "gaugehistogram",
-            MetricType::Summary => "summary",
-            MetricType::Info => "info",
-            MetricType::StateSet => "stateset",
-            MetricType::Untyped => "unknown",
-        }
-    }
-}
 
 /// The identity of a family whatever format spelled it (spec §4), spelled as Prometheus text
 /// (and the proxies) name it: a counter is `x_total` whether a body declared

@@ -13,7 +13,7 @@ use regex::Regex;
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::parse::Body;
 
-mod selector_syntax;
+mod promql;
 
 /// A bad `-m` or `--match` argument.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -126,7 +126,7 @@ pub struct VectorSelector {
 impl VectorSelector {
     /// Parse PromQL vector selector syntax.
     pub fn parse(text: &str) -> Result<Self, SelectError> {
-        selector_syntax::parse(text)
+        promql::parse(text)
     }
 
     /// Whether a sample matches; `label` looks up a label value (target or sample labels).

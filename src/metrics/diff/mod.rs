@@ -15,8 +15,10 @@ use std::hash::BuildHasher;
 
 use serde::Serialize;
 
+use crate::metrics::MetricType;
+
 use crate::metrics::model::{
-    Labels, MetricType, Snapshot, family_identity, is_per_process_gauge, serialize_labels,
+    Labels, Snapshot, family_identity, is_per_process_gauge, serialize_labels,
 };
 use crate::metrics::quantile::{Bucket, histogram_quantile};
 

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{Container, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use super::kind::ResourceKind;
-use super::selector::LabelSelector;
+use super::label_selector::LabelSelector;
 use super::{PodTarget, Workload};
 
 /// The annotation with which Linkerd's injector records a non-default admin port.
