@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod authz;
 mod check;
+mod completion;
 #[cfg(feature = "demo")]
 mod demo;
 mod edges;
@@ -21,6 +22,7 @@ mod routes;
 
 pub use authz::{AuthzArgs, AuthzFormat};
 pub use check::{CheckArgs, CheckFormat, parse_percent};
+pub use completion::{CompletionArgs, CompletionShell};
 #[cfg(feature = "demo")]
 pub use demo::DemoArgs;
 pub use edges::{EdgesArgs, EdgesFormat};
@@ -344,8 +346,8 @@ pub enum Command {
     Demo(DemoArgs),
 
     /// Print a shell completion script, or install the helper kubectl uses to complete the plugin.
-    #[command(after_help = crate::completion::EXAMPLES)]
-    Completion(crate::completion::CompletionArgs),
+    #[command(after_help = completion::EXAMPLES)]
+    Completion(CompletionArgs),
 }
 
 /// What clap cannot say about a parsed command line: options given that the subcommand does not

@@ -12,6 +12,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 mod authz;
 mod check;
+mod completion;
 #[cfg(feature = "demo")]
 mod demo;
 mod diff;
@@ -44,7 +45,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::PrometheusConfig(args) => prometheus_config::run(&ctx, args).await,
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(&ctx, args).await,
-        Command::Completion(args) => crate::completion::run(&ctx, &args),
+        Command::Completion(args) => completion::run(&ctx, &args),
     }
 }
 

@@ -19,11 +19,11 @@ use std::ops::BitOr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Command, CommandFactory, ValueEnum, ValueHint};
+use clap::{Command, CommandFactory, ValueHint};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, CompletionArgs};
 use crate::cluster::{Cluster, ClusterOptions};
-use crate::error::{Error, Exit};
+
 use crate::resolve::ResourceKind;
 
 pub use engine::{TARGET_VALUE_NAME, complete};
@@ -42,59 +42,6 @@ pub const KUBECTL_HELPER_NAME: &str = "kubectl_complete-linkerd_export";
 
 /// How long completion may wait for the cluster before answering without its names.
 pub const CLUSTER_DEADLINE: Duration = Duration::from_secs(1);
-
-/// Examples for `completion --help`.
-pub const EXAMPLES: &str = "\
-Examples:
-  # `kubectl linkerd-export <TAB>` (kubectl 1.26+), plugin installed with krew
-  kubectl linkerd-export completion kubectl --install \"${KREW_ROOT:-$HOME/.krew}/bin\"
-
-  # Completion for the kubectl-linkerd_export executable itself, in bash
-  source <(kubectl-linkerd_export completion bash)";
-
-/// What `completion` prints a script for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompletionShell {
-    /// Bash (source it from ~/.bashrc).
-    Bash,
-    /// Zsh (put it on $fpath as _kubectl-linkerd_export).
-    Zsh,
-    /// Fish (put it in ~/.config/fish/completions).
-    Fish,
-    /// PowerShell (dot-source it from $PROFILE).
-    Powershell,
-    /// Elvish (eval it from rc.elv).
-    Elvish,
-    /// The kubectl_complete-linkerd_export helper for `kubectl linkerd-export <TAB>` (kubectl 1.26+).
-    Kubectl,
-}
-
-impl CompletionShell {
-    /// The clap_complete generator for this shell; `None` for `kubectl`, which gets the helper.
-    pub fn generator(self) -> Option<clap_complete::Shell> {
-        match self {
-            CompletionShell::Bash => Some(clap_complete::Shell::Bash),
-            CompletionShell::Zsh => Some(clap_complete::Shell::Zsh),
-            CompletionShell::Fish => Some(clap_complete::Shell::Fish),
-            CompletionShell::Powershell => Some(clap_complete::Shell::PowerShell),
-            CompletionShell::Elvish => Some(clap_complete::Shell::Elvish),
-            CompletionShell::Kubectl => None,
-        }
-    }
-}
-
-/// `completion SHELL [--install DIR]`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CompletionArgs {
-    /// The shell, or `kubectl` for the helper kubectl runs on `kubectl linkerd-export <TAB>`.
-    #[arg(value_enum, value_name = "SHELL")]
-    pub shell: CompletionShell,
-
-    /// With `kubectl`: write the helper into DIR, a directory on PATH (e.g. ~/.krew/bin), instead
-    /// of printing it.
-    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
-    pub install: Option<PathBuf>,
-}
 
 /// Why `completion` could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -120,26 +67,6 @@ pub enum CompletionError {
     /// Writing to stdout failed.
     #[error("cannot write the completion script: {0}")]
     Output(#[from] io::Error),
-}
-
-/// The `completion` subcommand: [`run_completion`] for the plugin's command line, on stdout; with
-/// `--install`, a warning on stderr (unless `-q`) when the directory is not on PATH.
-pub fn run(ctx: &crate::commands::Context, args: &CompletionArgs) -> Result<Exit, Error> {
-    let mut stdout = io::stdout().lock();
-    match run_completion(args, &mut Cli::command(), &mut stdout) {
-        Ok(()) => {
-            if let Some(dir) = &args.install
-                && !on_path(dir, std::env::var_os("PATH").as_deref())
-            {
-                ctx.warn(format!(
-                    "{} is not on PATH, so kubectl will not find the helper: add it to PATH, or install into a directory that is",
-                    dir.display()
-                ));
-            }
-            Ok(Exit::Success)
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Whether `dir` is one of the directories of `path` (a `PATH` value), comparing resolved paths.

@@ -3,7 +3,7 @@
 use clap::CommandFactory;
 
 use super::*;
-use crate::cli::Cli;
+use crate::cli::{Cli, CompletionArgs, CompletionShell};
 
 fn complete_words(words: &[&str]) -> Completions {
     let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
