@@ -72,7 +72,7 @@ impl ExportArgs {
         let headers = self
             .headers
             .iter()
-            .map(|header| parse_header(header).map_err(|e| Error::Usage(e.to_string())))
+            .map(|header| parse_header(header).map_err(Error::from))
             .collect::<Result<_>>()?;
         Ok(RemoteWriteConfig {
             auth,

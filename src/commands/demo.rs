@@ -81,10 +81,9 @@ async fn show_deployments(ctx: &Context, kubeconfig: &std::path::Path) -> Result
         kubeconfig: Some(kubeconfig.to_path_buf()),
         ..ClusterOptions::default()
     })
-    .await
-    .map_err(|e| Error::Failed(e.to_string()))?;
+    .await?;
     let selection = Selection {
-        targets: resolve::parse_targets(&["deploy"]).map_err(|e| Error::Failed(e.to_string()))?,
+        targets: resolve::parse_targets(&["deploy"])?,
         scope: Scope::Namespace(DEMO_NAMESPACE.into()),
         selector: None,
     };

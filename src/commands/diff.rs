@@ -12,15 +12,14 @@ use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::diff::{self, DiffOptions};
-use crate::metrics::filter::{self, Filter};
+use crate::metrics::filter;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
 use crate::source::{self, Source};
 
 /// Runs `diff`.
 pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
-    let filter = Filter::new(&args.filter.metric, &args.filter.matches)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let filter = args.filter.filter()?;
     let sides = args.sides();
     let cancel = interrupt::cancel_on_ctrl_c();
     let (mut old, mut new, exit) = match (sides.as_slice(), args.interval) {

@@ -63,9 +63,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
     match args.every {
         Some(every) => {
             let buffer = match &args.buffer_dir {
-                Some(dir) => {
-                    Buffer::spooled(dir, args.buffer).map_err(|e| Error::Failed(e.to_string()))?
-                }
+                Some(dir) => Buffer::spooled(dir, args.buffer)?,
                 None => Buffer::memory(args.buffer),
             };
             push_every(ctx, &writer, every, buffer, &scraper).await
@@ -242,9 +240,7 @@ impl Progress<'_> {
 
 /// `--serve ADDR`: `/metrics` and `/federate`, scraping on each request, until Ctrl-C or SIGTERM.
 async fn serve_until_interrupted(ctx: &Context, addr: &str, scraper: Scraper) -> Result<Exit> {
-    let listener = serve::bind(addr)
-        .await
-        .map_err(|e| Error::Failed(e.to_string()))?;
+    let listener = serve::bind(addr).await?;
     if serve::binds_every_interface(addr) {
         ctx.warn(format!(
             "--serve {addr} listens on every interface, and the endpoint has no authentication: \

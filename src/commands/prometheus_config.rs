@@ -24,17 +24,12 @@ pub async fn run(ctx: &Context, args: PrometheusConfigArgs) -> Result<Exit> {
         format,
         viz_namespace,
         target: args.target,
-    })
-    .map_err(|e| Error::Usage(e.to_string()))?;
+    })?;
     write_stdout(yaml.as_bytes())?;
     Ok(Exit::Success)
 }
 
 async fn detect_viz_namespace(ctx: &Context) -> Result<String> {
-    let cluster = cluster::connect(&ctx.global.cluster_options())
-        .await
-        .map_err(|e| Error::Failed(e.to_string()))?;
-    viz::detect_namespace(&cluster.client)
-        .await
-        .map_err(|e| Error::Failed(e.to_string()))
+    let cluster = cluster::connect(&ctx.global.cluster_options()).await?;
+    Ok(viz::detect_namespace(&cluster.client).await?)
 }

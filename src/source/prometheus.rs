@@ -229,7 +229,7 @@ impl Federation {
                 "-l/--selector cannot be used with --source prometheus: Prometheus' series carry no pod labels; use TYPE/NAME targets".into(),
             ));
         }
-        let specs = resolve::parse_targets(targets).map_err(|e| Error::Usage(e.to_string()))?;
+        let specs = resolve::parse_targets(targets)?;
         let (reader, default_namespace) = match url {
             Some(url) => {
                 // Only the kubeconfig's namespace is wanted from the cluster, and "default" stands
@@ -247,17 +247,12 @@ impl Federation {
                         timeout: options.fetch.timeout,
                         ca_file: None,
                     },
-                )
-                .map_err(|e| Error::Usage(e.to_string()))?;
+                )?;
                 (FederationReader::Url(source), default_namespace)
             }
             None => {
-                let cluster = cluster::connect(&options.cluster)
-                    .await
-                    .map_err(|e| Error::Failed(e.to_string()))?;
-                let viz_namespace = viz::detect_namespace(&cluster.client)
-                    .await
-                    .map_err(|e| Error::Failed(e.to_string()))?;
+                let cluster = cluster::connect(&options.cluster).await?;
+                let viz_namespace = viz::detect_namespace(&cluster.client).await?;
                 let reader = FederationReader::Cluster {
                     client: cluster.client,
                     viz_namespace,
@@ -290,8 +285,7 @@ impl Federation {
                 viz_namespace,
                 fetch,
             } => fetch_from_cluster(client, viz_namespace, &selectors, fetch).await,
-        }
-        .map_err(|e| Error::Failed(e.to_string()))?;
+        }?;
         let snapshot = Snapshot::from_merged_text(federated.text, TARGET_LABEL_NAMES)
             .map_err(|e| Error::Failed(format!("{}: malformed answer: {e}", federated.url)))?;
         if snapshot.targets.is_empty() {

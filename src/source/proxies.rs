@@ -31,9 +31,7 @@ pub(crate) async fn resolve(options: &Options, targets: &[String]) -> Result<Liv
         .map(resolve::LabelSelector::parse)
         .transpose()
         .map_err(TargetError::from)?;
-    let cluster = cluster::connect(&options.cluster)
-        .await
-        .map_err(|e| Error::Failed(e.to_string()))?;
+    let cluster = cluster::connect(&options.cluster).await?;
     let selection = Selection {
         targets: specs,
         scope: Scope::from_flags(
