@@ -6,6 +6,9 @@
 //! `export` (what leaves the process). The simulated mesh behind `demo` and the tests is its own crate,
 //! `linkerd-export-sim` (the `demo` feature).
 
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -86,6 +86,9 @@
 //!   simulator's memory does not grow with body size; `/federate`, which sorts every matched
 //!   sample by family, still builds its whole answer in memory.
 
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
 pub mod discovery;
 pub mod exposition;
 pub mod fault;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{ValueEnum, ValueHint};
 
 /// Examples for `completion --help`.
-pub const EXAMPLES: &str = "\
+pub(super) const EXAMPLES: &str = "\
 Examples:
   # `kubectl linkerd-export <TAB>` (kubectl 1.26+), plugin installed with krew
   kubectl linkerd-export completion kubectl --install \"${KREW_ROOT:-$HOME/.krew}/bin\"

@@ -14,7 +14,7 @@ use crate::render::table::{TableOptions, render_authz};
 use crate::source::{self, Pass, Window};
 
 /// Runs `authz`.
-pub async fn run(ctx: &Context, args: AuthzArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: AuthzArgs) -> Result<Exit> {
     let (before, after, exit) = if args.from_file.is_empty() {
         live(ctx, &args).await?
     } else {

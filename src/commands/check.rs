@@ -19,7 +19,7 @@ use crate::resolve::{self, LabelSelector, PodTarget, Scope, Selection, TargetErr
 use crate::source::{self, Live};
 
 /// Runs `check`.
-pub async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         let (before, after) = from_files(&args.from_file)?;
         let before = before.map(|proxies| {

@@ -11,7 +11,7 @@ use crate::error::{Error, Exit};
 
 /// The `completion` subcommand: [`run_completion`] for the plugin's command line, on stdout; with
 /// `--install`, a warning on stderr (unless `-q`) when the directory is not on PATH.
-pub fn run(ctx: &Context, args: &CompletionArgs) -> Result<Exit, Error> {
+pub(super) fn run(ctx: &Context, args: &CompletionArgs) -> Result<Exit, Error> {
     let mut stdout = io::stdout().lock();
     match run_completion(args, &mut Cli::command(), &mut stdout) {
         Ok(()) => {

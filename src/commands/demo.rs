@@ -23,7 +23,7 @@ const DEMO_WINDOW: Duration = Duration::from_secs(3);
 const DEMO_NAMESPACE: &str = "emojivoto";
 
 /// The simulation the flags describe.
-pub fn sim_config(args: &DemoArgs) -> SimConfig {
+pub(super) fn sim_config(args: &DemoArgs) -> SimConfig {
     let defaults = SimConfig::default();
     SimConfig {
         replicas: args.replicas,
@@ -38,7 +38,7 @@ pub fn sim_config(args: &DemoArgs) -> SimConfig {
 }
 
 /// Runs `demo`.
-pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
     let config = sim_config(&args);
     if args.serve {
         sim::serve_demo(config, args.kubeconfig_out.clone())

@@ -18,7 +18,7 @@ use crate::render::diff::{DiffSide, render};
 use crate::source::{self, Source};
 
 /// Runs `diff`.
-pub async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
     let filter = args.filter.filter()?;
     let sides = args.sides();
     let cancel = interrupt::cancel_on_ctrl_c();

@@ -21,7 +21,7 @@ use crate::source::{self, Pass, Window};
 type Proxies = Vec<(ProxyKey, Target)>;
 
 /// Runs `edges`.
-pub async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         let (before, after) = from_files(&args.from_file)?;
         print(ctx, &edges::compute(before.as_deref(), &after), args.output)?;

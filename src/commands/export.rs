@@ -21,7 +21,7 @@ use crate::metrics::model::Snapshot;
 use crate::source::{self, DEADLINE_MARGIN, Scraper, Source};
 
 /// Runs `export`.
-pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
     let options = ctx.source_options();
     if let Some(path) = args.output_file {
         // The backfill file is a snapshot: same content, same atomic write.

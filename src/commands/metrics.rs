@@ -18,7 +18,7 @@ use crate::source::raw::RawScrape;
 use crate::source::{self, Federation, Live, Options};
 
 /// Runs `metrics`.
-pub async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
     let filter = args.filter.filter()?;
     let obfuscation = ctx.global.obfuscation();
     let options = ctx.source_options();

@@ -9,7 +9,7 @@ use crate::error::{Error, Exit, Result};
 use crate::render::prometheus_config::{ConfigFormat, ConfigRequest, render};
 
 /// Runs `prometheus-config`.
-pub async fn run(ctx: &Context, args: PrometheusConfigArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: PrometheusConfigArgs) -> Result<Exit> {
     let format = ConfigFormat::from(args.format);
     if format != ConfigFormat::Static && args.target.is_some() {
         return Err(Error::Usage(

@@ -18,14 +18,14 @@ use crate::render::table::{TableOptions, render_routes};
 use crate::source::{self, Pass, Window};
 
 /// Runs `routes`.
-pub async fn run(ctx: &Context, args: RoutesArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: RoutesArgs) -> Result<Exit> {
     let window = Some(args.window);
     run_view(ctx, &args.targets, &args.from_file, window, args.output).await
 }
 
 /// Runs `stat --by route`: the route view with `stat`'s targets, files, window (none with
 /// `--since-start`: counts since each proxy started) and format.
-pub async fn run_for_stat(ctx: &Context, args: &StatArgs) -> Result<Exit> {
+pub(super) async fn run_for_stat(ctx: &Context, args: &StatArgs) -> Result<Exit> {
     if let Some(ReadFrom::Prometheus(_)) = args.read_from {
         return Err(Error::Usage(
             "stat --by route reads the proxies; use it without --source prometheus".into(),

@@ -7,7 +7,7 @@ use crate::error::{Exit, Result};
 use crate::export::save::{self, SaveRequest};
 
 /// Runs `snapshot`.
-pub async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: SnapshotArgs) -> Result<Exit> {
     let request = SaveRequest {
         filter: args.filter.filter()?,
         targets: args.source.targets,

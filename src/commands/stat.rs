@@ -19,7 +19,7 @@ pub(crate) use crate::metrics::stat::{proxy_key, workload_name};
 pub(crate) use source::targets_from_file;
 
 /// Runs `stat`.
-pub async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     if args.by == StatBy::Route {
         return super::routes::run_for_stat(ctx, &args).await;
     }

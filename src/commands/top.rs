@@ -23,7 +23,7 @@ use crate::render::terminal::{self, Input, Screen};
 use crate::source::{self, Live};
 
 /// Runs `top`.
-pub async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
+pub(super) async fn run(ctx: &Context, args: TopArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         return run_files(ctx, &args);
     }

@@ -20,7 +20,7 @@ fn spellings(kind: ResourceKind) -> Vec<String> {
 /// The `TYPE/` candidates for a partly typed TARGET with no `/` yet, with the kind each names: per
 /// kind, the shortest spelling that starts with what was typed (`d` offers `deploy/` and `ds/`;
 /// `deploym` offers `deployment/`).
-pub fn type_candidates(typed: &str) -> Vec<(String, ResourceKind)> {
+pub(super) fn type_candidates(typed: &str) -> Vec<(String, ResourceKind)> {
     ResourceKind::ALL
         .into_iter()
         .filter_map(|kind| {
