@@ -91,9 +91,7 @@ async fn show_deployments(ctx: &Context, kubeconfig: &std::path::Path) -> Result
     let live = source::resolve_selection(&options, cluster, selection).await?;
     let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
     let cancel = interrupt::cancel_on_ctrl_c();
-    let client = &live.cluster.client;
-    let measured =
-        source::stat_window(&options, client, &live.pods, Some(DEMO_WINDOW), &cancel).await?;
+    let measured = source::stat_window(&options, &live, Some(DEMO_WINDOW), &cancel).await?;
     if !measured.after.proxies.is_empty() {
         let by = GroupBy::Workload;
         let lines = stat::stat_lines(measured.before.as_ref(), &measured.after, by, &selected);
@@ -102,7 +100,7 @@ async fn show_deployments(ctx: &Context, kubeconfig: &std::path::Path) -> Result
             .map_err(|e| Error::Failed(format!("cannot encode JSON: {e}")))?;
         write_stdout(&out)?;
     }
-    Ok(measured.report(live.pods.len()))
+    Ok(measured.report())
 }
 
 /// A kubeconfig for the simulator in the temp directory, removed when dropped.

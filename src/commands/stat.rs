@@ -39,13 +39,12 @@ pub(super) async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
     let selected: Vec<ProxyKey> = live.pods.iter().map(ProxyKey::from).collect();
     let cancel = interrupt::cancel_on_ctrl_c();
     let window = (!args.since_start).then_some(args.window);
-    let measured =
-        source::stat_window(&options, &live.cluster.client, &live.pods, window, &cancel).await?;
+    let measured = source::stat_window(&options, &live, window, &cancel).await?;
     if !measured.after.proxies.is_empty() {
         let lines = stat::stat_lines(measured.before.as_ref(), &measured.after, by, &selected);
         print_lines(ctx, &lines, format, by)?;
     }
-    Ok(measured.report(live.pods.len()))
+    Ok(measured.report())
 }
 
 /// Prints stat lines on stdout, with a NAMESPACE column under `-A` or when rows span namespaces.

@@ -16,7 +16,7 @@ use super::{Context, write_stdout};
 use crate::cli::TopArgs;
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
-use crate::metrics::stat::{self, Collected, GroupBy, Keep, ProxyKey, Refresh, StatLine};
+use crate::metrics::stat::{self, Collected, GroupBy, ProxyKey, Refresh, StatLine, StatState};
 use crate::render::stat::{StatFormat, render};
 use crate::render::table::{self, History, SortKey, StatTable, TableOptions};
 use crate::render::terminal::{self, Input, Screen};
@@ -97,16 +97,16 @@ impl<'a> View<'a> {
     }
 
     async fn scrape(&self, cancel: &CancellationToken) -> Collected {
-        let pods = self.live.pods.clone();
-        let client = &self.live.cluster.client;
-        source::collect_stat(
-            &self.ctx.source_options(),
-            client,
-            pods,
-            cancel,
-            Keep::Everything,
-        )
-        .await
+        let options = self.ctx.source_options();
+        match source::stat_window(&options, &self.live, None, cancel).await {
+            Ok(measured) => measured.into_collected(),
+            // Only a window's wait can be interrupted, and a refresh has none.
+            Err(_) => Collected {
+                state: StatState::default(),
+                failures: Vec::new(),
+                interrupted: true,
+            },
+        }
     }
 
     /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,

@@ -30,10 +30,10 @@ use crate::resolve::{self, TargetLabelSet};
 pub(crate) use prometheus::Federation;
 pub(crate) use proxies::{
     Live, parse_scraped, relist, report_failures, resolve, resolve_selection, scrape_each,
-    scrape_options, scrape_snapshot, scrape_targets, streaming_scrape_options,
+    scrape_options, scrape_snapshot, scrape_targets,
 };
 pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
-pub(crate) use stat::{collect_stat, stat_files, stat_window, targets_from_file};
+pub(crate) use stat::{stat_files, stat_window, targets_from_file};
 pub(crate) use window::{Pass, Window, scrape_window};
 
 /// How to reach the cluster and the proxies, and what to say on stderr: everything the sources

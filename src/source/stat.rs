@@ -1,137 +1,93 @@
 //! `stat`'s measurement from the proxies and from files: each body reduced into a
-//! [`StatState`] as it arrives (one scrape since proxy start, or two a window apart, the second
-//! folded against the first), and the reduced states of one or two saved files.
+//! [`StatState`] as it arrives (one scrape since proxy start, or two a window apart through
+//! [`scrape_window`], the second folded against the first), and the reduced states of one or
+//! two saved files.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Options, epoch_ms, file::load_file, report_failures, streaming_scrape_options};
+use super::window::WindowScrape;
+use super::{Live, Options, Pass, Window, epoch_ms, file::load_file, scrape_window};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::Target;
-use crate::metrics::stat::{self, BodyReducer, Collected, Collection, Keep, ProxyKey, StatState};
-use crate::resolve::PodTarget;
-use crate::scrape;
+use crate::metrics::stat::{self, BodyReducer, Collected, ProxyKey, StatState};
 
-/// `stat`'s live measurement of `pods` (what `stat`, `top` and `demo` print): one scrape since
-/// each proxy started (`window` `None`), or two `window` apart, the second folded against the
-/// first proxy by proxy so memory stays at one scrape's series, 16 bytes each. A pod that failed
-/// the first scrape has no baseline: it is reported once, not scraped again. When the first
-/// scrape gave nothing (or Ctrl-C cut it short) no second is taken, and `after` is empty.
+/// `stat`'s live measurement of `live`'s pods (what `stat`, `top` and `demo` print): one scrape
+/// since each proxy started (`window` `None`), or two `window` apart ([`scrape_window`]), the
+/// second folded against the first proxy by proxy so memory stays at one scrape's series, 16
+/// bytes each. Each body is reduced as it is decoded and dropped; one with malformed lines is a
+/// failure of its pod. When the first scrape of a window gave nothing (or Ctrl-C cut it short)
+/// no second is taken, and `after` is empty.
 pub(crate) async fn stat_window(
     options: &Options,
-    client: &kube::Client,
-    pods: &[PodTarget],
+    live: &Live,
     window: Option<Duration>,
     cancel: &CancellationToken,
 ) -> Result<StatWindow> {
-    let first_keep = if window.is_some() {
-        Keep::Baseline
-    } else {
-        Keep::Everything
+    let limit = options.fetch.max_body;
+    let (mut first, mut second) = (StatState::default(), StatState::default());
+    let scraped = scrape_window(
+        options,
+        live,
+        Window { between: window },
+        cancel,
+        |pass, pod, scraped| {
+            let mut reducer = BodyReducer::new(ProxyKey::from(pod), epoch_ms(scraped.scraped_at));
+            scraped.for_each_line_chunk(limit, |text| reducer.feed(text))?;
+            match pass {
+                Pass::First => {
+                    first.add_checked(reducer)?;
+                    if window.is_some() {
+                        first.keep_last_as_baseline();
+                    }
+                }
+                Pass::Second => {
+                    second.add_checked(reducer)?;
+                    second.fold_last_against(&mut first);
+                }
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let (before, after) = match (scraped.windowed, window) {
+        (true, _) => (Some(first), second),
+        (false, Some(_)) => (None, StatState::default()),
+        (false, None) => (None, first),
     };
-    let mut first = collect_stat(options, client, pods.to_vec(), cancel, first_keep).await;
-    let Some(window) = window else {
-        return Ok(StatWindow {
-            before: None,
-            after: first.state,
-            failures: first.failures,
-            interrupted: first.interrupted,
-        });
-    };
-    if first.interrupted || first.state.proxies.is_empty() {
-        return Ok(StatWindow {
-            before: None,
-            after: StatState::default(),
-            failures: first.failures,
-            interrupted: first.interrupted,
-        });
-    }
-    if options.progress {
-        eprintln!(
-            "waiting {} for the second scrape",
-            humantime::format_duration(window)
-        );
-    }
-    tokio::select! {
-        () = tokio::time::sleep(window) => {}
-        () = cancel.cancelled() => {
-            report_failures(first.failures.iter().map(|(pod, m)| (pod, m.clone())), 0, pods.len(), false);
-            return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
-        }
-    }
-    let scraped: Vec<PodTarget> = pods
-        .iter()
-        .filter(|p| first.state.proxy(&p.namespace, &p.pod).is_some())
-        .cloned()
-        .collect();
-    let keep = Keep::IncreasesSince(&mut first.state);
-    let second = collect_stat(options, client, scraped, cancel, keep).await;
-    let mut failures = first.failures;
-    failures.extend(second.failures);
     Ok(StatWindow {
-        before: Some(first.state),
-        after: second.state,
-        failures,
-        interrupted: second.interrupted,
+        before,
+        after,
+        scraped,
     })
 }
 
-/// What [`stat_window`] measured: the scrapes to compute rows from, and the pods that failed.
+/// What [`stat_window`] measured: the scrapes to compute rows from, and how the scrapes went.
 pub(crate) struct StatWindow {
     /// The first scrape, with a window (only what was not folded into `after`).
     pub(crate) before: Option<StatState>,
     /// The second scrape (the only one without a window).
     pub(crate) after: StatState,
-    /// The pods that failed either scrape, with why.
-    pub(crate) failures: Vec<(PodTarget, String)>,
-    /// Whether Ctrl-C cut the last scrape short.
-    pub(crate) interrupted: bool,
+    /// Which pods failed, and whether Ctrl-C cut the last scrape short.
+    pub(crate) scraped: WindowScrape,
 }
 
 impl StatWindow {
-    /// Says on stderr which pods failed ([`report_failures`]) out of `total`, and gives the
-    /// exit status.
-    pub(crate) fn report(&self, total: usize) -> Exit {
-        report_failures(
-            self.failures
-                .iter()
-                .map(|(pod, message)| (pod, message.clone())),
-            self.after.proxies.len(),
-            total,
-            self.interrupted,
-        )
+    /// Says on stderr which pods failed, and gives the exit status.
+    pub(crate) fn report(&self) -> Exit {
+        self.scraped.report()
     }
-}
 
-/// Scrapes `pods` once, reducing each body into a [`Collection`] as it arrives and dropping it,
-/// so at most `--concurrency` bodies are held at a time, and keeping of each proxy what `keep`
-/// says.
-pub(crate) async fn collect_stat(
-    options: &Options,
-    client: &kube::Client,
-    pods: Vec<PodTarget>,
-    cancel: &CancellationToken,
-    keep: Keep<'_>,
-) -> Collected {
-    let mut collection = Collection::new(keep);
-    let limit = options.fetch.max_body;
-    let scrape_options = streaming_scrape_options(options);
-    let summary = scrape::scrape_each(client, pods, &scrape_options, cancel, |outcome| {
-        let key = ProxyKey::from(&outcome.target);
-        let body = outcome
-            .result
-            .map_err(|e| e.to_string())
-            .and_then(|scraped| {
-                let mut reducer = BodyReducer::new(key, epoch_ms(scraped.scraped_at));
-                scraped.for_each_line_chunk(limit, |text| reducer.feed(text))?;
-                Ok(reducer)
-            });
-        collection.add(outcome.target, body);
-    })
-    .await;
-    collection.finish(summary.interrupted)
+    /// The scrape as `top` keeps it: the state rows are computed from, and the failures.
+    pub(crate) fn into_collected(self) -> Collected {
+        Collected {
+            state: self.after,
+            failures: self.scraped.failures,
+            interrupted: self.scraped.interrupted,
+        }
+    }
 }
 
 /// The targets of a snapshot or raw proxy text ([`load_file`]), each with its pod and a scrape

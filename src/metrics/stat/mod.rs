@@ -11,7 +11,7 @@
 //! Then [`compute`] two states (scrape A, scrape B) or [`compute_since_start`] one into
 //! [`StatRow`]s. Workload and pod rows use inbound traffic, as `linkerd viz stat` does.
 //! [`stat_lines`] turns rows into the [`StatLine`]s `stat` and `top` show; a live scrape is
-//! reduced body by body into a [`Collection`], and `top`'s refreshes are a [`Refresh`].
+//! reduced body by body ([`StatState::add_checked`]), and `top`'s refreshes are a [`Refresh`].
 
 mod collect;
 mod lines;
@@ -19,7 +19,7 @@ mod reduce;
 mod refresh;
 mod rows;
 
-pub use collect::{Collected, Collection, Keep};
+pub use collect::Collected;
 pub use lines::{
     StatLine, WindowOrder, check_window_order, name_file_targets, proxy_key, spans_namespaces,
     stat_lines, stat_lines_of, state_of_targets, workload_name,

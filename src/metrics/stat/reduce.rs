@@ -234,6 +234,11 @@ pub struct BodyReducer {
 }
 
 impl BodyReducer {
+    /// The proxy whose body this reduces.
+    pub fn key(&self) -> &ProxyKey {
+        &self.state.key
+    }
+
     /// Start reducing the body of proxy `key`, scraped at `scrape_time_ms`.
     pub fn new(key: ProxyKey, scrape_time_ms: i64) -> Self {
         BodyReducer {

@@ -415,49 +415,35 @@ fn pods_of(state: &StatState) -> Vec<&str> {
 }
 
 #[test]
-fn a_collection_counts_fetch_errors_and_malformed_bodies_as_failures() {
-    let mut collection = Collection::new(Keep::Everything);
+fn a_malformed_body_is_refused_and_leaves_nothing_behind() {
+    let mut state = StatState::default();
     let good = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
-    collection.add(pod_target("voting-1"), Ok(reducer("voting-1", 1, &good)));
+    assert_eq!(state.add_checked(reducer("voting-1", 1, &good)), Ok(()));
     let malformed = format!("{good}response_total{{direction=\"inbound\" 3\n");
-    collection.add(
-        pod_target("voting-2"),
-        Ok(reducer("voting-2", 1, &malformed)),
-    );
-    collection.add(pod_target("voting-3"), Err("connection refused".into()));
-    let collected = collection.finish(true);
-    assert!(collected.interrupted);
-    assert_eq!(pods_of(&collected.state), ["voting-1"]);
-    let failures: Vec<(&str, &str)> = collected
-        .failures
-        .iter()
-        .map(|(pod, why)| (pod.pod.as_str(), why.as_str()))
-        .collect();
-    assert_eq!(failures.len(), 2, "{failures:?}");
-    assert_eq!(failures[0].0, "voting-2");
+    let refused = state.add_checked(reducer("voting-2", 1, &malformed));
     assert!(
-        failures[0].1.starts_with("malformed metrics: "),
-        "{failures:?}"
+        refused
+            .as_ref()
+            .is_err_and(|why| why.starts_with("malformed metrics: ")),
+        "{refused:?}"
     );
-    assert_eq!(failures[1], ("voting-3", "connection refused"));
+    assert_eq!(pods_of(&state), ["voting-1"]);
 }
 
 #[test]
-fn a_collection_folded_against_its_baseline_gives_the_unfolded_rows() {
+fn a_scrape_folded_against_its_baseline_gives_the_unfolded_rows() {
     let first = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
     let second = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0);
-    let mut baseline = Collection::new(Keep::Baseline);
-    baseline.add(
-        pod_target("voting-1"),
-        Ok(reducer("voting-1", 1_000_000, &first)),
-    );
-    let mut before = baseline.finish(false).state;
-    let mut folded = Collection::new(Keep::IncreasesSince(&mut before));
-    folded.add(
-        pod_target("voting-1"),
-        Ok(reducer("voting-1", 1_010_000, &second)),
-    );
-    let after = folded.finish(false).state;
+    let mut before = StatState::default();
+    before
+        .add_checked(reducer("voting-1", 1_000_000, &first))
+        .unwrap();
+    before.keep_last_as_baseline();
+    let mut after = StatState::default();
+    after
+        .add_checked(reducer("voting-1", 1_010_000, &second))
+        .unwrap();
+    after.fold_last_against(&mut before);
     let expected = compute(
         &state(&[("voting-1", 1_000_000, first)]),
         &state(&[("voting-1", 1_010_000, second)]),
