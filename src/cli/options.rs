@@ -92,6 +92,22 @@ impl FilterArgs {
     pub(crate) fn filter(&self) -> Result<Filter> {
         Ok(Filter::new(&self.metric, &self.matches)?)
     }
+
+    /// The warning for filters that kept none of what was read (`kept` samples), naming them:
+    /// an empty output is otherwise indistinguishable from a typo (spec §9). `None` when
+    /// something was kept or there is no filter.
+    pub(crate) fn matched_nothing(&self, kept: usize) -> Option<String> {
+        if kept > 0 || (self.metric.is_empty() && self.matches.is_empty()) {
+            return None;
+        }
+        let named: Vec<String> = self
+            .metric
+            .iter()
+            .map(|m| format!("-m {m}"))
+            .chain(self.matches.iter().map(|m| format!("--match '{m}'")))
+            .collect();
+        Some(format!("no series matched {}", named.join(" ")))
+    }
 }
 
 impl From<Via> for forward::Via {

@@ -55,11 +55,21 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         filter::drop_workload_labels(&mut old.snapshot);
         filter::drop_workload_labels(&mut new.snapshot);
     }
+    let mut kept = 0;
     for side in [&mut old, &mut new] {
         filter.retain_snapshot(&mut side.snapshot);
+        kept += side
+            .snapshot
+            .targets
+            .iter()
+            .map(|t| t.sample_count())
+            .sum::<usize>();
         if let Some(level) = ctx.global.obfuscate.map(Obfuscation::from) {
             obfuscate::obfuscate_snapshot(&mut side.snapshot, level);
         }
+    }
+    if let Some(warning) = args.filter.matched_nothing(kept) {
+        ctx.warn(warning);
     }
     let options = DiffOptions {
         by: args.by.into(),

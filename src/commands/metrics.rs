@@ -103,20 +103,11 @@ pub(super) async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
     Ok(exit)
 }
 
-/// Says on stderr when `-m`/`--match` kept no sample of what was read (`kept` samples), naming
-/// the filters: an empty output is otherwise indistinguishable from a typo (spec §9).
+/// Says on stderr when `-m`/`--match` kept no sample of what was read (`kept` samples).
 fn warn_if_nothing_matched(ctx: &Context, args: &MetricsArgs, kept: usize) {
-    let filters = &args.filter;
-    if kept > 0 || (filters.metric.is_empty() && filters.matches.is_empty()) {
-        return;
+    if let Some(warning) = args.filter.matched_nothing(kept) {
+        ctx.warn(warning);
     }
-    let named: Vec<String> = filters
-        .metric
-        .iter()
-        .map(|m| format!("-m {m}"))
-        .chain(filters.matches.iter().map(|m| format!("--match '{m}'")))
-        .collect();
-    ctx.warn(format!("no series matched {}", named.join(" ")));
 }
 
 /// `(namespace, pod)` of a target's labels, the order merged output lists targets in.

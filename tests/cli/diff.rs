@@ -308,3 +308,24 @@ fn a_snapshot_and_the_live_target_share_family_identity() {
     }
     assert!(series.iter().any(|s| s["name"] == "response_total"));
 }
+
+#[test]
+fn a_filter_that_matches_nothing_on_either_side_warns_naming_it() {
+    let mesh = Mesh::start();
+    let snap = mesh.path("web.om");
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["snapshot", "deploy/web", "-n", "emojivoto", "-O"])
+        .arg(&snap));
+    assert_eq!(code, 0, "{err}");
+    let snap = snap.to_str().unwrap();
+    let (code, _, err) = run(mesh.cmd().args(["diff", snap, snap, "-m", "nosuchmetric"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: no series matched -m nosuchmetric"),
+        "{err}"
+    );
+    let (code, _, err) = run(mesh.cmd().args(["diff", snap, snap, "-m", "request_total"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("no series matched"), "{err}");
+}
