@@ -286,7 +286,7 @@ impl Federation {
 
 /// The decoded `match[]` parameters of `uri`.
 pub fn match_params(uri: &http::Uri) -> Vec<String> {
-    super::rest::query_params(uri)
+    super::status::query_params(uri)
         .into_iter()
         .filter(|(k, _)| k == "match[]")
         .map(|(_, v)| v)

@@ -100,6 +100,8 @@ pub mod portforward;
 pub mod proxy;
 pub mod rest;
 pub mod selector;
+pub mod state;
+pub mod status;
 pub mod table;
 pub mod tls;
 pub mod topology;

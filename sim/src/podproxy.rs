@@ -9,7 +9,8 @@ use hyper::body::Incoming;
 
 use super::federate::match_params;
 use super::proxy::{Body, accepts_gzip};
-use super::rest::{ApiState, Backend, forbidden, not_found, status};
+use super::state::{ApiState, Backend};
+use super::status::{forbidden, not_found, status};
 
 /// Handles a `pods/proxy` request for `name_port` (`NAME` or `NAME:PORT`) and `path`.
 pub async fn handle(

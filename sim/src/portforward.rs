@@ -26,7 +26,8 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use sha2::{Digest, Sha256};
 
 use super::proxy::{Body, full};
-use super::rest::{ApiState, forbidden, forbidden_because, not_found, query_params, status};
+use super::state::ApiState;
+use super::status::{forbidden, forbidden_because, not_found, query_params, status};
 use super::topology::SimPod;
 
 /// The only subprotocol served (the kubelet's binary v4 protocol).
