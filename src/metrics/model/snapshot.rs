@@ -92,19 +92,25 @@ impl Snapshot {
     /// target with no labels. A body with no target label and no timestamp (what a proxy serves)
     /// is kept as it is.
     pub fn from_merged(merged: Target, target_label_names: &[&str]) -> Self {
+        let labelled = merged.samples().any(|(_, s)| {
+            s.labels
+                .pairs()
+                .any(|l| target_label_names.contains(&l.name))
+        });
+        Snapshot::split_merged(merged, target_label_names, labelled)
+    }
+
+    /// [`Snapshot::from_merged`], told whether a sample has a label of `target_label_names`
+    /// (`labelled`).
+    fn split_merged(merged: Target, target_label_names: &[&str], labelled: bool) -> Self {
         if merged.samples.is_empty() {
             return Snapshot::default();
         }
-        let plain = merged.samples.iter().all(|s| s.timestamp_ms.is_none())
-            && merged.samples().all(|(_, s)| {
-                s.labels
-                    .pairs()
-                    .all(|l| !target_label_names.contains(&l.name))
-            });
+        let plain = !labelled && merged.samples.iter().all(|s| s.timestamp_ms.is_none());
         if plain {
             // As when it is split, a family declared without samples is left out.
             let mut merged = merged;
-            merged.retain(|_, _| true);
+            merged.drop_empty_families();
             return Snapshot {
                 targets: vec![merged],
             };
@@ -182,8 +188,8 @@ impl Snapshot {
 
     /// [`Snapshot::from_merged`] of `text`, indexed strictly.
     pub fn from_merged_text(text: String, target_label_names: &[&str]) -> Result<Self, ParseError> {
-        let merged = Target::parse(text, Vec::new(), None)?;
-        Ok(Snapshot::from_merged(merged, target_label_names))
+        let (merged, labelled) = Target::parse_watching(text, target_label_names)?;
+        Ok(Snapshot::split_merged(merged, target_label_names, labelled))
     }
 
     /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one
