@@ -403,10 +403,23 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
     for ((family, name, labels), s) in rows {
         let kind = s.kind.expect("set with every entry");
         if kind == MetricType::Histogram {
+            let part = match name.strip_prefix(family.as_str()) {
+                Some("_count") => HistogramPart::Count,
+                Some("_bucket") => HistogramPart::Bucket(
+                    labels
+                        .iter()
+                        .find(|(n, _)| n == "le")
+                        .and_then(|(_, v)| crate::metrics::parse::parse_float(v)),
+                ),
+                _ => HistogramPart::Other,
+            };
+            // The row's labels without `le` are the histogram's: moved, not copied.
+            let mut labels = labels;
+            labels.retain(|(n, _)| n != "le");
             histograms
-                .entry(histogram_key(&family, &labels))
+                .entry((family, labels))
                 .or_default()
-                .add(&family, &name, &labels, &s);
+                .add(part, &s);
             continue;
         }
         let counter = is_counter_like(kind, &family, &name);
@@ -456,11 +469,14 @@ fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
     }
 }
 
-fn histogram_key(family: &str, labels: &Labels) -> (String, Labels) {
-    (
-        family.to_string(),
-        labels.iter().filter(|(n, _)| n != "le").cloned().collect(),
-    )
+/// Which series of a histogram a row is.
+enum HistogramPart {
+    /// `_count`.
+    Count,
+    /// `_bucket`, with its `le` bound if it has a readable one.
+    Bucket(Option<f64>),
+    /// `_sum`, `_created`, ...
+    Other,
 }
 
 #[derive(Default)]
@@ -474,19 +490,15 @@ struct HistogramAcc {
 }
 
 impl HistogramAcc {
-    fn add(&mut self, family: &str, name: &str, labels: &Labels, s: &Sums) {
-        match name.strip_prefix(family) {
-            Some("_count") => {
+    fn add(&mut self, part: HistogramPart, s: &Sums) {
+        match part {
+            HistogramPart::Count => {
                 self.old_count = s.old;
                 self.new_count = s.new;
                 self.count_increase = s.increase;
             }
-            Some("_bucket") => {
-                let Some(le) = labels
-                    .iter()
-                    .find(|(n, _)| n == "le")
-                    .and_then(|(_, v)| crate::metrics::parse::parse_float(v))
-                else {
+            HistogramPart::Bucket(le) => {
+                let Some(le) = le else {
                     return;
                 };
                 let bucket = |count| Bucket {
@@ -499,7 +511,7 @@ impl HistogramAcc {
                     self.window.push(bucket(s.increase));
                 }
             }
-            _ => {}
+            HistogramPart::Other => {}
         }
     }
 
