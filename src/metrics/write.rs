@@ -292,7 +292,7 @@ fn write_family_flushing<E>(
         family.unit,
         options,
     );
-    let mut labels: Vec<RawPair<'_>> = Vec::with_capacity(16);
+    let mut labels = SampleLabels::default();
     for run in &family.runs {
         let f = run.family;
         for sample in f.samples().skip(run.samples.start).take(run.samples.len()) {
@@ -347,7 +347,7 @@ pub(crate) fn write_target_samples(
     output: &str,
     options: WriteOptions,
 ) {
-    let mut labels: Vec<RawPair<'_>> = Vec::with_capacity(16);
+    let mut labels = SampleLabels::default();
     for family in target.families() {
         for sample in family.samples() {
             let (name, _, sample_name) =
@@ -356,6 +356,47 @@ pub(crate) fn write_target_samples(
                 write_sample(out, &sample_name, target, &sample, options, &mut labels);
             }
         }
+    }
+}
+
+/// A sample's labels as written, and the order they are written out in (by name), kept from
+/// sample to sample: consecutive samples of a family almost always have the same label names in
+/// the same order, so their order is worked out once per run of them rather than sorted per
+/// sample.
+#[derive(Debug, Default)]
+struct SampleLabels<'t> {
+    pairs: Vec<RawPair<'t>>,
+    /// The names the order was worked out for, in written order.
+    names: Vec<&'t str>,
+    /// Indexes into `pairs`, sorted by name (stable: equal names keep their written order).
+    order: Vec<usize>,
+}
+
+impl<'t> SampleLabels<'t> {
+    /// Read `sample`'s labels and bring the order up to date.
+    fn read(&mut self, sample: &SampleRef<'t>) {
+        self.pairs.clear();
+        self.pairs.extend(sample.labels.pairs());
+        let same = self.names.len() == self.pairs.len()
+            && self
+                .names
+                .iter()
+                .zip(&self.pairs)
+                .all(|(n, p)| *n == p.name);
+        if same {
+            return;
+        }
+        self.names.clear();
+        self.names.extend(self.pairs.iter().map(|p| p.name));
+        self.order.clear();
+        self.order.extend(0..self.pairs.len());
+        let names = &self.names;
+        self.order.sort_by(|&a, &b| names[a].cmp(names[b]));
+    }
+
+    /// The labels sorted by name.
+    fn sorted(&self) -> impl Iterator<Item = &RawPair<'t>> {
+        self.order.iter().map(|&i| &self.pairs[i])
     }
 }
 
@@ -369,7 +410,7 @@ fn write_sample<'t>(
     target: &Target,
     sample: &SampleRef<'t>,
     options: WriteOptions,
-    pairs: &mut Vec<RawPair<'t>>,
+    labels: &mut SampleLabels<'t>,
 ) {
     out.push_str(&sanitize_name(name, true));
     let mut first = true;
@@ -377,8 +418,8 @@ fn write_sample<'t>(
         out.push(if first { '{' } else { ',' });
         first = false;
     };
-    pairs.clear();
-    pairs.extend(sample.labels.pairs());
+    labels.read(sample);
+    let pairs = &labels.pairs;
     let quoted = pairs.iter().any(|p| p.quoted);
     let owned = |name: &str| {
         if quoted {
@@ -396,9 +437,9 @@ fn write_sample<'t>(
     }
     if quoted {
         // A quoted (UTF-8) label name: decode and sanitize every name.
-        let mut labels: Vec<Label<'_>> = sample.labels.iter().collect();
-        labels.sort_by(|a, b| a.name.cmp(&b.name));
-        for label in &labels {
+        let mut decoded: Vec<Label<'_>> = sample.labels.iter().collect();
+        decoded.sort_by(|a, b| a.name.cmp(&b.name));
+        for label in &decoded {
             open(out);
             out.push_str(&sanitize_name(&label.name, false));
             out.push_str("=\"");
@@ -407,8 +448,7 @@ fn write_sample<'t>(
         }
     } else {
         // Bare names were validated by the lexer; values without escapes are copied as written.
-        pairs.sort_by(|a, b| a.name.cmp(b.name));
-        for pair in pairs.iter() {
+        for pair in labels.sorted() {
             open(out);
             out.push_str(pair.name);
             out.push_str("=\"");
@@ -449,7 +489,7 @@ fn write_sample<'t>(
 pub fn write_value<W: Write>(out: &mut W, v: f64) -> fmt::Result {
     // Most values are counts: whole numbers print as integers, without float formatting.
     if v.fract() == 0.0 && v.abs() < 1e15 && v != 0.0 {
-        return write!(out, "{}", v as i64);
+        return out.write_str(integer_text(v as i64, &mut [0; 20]));
     }
     if v.is_nan() {
         out.write_str("NaN")
@@ -460,6 +500,26 @@ pub fn write_value<W: Write>(out: &mut W, v: f64) -> fmt::Result {
     } else {
         write!(out, "{v}")
     }
+}
+
+/// `n` in decimal, written into the end of `buf` (core's formatting machinery costs more than
+/// the digits on a body of integer counters).
+fn integer_text(n: i64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    std::str::from_utf8(&buf[at..]).expect("ASCII digits")
 }
 
 /// A value formatted by [`write_value`].
@@ -485,16 +545,29 @@ pub(crate) fn write_escaped<W: Write>(out: &mut W, text: &str, quote: bool) -> f
     Ok(())
 }
 
+/// The bytes a label name (`[0]`: `[a-zA-Z0-9_]`) and a metric name (`[1]`: and `:`) may have;
+/// neither may start with a digit.
+static NAME_BYTES: [[bool; 256]; 2] = [name_bytes(false), name_bytes(true)];
+
+const fn name_bytes(colon_ok: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || b == b'_' || (colon_ok && b == b':');
+        i += 1;
+    }
+    table
+}
+
 /// Make `name` a valid metric name (`colon_ok`) or label name: invalid characters become `_`, a
 /// leading digit gets a `_` prefix.
 pub fn sanitize_name(name: &str, colon_ok: bool) -> Cow<'_, str> {
-    let ok = |i: usize, b: u8| {
-        b.is_ascii_alphabetic()
-            || b == b'_'
-            || (colon_ok && b == b':')
-            || (i > 0 && b.is_ascii_digit())
-    };
-    if !name.is_empty() && name.bytes().enumerate().all(|(i, b)| ok(i, b)) {
+    // Every sample's name is checked: a table lookup per byte.
+    let allowed = &NAME_BYTES[usize::from(colon_ok)];
+    let valid = name.as_bytes().first().is_some_and(|b| !b.is_ascii_digit())
+        && name.bytes().all(|b| allowed[usize::from(b)]);
+    if valid {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len() + 1);
@@ -506,4 +579,28 @@ pub fn sanitize_name(name: &str, colon_ok: bool) -> Cow<'_, str> {
         out.push(if valid { ch } else { '_' });
     }
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_values_print_as_integers() {
+        for n in [
+            1_i64,
+            7,
+            10,
+            -1,
+            -42,
+            1_234_567,
+            -1_234_567,
+            999_999_999_999_999,
+        ] {
+            assert_eq!(format_value(n as f64), n.to_string());
+        }
+        assert_eq!(format_value(0.0), "0");
+        assert_eq!(format_value(-0.5), "-0.5");
+        assert_eq!(format_value(1e15), "1000000000000000");
+    }
 }

@@ -14,9 +14,8 @@ use crate::metrics::parse;
 /// sample are errors naming the file.
 pub(crate) fn load_file(path: &Path) -> Result<Snapshot> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-    let bad =
-        |e: parse::ParseError| Error::Failed(format!("{}: malformed metrics: {e}", path.display()));
-    let snapshot = if text.lines().any(|l| l.starts_with("# POD ")) {
+    let bad = |e: parse::ParseError| Error::malformed(path, e);
+    let snapshot = if parse::has_pod_header(&text) {
         let (snapshot, errors) = Snapshot::from_diagnostics(&text);
         if let Some(e) = errors.into_iter().next() {
             return Err(bad(e));

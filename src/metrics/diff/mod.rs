@@ -10,7 +10,6 @@
 //! not summed but shows the earliest value across the pods.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use serde::Serialize;
@@ -237,9 +236,12 @@ fn counter_sample_name<'a>(
     }
 }
 
+/// What a row is sorted by and shows of its series: family identity, sample name, labels.
+type RowKey = (String, String, Labels);
+
 /// The series at `at`, as a row: family identity, sample name, and the labels of sample and
 /// target sorted (without `pod` and `instance` when summed per workload).
-fn materialize(snapshot: &Snapshot, at: At, by: DiffBy) -> (String, String, Labels) {
+fn materialize(snapshot: &Snapshot, at: At, by: DiffBy) -> RowKey {
     let target = &snapshot.targets[at.target as usize];
     let family = target.family_at(at.family as usize).expect("indexed above");
     let sample = family.sample_at(at.sample as usize).expect("indexed above");
@@ -385,30 +387,46 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
             s.at = Some((pb.is_some(), seen.at));
         }
     }
-    let mut rows: Vec<((String, String, Labels), Sums)> = sums
-        .into_values()
-        // Rows are built (labels decoded and owned) only for what is shown.
-        .filter(|s| {
-            !options.only_changed
-                || s.kind == Some(MetricType::Histogram)
-                || change_of(s.old, s.new) != Change::Unchanged
-        })
-        .map(|s| {
-            let (on_new, at) = s.at.expect("set with every entry");
-            let key = materialize(if on_new { new } else { old }, at, by);
-            (key, s)
-        })
-        .collect();
+    let mut rows: Vec<(Vec<u8>, RowKey, Sums)> = Vec::with_capacity(sums.len());
+    rows.extend(
+        sums.into_values()
+            // Rows are built (labels decoded and owned) only for what is shown.
+            .filter(|s| {
+                !options.only_changed
+                    || s.kind == Some(MetricType::Histogram)
+                    || change_of(s.old, s.new) != Change::Unchanged
+            })
+            .map(|s| {
+                let (on_new, at) = s.at.expect("set with every entry");
+                let key = materialize(if on_new { new } else { old }, at, by);
+                (sort_key(&key), key, s)
+            }),
+    );
+    // One comparison of byte strings per pair rather than one per string of the key: sorting
+    // tens of thousands of rows by their strings was most of a large diff's time.
     rows.sort_by(|x, y| x.0.cmp(&y.0));
-    let mut series = Vec::new();
-    let mut histograms: BTreeMap<(String, Labels), HistogramAcc> = BTreeMap::new();
-    for ((family, name, labels), s) in rows {
+    let mut series = Vec::with_capacity(rows.len());
+    let mut histograms: foldhash::HashMap<(String, Labels), HistogramAcc> = Default::default();
+    for (_, (family, name, labels), s) in rows {
         let kind = s.kind.expect("set with every entry");
         if kind == MetricType::Histogram {
+            let part = match name.strip_prefix(family.as_str()) {
+                Some("_count") => HistogramPart::Count,
+                Some("_bucket") => HistogramPart::Bucket(
+                    labels
+                        .iter()
+                        .find(|(n, _)| n == "le")
+                        .and_then(|(_, v)| crate::metrics::parse::parse_float(v)),
+                ),
+                _ => HistogramPart::Other,
+            };
+            // The row's labels without `le` are the histogram's: moved, not copied.
+            let mut labels = labels;
+            labels.retain(|(n, _)| n != "le");
             histograms
-                .entry(histogram_key(&family, &labels))
+                .entry((family, labels))
                 .or_default()
-                .add(&family, &name, &labels, &s);
+                .add(part, &s);
             continue;
         }
         let counter = is_counter_like(kind, &family, &name);
@@ -437,6 +455,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
             change,
         });
     }
+    let mut histograms: Vec<((String, Labels), HistogramAcc)> = histograms.into_iter().collect();
+    histograms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let histograms = histograms
         .into_iter()
         .map(|((family, labels), h)| h.finish(family, labels))
@@ -449,6 +469,22 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
     }
 }
 
+/// A row's (family, sample name, labels) as one byte string that sorts as the tuple does: each
+/// string's bytes plus one (UTF-8 has no byte above 0xF4), then a 0, so a string sorts before
+/// any longer one it begins.
+fn sort_key((family, name, labels): &RowKey) -> Vec<u8> {
+    let strings = [family, name]
+        .into_iter()
+        .chain(labels.iter().flat_map(|(n, v)| [n, v]));
+    let len: usize = strings.clone().map(|s| s.len() + 1).sum();
+    let mut key = Vec::with_capacity(len);
+    for s in strings {
+        key.extend(s.bytes().map(|b| b + 1));
+        key.push(0);
+    }
+    key
+}
+
 fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
     match (old, new) {
         (None, _) => Change::Added,
@@ -458,11 +494,14 @@ fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
     }
 }
 
-fn histogram_key(family: &str, labels: &Labels) -> (String, Labels) {
-    (
-        family.to_string(),
-        labels.iter().filter(|(n, _)| n != "le").cloned().collect(),
-    )
+/// Which series of a histogram a row is.
+enum HistogramPart {
+    /// `_count`.
+    Count,
+    /// `_bucket`, with its `le` bound if it has a readable one.
+    Bucket(Option<f64>),
+    /// `_sum`, `_created`, ...
+    Other,
 }
 
 #[derive(Default)]
@@ -476,19 +515,15 @@ struct HistogramAcc {
 }
 
 impl HistogramAcc {
-    fn add(&mut self, family: &str, name: &str, labels: &Labels, s: &Sums) {
-        match name.strip_prefix(family) {
-            Some("_count") => {
+    fn add(&mut self, part: HistogramPart, s: &Sums) {
+        match part {
+            HistogramPart::Count => {
                 self.old_count = s.old;
                 self.new_count = s.new;
                 self.count_increase = s.increase;
             }
-            Some("_bucket") => {
-                let Some(le) = labels
-                    .iter()
-                    .find(|(n, _)| n == "le")
-                    .and_then(|(_, v)| crate::metrics::parse::parse_float(v))
-                else {
+            HistogramPart::Bucket(le) => {
+                let Some(le) = le else {
                     return;
                 };
                 let bucket = |count| Bucket {
@@ -501,7 +536,7 @@ impl HistogramAcc {
                     self.window.push(bucket(s.increase));
                 }
             }
-            _ => {}
+            HistogramPart::Other => {}
         }
     }
 

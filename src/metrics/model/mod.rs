@@ -234,7 +234,15 @@ impl Target {
         scrape_time_ms: Option<i64>,
     ) -> Result<Self, ParseError> {
         let mut target = Target::empty(text, labels, scrape_time_ms);
-        target.index(true).map(|_| target)
+        target.index(true, &[]).map(|_| target)
+    }
+
+    /// [`Target::parse`] without target labels, and whether a sample has a label named like one
+    /// of `watched` — found while indexing, so the label text is not read again for it.
+    fn parse_watching(text: String, watched: &[&str]) -> Result<(Self, bool), ParseError> {
+        let mut target = Target::empty(text, Vec::new(), None);
+        let (_, seen) = target.index(true, watched)?;
+        Ok((target, seen))
     }
 
     /// Index `text`, skipping malformed lines; returns the target and one error per skipped line.
@@ -244,8 +252,8 @@ impl Target {
         scrape_time_ms: Option<i64>,
     ) -> (Self, Vec<ParseError>) {
         let mut target = Target::empty(text, labels, scrape_time_ms);
-        let errors = target
-            .index(false)
+        let (errors, _) = target
+            .index(false, &[])
             .expect("a lenient index collects errors instead of failing");
         (target, errors)
     }
@@ -346,6 +354,11 @@ impl Target {
         };
     }
 
+    /// Drop the families declared without samples.
+    fn drop_empty_families(&mut self) {
+        self.families.retain(|f| f.first_sample < f.end_sample);
+    }
+
     /// The indexed families and samples as text: the body itself unless `retain` removed some.
     fn body_text(&self) -> Cow<'_, str> {
         if !self.pruned {
@@ -375,8 +388,14 @@ impl Target {
         }
     }
 
-    /// Build the index: families and samples grouped as [`parse::parse`] groups them.
-    fn index(&mut self, strict: bool) -> Result<Vec<ParseError>, ParseError> {
+    /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
+    /// the errors of skipped lines (`strict`: fails on the first) and whether a sample has a
+    /// label named like one of `watched`.
+    fn index(
+        &mut self,
+        strict: bool,
+        watched: &[&str],
+    ) -> Result<(Vec<ParseError>, bool), ParseError> {
         assert!(
             self.text.len() < Span::DECODED as usize,
             "a body of 2 GiB or more cannot be indexed"
@@ -388,7 +407,21 @@ impl Target {
             samples: Vec::new(),
         };
         let mut errors = Vec::new();
-        for line in parse::lines(&self.text) {
+        // Names are compared only when one of that length is watched (most are not), and then
+        // by their first byte before the rest.
+        let lengths = watched
+            .iter()
+            .fold(0u64, |mask, name| mask | 1 << name.len().min(63));
+        let mut seen = false;
+        let mut note = |name: &str| {
+            if !seen && lengths >> name.len().min(63) & 1 == 1 {
+                seen = watched.iter().any(|w| {
+                    w.len() == name.len() && w.as_bytes()[0] == name.as_bytes()[0] && *w == name
+                });
+            }
+        };
+        let mut lines = parse::lines(&self.text);
+        while let Some(line) = lines.next_noting(&mut note) {
             match line {
                 Ok((_, line)) => index.push(line),
                 Err(e) if strict => return Err(e),
@@ -404,7 +437,7 @@ impl Target {
         self.decoded = decoded;
         self.families = families;
         self.samples = samples;
-        Ok(errors)
+        Ok((errors, seen))
     }
 }
 

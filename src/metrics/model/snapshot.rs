@@ -88,19 +88,25 @@ impl Snapshot {
     /// target with no labels. A body with no target label and no timestamp (what a proxy serves)
     /// is kept as it is.
     pub fn from_merged(merged: Target, target_label_names: &[&str]) -> Self {
+        let labelled = merged.samples().any(|(_, s)| {
+            s.labels
+                .pairs()
+                .any(|l| target_label_names.contains(&l.name))
+        });
+        Snapshot::split_merged(merged, target_label_names, labelled)
+    }
+
+    /// [`Snapshot::from_merged`], told whether a sample has a label of `target_label_names`
+    /// (`labelled`).
+    fn split_merged(merged: Target, target_label_names: &[&str], labelled: bool) -> Self {
         if merged.samples.is_empty() {
             return Snapshot::default();
         }
-        let plain = merged.samples.iter().all(|s| s.timestamp_ms.is_none())
-            && merged.samples().all(|(_, s)| {
-                s.labels
-                    .pairs()
-                    .all(|l| !target_label_names.contains(&l.name))
-            });
+        let plain = !labelled && merged.samples.iter().all(|s| s.timestamp_ms.is_none());
         if plain {
             // As when it is split, a family declared without samples is left out.
             let mut merged = merged;
-            merged.retain(|_, _| true);
+            merged.drop_empty_families();
             return Snapshot {
                 targets: vec![merged],
             };
@@ -178,8 +184,8 @@ impl Snapshot {
 
     /// [`Snapshot::from_merged`] of `text`, indexed strictly.
     pub fn from_merged_text(text: String, target_label_names: &[&str]) -> Result<Self, ParseError> {
-        let merged = Target::parse(text, Vec::new(), None)?;
-        Ok(Snapshot::from_merged(merged, target_label_names))
+        let (merged, labelled) = Target::parse_watching(text, target_label_names)?;
+        Ok(Snapshot::split_merged(merged, target_label_names, labelled))
     }
 
     /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one
@@ -234,4 +240,22 @@ fn split_pod_sections(input: &str) -> Vec<(Option<&str>, &str)> {
     }
     sections.push((current, &input[start..]));
     sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_text_is_split_by_target_labels_found_while_indexing() {
+        let text = "# TYPE a counter\na_total{pod=\"x\",k=\"1\"} 1\na_total{k=\"1\",pod=\"y\"} 2\n";
+        let snapshot = Snapshot::from_merged_text(text.into(), TARGET_LABEL_NAMES).unwrap();
+        assert_eq!(snapshot.targets.len(), 2);
+        assert_eq!(snapshot.targets[1].label("pod"), Some("y"));
+        // Names that only begin or end like a target label's are a proxy's own.
+        let body = "a_total{pod_ix=\"1\",dst_pod=\"x\"} 1\n";
+        let plain = Snapshot::from_merged_text(body.into(), TARGET_LABEL_NAMES).unwrap();
+        assert_eq!(plain.targets.len(), 1);
+        assert!(plain.targets[0].labels.is_empty());
+    }
 }

@@ -382,21 +382,37 @@ pub fn lex_line_in(
     line_no: usize,
     unit: TimestampUnit,
 ) -> Result<Line<'_>, ParseError> {
+    lex_line_noting(line, line_no, unit, &mut |_| {})
+}
+
+/// [`lex_line_in`], calling `on_label_name` with the name of each label of a sample line, in
+/// written order (a quoted name decoded), so a caller can look at names without reading the
+/// label text again.
+pub fn lex_line_noting<'a>(
+    line: &'a str,
+    line_no: usize,
+    unit: TimestampUnit,
+    on_label_name: &mut impl FnMut(&str),
+) -> Result<Line<'a>, ParseError> {
     let line = line.strip_suffix('\r').unwrap_or(line);
-    lex(line, unit).map_err(|(pos, message)| ParseError {
+    lex(line, unit, on_label_name).map_err(|(pos, message)| ParseError {
         line: line_no,
         column: pos + 1,
         message,
     })
 }
 
-fn lex(line: &str, unit: TimestampUnit) -> Lex<Line<'_>> {
+fn lex<'a>(
+    line: &'a str,
+    unit: TimestampUnit,
+    on_label_name: &mut impl FnMut(&str),
+) -> Lex<Line<'a>> {
     let mut c = Cursor { s: line, pos: 0 };
     c.skip_ws();
     match c.peek() {
         None => Ok(Line::Blank),
         Some(b'#') => lex_comment(line, c.pos),
-        Some(_) => lex_sample(c, unit).map(Line::Sample),
+        Some(_) => lex_sample(c, unit, on_label_name).map(Line::Sample),
     }
 }
 
@@ -448,7 +464,11 @@ fn lex_comment(line: &str, hash: usize) -> Lex<Line<'_>> {
     }
 }
 
-fn lex_sample(mut c: Cursor<'_>, unit: TimestampUnit) -> Lex<Sample<'_>> {
+fn lex_sample<'a>(
+    mut c: Cursor<'a>,
+    unit: TimestampUnit,
+    on_label_name: &mut impl FnMut(&str),
+) -> Lex<Sample<'a>> {
     let mut name = if c.peek() == Some(b'{') {
         None
     } else {
@@ -464,7 +484,7 @@ fn lex_sample(mut c: Cursor<'_>, unit: TimestampUnit) -> Lex<Sample<'_>> {
     if had_braces {
         c.pos += 1;
         let start = c.pos;
-        validate_labels(&mut c, &mut name)?;
+        validate_labels(&mut c, &mut name, on_label_name)?;
         labels = RawLabels {
             text: &c.s[start..c.pos - 1],
         };
@@ -514,7 +534,11 @@ fn lex_sample(mut c: Cursor<'_>, unit: TimestampUnit) -> Lex<Sample<'_>> {
 
 /// Validate `a="x", b="y"}` (the cursor is after `{`) and leave the cursor after `}`. A quoted
 /// string not followed by `=` is the metric name (UTF-8 syntax), allowed once, anywhere.
-fn validate_labels<'a>(c: &mut Cursor<'a>, name: &mut Option<Cow<'a, str>>) -> Lex<()> {
+fn validate_labels<'a>(
+    c: &mut Cursor<'a>,
+    name: &mut Option<Cow<'a, str>>,
+    on_label_name: &mut impl FnMut(&str),
+) -> Lex<()> {
     loop {
         c.skip_ws();
         match c.peek() {
@@ -537,6 +561,7 @@ fn validate_labels<'a>(c: &mut Cursor<'a>, name: &mut Option<Cow<'a, str>>) -> L
         if c.peek() != Some(b'=') {
             return Err((c.pos, "expected '=' after label name"));
         }
+        on_label_name(&label);
         c.pos += 1;
         c.skip_ws();
         c.quoted()?;

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 pub use error::ParseError;
 pub use lexer::{
     Label, LabelIter, Line, RawLabels, RawPair, RawPairs, Sample, TimestampUnit, lex_line,
-    lex_line_in, parse_float, unescape_help, unescape_label,
+    lex_line_in, lex_line_noting, parse_float, unescape_help, unescape_label,
 };
 
 use crate::metrics::MetricType;
@@ -132,9 +132,9 @@ pub fn ends_with_eof(input: &str) -> bool {
 /// every one). Such a body without a final `# EOF` was cut short (spec §7). `# UNIT` lines do not
 /// count: proxies write them in Prometheus text too, and excerpts of their bodies have no `# EOF`.
 pub fn says_openmetrics(input: &str) -> bool {
-    input
-        .lines()
+    text_lines(input)
         .enumerate()
+        .filter(|(_, text)| may_say_openmetrics(text))
         .any(|(i, text)| match lex_line(text, i + 1) {
             Ok(Line::Type { kind, .. }) => matches!(
                 kind,
@@ -145,6 +145,47 @@ pub fn says_openmetrics(input: &str) -> bool {
             }
             _ => false,
         })
+}
+
+/// Whether `input` has a `# POD name (i of n)` header line, as `linkerd diagnostics
+/// proxy-metrics` writes before each pod's body.
+pub fn has_pod_header(input: &str) -> bool {
+    memchr::memmem::find_iter(input.as_bytes(), b"# POD ")
+        .any(|at| at == 0 || input.as_bytes()[at - 1] == b'\n')
+}
+
+/// The lines of `input` as [`str::lines`] splits them (without `\n` or `\r\n`), found with
+/// the `memchr` crate's vectorised search.
+fn text_lines(input: &str) -> impl Iterator<Item = &str> {
+    let mut rest = input;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        rest = next;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
+}
+
+/// Whether `line` can be a TYPE line or a sample with a timestamp in seconds with a fraction:
+/// a `#` line, one with a `#` anywhere (an exemplar, whose braces come after the timestamp), or
+/// one with a `.` after its first `}` (anywhere, without one: no labels). Lexing only those
+/// lines, not every sample of a body, keeps [`says_openmetrics`] far cheaper than indexing.
+fn may_say_openmetrics(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    match bytes.iter().find(|b| !matches!(b, b' ' | b'\t')) {
+        None => false,
+        Some(b'#') => true,
+        Some(_) if memchr::memchr(b'#', bytes).is_some() => true,
+        Some(_) => {
+            let after_labels = memchr::memchr(b'}', bytes).map_or(bytes, |at| &bytes[at..]);
+            memchr::memchr(b'.', after_labels).is_some()
+        }
+    }
 }
 
 /// The timestamp as written on `line`, which lexed to `sample`: the last word before the
@@ -166,20 +207,34 @@ fn timestamp_text<'a>(line: &'a str, sample: &Sample<'a>) -> &'a str {
         .unwrap_or_default()
 }
 
-impl<'a> Iterator for Lines<'a> {
-    type Item = Result<(usize, Line<'a>), ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<'a> Lines<'a> {
+    /// The next line, as [`Iterator::next`] gives it, calling `on_label_name` with each label
+    /// name of a sample line ([`lex_line_noting`]).
+    pub fn next_noting(
+        &mut self,
+        on_label_name: &mut impl FnMut(&str),
+    ) -> Option<Result<(usize, Line<'a>), ParseError>> {
         if self.rest.is_empty() {
             return None;
         }
-        let (line, rest) = match self.rest.find('\n') {
+        let (line, rest) = match memchr::memchr(b'\n', self.rest.as_bytes()) {
             Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
             None => (self.rest, ""),
         };
         self.rest = rest;
         self.line_no += 1;
-        Some(lexer::lex_line_in(line, self.line_no, self.unit).map(|l| (self.line_no, l)))
+        Some(
+            lexer::lex_line_noting(line, self.line_no, self.unit, on_label_name)
+                .map(|l| (self.line_no, l)),
+        )
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Result<(usize, Line<'a>), ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_noting(&mut |_| {})
     }
 }
 

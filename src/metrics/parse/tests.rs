@@ -341,6 +341,8 @@ fn openmetrics_only_syntax_is_recognised() {
         "a_total 1 1700000010.5\n",
         "a_total 1 1700000010.000 # {trace_id=\"7\"} 1 1700000009\n",
         "hhh_bucket{le=\"+Inf\"} 1 1.7e9 # {id=\"x\"} 4 123\n",
+        // A `}` in a label value comes before the one that closes the labels.
+        "x{a=\"}\",b=\"1\"} 1 1700000010.5\n",
     ] {
         assert!(says_openmetrics(om), "{om}");
     }
@@ -349,9 +351,18 @@ fn openmetrics_only_syntax_is_recognised() {
         // Proxies write `# UNIT` without being asked for OpenMetrics.
         "# TYPE a histogram\n# UNIT a seconds\na_sum 1.5\n",
         "a_total 1.5 # {trace_id=\"7.5\"} 1.5\n",
+        "x_bucket{le=\"0.5\",a=\"1.5\"} 3 1700000010000\n",
         "# TYPE g gauge\ng 0.5\n",
         "",
     ] {
         assert!(!says_openmetrics(prom), "{prom}");
     }
+}
+
+#[test]
+fn pod_headers_are_found_at_line_starts_only() {
+    assert!(has_pod_header("#\n# POD web-1 (1 of 2)\n#\na 1\n"));
+    assert!(has_pod_header("# POD web-1 (1 of 1)\na 1\n"));
+    assert!(!has_pod_header("a{x=\"# POD y\"} 1\n"));
+    assert!(!has_pod_header("## POD web-1\na 1\n"));
 }
