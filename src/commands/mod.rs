@@ -25,7 +25,7 @@ mod snapshot;
 mod stat;
 mod top;
 
-use crate::cli::{Cli, ColorWhen, Command, GlobalArgs};
+use crate::cli::{Cli, ColorWhen, Command, GlobalArgs, StatBy};
 use crate::error::{Error, Exit, Result};
 
 /// Runs `cli` to completion.
@@ -33,6 +33,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::Metrics(args) => metrics::run(&ctx, args).await,
+        // `stat --by route` is the routes view (spec §4b).
+        Command::Stat(args) if args.by == StatBy::Route => routes::run_for_stat(&ctx, &args).await,
         Command::Stat(args) => stat::run(&ctx, args).await,
         Command::Top(args) => top::run(&ctx, args).await,
         Command::Check(args) => check::run(&ctx, args).await,

@@ -6,7 +6,7 @@
 //! --from-file B`: the window from A to B, as if A and B were the two scrapes.
 
 use super::{Context, write_stdout};
-use crate::cli::{ReadFrom, StatArgs, StatBy};
+use crate::cli::{ReadFrom, StatArgs};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::stat::{self, GroupBy, ProxyKey, StatLine, StatState, state_of_targets};
@@ -20,9 +20,6 @@ pub(crate) use source::targets_from_file;
 
 /// Runs `stat`.
 pub(super) async fn run(ctx: &Context, args: StatArgs) -> Result<Exit> {
-    if args.by == StatBy::Route {
-        return super::routes::run_for_stat(ctx, &args).await;
-    }
     let by = GroupBy::from(args.by);
     let format = StatFormat::from(args.output);
     if !args.from_file.is_empty() {
