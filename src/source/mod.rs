@@ -9,6 +9,7 @@
 //!
 //! The library sees `Options`, never the command line: `src/cli/` maps its flags to them.
 
+pub(crate) mod check;
 pub(crate) mod file;
 pub mod prometheus;
 mod proxies;
