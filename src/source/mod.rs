@@ -3,7 +3,7 @@
 //! (`scrape_window`) or on each round of a long run (`Scraper`)), the linkerd-viz
 //! Prometheus' federation API ([`prometheus`]), or a file (`file`); `metrics -o raw` holds
 //! the bodies as served (`raw`); `stat`, `top` and `demo` reduce each body as it arrives
-//! (`stat_window`). Every way ends in the same result, a [`Snapshot`] (with the
+//! (`stat_window`), and `check` keeps only the lines its checks read (`check`). Every way ends in the same result, a [`Snapshot`] (with the
 //! [`Exit`] status of the read), or hands each proxy's body to the caller as it arrives so a
 //! reducing command never holds them all.
 //!
