@@ -29,9 +29,11 @@ use crate::metrics::model::Snapshot;
 use crate::resolve::{self, TargetLabelSet};
 
 pub(crate) use prometheus::Federation;
+#[cfg(feature = "demo")]
+pub(crate) use proxies::resolve_selection;
 pub(crate) use proxies::{
-    Live, parse_scraped, relist, report_failures, resolve, resolve_selection, scrape_each,
-    scrape_options, scrape_snapshot, scrape_targets,
+    Live, parse_scraped, relist, report_failures, resolve, scrape_each, scrape_options,
+    scrape_snapshot, scrape_targets,
 };
 pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
 pub(crate) use stat::{stat_files, stat_window, targets_from_file};
