@@ -313,7 +313,7 @@ mod tests {
             (
                 export(ExportError::Listen {
                     addr: "127.0.0.1:1".into(),
-                    reason: "permission denied".into(),
+                    source: std::io::ErrorKind::PermissionDenied.into(),
                 }),
                 Exit::Failure,
             ),

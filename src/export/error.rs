@@ -63,12 +63,13 @@ pub enum ExportError {
         hint: Option<&'static str>,
     },
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {reason}")]
+    #[error("cannot listen on {addr}: {source}")]
     Listen {
         /// The address as given.
         addr: String,
         /// The OS error.
-        reason: String,
+        #[source]
+        source: std::io::Error,
     },
     /// The samples to export could not be collected.
     #[error("{0}")]

@@ -118,9 +118,9 @@ where
 pub async fn bind(addr: &str) -> Result<TcpListener, ExportError> {
     TcpListener::bind(&listen_address(addr))
         .await
-        .map_err(|err| ExportError::Listen {
+        .map_err(|source| ExportError::Listen {
             addr: addr.to_string(),
-            reason: err.to_string(),
+            source,
         })
 }
 
