@@ -16,7 +16,7 @@ const VIZ_NAMESPACE_SELECTOR: &str = "linkerd.io/extension=viz";
 const VIZ_PROMETHEUS_POD_SELECTOR: &str = "linkerd.io/extension=viz,component=prometheus";
 
 /// Why the viz extension could not be found; each says what to pass instead.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum VizError {
     /// No namespace carries the viz label.
     #[error(
@@ -32,12 +32,13 @@ pub enum VizError {
     )]
     NoPrometheus(String),
     /// The API server refused or failed the listing.
-    #[error("cannot list {what}: {reason}{}", hint(.what))]
+    #[error("cannot list {what}: {}{}", describe(source), hint(.what))]
     Api {
         /// What was being listed (`namespaces`, `pods in linkerd-viz`).
         what: String,
         /// The API server's answer or the transport error.
-        reason: String,
+        #[source]
+        source: Box<kube::Error>,
     },
 }
 
@@ -56,7 +57,7 @@ pub async fn detect_namespace(client: &kube::Client) -> Result<String, VizError>
     let list = namespaces
         .list(&ListParams::default().labels(VIZ_NAMESPACE_SELECTOR))
         .await
-        .map_err(|err| api_error("namespaces", &err))?;
+        .map_err(|err| api_error("namespaces", err))?;
     let mut names: Vec<String> = list
         .items
         .into_iter()
@@ -67,7 +68,7 @@ pub async fn detect_namespace(client: &kube::Client) -> Result<String, VizError>
         names = pods
             .list(&ListParams::default().labels(VIZ_PROMETHEUS_POD_SELECTOR))
             .await
-            .map_err(|err| api_error("pods", &err))?
+            .map_err(|err| api_error("pods", err))?
             .items
             .into_iter()
             .filter_map(|pod| pod.metadata.namespace)
@@ -89,7 +90,7 @@ pub async fn prometheus_pod(client: &kube::Client, namespace: &str) -> Result<St
     let list = pods
         .list(&ListParams::default().labels(PROMETHEUS_POD_SELECTOR))
         .await
-        .map_err(|err| api_error(&format!("pods in {namespace}"), &err))?;
+        .map_err(|err| api_error(&format!("pods in {namespace}"), err))?;
     let mut running: Vec<String> = list
         .items
         .into_iter()
@@ -108,14 +109,18 @@ pub async fn prometheus_pod(client: &kube::Client, namespace: &str) -> Result<St
         .ok_or_else(|| VizError::NoPrometheus(namespace.to_string()))
 }
 
-fn api_error(what: &str, err: &kube::Error) -> VizError {
-    let reason = match err {
+/// The API server's answer as `HTTP CODE: message`, or the transport error.
+fn describe(err: &kube::Error) -> String {
+    match err {
         kube::Error::Api(status) => format!("HTTP {}: {}", status.code, status.message),
         other => other.to_string(),
-    };
+    }
+}
+
+fn api_error(what: &str, err: kube::Error) -> VizError {
     VizError::Api {
         what: what.to_string(),
-        reason,
+        source: Box::new(err),
     }
 }
 
@@ -139,9 +144,11 @@ mod tests {
                 .to_string()
                 .ends_with("Or pass --source prometheus=URL")
         );
+        let status =
+            kube::core::Status::failure("namespaces is forbidden", "Forbidden").with_code(403);
         let forbidden = VizError::Api {
             what: "namespaces".into(),
-            reason: "HTTP 403: namespaces is forbidden".into(),
+            source: Box::new(kube::Error::Api(status.boxed())),
         };
         assert_eq!(
             forbidden.to_string(),
