@@ -86,6 +86,14 @@ pub enum ExecError {
         /// The plugin's command.
         command: String,
     },
+    /// A run that renews a token returned a client certificate instead.
+    #[error(
+        "the exec credential plugin {command} returned a client certificate in place of its token"
+    )]
+    NotToken {
+        /// The plugin's command.
+        command: String,
+    },
     /// `provideClusterInfo` is set but the kubeconfig gives no cluster information to pass.
     #[error(
         "the exec credential plugin {command} wants cluster information the kubeconfig does not give"

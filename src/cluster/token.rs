@@ -43,6 +43,20 @@ struct Issued {
     failed: Option<(Instant, Arc<ExecError>)>,
 }
 
+impl Issued {
+    /// Whether it is time to run the plugin again.
+    fn due(&self, now: Instant) -> bool {
+        self.renew_at.is_some_and(|at| now >= at)
+    }
+
+    /// Whether the last renewal failed less than [`RETRY_AFTER`] ago.
+    fn failed_lately(&self, now: Instant) -> bool {
+        self.failed
+            .as_ref()
+            .is_some_and(|(at, _)| now < *at + RETRY_AFTER)
+    }
+}
+
 /// A renewal that failed: the plugin's error, for the requests that needed the new token.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot renew the credential: {0}")]
@@ -69,14 +83,14 @@ impl ExecToken {
 
     /// Whether the token must be renewed before the next request.
     fn due(&self, now: Instant) -> bool {
-        self.lock().renew_at.is_some_and(|at| now >= at)
+        self.lock().due(now)
     }
 
     /// The header to send, or why there is none (a renewal failed moments ago).
     fn header(&self, now: Instant) -> Result<HeaderValue, RenewFailed> {
         let current = self.lock();
         match &current.failed {
-            Some((at, err)) if now < *at + RETRY_AFTER => Err(RenewFailed(err.clone())),
+            Some((_, err)) if current.failed_lately(now) => Err(RenewFailed(err.clone())),
             _ => Ok(current.header.clone()),
         }
     }
@@ -104,11 +118,7 @@ impl ExecToken {
         let now = Instant::now();
         {
             let current = self.lock();
-            let retry_wait = current
-                .failed
-                .as_ref()
-                .is_some_and(|(at, _)| now < *at + RETRY_AFTER);
-            if retry_wait || !current.renew_at.is_some_and(|at| now >= at) {
+            if current.failed_lately(now) || !current.due(now) {
                 return;
             }
         }
@@ -116,7 +126,7 @@ impl ExecToken {
         let ran = tokio::task::spawn_blocking(move || plugin.run()).await;
         let outcome = match ran {
             Ok(Ok(Credential::Token { token, expires })) => issued(&self.plugin, &token, expires),
-            Ok(Ok(Credential::Certificate { .. })) => Err(ExecError::NoCredential {
+            Ok(Ok(Credential::Certificate { .. })) => Err(ExecError::NotToken {
                 command: self.plugin.command().to_string(),
             }),
             Ok(Err(err)) => Err(err),

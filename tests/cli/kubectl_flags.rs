@@ -479,3 +479,45 @@ fn a_refused_exec_credential_is_renewed_once() {
     }
     assert_eq!(runs(&runs_file), 3);
 }
+
+#[test]
+fn an_exec_credential_that_cannot_be_renewed_is_named() {
+    let mesh = Mesh::start();
+    mesh.sim
+        .accept_tokens(|token| token_expiry(token).is_some());
+    let runs_file = mesh.path("failing-runs");
+    let plugin = mesh.path("expiring-then-failing-plugin");
+    // The first run hands out a token that expires in 2 seconds; later runs fail.
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\n\
+             echo run >> '{runs}'\n\
+             if [ \"$(wc -l < '{runs}' | tr -d ' ')\" -gt 1 ]; then echo 'session expired: run sso login' >&2; exit 3; fi\n\
+             e=$(( $(date +%s) + 2 ))\n\
+             printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"rot-1-%s\",\"expirationTimestamp\":\"%s\"}}}}' $e \"$(date -u -d @$e +%Y-%m-%dT%H:%M:%SZ)\"\n",
+            runs = runs_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let served = Served::start(&mesh, &plugin);
+    served.scrape(true);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while served.scrape(false) {
+        assert!(std::time::Instant::now() < deadline, "never renewed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, body) = crate::support::prometheus::get(&served.addr, "/metrics").unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body.trim(),
+        format!(
+            "the targets' pods cannot be listed: cannot list pods in namespace \"emojivoto\": \
+             cannot renew the credential: the exec credential plugin {} failed (exit status: 3): \
+             session expired: run sso login",
+            plugin.display()
+        )
+    );
+    assert!(!body.contains("rot-1"), "the token leaked: {body}");
+}
