@@ -6,6 +6,7 @@
 mod connection;
 mod exec;
 mod overrides;
+mod tls;
 mod token;
 
 pub mod viz;
