@@ -5,20 +5,12 @@
 use std::sync::Arc;
 use std::task::Poll;
 
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use kube::client::ConfigExt as _;
 use kube::config::Config;
-use tower::{Layer as _, ServiceExt as _};
 
-use super::tls::TicketStore;
 use super::token::{ExecToken, RenewFailed, TokenLayer};
 
 /// kube's client for `config`, sending `token` (an exec plugin's, renewed) when given, whose
 /// connection failures name the API server and the fix ([`Unreachable`]).
-///
-/// The stack is kube's (`ClientBuilder::try_from` builds the same one) but for TLS: rustls keeps
-/// more resumption tickets ([`TicketStore`]), so a burst of port-forwards resumes its handshakes.
 pub(super) fn client_for(
     config: Config,
     token: Option<Arc<ExecToken>>,
@@ -28,67 +20,15 @@ pub(super) fn client_for(
         .authority()
         .map_or_else(|| config.cluster_url.to_string(), ToString::to_string)
         .into();
-    let mut tls = config.rustls_client_config()?;
-    tls.resumption = rustls::client::Resumption::store(Arc::new(TicketStore::new()));
-    let mut https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http();
-    if let Some(name) = &config.tls_server_name {
-        let name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|e| {
-            kube::Error::RustlsTls(kube::client::RustlsTlsError::InvalidServerName(e))
-        })?;
-        https = https.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name));
-    }
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    let mut connector =
-        hyper_timeout::TimeoutConnector::new(https.enable_http1().wrap_connector(http));
-    connector.set_connect_timeout(config.connect_timeout);
-    connector.set_read_timeout(config.read_timeout);
-    connector.set_write_timeout(config.write_timeout);
-    connector.set_reset_reader_on_write(config.reset_reader_on_write);
-    let hyper = hyper_util::client::legacy::Builder::new(TokioExecutor::new()).build(connector);
-    // kube's authentication layers need the same error type under them whichever they use.
-    let base = config
-        .base_uri_layer()
-        .layer(hyper.map_err(tower::BoxError::from));
-    let layers = Layers {
-        token: TokenLayer { token },
-        headers: config.extra_headers_layer()?,
-        name_server: NameServerLayer { server },
-        default_namespace: config.default_namespace.clone(),
-    };
-    Ok(match config.auth_layer()? {
-        Some(auth) => layers.around(auth.layer(base)),
-        None => layers.around(base),
+    let builder = kube::client::ClientBuilder::try_from(config)?;
+    let name_server = NameServerLayer { server };
+    Ok(match token {
+        Some(token) => builder
+            .with_layer(&TokenLayer { token })
+            .with_layer(&name_server)
+            .build(),
+        None => builder.with_layer(&name_server).build(),
     })
-}
-
-/// The layers over kube's authentication, outermost last.
-struct Layers {
-    token: TokenLayer,
-    headers: kube::client::middleware::ExtraHeadersLayer,
-    name_server: NameServerLayer,
-    default_namespace: String,
-}
-
-impl Layers {
-    /// The client whose requests go through these layers to `service`.
-    fn around<S, B>(self, service: S) -> kube::Client
-    where
-        S: tower::Service<http::Request<kube::client::Body>, Response = http::Response<B>>
-            + Send
-            + 'static,
-        S::Error: Into<tower::BoxError>,
-        S::Future: Send + 'static,
-        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
-        B::Error: Into<tower::BoxError>,
-    {
-        let service = self
-            .name_server
-            .layer(self.token.layer(self.headers.layer(service)));
-        kube::client::ClientBuilder::new(service, self.default_namespace).build()
-    }
 }
 
 /// An API server that could not be reached, worded as kubectl words it, with what to check.

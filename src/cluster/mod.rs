@@ -6,7 +6,6 @@
 mod connection;
 mod exec;
 mod overrides;
-mod tls;
 mod token;
 
 pub mod viz;

@@ -168,10 +168,9 @@ fn renew_at(now: Instant, wall: SystemTime, expires: SystemTime) -> Instant {
     now + left - RENEW_MARGIN.min(left / 4)
 }
 
-/// The tower layer that sends the exec plugin's token ([`ExecToken`]) on every request, when the
-/// credential is one; without a token it passes requests through.
+/// The tower layer that sends the exec plugin's token ([`ExecToken`]) on every request.
 pub(super) struct TokenLayer {
-    pub(super) token: Option<Arc<ExecToken>>,
+    pub(super) token: Arc<ExecToken>,
 }
 
 impl<S> tower::Layer<S> for TokenLayer {
@@ -190,7 +189,7 @@ impl<S> tower::Layer<S> for TokenLayer {
 /// so the requests behind it (kube queues them in one buffer) wait for it.
 pub(super) struct SendToken<S> {
     inner: S,
-    token: Option<Arc<ExecToken>>,
+    token: Arc<ExecToken>,
     renewing: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
@@ -206,11 +205,8 @@ where
     type Future = futures::future::BoxFuture<'static, Result<Response<RB>, tower::BoxError>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        if let Some(token) = &self.token
-            && self.renewing.is_none()
-            && token.due(Instant::now())
-        {
-            self.renewing = Some(Box::pin(token.clone().renew()));
+        if self.renewing.is_none() && self.token.due(Instant::now()) {
+            self.renewing = Some(Box::pin(self.token.clone().renew()));
         }
         if let Some(renewing) = &mut self.renewing {
             ready!(renewing.as_mut().poll(cx));
@@ -220,15 +216,12 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let Some(token) = self.token.clone() else {
-            let response = self.inner.call(req);
-            return Box::pin(async move { response.await.map_err(Into::into) });
-        };
-        let header = match token.header(Instant::now()) {
+        let header = match self.token.header(Instant::now()) {
             Ok(header) => header,
             Err(failed) => return Box::pin(futures::future::ready(Err(failed.into()))),
         };
         req.headers_mut().insert(AUTHORIZATION, header.clone());
+        let token = self.token.clone();
         let response = self.inner.call(req);
         Box::pin(async move {
             let response = response.await.map_err(Into::into)?;
