@@ -49,7 +49,8 @@
 //!   500 `error dialing backend` for an unreachable kubelet, and containerd's error-channel text
 //!   followed by a close. The sandbox ID and network namespace in that text are derived from
 //!   the pod UID; every pod of the default topology that has a node is Running.
-//! - Auth is one bearer token; there is no RBAC evaluation beyond the `forbid` and `nocreate`
+//! - Auth is one bearer token (or the tokens a test's check accepts, `SimHandle::accept_tokens`);
+//!   there is no RBAC evaluation beyond the `forbid` and `nocreate`
 //!   faults.
 //! - `pods/portforward` speaks WebSocket `v4.channel.k8s.io` only (no SPDY, no
 //!   `v4.base64.channel.k8s.io`, no `portforward.k8s.io` tunnelling), so `kubectl port-forward`

@@ -32,7 +32,7 @@ pub async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Bo
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| t.trim() == state.token);
+        .is_some_and(|t| state.authorized(t.trim()));
     if !authorized {
         return status(
             StatusCode::UNAUTHORIZED,

@@ -202,6 +202,12 @@ impl SimHandle {
         &self.state.token
     }
 
+    /// From now on, the API server accepts the bearer tokens `check` accepts instead of
+    /// [`SimHandle::token`]: tokens that expire or are revoked, as exec credential plugins' are.
+    pub fn accept_tokens(&self, check: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        self.state.accept_tokens(Arc::new(check));
+    }
+
     /// Every distinct `Impersonate-*` header the API server was sent (`impersonate-user: alice`).
     pub fn impersonation_headers(&self) -> Vec<String> {
         self.state

@@ -1,9 +1,10 @@
 //! What the simulated API server serves, fixed at start ([`ApiState`]): the cluster's objects
-//! pre-serialized, each pod's faults and proxy, and the servers listening in pods ([`Backend`]).
+//! pre-serialized, each pod's faults and proxy, and the servers listening in pods ([`Backend`]);
+//! and what changes at run time: pods taken out, and which bearer tokens are accepted.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +13,9 @@ use super::fault::PodFaults;
 use super::federate::Federation;
 use super::proxy::Proxy;
 use super::topology::{Cluster, Object, PROMETHEUS_PORT, SimPod};
+
+/// Decides whether a bearer token is accepted, asked on every request.
+pub type TokenCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// Everything the API server serves, fixed at start.
 pub struct ApiState {
@@ -27,8 +31,10 @@ pub struct ApiState {
     pub proxies: Vec<Option<Arc<Proxy>>>,
     /// The linkerd-viz Prometheus pod's index and its federation endpoint.
     pub federation: Option<(usize, Arc<Federation>)>,
-    /// The bearer token clients must present.
+    /// The bearer token clients must present, unless [`ApiState::accept_tokens`] replaced it.
     pub token: String,
+    /// Which bearer tokens are accepted instead of `token`, when a test rotates them.
+    token_check: RwLock<Option<TokenCheck>>,
     /// Delay added to every API request and to each port-forward set-up.
     pub latency: Duration,
     /// `host:port` the server listens on (for `/api`'s serverAddressByClientCIDRs).
@@ -91,9 +97,24 @@ impl ApiState {
             proxies,
             federation,
             token,
+            token_check: RwLock::new(None),
             latency,
             server_address,
         }
+    }
+
+    /// Whether `token` is a bearer token the API server accepts now.
+    pub fn authorized(&self, token: &str) -> bool {
+        match &*self.token_check.read().unwrap_or_else(|e| e.into_inner()) {
+            Some(check) => check(token),
+            None => token == self.token,
+        }
+    }
+
+    /// From now on, accepts the bearer tokens `check` accepts instead of `token` (tokens that
+    /// expire or are revoked, as an exec credential plugin's are).
+    pub fn accept_tokens(&self, check: TokenCheck) {
+        *self.token_check.write().unwrap_or_else(|e| e.into_inner()) = Some(check);
     }
 
     /// What listens on `port` of pod `index`, unless the pod refuses connections.

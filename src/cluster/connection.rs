@@ -1,22 +1,34 @@
 //! Connection errors: kube's client wrapped so that an API server that cannot be reached is named,
-//! with the fix, as kubectl words it; and kube errors described in one line for users.
+//! with the fix, as kubectl words it, and sending a renewed exec token when there is one; and kube
+//! errors described in one line for users.
 
 use std::sync::Arc;
 use std::task::Poll;
 
 use kube::config::Config;
 
-/// kube's client for `config`, whose connection failures name the API server and the fix
-/// ([`Unreachable`]).
-pub(super) fn client_for(config: Config) -> Result<kube::Client, kube::Error> {
+use super::token::{ExecToken, RenewFailed, TokenLayer};
+
+/// kube's client for `config`, sending `token` (an exec plugin's, renewed) when given, whose
+/// connection failures name the API server and the fix ([`Unreachable`]).
+pub(super) fn client_for(
+    config: Config,
+    token: Option<Arc<ExecToken>>,
+) -> Result<kube::Client, kube::Error> {
     let server: Arc<str> = config
         .cluster_url
         .authority()
         .map_or_else(|| config.cluster_url.to_string(), ToString::to_string)
         .into();
-    Ok(kube::client::ClientBuilder::try_from(config)?
-        .with_layer(&NameServerLayer { server })
-        .build())
+    let builder = kube::client::ClientBuilder::try_from(config)?;
+    let name_server = NameServerLayer { server };
+    Ok(match token {
+        Some(token) => builder
+            .with_layer(&TokenLayer { token })
+            .with_layer(&name_server)
+            .build(),
+        None => builder.with_layer(&name_server).build(),
+    })
 }
 
 /// An API server that could not be reached, worded as kubectl words it, with what to check.
@@ -156,7 +168,7 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// A one-line description of a kube error for users: the API server's message for API errors
 /// (`pods "x" is forbidden: ...`), the `Unreachable` text when the server could not be reached,
-/// else the error and its causes joined by `: `, without repeats.
+/// the plugin's error when an exec credential could not be renewed, else the error and its causes joined by `: `, without repeats.
 pub fn describe_kube_error(err: &kube::Error) -> String {
     if let kube::Error::Api(status) = err
         && !status.message.is_empty()
@@ -167,6 +179,9 @@ pub fn describe_kube_error(err: &kube::Error) -> String {
     while let Some(e) = cause {
         if let Some(unreachable) = e.downcast_ref::<Unreachable>() {
             return unreachable.to_string();
+        }
+        if let Some(failed) = e.downcast_ref::<RenewFailed>() {
+            return failed.to_string();
         }
         cause = e.source();
     }

@@ -1,14 +1,17 @@
 //! Connecting to the cluster: kubeconfig, context and default namespace, with kubectl's precedence,
 //! and why it failed ([`ClusterError`]). kubectl's override flags live in `overrides`, exec
-//! credential plugins in `exec`, and errors that name an unreachable API server in `connection`.
+//! credential plugins in `exec` (their tokens, sent and renewed, in `token`), and errors that name an
+//! unreachable API server in `connection`.
 
 mod connection;
 mod exec;
 mod overrides;
+mod token;
 
 pub mod viz;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use kube::config::{Config, Kubeconfig, KubeconfigError};
 
@@ -17,7 +20,9 @@ pub use exec::ExecError;
 pub use overrides::Overrides;
 
 use connection::client_for;
+use exec::Credential;
 use overrides::{apply_overrides, apply_request_timeout, apply_user_overrides, flags_only_context};
+use token::ExecToken;
 
 /// Where the kubeconfig comes from, which context to use (`--kubeconfig`, `--context`), and the
 /// kubectl flags that override it.
@@ -254,13 +259,19 @@ pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
             source,
         })?;
     apply_request_timeout(&mut config, overrides.request_timeout);
-    exec::run_plugin_once(&mut config.auth_info).map_err(|source| ClusterError::ExecPlugin {
+    let exec_failed = |source| ClusterError::ExecPlugin {
         context: context.clone(),
         source,
-    })?;
+    };
+    let token = match exec::run_plugin_once(&mut config.auth_info).map_err(exec_failed)? {
+        Some((plugin, Credential::Token { token, expires })) => Some(Arc::new(
+            ExecToken::new(plugin, &token, expires).map_err(exec_failed)?,
+        )),
+        _ => None,
+    };
     without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
-    let client = client_for(config).map_err(|source| ClusterError::Client {
+    let client = client_for(config, token).map_err(|source| ClusterError::Client {
         context: context.clone(),
         source,
     })?;
@@ -291,7 +302,7 @@ fn connect_in_cluster(opts: &ClusterOptions, searched: String) -> Result<Cluster
     apply_request_timeout(&mut config, opts.overrides.request_timeout);
     without_retries(&mut config);
     let default_namespace = config.default_namespace.clone();
-    let client = client_for(config).map_err(|source| ClusterError::Client {
+    let client = client_for(config, None).map_err(|source| ClusterError::Client {
         context: "in-cluster".to_string(),
         source,
     })?;

@@ -1,8 +1,11 @@
 //! kubectl's connection flags (spec §2) applied over the kubeconfig as kubectl applies them, and
-//! an exec credential plugin run once per invocation, against the simulated API server.
+//! an exec credential plugin run once per invocation and again when its token expires or is
+//! refused, against the simulated API server.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::support::{BIN, Mesh, run};
@@ -309,4 +312,212 @@ fn client_certificate_flags_are_read_as_files() {
         stderr.starts_with("error: ") && stderr.contains("missing-cert.pem"),
         "{stderr}"
     );
+}
+
+/// An exec credential plugin that counts its runs in `runs` and prints token `rot-N` (its Nth
+/// run), with `-E` appended and an `expirationTimestamp` of E when `lifetime` (seconds) is given,
+/// E being that many seconds from now as a Unix time.
+fn rotating_plugin(dir: &Path, lifetime: Option<u32>) -> (PathBuf, PathBuf) {
+    let runs = dir.join("rotating-runs");
+    let plugin = dir.join("rotating-plugin");
+    let status = match lifetime {
+        Some(secs) => format!(
+            "e=$(( $(date +%s) + {secs} ))\n\
+             status=\"{{\\\"token\\\":\\\"rot-$n-$e\\\",\\\"expirationTimestamp\\\":\\\"$(date -u -d @$e +%Y-%m-%dT%H:%M:%SZ)\\\"}}\"\n"
+        ),
+        None => "status=\"{\\\"token\\\":\\\"rot-$n\\\"}\"\n".to_string(),
+    };
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\n\
+             echo run >> '{runs}'\n\
+             n=$(wc -l < '{runs}' | tr -d ' ')\n\
+             {status}\
+             printf '%s' \"{{\\\"apiVersion\\\":\\\"client.authentication.k8s.io/v1\\\",\\\"kind\\\":\\\"ExecCredential\\\",\\\"status\\\":$status}}\"\n",
+            runs = runs.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (plugin, runs)
+}
+
+/// How many times the plugin ran.
+fn runs(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
+}
+
+/// `export --serve` of the emojivoto namespace with the user's credential from `plugin`, killed
+/// when dropped; its stderr goes to the mesh's `serve.err`.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+    stderr: PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    fn start(mesh: &Mesh, plugin: &Path) -> Served {
+        use std::io::BufRead as _;
+        let yaml = edited(
+            mesh,
+            &format!("    token: {}\n", mesh.sim.token()),
+            &format!(
+                "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+                plugin.display()
+            ),
+        );
+        let path = kubeconfig(mesh, "exec", &yaml);
+        let stderr = mesh.path("serve.err");
+        let mut child = std::process::Command::new(BIN)
+            .env_remove("KUBECONFIG")
+            .env("NO_COLOR", "1")
+            .env("HOME", mesh.dir())
+            .arg("--kubeconfig")
+            .arg(&path)
+            .args(["export", "-n", "emojivoto", "--serve", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        Served {
+            child,
+            addr: first.trim().to_string(),
+            stderr,
+        }
+    }
+
+    /// Whether one scrape of the export served the web pods' metrics; panics with the answer and
+    /// the export's stderr when `must` and it did not.
+    fn scrape(&self, must: bool) -> bool {
+        let (status, body) = crate::support::prometheus::get(&self.addr, "/metrics").unwrap();
+        let served = status == 200 && body.contains("pod=\"web-");
+        assert!(
+            served || !must,
+            "status {status}: {body}\nstderr: {}",
+            std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        );
+        served
+    }
+}
+
+/// Parses the Unix time at the end of a `rot-N-E` token.
+fn token_expiry(token: &str) -> Option<u64> {
+    token.strip_prefix("rot-")?.rsplit_once('-')?.1.parse().ok()
+}
+
+#[test]
+fn an_expiring_exec_credential_is_renewed_before_it_expires() {
+    let mesh = Mesh::start();
+    // The API server takes a `rot-N-E` token until the Unix time E.
+    mesh.sim.accept_tokens(|token| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        token_expiry(token).is_some_and(|expires| now < expires)
+    });
+    let (plugin, runs_file) = rotating_plugin(mesh.dir(), Some(4));
+    let served = Served::start(&mesh, &plugin);
+    // Every scrape succeeds through two expiries (about 8 seconds).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while runs(&runs_file) < 3 && std::time::Instant::now() < deadline {
+        served.scrape(true);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        runs(&runs_file) >= 3,
+        "the plugin ran {} times",
+        runs(&runs_file)
+    );
+    served.scrape(true);
+}
+
+#[test]
+fn a_refused_exec_credential_is_renewed_once() {
+    let mesh = Mesh::start();
+    // The API server takes `rot-N` tokens from the Nth run of the plugin on.
+    let first_valid = Arc::new(AtomicUsize::new(1));
+    let valid = first_valid.clone();
+    mesh.sim.accept_tokens(move |token| {
+        token
+            .strip_prefix("rot-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n >= valid.load(Ordering::SeqCst))
+    });
+    let (plugin, runs_file) = rotating_plugin(mesh.dir(), None);
+    let served = Served::start(&mesh, &plugin);
+    served.scrape(true);
+    served.scrape(true);
+    assert_eq!(runs(&runs_file), 1, "a token that does not expire is kept");
+
+    // The token is revoked: a refused request runs the plugin again, and later scrapes succeed.
+    first_valid.store(2, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !served.scrape(false) {
+        assert!(std::time::Instant::now() < deadline, "never renewed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    served.scrape(true);
+    assert_eq!(runs(&runs_file), 2);
+
+    // Every token is refused: the plugin runs once for the refused token, not once per request.
+    first_valid.store(usize::MAX, Ordering::SeqCst);
+    for _ in 0..4 {
+        assert!(!served.scrape(false));
+    }
+    assert_eq!(runs(&runs_file), 3);
+}
+
+#[test]
+fn an_exec_credential_that_cannot_be_renewed_is_named() {
+    let mesh = Mesh::start();
+    mesh.sim
+        .accept_tokens(|token| token_expiry(token).is_some());
+    let runs_file = mesh.path("failing-runs");
+    let plugin = mesh.path("expiring-then-failing-plugin");
+    // The first run hands out a token that expires in 2 seconds; later runs fail.
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\n\
+             echo run >> '{runs}'\n\
+             if [ \"$(wc -l < '{runs}' | tr -d ' ')\" -gt 1 ]; then echo 'session expired: run sso login' >&2; exit 3; fi\n\
+             e=$(( $(date +%s) + 2 ))\n\
+             printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"rot-1-%s\",\"expirationTimestamp\":\"%s\"}}}}' $e \"$(date -u -d @$e +%Y-%m-%dT%H:%M:%SZ)\"\n",
+            runs = runs_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let served = Served::start(&mesh, &plugin);
+    served.scrape(true);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while served.scrape(false) {
+        assert!(std::time::Instant::now() < deadline, "never renewed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, body) = crate::support::prometheus::get(&served.addr, "/metrics").unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body.trim(),
+        format!(
+            "the targets' pods cannot be listed: cannot list pods in namespace \"emojivoto\": \
+             cannot renew the credential: the exec credential plugin {} failed (exit status: 3): \
+             session expired: run sso login",
+            plugin.display()
+        )
+    );
+    assert!(!body.contains("rot-1"), "the token leaked: {body}");
 }
