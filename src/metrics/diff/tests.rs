@@ -239,3 +239,34 @@ fn a_restart_counts_from_zero_and_each_pod_has_its_own_elapsed_time() {
     let rate = requests.rate.unwrap();
     assert!((rate - (6.0 + 2.0)).abs() < 1e-9, "{rate}");
 }
+
+#[test]
+fn labels_with_nul_and_escapes_read_back_from_the_rows() {
+    let body = |v: u32| {
+        format!(
+            "# TYPE x counter\nx_total{{a=\"nul\0x\",b=\"q\\\"\\n\"}} {v}\nx_total{{a=\"\u{1}\"}} 2\n"
+        )
+    };
+    let a = Snapshot {
+        targets: vec![target("web-1", 1_000_000, &body(1))],
+    };
+    let b = Snapshot {
+        targets: vec![target("web-1", 1_010_000, &body(5))],
+    };
+    let owned = diff(&a, &b, DiffOptions::default());
+    let labels = |s: &SeriesDiff| -> Vec<(String, String)> {
+        s.labels
+            .iter()
+            .filter(|(n, _)| n == "a" || n == "b")
+            .cloned()
+            .collect()
+    };
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    assert_eq!(labels(&owned.series[0]), [pair("a", "\u{1}")]);
+    assert_eq!(
+        labels(&owned.series[1]),
+        [pair("a", "nul\0x"), pair("b", "q\"\n")]
+    );
+    assert_eq!(owned.series[1].delta, Some(4.0));
+    assert_eq!(DiffRows::from(&owned).to_snapshot_diff(), owned);
+}
