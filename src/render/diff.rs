@@ -1,5 +1,5 @@
 //! `diff`'s printed output: a `---`/`+++` header naming each side above the tables
-//! ([`table::render_diff`]), or one JSON document describing both sides, then the diff.
+//! ([`table::write_diff`]), or one JSON document describing both sides, then the diff.
 
 use std::io;
 
