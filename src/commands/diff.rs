@@ -7,7 +7,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Context, write_stdout};
+use super::{Context, stream_stdout};
 use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
@@ -76,16 +76,17 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         only_changed: args.only_changed,
     };
     let result = diff::diff(&old.snapshot, &new.snapshot, options);
-    let out = render(
-        &old,
-        &new,
-        &result,
-        args.output.into(),
-        options.by,
-        ctx.color,
-    )
-    .map_err(|e| Error::Failed(format!("cannot encode JSON: {e}")))?;
-    write_stdout(&out)?;
+    stream_stdout(|out| {
+        render(
+            out,
+            &old,
+            &new,
+            &result,
+            args.output.into(),
+            options.by,
+            ctx.color,
+        )
+    })?;
     Ok(exit)
 }
 

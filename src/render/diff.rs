@@ -1,10 +1,12 @@
 //! `diff`'s printed output: a `---`/`+++` header naming each side above the tables
-//! ([`table::render_diff`]), or one JSON document describing both sides, then the diff.
+//! ([`table::write_diff`]), or one JSON document describing both sides, then the diff.
+
+use std::io;
 
 use serde::Serialize;
 
 use super::table::{self, DiffLabels, TableOptions};
-use crate::metrics::diff::{DiffBy, SnapshotDiff};
+use crate::metrics::diff::{DiffBy, DiffRows, SnapshotDiff};
 use crate::metrics::model::Snapshot;
 
 /// How `diff` prints.
@@ -75,30 +77,33 @@ struct JsonDiff<'d> {
     diff: &'d SnapshotDiff,
 }
 
-/// The diff of `old` and `new` (compared `by`) in `format`, coloured when asked.
+/// Write the diff of `old` and `new` (compared `by`) to `out` in `format`, coloured when asked.
 pub fn render(
+    out: &mut dyn io::Write,
     old: &DiffSide,
     new: &DiffSide,
-    diff: &SnapshotDiff,
+    diff: &DiffRows,
     format: DiffFormat,
     by: DiffBy,
     color: bool,
-) -> serde_json::Result<Vec<u8>> {
+) -> io::Result<()> {
     let labels = match (format, by) {
         (DiffFormat::Json, _) => {
-            let mut out = serde_json::to_vec_pretty(&JsonDiff { old, new, diff })?;
-            out.push(b'\n');
-            return Ok(out);
+            let diff = diff.to_snapshot_diff();
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &JsonDiff {
+                    old,
+                    new,
+                    diff: &diff,
+                },
+            )?;
+            return out.write_all(b"\n");
         }
         (DiffFormat::Wide, _) => DiffLabels::All,
         (_, DiffBy::Pod) => DiffLabels::Distinguishing(&["pod"]),
         (_, DiffBy::Workload) => DiffLabels::Distinguishing(&[]),
     };
-    let mut out = format!("--- {}\n+++ {}\n", old.header(), new.header());
-    out.push_str(&table::render_diff(
-        diff,
-        TableOptions::for_stdout(color),
-        labels,
-    ));
-    Ok(out.into_bytes())
+    write!(out, "--- {}\n+++ {}\n", old.header(), new.header())?;
+    table::write_diff(out, diff, TableOptions::for_stdout(color), labels)
 }

@@ -8,6 +8,13 @@
 //! its pods' increases (a pod that appeared counts from zero, one that disappeared adds nothing); a
 //! per-process gauge ([`is_per_process_gauge`]: start time, certificate expiry, build info) is
 //! not summed but shows the earliest value across the pods.
+//!
+//! A large diff has ~100,000 series. Series are matched and summed by hashes of their labels
+//! read in place from the snapshots' text; only the rows that are shown get their labels read
+//! out, sorted and written as one sort key each, all in one buffer (`key::Keys`), and the result
+//! ([`DiffRows`]) is those keys plus the numbers. A histogram's `_bucket`, `_count` and `_sum`
+//! series are gathered by a hash of their labels without `le`, so they get no key; each
+//! histogram gets one. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
@@ -17,9 +24,15 @@ use serde::Serialize;
 use crate::metrics::MetricType;
 
 use crate::metrics::model::{
-    Labels, Snapshot, family_identity, is_per_process_gauge, serialize_labels,
+    FamilyRef, Labels, SampleRef, Snapshot, Target, family_identity, is_per_process_gauge,
+    serialize_labels,
 };
 use crate::metrics::quantile::{Bucket, histogram_quantile};
+
+mod key;
+
+use key::{KeyAt, Keys};
+pub use key::{LabelTexts, Text};
 
 /// How series are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -120,6 +133,205 @@ pub struct SnapshotDiff {
     pub histograms: Vec<HistogramDiff>,
 }
 
+/// A diff as its rows: each series' and histogram's numbers and its sort key (family, sample
+/// name, labels), series sorted by family, name, labels and histograms by family, labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffRows {
+    /// Seconds between the snapshots' latest scrape times, when both are known.
+    pub elapsed_secs: Option<f64>,
+    keys: Keys,
+    series: Vec<(KeyAt, SeriesValues)>,
+    histograms: Vec<(KeyAt, HistogramValues)>,
+}
+
+/// One series' change, without its name and labels (see [`Row`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesValues {
+    /// Family type.
+    pub kind: MetricType,
+    /// Old value.
+    pub old: Option<f64>,
+    /// New value.
+    pub new: Option<f64>,
+    /// Counters: the increase (resets handled); others: new − old.
+    pub delta: Option<f64>,
+    /// Counters: delta per second of the elapsed time.
+    pub rate: Option<f64>,
+    /// What happened.
+    pub change: Change,
+}
+
+/// One histogram's change, without its family and labels (see [`Row`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistogramValues {
+    /// Old `_count`.
+    pub old_count: Option<f64>,
+    /// New `_count`.
+    pub new_count: Option<f64>,
+    /// Increase of `_count`.
+    pub count_delta: Option<f64>,
+    /// p50 of the old cumulative buckets.
+    pub old_p50: Option<f64>,
+    /// p50 of the new cumulative buckets.
+    pub new_p50: Option<f64>,
+    /// p99 of the old cumulative buckets.
+    pub old_p99: Option<f64>,
+    /// p99 of the new cumulative buckets.
+    pub new_p99: Option<f64>,
+    /// p50 of the observations between the two snapshots (bucket increases).
+    pub window_p50: Option<f64>,
+    /// p99 of the observations between the two snapshots.
+    pub window_p99: Option<f64>,
+    /// What happened.
+    pub change: Change,
+}
+
+/// One row of a [`DiffRows`]: its family, name and labels read from its key, and its numbers.
+#[derive(Debug, Clone)]
+pub struct Row<'d, V> {
+    /// Family name.
+    pub family: Text<'d>,
+    /// Sample name; a histogram's is its family.
+    pub name: Text<'d>,
+    /// Target and sample labels, sorted (a histogram's without `le`).
+    pub labels: LabelTexts<'d>,
+    /// The numbers.
+    pub values: &'d V,
+}
+
+impl DiffRows {
+    /// The series rows, sorted.
+    pub fn series(&self) -> impl ExactSizeIterator<Item = Row<'_, SeriesValues>> {
+        self.series.iter().map(|(at, values)| {
+            let (family, name, labels) = self.keys.row(*at, true);
+            Row {
+                family,
+                name,
+                labels,
+                values,
+            }
+        })
+    }
+
+    /// The histogram rows, sorted.
+    pub fn histograms(&self) -> impl ExactSizeIterator<Item = Row<'_, HistogramValues>> {
+        self.histograms.iter().map(|(at, values)| {
+            let (family, name, labels) = self.keys.row(*at, false);
+            Row {
+                family,
+                name,
+                labels,
+                values,
+            }
+        })
+    }
+
+    /// The diff as owned rows (the `-o json` shape).
+    pub fn to_snapshot_diff(&self) -> SnapshotDiff {
+        let owned = |labels: LabelTexts<'_>| -> Labels {
+            labels
+                .map(|(n, v)| (n.as_str().into_owned(), v.as_str().into_owned()))
+                .collect()
+        };
+        SnapshotDiff {
+            elapsed_secs: self.elapsed_secs,
+            series: self
+                .series()
+                .map(|row| {
+                    let v = row.values;
+                    SeriesDiff {
+                        family: row.family.as_str().into_owned(),
+                        kind: v.kind,
+                        name: row.name.as_str().into_owned(),
+                        labels: owned(row.labels),
+                        old: v.old,
+                        new: v.new,
+                        delta: v.delta,
+                        rate: v.rate,
+                        change: v.change,
+                    }
+                })
+                .collect(),
+            histograms: self
+                .histograms()
+                .map(|row| {
+                    let v = row.values;
+                    HistogramDiff {
+                        family: row.family.as_str().into_owned(),
+                        labels: owned(row.labels),
+                        old_count: v.old_count,
+                        new_count: v.new_count,
+                        count_delta: v.count_delta,
+                        old_p50: v.old_p50,
+                        new_p50: v.new_p50,
+                        old_p99: v.old_p99,
+                        new_p99: v.new_p99,
+                        window_p50: v.window_p50,
+                        window_p99: v.window_p99,
+                        change: v.change,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&SnapshotDiff> for DiffRows {
+    /// The rows of an owned diff, in its order.
+    fn from(diff: &SnapshotDiff) -> Self {
+        let mut keys = Keys::default();
+        fn strings(labels: &Labels) -> impl Iterator<Item = &str> {
+            labels.iter().flat_map(|(n, v)| [n.as_str(), v.as_str()])
+        }
+        let series = diff
+            .series
+            .iter()
+            .map(|s| {
+                let at = keys.push(
+                    [s.family.as_str(), s.name.as_str()]
+                        .into_iter()
+                        .chain(strings(&s.labels)),
+                );
+                let values = SeriesValues {
+                    kind: s.kind,
+                    old: s.old,
+                    new: s.new,
+                    delta: s.delta,
+                    rate: s.rate,
+                    change: s.change,
+                };
+                (at, values)
+            })
+            .collect();
+        let histograms = diff
+            .histograms
+            .iter()
+            .map(|h| {
+                let at = keys.push(std::iter::once(h.family.as_str()).chain(strings(&h.labels)));
+                let values = HistogramValues {
+                    old_count: h.old_count,
+                    new_count: h.new_count,
+                    count_delta: h.count_delta,
+                    old_p50: h.old_p50,
+                    new_p50: h.new_p50,
+                    old_p99: h.old_p99,
+                    new_p99: h.new_p99,
+                    window_p50: h.window_p50,
+                    window_p99: h.window_p99,
+                    change: h.change,
+                };
+                (at, values)
+            })
+            .collect();
+        DiffRows {
+            elapsed_secs: diff.elapsed_secs,
+            keys,
+            series,
+            histograms,
+        }
+    }
+}
+
 /// Where a series was seen: target, family and sample index.
 #[derive(Debug, Clone, Copy)]
 struct At {
@@ -133,6 +345,8 @@ struct At {
 struct PodSeries {
     /// The identity it is summed under ([`DiffBy::Workload`]: without `pod` and `instance`).
     out: u64,
+    /// A histogram's series: the identity of its histogram (without `le`).
+    histogram: u64,
     /// The pod (its target labels).
     pod: u64,
     kind: MetricType,
@@ -159,18 +373,23 @@ const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
 /// hashed where they lie in the text: nothing is allocated per sample.
 fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSeries> {
     let mut out: foldhash::HashMap<u64, PodSeries> = Default::default();
+    out.reserve(snapshot.targets.iter().map(|t| t.sample_count()).sum());
     let mut clashes: Vec<bool> = Vec::new();
     for (t, target) in snapshot.targets.iter().enumerate() {
         let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
         let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
         let pod = SERIES_HASHER.hash_one(&target.labels);
+        let target_le = target.labels.iter().position(|(n, _)| n == "le");
         for (f, family) in target.families().enumerate() {
             let identity = family_identity(family.name(), family.kind());
+            let histogram = family.kind() == MetricType::Histogram;
             for (i, sample) in family.samples().enumerate() {
                 clashes.clear();
                 clashes.resize(target.labels.len(), false);
                 let mut sum = all_targets;
                 let mut per_pod = [None; PER_POD_LABELS.len()];
+                // The parts of the labels named `le`, which a histogram's identity leaves out.
+                let mut le = 0u64;
                 for label in sample.labels.iter() {
                     let p = part(&label.name, &label.value);
                     sum = sum.wrapping_add(p);
@@ -183,6 +402,9 @@ fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSerie
                     if let Some(k) = PER_POD_LABELS.iter().position(|n| *n == label.name) {
                         per_pod[k] = Some(p);
                     }
+                    if histogram && label.name == "le" {
+                        le = le.wrapping_add(p);
+                    }
                 }
                 for (k, name) in PER_POD_LABELS.iter().enumerate() {
                     if per_pod[k].is_none()
@@ -190,6 +412,9 @@ fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSerie
                     {
                         per_pod[k] = Some(target_parts[c]);
                     }
+                }
+                if let Some(c) = target_le.filter(|c| histogram && !clashes[*c]) {
+                    le = le.wrapping_add(target_parts[c]);
                 }
                 let name =
                     counter_sample_name(&identity, family.kind(), family.name(), sample.name);
@@ -205,6 +430,11 @@ fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSerie
                     key,
                     PodSeries {
                         out: SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), grouped)),
+                        histogram: if histogram {
+                            SERIES_HASHER.hash_one((identity.as_ref(), grouped.wrapping_sub(le)))
+                        } else {
+                            0
+                        },
                         pod,
                         kind: family.kind(),
                         per_process: is_per_process_gauge(sample.name, family.kind()),
@@ -236,31 +466,69 @@ fn counter_sample_name<'a>(
     }
 }
 
-/// What a row is sorted by and shows of its series: family identity, sample name, labels.
-type RowKey = (String, String, Labels);
+/// A series of one of the two snapshots.
+#[derive(Clone, Copy)]
+struct Located<'s> {
+    snapshot: &'s Snapshot,
+    at: At,
+}
 
-/// The series at `at`, as a row: family identity, sample name, and the labels of sample and
-/// target sorted (without `pod` and `instance` when summed per workload).
-fn materialize(snapshot: &Snapshot, at: At, by: DiffBy) -> RowKey {
-    let target = &snapshot.targets[at.target as usize];
-    let family = target.family_at(at.family as usize).expect("indexed above");
-    let sample = family.sample_at(at.sample as usize).expect("indexed above");
-    let identity = family_identity(family.name(), family.kind());
-    let name =
-        counter_sample_name(&identity, family.kind(), family.name(), sample.name).into_owned();
-    let mut labels = sample.owned_labels();
-    labels.extend(
-        target
+impl<'s> Located<'s> {
+    fn target(self) -> &'s Target {
+        &self.snapshot.targets[self.at.target as usize]
+    }
+
+    fn family(self) -> FamilyRef<'s> {
+        self.target()
+            .family_at(self.at.family as usize)
+            .expect("indexed in series_of")
+    }
+
+    fn sample(self) -> SampleRef<'s> {
+        self.family()
+            .sample_at(self.at.sample as usize)
+            .expect("indexed in series_of")
+    }
+
+    /// Its sample name as rows show it: a counter's as Prometheus text names it.
+    fn name(self) -> (Cow<'s, str>, Cow<'s, str>) {
+        let family = self.family();
+        let identity = family_identity(family.name(), family.kind());
+        let name = counter_sample_name(&identity, family.kind(), family.name(), self.sample().name);
+        (identity, name)
+    }
+
+    /// Its labels as a row shows them: the sample's and the target's (the sample's own label
+    /// wins), without `pod` and `instance` when summed per workload, without `le` for a
+    /// histogram's row, sorted. Into `labels`, which is cleared first.
+    fn labels(self, by: DiffBy, without_le: bool, labels: &mut Vec<(Cow<'s, str>, Cow<'s, str>)>) {
+        labels.clear();
+        labels.extend(self.sample().labels.iter().map(|l| (l.name, l.value)));
+        let own = labels.len();
+        for (n, v) in &self.target().labels {
+            if !labels[..own].iter().any(|(name, _)| name == n) {
+                labels.push((Cow::Borrowed(n), Cow::Borrowed(v)));
+            }
+        }
+        labels.retain(|(n, _)| {
+            !(by == DiffBy::Workload && PER_POD_LABELS.contains(&n.as_ref())
+                || without_le && n == "le")
+        });
+        labels.sort_unstable();
+    }
+
+    /// Its `le` as a row's sorted labels give it first: the least of the sample's, else the
+    /// target's.
+    fn le(self) -> Option<Cow<'s, str>> {
+        let own = self
+            .sample()
             .labels
             .iter()
-            .filter(|(n, _)| sample.label(n).is_none())
-            .cloned(),
-    );
-    if by == DiffBy::Workload {
-        labels.retain(|(n, _)| !PER_POD_LABELS.contains(&n.as_str()));
+            .filter(|l| l.name == "le")
+            .map(|l| l.value)
+            .min();
+        own.or_else(|| self.target().label("le").map(Cow::Borrowed))
     }
-    labels.sort();
-    (identity.into_owned(), name, labels)
 }
 
 /// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
@@ -298,6 +566,8 @@ fn is_counter_like(kind: MetricType, family: &str, name: &str) -> bool {
 #[derive(Default)]
 struct Sums {
     kind: Option<MetricType>,
+    /// A histogram's series: the identity of its histogram.
+    histogram: u64,
     old: Option<f64>,
     new: Option<f64>,
     increase: f64,
@@ -330,7 +600,7 @@ fn latest(snapshot: &Snapshot) -> Option<i64> {
 }
 
 /// Compare `old` with `new`.
-pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDiff {
+pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
     let elapsed_secs = match (latest(old), latest(new)) {
         (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
         _ => None,
@@ -340,6 +610,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
     let (starts_a, starts_b) = (process_starts(old), process_starts(new));
     let (times_a, times_b) = (scrape_times(old), scrape_times(new));
     let mut sums: foldhash::HashMap<u64, Sums> = Default::default();
+    sums.reserve(a.len().max(b.len()));
     let pairs = a.iter().map(|(k, pa)| (Some(pa), b.get(k))).chain(
         b.iter()
             .filter(|(k, _)| !a.contains_key(*k))
@@ -365,6 +636,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
             s.rate_known = true;
         }
         s.kind = Some(kind);
+        s.histogram = seen.histogram;
         if seen.per_process {
             // A per-process fact (start time, certificate expiry, build info) summed over pods
             // means nothing: across pods it is the earliest.
@@ -387,102 +659,82 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDif
             s.at = Some((pb.is_some(), seen.at));
         }
     }
-    let mut rows: Vec<(Vec<u8>, RowKey, Sums)> = Vec::with_capacity(sums.len());
-    rows.extend(
-        sums.into_values()
-            // Rows are built (labels decoded and owned) only for what is shown.
-            .filter(|s| {
-                !options.only_changed
-                    || s.kind == Some(MetricType::Histogram)
-                    || change_of(s.old, s.new) != Change::Unchanged
-            })
-            .map(|s| {
-                let (on_new, at) = s.at.expect("set with every entry");
-                let key = materialize(if on_new { new } else { old }, at, by);
-                (sort_key(&key), key, s)
-            }),
-    );
-    // One comparison of byte strings per pair rather than one per string of the key: sorting
-    // tens of thousands of rows by their strings was most of a large diff's time.
-    rows.sort_by(|x, y| x.0.cmp(&y.0));
-    let mut series = Vec::with_capacity(rows.len());
-    let mut histograms: foldhash::HashMap<(String, Labels), HistogramAcc> = Default::default();
-    for (_, (family, name, labels), s) in rows {
+    drop((a, b));
+    let mut keys = Keys::default();
+    let mut labels = Vec::new();
+    let mut series = Vec::new();
+    let mut histograms: foldhash::HashMap<u64, HistogramAcc<'_>> = Default::default();
+    for s in sums.into_values() {
         let kind = s.kind.expect("set with every entry");
+        let (on_new, at) = s.at.expect("set with every entry");
+        let series_at = Located {
+            snapshot: if on_new { new } else { old },
+            at,
+        };
         if kind == MetricType::Histogram {
-            let part = match name.strip_prefix(family.as_str()) {
-                Some("_count") => HistogramPart::Count,
-                Some("_bucket") => HistogramPart::Bucket(
-                    labels
-                        .iter()
-                        .find(|(n, _)| n == "le")
-                        .and_then(|(_, v)| crate::metrics::parse::parse_float(v)),
-                ),
-                _ => HistogramPart::Other,
-            };
-            // The row's labels without `le` are the histogram's: moved, not copied.
-            let mut labels = labels;
-            labels.retain(|(n, _)| n != "le");
             histograms
-                .entry((family, labels))
-                .or_default()
-                .add(part, &s);
+                .entry(s.histogram)
+                .or_insert_with(|| HistogramAcc::new(series_at))
+                .add(series_at, &s);
             continue;
         }
+        let change = change_of(s.old, s.new);
+        if options.only_changed && change == Change::Unchanged {
+            continue;
+        }
+        let (family, name) = series_at.name();
         let counter = is_counter_like(kind, &family, &name);
         let delta = match (s.old, s.new) {
             (Some(_), Some(_)) if counter => Some(s.increase),
             (Some(o), Some(n)) => Some(n - o),
             _ => None,
         };
-        let change = change_of(s.old, s.new);
-        if options.only_changed && change == Change::Unchanged {
-            continue;
-        }
-        series.push(SeriesDiff {
-            family,
-            kind,
-            name,
-            labels,
-            old: s.old,
-            new: s.new,
-            delta,
-            rate: match delta.filter(|_| counter) {
-                Some(_) if s.rate_known => Some(s.rate),
-                Some(d) => elapsed_secs.map(|e| d / e),
-                None => None,
+        // Rows are keyed (labels read out and sorted) only for what is shown.
+        series_at.labels(by, false, &mut labels);
+        let key = keys.push(
+            [family.as_ref(), name.as_ref()]
+                .into_iter()
+                .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
+        );
+        series.push((
+            key,
+            SeriesValues {
+                kind,
+                old: s.old,
+                new: s.new,
+                delta,
+                rate: match delta.filter(|_| counter) {
+                    Some(_) if s.rate_known => Some(s.rate),
+                    Some(d) => elapsed_secs.map(|e| d / e),
+                    None => None,
+                },
+                change,
             },
-            change,
-        });
+        ));
     }
-    let mut histograms: Vec<((String, Labels), HistogramAcc)> = histograms.into_iter().collect();
-    histograms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let histograms = histograms
-        .into_iter()
-        .map(|((family, labels), h)| h.finish(family, labels))
-        .filter(|h| !options.only_changed || h.change != Change::Unchanged)
+    let mut histograms: Vec<(KeyAt, HistogramValues)> = histograms
+        .into_values()
+        .map(|h| (h.at, h.finish()))
+        .filter(|(_, h)| !options.only_changed || h.change != Change::Unchanged)
+        .map(|(at, h)| {
+            at.labels(by, true, &mut labels);
+            let family = at.name().0;
+            let key = keys.push(
+                std::iter::once(family.as_ref())
+                    .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
+            );
+            (key, h)
+        })
         .collect();
-    SnapshotDiff {
+    // Keys are unique (one per series or histogram identity).
+    series.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
+    histograms.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
+    DiffRows {
         elapsed_secs,
+        keys,
         series,
         histograms,
     }
-}
-
-/// A row's (family, sample name, labels) as one byte string that sorts as the tuple does: each
-/// string's bytes plus one (UTF-8 has no byte above 0xF4), then a 0, so a string sorts before
-/// any longer one it begins.
-fn sort_key((family, name, labels): &RowKey) -> Vec<u8> {
-    let strings = [family, name]
-        .into_iter()
-        .chain(labels.iter().flat_map(|(n, v)| [n, v]));
-    let len: usize = strings.clone().map(|s| s.len() + 1).sum();
-    let mut key = Vec::with_capacity(len);
-    for s in strings {
-        key.extend(s.bytes().map(|b| b + 1));
-        key.push(0);
-    }
-    key
 }
 
 fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
@@ -494,70 +746,90 @@ fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
     }
 }
 
-/// Which series of a histogram a row is.
-enum HistogramPart {
-    /// `_count`.
-    Count,
-    /// `_bucket`, with its `le` bound if it has a readable one.
-    Bucket(Option<f64>),
-    /// `_sum`, `_created`, ...
-    Other,
+/// A histogram's `_count` or `_bucket` series: its `le`, if it has one, and its sums.
+struct PartSums<'s> {
+    le: Option<Cow<'s, str>>,
+    old: Option<f64>,
+    new: Option<f64>,
+    increase: f64,
 }
 
-#[derive(Default)]
-struct HistogramAcc {
-    old_count: Option<f64>,
-    new_count: Option<f64>,
-    count_increase: f64,
-    old: Vec<Bucket>,
-    new: Vec<Bucket>,
-    window: Vec<Bucket>,
+/// A histogram's series, gathered.
+struct HistogramAcc<'s> {
+    /// One of its series, for its family and labels.
+    at: Located<'s>,
+    /// Its `_count` (the one with the greatest `le`, if several).
+    count: Option<PartSums<'s>>,
+    buckets: Vec<PartSums<'s>>,
 }
 
-impl HistogramAcc {
-    fn add(&mut self, part: HistogramPart, s: &Sums) {
-        match part {
-            HistogramPart::Count => {
-                self.old_count = s.old;
-                self.new_count = s.new;
-                self.count_increase = s.increase;
-            }
-            HistogramPart::Bucket(le) => {
-                let Some(le) = le else {
-                    return;
-                };
-                let bucket = |count| Bucket {
-                    upper_bound: le,
-                    count,
-                };
-                self.old.extend(s.old.map(bucket));
-                self.new.extend(s.new.map(bucket));
-                if s.old.is_some() && s.new.is_some() {
-                    self.window.push(bucket(s.increase));
-                }
-            }
-            HistogramPart::Other => {}
+impl<'s> HistogramAcc<'s> {
+    fn new(at: Located<'s>) -> Self {
+        HistogramAcc {
+            at,
+            count: None,
+            buckets: Vec::new(),
         }
     }
 
-    fn finish(self, family: String, labels: Labels) -> HistogramDiff {
+    fn add(&mut self, at: Located<'s>, s: &Sums) {
+        let family = at.family().name();
+        let part = |le| PartSums {
+            le,
+            old: s.old,
+            new: s.new,
+            increase: s.increase,
+        };
+        match at.sample().name.strip_prefix(family) {
+            Some("_count") => {
+                let le = at.le();
+                if self.count.as_ref().is_none_or(|seen| le >= seen.le) {
+                    self.count = Some(part(le));
+                }
+            }
+            Some("_bucket") => {
+                if let Some(le) = at.le() {
+                    self.buckets.push(part(Some(le)));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> HistogramValues {
+        // In the order of their rows' labels, as equal bounds written differently ("1", "1.0")
+        // are merged in that order.
+        self.buckets.sort_by(|x, y| x.le.cmp(&y.le));
+        let (mut old, mut new, mut window) = (Vec::new(), Vec::new(), Vec::new());
+        for b in &self.buckets {
+            let Some(le) = b.le.as_deref().and_then(crate::metrics::parse::parse_float) else {
+                continue;
+            };
+            let bucket = |count| Bucket {
+                upper_bound: le,
+                count,
+            };
+            old.extend(b.old.map(bucket));
+            new.extend(b.new.map(bucket));
+            if b.old.is_some() && b.new.is_some() {
+                window.push(bucket(b.increase));
+            }
+        }
+        let (old_count, new_count, count_increase) = self
+            .count
+            .map_or((None, None, 0.0), |c| (c.old, c.new, c.increase));
         let q = |q, b: &[Bucket]| Some(histogram_quantile(q, b)).filter(|v| !v.is_nan());
-        HistogramDiff {
-            family,
-            labels,
-            count_delta: self
-                .old_count
-                .and(self.new_count)
-                .map(|_| self.count_increase),
-            old_count: self.old_count,
-            new_count: self.new_count,
-            old_p50: q(0.5, &self.old),
-            new_p50: q(0.5, &self.new),
-            old_p99: q(0.99, &self.old),
-            new_p99: q(0.99, &self.new),
-            window_p50: q(0.5, &self.window),
-            window_p99: q(0.99, &self.window),
-            change: change_of(self.old_count, self.new_count),
+        HistogramValues {
+            count_delta: old_count.and(new_count).map(|_| count_increase),
+            old_count,
+            new_count,
+            old_p50: q(0.5, &old),
+            new_p50: q(0.5, &new),
+            old_p99: q(0.99, &old),
+            new_p99: q(0.99, &new),
+            window_p50: q(0.5, &window),
+            window_p99: q(0.99, &window),
+            change: change_of(old_count, new_count),
         }
     }
 }

@@ -1,5 +1,9 @@
 use super::*;
-use crate::metrics::model::Target;
+
+/// The diff as its owned (JSON) rows, which the assertions read.
+fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDiff {
+    super::diff(old, new, options).to_snapshot_diff()
+}
 
 fn target(pod: &str, time_ms: i64, text: &str) -> Target {
     let labels = vec![
@@ -237,28 +241,32 @@ fn a_restart_counts_from_zero_and_each_pod_has_its_own_elapsed_time() {
 }
 
 #[test]
-fn sort_keys_order_rows_as_their_strings_do() {
-    let l = |pairs: &[(&str, &str)]| -> Labels {
-        pairs
+fn labels_with_nul_and_escapes_read_back_from_the_rows() {
+    let body = |v: u32| {
+        format!(
+            "# TYPE x counter\nx_total{{a=\"nul\0x\",b=\"q\\\"\\n\"}} {v}\nx_total{{a=\"\u{1}\"}} 2\n"
+        )
+    };
+    let a = Snapshot {
+        targets: vec![target("web-1", 1_000_000, &body(1))],
+    };
+    let b = Snapshot {
+        targets: vec![target("web-1", 1_010_000, &body(5))],
+    };
+    let owned = diff(&a, &b, DiffOptions::default());
+    let labels = |s: &SeriesDiff| -> Vec<(String, String)> {
+        s.labels
             .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .filter(|(n, _)| n == "a" || n == "b")
+            .cloned()
             .collect()
     };
-    let mut rows: Vec<(String, String, Labels)> = vec![
-        ("a".into(), "a".into(), l(&[("x", "1")])),
-        ("a".into(), "a".into(), l(&[("x", "1"), ("y", "")])),
-        ("a".into(), "a".into(), l(&[])),
-        ("a".into(), "ab".into(), l(&[])),
-        ("ab".into(), "".into(), l(&[])),
-        ("a".into(), "a".into(), l(&[("x", "10")])),
-        ("a".into(), "a".into(), l(&[("xy", "1")])),
-        ("a".into(), "a".into(), l(&[("x", "1y")])),
-        ("a".into(), "a".into(), l(&[("x", "é")])),
-        ("a".into(), "a".into(), l(&[("x", "z")])),
-        ("b".into(), "a".into(), l(&[])),
-    ];
-    let mut by_key = rows.clone();
-    by_key.sort_by_key(sort_key);
-    rows.sort();
-    assert_eq!(by_key, rows);
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    assert_eq!(labels(&owned.series[0]), [pair("a", "\u{1}")]);
+    assert_eq!(
+        labels(&owned.series[1]),
+        [pair("a", "nul\0x"), pair("b", "q\"\n")]
+    );
+    assert_eq!(owned.series[1].delta, Some(4.0));
+    assert_eq!(DiffRows::from(&owned).to_snapshot_diff(), owned);
 }

@@ -133,11 +133,14 @@ impl<'t> SampleRef<'t> {
 
     /// The labels as owned pairs, sorted by name.
     pub fn owned_labels(&self) -> Labels {
-        let mut labels: Labels = self
-            .labels
-            .iter()
-            .map(|l| (l.name.into_owned(), l.value.into_owned()))
-            .collect();
+        // Counted first (a scan for boundaries, nothing decoded), so the vector is allocated
+        // once rather than grown.
+        let mut labels = Labels::with_capacity(self.labels.pairs().count());
+        labels.extend(
+            self.labels
+                .iter()
+                .map(|l| (l.name.into_owned(), l.value.into_owned())),
+        );
         labels.sort();
         labels
     }

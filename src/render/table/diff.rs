@@ -7,12 +7,12 @@
 //! per-cell work); otherwise they go through comfy-table.
 
 use std::fmt::Write as _;
+use std::io;
 
 use comfy_table::{Cell, Color};
 
 use super::{TableOptions, finish, new_table, number};
-use crate::metrics::diff::{Change, SnapshotDiff};
-use crate::metrics::model::Labels;
+use crate::metrics::diff::{Change, DiffRows, LabelTexts, SnapshotDiff, Text};
 use crate::metrics::write::write_value;
 
 /// Which labels a `diff` table shows of each series.
@@ -27,28 +27,38 @@ pub enum DiffLabels<'a> {
 
 /// The tables and summary of `diff`.
 pub fn render_diff(diff: &SnapshotDiff, options: TableOptions, labels: DiffLabels<'_>) -> String {
-    let mut out = String::new();
-    let series_shown = shown_labels(diff.series.iter().map(|s| (&s.name, &s.labels)), labels);
-    let histograms_shown = shown_labels(
-        diff.histograms.iter().map(|h| (&h.family, &h.labels)),
-        labels,
-    );
-    if !diff.series.is_empty() {
+    let mut out = Vec::new();
+    write_diff(&mut out, &DiffRows::from(diff), options, labels)
+        .expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("the tables are UTF-8")
+}
+
+/// Write the tables and summary of `diff` to `out`.
+pub fn write_diff(
+    out: &mut dyn io::Write,
+    diff: &DiffRows,
+    options: TableOptions,
+    labels: DiffLabels<'_>,
+) -> io::Result<()> {
+    let series_shown = shown_labels(diff.series().map(|s| (s.name, s.labels)), labels);
+    let histograms_shown = shown_labels(diff.histograms().map(|h| (h.name, h.labels)), labels);
+    if diff.series().len() > 0 {
         let mut rows = Rows::new(&["CHANGE", "SERIES", "OLD", "NEW", "DELTA", "RATE/SEC"]);
-        for s in &diff.series {
-            rows.row(s.change);
-            rows.cell(|t| t.push_str(change_text(s.change)));
-            rows.cell(|t| series_name(t, &s.name, &s.labels, &series_shown));
-            rows.cell(|t| value_text(t, s.old));
-            rows.cell(|t| value_text(t, s.new));
-            rows.cell(|t| signed_text(t, s.delta));
-            rows.cell(|t| rate_text(t, s.rate));
+        for s in diff.series() {
+            let v = s.values;
+            rows.row(v.change);
+            rows.cell(|t| t.push_str(change_text(v.change)));
+            rows.cell(|t| series_name(t, s.name, s.labels, &series_shown));
+            rows.cell(|t| value_text(t, v.old));
+            rows.cell(|t| value_text(t, v.new));
+            rows.cell(|t| signed_text(t, v.delta));
+            rows.cell(|t| rate_text(t, v.rate));
         }
-        out.push_str(&rows.render(options));
+        rows.render(out, options)?;
     }
-    if !diff.histograms.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
+    if diff.histograms().len() > 0 {
+        if diff.series().len() > 0 {
+            out.write_all(b"\n")?;
         }
         let mut rows = Rows::new(&[
             "CHANGE",
@@ -60,24 +70,24 @@ pub fn render_diff(diff: &SnapshotDiff, options: TableOptions, labels: DiffLabel
             "WINDOW_P50",
             "WINDOW_P99",
         ]);
-        for h in &diff.histograms {
-            rows.row(h.change);
-            rows.cell(|t| t.push_str(change_text(h.change)));
-            rows.cell(|t| series_name(t, &h.family, &h.labels, &histograms_shown));
-            rows.cell(|t| transition(t, h.old_count, h.new_count, value_text_of));
-            rows.cell(|t| signed_text(t, h.count_delta));
-            rows.cell(|t| transition(t, h.old_p50, h.new_p50, short));
-            rows.cell(|t| transition(t, h.old_p99, h.new_p99, short));
-            rows.cell(|t| optional(t, h.window_p50, short));
-            rows.cell(|t| optional(t, h.window_p99, short));
+        for h in diff.histograms() {
+            let v = h.values;
+            rows.row(v.change);
+            rows.cell(|t| t.push_str(change_text(v.change)));
+            rows.cell(|t| series_name(t, h.name, h.labels, &histograms_shown));
+            rows.cell(|t| transition(t, v.old_count, v.new_count, value_text_of));
+            rows.cell(|t| signed_text(t, v.count_delta));
+            rows.cell(|t| transition(t, v.old_p50, v.new_p50, short));
+            rows.cell(|t| transition(t, v.old_p99, v.new_p99, short));
+            rows.cell(|t| optional(t, v.window_p50, short));
+            rows.cell(|t| optional(t, v.window_p99, short));
         }
-        out.push_str(&rows.render(options));
+        rows.render(out, options)?;
     }
-    if !out.is_empty() {
-        out.push('\n');
+    if diff.series().len() > 0 || diff.histograms().len() > 0 {
+        out.write_all(b"\n")?;
     }
-    out.push_str(&summary(diff));
-    out
+    out.write_all(summary(diff).as_bytes())
 }
 
 /// The cells of a diff table, written into one buffer: a header, then rows whose first cell is
@@ -119,9 +129,9 @@ impl Rows {
             .map(|(start, &end)| &self.text[start..end])
     }
 
-    fn render(&self, options: TableOptions) -> String {
+    fn render(&self, out: &mut dyn io::Write, options: TableOptions) -> io::Result<()> {
         if options.color || !self.text.is_ascii() || options.width.is_some() {
-            return self.render_with_comfy_table(options);
+            return out.write_all(self.render_with_comfy_table(options).as_bytes());
         }
         // As comfy-table lays out `new_table`: each column as wide as its widest cell (header
         // included), cells left-aligned (header, change, series) or right-aligned (numbers),
@@ -132,9 +142,6 @@ impl Rows {
             let w = &mut widths[i % columns];
             *w = (*w).max(cell.len());
         }
-        let mut out = String::with_capacity(
-            (self.changes.len() + 1) * (widths.iter().sum::<usize>() + 3 * columns),
-        );
         let mut line = String::new();
         let mut lay_out = |cells: &mut dyn Iterator<Item = &str>, header: bool| {
             line.clear();
@@ -149,15 +156,17 @@ impl Rows {
                     line.push_str("   ");
                 }
             }
-            out.push_str(line.trim_end());
-            out.push('\n');
+            let end = line.trim_end().len();
+            line.truncate(end);
+            line.push('\n');
+            out.write_all(line.as_bytes())
         };
-        lay_out(&mut self.header.iter().copied(), true);
+        lay_out(&mut self.header.iter().copied(), true)?;
         let mut cells = self.cells();
         for _ in &self.changes {
-            lay_out(&mut cells.by_ref().take(columns), false);
+            lay_out(&mut cells.by_ref().take(columns), false)?;
         }
-        out
+        Ok(())
     }
 
     fn render_with_comfy_table(&self, options: TableOptions) -> String {
@@ -181,12 +190,11 @@ impl Rows {
     }
 }
 /// `12 series changed, 3 added, 1 removed, 40 unchanged; 2 of 5 histograms changed; 10.0s apart`.
-fn summary(diff: &SnapshotDiff) -> String {
-    let count = |c: Change| diff.series.iter().filter(|s| s.change == c).count();
+fn summary(diff: &DiffRows) -> String {
+    let count = |c: Change| diff.series().filter(|s| s.values.change == c).count();
     let histograms_changed = diff
-        .histograms
-        .iter()
-        .filter(|h| h.change != Change::Unchanged)
+        .histograms()
+        .filter(|h| h.values.change != Change::Unchanged)
         .count();
     let mut text = format!(
         "{} series changed, {} added, {} removed, {} unchanged; {} of {} histograms changed",
@@ -195,7 +203,7 @@ fn summary(diff: &SnapshotDiff) -> String {
         count(Change::Removed),
         count(Change::Unchanged),
         histograms_changed,
-        diff.histograms.len()
+        diff.histograms().len()
     );
     if let Some(secs) = diff.elapsed_secs {
         text.push_str(&format!("; {secs:.1}s apart"));
@@ -229,26 +237,26 @@ fn change_cell(change: Change, color: bool) -> Cell {
 }
 
 /// For each name, the labels its rows show.
-type Shown<'d> = foldhash::HashMap<&'d str, foldhash::HashSet<&'d str>>;
+type Shown<'d> = foldhash::HashMap<Text<'d>, foldhash::HashSet<Text<'d>>>;
 
 /// For each name, the labels its rows show: with [`DiffLabels::Distinguishing`], those whose
 /// value is not the same in every row of that name (a label some rows lack counts too).
 fn shown_labels<'d>(
-    rows: impl Iterator<Item = (&'d String, &'d Labels)>,
+    rows: impl Iterator<Item = (Text<'d>, LabelTexts<'d>)>,
     labels: DiffLabels<'_>,
 ) -> Shown<'d> {
     /// How many rows of a name have a label, and whether its value varies among them.
     struct Values<'d> {
         count: usize,
-        first: &'d str,
+        first: Text<'d>,
         varies: bool,
     }
     #[derive(Default)]
     struct Seen<'d> {
         rows: usize,
-        values: foldhash::HashMap<&'d str, Values<'d>>,
+        values: foldhash::HashMap<Text<'d>, Values<'d>>,
     }
-    let mut by_name: foldhash::HashMap<&str, Seen<'_>> = Default::default();
+    let mut by_name: foldhash::HashMap<Text<'d>, Seen<'d>> = Default::default();
     for (name, row) in rows {
         let seen = by_name.entry(name).or_default();
         seen.rows += 1;
@@ -271,7 +279,9 @@ fn shown_labels<'d>(
                 .filter(|(label, values)| match labels {
                     DiffLabels::All => true,
                     DiffLabels::Distinguishing(always) => {
-                        always.contains(label) || values.count < seen.rows || values.varies
+                        always.iter().any(|a| label.is(a))
+                            || values.count < seen.rows
+                            || values.varies
                     }
                 })
                 .map(|(n, _)| *n)
@@ -282,16 +292,16 @@ fn shown_labels<'d>(
 }
 
 /// `name{a="x",b="y"}` with the labels `shown` keeps for `name`, as Prometheus prints a series.
-fn series_name(out: &mut String, name: &str, labels: &Labels, shown: &Shown<'_>) {
-    out.push_str(name);
-    let Some(keep) = shown.get(name) else {
+fn series_name(out: &mut String, name: Text<'_>, labels: LabelTexts<'_>, shown: &Shown<'_>) {
+    out.push_str(&name.as_str());
+    let Some(keep) = shown.get(&name) else {
         return;
     };
     let mut first = true;
-    for (n, v) in labels.iter().filter(|(n, _)| keep.contains(n.as_str())) {
+    for (n, v) in labels.filter(|(n, _)| keep.contains(n)) {
         out.push(if first { '{' } else { ',' });
         first = false;
-        let _ = write!(out, "{n}={v:?}");
+        let _ = write!(out, "{}={:?}", n.as_str(), v.as_str());
     }
     if !first {
         out.push('}');
@@ -402,7 +412,9 @@ mod tests {
             }
         }
         let plain = TableOptions::for_stdout(false);
-        let ours = rows.render(plain);
+        let mut ours = Vec::new();
+        rows.render(&mut ours, plain).unwrap();
+        let ours = String::from_utf8(ours).unwrap();
         assert_eq!(ours, rows.render_with_comfy_table(plain));
         assert!(
             ours.starts_with("CHANGE    SERIES               OLD   NEW"),

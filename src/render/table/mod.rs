@@ -17,7 +17,7 @@ use std::io::IsTerminal;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
 pub use authz::render_authz;
-pub use diff::{DiffLabels, render_diff};
+pub use diff::{DiffLabels, render_diff, write_diff};
 pub use routes::render_routes;
 pub use stat::{StatTable, render_stat};
 pub use top::{History, SortKey, render_top};
