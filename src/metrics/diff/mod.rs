@@ -357,6 +357,10 @@ struct PodSeries {
 }
 
 /// The hasher of series identities: fixed, so both sides agree.
+/// The maps `diff` keys series by. A fixed seed, so the same input is summed in the same order
+/// on every run: floating-point sums depend on it.
+type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(7);
 
 fn part(name: &str, value: &str) -> u64 {
@@ -371,8 +375,8 @@ const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
 /// and from OpenMetrics is one family), sample name, and the labels of sample and target (a
 /// sample's own label wins over a target label of the same name), in any order. Labels are
 /// hashed where they lie in the text: nothing is allocated per sample.
-fn series_of(snapshot: &Snapshot, by: DiffBy) -> foldhash::HashMap<u64, PodSeries> {
-    let mut out: foldhash::HashMap<u64, PodSeries> = Default::default();
+fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> {
+    let mut out: Map<u64, PodSeries> = Default::default();
     out.reserve(snapshot.targets.iter().map(|t| t.sample_count()).sum());
     let mut clashes: Vec<bool> = Vec::new();
     for (t, target) in snapshot.targets.iter().enumerate() {
@@ -532,7 +536,7 @@ impl<'s> Located<'s> {
 }
 
 /// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
-fn process_starts(snapshot: &Snapshot) -> foldhash::HashMap<u64, f64> {
+fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
     snapshot
         .targets
         .iter()
@@ -548,7 +552,7 @@ fn process_starts(snapshot: &Snapshot) -> foldhash::HashMap<u64, f64> {
 }
 
 /// Each pod's scrape time.
-fn scrape_times(snapshot: &Snapshot) -> foldhash::HashMap<u64, i64> {
+fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
     snapshot
         .targets
         .iter()
@@ -609,7 +613,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
     let (a, b) = (series_of(old, by), series_of(new, by));
     let (starts_a, starts_b) = (process_starts(old), process_starts(new));
     let (times_a, times_b) = (scrape_times(old), scrape_times(new));
-    let mut sums: foldhash::HashMap<u64, Sums> = Default::default();
+    let mut sums: Map<u64, Sums> = Default::default();
     sums.reserve(a.len().max(b.len()));
     let pairs = a.iter().map(|(k, pa)| (Some(pa), b.get(k))).chain(
         b.iter()
@@ -663,7 +667,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
     let mut keys = Keys::default();
     let mut labels = Vec::new();
     let mut series = Vec::new();
-    let mut histograms: foldhash::HashMap<u64, HistogramAcc<'_>> = Default::default();
+    let mut histograms: Map<u64, HistogramAcc<'_>> = Default::default();
     for s in sums.into_values() {
         let kind = s.kind.expect("set with every entry");
         let (on_new, at) = s.at.expect("set with every entry");
