@@ -9,6 +9,10 @@ use crate::metrics::model::{self, Target};
 use crate::metrics::parse::{self, Body, ParseError, Sample};
 use crate::resolve::{PodTarget, Workload};
 
+/// A proxy's counters by series hash. A fixed seed, so rows summed over them come out the same
+/// on every run: floating-point sums depend on the order.
+pub(super) type Counters = std::collections::HashMap<u64, Counter, foldhash::fast::FixedState>;
+
 /// Which proxy a reduced body came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ProxyKey {
@@ -83,7 +87,7 @@ pub struct ProxyState {
     /// The dimension found last: a histogram's buckets share one, so most lookups stop here.
     last_dim: Option<u32>,
     /// Counters by series identity (hash of sample name and labels).
-    pub(super) counters: foldhash::HashMap<u64, Counter>,
+    pub(super) counters: Counters,
     /// `tcp_open_connections` summed per dimension.
     pub(super) open_connections: HashMap<u32, f64>,
     /// Once kept only as a baseline ([`ProxyState::keep_as_baseline`]): each counter's value by
@@ -177,7 +181,7 @@ impl StatState {
             .iter()
             .position(|p| p.key.namespace == proxy.key.namespace && p.key.pod == proxy.key.pod);
         let (base, elapsed) = super::rows::baseline_of(proxy, earlier.map(|i| &before.proxies[i]));
-        let mut increases: foldhash::HashMap<u64, Counter> = foldhash::HashMap::default();
+        let mut increases: Counters = Counters::default();
         for (hash, counter) in &proxy.counters {
             let delta = match base {
                 super::rows::Baseline::Previous(b) => match b.value_of(*hash) {
@@ -417,7 +421,7 @@ impl ProxyState {
             dims: Vec::new(),
             dim_index: HashMap::new(),
             last_dim: None,
-            counters: foldhash::HashMap::default(),
+            counters: Counters::default(),
             open_connections: HashMap::new(),
             baseline: Vec::new(),
             folded: None,
@@ -431,7 +435,7 @@ impl ProxyState {
             self.counters.iter().map(|(h, c)| (*h, c.value)).collect();
         baseline.sort_unstable_by_key(|(h, _)| *h);
         self.baseline = baseline;
-        self.counters = foldhash::HashMap::default();
+        self.counters = Counters::default();
         self.dims = Vec::new();
         self.dim_index = HashMap::new();
         self.last_dim = None;
