@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = obfuscate_body(text, Obfuscation::Strict);
     let snapshot = Snapshot {
-        targets: vec![Target::from_body(&lenient, vec![("pod".into(), "p".into())], Some(1))],
+        targets: vec![Target::parse_lenient(text.to_string(), vec![("pod".into(), "p".into())], Some(1)).0],
     };
     for format in [Format::Prometheus, Format::OpenMetrics] {
         let out = write::to_string(&snapshot, WriteOptions { format, timestamps: true });
