@@ -1,13 +1,16 @@
 //! Diff of two snapshots: per series old, new, delta and per-second rate; added and removed
 //! series; histograms summarised by count and p50/p99; per pod or summed per workload.
 //!
-//! Series are matched by family identity ([`family_identity`]): a counter read from Prometheus
+//! Series are matched by family identity
+//! ([`family_identity`](crate::metrics::model::family_identity)): a counter read from Prometheus
 //! text and one read from OpenMetrics are the same series. Counter deltas are Prometheus
 //! `increase()`s: a value that went down counts from zero. With [`DiffBy::Workload`] series are
 //! summed over the target labels minus `pod` and `instance`, and a counter's delta is the sum of
-//! its pods' increases (a pod that appeared counts from zero, one that disappeared adds nothing); a
-//! per-process gauge ([`is_per_process_gauge`]: start time, certificate expiry, build info) is
-//! not summed but shows the earliest value across the pods.
+//! its pods' increases (a pod that appeared counts from zero, one that disappeared adds nothing);
+//! a per-process gauge
+//! ([`is_per_process_gauge`](crate::metrics::model::is_per_process_gauge): start time,
+//! certificate expiry, build info) is not summed but shows the earliest value across the pods.
+//! Reading one side in place is `series`; gathering a histogram's series is `histogram`.
 //!
 //! A large diff has ~100,000 series. Series are matched and summed by hashes of their labels
 //! read in place from the snapshots' text; only the rows that are shown get their labels read
@@ -16,23 +19,20 @@
 //! series are gathered by a hash of their labels without `le`, so they get no key; each
 //! histogram gets one. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
 
-use std::borrow::Cow;
-use std::hash::BuildHasher;
-
 use serde::Serialize;
 
 use crate::metrics::MetricType;
 
-use crate::metrics::model::{
-    FamilyRef, Labels, SampleRef, Snapshot, Target, family_identity, is_per_process_gauge,
-    serialize_labels,
-};
-use crate::metrics::quantile::{Bucket, histogram_quantile};
+use crate::metrics::model::{Labels, Snapshot, serialize_labels};
 
+mod histogram;
 mod key;
+mod series;
 
+use histogram::HistogramAcc;
 use key::{KeyAt, Keys};
 pub use key::{LabelTexts, Text};
+use series::{At, Located, Map, process_starts, scrape_times, series_of};
 
 /// How series are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -332,234 +332,6 @@ impl From<&SnapshotDiff> for DiffRows {
     }
 }
 
-/// Where a series was seen: target, family and sample index.
-#[derive(Debug, Clone, Copy)]
-struct At {
-    target: u32,
-    family: u32,
-    sample: u32,
-}
-
-/// One pod's series on one side.
-#[derive(Debug, Clone, Copy)]
-struct PodSeries {
-    /// The identity it is summed under ([`DiffBy::Workload`]: without `pod` and `instance`).
-    out: u64,
-    /// A histogram's series: the identity of its histogram (without `le`).
-    histogram: u64,
-    /// The pod (its target labels).
-    pod: u64,
-    kind: MetricType,
-    /// A start time, expiry or build fact: not summed ([`is_per_process_gauge`]).
-    per_process: bool,
-    value: f64,
-    at: At,
-}
-
-/// The hasher of series identities: fixed, so both sides agree.
-/// The maps `diff` keys series by. A fixed seed, so the same input is summed in the same order
-/// on every run: floating-point sums depend on it.
-type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-
-const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(7);
-
-fn part(name: &str, value: &str) -> u64 {
-    SERIES_HASHER.hash_one((name, value))
-}
-
-/// The labels that tell one pod of a workload from another, left out when series are summed
-/// per workload: `pod`, and `instance` (`podIP:adminPort`, spec §4a).
-const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
-
-/// One side's series, keyed by identity: family identity (a counter read from Prometheus text
-/// and from OpenMetrics is one family), sample name, and the labels of sample and target (a
-/// sample's own label wins over a target label of the same name), in any order. Labels are
-/// hashed where they lie in the text: nothing is allocated per sample.
-fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> {
-    let mut out: Map<u64, PodSeries> = Default::default();
-    out.reserve(snapshot.targets.iter().map(|t| t.sample_count()).sum());
-    let mut clashes: Vec<bool> = Vec::new();
-    for (t, target) in snapshot.targets.iter().enumerate() {
-        let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
-        let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
-        let pod = SERIES_HASHER.hash_one(&target.labels);
-        let target_le = target.labels.iter().position(|(n, _)| n == "le");
-        for (f, family) in target.families().enumerate() {
-            let identity = family_identity(family.name(), family.kind());
-            let histogram = family.kind() == MetricType::Histogram;
-            for (i, sample) in family.samples().enumerate() {
-                clashes.clear();
-                clashes.resize(target.labels.len(), false);
-                let mut sum = all_targets;
-                let mut per_pod = [None; PER_POD_LABELS.len()];
-                // The parts of the labels named `le`, which a histogram's identity leaves out.
-                let mut le = 0u64;
-                for label in sample.labels.iter() {
-                    let p = part(&label.name, &label.value);
-                    sum = sum.wrapping_add(p);
-                    if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name)
-                        && !clashes[c]
-                    {
-                        clashes[c] = true;
-                        sum = sum.wrapping_sub(target_parts[c]);
-                    }
-                    if let Some(k) = PER_POD_LABELS.iter().position(|n| *n == label.name) {
-                        per_pod[k] = Some(p);
-                    }
-                    if histogram && label.name == "le" {
-                        le = le.wrapping_add(p);
-                    }
-                }
-                for (k, name) in PER_POD_LABELS.iter().enumerate() {
-                    if per_pod[k].is_none()
-                        && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
-                    {
-                        per_pod[k] = Some(target_parts[c]);
-                    }
-                }
-                if let Some(c) = target_le.filter(|c| histogram && !clashes[*c]) {
-                    le = le.wrapping_add(target_parts[c]);
-                }
-                let name =
-                    counter_sample_name(&identity, family.kind(), family.name(), sample.name);
-                let key = SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), sum));
-                let grouped = match by {
-                    DiffBy::Workload => per_pod
-                        .iter()
-                        .flatten()
-                        .fold(sum, |s, p| s.wrapping_sub(*p)),
-                    DiffBy::Pod => sum,
-                };
-                out.insert(
-                    key,
-                    PodSeries {
-                        out: SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), grouped)),
-                        histogram: if histogram {
-                            SERIES_HASHER.hash_one((identity.as_ref(), grouped.wrapping_sub(le)))
-                        } else {
-                            0
-                        },
-                        pod,
-                        kind: family.kind(),
-                        per_process: is_per_process_gauge(sample.name, family.kind()),
-                        value: sample.value,
-                        at: At {
-                            target: t as u32,
-                            family: f as u32,
-                            sample: i as u32,
-                        },
-                    },
-                );
-            }
-        }
-    }
-    out
-}
-
-/// A counter's sample as Prometheus text names it (OpenMetrics may write `x` for counter `x`).
-fn counter_sample_name<'a>(
-    identity: &Cow<'a, str>,
-    kind: MetricType,
-    family: &str,
-    sample: &'a str,
-) -> Cow<'a, str> {
-    if kind == MetricType::Counter && sample == family {
-        identity.clone()
-    } else {
-        Cow::Borrowed(sample)
-    }
-}
-
-/// A series of one of the two snapshots.
-#[derive(Clone, Copy)]
-struct Located<'s> {
-    snapshot: &'s Snapshot,
-    at: At,
-}
-
-impl<'s> Located<'s> {
-    fn target(self) -> &'s Target {
-        &self.snapshot.targets[self.at.target as usize]
-    }
-
-    fn family(self) -> FamilyRef<'s> {
-        self.target()
-            .family_at(self.at.family as usize)
-            .expect("indexed in series_of")
-    }
-
-    fn sample(self) -> SampleRef<'s> {
-        self.family()
-            .sample_at(self.at.sample as usize)
-            .expect("indexed in series_of")
-    }
-
-    /// Its sample name as rows show it: a counter's as Prometheus text names it.
-    fn name(self) -> (Cow<'s, str>, Cow<'s, str>) {
-        let family = self.family();
-        let identity = family_identity(family.name(), family.kind());
-        let name = counter_sample_name(&identity, family.kind(), family.name(), self.sample().name);
-        (identity, name)
-    }
-
-    /// Its labels as a row shows them: the sample's and the target's (the sample's own label
-    /// wins), without `pod` and `instance` when summed per workload, without `le` for a
-    /// histogram's row, sorted. Into `labels`, which is cleared first.
-    fn labels(self, by: DiffBy, without_le: bool, labels: &mut Vec<(Cow<'s, str>, Cow<'s, str>)>) {
-        labels.clear();
-        labels.extend(self.sample().labels.iter().map(|l| (l.name, l.value)));
-        let own = labels.len();
-        for (n, v) in &self.target().labels {
-            if !labels[..own].iter().any(|(name, _)| name == n) {
-                labels.push((Cow::Borrowed(n), Cow::Borrowed(v)));
-            }
-        }
-        labels.retain(|(n, _)| {
-            !(by == DiffBy::Workload && PER_POD_LABELS.contains(&n.as_ref())
-                || without_le && n == "le")
-        });
-        labels.sort_unstable();
-    }
-
-    /// Its `le` as a row's sorted labels give it first: the least of the sample's, else the
-    /// target's.
-    fn le(self) -> Option<Cow<'s, str>> {
-        let own = self
-            .sample()
-            .labels
-            .iter()
-            .filter(|l| l.name == "le")
-            .map(|l| l.value)
-            .min();
-        own.or_else(|| self.target().label("le").map(Cow::Borrowed))
-    }
-}
-
-/// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
-fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
-    snapshot
-        .targets
-        .iter()
-        .filter_map(|t| {
-            let start = t
-                .samples()
-                .find(|(_, s)| s.name == "process_start_time_seconds")?
-                .1
-                .value;
-            Some((SERIES_HASHER.hash_one(&t.labels), start))
-        })
-        .collect()
-}
-
-/// Each pod's scrape time.
-fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
-    snapshot
-        .targets
-        .iter()
-        .filter_map(|t| Some((SERIES_HASHER.hash_one(&t.labels), t.scrape_time_ms?)))
-        .collect()
-}
-
 fn is_counter_like(kind: MetricType, family: &str, name: &str) -> bool {
     let suffix = name.strip_prefix(family).unwrap_or("");
     kind == MetricType::Counter
@@ -747,94 +519,6 @@ fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
         (_, None) => Change::Removed,
         (Some(o), Some(n)) if o.to_bits() == n.to_bits() || o == n => Change::Unchanged,
         _ => Change::Changed,
-    }
-}
-
-/// A histogram's `_count` or `_bucket` series: its `le`, if it has one, and its sums.
-struct PartSums<'s> {
-    le: Option<Cow<'s, str>>,
-    old: Option<f64>,
-    new: Option<f64>,
-    increase: f64,
-}
-
-/// A histogram's series, gathered.
-struct HistogramAcc<'s> {
-    /// One of its series, for its family and labels.
-    at: Located<'s>,
-    /// Its `_count` (the one with the greatest `le`, if several).
-    count: Option<PartSums<'s>>,
-    buckets: Vec<PartSums<'s>>,
-}
-
-impl<'s> HistogramAcc<'s> {
-    fn new(at: Located<'s>) -> Self {
-        HistogramAcc {
-            at,
-            count: None,
-            buckets: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, at: Located<'s>, s: &Sums) {
-        let family = at.family().name();
-        let part = |le| PartSums {
-            le,
-            old: s.old,
-            new: s.new,
-            increase: s.increase,
-        };
-        match at.sample().name.strip_prefix(family) {
-            Some("_count") => {
-                let le = at.le();
-                if self.count.as_ref().is_none_or(|seen| le >= seen.le) {
-                    self.count = Some(part(le));
-                }
-            }
-            Some("_bucket") => {
-                if let Some(le) = at.le() {
-                    self.buckets.push(part(Some(le)));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn finish(mut self) -> HistogramValues {
-        // In the order of their rows' labels, as equal bounds written differently ("1", "1.0")
-        // are merged in that order.
-        self.buckets.sort_by(|x, y| x.le.cmp(&y.le));
-        let (mut old, mut new, mut window) = (Vec::new(), Vec::new(), Vec::new());
-        for b in &self.buckets {
-            let Some(le) = b.le.as_deref().and_then(crate::metrics::parse::parse_float) else {
-                continue;
-            };
-            let bucket = |count| Bucket {
-                upper_bound: le,
-                count,
-            };
-            old.extend(b.old.map(bucket));
-            new.extend(b.new.map(bucket));
-            if b.old.is_some() && b.new.is_some() {
-                window.push(bucket(b.increase));
-            }
-        }
-        let (old_count, new_count, count_increase) = self
-            .count
-            .map_or((None, None, 0.0), |c| (c.old, c.new, c.increase));
-        let q = |q, b: &[Bucket]| Some(histogram_quantile(q, b)).filter(|v| !v.is_nan());
-        HistogramValues {
-            count_delta: old_count.and(new_count).map(|_| count_increase),
-            old_count,
-            new_count,
-            old_p50: q(0.5, &old),
-            new_p50: q(0.5, &new),
-            old_p99: q(0.99, &old),
-            new_p99: q(0.99, &new),
-            window_p50: q(0.5, &window),
-            window_p99: q(0.99, &window),
-            change: change_of(old_count, new_count),
-        }
     }
 }
 

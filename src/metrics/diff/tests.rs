@@ -1,4 +1,5 @@
 use super::*;
+use crate::metrics::model::Target;
 
 /// The diff as its owned (JSON) rows, which the assertions read.
 fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> SnapshotDiff {

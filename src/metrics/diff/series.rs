@@ -1,0 +1,246 @@
+//! One side of a diff read in place: each series' identity hashed from the labels where they
+//! lie in the text (family identity, sample name, sample and target labels; without `pod` and
+//! `instance` when summing per workload), where it is, and each pod's start and scrape time.
+
+use std::borrow::Cow;
+use std::hash::BuildHasher;
+
+use super::DiffBy;
+use crate::metrics::MetricType;
+use crate::metrics::model::{
+    FamilyRef, SampleRef, Snapshot, Target, family_identity, is_per_process_gauge,
+};
+
+/// Where a series was seen: target, family and sample index.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct At {
+    pub(super) target: u32,
+    pub(super) family: u32,
+    pub(super) sample: u32,
+}
+
+/// One pod's series on one side.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PodSeries {
+    /// The identity it is summed under ([`DiffBy::Workload`]: without `pod` and `instance`).
+    pub(super) out: u64,
+    /// A histogram's series: the identity of its histogram (without `le`).
+    pub(super) histogram: u64,
+    /// The pod (its target labels).
+    pub(super) pod: u64,
+    pub(super) kind: MetricType,
+    /// A start time, expiry or build fact: not summed ([`is_per_process_gauge`]).
+    pub(super) per_process: bool,
+    pub(super) value: f64,
+    pub(super) at: At,
+}
+
+/// The maps `diff` keys series by. A fixed seed, so the same input is summed in the same order
+/// on every run: floating-point sums depend on it.
+pub(super) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// The hasher of series identities: fixed, so both sides agree.
+pub(super) const SERIES_HASHER: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(7);
+
+pub(super) fn part(name: &str, value: &str) -> u64 {
+    SERIES_HASHER.hash_one((name, value))
+}
+
+/// The labels that tell one pod of a workload from another, left out when series are summed
+/// per workload: `pod`, and `instance` (`podIP:adminPort`, spec §4a).
+pub(super) const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
+
+/// One side's series, keyed by identity: family identity (a counter read from Prometheus text
+/// and from OpenMetrics is one family), sample name, and the labels of sample and target (a
+/// sample's own label wins over a target label of the same name), in any order. Labels are
+/// hashed where they lie in the text: nothing is allocated per sample.
+pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> {
+    let mut out: Map<u64, PodSeries> = Default::default();
+    out.reserve(snapshot.targets.iter().map(|t| t.sample_count()).sum());
+    let mut clashes: Vec<bool> = Vec::new();
+    for (t, target) in snapshot.targets.iter().enumerate() {
+        let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
+        let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
+        let pod = SERIES_HASHER.hash_one(&target.labels);
+        let target_le = target.labels.iter().position(|(n, _)| n == "le");
+        for (f, family) in target.families().enumerate() {
+            let identity = family_identity(family.name(), family.kind());
+            let histogram = family.kind() == MetricType::Histogram;
+            for (i, sample) in family.samples().enumerate() {
+                clashes.clear();
+                clashes.resize(target.labels.len(), false);
+                let mut sum = all_targets;
+                let mut per_pod = [None; PER_POD_LABELS.len()];
+                // The parts of the labels named `le`, which a histogram's identity leaves out.
+                let mut le = 0u64;
+                for label in sample.labels.iter() {
+                    let p = part(&label.name, &label.value);
+                    sum = sum.wrapping_add(p);
+                    if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name)
+                        && !clashes[c]
+                    {
+                        clashes[c] = true;
+                        sum = sum.wrapping_sub(target_parts[c]);
+                    }
+                    if let Some(k) = PER_POD_LABELS.iter().position(|n| *n == label.name) {
+                        per_pod[k] = Some(p);
+                    }
+                    if histogram && label.name == "le" {
+                        le = le.wrapping_add(p);
+                    }
+                }
+                for (k, name) in PER_POD_LABELS.iter().enumerate() {
+                    if per_pod[k].is_none()
+                        && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
+                    {
+                        per_pod[k] = Some(target_parts[c]);
+                    }
+                }
+                if let Some(c) = target_le.filter(|c| histogram && !clashes[*c]) {
+                    le = le.wrapping_add(target_parts[c]);
+                }
+                let name =
+                    counter_sample_name(&identity, family.kind(), family.name(), sample.name);
+                let key = SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), sum));
+                let grouped = match by {
+                    DiffBy::Workload => per_pod
+                        .iter()
+                        .flatten()
+                        .fold(sum, |s, p| s.wrapping_sub(*p)),
+                    DiffBy::Pod => sum,
+                };
+                out.insert(
+                    key,
+                    PodSeries {
+                        out: SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), grouped)),
+                        histogram: if histogram {
+                            SERIES_HASHER.hash_one((identity.as_ref(), grouped.wrapping_sub(le)))
+                        } else {
+                            0
+                        },
+                        pod,
+                        kind: family.kind(),
+                        per_process: is_per_process_gauge(sample.name, family.kind()),
+                        value: sample.value,
+                        at: At {
+                            target: t as u32,
+                            family: f as u32,
+                            sample: i as u32,
+                        },
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A counter's sample as Prometheus text names it (OpenMetrics may write `x` for counter `x`).
+pub(super) fn counter_sample_name<'a>(
+    identity: &Cow<'a, str>,
+    kind: MetricType,
+    family: &str,
+    sample: &'a str,
+) -> Cow<'a, str> {
+    if kind == MetricType::Counter && sample == family {
+        identity.clone()
+    } else {
+        Cow::Borrowed(sample)
+    }
+}
+
+/// A series of one of the two snapshots.
+#[derive(Clone, Copy)]
+pub(super) struct Located<'s> {
+    pub(super) snapshot: &'s Snapshot,
+    pub(super) at: At,
+}
+
+impl<'s> Located<'s> {
+    pub(super) fn target(self) -> &'s Target {
+        &self.snapshot.targets[self.at.target as usize]
+    }
+
+    pub(super) fn family(self) -> FamilyRef<'s> {
+        self.target()
+            .family_at(self.at.family as usize)
+            .expect("indexed in series_of")
+    }
+
+    pub(super) fn sample(self) -> SampleRef<'s> {
+        self.family()
+            .sample_at(self.at.sample as usize)
+            .expect("indexed in series_of")
+    }
+
+    /// Its sample name as rows show it: a counter's as Prometheus text names it.
+    pub(super) fn name(self) -> (Cow<'s, str>, Cow<'s, str>) {
+        let family = self.family();
+        let identity = family_identity(family.name(), family.kind());
+        let name = counter_sample_name(&identity, family.kind(), family.name(), self.sample().name);
+        (identity, name)
+    }
+
+    /// Its labels as a row shows them: the sample's and the target's (the sample's own label
+    /// wins), without `pod` and `instance` when summed per workload, without `le` for a
+    /// histogram's row, sorted. Into `labels`, which is cleared first.
+    pub(super) fn labels(
+        self,
+        by: DiffBy,
+        without_le: bool,
+        labels: &mut Vec<(Cow<'s, str>, Cow<'s, str>)>,
+    ) {
+        labels.clear();
+        labels.extend(self.sample().labels.iter().map(|l| (l.name, l.value)));
+        let own = labels.len();
+        for (n, v) in &self.target().labels {
+            if !labels[..own].iter().any(|(name, _)| name == n) {
+                labels.push((Cow::Borrowed(n), Cow::Borrowed(v)));
+            }
+        }
+        labels.retain(|(n, _)| {
+            !(by == DiffBy::Workload && PER_POD_LABELS.contains(&n.as_ref())
+                || without_le && n == "le")
+        });
+        labels.sort_unstable();
+    }
+
+    /// Its `le` as a row's sorted labels give it first: the least of the sample's, else the
+    /// target's.
+    pub(super) fn le(self) -> Option<Cow<'s, str>> {
+        let own = self
+            .sample()
+            .labels
+            .iter()
+            .filter(|l| l.name == "le")
+            .map(|l| l.value)
+            .min();
+        own.or_else(|| self.target().label("le").map(Cow::Borrowed))
+    }
+}
+
+/// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
+pub(super) fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
+    snapshot
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let start = t
+                .samples()
+                .find(|(_, s)| s.name == "process_start_time_seconds")?
+                .1
+                .value;
+            Some((SERIES_HASHER.hash_one(&t.labels), start))
+        })
+        .collect()
+}
+
+/// Each pod's scrape time.
+pub(super) fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
+    snapshot
+        .targets
+        .iter()
+        .filter_map(|t| Some((SERIES_HASHER.hash_one(&t.labels), t.scrape_time_ms?)))
+        .collect()
+}
