@@ -15,7 +15,7 @@ use std::ops::Range;
 use crate::metrics::MetricType;
 
 use crate::metrics::model::{FamilyRef, SampleRef, Snapshot, Target};
-use crate::metrics::parse::{Label, RawPair, unescape_label};
+use crate::metrics::parse::{LABEL_NAME_BYTES, Label, METRIC_NAME_BYTES, RawPair, unescape_label};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -545,26 +545,15 @@ pub(crate) fn write_escaped<W: Write>(out: &mut W, text: &str, quote: bool) -> f
     Ok(())
 }
 
-/// The bytes a label name (`[0]`: `[a-zA-Z0-9_]`) and a metric name (`[1]`: and `:`) may have;
-/// neither may start with a digit.
-static NAME_BYTES: [[bool; 256]; 2] = [name_bytes(false), name_bytes(true)];
-
-const fn name_bytes(colon_ok: bool) -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = b.is_ascii_alphanumeric() || b == b'_' || (colon_ok && b == b':');
-        i += 1;
-    }
-    table
-}
-
 /// Make `name` a valid metric name (`colon_ok`) or label name: invalid characters become `_`, a
 /// leading digit gets a `_` prefix.
 pub fn sanitize_name(name: &str, colon_ok: bool) -> Cow<'_, str> {
     // Every sample's name is checked: a table lookup per byte.
-    let allowed = &NAME_BYTES[usize::from(colon_ok)];
+    let allowed = if colon_ok {
+        &METRIC_NAME_BYTES
+    } else {
+        &LABEL_NAME_BYTES
+    };
     let valid = name.as_bytes().first().is_some_and(|b| !b.is_ascii_digit())
         && name.bytes().all(|b| allowed[usize::from(b)]);
     if valid {
@@ -575,7 +564,7 @@ pub fn sanitize_name(name: &str, colon_ok: bool) -> Cow<'_, str> {
         out.push('_');
     }
     for ch in name.chars() {
-        let valid = ch.is_ascii_alphanumeric() || ch == '_' || (colon_ok && ch == ':');
+        let valid = ch.is_ascii() && allowed[ch as usize];
         out.push(if valid { ch } else { '_' });
     }
     Cow::Owned(out)

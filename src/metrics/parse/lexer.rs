@@ -267,8 +267,10 @@ const fn name_bytes(colon: bool) -> [bool; 256] {
     table
 }
 
-static METRIC_NAME_BYTES: [bool; 256] = name_bytes(true);
-static LABEL_NAME_BYTES: [bool; 256] = name_bytes(false);
+/// The bytes a metric name may have after its first (`[a-zA-Z0-9_:]`).
+pub(crate) static METRIC_NAME_BYTES: [bool; 256] = name_bytes(true);
+/// The bytes a label name may have after its first (`[a-zA-Z0-9_]`).
+pub(crate) static LABEL_NAME_BYTES: [bool; 256] = name_bytes(false);
 
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {

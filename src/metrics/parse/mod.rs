@@ -12,6 +12,7 @@ mod lexer;
 use std::borrow::Cow;
 
 pub use error::ParseError;
+pub(crate) use lexer::{LABEL_NAME_BYTES, METRIC_NAME_BYTES};
 pub use lexer::{
     Label, LabelIter, Line, RawLabels, RawPair, RawPairs, Sample, TimestampUnit, lex_line,
     lex_line_in, lex_line_noting, parse_float, unescape_help, unescape_label,
