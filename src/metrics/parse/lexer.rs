@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::error::ParseError;
+use super::labels::{RawLabels, unescape_label};
 use crate::metrics::MetricType;
 
 /// One lexed line of a Prometheus text 0.0.4 / OpenMetrics 1.0 body.
@@ -58,194 +59,13 @@ pub struct Sample<'a> {
     pub exemplar: Option<&'a str>,
 }
 
-/// The text between a sample's `{` and `}`, already validated (a quoted metric name in it is
-/// skipped on iteration).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RawLabels<'a> {
-    text: &'a str,
+/// A position in a line being lexed (shared with the label scanner in `labels`).
+pub(super) struct Cursor<'a> {
+    pub(super) s: &'a str,
+    pub(super) pos: usize,
 }
 
-/// One label of a sample.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label<'a> {
-    /// Label name.
-    pub name: Cow<'a, str>,
-    /// Decoded label value.
-    pub value: Cow<'a, str>,
-    /// The value as written between its quotes (escapes not decoded).
-    pub raw_value: &'a str,
-}
-
-impl<'a> RawLabels<'a> {
-    /// Labels text already validated by the lexer (as kept by [`crate::metrics::model::Target`]).
-    pub(crate) fn from_validated(text: &'a str) -> Self {
-        RawLabels { text }
-    }
-
-    /// The raw text between the braces.
-    pub fn as_str(&self) -> &'a str {
-        self.text
-    }
-
-    /// True when the sample has no labels.
-    pub fn is_empty(&self) -> bool {
-        self.iter().next().is_none()
-    }
-
-    /// The labels in written order.
-    pub fn iter(&self) -> LabelIter<'a> {
-        LabelIter {
-            pairs: self.pairs(),
-        }
-    }
-
-    /// The labels in written order as they are written: names and values not decoded. For
-    /// readers that copy labels through (writers), and cheaper than [`RawLabels::iter`].
-    pub fn pairs(&self) -> RawPairs<'a> {
-        RawPairs {
-            text: self.text,
-            pos: 0,
-        }
-    }
-
-    /// The decoded value of label `name`, if present.
-    pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
-        self.iter().find(|l| l.name == name).map(|l| l.value)
-    }
-}
-
-/// One label as written (see [`RawLabels::pairs`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RawPair<'a> {
-    /// The name; for a quoted name (`quoted`), its text between the quotes, not decoded.
-    pub name: &'a str,
-    /// Whether the name was quoted (the UTF-8 syntax): it may need decoding and sanitizing.
-    pub quoted: bool,
-    /// The value between its quotes, escapes not decoded.
-    pub raw_value: &'a str,
-    /// Whether the value has escapes.
-    pub escaped: bool,
-}
-
-/// Iterator over [`RawLabels::pairs`]. The text was validated by the lexer, so it only finds
-/// boundaries: names by a byte table, values by `memchr`.
-#[derive(Debug, Clone)]
-pub struct RawPairs<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl<'a> Iterator for RawPairs<'a> {
-    type Item = RawPair<'a>;
-
-    fn next(&mut self) -> Option<RawPair<'a>> {
-        let mut c = Cursor {
-            s: self.text,
-            pos: self.pos,
-        };
-        loop {
-            c.skip_ws();
-            if c.pos >= self.text.len() {
-                self.pos = c.pos;
-                return None;
-            }
-            let quoted = c.peek() == Some(b'"');
-            let name = if quoted {
-                let (range, _) = c.quoted().ok()?;
-                &self.text[range]
-            } else {
-                c.bare_name(false).ok()?
-            };
-            c.skip_ws();
-            if c.peek() != Some(b'=') {
-                // The quoted metric name of the UTF-8 syntax, among the labels.
-                if c.peek() == Some(b',') {
-                    c.pos += 1;
-                }
-                continue;
-            }
-            c.pos += 1;
-            c.skip_ws();
-            let (raw, escaped) = c.quoted().ok()?;
-            c.skip_ws();
-            if c.peek() == Some(b',') {
-                c.pos += 1;
-            }
-            self.pos = c.pos;
-            return Some(RawPair {
-                name,
-                quoted,
-                raw_value: &self.text[raw],
-                escaped,
-            });
-        }
-    }
-}
-
-/// Iterator over [`RawLabels`]: [`RawPairs`] with names and values decoded.
-#[derive(Debug, Clone)]
-pub struct LabelIter<'a> {
-    pairs: RawPairs<'a>,
-}
-
-impl<'a> Iterator for LabelIter<'a> {
-    type Item = Label<'a>;
-
-    fn next(&mut self) -> Option<Label<'a>> {
-        let pair = self.pairs.next()?;
-        let decode = |text: &'a str, escaped: bool| {
-            if escaped {
-                Cow::Owned(unescape_label(text))
-            } else {
-                Cow::Borrowed(text)
-            }
-        };
-        Some(Label {
-            name: decode(pair.name, pair.quoted && pair.name.contains('\\')),
-            value: decode(pair.raw_value, pair.escaped),
-            raw_value: pair.raw_value,
-        })
-    }
-}
-
-/// Decode `\\`, `\"` and `\n` in a label value; other backslashes are kept as written.
-pub fn unescape_label(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(ch) = chars.next() {
-        if ch != '\\' {
-            out.push(ch);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('\\') => out.push('\\'),
-            Some('"') => out.push('"'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-/// Decode a HELP text (`\\`, `\n`, and OpenMetrics' `\"`).
-pub fn unescape_help(raw: &str) -> Cow<'_, str> {
-    if raw.contains('\\') {
-        Cow::Owned(unescape_label(raw))
-    } else {
-        Cow::Borrowed(raw)
-    }
-}
-
-struct Cursor<'a> {
-    s: &'a str,
-    pos: usize,
-}
-
-type Lex<T> = Result<T, (usize, &'static str)>;
+pub(super) type Lex<T> = Result<T, (usize, &'static str)>;
 
 fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b':'
@@ -273,18 +93,18 @@ pub(crate) static METRIC_NAME_BYTES: [bool; 256] = name_bytes(true);
 pub(crate) static LABEL_NAME_BYTES: [bool; 256] = name_bytes(false);
 
 impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.s.as_bytes().get(self.pos).copied()
     }
 
-    fn skip_ws(&mut self) {
+    pub(super) fn skip_ws(&mut self) {
         let b = self.s.as_bytes();
         while self.pos < b.len() && (b[self.pos] == b' ' || b[self.pos] == b'\t') {
             self.pos += 1;
         }
     }
 
-    fn bare_name(&mut self, colon_ok: bool) -> Lex<&'a str> {
+    pub(super) fn bare_name(&mut self, colon_ok: bool) -> Lex<&'a str> {
         let b = self.s.as_bytes();
         let start = self.pos;
         match b.get(start) {
@@ -308,7 +128,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A double-quoted string; returns the range inside the quotes and whether it has escapes.
-    fn quoted(&mut self) -> Lex<(Range<usize>, bool)> {
+    pub(super) fn quoted(&mut self) -> Lex<(Range<usize>, bool)> {
         let b = self.s.as_bytes();
         if b.get(self.pos) != Some(&b'"') {
             return Err((self.pos, "expected '\"'"));
@@ -331,7 +151,7 @@ impl<'a> Cursor<'a> {
         Err((self.pos, "unterminated quoted string"))
     }
 
-    fn quoted_name(&mut self) -> Lex<Cow<'a, str>> {
+    pub(super) fn quoted_name(&mut self) -> Lex<Cow<'a, str>> {
         let at = self.pos;
         let (range, escaped) = self.quoted()?;
         if range.is_empty() {
@@ -345,7 +165,7 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn label_name(&mut self) -> Lex<(Cow<'a, str>, bool)> {
+    pub(super) fn label_name(&mut self) -> Lex<(Cow<'a, str>, bool)> {
         if self.peek() == Some(b'"') {
             Ok((self.quoted_name()?, true))
         } else {
@@ -353,7 +173,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn token(&mut self) -> &'a str {
+    pub(super) fn token(&mut self) -> &'a str {
         let b = self.s.as_bytes();
         let start = self.pos;
         while self.pos < b.len() && b[self.pos] != b' ' && b[self.pos] != b'\t' {

@@ -7,16 +7,15 @@
 //! `Cow::Owned` appears only when an escape or quoted name must be decoded.
 
 mod error;
+mod labels;
 mod lexer;
 
 use std::borrow::Cow;
 
 pub use error::ParseError;
+pub use labels::{Label, LabelIter, RawLabels, RawPair, RawPairs, unescape_help, unescape_label};
 pub(crate) use lexer::{LABEL_NAME_BYTES, METRIC_NAME_BYTES};
-pub use lexer::{
-    Label, LabelIter, Line, RawLabels, RawPair, RawPairs, Sample, TimestampUnit, lex_line,
-    lex_line_in, lex_line_noting, parse_float, unescape_help, unescape_label,
-};
+pub use lexer::{Line, Sample, TimestampUnit, lex_line, lex_line_in, lex_line_noting, parse_float};
 
 use crate::metrics::MetricType;
 
