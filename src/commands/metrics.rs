@@ -7,7 +7,7 @@ use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::filter::Filter;
 use crate::metrics::held::{HeldBody, HeldSnapshot};
-use crate::metrics::model::{Snapshot, Target};
+use crate::metrics::model::{Snapshot, Target, Text};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
@@ -28,12 +28,11 @@ pub(super) async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
         if args.output == MetricsFormat::Raw && filter.is_empty() {
             // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
             drop(snapshot);
-            let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-            let text = match obfuscation {
-                Some(level) => obfuscate::obfuscate_body(&text, level),
-                None => text,
-            };
-            write_stdout(text.as_bytes())?;
+            let text = Text::read_file(path).map_err(|e| Error::read(path, e))?;
+            match obfuscation {
+                Some(level) => write_stdout(obfuscate::obfuscate_body(&text, level).as_bytes())?,
+                None => write_stdout(text.as_bytes())?,
+            }
             return Ok(Exit::Success);
         }
         let kept = print_snapshot(snapshot, &filter, obfuscation, args.output)?;

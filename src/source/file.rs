@@ -6,14 +6,14 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::export::snapshot_file;
-use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES};
+use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Text};
 use crate::metrics::parse;
 
 /// Reads a metrics file into a snapshot. Malformed lines, an OpenMetrics file cut short
 /// (OpenMetrics syntax or a snapshot info sample, but no final `# EOF`) and a file without any
 /// sample are errors naming the file.
 pub(crate) fn load_file(path: &Path) -> Result<Snapshot> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = Text::read_file(path).map_err(|e| Error::read(path, e))?;
     let bad = |e: parse::ParseError| Error::malformed(path, e);
     let snapshot = if parse::has_pod_header(&text) {
         let (snapshot, errors) = Snapshot::from_diagnostics(&text);

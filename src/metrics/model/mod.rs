@@ -21,9 +21,11 @@ use crate::metrics::parse::{self, Line, ParseError, RawLabels, belongs_to, unesc
 
 mod identity;
 mod snapshot;
+mod text;
 
 pub use identity::{family_identity, is_per_process_gauge};
 pub use snapshot::{Snapshot, TARGET_LABEL_NAMES, TARGET_REFERENCE_FAMILY};
+pub use text::Text;
 
 /// Label pairs.
 pub type Labels = Vec<(String, String)>;
@@ -74,7 +76,7 @@ pub struct Target {
     pub labels: Labels,
     /// When it was scraped, in milliseconds since the epoch.
     pub scrape_time_ms: Option<i64>,
-    text: String,
+    text: Text,
     decoded: String,
     families: Vec<FamilyIndex>,
     samples: Vec<SampleIndex>,
@@ -209,7 +211,7 @@ impl PartialEq for Target {
 impl Target {
     /// Index `text` strictly: the first malformed line is an error.
     pub fn parse(
-        text: String,
+        text: impl Into<Text>,
         labels: Labels,
         scrape_time_ms: Option<i64>,
     ) -> Result<Self, ParseError> {
@@ -219,7 +221,7 @@ impl Target {
 
     /// [`Target::parse`] without target labels, and whether a sample has a label named like one
     /// of `watched` — found while indexing, so the label text is not read again for it.
-    fn parse_watching(text: String, watched: &[&str]) -> Result<(Self, bool), ParseError> {
+    fn parse_watching(text: Text, watched: &[&str]) -> Result<(Self, bool), ParseError> {
         let mut target = Target::empty(text, Vec::new(), None);
         let (_, seen) = target.index(true, watched)?;
         Ok((target, seen))
@@ -227,7 +229,7 @@ impl Target {
 
     /// Index `text`, skipping malformed lines; returns the target and one error per skipped line.
     pub fn parse_lenient(
-        text: String,
+        text: impl Into<Text>,
         labels: Labels,
         scrape_time_ms: Option<i64>,
     ) -> (Self, Vec<ParseError>) {
@@ -238,11 +240,11 @@ impl Target {
         (target, errors)
     }
 
-    fn empty(text: String, labels: Labels, scrape_time_ms: Option<i64>) -> Self {
+    fn empty(text: impl Into<Text>, labels: Labels, scrape_time_ms: Option<i64>) -> Self {
         Target {
             labels,
             scrape_time_ms,
-            text,
+            text: text.into(),
             ..Target::default()
         }
     }
@@ -254,7 +256,7 @@ impl Target {
 
     /// The target's text, to reuse its buffer.
     pub fn into_text(self) -> String {
-        self.text
+        self.text.into_string()
     }
 
     /// Value of target label `name`.

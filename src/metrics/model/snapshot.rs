@@ -2,7 +2,7 @@
 //! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections. The
 //! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
 
-use super::{Labels, Target, write_meta, write_sample_line};
+use super::{Labels, Target, Text, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
 
 /// Samples of many targets.
@@ -183,8 +183,11 @@ impl Snapshot {
     }
 
     /// [`Snapshot::from_merged`] of `text`, indexed strictly.
-    pub fn from_merged_text(text: String, target_label_names: &[&str]) -> Result<Self, ParseError> {
-        let (merged, labelled) = Target::parse_watching(text, target_label_names)?;
+    pub fn from_merged_text(
+        text: impl Into<Text>,
+        target_label_names: &[&str],
+    ) -> Result<Self, ParseError> {
+        let (merged, labelled) = Target::parse_watching(text.into(), target_label_names)?;
         Ok(Snapshot::split_merged(merged, target_label_names, labelled))
     }
 
