@@ -17,9 +17,10 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::metrics::MetricType;
-use crate::metrics::parse::{self, Line, ParseError, RawLabels, belongs_to, unescape_help};
+use crate::metrics::parse::{ParseError, RawLabels, unescape_help};
 
 mod identity;
+mod index;
 mod snapshot;
 mod text;
 
@@ -126,7 +127,7 @@ impl<'t> SampleRef<'t> {
 }
 
 impl<'t> FamilyRef<'t> {
-    /// Family name as declared by HELP/TYPE (see [`parse::Family::name`]).
+    /// Family name as declared by HELP/TYPE (see [`crate::metrics::parse::Family::name`]).
     pub fn name(&self) -> &'t str {
         self.target.str(self.index.name)
     }
@@ -211,7 +212,7 @@ impl PartialEq for Target {
 impl Target {
     /// Index `text` strictly: the first malformed line is an error.
     pub fn parse(
-        text: impl Into<Text>,
+        text: String,
         labels: Labels,
         scrape_time_ms: Option<i64>,
     ) -> Result<Self, ParseError> {
@@ -229,7 +230,7 @@ impl Target {
 
     /// Index `text`, skipping malformed lines; returns the target and one error per skipped line.
     pub fn parse_lenient(
-        text: impl Into<Text>,
+        text: String,
         labels: Labels,
         scrape_time_ms: Option<i64>,
     ) -> (Self, Vec<ParseError>) {
@@ -367,166 +368,6 @@ impl Target {
             labels: RawLabels::from_validated(self.str(index.labels)),
             value: index.value,
             timestamp_ms: index.timestamp_ms,
-        }
-    }
-
-    /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
-    /// the errors of skipped lines (`strict`: fails on the first) and whether a sample has a
-    /// label named like one of `watched`.
-    fn index(
-        &mut self,
-        strict: bool,
-        watched: &[&str],
-    ) -> Result<(Vec<ParseError>, bool), ParseError> {
-        assert!(
-            self.text.len() < Span::DECODED as usize,
-            "a body of 2 GiB or more cannot be indexed"
-        );
-        let mut index = Indexer {
-            text: &self.text,
-            decoded: String::new(),
-            families: Vec::new(),
-            samples: Vec::new(),
-        };
-        let mut errors = Vec::new();
-        // Names are compared only when one of that length is watched (most are not), and then
-        // by their first byte before the rest.
-        let lengths = watched
-            .iter()
-            .fold(0u64, |mask, name| mask | 1 << name.len().min(63));
-        let mut seen = false;
-        let mut note = |name: &str| {
-            if !seen && lengths >> name.len().min(63) & 1 == 1 {
-                seen = watched.iter().any(|w| {
-                    w.len() == name.len() && w.as_bytes()[0] == name.as_bytes()[0] && *w == name
-                });
-            }
-        };
-        let mut lines = parse::lines(&self.text);
-        while let Some(line) = lines.next_noting(&mut note) {
-            match line {
-                Ok((_, line)) => index.push(line),
-                Err(e) if strict => return Err(e),
-                Err(e) => errors.push(e),
-            }
-        }
-        let Indexer {
-            decoded,
-            families,
-            samples,
-            ..
-        } = index;
-        self.decoded = decoded;
-        self.families = families;
-        self.samples = samples;
-        Ok((errors, seen))
-    }
-}
-
-/// Builds a target's index from its lexed lines, grouping samples into families as
-/// [`parse::parse`] does.
-struct Indexer<'a> {
-    text: &'a str,
-    decoded: String,
-    families: Vec<FamilyIndex>,
-    samples: Vec<SampleIndex>,
-}
-
-impl<'a> Indexer<'a> {
-    fn span(&self, s: &str) -> Span {
-        let start = s.as_ptr() as usize - self.text.as_ptr() as usize;
-        Span {
-            start: start as u32,
-            end: (start + s.len()) as u32,
-        }
-    }
-
-    /// A name's span: in the text, or (decoded from a quoted name) in the side text.
-    fn name_span(&mut self, name: &str) -> Span {
-        let (text, at) = (self.text.as_ptr() as usize, name.as_ptr() as usize);
-        if at >= text && at + name.len() <= text + self.text.len() {
-            return self.span(name);
-        }
-        let start = self.decoded.len() as u32;
-        self.decoded.push_str(name);
-        Span {
-            start: start | Span::DECODED,
-            end: self.decoded.len() as u32,
-        }
-    }
-
-    fn str(&self, span: Span) -> &str {
-        if span.start & Span::DECODED != 0 {
-            &self.decoded[(span.start & !Span::DECODED) as usize..span.end as usize]
-        } else {
-            &self.text[span.start as usize..span.end as usize]
-        }
-    }
-
-    fn new_family(&mut self, name: Span) {
-        let first = self.samples.len() as u32;
-        self.families.push(FamilyIndex {
-            name,
-            kind: MetricType::Untyped,
-            help: None,
-            unit: None,
-            first_sample: first,
-            end_sample: first,
-        });
-    }
-
-    /// The family metadata for `name` goes to: the current family if it has that name and no
-    /// samples yet, else a new one.
-    fn meta_family(&mut self, name: &str) -> &mut FamilyIndex {
-        let reuse = self
-            .families
-            .last()
-            .is_some_and(|f| f.first_sample == f.end_sample && self.str(f.name) == name);
-        if !reuse {
-            let span = self.name_span(name);
-            self.new_family(span);
-        }
-        self.families.last_mut().expect("a family was just ensured")
-    }
-
-    fn push(&mut self, line: Line<'a>) {
-        match line {
-            Line::Blank | Line::Comment(_) | Line::Eof => {}
-            Line::Help { name, text } => {
-                let span = self.span(text);
-                self.meta_family(&name).help = Some(span);
-            }
-            Line::Type { name, kind } => self.meta_family(&name).kind = kind,
-            Line::Unit { name, unit } => {
-                let span = self.span(unit);
-                self.meta_family(&name).unit = Some(span);
-            }
-            Line::Sample(sample) => {
-                let fits = self
-                    .families
-                    .last()
-                    .is_some_and(|f| belongs_to(self.str(f.name), f.kind, &sample.name));
-                let name = self.name_span(&sample.name);
-                if !fits {
-                    self.new_family(name);
-                }
-                let raw = sample.labels.as_str();
-                let labels = if raw.is_empty() {
-                    Span::default()
-                } else {
-                    self.span(raw)
-                };
-                self.samples.push(SampleIndex {
-                    name,
-                    labels,
-                    value: sample.value,
-                    timestamp_ms: sample.timestamp_ms,
-                });
-                self.families
-                    .last_mut()
-                    .expect("a family was just ensured")
-                    .end_sample = self.samples.len() as u32;
-            }
         }
     }
 }

@@ -252,12 +252,12 @@ mod tests {
     #[test]
     fn merged_text_is_split_by_target_labels_found_while_indexing() {
         let text = "# TYPE a counter\na_total{pod=\"x\",k=\"1\"} 1\na_total{k=\"1\",pod=\"y\"} 2\n";
-        let snapshot = Snapshot::from_merged_text(text.into(), TARGET_LABEL_NAMES).unwrap();
+        let snapshot = Snapshot::from_merged_text(text, TARGET_LABEL_NAMES).unwrap();
         assert_eq!(snapshot.targets.len(), 2);
         assert_eq!(snapshot.targets[1].label("pod"), Some("y"));
         // Names that only begin or end like a target label's are a proxy's own.
         let body = "a_total{pod_ix=\"1\",dst_pod=\"x\"} 1\n";
-        let plain = Snapshot::from_merged_text(body.into(), TARGET_LABEL_NAMES).unwrap();
+        let plain = Snapshot::from_merged_text(body, TARGET_LABEL_NAMES).unwrap();
         assert_eq!(plain.targets.len(), 1);
         assert!(plain.targets[0].labels.is_empty());
     }

@@ -208,6 +208,33 @@ fn timestamp_text<'a>(line: &'a str, sample: &Sample<'a>) -> &'a str {
 }
 
 impl<'a> Lines<'a> {
+    /// Split the lines still to come in two at a line boundary near the middle of their text, to
+    /// lex each half on its own thread. The second half counts its lines from 0: add the first
+    /// half's [`Lines::line_count`] to its line numbers.
+    pub fn split_in_two(self) -> (Lines<'a>, Lines<'a>) {
+        let middle = self.rest.len() / 2;
+        let at = memchr::memchr(b'\n', &self.rest.as_bytes()[middle..])
+            .map_or(self.rest.len(), |i| middle + i + 1);
+        let (first, second) = self.rest.split_at(at);
+        let second = Lines {
+            rest: second,
+            line_no: 0,
+            unit: self.unit,
+        };
+        (
+            Lines {
+                rest: first,
+                ..self
+            },
+            second,
+        )
+    }
+
+    /// Number of lines lexed so far.
+    pub fn line_count(&self) -> usize {
+        self.line_no
+    }
+
     /// The next line, as [`Iterator::next`] gives it, calling `on_label_name` with each label
     /// name of a sample line ([`lex_line_noting`]).
     pub fn next_noting(

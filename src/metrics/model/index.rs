@@ -1,0 +1,321 @@
+//! Building a [`Target`]'s index from its text: lexing each line, grouping samples into families
+//! as [`parse::parse`] does, and noting target label names on the way. A large body is lexed in
+//! two halves at once.
+
+use super::{FamilyIndex, SampleIndex, Span, Target};
+use crate::metrics::MetricType;
+use crate::metrics::parse::{self, Line, ParseError, belongs_to};
+
+impl Target {
+    /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
+    /// the errors of skipped lines (`strict`: fails on the first) and whether a sample has a
+    /// label named like one of `watched`.
+    ///
+    /// A large body is lexed in two halves at once, the second on its own thread into a list of
+    /// lines that is indexed after the first half: lexing is most of the cost of indexing, and
+    /// grouping lines into families stays in input order.
+    pub(super) fn index(
+        &mut self,
+        strict: bool,
+        watched: &[&str],
+    ) -> Result<(Vec<ParseError>, bool), ParseError> {
+        assert!(
+            self.text.len() < Span::DECODED as usize,
+            "a body of 2 GiB or more cannot be indexed"
+        );
+        let mut index = Indexer {
+            text: &self.text,
+            decoded: String::new(),
+            families: Vec::new(),
+            samples: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        let lines = parse::lines(&self.text);
+        let seen = if self.text.len() >= PARALLEL_INDEX_BYTES && more_than_one_core() {
+            let (first, second) = lines.split_in_two();
+            std::thread::scope(|scope| {
+                let second = scope.spawn(|| lex_all(second, strict, watched));
+                let (first_lines, seen) =
+                    index_lines(&mut index, first, strict, watched, &mut errors)?;
+                let (lexed, second_seen) = second.join().expect("the lexer thread does not panic");
+                for line in lexed {
+                    match line {
+                        Ok(line) => index.push(line),
+                        Err(mut e) => {
+                            e.line += first_lines;
+                            if strict {
+                                return Err(e);
+                            }
+                            errors.push(e);
+                        }
+                    }
+                }
+                Ok(seen || second_seen)
+            })?
+        } else {
+            index_lines(&mut index, lines, strict, watched, &mut errors)?.1
+        };
+        let Indexer {
+            decoded,
+            families,
+            samples,
+            ..
+        } = index;
+        self.decoded = decoded;
+        self.families = families;
+        self.samples = samples;
+        Ok((errors, seen))
+    }
+}
+
+/// From this size on, a body is lexed in two halves at once (below it, a thread costs more than
+/// it saves).
+const PARALLEL_INDEX_BYTES: usize = 1 << 20;
+
+fn more_than_one_core() -> bool {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
+}
+
+/// Notes whether a label name is one of `watched`. Names are compared only when one of that
+/// length is watched (most are not), and then by their first byte before the rest.
+struct Watch<'w> {
+    watched: &'w [&'w str],
+    lengths: u64,
+    seen: bool,
+}
+
+impl<'w> Watch<'w> {
+    fn new(watched: &'w [&'w str]) -> Self {
+        let lengths = watched
+            .iter()
+            .fold(0u64, |mask, name| mask | 1 << name.len().min(63));
+        Watch {
+            watched,
+            lengths,
+            seen: false,
+        }
+    }
+
+    fn note(&mut self, name: &str) {
+        if !self.seen && self.lengths >> name.len().min(63) & 1 == 1 {
+            self.seen = self.watched.iter().any(|w| {
+                w.len() == name.len() && w.as_bytes()[0] == name.as_bytes()[0] && *w == name
+            });
+        }
+    }
+}
+
+/// Lex and index `lines`; returns how many lines there were and whether a watched label name was
+/// seen.
+fn index_lines<'a>(
+    index: &mut Indexer<'a>,
+    mut lines: parse::Lines<'a>,
+    strict: bool,
+    watched: &[&str],
+    errors: &mut Vec<ParseError>,
+) -> Result<(usize, bool), ParseError> {
+    let mut watch = Watch::new(watched);
+    while let Some(line) = lines.next_noting(&mut |name| watch.note(name)) {
+        match line {
+            Ok((_, line)) => index.push(line),
+            Err(e) if strict => return Err(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    Ok((lines.line_count(), watch.seen))
+}
+
+/// Lex `lines` into a list (`strict`: up to the first error), and whether a watched label name
+/// was seen.
+fn lex_all<'a>(
+    mut lines: parse::Lines<'a>,
+    strict: bool,
+    watched: &[&str],
+) -> (Vec<Result<Line<'a>, ParseError>>, bool) {
+    let mut watch = Watch::new(watched);
+    let mut lexed = Vec::new();
+    while let Some(line) = lines.next_noting(&mut |name| watch.note(name)) {
+        let failed = line.is_err();
+        lexed.push(line.map(|(_, line)| line));
+        if strict && failed {
+            break;
+        }
+    }
+    (lexed, watch.seen)
+}
+
+/// Builds a target's index from its lexed lines, grouping samples into families as
+/// [`parse::parse`] does.
+struct Indexer<'a> {
+    text: &'a str,
+    decoded: String,
+    families: Vec<FamilyIndex>,
+    samples: Vec<SampleIndex>,
+}
+
+impl<'a> Indexer<'a> {
+    fn span(&self, s: &str) -> Span {
+        let start = s.as_ptr() as usize - self.text.as_ptr() as usize;
+        Span {
+            start: start as u32,
+            end: (start + s.len()) as u32,
+        }
+    }
+
+    /// A name's span: in the text, or (decoded from a quoted name) in the side text.
+    fn name_span(&mut self, name: &str) -> Span {
+        let (text, at) = (self.text.as_ptr() as usize, name.as_ptr() as usize);
+        if at >= text && at + name.len() <= text + self.text.len() {
+            return self.span(name);
+        }
+        let start = self.decoded.len() as u32;
+        self.decoded.push_str(name);
+        Span {
+            start: start | Span::DECODED,
+            end: self.decoded.len() as u32,
+        }
+    }
+
+    fn str(&self, span: Span) -> &str {
+        if span.start & Span::DECODED != 0 {
+            &self.decoded[(span.start & !Span::DECODED) as usize..span.end as usize]
+        } else {
+            &self.text[span.start as usize..span.end as usize]
+        }
+    }
+
+    fn new_family(&mut self, name: Span) {
+        let first = self.samples.len() as u32;
+        self.families.push(FamilyIndex {
+            name,
+            kind: MetricType::Untyped,
+            help: None,
+            unit: None,
+            first_sample: first,
+            end_sample: first,
+        });
+    }
+
+    /// The family metadata for `name` goes to: the current family if it has that name and no
+    /// samples yet, else a new one.
+    fn meta_family(&mut self, name: &str) -> &mut FamilyIndex {
+        let reuse = self
+            .families
+            .last()
+            .is_some_and(|f| f.first_sample == f.end_sample && self.str(f.name) == name);
+        if !reuse {
+            let span = self.name_span(name);
+            self.new_family(span);
+        }
+        self.families.last_mut().expect("a family was just ensured")
+    }
+
+    fn push(&mut self, line: Line<'a>) {
+        match line {
+            Line::Blank | Line::Comment(_) | Line::Eof => {}
+            Line::Help { name, text } => {
+                let span = self.span(text);
+                self.meta_family(&name).help = Some(span);
+            }
+            Line::Type { name, kind } => self.meta_family(&name).kind = kind,
+            Line::Unit { name, unit } => {
+                let span = self.span(unit);
+                self.meta_family(&name).unit = Some(span);
+            }
+            Line::Sample(sample) => {
+                let fits = self
+                    .families
+                    .last()
+                    .is_some_and(|f| belongs_to(self.str(f.name), f.kind, &sample.name));
+                let name = self.name_span(&sample.name);
+                if !fits {
+                    self.new_family(name);
+                }
+                let raw = sample.labels.as_str();
+                let labels = if raw.is_empty() {
+                    Span::default()
+                } else {
+                    self.span(raw)
+                };
+                self.samples.push(SampleIndex {
+                    name,
+                    labels,
+                    value: sample.value,
+                    timestamp_ms: sample.timestamp_ms,
+                });
+                self.families
+                    .last_mut()
+                    .expect("a family was just ensured")
+                    .end_sample = self.samples.len() as u32;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body over [`PARALLEL_INDEX_BYTES`] whose histogram family spans its middle, with
+    /// samples without metadata at the end and a malformed line in each half.
+    fn large_body() -> String {
+        let mut body = String::from("# HELP lat_ms Latency.\n# TYPE lat_ms histogram\n");
+        let (mut pod, mut broken_in_second_half) = (0, false);
+        while body.len() < PARALLEL_INDEX_BYTES * 3 / 2 {
+            for le in ["1", "10", "+Inf"] {
+                body.push_str(&format!(
+                    "lat_ms_bucket{{pod=\"p{pod}\",le=\"{le}\"}} {pod}\n"
+                ));
+            }
+            body.push_str(&format!("lat_ms_sum{{pod=\"p{pod}\"}} 1.5\n"));
+            body.push_str(&format!("lat_ms_count{{pod=\"p{pod}\"}} {pod}\n"));
+            let second_half = body.len() > PARALLEL_INDEX_BYTES;
+            if pod == 100 || (second_half && !broken_in_second_half) {
+                body.push_str("lat_ms_bucket{pod=\"broken\" 1\n");
+                broken_in_second_half = second_half;
+            }
+            pod += 1;
+        }
+        body.push_str(
+            "# TYPE requests counter\nrequests_total{pod=\"p1\"} 7\nloose 1\nloose_too 2\n",
+        );
+        body
+    }
+
+    #[test]
+    fn a_large_body_indexes_as_the_sequential_parser_groups_it() {
+        let body = large_body();
+        assert!(body.len() > PARALLEL_INDEX_BYTES);
+        let (expected, expected_errors) = parse::parse_lenient(&body);
+        let (target, errors) = Target::parse_lenient(body.clone(), Vec::new(), None);
+        assert_eq!(errors, expected_errors);
+        assert_eq!(errors.len(), 2);
+        assert!(errors[1].line > body.lines().count() / 2, "{errors:?}");
+        assert_eq!(target.families().len(), expected.families.len());
+        for (family, want) in target.families().zip(&expected.families) {
+            assert_eq!((family.name(), family.kind()), (&*want.name, want.kind));
+            assert_eq!(family.len(), want.samples.len());
+            for (sample, want) in family.samples().zip(&want.samples) {
+                assert_eq!(sample.name, want.name);
+                assert_eq!(sample.labels.as_str(), want.labels.as_str());
+                assert_eq!(sample.value, want.value);
+            }
+        }
+    }
+
+    #[test]
+    fn a_strict_index_of_a_large_body_fails_on_its_first_malformed_line() {
+        let body = large_body();
+        let first = parse::parse(&body).unwrap_err();
+        assert_eq!(
+            Target::parse(body.clone(), Vec::new(), None).unwrap_err(),
+            first
+        );
+        // Only the second half's error left: its line number counts the first half's lines.
+        let body = body.replacen("lat_ms_bucket{pod=\"broken\" 1\n", "", 1);
+        let second = parse::parse(&body).err().expect("a malformed line is left");
+        assert!(second.line > body.lines().count() / 2);
+        assert_eq!(Target::parse(body, Vec::new(), None).err(), Some(second));
+    }
+}
