@@ -39,6 +39,13 @@ pub mod write;
 
 use serde::Serialize;
 
+/// Whether this process may run on more than one core, so that splitting a large body's work
+/// between two threads can pay off.
+pub(crate) fn more_than_one_core() -> bool {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
+}
+
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

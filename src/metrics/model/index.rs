@@ -3,8 +3,8 @@
 //! two halves at once.
 
 use super::{FamilyIndex, SampleIndex, Span, Target};
-use crate::metrics::MetricType;
 use crate::metrics::parse::{self, Line, ParseError, belongs_to};
+use crate::metrics::{MetricType, more_than_one_core};
 
 impl Target {
     /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
@@ -71,11 +71,6 @@ impl Target {
 /// From this size on, a body is lexed in two halves at once (below it, a thread costs more than
 /// it saves).
 const PARALLEL_INDEX_BYTES: usize = 1 << 20;
-
-fn more_than_one_core() -> bool {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
-}
 
 /// Notes whether a label name is one of `watched`. Names are compared only when one of that
 /// length is watched (most are not), and then by their first byte before the rest.
