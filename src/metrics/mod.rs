@@ -39,11 +39,33 @@ pub mod write;
 
 use serde::Serialize;
 
+/// From this size on, a body's work is split between two threads when there are two cores
+/// ([`join`]); below it, a thread costs more than it saves.
+pub(crate) const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
 /// Whether this process may run on more than one core, so that splitting a large body's work
 /// between two threads can pay off.
 pub(crate) fn more_than_one_core() -> bool {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
+}
+
+/// `(a(), b())`, with `b` on a second thread when there is more than one core.
+pub(crate) fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !more_than_one_core() {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let b = scope.spawn(b);
+        let a = a();
+        let b = b
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
 }
 
 /// A metric family type, as declared by `# TYPE`.

@@ -2,9 +2,11 @@
 //! as [`parse::parse`] does, and noting target label names on the way. A large body is lexed in
 //! two halves at once.
 
+use std::borrow::Cow;
+
 use super::{FamilyIndex, SampleIndex, Span, Target};
 use crate::metrics::parse::{self, Line, ParseError, belongs_to};
-use crate::metrics::{MetricType, more_than_one_core};
+use crate::metrics::{MetricType, PARALLEL_MIN_BYTES, join, more_than_one_core};
 
 impl Target {
     /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
@@ -28,30 +30,30 @@ impl Target {
             decoded: String::new(),
             families: Vec::new(),
             samples: Vec::new(),
+            previous: None,
         };
         let mut errors = Vec::new();
         let lines = parse::lines(&self.text);
-        let seen = if self.text.len() >= PARALLEL_INDEX_BYTES && more_than_one_core() {
+        let seen = if self.text.len() >= PARALLEL_MIN_BYTES && more_than_one_core() {
             let (first, second) = lines.split_in_two();
-            std::thread::scope(|scope| {
-                let second = scope.spawn(|| lex_all(second, strict, watched));
-                let (first_lines, seen) =
-                    index_lines(&mut index, first, strict, watched, &mut errors)?;
-                let (lexed, second_seen) = second.join().expect("the lexer thread does not panic");
-                for line in lexed {
-                    match line {
-                        Ok(line) => index.push(line),
-                        Err(mut e) => {
-                            e.line += first_lines;
-                            if strict {
-                                return Err(e);
-                            }
-                            errors.push(e);
+            let (first, (lexed, second_seen)) = join(
+                || index_lines(&mut index, first, strict, watched, &mut errors),
+                || lex_all(second, strict, watched),
+            );
+            let (first_lines, first_seen) = first?;
+            for line in lexed {
+                match line {
+                    Ok(line) => index.push(line),
+                    Err(mut e) => {
+                        e.line += first_lines;
+                        if strict {
+                            return Err(e);
                         }
+                        errors.push(e);
                     }
                 }
-                Ok(seen || second_seen)
-            })?
+            }
+            first_seen || second_seen
         } else {
             index_lines(&mut index, lines, strict, watched, &mut errors)?.1
         };
@@ -67,10 +69,6 @@ impl Target {
         Ok((errors, seen))
     }
 }
-
-/// From this size on, a body is lexed in two halves at once (below it, a thread costs more than
-/// it saves).
-const PARALLEL_INDEX_BYTES: usize = 1 << 20;
 
 /// Notes whether a label name is one of `watched`. Names are compared only when one of that
 /// length is watched (most are not), and then by their first byte before the rest.
@@ -147,6 +145,10 @@ struct Indexer<'a> {
     decoded: String,
     families: Vec<FamilyIndex>,
     samples: Vec<SampleIndex>,
+    /// The last sample's name (when it is a slice of the text) and how many families there were
+    /// after it: a sample of the same name right after it belongs to the same family, without
+    /// comparing it with the family's name again.
+    previous: Option<(&'a str, usize)>,
 }
 
 impl<'a> Indexer<'a> {
@@ -219,10 +221,17 @@ impl<'a> Indexer<'a> {
                 self.meta_family(&name).unit = Some(span);
             }
             Line::Sample(sample) => {
-                let fits = self
-                    .families
-                    .last()
-                    .is_some_and(|f| belongs_to(self.str(f.name), f.kind, &sample.name));
+                let repeated = match (&sample.name, self.previous) {
+                    (Cow::Borrowed(name), Some((previous, families))) => {
+                        families == self.families.len() && *name == previous
+                    }
+                    _ => false,
+                };
+                let fits = repeated
+                    || self
+                        .families
+                        .last()
+                        .is_some_and(|f| belongs_to(self.str(f.name), f.kind, &sample.name));
                 let name = self.name_span(&sample.name);
                 if !fits {
                     self.new_family(name);
@@ -243,6 +252,10 @@ impl<'a> Indexer<'a> {
                     .last_mut()
                     .expect("a family was just ensured")
                     .end_sample = self.samples.len() as u32;
+                self.previous = match sample.name {
+                    Cow::Borrowed(name) => Some((name, self.families.len())),
+                    Cow::Owned(_) => None,
+                };
             }
         }
     }
@@ -252,12 +265,12 @@ impl<'a> Indexer<'a> {
 mod tests {
     use super::*;
 
-    /// A body over [`PARALLEL_INDEX_BYTES`] whose histogram family spans its middle, with
+    /// A body over [`PARALLEL_MIN_BYTES`] whose histogram family spans its middle, with
     /// samples without metadata at the end and a malformed line in each half.
     fn large_body() -> String {
         let mut body = String::from("# HELP lat_ms Latency.\n# TYPE lat_ms histogram\n");
         let (mut pod, mut broken_in_second_half) = (0, false);
-        while body.len() < PARALLEL_INDEX_BYTES * 3 / 2 {
+        while body.len() < PARALLEL_MIN_BYTES * 3 / 2 {
             for le in ["1", "10", "+Inf"] {
                 body.push_str(&format!(
                     "lat_ms_bucket{{pod=\"p{pod}\",le=\"{le}\"}} {pod}\n"
@@ -265,7 +278,7 @@ mod tests {
             }
             body.push_str(&format!("lat_ms_sum{{pod=\"p{pod}\"}} 1.5\n"));
             body.push_str(&format!("lat_ms_count{{pod=\"p{pod}\"}} {pod}\n"));
-            let second_half = body.len() > PARALLEL_INDEX_BYTES;
+            let second_half = body.len() > PARALLEL_MIN_BYTES;
             if pod == 100 || (second_half && !broken_in_second_half) {
                 body.push_str("lat_ms_bucket{pod=\"broken\" 1\n");
                 broken_in_second_half = second_half;
@@ -281,7 +294,7 @@ mod tests {
     #[test]
     fn a_large_body_indexes_as_the_sequential_parser_groups_it() {
         let body = large_body();
-        assert!(body.len() > PARALLEL_INDEX_BYTES);
+        assert!(body.len() > PARALLEL_MIN_BYTES);
         let (expected, expected_errors) = parse::parse_lenient(&body);
         let (target, errors) = Target::parse_lenient(body.clone(), Vec::new(), None);
         assert_eq!(errors, expected_errors);

@@ -14,6 +14,8 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::metrics::{PARALLEL_MIN_BYTES, join};
+
 /// Exposition text, owned or mapped; valid UTF-8 either way.
 #[derive(Clone, Default)]
 pub struct Text(Repr);
@@ -44,7 +46,7 @@ impl Text {
         // SAFETY: the mapping is read-only; what another process may do to the file meanwhile is
         // the caveat in the module doc.
         let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
-        if std::str::from_utf8(&map).is_err() {
+        if !is_utf8(&map) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "stream did not contain valid UTF-8",
@@ -60,6 +62,24 @@ impl Text {
             Repr::Mapped(_) => self.deref().to_owned(),
         }
     }
+}
+
+/// Whether `bytes` are UTF-8; a large text is checked in two halves at once, split where a
+/// character starts (so a character cut in two shows in the first half).
+fn is_utf8(bytes: &[u8]) -> bool {
+    if bytes.len() < PARALLEL_MIN_BYTES {
+        return std::str::from_utf8(bytes).is_ok();
+    }
+    let mut middle = bytes.len() / 2;
+    while middle < bytes.len() && bytes[middle] & 0xC0 == 0x80 {
+        middle += 1;
+    }
+    let (first, second) = bytes.split_at(middle);
+    let (first, second) = join(
+        || std::str::from_utf8(first).is_ok(),
+        || std::str::from_utf8(second).is_ok(),
+    );
+    first && second
 }
 
 impl Deref for Text {
@@ -113,6 +133,20 @@ mod tests {
         let path = dir.path().join("empty.prom");
         std::fs::write(&path, "").unwrap();
         assert_eq!(&*Text::read_file(&path).unwrap(), "");
+    }
+
+    #[test]
+    fn a_large_text_is_utf8_only_when_both_halves_are_and_no_character_is_cut() {
+        let mut text = "é".repeat(PARALLEL_MIN_BYTES / 2 + 1).into_bytes();
+        assert!(is_utf8(&text));
+        // A character cut short just before the middle: its continuation byte is missing.
+        let middle = text.len() / 2;
+        text.remove(middle - 1);
+        assert!(std::str::from_utf8(&text).is_err());
+        assert!(!is_utf8(&text));
+        let last = text.len() - 1;
+        text[last] = 0xff;
+        assert!(!is_utf8(&text[middle..]));
     }
 
     #[test]
