@@ -175,8 +175,17 @@ impl<'t> FamilyRef<'t> {
 
     /// Its samples in input order.
     pub fn samples(&self) -> impl ExactSizeIterator<Item = SampleRef<'t>> + use<'t> {
+        self.samples_in(0..self.len())
+    }
+
+    /// Its samples `range` (counted from the family's first), in input order.
+    pub fn samples_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl ExactSizeIterator<Item = SampleRef<'t>> + use<'t> {
         let target = self.target;
-        let range = self.index.first_sample as usize..self.index.end_sample as usize;
+        let first = self.index.first_sample as usize;
+        let range = first + range.start..first + range.end;
         target.samples[range].iter().map(move |s| target.sample(s))
     }
 }

@@ -83,9 +83,7 @@ impl<'s> OutputFamily<'s> {
         self.runs.iter().flat_map(move |run| {
             let family = run.family;
             family
-                .samples()
-                .skip(run.samples.start)
-                .take(run.samples.len())
+                .samples_in(run.samples.clone())
                 .map(move |sample| OutputSample {
                     target: run.target,
                     name: place(family.name(), family.kind(), sample.name, format).2,
@@ -334,7 +332,7 @@ fn write_family_part<E>(
         }
         let f = run.family;
         let first = run.samples.start + (from - start);
-        for sample in f.samples().skip(first).take(to - from) {
+        for sample in f.samples_in(first..first + (to - from)) {
             let (_, _, sample_name) = place(f.name(), f.kind(), sample.name, options.format);
             write_sample(out, &sample_name, run.target, &sample, options, &mut labels);
             if out.len() >= flush_at {
