@@ -322,7 +322,9 @@ mod tests {
         );
         // Only the second half's error left: its line number counts the first half's lines.
         let body = body.replacen("lat_ms_bucket{pod=\"broken\" 1\n", "", 1);
-        let second = parse::parse(&body).err().expect("a malformed line is left");
+        let Err(second) = parse::parse(&body) else {
+            panic!("a malformed line is left");
+        };
         assert!(second.line > body.lines().count() / 2);
         assert_eq!(Target::parse(body, Vec::new(), None).err(), Some(second));
     }

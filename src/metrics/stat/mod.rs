@@ -14,7 +14,9 @@
 //! reduced body by body ([`StatState::add_checked`]), and `top`'s refreshes are a [`Refresh`].
 
 mod collect;
+mod halves;
 mod lines;
+mod picked;
 mod reduce;
 mod refresh;
 mod rows;

@@ -5,6 +5,8 @@ use std::hash::BuildHasher;
 
 use serde::Serialize;
 
+use super::halves::Kept;
+pub(super) use super::picked::Picked;
 use crate::metrics::model::{self, Target};
 use crate::metrics::parse::{self, Body, ParseError, Sample};
 use crate::resolve::{PodTarget, Workload};
@@ -96,6 +98,9 @@ pub struct ProxyState {
     /// Set once `counters` hold increases since an earlier scrape, per dimension and slot
     /// ([`StatState::fold_last_against`]).
     pub(super) folded: Option<Folded>,
+    /// Set while this state reduces the second half of a large target ([`super::halves`]): what
+    /// it keeps, in order, to be replayed into the first half's state.
+    pub(super) recorded: Option<Vec<Kept>>,
 }
 
 /// What a proxy folded against its earlier scrape was compared with.
@@ -141,12 +146,7 @@ impl StatState {
 
     /// Reduce an owned target (e.g. read from a snapshot file); its scrape time is used, or 0.
     pub fn add_target(&mut self, key: ProxyKey, target: &Target) {
-        let mut state = ProxyState::new(key, target.scrape_time_ms.unwrap_or(0));
-        let mut picked = Picked::default();
-        for (_, sample) in target.samples() {
-            state.observe(&sample, &mut picked);
-        }
-        self.insert(state);
+        self.insert(super::halves::reduce_target(key, target));
     }
 
     fn insert(&mut self, state: ProxyState) {
@@ -275,7 +275,7 @@ impl BodyReducer {
 }
 
 /// A sample as the reducer reads it: lexed from a body, or indexed in a [`Target`].
-trait SampleView {
+pub(super) trait SampleView {
     fn name(&self) -> &str;
     fn value(&self) -> f64;
     /// Calls `f` with each label's name and decoded value, in written order.
@@ -317,85 +317,8 @@ impl SampleView for model::SampleRef<'_> {
 /// The hasher of series identities: fixed, so both scrapes of a run agree.
 const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
 
-fn part_hash(name: &str, value: &str) -> u64 {
+pub(super) fn part_hash(name: &str, value: &str) -> u64 {
     SERIES_HASHER.hash_one((name, value))
-}
-
-/// The labels the reducer reads, picked out of a sample in one pass over its labels (re-reading
-/// the label text per label cost more than everything else), and the series identity: a sum of
-/// per-label hashes, so it does not depend on label order or on where the sample came from.
-/// Reused from sample to sample, so its buffers are allocated once per body.
-#[derive(Debug, Default)]
-struct Picked {
-    series: u64,
-    direction: String,
-    authority: String,
-    classification: String,
-    le: String,
-    peer: String,
-    dst: String,
-    rt_route: String,
-    error: String,
-    http_status: String,
-    parent_name: String,
-    parent_namespace: String,
-    parent_port: String,
-    route_name: String,
-    tls: String,
-}
-
-impl Picked {
-    fn read(&mut self, sample: &impl SampleView) {
-        for field in [
-            &mut self.direction,
-            &mut self.authority,
-            &mut self.classification,
-            &mut self.le,
-            &mut self.peer,
-            &mut self.dst,
-            &mut self.rt_route,
-            &mut self.error,
-            &mut self.http_status,
-            &mut self.parent_name,
-            &mut self.parent_namespace,
-            &mut self.parent_port,
-            &mut self.route_name,
-            &mut self.tls,
-        ] {
-            field.clear();
-        }
-        let mut series = part_hash(sample.name(), "");
-        sample.for_each_label(|name, value| {
-            series = series.wrapping_add(part_hash(name, value));
-            let field = match name {
-                "direction" => &mut self.direction,
-                "authority" => &mut self.authority,
-                "classification" => &mut self.classification,
-                "le" => &mut self.le,
-                "peer" => &mut self.peer,
-                "dst" => &mut self.dst,
-                "rt_route" => &mut self.rt_route,
-                "error" => &mut self.error,
-                "http_status" => &mut self.http_status,
-                "parent_name" => &mut self.parent_name,
-                "parent_namespace" => &mut self.parent_namespace,
-                "parent_port" => &mut self.parent_port,
-                "route_name" => &mut self.route_name,
-                "tls" => &mut self.tls,
-                _ => return,
-            };
-            field.push_str(value);
-        });
-        self.series = series;
-    }
-
-    fn le(&self) -> Option<f64> {
-        parse::parse_float(&self.le)
-    }
-
-    fn success(&self) -> bool {
-        self.classification == "success"
-    }
 }
 
 /// The `peer` whose TCP numbers count for traffic in `direction`: outbound rows count the
@@ -413,7 +336,7 @@ fn is_failure_status(status: &str) -> bool {
 }
 
 impl ProxyState {
-    fn new(key: ProxyKey, scrape_time_ms: i64) -> Self {
+    pub(super) fn new(key: ProxyKey, scrape_time_ms: i64) -> Self {
         ProxyState {
             key,
             scrape_time_ms,
@@ -425,6 +348,7 @@ impl ProxyState {
             open_connections: HashMap::new(),
             baseline: Vec::new(),
             folded: None,
+            recorded: None,
         }
     }
 
@@ -453,7 +377,13 @@ impl ProxyState {
             .map(|i| self.baseline[i].1)
     }
 
-    fn dim(&mut self, scope: Scope, direction: &str, authority: &str, route: &str) -> u32 {
+    pub(super) fn dim(
+        &mut self,
+        scope: Scope,
+        direction: &str,
+        authority: &str,
+        route: &str,
+    ) -> u32 {
         if let Some(last) = self.last_dim {
             let dim = &self.dims[last as usize];
             if dim.scope == scope
@@ -486,18 +416,28 @@ impl ProxyState {
     fn keep(&mut self, picked: &Picked, value: f64, dim: u32, slot: Slot) {
         // Only request counts carry the TLS flag: other counters fold per dimension and slot alone.
         let tls = matches!(slot, Slot::Success | Slot::Failure) && picked.tls == "true";
-        self.counters.insert(
-            picked.series,
-            Counter {
-                dim,
-                tls,
-                slot,
-                value,
-            },
-        );
+        let counter = Counter {
+            dim,
+            tls,
+            slot,
+            value,
+        };
+        match &mut self.recorded {
+            Some(recorded) => recorded.push(Kept::Counter(picked.series, counter)),
+            None => {
+                self.counters.insert(picked.series, counter);
+            }
+        }
     }
 
-    fn observe(&mut self, sample: &impl SampleView, picked: &mut Picked) {
+    fn add_open_connections(&mut self, dim: u32, value: f64) {
+        match &mut self.recorded {
+            Some(recorded) => recorded.push(Kept::OpenConnections(dim, value)),
+            None => *self.open_connections.entry(dim).or_default() += value,
+        }
+    }
+
+    pub(super) fn observe(&mut self, sample: &impl SampleView, picked: &mut Picked) {
         let name = sample.name();
         let value = sample.value();
         match name {
@@ -541,9 +481,7 @@ impl ProxyState {
                 }
                 let dim = self.dim(Scope::Proxy, &p.direction, &p.authority, "");
                 match name {
-                    "tcp_open_connections" => {
-                        *self.open_connections.entry(dim).or_default() += value
-                    }
+                    "tcp_open_connections" => self.add_open_connections(dim, value),
                     "tcp_read_bytes_total" => self.keep(p, value, dim, Slot::ReadBytes),
                     _ => self.keep(p, value, dim, Slot::WriteBytes),
                 }
