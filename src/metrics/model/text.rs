@@ -34,7 +34,7 @@ impl Default for Repr {
 }
 
 impl Text {
-    /// The text of the file at `path`, mapped rather than copied when it is not empty. A file that
+    /// The text of the file at `path`, mapped rather than copied when it is not empty and can be mapped. A file
     /// is not UTF-8 is an [`io::ErrorKind::InvalidData`] error, as [`std::fs::read_to_string`]
     /// gives.
     pub fn read_file(path: &Path) -> io::Result<Self> {
@@ -45,7 +45,10 @@ impl Text {
         }
         // SAFETY: the mapping is read-only; what another process may do to the file meanwhile is
         // the caveat in the module doc.
-        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
+        let Ok(map) = (unsafe { memmap2::MmapOptions::new().populate().map(&file) }) else {
+            // A file system that cannot map files can still be read.
+            return std::io::read_to_string(file).map(Text::from);
+        };
         if !is_utf8(&map) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
