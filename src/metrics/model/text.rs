@@ -34,9 +34,9 @@ impl Default for Repr {
 }
 
 impl Text {
-    /// The text of the file at `path`, mapped rather than copied when it is not empty and can be mapped. A file
-    /// is not UTF-8 is an [`io::ErrorKind::InvalidData`] error, as [`std::fs::read_to_string`]
-    /// gives.
+    /// The text of the file at `path`: mapped rather than copied, unless it is empty or cannot be
+    /// mapped. A file that is not UTF-8 is an [`io::ErrorKind::InvalidData`] error, as
+    /// [`std::fs::read_to_string`] gives.
     pub fn read_file(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         if file.metadata()?.len() == 0 {
