@@ -50,7 +50,8 @@ pub(crate) fn more_than_one_core() -> bool {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
 }
 
-/// `(a(), b())`, with `b` on a second thread when there is more than one core.
+/// `(a(), b())`, with `b` on a second thread when there is more than one core (and a thread can
+/// be started: if not, one after the other).
 pub(crate) fn join<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
@@ -58,14 +59,26 @@ pub(crate) fn join<A: Send, B: Send>(
     if !more_than_one_core() {
         return (a(), b());
     }
-    std::thread::scope(|scope| {
-        let b = scope.spawn(b);
-        let a = a();
-        let b = b
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (a, b)
-    })
+    // Held so that `b` is still here to run if its thread cannot be started.
+    let b = std::sync::Mutex::new(Some(b));
+    let run_b = || {
+        (b.lock()
+            .expect("not poisoned")
+            .take()
+            .expect("`b` runs once"))()
+    };
+    std::thread::scope(
+        |scope| match std::thread::Builder::new().spawn_scoped(scope, run_b) {
+            Ok(handle) => {
+                let a = a();
+                let b = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (a, b)
+            }
+            Err(_) => (a(), run_b()),
+        },
+    )
 }
 
 /// A metric family type, as declared by `# TYPE`.

@@ -66,7 +66,7 @@ fn write_turn(
 
 /// Write `families` in turns ([`pieces`]): a second thread writes every other turn into a buffer
 /// (at most two waiting), this one the others, and each is printed in order. The output is the
-/// same as written in one go.
+/// same as written in one go. When no thread can be started, this one writes every turn.
 pub(super) fn write_in_turn<W: std::io::Write>(
     out: &mut W,
     families: &[OutputFamily<'_>],
@@ -77,7 +77,7 @@ pub(super) fn write_in_turn<W: std::io::Write>(
         let (done, written) = std::sync::mpsc::sync_channel::<String>(2);
         let (recycle, spare) = std::sync::mpsc::sync_channel::<String>(3);
         let turns = &turns;
-        scope.spawn(move || {
+        let writer = std::thread::Builder::new().spawn_scoped(scope, move || {
             for turn in turns.iter().step_by(2) {
                 let mut buf = spare.try_recv().unwrap_or_default();
                 buf.clear();
@@ -89,8 +89,9 @@ pub(super) fn write_in_turn<W: std::io::Write>(
             }
         });
         let mut own = String::new();
+        let alone = writer.is_err();
         for (i, turn) in turns.iter().enumerate() {
-            if i % 2 == 0 {
+            if i % 2 == 0 && !alone {
                 let buf = written
                     .recv()
                     .expect("the writing thread sends every other turn");
