@@ -79,8 +79,9 @@ impl<'k> Iterator for LabelTexts<'k> {
     }
 }
 
-/// One string of a key, as encoded: equal texts are equal strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One string of a key, as encoded: equal texts are equal strings, and texts order as their
+/// strings do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text<'k>(&'k str);
 
 impl<'k> Text<'k> {

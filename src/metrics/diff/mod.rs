@@ -32,7 +32,7 @@ mod series;
 use histogram::HistogramAcc;
 use key::{KeyAt, Keys};
 pub use key::{LabelTexts, Text};
-use series::{At, Located, Map, process_starts, scrape_times, series_of};
+use series::{At, Le, Located, Map, Part, process_starts, scrape_times, series_of};
 
 /// How series are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -226,6 +226,16 @@ impl DiffRows {
         })
     }
 
+    /// The series rows' numbers, sorted as [`DiffRows::series`].
+    pub fn series_values(&self) -> impl ExactSizeIterator<Item = &SeriesValues> {
+        self.series.iter().map(|(_, values)| values)
+    }
+
+    /// The histogram rows' numbers, sorted as [`DiffRows::histograms`].
+    pub fn histogram_values(&self) -> impl ExactSizeIterator<Item = &HistogramValues> {
+        self.histograms.iter().map(|(_, values)| values)
+    }
+
     /// The diff as owned rows (the `-o json` shape).
     pub fn to_snapshot_diff(&self) -> SnapshotDiff {
         let owned = |labels: LabelTexts<'_>| -> Labels {
@@ -339,7 +349,6 @@ fn is_counter_like(kind: MetricType, family: &str, name: &str) -> bool {
             && matches!(suffix, "_count" | "_sum" | "_bucket"))
 }
 
-#[derive(Default)]
 struct Sums {
     kind: Option<MetricType>,
     /// A histogram's series: the identity of its histogram.
@@ -353,6 +362,9 @@ struct Sums {
     rate_known: bool,
     /// Where the series is, on the new side if it is there.
     at: Option<(bool, At)>,
+    /// A histogram's series: which one, and its `le` (of the series at `at`).
+    part: Part,
+    le: Le,
 }
 
 fn add(slot: &mut Option<f64>, v: Option<f64>) {
@@ -382,7 +394,16 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
         _ => None,
     };
     let by = options.by;
-    let (a, b) = (series_of(old, by), series_of(new, by));
+    // Each side's series are hashed on a core of its own.
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| series_of(old, by));
+        let b = series_of(new, by);
+        (
+            a.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            b,
+        )
+    });
     let (starts_a, starts_b) = (process_starts(old), process_starts(new));
     let (times_a, times_b) = (scrape_times(old), scrape_times(new));
     let mut sums: Map<u64, Sums> = Default::default();
@@ -407,7 +428,18 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
             (_, Some(n)) => n,
             (_, None) => 0.0,
         };
-        let s = sums.entry(seen.out).or_default();
+        let s = sums.entry(seen.out).or_insert(Sums {
+            kind: None,
+            histogram: 0,
+            old: None,
+            new: None,
+            increase: 0.0,
+            rate: 0.0,
+            rate_known: false,
+            at: None,
+            part: Part::Other,
+            le: Le::None,
+        });
         if s.kind.is_none() {
             s.rate_known = true;
         }
@@ -433,6 +465,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
         }
         if pb.is_some() || s.at.is_none() {
             s.at = Some((pb.is_some(), seen.at));
+            s.part = seen.part;
+            s.le = seen.le;
         }
     }
     drop((a, b));

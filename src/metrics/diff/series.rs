@@ -19,6 +19,27 @@ pub(super) struct At {
     pub(super) sample: u32,
 }
 
+/// Which of a histogram's series a series is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Part {
+    /// Not a histogram's `_count` or `_bucket`.
+    Other,
+    Count,
+    Bucket,
+}
+
+/// Where a histogram series' `le` is, as [`Located::le`] finds it, noted while its labels are
+/// hashed so they are not read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Le {
+    /// It has none.
+    None,
+    /// Bytes `start..end` of its target's text.
+    Text { start: u32, end: u32 },
+    /// Escaped, or a target label: read by [`Located::le`].
+    Read,
+}
+
 /// One pod's series on one side.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PodSeries {
@@ -33,6 +54,9 @@ pub(super) struct PodSeries {
     pub(super) per_process: bool,
     pub(super) value: f64,
     pub(super) at: At,
+    /// A histogram's series: which one, and its `le`.
+    pub(super) part: Part,
+    pub(super) le: Le,
 }
 
 /// The maps `diff` keys series by. A fixed seed, so the same input is summed in the same order
@@ -64,10 +88,25 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
         let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
         let pod = SERIES_HASHER.hash_one(&target.labels);
         let target_le = target.labels.iter().position(|(n, _)| n == "le");
+        let text = target.text();
+        let in_text = |value: &str| {
+            let start = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            (start <= text.len() && text.len() - start >= value.len()).then_some(Le::Text {
+                start: start as u32,
+                end: (start + value.len()) as u32,
+            })
+        };
         for (f, family) in target.families().enumerate() {
             let identity = family_identity(family.name(), family.kind());
             let histogram = family.kind() == MetricType::Histogram;
             for (i, sample) in family.samples().enumerate() {
+                let which = match sample.name.strip_prefix(family.name()) {
+                    Some("_count") if histogram => Part::Count,
+                    Some("_bucket") if histogram => Part::Bucket,
+                    _ => Part::Other,
+                };
+                // The least `le` of the sample's, as [`Located::le`] takes it.
+                let mut least_le: Option<Cow<'_, str>> = None;
                 clashes.clear();
                 clashes.resize(target.labels.len(), false);
                 let mut sum = all_targets;
@@ -88,8 +127,17 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                     }
                     if histogram && label.name == "le" {
                         le = le.wrapping_add(p);
+                        if least_le.as_ref().is_none_or(|least| label.value < *least) {
+                            least_le = Some(label.value);
+                        }
                     }
                 }
+                let le_at = match least_le {
+                    Some(Cow::Borrowed(value)) => in_text(value).unwrap_or(Le::Read),
+                    Some(Cow::Owned(_)) => Le::Read,
+                    None if histogram && target_le.is_some() => Le::Read,
+                    None => Le::None,
+                };
                 for (k, name) in PER_POD_LABELS.iter().enumerate() {
                     if per_pod[k].is_none()
                         && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
@@ -128,6 +176,8 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                             family: f as u32,
                             sample: i as u32,
                         },
+                        part: which,
+                        le: le_at,
                     },
                 );
             }
@@ -204,6 +254,17 @@ impl<'s> Located<'s> {
                 || without_le && n == "le")
         });
         labels.sort_unstable();
+    }
+
+    /// Its `le`, found where `le` says.
+    pub(super) fn le_at(self, le: Le) -> Option<Cow<'s, str>> {
+        match le {
+            Le::None => None,
+            Le::Text { start, end } => Some(Cow::Borrowed(
+                &self.target().text()[start as usize..end as usize],
+            )),
+            Le::Read => self.le(),
+        }
     }
 
     /// Its `le` as a row's sorted labels give it first: the least of the sample's, else the
