@@ -36,8 +36,8 @@ impl<'s> HistogramAcc<'s> {
     pub(super) fn add(&mut self, at: Located<'s>, s: &Sums) {
         let part = |le| PartSums {
             le,
-            old: s.old,
-            new: s.new,
+            old: s.old(),
+            new: s.new(),
             increase: s.increase,
         };
         match s.part {
@@ -52,7 +52,7 @@ impl<'s> HistogramAcc<'s> {
                     self.buckets.push(part(Some(le)));
                 }
             }
-            Part::Other => {}
+            Part::Sum | Part::Other => {}
         }
     }
 

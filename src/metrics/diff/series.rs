@@ -19,25 +19,37 @@ pub(super) struct At {
     pub(super) sample: u32,
 }
 
-/// Which of a histogram's series a series is.
+/// How a sample's name ends after its family's: which of a histogram's (or summary's) series
+/// it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Part {
-    /// Not a histogram's `_count` or `_bucket`.
+    /// None of these.
     Other,
     Count,
+    Sum,
     Bucket,
 }
 
 /// Where a histogram series' `le` is, as [`Located::le`] finds it, noted while its labels are
-/// hashed so they are not read again.
+/// hashed so they are not read again: bytes `start..end` of its target's text, or (`start` is
+/// `u32::MAX`, which no text reaches) none, or one to read again (escaped, or a target label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Le {
+pub(super) struct Le {
+    start: u32,
+    end: u32,
+}
+
+impl Le {
     /// It has none.
-    None,
-    /// Bytes `start..end` of its target's text.
-    Text { start: u32, end: u32 },
-    /// Escaped, or a target label: read by [`Located::le`].
-    Read,
+    pub(super) const NONE: Le = Le {
+        start: u32::MAX,
+        end: 0,
+    };
+    /// Read by [`Located::le`].
+    const READ: Le = Le {
+        start: u32::MAX,
+        end: 1,
+    };
 }
 
 /// One pod's series on one side.
@@ -47,14 +59,12 @@ pub(super) struct PodSeries {
     pub(super) out: u64,
     /// A histogram's series: the identity of its histogram (without `le`).
     pub(super) histogram: u64,
-    /// The pod (its target labels).
-    pub(super) pod: u64,
     pub(super) kind: MetricType,
     /// A start time, expiry or build fact: not summed ([`is_per_process_gauge`]).
     pub(super) per_process: bool,
     pub(super) value: f64,
     pub(super) at: At,
-    /// A histogram's series: which one, and its `le`.
+    /// Which of its family's series it is; a histogram's: its `le`.
     pub(super) part: Part,
     pub(super) le: Le,
 }
@@ -86,12 +96,11 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
     for (t, target) in snapshot.targets.iter().enumerate() {
         let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
         let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
-        let pod = SERIES_HASHER.hash_one(&target.labels);
         let target_le = target.labels.iter().position(|(n, _)| n == "le");
         let text = target.text();
         let in_text = |value: &str| {
             let start = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-            (start <= text.len() && text.len() - start >= value.len()).then_some(Le::Text {
+            (start <= text.len() && text.len() - start >= value.len()).then_some(Le {
                 start: start as u32,
                 end: (start + value.len()) as u32,
             })
@@ -101,8 +110,9 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
             let histogram = family.kind() == MetricType::Histogram;
             for (i, sample) in family.samples().enumerate() {
                 let which = match sample.name.strip_prefix(family.name()) {
-                    Some("_count") if histogram => Part::Count,
-                    Some("_bucket") if histogram => Part::Bucket,
+                    Some("_count") => Part::Count,
+                    Some("_sum") => Part::Sum,
+                    Some("_bucket") => Part::Bucket,
                     _ => Part::Other,
                 };
                 // The least `le` of the sample's, as [`Located::le`] takes it.
@@ -133,10 +143,10 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                     }
                 }
                 let le_at = match least_le {
-                    Some(Cow::Borrowed(value)) => in_text(value).unwrap_or(Le::Read),
-                    Some(Cow::Owned(_)) => Le::Read,
-                    None if histogram && target_le.is_some() => Le::Read,
-                    None => Le::None,
+                    Some(Cow::Borrowed(value)) => in_text(value).unwrap_or(Le::READ),
+                    Some(Cow::Owned(_)) => Le::READ,
+                    None if histogram && target_le.is_some() => Le::READ,
+                    None => Le::NONE,
                 };
                 for (k, name) in PER_POD_LABELS.iter().enumerate() {
                     if per_pod[k].is_none()
@@ -167,7 +177,6 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                         } else {
                             0
                         },
-                        pod,
                         kind: family.kind(),
                         per_process: is_per_process_gauge(sample.name, family.kind()),
                         value: sample.value,
@@ -259,11 +268,11 @@ impl<'s> Located<'s> {
     /// Its `le`, found where `le` says.
     pub(super) fn le_at(self, le: Le) -> Option<Cow<'s, str>> {
         match le {
-            Le::None => None,
-            Le::Text { start, end } => Some(Cow::Borrowed(
+            Le::NONE => None,
+            Le::READ => self.le(),
+            Le { start, end } => Some(Cow::Borrowed(
                 &self.target().text()[start as usize..end as usize],
             )),
-            Le::Read => self.le(),
         }
     }
 
@@ -281,8 +290,35 @@ impl<'s> Located<'s> {
     }
 }
 
+/// What a pod's series need of its pod on both sides: whether it restarted between them (its
+/// `process_start_time_seconds` changed) and its scrape time on each side.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PodTimes {
+    pub(super) restarted: bool,
+    pub(super) scraped: (Option<i64>, Option<i64>),
+}
+
+/// [`PodTimes`] of each target of `side`, found by the pod's target labels in `old` and `new`.
+pub(super) fn pod_times(side: &Snapshot, old: &Snapshot, new: &Snapshot) -> Vec<PodTimes> {
+    let (starts_a, starts_b) = (process_starts(old), process_starts(new));
+    let (times_a, times_b) = (scrape_times(old), scrape_times(new));
+    side.targets
+        .iter()
+        .map(|t| {
+            let pod = SERIES_HASHER.hash_one(&t.labels);
+            PodTimes {
+                restarted: matches!(
+                    (starts_a.get(&pod), starts_b.get(&pod)),
+                    (Some(x), Some(y)) if x != y
+                ),
+                scraped: (times_a.get(&pod).copied(), times_b.get(&pod).copied()),
+            }
+        })
+        .collect()
+}
+
 /// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
-pub(super) fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
+fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
     snapshot
         .targets
         .iter()
@@ -298,7 +334,7 @@ pub(super) fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
 }
 
 /// Each pod's scrape time.
-pub(super) fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
+fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
     snapshot
         .targets
         .iter()
