@@ -36,8 +36,8 @@ impl<'s> HistogramAcc<'s> {
     pub(super) fn add(&mut self, at: Located<'s>, s: &Sums) {
         let part = |le| PartSums {
             le,
-            old: s.old(),
-            new: s.new(),
+            old: s.old_value(),
+            new: s.new_value(),
             increase: s.increase,
         };
         match s.part {

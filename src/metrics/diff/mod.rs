@@ -375,11 +375,11 @@ struct Sums {
 }
 
 impl Sums {
-    fn old(&self) -> Option<f64> {
+    fn old_value(&self) -> Option<f64> {
         self.has_old.then_some(self.old)
     }
 
-    fn new(&self) -> Option<f64> {
+    fn new_value(&self) -> Option<f64> {
         self.has_new.then_some(self.new)
     }
 }
@@ -510,7 +510,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
                 .add(series_at, &s);
             continue;
         }
-        let (old_value, new_value) = (s.old(), s.new());
+        let (old_value, new_value) = (s.old_value(), s.new_value());
         let change = change_of(old_value, new_value);
         if options.only_changed && change == Change::Unchanged {
             continue;

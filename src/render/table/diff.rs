@@ -455,6 +455,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quoted_values_are_written_as_debug_writes_them() {
+        for value in [
+            "",
+            "plain value 1.0:80/x",
+            "q\"uote",
+            "back\\slash",
+            "new\nline",
+            "tab\t",
+            "nul\0",
+            "\u{1}\u{7f}",
+            "é",
+            "'single'",
+            "~ and space",
+        ] {
+            let mut ours = String::new();
+            quoted(&mut ours, value);
+            assert_eq!(ours, format!("{value:?}"));
+        }
+    }
+
+    #[test]
     fn plain_layout_is_comfy_tables() {
         let mut rows = Rows::new(&["CHANGE", "SERIES", "OLD", "NEW", "DELTA", "RATE/SEC"]);
         let cells: [(Change, [&str; 6]); 4] = [
