@@ -2,6 +2,8 @@
 //! (`diff before.om deploy/web`, `diff deploy/web-v1 deploy/web-v2`); `diff TARGET --interval
 //! DUR` compares a target with itself DUR later.
 //!
+//! Two file sides are read and indexed at once, one on each core.
+//!
 //! When both sides are different live targets, the labels that name the workload (`deployment`,
 //! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
 
