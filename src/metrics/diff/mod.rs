@@ -358,7 +358,7 @@ fn is_counter_like(kind: MetricType, part: Part) -> bool {
 /// there is one per series of either side.
 struct Sums {
     kind: MetricType,
-    /// Which of its family's series the series at `at` is; a histogram's: its `le`.
+    /// Which of its family's series (`_count`, `_sum`, `_bucket`) the series at `at` is.
     part: Part,
     /// Whether every pod's elapsed time was known for `rate`.
     rate_known: bool,
@@ -376,6 +376,7 @@ struct Sums {
     rate: f64,
     /// Where the series is, on the new side if it is there.
     at: At,
+    /// A histogram series' `le`: the series at `at`'s.
     le: Le,
 }
 
