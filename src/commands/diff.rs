@@ -36,13 +36,9 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         }
         ([Side::File(a), Side::File(b)], None) => {
             // Two files are read and indexed at once, one on each core; `a`'s error first.
-            let (old, new) = std::thread::scope(|scope| {
-                let old = scope.spawn(|| load_file(a, &sides[0]));
-                let new = load_file(b, &sides[1]);
-                (old.join(), new)
-            });
-            let old = old.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            (old, new?, Exit::Success)
+            let (old, new) =
+                diff::on_two_cores(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
+            (old?, new?, Exit::Success)
         }
         ([a, b], None) => {
             let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
