@@ -2,6 +2,8 @@
 //! (`diff before.om deploy/web`, `diff deploy/web-v1 deploy/web-v2`); `diff TARGET --interval
 //! DUR` compares a target with itself DUR later.
 //!
+//! Two file sides are read and indexed at once, one on each core.
+//!
 //! When both sides are different live targets, the labels that name the workload (`deployment`,
 //! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
 
@@ -31,6 +33,12 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
                 "--interval compares a live target with itself, and {} is a file; give a TARGET such as deploy/web",
                 path.display()
             )));
+        }
+        ([Side::File(a), Side::File(b)], None) => {
+            // Two files are read and indexed at once, one on each core; `a`'s error first.
+            let (old, new) =
+                diff::on_two_cores(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
+            (old?, new?, Exit::Success)
         }
         ([a, b], None) => {
             let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
@@ -76,6 +84,11 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         only_changed: args.only_changed,
     };
     let result = diff::diff(&old.snapshot, &new.snapshot, options);
+    // The rows hold what they print: the bodies are not needed for printing.
+    drop((
+        std::mem::take(&mut old.snapshot),
+        std::mem::take(&mut new.snapshot),
+    ));
     stream_stdout(|out| {
         render(
             out,
@@ -107,16 +120,7 @@ async fn load(
     cancel: &CancellationToken,
 ) -> Result<(DiffSide, Exit)> {
     match side {
-        Side::File(path) => {
-            let snapshot = source::file::load_file(path)?;
-            if snapshot.targets.is_empty() {
-                return Err(Error::Failed(format!(
-                    "{}: no metrics found",
-                    path.display()
-                )));
-            }
-            Ok((DiffSide::new(side.describe(), snapshot), Exit::Success))
-        }
+        Side::File(path) => Ok((load_file(path, side)?, Exit::Success)),
         Side::Target(target) => {
             let options = ctx.source_options();
             let live =
@@ -130,6 +134,18 @@ async fn load(
             Ok((DiffSide::new(side.describe(), snapshot), exit))
         }
     }
+}
+
+/// The file side `side`, at `path`.
+fn load_file(path: &std::path::Path, side: &Side) -> Result<DiffSide> {
+    let snapshot = source::file::load_file(path)?;
+    if snapshot.targets.is_empty() {
+        return Err(Error::Failed(format!(
+            "{}: no metrics found",
+            path.display()
+        )));
+    }
+    Ok(DiffSide::new(side.describe(), snapshot))
 }
 
 async fn over_interval(

@@ -241,6 +241,15 @@ fn usage_and_input_errors() {
         err.contains("bad.txt") && err.contains("malformed"),
         "{err}"
     );
+    // The two files are read at once; the first side's error is the one reported.
+    for (args, named, not) in [
+        (["diff", bad, "./missing.om"], "bad.txt", "missing.om"),
+        (["diff", "./missing.om", bad], "missing.om", "bad.txt"),
+    ] {
+        let (code, _, err) = run(mesh.cmd().args(args));
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(named) && !err.contains(not), "{args:?}: {err}");
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::series::Located;
+use super::series::{Located, Part};
 use super::{HistogramValues, Sums, change_of};
 use crate::metrics::quantile::{Bucket, histogram_quantile};
 
@@ -34,26 +34,25 @@ impl<'s> HistogramAcc<'s> {
     }
 
     pub(super) fn add(&mut self, at: Located<'s>, s: &Sums) {
-        let family = at.family().name();
         let part = |le| PartSums {
             le,
-            old: s.old,
-            new: s.new,
+            old: s.old_value(),
+            new: s.new_value(),
             increase: s.increase,
         };
-        match at.sample().name.strip_prefix(family) {
-            Some("_count") => {
-                let le = at.le();
+        match s.part {
+            Part::Count => {
+                let le = at.le_at(s.le);
                 if self.count.as_ref().is_none_or(|seen| le >= seen.le) {
                     self.count = Some(part(le));
                 }
             }
-            Some("_bucket") => {
-                if let Some(le) = at.le() {
+            Part::Bucket => {
+                if let Some(le) = at.le_at(s.le) {
                     self.buckets.push(part(Some(le)));
                 }
             }
-            _ => {}
+            Part::Sum | Part::Other => {}
         }
     }
 

@@ -29,7 +29,8 @@ impl Keys {
     pub(crate) fn push<'s>(&mut self, strings: impl IntoIterator<Item = &'s str>) -> KeyAt {
         let start = self.text.len();
         for s in strings {
-            if s.contains(['\0', '\u{1}']) {
+            // Both are single bytes in UTF-8, and no other character has those bytes.
+            if s.bytes().any(|b| b <= 1) {
                 for c in s.chars() {
                     match c {
                         '\0' => self.text.push_str("\u{1}\u{1}"),
@@ -79,8 +80,9 @@ impl<'k> Iterator for LabelTexts<'k> {
     }
 }
 
-/// One string of a key, as encoded: equal texts are equal strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One string of a key, as encoded: equal texts are equal strings, and texts order as their
+/// strings do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text<'k>(&'k str);
 
 impl<'k> Text<'k> {

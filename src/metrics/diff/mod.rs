@@ -18,6 +18,11 @@
 //! ([`DiffRows`]) is those keys plus the numbers. A histogram's `_bucket`, `_count` and `_sum`
 //! series are gathered by a hash of their labels without `le`, so they get no key; each
 //! histogram gets one. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
+//!
+//! The two sides are hashed at once, one on each core; a histogram series' `le` is noted where
+//! it lies while its labels are hashed, so they are not read again. The sums (one small record
+//! per series) are freed before the rows are keyed, and rows are keyed in the order their
+//! samples are in the text: one pass through each body instead of reads at random.
 
 use serde::Serialize;
 
@@ -32,7 +37,7 @@ mod series;
 use histogram::HistogramAcc;
 use key::{KeyAt, Keys};
 pub use key::{LabelTexts, Text};
-use series::{At, Located, Map, process_starts, scrape_times, series_of};
+use series::{At, Le, Located, Map, Part, pod_times, series_of};
 
 /// How series are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -226,6 +231,16 @@ impl DiffRows {
         })
     }
 
+    /// The series rows' numbers, sorted as [`DiffRows::series`].
+    pub fn series_values(&self) -> impl ExactSizeIterator<Item = &SeriesValues> {
+        self.series.iter().map(|(_, values)| values)
+    }
+
+    /// The histogram rows' numbers, sorted as [`DiffRows::histograms`].
+    pub fn histogram_values(&self) -> impl ExactSizeIterator<Item = &HistogramValues> {
+        self.histograms.iter().map(|(_, values)| values)
+    }
+
     /// The diff as owned rows (the `-o json` shape).
     pub fn to_snapshot_diff(&self) -> SnapshotDiff {
         let owned = |labels: LabelTexts<'_>| -> Labels {
@@ -332,38 +347,63 @@ impl From<&SnapshotDiff> for DiffRows {
     }
 }
 
-fn is_counter_like(kind: MetricType, family: &str, name: &str) -> bool {
-    let suffix = name.strip_prefix(family).unwrap_or("");
+/// Whether a series counts up (its delta is an increase): a counter's, or a histogram's or
+/// summary's `_count`, `_sum` or `_bucket`.
+fn is_counter_like(kind: MetricType, part: Part) -> bool {
     kind == MetricType::Counter
-        || (matches!(kind, MetricType::Histogram | MetricType::Summary)
-            && matches!(suffix, "_count" | "_sum" | "_bucket"))
+        || (matches!(kind, MetricType::Histogram | MetricType::Summary) && part != Part::Other)
 }
 
-#[derive(Default)]
+/// A series' numbers summed over its pods (one per pod with [`DiffBy::Pod`]). Kept small:
+/// there is one per series of either side.
 struct Sums {
-    kind: Option<MetricType>,
+    kind: MetricType,
+    /// Which of its family's series (`_count`, `_sum`, `_bucket`) the series at `at` is.
+    part: Part,
+    /// Whether every pod's elapsed time was known for `rate`.
+    rate_known: bool,
+    /// Whether `at` is on the new side.
+    on_new: bool,
+    /// Whether `old` (`new`) has a value: a pod had the series on that side.
+    has_old: bool,
+    has_new: bool,
     /// A histogram's series: the identity of its histogram.
     histogram: u64,
-    old: Option<f64>,
-    new: Option<f64>,
+    old: f64,
+    new: f64,
     increase: f64,
     /// Sum of the pods' increases per second of their own elapsed time.
     rate: f64,
-    /// Whether every pod's elapsed time was known for `rate`.
-    rate_known: bool,
     /// Where the series is, on the new side if it is there.
-    at: Option<(bool, At)>,
+    at: At,
+    /// A histogram series' `le`: the series at `at`'s.
+    le: Le,
 }
 
-fn add(slot: &mut Option<f64>, v: Option<f64>) {
-    if let Some(v) = v {
-        *slot = Some(slot.unwrap_or(0.0) + v);
+impl Sums {
+    fn old_value(&self) -> Option<f64> {
+        self.has_old.then_some(self.old)
+    }
+
+    fn new_value(&self) -> Option<f64> {
+        self.has_new.then_some(self.new)
     }
 }
 
-fn earliest(slot: &mut Option<f64>, v: Option<f64>) {
+/// Add `v` to the sum in `slot` (`has`: whether it has one).
+fn add(slot: &mut f64, has: &mut bool, v: Option<f64>) {
     if let Some(v) = v {
-        *slot = Some(slot.map_or(v, |s| s.min(v)));
+        // From 0.0 the first time, as a sum starts.
+        *slot += v;
+        *has = true;
+    }
+}
+
+/// Keep the least of `slot` (`has`: whether it has one) and `v`.
+fn earliest(slot: &mut f64, has: &mut bool, v: Option<f64>) {
+    if let Some(v) = v {
+        *slot = if *has { slot.min(v) } else { v };
+        *has = true;
     }
 }
 
@@ -382,9 +422,9 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
         _ => None,
     };
     let by = options.by;
-    let (a, b) = (series_of(old, by), series_of(new, by));
-    let (starts_a, starts_b) = (process_starts(old), process_starts(new));
-    let (times_a, times_b) = (scrape_times(old), scrape_times(new));
+    // Each side's series are hashed on a core of its own.
+    let (a, b) = on_two_cores(|| series_of(old, by), || series_of(new, by));
+    let (pods_a, pods_b) = (pod_times(old, old, new), pod_times(new, old, new));
     let mut sums: Map<u64, Sums> = Default::default();
     sums.reserve(a.len().max(b.len()));
     let pairs = a.iter().map(|(k, pa)| (Some(pa), b.get(k))).chain(
@@ -398,54 +438,68 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
         let (va, vb) = (pa.map(|p| p.value), pb.map(|p| p.value));
         // A counter restarts from zero when its pod restarted (its start time changed) or when
         // it went down, as Prometheus' increase() reads it.
-        let restarted = matches!(
-            (starts_a.get(&seen.pod), starts_b.get(&seen.pod)),
-            (Some(x), Some(y)) if x != y
-        );
+        let pod = if pb.is_some() {
+            pods_b[seen.at.target as usize]
+        } else {
+            pods_a[seen.at.target as usize]
+        };
+        let restarted = pod.restarted;
         let increase = match (va, vb) {
             (Some(o), Some(n)) if n >= o && !restarted => n - o,
             (_, Some(n)) => n,
             (_, None) => 0.0,
         };
-        let s = sums.entry(seen.out).or_default();
-        if s.kind.is_none() {
-            s.rate_known = true;
-        }
-        s.kind = Some(kind);
+        let s = sums.entry(seen.out).or_insert(Sums {
+            kind,
+            part: seen.part,
+            rate_known: true,
+            on_new: pb.is_some(),
+            has_old: false,
+            has_new: false,
+            histogram: 0,
+            old: 0.0,
+            new: 0.0,
+            increase: 0.0,
+            rate: 0.0,
+            at: seen.at,
+            le: seen.le,
+        });
+        s.kind = kind;
         s.histogram = seen.histogram;
         if seen.per_process {
             // A per-process fact (start time, certificate expiry, build info) summed over pods
             // means nothing: across pods it is the earliest.
-            earliest(&mut s.old, va);
-            earliest(&mut s.new, vb);
+            earliest(&mut s.old, &mut s.has_old, va);
+            earliest(&mut s.new, &mut s.has_new, vb);
         } else {
-            add(&mut s.old, va);
-            add(&mut s.new, vb);
+            add(&mut s.old, &mut s.has_old, va);
+            add(&mut s.new, &mut s.has_new, vb);
         }
         s.increase += increase;
         // Each pod's increase over its own elapsed time: pods are not scraped at one instant.
-        match (times_a.get(&seen.pod), times_b.get(&seen.pod)) {
+        match pod.scraped {
             (Some(ta), Some(tb)) if tb > ta && va.is_some() && vb.is_some() => {
                 s.rate += increase / ((tb - ta) as f64 / 1000.0);
             }
             _ if va.is_none() || vb.is_none() => {}
             _ => s.rate_known = false,
         }
-        if pb.is_some() || s.at.is_none() {
-            s.at = Some((pb.is_some(), seen.at));
+        if pb.is_some() {
+            s.on_new = true;
+            s.at = seen.at;
+            s.part = seen.part;
+            s.le = seen.le;
         }
     }
     drop((a, b));
-    let mut keys = Keys::default();
-    let mut labels = Vec::new();
-    let mut series = Vec::new();
+    // The rows shown, with where their labels are; keyed once the sums are freed.
+    let mut shown = Vec::new();
     let mut histograms: Map<u64, HistogramAcc<'_>> = Default::default();
     for s in sums.into_values() {
-        let kind = s.kind.expect("set with every entry");
-        let (on_new, at) = s.at.expect("set with every entry");
+        let kind = s.kind;
         let series_at = Located {
-            snapshot: if on_new { new } else { old },
-            at,
+            snapshot: if s.on_new { new } else { old },
+            at: s.at,
         };
         if kind == MetricType::Histogram {
             histograms
@@ -454,30 +508,23 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
                 .add(series_at, &s);
             continue;
         }
-        let change = change_of(s.old, s.new);
+        let (old_value, new_value) = (s.old_value(), s.new_value());
+        let change = change_of(old_value, new_value);
         if options.only_changed && change == Change::Unchanged {
             continue;
         }
-        let (family, name) = series_at.name();
-        let counter = is_counter_like(kind, &family, &name);
-        let delta = match (s.old, s.new) {
+        let counter = is_counter_like(kind, s.part);
+        let delta = match (old_value, new_value) {
             (Some(_), Some(_)) if counter => Some(s.increase),
             (Some(o), Some(n)) => Some(n - o),
             _ => None,
         };
-        // Rows are keyed (labels read out and sorted) only for what is shown.
-        series_at.labels(by, false, &mut labels);
-        let key = keys.push(
-            [family.as_ref(), name.as_ref()]
-                .into_iter()
-                .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
-        );
-        series.push((
-            key,
+        shown.push((
+            series_at,
             SeriesValues {
                 kind,
-                old: s.old,
-                new: s.new,
+                old: old_value,
+                new: new_value,
                 delta,
                 rate: match delta.filter(|_| counter) {
                     Some(_) if s.rate_known => Some(s.rate),
@@ -488,6 +535,36 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
             },
         ));
     }
+    // In the order they are in the text, which is read in one pass rather than at random.
+    shown.sort_unstable_by_key(|(series_at, _)| {
+        let At {
+            target,
+            family,
+            sample,
+        } = series_at.at;
+        (
+            !std::ptr::eq(series_at.snapshot, old),
+            target,
+            family,
+            sample,
+        )
+    });
+    let mut keys = Keys::default();
+    let mut labels = Vec::new();
+    // Rows are keyed (labels read out and sorted) only for what is shown.
+    let mut series: Vec<(KeyAt, SeriesValues)> = shown
+        .into_iter()
+        .map(|(series_at, values)| {
+            let (family, name) = series_at.name();
+            series_at.labels(by, false, &mut labels);
+            let key = keys.push(
+                [family.as_ref(), name.as_ref()]
+                    .into_iter()
+                    .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
+            );
+            (key, values)
+        })
+        .collect();
     let mut histograms: Vec<(KeyAt, HistogramValues)> = histograms
         .into_values()
         .map(|h| (h.at, h.finish()))
@@ -511,6 +588,34 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
         series,
         histograms,
     }
+}
+
+/// `first()` on a thread of its own while this one runs `second()`; when no thread can be
+/// started, both here, `first` first. A panic in `first` is resumed here.
+pub(crate) fn on_two_cores<A: Send, B>(
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B,
+) -> (A, B) {
+    let first = std::sync::Mutex::new(Some(first));
+    let take = || {
+        first
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .expect("`first` runs once")
+    };
+    std::thread::scope(
+        |scope| match std::thread::Builder::new().spawn_scoped(scope, || take()()) {
+            Ok(thread) => {
+                let b = second();
+                let a = thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (a, b)
+            }
+            Err(_) => (take()(), second()),
+        },
+    )
 }
 
 fn change_of(old: Option<f64>, new: Option<f64>) -> Change {

@@ -19,6 +19,39 @@ pub(super) struct At {
     pub(super) sample: u32,
 }
 
+/// How a sample's name ends after its family's: which of a histogram's (or summary's) series
+/// it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Part {
+    /// None of these.
+    Other,
+    Count,
+    Sum,
+    Bucket,
+}
+
+/// Where a histogram series' `le` is, as [`Located::le`] finds it, noted while its labels are
+/// hashed so they are not read again: bytes `start..end` of its target's text, or (`start` is
+/// `u32::MAX`, which no text reaches) none, or one to read again (escaped, or a target label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Le {
+    start: u32,
+    end: u32,
+}
+
+impl Le {
+    /// It has none.
+    pub(super) const NONE: Le = Le {
+        start: u32::MAX,
+        end: 0,
+    };
+    /// Read by [`Located::le`].
+    const READ: Le = Le {
+        start: u32::MAX,
+        end: 1,
+    };
+}
+
 /// One pod's series on one side.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PodSeries {
@@ -26,13 +59,14 @@ pub(super) struct PodSeries {
     pub(super) out: u64,
     /// A histogram's series: the identity of its histogram (without `le`).
     pub(super) histogram: u64,
-    /// The pod (its target labels).
-    pub(super) pod: u64,
     pub(super) kind: MetricType,
     /// A start time, expiry or build fact: not summed ([`is_per_process_gauge`]).
     pub(super) per_process: bool,
     pub(super) value: f64,
     pub(super) at: At,
+    /// Which of its family's series it is; a histogram's: its `le`.
+    pub(super) part: Part,
+    pub(super) le: Le,
 }
 
 /// The maps `diff` keys series by. A fixed seed, so the same input is summed in the same order
@@ -62,12 +96,27 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
     for (t, target) in snapshot.targets.iter().enumerate() {
         let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
         let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
-        let pod = SERIES_HASHER.hash_one(&target.labels);
         let target_le = target.labels.iter().position(|(n, _)| n == "le");
+        let text = target.text();
+        let in_text = |value: &str| {
+            let start = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            (start <= text.len() && text.len() - start >= value.len()).then_some(Le {
+                start: start as u32,
+                end: (start + value.len()) as u32,
+            })
+        };
         for (f, family) in target.families().enumerate() {
             let identity = family_identity(family.name(), family.kind());
             let histogram = family.kind() == MetricType::Histogram;
             for (i, sample) in family.samples().enumerate() {
+                let which = match sample.name.strip_prefix(family.name()) {
+                    Some("_count") => Part::Count,
+                    Some("_sum") => Part::Sum,
+                    Some("_bucket") => Part::Bucket,
+                    _ => Part::Other,
+                };
+                // The least `le` of the sample's, as [`Located::le`] takes it.
+                let mut least_le: Option<Cow<'_, str>> = None;
                 clashes.clear();
                 clashes.resize(target.labels.len(), false);
                 let mut sum = all_targets;
@@ -88,8 +137,17 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                     }
                     if histogram && label.name == "le" {
                         le = le.wrapping_add(p);
+                        if least_le.as_ref().is_none_or(|least| label.value < *least) {
+                            least_le = Some(label.value);
+                        }
                     }
                 }
+                let le_at = match least_le {
+                    Some(Cow::Borrowed(value)) => in_text(value).unwrap_or(Le::READ),
+                    Some(Cow::Owned(_)) => Le::READ,
+                    None if histogram && target_le.is_some() => Le::READ,
+                    None => Le::NONE,
+                };
                 for (k, name) in PER_POD_LABELS.iter().enumerate() {
                     if per_pod[k].is_none()
                         && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
@@ -119,7 +177,6 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                         } else {
                             0
                         },
-                        pod,
                         kind: family.kind(),
                         per_process: is_per_process_gauge(sample.name, family.kind()),
                         value: sample.value,
@@ -128,6 +185,8 @@ pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> 
                             family: f as u32,
                             sample: i as u32,
                         },
+                        part: which,
+                        le: le_at,
                     },
                 );
             }
@@ -206,6 +265,17 @@ impl<'s> Located<'s> {
         labels.sort_unstable();
     }
 
+    /// Its `le`, found where `le` says.
+    pub(super) fn le_at(self, le: Le) -> Option<Cow<'s, str>> {
+        match le {
+            Le::NONE => None,
+            Le::READ => self.le(),
+            Le { start, end } => Some(Cow::Borrowed(
+                &self.target().text()[start as usize..end as usize],
+            )),
+        }
+    }
+
     /// Its `le` as a row's sorted labels give it first: the least of the sample's, else the
     /// target's.
     pub(super) fn le(self) -> Option<Cow<'s, str>> {
@@ -220,8 +290,35 @@ impl<'s> Located<'s> {
     }
 }
 
+/// What a pod's series need of its pod on both sides: whether it restarted between them (its
+/// `process_start_time_seconds` changed) and its scrape time on each side.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PodTimes {
+    pub(super) restarted: bool,
+    pub(super) scraped: (Option<i64>, Option<i64>),
+}
+
+/// [`PodTimes`] of each target of `side`, found by the pod's target labels in `old` and `new`.
+pub(super) fn pod_times(side: &Snapshot, old: &Snapshot, new: &Snapshot) -> Vec<PodTimes> {
+    let (starts_a, starts_b) = (process_starts(old), process_starts(new));
+    let (times_a, times_b) = (scrape_times(old), scrape_times(new));
+    side.targets
+        .iter()
+        .map(|t| {
+            let pod = SERIES_HASHER.hash_one(&t.labels);
+            PodTimes {
+                restarted: matches!(
+                    (starts_a.get(&pod), starts_b.get(&pod)),
+                    (Some(x), Some(y)) if x != y
+                ),
+                scraped: (times_a.get(&pod).copied(), times_b.get(&pod).copied()),
+            }
+        })
+        .collect()
+}
+
 /// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
-pub(super) fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
+fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
     snapshot
         .targets
         .iter()
@@ -237,7 +334,7 @@ pub(super) fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
 }
 
 /// Each pod's scrape time.
-pub(super) fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
+fn scrape_times(snapshot: &Snapshot) -> Map<u64, i64> {
     snapshot
         .targets
         .iter()

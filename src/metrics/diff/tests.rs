@@ -300,3 +300,40 @@ fn sums_over_pods_come_out_the_same_on_every_run() {
         assert_eq!(sums(&diff(&a, &b, DiffOptions::default())), first);
     }
 }
+
+#[test]
+fn a_histogram_series_le_noted_while_hashing_is_the_one_read_from_its_labels() {
+    // Bounds as written, escaped (read again), on the target (read again), and a series
+    // without one.
+    let body = "# TYPE h histogram\n\
+        h_bucket{le=\"0.5\",x=\"a\"} 1\n\
+        h_bucket{x=\"b\",le=\"1\\\\0\"} 2\n\
+        h_bucket{x=\"c\"} 3\n\
+        h_count{x=\"a\"} 3\n\
+        h_sum{x=\"a\"} 1.5\n";
+    let mut on_target = target("web-1", 1_000_000, body);
+    on_target
+        .labels
+        .push(("le".to_string(), "+Inf".to_string()));
+    for t in [target("web-2", 1_000_000, body), on_target] {
+        let snapshot = Snapshot { targets: vec![t] };
+        let series = series::series_of(&snapshot, DiffBy::Pod);
+        let mut checked = 0;
+        for p in series.values() {
+            let at = series::Located {
+                snapshot: &snapshot,
+                at: p.at,
+            };
+            assert_eq!(at.le_at(p.le), at.le(), "{:?}", at.sample().labels);
+            checked += 1;
+        }
+        assert_eq!(checked, 5);
+    }
+}
+
+#[test]
+fn two_cores_give_both_results_in_order_and_resume_a_panic_of_the_first() {
+    assert_eq!(on_two_cores(|| 1, || 2), (1, 2));
+    let panicked = std::panic::catch_unwind(|| on_two_cores(|| -> u8 { panic!("first") }, || 2));
+    assert!(panicked.is_err());
+}

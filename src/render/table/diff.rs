@@ -48,7 +48,7 @@ pub fn write_diff(
             let v = s.values;
             rows.row(v.change);
             rows.cell(|t| t.push_str(change_text(v.change)));
-            rows.cell(|t| series_name(t, s.name, s.labels, &series_shown));
+            rows.cell(|t| series_name(t, s.name, s.labels, series_shown.get(s.name)));
             rows.cell(|t| value_text(t, v.old));
             rows.cell(|t| value_text(t, v.new));
             rows.cell(|t| signed_text(t, v.delta));
@@ -74,7 +74,7 @@ pub fn write_diff(
             let v = h.values;
             rows.row(v.change);
             rows.cell(|t| t.push_str(change_text(v.change)));
-            rows.cell(|t| series_name(t, h.name, h.labels, &histograms_shown));
+            rows.cell(|t| series_name(t, h.name, h.labels, histograms_shown.get(h.name)));
             rows.cell(|t| transition(t, v.old_count, v.new_count, value_text_of));
             rows.cell(|t| signed_text(t, v.count_delta));
             rows.cell(|t| transition(t, v.old_p50, v.new_p50, short));
@@ -142,24 +142,24 @@ impl Rows {
             let w = &mut widths[i % columns];
             *w = (*w).max(cell.len());
         }
-        let mut line = String::new();
+        let mut line = Vec::new();
         let mut lay_out = |cells: &mut dyn Iterator<Item = &str>, header: bool| {
             line.clear();
             for (i, cell) in cells.enumerate() {
                 let pad = widths[i] - cell.len();
                 if header || i < 2 {
-                    line.push_str(cell);
-                    line.extend(std::iter::repeat_n(' ', pad + 3));
+                    line.extend_from_slice(cell.as_bytes());
+                    spaces(&mut line, pad + 3);
                 } else {
-                    line.extend(std::iter::repeat_n(' ', pad));
-                    line.push_str(cell);
-                    line.push_str("   ");
+                    spaces(&mut line, pad);
+                    line.extend_from_slice(cell.as_bytes());
+                    line.extend_from_slice(b"   ");
                 }
             }
-            let end = line.trim_end().len();
+            let end = line.trim_ascii_end().len();
             line.truncate(end);
-            line.push('\n');
-            out.write_all(line.as_bytes())
+            line.push(b'\n');
+            out.write_all(&line)
         };
         lay_out(&mut self.header.iter().copied(), true)?;
         let mut cells = self.cells();
@@ -189,12 +189,17 @@ impl Rows {
         finish(&table, options)
     }
 }
+/// Append `n` spaces.
+fn spaces(line: &mut Vec<u8>, n: usize) {
+    line.resize(line.len() + n, b' ');
+}
+
 /// `12 series changed, 3 added, 1 removed, 40 unchanged; 2 of 5 histograms changed; 10.0s apart`.
 fn summary(diff: &DiffRows) -> String {
-    let count = |c: Change| diff.series().filter(|s| s.values.change == c).count();
+    let count = |c: Change| diff.series_values().filter(|v| v.change == c).count();
     let histograms_changed = diff
-        .histograms()
-        .filter(|h| h.values.change != Change::Unchanged)
+        .histogram_values()
+        .filter(|v| v.change != Change::Unchanged)
         .count();
     let mut text = format!(
         "{} series changed, {} added, {} removed, {} unchanged; {} of {} histograms changed",
@@ -236,75 +241,141 @@ fn change_cell(change: Change, color: bool) -> Cell {
     }
 }
 
-/// For each name, the labels its rows show.
-type Shown<'d> = foldhash::HashMap<Text<'d>, foldhash::HashSet<Text<'d>>>;
+/// For each name, the labels its rows show, sorted as a row's labels are.
+struct Shown<'d> {
+    by_name: foldhash::HashMap<Text<'d>, Vec<Text<'d>>>,
+}
+
+impl<'d> Shown<'d> {
+    /// The labels rows named `name` show.
+    fn get(&self, name: Text<'d>) -> Option<&[Text<'d>]> {
+        self.by_name.get(&name).map(Vec::as_slice)
+    }
+}
 
 /// For each name, the labels its rows show: with [`DiffLabels::Distinguishing`], those whose
-/// value is not the same in every row of that name (a label some rows lack counts too).
+/// value is not the same in every row of that name (a label some rows lack counts too). Rows of
+/// one name mostly follow each other and have the same label names in the same order, so a
+/// name and each label are looked up where the previous row had them before they are searched.
 fn shown_labels<'d>(
     rows: impl Iterator<Item = (Text<'d>, LabelTexts<'d>)>,
     labels: DiffLabels<'_>,
 ) -> Shown<'d> {
     /// How many rows of a name have a label, and whether its value varies among them.
     struct Values<'d> {
+        label: Text<'d>,
         count: usize,
         first: Text<'d>,
         varies: bool,
     }
-    #[derive(Default)]
     struct Seen<'d> {
+        name: Text<'d>,
         rows: usize,
-        values: foldhash::HashMap<Text<'d>, Values<'d>>,
+        values: Vec<Values<'d>>,
     }
-    let mut by_name: foldhash::HashMap<Text<'d>, Seen<'d>> = Default::default();
+    let mut seen: Vec<Seen<'d>> = Vec::new();
+    let mut index: foldhash::HashMap<Text<'d>, usize> = Default::default();
+    let mut current = usize::MAX;
     for (name, row) in rows {
-        let seen = by_name.entry(name).or_default();
-        seen.rows += 1;
-        for (n, v) in row {
-            let values = seen.values.entry(n).or_insert(Values {
-                count: 0,
-                first: v,
-                varies: false,
+        if seen.get(current).is_none_or(|s| s.name != name) {
+            current = *index.entry(name).or_insert_with(|| {
+                seen.push(Seen {
+                    name,
+                    rows: 0,
+                    values: Vec::new(),
+                });
+                seen.len() - 1
             });
+        }
+        let seen = &mut seen[current];
+        seen.rows += 1;
+        for (i, (n, v)) in row.enumerate() {
+            let at = match seen.values.get(i) {
+                Some(values) if values.label == n => i,
+                _ => match seen.values.iter().position(|values| values.label == n) {
+                    Some(at) => at,
+                    None => {
+                        seen.values.push(Values {
+                            label: n,
+                            count: 0,
+                            first: v,
+                            varies: false,
+                        });
+                        seen.values.len() - 1
+                    }
+                },
+            };
+            let values = &mut seen.values[at];
             values.count += 1;
             values.varies |= values.first != v;
         }
     }
-    by_name
+    let by_name = seen
         .into_iter()
-        .map(|(name, seen)| {
-            let shown = seen
+        .map(|seen| {
+            let mut shown: Vec<Text<'d>> = seen
                 .values
                 .iter()
-                .filter(|(label, values)| match labels {
+                .filter(|values| match labels {
                     DiffLabels::All => true,
                     DiffLabels::Distinguishing(always) => {
-                        always.iter().any(|a| label.is(a))
+                        always.iter().any(|a| values.label.is(a))
                             || values.count < seen.rows
                             || values.varies
                     }
                 })
-                .map(|(n, _)| *n)
+                .map(|values| values.label)
                 .collect();
-            (name, shown)
+            shown.sort_unstable();
+            (seen.name, shown)
         })
-        .collect()
+        .collect();
+    Shown { by_name }
 }
 
-/// `name{a="x",b="y"}` with the labels `shown` keeps for `name`, as Prometheus prints a series.
-fn series_name(out: &mut String, name: Text<'_>, labels: LabelTexts<'_>, shown: &Shown<'_>) {
+/// `name{a="x",b="y"}` with the labels of `keep` (sorted), as Prometheus prints a series.
+fn series_name(
+    out: &mut String,
+    name: Text<'_>,
+    labels: LabelTexts<'_>,
+    keep: Option<&[Text<'_>]>,
+) {
     out.push_str(&name.as_str());
-    let Some(keep) = shown.get(&name) else {
+    let Some(mut keep) = keep else {
         return;
     };
     let mut first = true;
-    for (n, v) in labels.filter(|(n, _)| keep.contains(n)) {
+    // The row's labels are sorted by name, as `keep` is: one walk through both.
+    for (n, v) in labels {
+        while keep.first().is_some_and(|k| *k < n) {
+            keep = &keep[1..];
+        }
+        if keep.first() != Some(&n) {
+            continue;
+        }
         out.push(if first { '{' } else { ',' });
         first = false;
-        let _ = write!(out, "{}={:?}", n.as_str(), v.as_str());
+        out.push_str(&n.as_str());
+        out.push('=');
+        quoted(out, &v.as_str());
     }
     if !first {
         out.push('}');
+    }
+}
+
+/// `value` in double quotes as Rust's `{:?}` writes a string: printable ASCII other than `"` and
+/// `\\` as it is (most values), anything else through `{:?}`.
+fn quoted(out: &mut String, value: &str) {
+    if value
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{value:?}");
     }
 }
 
@@ -382,6 +453,27 @@ fn transition(out: &mut String, old: Option<f64>, new: Option<f64>, text: fn(&mu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_are_written_as_debug_writes_them() {
+        for value in [
+            "",
+            "plain value 1.0:80/x",
+            "q\"uote",
+            "back\\slash",
+            "new\nline",
+            "tab\t",
+            "nul\0",
+            "\u{1}\u{7f}",
+            "é",
+            "'single'",
+            "~ and space",
+        ] {
+            let mut ours = String::new();
+            quoted(&mut ours, value);
+            assert_eq!(ours, format!("{value:?}"));
+        }
+    }
 
     #[test]
     fn plain_layout_is_comfy_tables() {
