@@ -37,7 +37,7 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         ([Side::File(a), Side::File(b)], None) => {
             // Two files are read and indexed at once, one on each core; `a`'s error first.
             let (old, new) =
-                diff::on_two_cores(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
+                crate::metrics::join(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
             (old?, new?, Exit::Success)
         }
         ([a, b], None) => {

@@ -62,10 +62,12 @@ pub(crate) fn join<A: Send, B: Send>(
     // Held so that `b` is still here to run if its thread cannot be started.
     let b = std::sync::Mutex::new(Some(b));
     let run_b = || {
-        (b.lock()
-            .expect("not poisoned")
+        let b = b
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
-            .expect("`b` runs once"))()
+            .expect("`b` runs once");
+        b()
     };
     std::thread::scope(
         |scope| match std::thread::Builder::new().spawn_scoped(scope, run_b) {
@@ -131,5 +133,19 @@ impl MetricType {
             MetricType::StateSet => "stateset",
             MetricType::Untyped => "unknown",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join;
+
+    #[test]
+    fn join_gives_both_results_in_order_and_passes_on_a_panic_of_either() {
+        assert_eq!(join(|| 1, || 2), (1, 2));
+        let first = std::panic::catch_unwind(|| join(|| -> u8 { panic!("first") }, || 2));
+        assert!(first.is_err());
+        let second = std::panic::catch_unwind(|| join(|| 1, || -> u8 { panic!("second") }));
+        assert!(second.is_err());
     }
 }

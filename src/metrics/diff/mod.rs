@@ -423,7 +423,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
     };
     let by = options.by;
     // Each side's series are hashed on a core of its own.
-    let (a, b) = on_two_cores(|| series_of(old, by), || series_of(new, by));
+    let (a, b) = crate::metrics::join(|| series_of(old, by), || series_of(new, by));
     let (pods_a, pods_b) = (pod_times(old, old, new), pod_times(new, old, new));
     let mut sums: Map<u64, Sums> = Default::default();
     sums.reserve(a.len().max(b.len()));
@@ -588,34 +588,6 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
         series,
         histograms,
     }
-}
-
-/// `first()` on a thread of its own while this one runs `second()`; when no thread can be
-/// started, both here, `first` first. A panic in `first` is resumed here.
-pub(crate) fn on_two_cores<A: Send, B>(
-    first: impl FnOnce() -> A + Send,
-    second: impl FnOnce() -> B,
-) -> (A, B) {
-    let first = std::sync::Mutex::new(Some(first));
-    let take = || {
-        first
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .expect("`first` runs once")
-    };
-    std::thread::scope(
-        |scope| match std::thread::Builder::new().spawn_scoped(scope, || take()()) {
-            Ok(thread) => {
-                let b = second();
-                let a = thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (a, b)
-            }
-            Err(_) => (take()(), second()),
-        },
-    )
 }
 
 fn change_of(old: Option<f64>, new: Option<f64>) -> Change {

@@ -330,10 +330,3 @@ fn a_histogram_series_le_noted_while_hashing_is_the_one_read_from_its_labels() {
         assert_eq!(checked, 5);
     }
 }
-
-#[test]
-fn two_cores_give_both_results_in_order_and_resume_a_panic_of_the_first() {
-    assert_eq!(on_two_cores(|| 1, || 2), (1, 2));
-    let panicked = std::panic::catch_unwind(|| on_two_cores(|| -> u8 { panic!("first") }, || 2));
-    assert!(panicked.is_err());
-}
