@@ -233,7 +233,8 @@ fn main() {
             .await
             .expect("targets")
             .pods;
-        let addrs: Vec<SocketAddr> = targets
+        // The direct fetches start in the scrape's order too.
+        let addrs: Vec<SocketAddr> = scrape::start_order(targets.clone())
             .iter()
             .map(|t| sim.proxy_addr(&t.namespace, &t.pod).expect("proxy address"))
             .collect();
