@@ -2,9 +2,11 @@
 //! simulated mesh (each API request and port-forward set-up delayed by `--latency`, standing in for
 //! a real API server and kubelet) with the default concurrency, with `--concurrency 1`, and —
 //! as the ceiling — fetching the same bodies straight from the simulated proxies' loopback sockets
-//! at the default concurrency. Prints medians (wall time, and the CPU time the whole process —
-//! client and simulator — spent per proxy) and the two ratios issues #2 and #11 set goals for:
-//! ≥ 15× over `--concurrency 1`, and port-forward ≥ 0.7× the direct rate (raised from #2's 0.5×).
+//! at the default concurrency, in the scrape's start order. Prints medians (wall time, and the CPU
+//! time the whole process — client and simulator — spent per proxy), the busy cores over each
+//! tenth of the runs, the simulated API server's full and resumed TLS handshakes in each
+//! port-forward run, and the two ratios issues #2 and #11 set goals for: ≥ 15× over
+//! `--concurrency 1`, and port-forward ≥ 0.7× the direct rate (raised from #2's 0.5×).
 //!
 //! Run: `cargo bench --bench fanout` (env: `FANOUT_PODS` (default 500), `FANOUT_LATENCY_MS`
 //! (default 20), `FANOUT_RUNS` (default 5; `--concurrency 1` runs once, it takes ~25 s),
@@ -76,8 +78,106 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
-/// Runs `work`, returning its wall time and the CPU time the whole process used meanwhile.
-async fn measured<F: std::future::Future<Output = ()>>(work: F) -> (Duration, Option<Duration>) {
+/// CPU time every thread of this process has run so far, in nanoseconds, from each thread's
+/// `/proc/self/task/TID/schedstat` (Linux; finer than `/proc/self/stat`'s 10 ms ticks), or
+/// `None` where that is not available.
+fn thread_cpu_ns() -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        // A thread may end between the listing and the read; it is skipped.
+        if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
+            total += stat.split(' ').next()?.parse::<u64>().ok()?;
+        }
+    }
+    Some(total)
+}
+
+/// How many slices of a run [`Timeline`] reports busy cores for.
+const SLICES: usize = 10;
+
+/// Busy cores in each tenth of a run's wall time, sampled from [`thread_cpu_ns`] every few
+/// milliseconds by a thread of its own: shows serial phases, idle waits and a long tail.
+struct Timeline {
+    busy: [f64; SLICES],
+}
+
+impl Timeline {
+    /// Samples until `done` is set; returns (seconds since start, CPU ns) pairs.
+    fn sample(done: &std::sync::atomic::AtomicBool) -> Vec<(f64, u64)> {
+        let started = Instant::now();
+        let mut samples = Vec::new();
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Some(ns) = thread_cpu_ns() {
+                samples.push((started.elapsed().as_secs_f64(), ns));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if let Some(ns) = thread_cpu_ns() {
+            samples.push((started.elapsed().as_secs_f64(), ns));
+        }
+        samples
+    }
+
+    /// Busy cores per slice of `wall`, from the samples (CPU between two samples is spread
+    /// evenly over the time between them).
+    fn from_samples(samples: &[(f64, u64)], wall: f64) -> Timeline {
+        let mut cpu = [0f64; SLICES];
+        let width = wall / SLICES as f64;
+        for pair in samples.windows(2) {
+            let ((t0, c0), (t1, c1)) = (pair[0], pair[1]);
+            let (span, used) = (t1 - t0, (c1 - c0) as f64 / 1e9);
+            if span <= 0.0 {
+                continue;
+            }
+            for (i, slice) in cpu.iter_mut().enumerate() {
+                let (start, end) = (i as f64 * width, (i + 1) as f64 * width);
+                let overlap = (t1.min(end) - t0.max(start)).max(0.0);
+                *slice += used * overlap / span;
+            }
+        }
+        Timeline {
+            busy: cpu.map(|c| c / width),
+        }
+    }
+
+    /// The slices' mean over several runs.
+    fn mean(timelines: &[Timeline]) -> Timeline {
+        let mut busy = [0f64; SLICES];
+        for t in timelines {
+            for (sum, b) in busy.iter_mut().zip(t.busy) {
+                *sum += b / timelines.len() as f64;
+            }
+        }
+        Timeline { busy }
+    }
+}
+
+impl std::fmt::Display for Timeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mean = self.busy.iter().sum::<f64>() / SLICES as f64;
+        write!(f, "{mean:.2} (by tenth:")?;
+        for b in self.busy {
+            write!(f, " {b:.1}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// What one measured run took: wall time, the CPU time the whole process used meanwhile, and
+/// the busy cores over the run.
+struct Run {
+    wall: Duration,
+    cpu: Option<Duration>,
+    timeline: Timeline,
+}
+
+/// Runs `work`, measuring it as a [`Run`].
+async fn measured<F: std::future::Future<Output = ()>>(work: F) -> Run {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || Timeline::sample(&done))
+    };
     let cpu_before = cpu_time();
     let started = Instant::now();
     work.await;
@@ -85,7 +185,13 @@ async fn measured<F: std::future::Future<Output = ()>>(work: F) -> (Duration, Op
     let cpu = cpu_time()
         .zip(cpu_before)
         .map(|(after, before)| after - before);
-    (wall, cpu)
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let samples = sampler.join().expect("CPU sampler");
+    Run {
+        wall,
+        cpu,
+        timeline: Timeline::from_samples(&samples, wall.as_secs_f64()),
+    }
 }
 
 fn main() {
@@ -127,7 +233,8 @@ fn main() {
             .await
             .expect("targets")
             .pods;
-        let addrs: Vec<SocketAddr> = targets
+        // The direct fetches start in the scrape's order too.
+        let addrs: Vec<SocketAddr> = scrape::start_order(targets.clone())
             .iter()
             .map(|t| sim.proxy_addr(&t.namespace, &t.pod).expect("proxy address"))
             .collect();
@@ -174,19 +281,23 @@ fn main() {
 
         let mut concurrent = Vec::new();
         let mut direct = Vec::new();
+        let mut handshakes = Vec::new();
         for _ in 0..runs {
+            let before = sim.tls_handshakes();
             concurrent.push(scrape_with(concurrency).await);
+            let after = sim.tls_handshakes();
+            handshakes.push((after.full - before.full, after.resumed - before.resumed));
             direct.push(fetch_all_direct().await);
         }
-        let (sequential, _) = scrape_with(1).await;
+        let sequential = scrape_with(1).await.wall;
 
         let n = targets.len() as f64;
         let rate = |d: Duration| n / d.as_secs_f64();
-        let report = |label: &str, runs: Vec<(Duration, Option<Duration>)>| {
-            let wall = median(runs.iter().map(|r| r.0).collect());
+        let report = |label: &str, runs: Vec<Run>| {
+            let wall = median(runs.iter().map(|r| r.wall).collect());
             let cpu = runs
                 .iter()
-                .map(|r| r.1)
+                .map(|r| r.cpu)
                 .collect::<Option<Vec<_>>>()
                 .map(median);
             let cpu = cpu.map_or("n/a".to_string(), |c| {
@@ -197,12 +308,20 @@ fn main() {
                 wall.as_secs_f64() * 1e3,
                 rate(wall)
             );
+            let timelines: Vec<Timeline> = runs.into_iter().map(|r| r.timeline).collect();
+            println!("{:<44}busy cores {}", "", Timeline::mean(&timelines));
             wall
         };
         let concurrent = report(
             &format!("port-forward, --concurrency {concurrency}:"),
             concurrent,
         );
+        let handshakes = handshakes
+            .iter()
+            .map(|(full, resumed)| format!("{full} full + {resumed} resumed"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!("{:<44}TLS handshakes a run: {handshakes}", "");
         println!(
             "{:<44}{:>8.1} ms  {:>7.0} proxies/s",
             "port-forward, --concurrency 1:",

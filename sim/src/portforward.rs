@@ -12,12 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::{BufMut, Bytes, BytesMut};
+use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use http::{Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -186,20 +186,25 @@ pub async fn handle(
         .unwrap_or_else(|_| Response::new(full("")))
 }
 
+/// The WebSocket's sending half, shared by every port's reader: each frame is written by the task
+/// that has it, as the kubelet's copy loops write to the connection under a lock, rather than
+/// handed to a writer task first (a hop through the scheduler for every frame).
+type Frames<S> = Arc<tokio::sync::Mutex<SplitSink<WebSocketStream<S>, Message>>>;
+
+/// Sends `message` on `frames`; false once the WebSocket is gone or closed.
+async fn send<S>(frames: &Frames<S>, message: Message) -> bool
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    frames.lock().await.send(message).await.is_ok()
+}
+
 async fn tunnel<S>(state: Arc<ApiState>, index: usize, ports: Vec<u16>, ws: WebSocketStream<S>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::channel::<Message>(64);
-    let writer = tokio::spawn(async move {
-        while let Some(message) = rx.recv().await {
-            let close = message.is_close();
-            if sink.send(message).await.is_err() || close {
-                break;
-            }
-        }
-    });
+    let (sink, mut stream) = ws.split();
+    let frames: Frames<S> = Arc::new(tokio::sync::Mutex::new(sink));
     // Ports whose forwarding has not failed; the kubelet closes the stream once none is left.
     let live = Arc::new(AtomicUsize::new(ports.len()));
     if !state.latency.is_zero() {
@@ -214,13 +219,11 @@ where
         let data_ch = (2 * i) as u8;
         let err_ch = data_ch + 1;
         let prefix = port.to_le_bytes();
-        let _ = tx.send(frame(data_ch, &prefix)).await;
-        let _ = tx.send(frame(err_ch, &prefix)).await;
+        send(&frames, frame(data_ch, &prefix)).await;
+        send(&frames, frame(err_ch, &prefix)).await;
         let Some(backend) = state.backend(index, port) else {
-            let _ = tx
-                .send(frame(err_ch, refused_text(pod, port).as_bytes()))
-                .await;
-            fail_port(&live, &tx).await;
+            send(&frames, frame(err_ch, refused_text(pod, port).as_bytes())).await;
+            fail_port(&live, &frames).await;
             to_pod.push(None);
             continue;
         };
@@ -228,7 +231,7 @@ where
         tokio::spawn(backend.serve(far));
         let (mut read, write) = tokio::io::split(near);
         to_pod.push(Some(write));
-        let tx = tx.clone();
+        let frames = frames.clone();
         let live = live.clone();
         let reset_error = faults
             .reset
@@ -241,19 +244,18 @@ where
                 match read.read_buf(&mut buf).await {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
-                        if tx.send(Message::Binary(buf.freeze())).await.is_err() {
+                        if !send(&frames, Message::Binary(buf.freeze())).await {
                             return;
                         }
                     }
                 }
             }
             if let Some(text) = reset_error {
-                let _ = tx.send(frame(err_ch, text.as_bytes())).await;
-                fail_port(&live, &tx).await;
+                send(&frames, frame(err_ch, text.as_bytes())).await;
+                fail_port(&live, &frames).await;
             }
         }));
     }
-    drop(tx);
     while let Some(msg) = stream.next().await {
         match msg {
             Ok(Message::Binary(data)) if data.len() > 1 => {
@@ -272,13 +274,15 @@ where
     for r in readers {
         r.abort();
     }
-    writer.abort();
 }
 
 /// Counts one port's forwarding as failed; after the last one the WebSocket is closed, as the
 /// kubelet ends the stream once every port's forwarding has returned.
-async fn fail_port(live: &AtomicUsize, tx: &mpsc::Sender<Message>) {
+async fn fail_port<S>(live: &AtomicUsize, frames: &Frames<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     if live.fetch_sub(1, Ordering::Relaxed) == 1 {
-        let _ = tx.send(Message::Close(None)).await;
+        send(frames, Message::Close(None)).await;
     }
 }

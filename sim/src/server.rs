@@ -39,6 +39,7 @@ pub struct SimHandle {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     exposed: Mutex<HashMap<usize, SocketAddr>>,
     runtime: tokio::runtime::Handle,
+    handshakes: Arc<tls::HandshakeCounter>,
 }
 
 fn random_token(seed: u64) -> String {
@@ -150,6 +151,8 @@ impl Sim {
         ));
         let acceptor = tokio_rustls::TlsAcceptor::from(server_tls.config.clone());
         let serve_state = state.clone();
+        let handshakes = Arc::new(tls::HandshakeCounter::default());
+        let counter = handshakes.clone();
         let accept_loop = tokio::spawn(async move {
             loop {
                 let Some(tcp) = accept(&listener).await else {
@@ -157,10 +160,12 @@ impl Sim {
                 };
                 let acceptor = acceptor.clone();
                 let state = serve_state.clone();
+                let counter = counter.clone();
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else {
                         return;
                     };
+                    counter.record(tls.get_ref().1);
                     let svc = service_fn(move |req| {
                         let state = state.clone();
                         async move { Ok::<_, std::convert::Infallible>(rest::handle(state, req).await) }
@@ -182,6 +187,7 @@ impl Sim {
             tasks: Mutex::new(vec![accept_loop]),
             exposed: Mutex::new(HashMap::new()),
             runtime: tokio::runtime::Handle::current(),
+            handshakes,
         })
     }
 }
@@ -215,6 +221,12 @@ impl SimHandle {
             .lock()
             .map(|seen| seen.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// How many TLS handshakes the API server completed so far, full and resumed (a client that
+    /// keeps session tickets resumes; each port-forward is a connection of its own).
+    pub fn tls_handshakes(&self) -> tls::TlsHandshakes {
+        self.handshakes.counts()
     }
 
     /// The CA certificate (PEM) that signed the API server's certificate.

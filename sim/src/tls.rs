@@ -1,6 +1,8 @@
-//! The simulated API server's TLS: a CA and a loopback serving certificate generated at start.
+//! The simulated API server's TLS: a CA and a loopback serving certificate generated at start,
+//! and the count of full and resumed handshakes it served ([`HandshakeCounter`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -72,30 +74,77 @@ pub fn generate() -> Result<ServerTls, String> {
     })
 }
 
+/// How many TLS handshakes the API server completed, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TlsHandshakes {
+    /// Full handshakes (certificate sent and verified), with or without a `HelloRetryRequest`.
+    pub full: u64,
+    /// Resumed handshakes (a session ticket or ID the client kept from an earlier connection).
+    pub resumed: u64,
+}
+
+/// Counts completed handshakes as rustls reports them ([`rustls::HandshakeKind`]).
+#[derive(Debug, Default)]
+pub struct HandshakeCounter {
+    full: AtomicU64,
+    resumed: AtomicU64,
+}
+
+impl HandshakeCounter {
+    /// Counts the handshake `connection` completed (nothing while it is still handshaking).
+    pub fn record(&self, connection: &rustls::ServerConnection) {
+        let counter = match connection.handshake_kind() {
+            Some(rustls::HandshakeKind::Resumed) => &self.resumed,
+            Some(
+                rustls::HandshakeKind::Full | rustls::HandshakeKind::FullWithHelloRetryRequest,
+            ) => &self.full,
+            None => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> TlsHandshakes {
+        TlsHandshakes {
+            full: self.full.load(Ordering::Relaxed),
+            resumed: self.resumed.load(Ordering::Relaxed),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rustls::pki_types::pem::PemObject;
 
     use super::*;
 
-    /// Runs a TLS handshake in memory between a default rustls client (which prefers AES-256)
-    /// and the simulator's server configuration.
-    fn handshake(tls: &ServerTls) -> rustls::ServerConnection {
+    /// A default rustls client (which prefers AES-256) trusting the simulator's CA, with rustls'
+    /// default in-memory session cache.
+    fn client_config(tls: &ServerTls) -> Arc<rustls::ClientConfig> {
         let mut roots = rustls::RootCertStore::empty();
         let ca = CertificateDer::from_pem_slice(tls.ca_pem.as_bytes()).expect("CA PEM");
         roots.add(ca).expect("CA");
-        let client_config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
+        Arc::new(config)
+    }
+
+    /// Runs a TLS handshake in memory between `client_config` and the simulator's server
+    /// configuration, through to the session tickets the server sends after it.
+    fn handshake(
+        tls: &ServerTls,
+        client_config: &Arc<rustls::ClientConfig>,
+    ) -> rustls::ServerConnection {
         let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
         let mut client =
-            rustls::ClientConnection::new(Arc::new(client_config), name).expect("client");
+            rustls::ClientConnection::new(client_config.clone(), name).expect("client");
         let mut server = rustls::ServerConnection::new(tls.config.clone()).expect("server");
-        while client.is_handshaking() || server.is_handshaking() {
+        while client.is_handshaking() || server.is_handshaking() || server.wants_write() {
             let mut wire = Vec::new();
             client.write_tls(&mut wire).expect("client writes");
             server.read_tls(&mut &wire[..]).expect("server reads");
@@ -111,8 +160,28 @@ mod tests {
     #[test]
     fn the_server_picks_aes_128_gcm_like_go_does() {
         let tls = generate().expect("certificates");
-        let server = handshake(&tls);
+        let server = handshake(&tls, &client_config(&tls));
         let suite = server.negotiated_cipher_suite().expect("a suite");
         assert_eq!(suite.suite(), rustls::CipherSuite::TLS13_AES_128_GCM_SHA256);
+    }
+
+    #[test]
+    fn full_and_resumed_handshakes_are_counted_apart() {
+        let tls = generate().expect("certificates");
+        let counter = HandshakeCounter::default();
+        let client = client_config(&tls);
+        counter.record(&handshake(&tls, &client));
+        counter.record(&handshake(&tls, &client));
+        counter.record(&handshake(&tls, &client_config(&tls)));
+        assert_eq!(
+            counter.counts(),
+            TlsHandshakes {
+                full: 2,
+                resumed: 1
+            }
+        );
+        let unfinished = rustls::ServerConnection::new(tls.config.clone()).expect("server");
+        counter.record(&unfinished);
+        assert_eq!(counter.counts().full + counter.counts().resumed, 3);
     }
 }

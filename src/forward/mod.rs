@@ -210,17 +210,23 @@ pub async fn fetch(
     let attempt = async {
         match opts.via {
             Via::PortForward => {
-                portforward::fetch(client, namespace, pod, port, path_and_query, opts.max_body)
-                    .await
+                portforward::fetch(client, namespace, pod, port, path_and_query, opts).await
             }
             Via::ApiServer => {
-                apiserver::fetch(client, namespace, pod, port, path_and_query, opts.max_body).await
+                let fetched =
+                    apiserver::fetch(client, namespace, pod, port, path_and_query, opts.max_body)
+                        .await?;
+                decoded(fetched, opts)
             }
         }
     };
-    let fetched = tokio::time::timeout(opts.timeout, attempt)
+    tokio::time::timeout(opts.timeout, attempt)
         .await
-        .unwrap_or(Err(ForwardError::Timeout(opts.timeout)))?;
+        .unwrap_or(Err(ForwardError::Timeout(opts.timeout)))
+}
+
+/// `fetched` with a gzip body inflated, unless `opts` asks to keep it compressed.
+fn decoded(fetched: Fetched, opts: &FetchOptions) -> Result<Fetched, ForwardError> {
     if fetched.gzip && !opts.keep_gzip {
         return Ok(Fetched {
             body: body::gunzip_limited(&fetched.body, opts.max_body)?,
