@@ -45,7 +45,7 @@ impl Text {
         }
         // SAFETY: the mapping is read-only; what another process may do to the file meanwhile is
         // the caveat in the module doc.
-        let Ok(map) = (unsafe { memmap2::MmapOptions::new().populate().map(&file) }) else {
+        let Ok(map) = (unsafe { memmap2::MmapOptions::new().map(&file) }) else {
             // A file system that cannot map files can still be read.
             return std::io::read_to_string(file).map(Text::from);
         };
