@@ -35,25 +35,31 @@ impl Target {
         let mut errors = Vec::new();
         let lines = parse::lines(&self.text);
         let seen = if self.text.len() >= PARALLEL_MIN_BYTES && more_than_one_core() {
-            let (first, second) = lines.split_in_two();
-            let (first, (lexed, second_seen)) = join(
-                || index_lines(&mut index, first, strict, watched, &mut errors),
-                || lex_all(second, strict, watched),
-            );
-            let (first_lines, first_seen) = first?;
-            for line in lexed {
-                match line {
-                    Ok(line) => index.push(line),
-                    Err(mut e) => {
-                        e.line += first_lines;
-                        if strict {
-                            return Err(e);
+            // The first part a little shorter: this thread also indexes the second part's lines,
+            // as they come in, after its own.
+            let (first, second) = lines.split_at_about(self.text.len() * 45 / 100);
+            let (chunks, lexed) = std::sync::mpsc::channel::<Vec<Result<Line<'_>, ParseError>>>();
+            let (first, second_seen) = join(
+                || {
+                    let (first_lines, first_seen) =
+                        index_lines(&mut index, first, strict, watched, &mut errors)?;
+                    for line in lexed.into_iter().flatten() {
+                        match line {
+                            Ok(line) => index.push(line),
+                            Err(mut e) => {
+                                e.line += first_lines;
+                                if strict {
+                                    return Err(e);
+                                }
+                                errors.push(e);
+                            }
                         }
-                        errors.push(e);
                     }
-                }
-            }
-            first_seen || second_seen
+                    Ok(first_seen)
+                },
+                || lex_in_chunks(second, strict, watched, chunks),
+            );
+            first? || second_seen
         } else {
             index_lines(&mut index, lines, strict, watched, &mut errors)?.1
         };
@@ -119,23 +125,34 @@ fn index_lines<'a>(
     Ok((lines.line_count(), watch.seen))
 }
 
-/// Lex `lines` into a list (`strict`: up to the first error), and whether a watched label name
-/// was seen.
-fn lex_all<'a>(
+/// Lines lexed on the second thread are handed over this many at a time.
+const CHUNK_LINES: usize = 4096;
+
+/// Lex `lines` (`strict`: up to the first error) and send them to `chunks` a few thousand at a
+/// time; returns whether a watched label name was seen. Stops when nobody receives any more.
+fn lex_in_chunks<'a>(
     mut lines: parse::Lines<'a>,
     strict: bool,
     watched: &[&str],
-) -> (Vec<Result<Line<'a>, ParseError>>, bool) {
+    chunks: std::sync::mpsc::Sender<Vec<Result<Line<'a>, ParseError>>>,
+) -> bool {
     let mut watch = Watch::new(watched);
-    let mut lexed = Vec::new();
+    let mut chunk = Vec::with_capacity(CHUNK_LINES);
     while let Some(line) = lines.next_noting(&mut |name| watch.note(name)) {
         let failed = line.is_err();
-        lexed.push(line.map(|(_, line)| line));
+        chunk.push(line.map(|(_, line)| line));
         if strict && failed {
             break;
         }
+        if chunk.len() == CHUNK_LINES {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_LINES));
+            if chunks.send(full).is_err() {
+                return watch.seen;
+            }
+        }
     }
-    (lexed, watch.seen)
+    let _ = chunks.send(chunk);
+    watch.seen
 }
 
 /// Builds a target's index from its lexed lines, grouping samples into families as

@@ -208,13 +208,13 @@ fn timestamp_text<'a>(line: &'a str, sample: &Sample<'a>) -> &'a str {
 }
 
 impl<'a> Lines<'a> {
-    /// Split the lines still to come in two at a line boundary near the middle of their text, to
-    /// lex each half on its own thread. The second half counts its lines from 0: add the first
-    /// half's [`Lines::line_count`] to its line numbers.
-    pub fn split_in_two(self) -> (Lines<'a>, Lines<'a>) {
-        let middle = self.rest.len() / 2;
-        let at = memchr::memchr(b'\n', &self.rest.as_bytes()[middle..])
-            .map_or(self.rest.len(), |i| middle + i + 1);
+    /// Split the lines still to come in two at the first line boundary from byte `at` of their
+    /// text on, to lex each part on its own thread. The second part counts its lines from 0: add
+    /// the first part's [`Lines::line_count`] to its line numbers.
+    pub fn split_at_about(self, at: usize) -> (Lines<'a>, Lines<'a>) {
+        let at = at.min(self.rest.len());
+        let at = memchr::memchr(b'\n', &self.rest.as_bytes()[at..])
+            .map_or(self.rest.len(), |i| at + i + 1);
         let (first, second) = self.rest.split_at(at);
         let second = Lines {
             rest: second,
