@@ -249,7 +249,12 @@ impl<'a> Indexer<'a> {
                         .families
                         .last()
                         .is_some_and(|f| belongs_to(self.str(f.name), f.kind, &sample.name));
-                let name = self.name_span(&sample.name);
+                // A name repeated from the sample before points where that one's does: equal
+                // names are then the same text, which readers compare by address first.
+                let name = match self.samples.last() {
+                    Some(last) if repeated => last.name,
+                    _ => self.name_span(&sample.name),
+                };
                 if !fits {
                     self.new_family(name);
                 }

@@ -178,6 +178,16 @@ impl<'t> FamilyRef<'t> {
         self.samples_in(0..self.len())
     }
 
+    /// Its samples' names, in input order (without reading their labels). A name repeated from
+    /// the sample before is the same text: [`same_text`] compares it by address.
+    pub fn sample_names(&self) -> impl ExactSizeIterator<Item = &'t str> + use<'t> {
+        let target = self.target;
+        let range = self.index.first_sample as usize..self.index.end_sample as usize;
+        target.samples[range]
+            .iter()
+            .map(move |s| target.str(s.name))
+    }
+
     /// Its samples `range` (counted from the family's first), in input order.
     pub fn samples_in(
         &self,
@@ -379,6 +389,12 @@ impl Target {
             timestamp_ms: index.timestamp_ms,
         }
     }
+}
+
+/// Whether `a` and `b` are the same text: the same slice (found by address, without reading it),
+/// or equal strings.
+pub fn same_text(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
 }
 
 /// Append one family as text that indexes back to the same family: its metadata lines, then its

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::metrics::MetricType;
 
-use crate::metrics::model::{FamilyRef, SampleRef, Snapshot, Target};
+use crate::metrics::model::{FamilyRef, SampleRef, Snapshot, Target, same_text};
 
 mod turns;
 mod value;
@@ -158,10 +158,10 @@ pub fn output_families(snapshot: &Snapshot, format: Format) -> Vec<OutputFamily<
             // Consecutive samples almost always go to the same output family: place each, but
             // look the name up only when it changes.
             let mut current: Option<(Cow<'_, str>, usize)> = None;
-            for (i, sample) in family.samples().enumerate() {
-                let (name, kind, _) = place(family.name(), family.kind(), sample.name, format);
+            for (i, sample_name) in family.sample_names().enumerate() {
+                let (name, kind, _) = place(family.name(), family.kind(), sample_name, format);
                 let o = match &current {
-                    Some((n, o)) if *n == name => *o,
+                    Some((n, o)) if same_text(n, &name) => *o,
                     _ => {
                         let o = slot(&mut out, &mut index, name.clone(), kind);
                         if out[o].kind == kind {
