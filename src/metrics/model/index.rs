@@ -20,7 +20,7 @@ impl Target {
         &mut self,
         strict: bool,
         watched: &[&str],
-    ) -> Result<(Vec<ParseError>, bool), ParseError> {
+    ) -> Result<(Vec<ParseError>, Noticed), ParseError> {
         assert!(
             self.text.len() < Span::DECODED as usize,
             "a body of 2 GiB or more cannot be indexed"
@@ -59,7 +59,7 @@ impl Target {
                 },
                 || lex_in_chunks(second, strict, watched, chunks),
             );
-            first? || second_seen
+            first?.or(second_seen)
         } else {
             index_lines(&mut index, lines, strict, watched, &mut errors)?.1
         };
@@ -76,12 +76,33 @@ impl Target {
     }
 }
 
-/// Notes whether a label name is one of `watched`. Names are compared only when one of that
-/// length is watched (most are not), and then by their first byte before the rest.
+/// What indexing a body noticed on the way, so that nothing reads the text again for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Noticed {
+    /// A sample has a label named like one of the watched names.
+    pub(crate) watched_label: bool,
+    /// A `# POD name (i of n)` header line ([`parse::has_pod_header`]).
+    pub(crate) pod_header: bool,
+    /// Syntax only OpenMetrics has ([`parse::says_openmetrics`]).
+    pub(crate) openmetrics: bool,
+}
+
+impl Noticed {
+    fn or(self, other: Noticed) -> Noticed {
+        Noticed {
+            watched_label: self.watched_label || other.watched_label,
+            pod_header: self.pod_header || other.pod_header,
+            openmetrics: self.openmetrics || other.openmetrics,
+        }
+    }
+}
+
+/// Notices what [`Noticed`] holds while lines are lexed. Label names are compared only when one
+/// of that length is watched (most are not), and then by their first byte before the rest.
 struct Watch<'w> {
     watched: &'w [&'w str],
     lengths: u64,
-    seen: bool,
+    noticed: Noticed,
 }
 
 impl<'w> Watch<'w> {
@@ -92,54 +113,73 @@ impl<'w> Watch<'w> {
         Watch {
             watched,
             lengths,
-            seen: false,
+            noticed: Noticed::default(),
         }
     }
 
     fn note(&mut self, name: &str) {
-        if !self.seen && self.lengths >> name.len().min(63) & 1 == 1 {
-            self.seen = self.watched.iter().any(|w| {
+        if !self.noticed.watched_label && self.lengths >> name.len().min(63) & 1 == 1 {
+            self.noticed.watched_label = self.watched.iter().any(|w| {
                 w.len() == name.len() && w.as_bytes()[0] == name.as_bytes()[0] && *w == name
             });
         }
     }
+
+    /// Notice what `line`, lexed from `text`, says.
+    fn line(&mut self, text: &str, line: &Line<'_>) {
+        match line {
+            Line::Comment(_) => self.noticed.pod_header |= parse::is_pod_header(text),
+            Line::Type { .. } => {
+                self.noticed.openmetrics |= parse::line_says_openmetrics(text, line)
+            }
+            Line::Sample(sample) if sample.timestamp_ms.is_some() => {
+                self.noticed.openmetrics |= parse::line_says_openmetrics(text, line)
+            }
+            _ => {}
+        }
+    }
 }
 
-/// Lex and index `lines`; returns how many lines there were and whether a watched label name was
-/// seen.
+/// Lex and index `lines`; returns how many lines there were and what was noticed.
 fn index_lines<'a>(
     index: &mut Indexer<'a>,
     mut lines: parse::Lines<'a>,
     strict: bool,
     watched: &[&str],
     errors: &mut Vec<ParseError>,
-) -> Result<(usize, bool), ParseError> {
+) -> Result<(usize, Noticed), ParseError> {
     let mut watch = Watch::new(watched);
     while let Some(line) = lines.next_noting(&mut |name| watch.note(name)) {
         match line {
-            Ok((_, line)) => index.push(line),
+            Ok((_, line)) => {
+                watch.line(lines.last_line(), &line);
+                index.push(line)
+            }
             Err(e) if strict => return Err(e),
             Err(e) => errors.push(e),
         }
     }
-    Ok((lines.line_count(), watch.seen))
+    Ok((lines.line_count(), watch.noticed))
 }
 
 /// Lines lexed on the second thread are handed over this many at a time.
 const CHUNK_LINES: usize = 4096;
 
 /// Lex `lines` (`strict`: up to the first error) and send them to `chunks` a few thousand at a
-/// time; returns whether a watched label name was seen. Stops when nobody receives any more.
+/// time; returns what was noticed. Stops when nobody receives any more.
 fn lex_in_chunks<'a>(
     mut lines: parse::Lines<'a>,
     strict: bool,
     watched: &[&str],
     chunks: std::sync::mpsc::Sender<Vec<Result<Line<'a>, ParseError>>>,
-) -> bool {
+) -> Noticed {
     let mut watch = Watch::new(watched);
     let mut chunk = Vec::with_capacity(CHUNK_LINES);
     while let Some(line) = lines.next_noting(&mut |name| watch.note(name)) {
         let failed = line.is_err();
+        if let Ok((_, line)) = &line {
+            watch.line(lines.last_line(), line);
+        }
         chunk.push(line.map(|(_, line)| line));
         if strict && failed {
             break;
@@ -147,12 +187,12 @@ fn lex_in_chunks<'a>(
         if chunk.len() == CHUNK_LINES {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_LINES));
             if chunks.send(full).is_err() {
-                return watch.seen;
+                return watch.noticed;
             }
         }
     }
     let _ = chunks.send(chunk);
-    watch.seen
+    watch.noticed
 }
 
 /// Builds a target's index from its lexed lines, grouping samples into families as
@@ -332,6 +372,53 @@ mod tests {
                 assert_eq!(sample.value, want.value);
             }
         }
+    }
+
+    /// What a strict index notices, next to what the text-reading checks say of the same body.
+    fn noticed_and_read(body: &str) -> (Noticed, (bool, bool, bool)) {
+        let (_, noticed) =
+            Target::parse_watching(body.into(), crate::metrics::model::TARGET_LABEL_NAMES)
+                .expect("the body indexes");
+        let labelled = parse::parse(body).unwrap().samples().any(|(_, s)| {
+            s.labels
+                .pairs()
+                .any(|l| crate::metrics::model::TARGET_LABEL_NAMES.contains(&l.name))
+        });
+        let read = (
+            labelled,
+            parse::has_pod_header(body),
+            parse::says_openmetrics(body),
+        );
+        (noticed, read)
+    }
+
+    #[test]
+    fn what_indexing_notices_is_what_reading_the_text_again_says() {
+        let large = large_body().replace("lat_ms_bucket{pod=\"broken\" 1\n", "");
+        let bodies = [
+            "up 1\n".to_string(),
+            "# TYPE build info\nbuild_info{version=\"1\"} 1\n".into(),
+            "# TYPE up gauge\nup 1 1700000000.5\n".into(),
+            "# TYPE up gauge\nup 1 1700000000500\n".into(),
+            "up{pod=\"web-1\"} 1\n".into(),
+            "# POD web-1 (1 of 2)\nup 1\n# POD web-2 (2 of 2)\nup 1\n".into(),
+            "#  POD web-1\nup 1\n".into(),
+            large.clone(),
+            // The OpenMetrics line, the header and the target label in the second part.
+            format!(
+                "{large}# TYPE ok stateset\nok{{ok=\"a\"}} 1\n# POD web-1 (1 of 1)\nup{{job=\"x\"}} 1\n"
+            ),
+        ];
+        for body in &bodies {
+            let (noticed, read) = noticed_and_read(body);
+            let noticed = (
+                noticed.watched_label,
+                noticed.pod_header,
+                noticed.openmetrics,
+            );
+            assert_eq!(noticed, read, "{}", &body[..body.len().min(80)]);
+        }
+        assert_eq!(noticed_and_read(&bodies[8]).1, (true, true, true));
     }
 
     #[test]

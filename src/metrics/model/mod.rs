@@ -21,6 +21,8 @@ use crate::metrics::parse::{ParseError, RawLabels, unescape_help};
 
 mod identity;
 mod index;
+
+pub(crate) use index::Noticed;
 mod snapshot;
 mod text;
 
@@ -239,12 +241,13 @@ impl Target {
         target.index(true, &[]).map(|_| target)
     }
 
-    /// [`Target::parse`] without target labels, and whether a sample has a label named like one
-    /// of `watched` — found while indexing, so the label text is not read again for it.
-    fn parse_watching(text: Text, watched: &[&str]) -> Result<(Self, bool), ParseError> {
+    /// [`Target::parse`] without target labels, and what indexing noticed: whether a sample has
+    /// a label named like one of `watched`, a `# POD` header, OpenMetrics-only syntax — so the
+    /// text is not read again for them.
+    fn parse_watching(text: Text, watched: &[&str]) -> Result<(Self, Noticed), ParseError> {
         let mut target = Target::empty(text, Vec::new(), None);
-        let (_, seen) = target.index(true, watched)?;
-        Ok((target, seen))
+        let (_, noticed) = target.index(true, watched)?;
+        Ok((target, noticed))
     }
 
     /// Index `text`, skipping malformed lines; returns the target and one error per skipped line.

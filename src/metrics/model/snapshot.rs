@@ -2,7 +2,7 @@
 //! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections. The
 //! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
 
-use super::{Labels, Target, Text, write_meta, write_sample_line};
+use super::{Labels, Noticed, Target, Text, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
 
 /// Samples of many targets.
@@ -187,8 +187,17 @@ impl Snapshot {
         text: impl Into<Text>,
         target_label_names: &[&str],
     ) -> Result<Self, ParseError> {
-        let (merged, labelled) = Target::parse_watching(text.into(), target_label_names)?;
-        Ok(Snapshot::split_merged(merged, target_label_names, labelled))
+        Snapshot::from_merged_text_noticing(text.into(), target_label_names).map(|(s, _)| s)
+    }
+
+    /// [`Snapshot::from_merged_text`], and what indexing noticed on the way.
+    pub(crate) fn from_merged_text_noticing(
+        text: Text,
+        target_label_names: &[&str],
+    ) -> Result<(Self, Noticed), ParseError> {
+        let (merged, noticed) = Target::parse_watching(text, target_label_names)?;
+        let snapshot = Snapshot::split_merged(merged, target_label_names, noticed.watched_label);
+        Ok((snapshot, noticed))
     }
 
     /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one

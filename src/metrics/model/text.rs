@@ -58,6 +58,12 @@ impl Text {
         Ok(Text(Repr::Mapped(Arc::new(map))))
     }
 
+    /// Whether this is a mapped file (which can be mapped again, where an owned text that came
+    /// from a pipe could not be read again).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.0, Repr::Mapped(_))
+    }
+
     /// The text as a `String`: the owned one, or a copy of a mapped file's.
     pub fn into_string(self) -> String {
         match self.0 {
@@ -125,7 +131,7 @@ mod tests {
         let path = dir.path().join("body.prom");
         std::fs::write(&path, "up 1\n").unwrap();
         let text = Text::read_file(&path).unwrap();
-        assert!(matches!(text.0, Repr::Mapped(_)));
+        assert!(text.is_mapped());
         assert_eq!(&*text, "up 1\n");
         assert_eq!(text.into_string(), "up 1\n");
     }

@@ -101,6 +101,8 @@ pub struct Lines<'a> {
     rest: &'a str,
     line_no: usize,
     unit: TimestampUnit,
+    /// The line lexed last, as written.
+    last: &'a str,
 }
 
 /// Stream the lines of `input` without building families (for reducers that keep only a few
@@ -116,6 +118,7 @@ pub fn lines(input: &str) -> Lines<'_> {
         rest: input,
         line_no: 0,
         unit,
+        last: "",
     }
 }
 
@@ -135,22 +138,35 @@ pub fn says_openmetrics(input: &str) -> bool {
     text_lines(input)
         .enumerate()
         .filter(|(_, text)| may_say_openmetrics(text))
-        .any(|(i, text)| match lex_line(text, i + 1) {
-            Ok(Line::Type { kind, .. }) => matches!(
-                kind,
-                MetricType::Info | MetricType::StateSet | MetricType::GaugeHistogram
-            ),
-            Ok(Line::Sample(sample)) => {
-                sample.timestamp_ms.is_some() && timestamp_text(text, &sample).contains('.')
-            }
-            _ => false,
-        })
+        .any(|(i, text)| lex_line(text, i + 1).is_ok_and(|line| line_says_openmetrics(text, &line)))
 }
+
+/// Whether `line`, lexed from `text`, is syntax only OpenMetrics has (see [`says_openmetrics`]).
+pub fn line_says_openmetrics(text: &str, line: &Line<'_>) -> bool {
+    match line {
+        Line::Type { kind, .. } => matches!(
+            kind,
+            MetricType::Info | MetricType::StateSet | MetricType::GaugeHistogram
+        ),
+        Line::Sample(sample) => {
+            sample.timestamp_ms.is_some() && timestamp_text(text, sample).contains('.')
+        }
+        _ => false,
+    }
+}
+
+/// Whether `line` is a `# POD name (i of n)` header (see [`has_pod_header`]).
+pub fn is_pod_header(line: &str) -> bool {
+    line.starts_with(POD_HEADER)
+}
+
+/// How `linkerd diagnostics proxy-metrics` starts each pod's section.
+const POD_HEADER: &str = "# POD ";
 
 /// Whether `input` has a `# POD name (i of n)` header line, as `linkerd diagnostics
 /// proxy-metrics` writes before each pod's body.
 pub fn has_pod_header(input: &str) -> bool {
-    memchr::memmem::find_iter(input.as_bytes(), b"# POD ")
+    memchr::memmem::find_iter(input.as_bytes(), POD_HEADER.as_bytes())
         .any(|at| at == 0 || input.as_bytes()[at - 1] == b'\n')
 }
 
@@ -220,6 +236,7 @@ impl<'a> Lines<'a> {
             rest: second,
             line_no: 0,
             unit: self.unit,
+            last: "",
         };
         (
             Lines {
@@ -228,6 +245,11 @@ impl<'a> Lines<'a> {
             },
             second,
         )
+    }
+
+    /// The text of the line lexed last, as written (without its line end).
+    pub fn last_line(&self) -> &'a str {
+        self.last
     }
 
     /// Number of lines lexed so far.
@@ -249,6 +271,7 @@ impl<'a> Lines<'a> {
             None => (self.rest, ""),
         };
         self.rest = rest;
+        self.last = line;
         self.line_no += 1;
         Some(
             lexer::lex_line_noting(line, self.line_no, self.unit, on_label_name)
