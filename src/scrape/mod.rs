@@ -24,11 +24,11 @@ use crate::resolve::{PodTarget, Workload};
 
 /// The default number of proxies scraped at once.
 ///
-/// Measured on 2026-11-25 with `benches/fanout.rs` (500 simulated proxies, 20 ms simulated latency on every API
-/// request and port-forward set-up, simulator in the same process, 2 CPUs): 1.31 s at 32, 0.98 s
-/// at 64 and 0.76 s at 128, against 23.4 s at 1. Each port-forward waits ~40 ms on the API server
-/// and kubelet and costs a TLS handshake and a WebSocket of CPU; 64 in flight hides most of the
-/// waits behind the CPU work, and more mostly adds load on the API server and kubelets.
+/// Measured on 2026-11-25 with `benches/fanout.rs` (500 simulated proxies, 20 ms simulated latency
+/// on every API request and port-forward set-up, simulator in the same process, 2 CPUs): 1.31 s at
+/// 32, 0.98 s at 64 and 0.76 s at 128, against 23.4 s at 1. Each port-forward waits ~40 ms on the
+/// API server and kubelet and costs a TLS handshake and a WebSocket of CPU; 64 in flight hides most
+/// of the waits behind the CPU work, and more mostly adds load on the API server and kubelets.
 pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// The path scraped on each proxy's admin port.
