@@ -1,6 +1,6 @@
 //! Building a [`Target`]'s index from its text: lexing each line, grouping samples into families
-//! as [`parse::parse`] does, and noting target label names on the way. A large body is lexed in
-//! two halves at once.
+//! as [`parse::parse`] does, and noticing on the way what callers would otherwise read the text
+//! again for ([`Noticed`]). A large body is lexed in two parts at once.
 
 use std::borrow::Cow;
 
@@ -10,12 +10,12 @@ use crate::metrics::{MetricType, PARALLEL_MIN_BYTES, join, more_than_one_core};
 
 impl Target {
     /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
-    /// the errors of skipped lines (`strict`: fails on the first) and whether a sample has a
-    /// label named like one of `watched`.
+    /// the errors of skipped lines (`strict`: fails on the first) and what was noticed (a label
+    /// named like one of `watched`, a `# POD` header, OpenMetrics-only syntax).
     ///
-    /// A large body is lexed in two halves at once, the second on its own thread into a list of
-    /// lines that is indexed after the first half: lexing is most of the cost of indexing, and
-    /// grouping lines into families stays in input order.
+    /// A large body is lexed in two parts at once, the second on its own thread, whose lines are
+    /// handed over in chunks and indexed after the first part's: lexing is most of the cost of
+    /// indexing, and grouping lines into families stays in input order.
     pub(super) fn index(
         &mut self,
         strict: bool,
@@ -34,14 +34,14 @@ impl Target {
         };
         let mut errors = Vec::new();
         let lines = parse::lines(&self.text);
-        let seen = if self.text.len() >= PARALLEL_MIN_BYTES && more_than_one_core() {
+        let noticed = if self.text.len() >= PARALLEL_MIN_BYTES && more_than_one_core() {
             // The first part a little shorter: this thread also indexes the second part's lines,
             // as they come in, after its own.
             let (first, second) = lines.split_at_about(self.text.len() * 45 / 100);
             let (chunks, lexed) = std::sync::mpsc::channel::<Vec<Result<Line<'_>, ParseError>>>();
-            let (first, second_seen) = join(
+            let (first, second_noticed) = join(
                 || {
-                    let (first_lines, first_seen) =
+                    let (first_lines, first_noticed) =
                         index_lines(&mut index, first, strict, watched, &mut errors)?;
                     for line in lexed.into_iter().flatten() {
                         match line {
@@ -55,11 +55,11 @@ impl Target {
                             }
                         }
                     }
-                    Ok(first_seen)
+                    Ok(first_noticed)
                 },
                 || lex_in_chunks(second, strict, watched, chunks),
             );
-            first?.or(second_seen)
+            first?.or(second_noticed)
         } else {
             index_lines(&mut index, lines, strict, watched, &mut errors)?.1
         };
@@ -72,7 +72,7 @@ impl Target {
         self.decoded = decoded;
         self.families = families;
         self.samples = samples;
-        Ok((errors, seen))
+        Ok((errors, noticed))
     }
 }
 
