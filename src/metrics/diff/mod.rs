@@ -105,26 +105,9 @@ pub struct HistogramDiff {
     /// Target and sample labels without `le`, sorted.
     #[serde(serialize_with = "serialize_labels")]
     pub labels: Labels,
-    /// Old `_count`.
-    pub old_count: Option<f64>,
-    /// New `_count`.
-    pub new_count: Option<f64>,
-    /// Increase of `_count`.
-    pub count_delta: Option<f64>,
-    /// p50 of the old cumulative buckets.
-    pub old_p50: Option<f64>,
-    /// p50 of the new cumulative buckets.
-    pub new_p50: Option<f64>,
-    /// p99 of the old cumulative buckets.
-    pub old_p99: Option<f64>,
-    /// p99 of the new cumulative buckets.
-    pub new_p99: Option<f64>,
-    /// p50 of the observations between the two snapshots (bucket increases).
-    pub window_p50: Option<f64>,
-    /// p99 of the observations between the two snapshots.
-    pub window_p99: Option<f64>,
-    /// What happened.
-    pub change: Change,
+    /// Its numbers (written as fields of the histogram's own JSON object).
+    #[serde(flatten)]
+    pub values: HistogramValues,
 }
 
 /// The diff of two snapshots.
@@ -167,7 +150,7 @@ pub struct SeriesValues {
 }
 
 /// One histogram's change, without its family and labels (see [`Row`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct HistogramValues {
     /// Old `_count`.
     pub old_count: Option<f64>,
@@ -269,22 +252,10 @@ impl DiffRows {
                 .collect(),
             histograms: self
                 .histograms()
-                .map(|row| {
-                    let v = row.values;
-                    HistogramDiff {
-                        family: row.family.as_str().into_owned(),
-                        labels: owned(row.labels),
-                        old_count: v.old_count,
-                        new_count: v.new_count,
-                        count_delta: v.count_delta,
-                        old_p50: v.old_p50,
-                        new_p50: v.new_p50,
-                        old_p99: v.old_p99,
-                        new_p99: v.new_p99,
-                        window_p50: v.window_p50,
-                        window_p99: v.window_p99,
-                        change: v.change,
-                    }
+                .map(|row| HistogramDiff {
+                    family: row.family.as_str().into_owned(),
+                    labels: owned(row.labels),
+                    values: *row.values,
                 })
                 .collect(),
         }
@@ -323,19 +294,7 @@ impl From<&SnapshotDiff> for DiffRows {
             .iter()
             .map(|h| {
                 let at = keys.push(std::iter::once(h.family.as_str()).chain(strings(&h.labels)));
-                let values = HistogramValues {
-                    old_count: h.old_count,
-                    new_count: h.new_count,
-                    count_delta: h.count_delta,
-                    old_p50: h.old_p50,
-                    new_p50: h.new_p50,
-                    old_p99: h.old_p99,
-                    new_p99: h.new_p99,
-                    window_p50: h.window_p50,
-                    window_p99: h.window_p99,
-                    change: h.change,
-                };
-                (at, values)
+                (at, h.values)
             })
             .collect();
         DiffRows {

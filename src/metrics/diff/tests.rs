@@ -95,12 +95,12 @@ fn per_pod_changes_rates_added_removed_and_histograms() {
     );
     let h = &d.histograms[0];
     assert_eq!(
-        (h.old_count, h.new_count, h.count_delta),
+        (h.values.old_count, h.values.new_count, h.values.count_delta),
         (Some(20.0), Some(40.0), Some(20.0))
     );
-    assert_eq!(h.old_p50, Some(10.0));
-    assert_eq!(h.window_p50, Some(10.0 + 90.0 * 0.5));
-    assert_eq!(h.change, Change::Changed);
+    assert_eq!(h.values.old_p50, Some(10.0));
+    assert_eq!(h.values.window_p50, Some(10.0 + 90.0 * 0.5));
+    assert_eq!(h.values.change, Change::Changed);
     let changed = diff(
         &a,
         &b,
@@ -139,7 +139,7 @@ fn workload_sums_pods_and_handles_resets() {
     let gauge = find(&d, "tcp_open_connections", ("deployment", "web"));
     assert_eq!(gauge.new, Some(8.0));
     assert_eq!(d.histograms.len(), 1);
-    assert_eq!(d.histograms[0].new_count, Some(80.0));
+    assert_eq!(d.histograms[0].values.new_count, Some(80.0));
 }
 
 #[test]

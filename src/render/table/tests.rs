@@ -1,6 +1,6 @@
 use super::*;
 use crate::metrics::MetricType;
-use crate::metrics::diff::{Change, HistogramDiff, SeriesDiff, SnapshotDiff};
+use crate::metrics::diff::{Change, HistogramDiff, HistogramValues, SeriesDiff, SnapshotDiff};
 use crate::metrics::stat::{GroupBy, StatLine, StatRow};
 
 fn row(namespace: &str, workload: &str, success: Option<f64>, rps: Option<f64>) -> StatRow {
@@ -276,16 +276,18 @@ fn diff_tables_show_changes_deltas_rates_and_histograms() {
         histograms: vec![HistogramDiff {
             family: "response_latency_ms".into(),
             labels,
-            old_count: Some(10.0),
-            new_count: Some(30.0),
-            count_delta: Some(20.0),
-            old_p50: Some(2.0),
-            new_p50: Some(3.3333333),
-            old_p99: Some(9.9),
-            new_p99: Some(9.9),
-            window_p50: Some(4.0),
-            window_p99: Some(10.0),
-            change: Change::Changed,
+            values: HistogramValues {
+                old_count: Some(10.0),
+                new_count: Some(30.0),
+                count_delta: Some(20.0),
+                old_p50: Some(2.0),
+                new_p50: Some(3.3333333),
+                old_p99: Some(9.9),
+                new_p99: Some(9.9),
+                window_p50: Some(4.0),
+                window_p99: Some(10.0),
+                change: Change::Changed,
+            },
         }],
     };
     let text = render_diff(&diff, plain(), DiffLabels::All);
