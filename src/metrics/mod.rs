@@ -50,14 +50,15 @@ pub(crate) fn more_than_one_core() -> bool {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)) > 1
 }
 
-/// `(a(), b())`, with `b` on a second thread when there is more than one core (and a thread can
-/// be started: if not, one after the other).
+/// `(a(), b())`, with `b` on a second thread when there is more than one core and a thread can be
+/// started; otherwise one after the other, `b` first, so that `a` may wait for what `b` sends.
 pub(crate) fn join<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     if !more_than_one_core() {
-        return (a(), b());
+        let b = b();
+        return (a(), b);
     }
     // Held so that `b` is still here to run if its thread cannot be started.
     let b = std::sync::Mutex::new(Some(b));
@@ -78,7 +79,10 @@ pub(crate) fn join<A: Send, B: Send>(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (a, b)
             }
-            Err(_) => (a(), run_b()),
+            Err(_) => {
+                let b = run_b();
+                (a(), b)
+            }
         },
     )
 }
