@@ -56,7 +56,16 @@ pub(crate) fn join<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    if !more_than_one_core() {
+    join_on(more_than_one_core(), a, b)
+}
+
+/// [`join`], told whether to try a second thread.
+fn join_on<A: Send, B: Send>(
+    second_thread: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !second_thread {
         let b = b();
         return (a(), b);
     }
@@ -142,7 +151,7 @@ impl MetricType {
 
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use super::{join, join_on};
 
     #[test]
     fn join_gives_both_results_in_order_and_passes_on_a_panic_of_either() {
@@ -151,5 +160,17 @@ mod tests {
         assert!(first.is_err());
         let second = std::panic::catch_unwind(|| join(|| 1, || -> u8 { panic!("second") }));
         assert!(second.is_err());
+    }
+
+    #[test]
+    fn on_one_thread_b_runs_first_so_a_can_take_what_b_sent() {
+        let (sent, received) = std::sync::mpsc::channel();
+        // `a` takes what is there without waiting: all of it only if `b` ran before.
+        let (all, ()) = join_on(
+            false,
+            move || received.try_iter().collect::<Vec<u8>>(),
+            move || (0..3).for_each(|i| sent.send(i).unwrap()),
+        );
+        assert_eq!(all, [0, 1, 2]);
     }
 }
