@@ -1,6 +1,7 @@
 //! Memory of the data path, counted by a global allocator (calls and live bytes, per thread):
 //! indexing and writing a body allocate per body, not per sample; printing hundreds of proxies
-//! holds a fraction of what it prints; reducing a compressed body never holds it decoded.
+//! holds a fraction of what it prints; reducing a compressed body never holds it decoded; a
+//! window's baselines cost a few bytes a series.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -54,6 +55,13 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// Bytes `f` left allocated.
+fn retained<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let live = LIVE.with(Cell::get);
+    let out = f();
+    ((LIVE.with(Cell::get) - live).max(0) as usize, out)
+}
 
 /// Allocation calls made by `f`, and the most bytes it had allocated at once beyond what was
 /// live when it started.
@@ -165,5 +173,46 @@ fn a_compressed_body_is_reduced_without_being_held_decoded() {
         peak < body.len() / 8,
         "peak {peak} bytes reducing a {}-byte body",
         body.len()
+    );
+}
+
+#[test]
+fn the_baselines_of_a_window_cost_a_few_bytes_a_series() {
+    const PODS: usize = 300;
+    const STAT_COUNTERS: [&str; 8] = [
+        "response_total{",
+        "response_latency_ms_bucket{",
+        "tcp_read_bytes_total{",
+        "tcp_write_bytes_total{",
+        "outbound_http_route_request_statuses_total{",
+        "outbound_http_route_request_duration_seconds_bucket{",
+        "route_response_total{",
+        "route_response_latency_ms_bucket{",
+    ];
+    let series = BODY
+        .lines()
+        .filter(|line| STAT_COUNTERS.iter().any(|name| line.starts_with(name)))
+        .count();
+    let body = Target::parse(BODY.to_string(), labels(0), None).unwrap();
+    let mut state = StatState::default();
+    let (bytes, ()) = retained(|| {
+        for i in 0..PODS {
+            let key = ProxyKey {
+                namespace: "emojivoto".into(),
+                pod: format!("web-{i:04}"),
+                workload: None,
+            };
+            state.add_target(key, &body);
+            state.keep_last_as_baseline();
+        }
+    });
+    assert_eq!(state.proxies.len(), PODS);
+    assert!(series > 500, "{series} series");
+    // A window over thousands of replicas holds every first scrape until the second: replicas
+    // share one list of series identities, and a value takes 4 bytes (16 before: hash and f64).
+    let per_proxy = bytes / PODS;
+    assert!(
+        per_proxy < 5 * series + 1024,
+        "{per_proxy} bytes a baseline of {series} series"
     );
 }

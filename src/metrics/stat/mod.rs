@@ -13,6 +13,7 @@
 //! [`stat_lines`] turns rows into the [`StatLine`]s `stat` and `top` show; a live scrape is
 //! reduced body by body ([`StatState::add_checked`]), and `top`'s refreshes are a [`Refresh`].
 
+mod baseline;
 mod collect;
 mod halves;
 mod lines;

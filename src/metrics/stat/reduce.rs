@@ -5,6 +5,7 @@ use std::hash::BuildHasher;
 
 use serde::Serialize;
 
+use super::baseline::{Baseline, SeriesLists};
 use super::halves::Kept;
 pub(super) use super::picked::Picked;
 use crate::metrics::model::{self, Target};
@@ -92,9 +93,9 @@ pub struct ProxyState {
     pub(super) counters: Counters,
     /// `tcp_open_connections` summed per dimension.
     pub(super) open_connections: HashMap<u32, f64>,
-    /// Once kept only as a baseline ([`ProxyState::keep_as_baseline`]): each counter's value by
-    /// series identity, sorted by it.
-    baseline: Vec<(u64, f64)>,
+    /// Once kept only as a baseline ([`StatState::keep_last_as_baseline`]): each counter's value
+    /// by series identity.
+    baseline: Baseline,
     /// Set once `counters` hold increases since an earlier scrape, per dimension and slot
     /// ([`StatState::fold_last_against`]).
     pub(super) folded: Option<Folded>,
@@ -117,6 +118,8 @@ pub(super) struct Folded {
 pub struct StatState {
     /// One entry per proxy, in the order they were added.
     pub proxies: Vec<ProxyState>,
+    /// The series lists of the proxies kept as baselines, each kept once.
+    pub(super) series_lists: SeriesLists,
 }
 
 impl StatState {
@@ -160,11 +163,12 @@ impl StatState {
         }
     }
 
-    /// Keep the proxy added last only as a baseline ([`ProxyState::keep_as_baseline`]), for a
-    /// second scrape to be folded against.
+    /// Keep the proxy added last only as a baseline, for a second scrape to be folded against:
+    /// each counter's value by series identity (~4 bytes a series, see [`super::baseline`]). Its
+    /// own rows can no longer be computed.
     pub fn keep_last_as_baseline(&mut self) {
         if let Some(proxy) = self.proxies.last_mut() {
-            proxy.keep_as_baseline();
+            proxy.keep_as_baseline(&mut self.series_lists);
         }
     }
 
@@ -215,7 +219,8 @@ impl StatState {
         });
         proxy.counters = increases;
         if let Some(i) = earlier {
-            before.proxies.swap_remove(i);
+            let earlier = before.proxies.swap_remove(i);
+            before.series_lists.release(&earlier.baseline);
         }
     }
 
@@ -346,19 +351,14 @@ impl ProxyState {
             last_dim: None,
             counters: Counters::default(),
             open_connections: HashMap::new(),
-            baseline: Vec::new(),
+            baseline: Baseline::default(),
             folded: None,
             recorded: None,
         }
     }
 
-    /// Keep only what a later scrape of the proxy is compared with: each counter's value by
-    /// series identity (16 bytes a series). Its own rows can no longer be computed.
-    pub fn keep_as_baseline(&mut self) {
-        let mut baseline: Vec<(u64, f64)> =
-            self.counters.iter().map(|(h, c)| (*h, c.value)).collect();
-        baseline.sort_unstable_by_key(|(h, _)| *h);
-        self.baseline = baseline;
+    fn keep_as_baseline(&mut self, lists: &mut SeriesLists) {
+        self.baseline = lists.baseline(self.counters.iter().map(|(h, c)| (*h, c.value)).collect());
         self.counters = Counters::default();
         self.dims = Vec::new();
         self.dim_index = HashMap::new();
@@ -371,10 +371,7 @@ impl ProxyState {
         if self.baseline.is_empty() {
             return self.counters.get(&hash).map(|c| c.value);
         }
-        self.baseline
-            .binary_search_by_key(&hash, |(h, _)| *h)
-            .ok()
-            .map(|i| self.baseline[i].1)
+        self.baseline.value_of(hash)
     }
 
     pub(super) fn dim(

@@ -71,6 +71,7 @@ impl Refresh {
             .partition(|p| self.previous.proxy(&p.key.namespace, &p.key.pod).is_some());
         let after = StatState {
             proxies: with_baseline,
+            ..StatState::default()
         };
         let lines = stat_lines(Some(&self.previous), &after, self.by, &self.selected);
         let mut next = after;
