@@ -35,35 +35,143 @@ pub(super) fn diff(
     options: DiffOptions,
     elapsed_secs: Option<f64>,
 ) -> Option<DiffRows> {
+    let large = old
+        .targets
+        .iter()
+        .chain(&new.targets)
+        .map(|t| t.text().len())
+        .sum::<usize>()
+        >= crate::metrics::PARALLEL_MIN_BYTES;
+    diff_in_halves(old, new, options, elapsed_secs, large)
+}
+
+/// [`diff`], its families paired in two halves (on two threads) when `halves`.
+pub(super) fn diff_in_halves(
+    old: &Snapshot,
+    new: &Snapshot,
+    options: DiffOptions,
+    elapsed_secs: Option<f64>,
+    halves: bool,
+) -> Option<DiffRows> {
     let by = options.by;
     if !plain_targets(old, by) || !plain_targets(new, by) || !one_type_per_family(old, new) {
         return None;
     }
-    let mut rows = Rows {
-        old,
-        new,
-        by,
-        elapsed_secs,
-        pods: pod_times(old, new),
-        keys: Keys::default(),
-        labels: Vec::new(),
-        series: Vec::new(),
-        histograms: Vec::new(),
-        run: None,
-    };
+    let pods = pod_times(old, new);
+    // The families paired by place, and where the series of the others are.
+    let mut families: Vec<(usize, usize)> = Vec::new();
     let mut left = (Vec::new(), Vec::new());
     for t in 0..old.targets.len().max(new.targets.len()) {
         match (old.targets.get(t), new.targets.get(t)) {
-            (Some(a), Some(b)) if a.labels == b.labels => rows.targets(t, a, b, &mut left)?,
+            (Some(a), Some(b)) if a.labels == b.labels => {
+                let paired = a.families().len().min(b.families().len());
+                for (f, (fa, fb)) in a.families().zip(b.families()).enumerate() {
+                    if fa.name() == fb.name() && fa.kind() == fb.kind() {
+                        families.push((t, f));
+                    } else {
+                        family_series(t, f, fa.len(), 0, &mut left.0);
+                        family_series(t, f, fb.len(), 0, &mut left.1);
+                    }
+                }
+                all_series(t, Some(a), Some(paired), &mut left.0);
+                all_series(t, Some(b), Some(paired), &mut left.1);
+            }
             (a, b) => {
                 all_series(t, a, None, &mut left.0);
                 all_series(t, b, None, &mut left.1);
             }
         }
     }
-    rows.close_run();
-    rows.hashed(&left)?;
-    rows.finish(options.only_changed)
+    let rows = || Rows::new(old, new, by, elapsed_secs, &pods);
+    // A large diff's families are paired in two halves of about as many series, one on each
+    // core; each half's rows are keyed and sorted there, and the halves merged.
+    let len =
+        |&(t, f): &(usize, usize)| old.targets[t].family_at(f).map_or(0, |family| family.len());
+    let total: usize = families.iter().map(len).sum();
+    let mut seen = 0;
+    let half = families
+        .iter()
+        .position(|unit| {
+            seen += len(unit);
+            seen * 2 >= total
+        })
+        .map_or(families.len(), |i| i + 1);
+    let (first, second) = if halves {
+        crate::metrics::join(
+            || rows().paired(&families[..half]),
+            || rows().paired(&families[half..]),
+        )
+    } else {
+        (rows().paired(&families), Some(Part::default()))
+    };
+    let (first, second) = (first?, second?);
+    // Series not paired by place (in families that were not) are matched here, all at once.
+    let mut rest = rows();
+    rest.hashed(&left.0, &left.1)?;
+    let rest = rest.finish()?;
+    let mut keys = first.keys;
+    let second_at = keys.append(second.keys);
+    let rest_at = keys.append(rest.keys);
+    let series = merge(&keys, first.series, shifted(second.series, second_at))?;
+    let mut series = merge(&keys, series, shifted(rest.series, rest_at))?;
+    let histograms = merge(
+        &keys,
+        first.histograms,
+        shifted(second.histograms, second_at),
+    )?;
+    let mut histograms = merge(&keys, histograms, shifted(rest.histograms, rest_at))?;
+    if options.only_changed {
+        series.retain(|(_, v)| v.change != Change::Unchanged);
+        histograms.retain(|(_, h)| h.change != Change::Unchanged);
+    }
+    Some(DiffRows {
+        elapsed_secs,
+        keys,
+        series,
+        histograms,
+    })
+}
+
+/// Rows keyed in another [`Keys`], whose buffers were appended after `parts` others.
+fn shifted<V>(mut rows: Vec<(KeyAt, V)>, parts: usize) -> Vec<(KeyAt, V)> {
+    if parts > 0 {
+        for (at, _) in &mut rows {
+            *at = at.shifted(parts);
+        }
+    }
+    rows
+}
+
+/// Two lists of rows sorted by key, merged; `None` when two rows have the same key.
+fn merge<V>(keys: &Keys, a: Vec<(KeyAt, V)>, b: Vec<(KeyAt, V)>) -> Option<Vec<(KeyAt, V)>> {
+    if b.is_empty() {
+        return Some(a);
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match keys.get(x.0).cmp(keys.get(y.0)) {
+                std::cmp::Ordering::Less => a.next(),
+                std::cmp::Ordering::Greater => b.next(),
+                std::cmp::Ordering::Equal => return None,
+            },
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        };
+        let Some(next) = next else {
+            return Some(out);
+        };
+        out.push(next);
+    }
+}
+
+/// The rows of some of the series, each list sorted by key, keyed in `keys`.
+#[derive(Default)]
+struct Part {
+    keys: Keys,
+    series: Vec<(KeyAt, SeriesValues)>,
+    histograms: Vec<(KeyAt, HistogramValues)>,
 }
 
 /// Whether no two targets of `snapshot` are summed into one (with [`DiffBy::Workload`], their
@@ -213,7 +321,7 @@ struct Rows<'s> {
     new: &'s Snapshot,
     by: DiffBy,
     elapsed_secs: Option<f64>,
-    pods: (Vec<PodTimes>, Vec<PodTimes>),
+    pods: &'s (Vec<PodTimes>, Vec<PodTimes>),
     keys: Keys,
     /// Room for a row's labels while it is keyed.
     labels: Vec<(Cow<'s, str>, Cow<'s, str>)>,
@@ -223,30 +331,45 @@ struct Rows<'s> {
 }
 
 impl<'s> Rows<'s> {
-    /// Pair the series of target `t`, `a` on the old side and `b` on the new, by position;
-    /// what is not paired goes to `left`. `None` when a histogram series is written in a way
-    /// [`le_labels`] does not read.
-    fn targets(
-        &mut self,
-        t: usize,
-        a: &'s Target,
-        b: &'s Target,
-        left: &mut (Vec<At>, Vec<At>),
-    ) -> Option<()> {
-        let families = a.families().len().min(b.families().len());
-        for (f, (fa, fb)) in a.families().zip(b.families()).enumerate() {
-            if fa.name() != fb.name() || fa.kind() != fb.kind() {
-                family_series(t, f, fa.len(), 0, &mut left.0);
-                family_series(t, f, fb.len(), 0, &mut left.1);
-                continue;
-            }
-            let paired = self.families(t, f, fa, fb)?;
-            family_series(t, f, fa.len(), paired, &mut left.0);
-            family_series(t, f, fb.len(), paired, &mut left.1);
+    fn new(
+        old: &'s Snapshot,
+        new: &'s Snapshot,
+        by: DiffBy,
+        elapsed_secs: Option<f64>,
+        pods: &'s (Vec<PodTimes>, Vec<PodTimes>),
+    ) -> Self {
+        Rows {
+            old,
+            new,
+            by,
+            elapsed_secs,
+            pods,
+            keys: Keys::default(),
+            labels: Vec::new(),
+            series: Vec::new(),
+            histograms: Vec::new(),
+            run: None,
         }
-        all_series(t, Some(a), Some(families), &mut left.0);
-        all_series(t, Some(b), Some(families), &mut left.1);
-        Some(())
+    }
+
+    /// The rows of `families` (target, family: paired by place), their series paired by
+    /// position and, from each one's first difference on, by hashes; `None` when two rows
+    /// have the same key or [`le_labels`] cannot read a histogram series.
+    fn paired(mut self, families: &[(usize, usize)]) -> Option<Part> {
+        let (mut left_a, mut left_b) = (Vec::new(), Vec::new());
+        for &(t, f) in families {
+            let (a, b) = (&self.old.targets[t], &self.new.targets[t]);
+            let (fa, fb) = (
+                a.family_at(f).expect("paired by place"),
+                b.family_at(f).expect("paired by place"),
+            );
+            let paired = self.families(t, f, fa, fb)?;
+            family_series(t, f, fa.len(), paired, &mut left_a);
+            family_series(t, f, fb.len(), paired, &mut left_b);
+        }
+        self.close_run();
+        self.hashed(&left_a, &left_b)?;
+        self.finish()
     }
 
     /// Pair the series of family `f` of target `t` by position while they are written the
@@ -286,7 +409,7 @@ impl<'s> Rows<'s> {
                 le,
             };
             let (pa, pb) = (series(sa), series(sb));
-            let pod = pod_of(&self.pods, true, at);
+            let pod = pod_of(self.pods, true, at);
             let mut sums = Sums::start(&pb, true);
             sums.add(Some(&pa), Some(&pb), pod);
             if kind == MetricType::Histogram {
@@ -392,13 +515,13 @@ impl<'s> Rows<'s> {
 
     /// Match the series in `left` (old side, new side) by hashes of their labels; `None` when
     /// a side has one series twice.
-    fn hashed(&mut self, left: &(Vec<At>, Vec<At>)) -> Option<()> {
-        if left.0.is_empty() && left.1.is_empty() {
+    fn hashed(&mut self, left_a: &[At], left_b: &[At]) -> Option<()> {
+        if left_a.is_empty() && left_b.is_empty() {
             return Some(());
         }
         let (mut a, b) = (
-            hash_series(self.old, &left.0, self.by)?,
-            hash_series(self.new, &left.1, self.by)?,
+            hash_series(self.old, left_a, self.by)?,
+            hash_series(self.new, left_b, self.by)?,
         );
         let mut histograms: Map<u64, HistogramAcc<'s>> = Default::default();
         let mut pairs: Vec<(Option<PodSeries>, Option<PodSeries>)> =
@@ -406,7 +529,7 @@ impl<'s> Rows<'s> {
         pairs.extend(a.values().map(|pa| (Some(*pa), None)));
         for (pa, pb) in pairs {
             let seen = pb.or(pa).expect("a pair comes from one side at least");
-            let pod = pod_of(&self.pods, pb.is_some(), seen.at);
+            let pod = pod_of(self.pods, pb.is_some(), seen.at);
             let mut sums = Sums::start(&seen, pb.is_some());
             sums.add(pa.as_ref(), pb.as_ref(), pod);
             if sums.kind == MetricType::Histogram {
@@ -423,9 +546,9 @@ impl<'s> Rows<'s> {
         Some(())
     }
 
-    /// The rows sorted, those that did not change left out when `only_changed`; `None` when
-    /// two rows have the same key (series to be summed).
-    fn finish(mut self, only_changed: bool) -> Option<DiffRows> {
+    /// The rows, each list sorted; `None` when two rows have the same key (series to be
+    /// summed).
+    fn finish(mut self) -> Option<Part> {
         let mut histograms: Vec<(KeyAt, HistogramValues)> =
             Vec::with_capacity(self.histograms.len());
         for h in std::mem::take(&mut self.histograms) {
@@ -441,31 +564,22 @@ impl<'s> Rows<'s> {
         }
         let keys = self.keys;
         let mut series = self.series;
-        series.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
-        if series
-            .windows(2)
-            .any(|w| keys.get(w[0].0) == keys.get(w[1].0))
-        {
+        if !sort_unique(&keys, &mut series) || !sort_unique(&keys, &mut histograms) {
             return None;
         }
-        histograms.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
-        if histograms
-            .windows(2)
-            .any(|w| keys.get(w[0].0) == keys.get(w[1].0))
-        {
-            return None;
-        }
-        if only_changed {
-            series.retain(|(_, v)| v.change != Change::Unchanged);
-            histograms.retain(|(_, h)| h.change != Change::Unchanged);
-        }
-        Some(DiffRows {
-            elapsed_secs: self.elapsed_secs,
+        Some(Part {
             keys,
             series,
             histograms,
         })
     }
+}
+
+/// Sort `rows` by key; whether no two have the same key.
+fn sort_unique<V>(keys: &Keys, rows: &mut [(KeyAt, V)]) -> bool {
+    rows.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
+    rows.windows(2)
+        .all(|w| keys.get(w[0].0) != keys.get(w[1].0))
 }
 
 /// The series of `snapshot` at `left`, keyed by identity as [`super::series::series_of`] keys

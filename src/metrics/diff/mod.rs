@@ -191,7 +191,15 @@ pub struct Row<'d, V> {
 impl DiffRows {
     /// The series rows, sorted.
     pub fn series(&self) -> impl ExactSizeIterator<Item = Row<'_, SeriesValues>> {
-        self.series.iter().map(|(at, values)| {
+        self.series_in(0..self.series.len())
+    }
+
+    /// The series rows `range` of [`DiffRows::series`].
+    pub fn series_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl ExactSizeIterator<Item = Row<'_, SeriesValues>> {
+        self.series[range].iter().map(|(at, values)| {
             let (family, name, labels) = self.keys.row(*at, true);
             Row {
                 family,

@@ -492,11 +492,15 @@ fn in_order_gives_way_where_series_are_summed() {
         "lat_sum{route=\"a\"} 30\n",
         "lat_sum{route=\"a\"} 30\nlat_bucket{le=\"10\",route=\"a\"} 1\n",
     );
-    for body in [twice, bucket_twice] {
+    let family_twice = format!("{HISTOGRAMS}# TYPE lat histogram\nlat_count{{route=\"a\"}} 2\n");
+    for body in [twice, bucket_twice, family_twice] {
         for (old, new) in [(HISTOGRAMS, body.as_str()), (body.as_str(), HISTOGRAMS)] {
             let (a, b) = sides(old, new);
             for options in every_option() {
-                assert_eq!(in_order::diff(&a, &b, options, None), None, "{body}");
+                for halves in [false, true] {
+                    let rows = in_order::diff_in_halves(&a, &b, options, None, halves);
+                    assert_eq!(rows, None, "{body}");
+                }
                 assert_eq!(
                     super::diff(&a, &b, options).to_snapshot_diff(),
                     hashed(&a, &b, options, Some(10.0)).to_snapshot_diff()
