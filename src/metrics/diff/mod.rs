@@ -12,17 +12,22 @@
 //! certificate expiry, build info) is not summed but shows the earliest value across the pods.
 //! Reading one side in place is `series`; gathering a histogram's series is `histogram`.
 //!
-//! A large diff has ~100,000 series. Series are matched and summed by hashes of their labels
-//! read in place from the snapshots' text; only the rows that are shown get their labels read
-//! out, sorted and written as one sort key each, all in one buffer (`key::Keys`), and the result
-//! ([`DiffRows`]) is those keys plus the numbers. A histogram's `_bucket`, `_count` and `_sum`
-//! series are gathered by a hash of their labels without `le`, so they get no key; each
-//! histogram gets one. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
+//! A large diff has ~100,000 series. Most diffs compare two sides that list their series in the
+//! same order (two scrapes of the same proxies, a snapshot against the live target, a file
+//! against itself): `in_order` pairs them by position, comparing their labels as written, and
+//! keys one row per pair in the order the text is in, a large diff in two halves on two cores.
+//! Where series are summed (pods of a workload, a series repeated) it gives way to the general
+//! path, `hashed`, which matches and sums series by hashes of their labels read in place from
+//! the snapshots' text. Only the rows get their labels read out, sorted and written as one sort
+//! key each, all in one buffer (`key::Keys`), and the result ([`DiffRows`]) is those keys plus
+//! the numbers. A histogram's `_bucket`, `_count` and `_sum` series are gathered into one row,
+//! keyed once. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
 //!
-//! The two sides are hashed at once, one on each core; a histogram series' `le` is noted where
-//! it lies while its labels are hashed, so they are not read again. The sums (one small record
-//! per series) are freed before the rows are keyed, and rows are keyed in the order their
-//! samples are in the text: one pass through each body instead of reads at random.
+//! In `hashed`, the two sides are hashed at once, one on each core; a histogram series' `le`
+//! is noted where it lies while its labels are hashed, so they are not read again. The sums
+//! (one small record per series) are freed before the rows are keyed, and rows are keyed in
+//! the order their samples are in the text: one pass through each body instead of reads at
+//! random.
 
 use serde::Serialize;
 

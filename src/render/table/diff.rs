@@ -4,7 +4,8 @@
 //! A diff can have tens of thousands of rows. Their cells are written into one buffer
 //! ([`Rows`]) and, without colour and when every cell is ASCII, laid out here exactly as
 //! comfy-table lays out [`new_table`] (most of the time of a large `diff` went to comfy-table's
-//! per-cell work); otherwise they go through comfy-table.
+//! per-cell work); otherwise they go through comfy-table. A large table's cells are written in
+//! two halves, one on each core.
 
 use std::fmt::Write as _;
 use std::io;
