@@ -339,3 +339,58 @@ fn a_filter_that_matches_nothing_on_either_side_warns_naming_it() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("no series matched"), "{err}");
 }
+
+#[test]
+fn two_files_written_differently_differ_only_where_their_series_do() {
+    // The new file writes each series' labels in another order, adds a series and a bucket
+    // in the middle of their families and changes one value: the rest is unchanged.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let old = "# TYPE request_total counter\n\
+        request_total{a=\"1\",b=\"x\"} 5\n\
+        request_total{a=\"2\",b=\"x\"} 6\n\
+        request_total{a=\"3\",b=\"x\"} 7\n\
+        # TYPE lat histogram\n\
+        lat_bucket{r=\"a\",le=\"1\"} 1\n\
+        lat_bucket{r=\"a\",le=\"+Inf\"} 2\n\
+        lat_count{r=\"a\"} 2\n\
+        lat_sum{r=\"a\"} 3\n";
+    let new = "# TYPE request_total counter\n\
+        request_total{a=\"1\",b=\"x\"} 5\n\
+        request_total{a=\"9\",b=\"x\"} 1\n\
+        request_total{b=\"x\",a=\"2\"} 6\n\
+        request_total{b=\"x\",a=\"3\"} 10\n\
+        # TYPE lat histogram\n\
+        lat_bucket{r=\"a\",le=\"1\"} 1\n\
+        lat_bucket{r=\"a\",le=\"2\"} 2\n\
+        lat_bucket{r=\"a\",le=\"+Inf\"} 2\n\
+        lat_count{r=\"a\"} 2\n\
+        lat_sum{r=\"a\"} 3\n";
+    let (old_path, new_path) = (dir.path().join("old.prom"), dir.path().join("new.prom"));
+    std::fs::write(&old_path, old).unwrap();
+    std::fs::write(&new_path, new).unwrap();
+    let (code, out, err) = run(crate::support::bin()
+        .arg("diff")
+        .args([&old_path, &new_path]));
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .filter(|l| l.contains("request_total"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["request_total{a=\"1\"}", "5", "5", "0", "-"],
+            vec!["request_total{a=\"2\"}", "6", "6", "0", "-"],
+            vec!["changed", "request_total{a=\"3\"}", "7", "10", "+3", "-"],
+            vec!["added", "request_total{a=\"9\"}", "-", "1", "-", "-"],
+        ],
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "1 series changed, 1 added, 0 removed, 2 unchanged; 0 of 1 histograms changed\n"
+        ),
+        "{out}"
+    );
+}

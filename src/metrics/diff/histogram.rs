@@ -22,6 +22,9 @@ pub(super) struct HistogramAcc<'s> {
     /// Its `_count` (the one with the greatest `le`, if several).
     count: Option<PartSums<'s>>,
     buckets: Vec<PartSums<'s>>,
+    /// Whether a `_count` with the same `le` was added twice (which a series summed over pods
+    /// never is: see [`HistogramAcc::finish`]).
+    repeated: bool,
 }
 
 impl<'s> HistogramAcc<'s> {
@@ -30,6 +33,7 @@ impl<'s> HistogramAcc<'s> {
             at,
             count: None,
             buckets: Vec::new(),
+            repeated: false,
         }
     }
 
@@ -43,6 +47,7 @@ impl<'s> HistogramAcc<'s> {
         match s.part {
             Part::Count => {
                 let le = at.le_at(s.le);
+                self.repeated |= self.count.as_ref().is_some_and(|seen| le == seen.le);
                 if self.count.as_ref().is_none_or(|seen| le >= seen.le) {
                     self.count = Some(part(le));
                 }
@@ -56,10 +61,13 @@ impl<'s> HistogramAcc<'s> {
         }
     }
 
-    pub(super) fn finish(mut self) -> HistogramValues {
+    /// Its numbers, and whether a `_count` or `_bucket` series came twice with the same `le`:
+    /// two series that were to be summed as one, as [`super::in_order`] adds them.
+    pub(super) fn finish(mut self) -> (HistogramValues, bool) {
         // In the order of their rows' labels, as equal bounds written differently ("1", "1.0")
         // are merged in that order.
         self.buckets.sort_by(|x, y| x.le.cmp(&y.le));
+        let repeated = self.repeated || self.buckets.windows(2).any(|w| w[0].le == w[1].le);
         let (mut old, mut new, mut window) = (Vec::new(), Vec::new(), Vec::new());
         for b in &self.buckets {
             let Some(le) = b.le.as_deref().and_then(crate::metrics::parse::parse_float) else {
@@ -79,7 +87,7 @@ impl<'s> HistogramAcc<'s> {
             .count
             .map_or((None, None, 0.0), |c| (c.old, c.new, c.increase));
         let q = |q, b: &[Bucket]| Some(histogram_quantile(q, b)).filter(|v| !v.is_nan());
-        HistogramValues {
+        let values = HistogramValues {
             count_delta: old_count.and(new_count).map(|_| count_increase),
             old_count,
             new_count,
@@ -90,6 +98,7 @@ impl<'s> HistogramAcc<'s> {
             window_p50: q(0.5, &window),
             window_p99: q(0.99, &window),
             change: change_of(old_count, new_count),
-        }
+        };
+        (values, repeated)
     }
 }

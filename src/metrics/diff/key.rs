@@ -1,6 +1,6 @@
 //! Row keys: what a `diff` row is sorted by and shows of its series (family, sample name,
 //! labels sorted), written as one string that sorts as that tuple does, every row's key in one
-//! buffer ([`Keys`]).
+//! buffer ([`Keys`]), or in a few when keys written on two threads are put together.
 //!
 //! Each string of a key ends with a NUL, and a NUL or `\u{1}` inside a string is written as two
 //! characters (`\u{1}\u{1}`, `\u{1}\u{2}`). The encoding keeps byte order and no string is the
@@ -14,44 +14,71 @@ use std::borrow::Cow;
 /// Where a key is in its [`Keys`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KeyAt {
+    /// Which buffer of its [`Keys`].
+    part: usize,
     start: usize,
     end: usize,
 }
 
-/// Every row's key, one after another.
+/// Every row's key, one after another, in one buffer or a few ([`Keys::append`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Keys {
-    text: String,
+    parts: Vec<String>,
+}
+
+impl KeyAt {
+    /// Where it is once the keys it was in are appended after `parts` buffers
+    /// ([`Keys::append`]).
+    pub(crate) fn shifted(self, parts: usize) -> KeyAt {
+        KeyAt {
+            part: self.part + parts,
+            ..self
+        }
+    }
 }
 
 impl Keys {
+    /// Take the keys of `other` after these (their buffers, not copied); how many buffers
+    /// were here before, to shift `other`'s [`KeyAt`]s by.
+    pub(crate) fn append(&mut self, other: Keys) -> usize {
+        let parts = self.parts.len();
+        self.parts.extend(other.parts);
+        parts
+    }
+
     /// Append a key of `strings`.
     pub(crate) fn push<'s>(&mut self, strings: impl IntoIterator<Item = &'s str>) -> KeyAt {
-        let start = self.text.len();
+        if self.parts.is_empty() {
+            self.parts.push(String::new());
+        }
+        let part = self.parts.len() - 1;
+        let text = &mut self.parts[part];
+        let start = text.len();
         for s in strings {
             // Both are single bytes in UTF-8, and no other character has those bytes.
             if s.bytes().any(|b| b <= 1) {
                 for c in s.chars() {
                     match c {
-                        '\0' => self.text.push_str("\u{1}\u{1}"),
-                        '\u{1}' => self.text.push_str("\u{1}\u{2}"),
-                        c => self.text.push(c),
+                        '\0' => text.push_str("\u{1}\u{1}"),
+                        '\u{1}' => text.push_str("\u{1}\u{2}"),
+                        c => text.push(c),
                     }
                 }
             } else {
-                self.text.push_str(s);
+                text.push_str(s);
             }
-            self.text.push('\0');
+            text.push('\0');
         }
         KeyAt {
+            part,
             start,
-            end: self.text.len(),
+            end: text.len(),
         }
     }
 
     /// The key at `at`, as the string its order is.
     pub(crate) fn get(&self, at: KeyAt) -> &str {
-        &self.text[at.start..at.end]
+        &self.parts[at.part][at.start..at.end]
     }
 
     /// The key at `at` read as a family, a sample name when `named` (else the family again),

@@ -12,17 +12,22 @@
 //! certificate expiry, build info) is not summed but shows the earliest value across the pods.
 //! Reading one side in place is `series`; gathering a histogram's series is `histogram`.
 //!
-//! A large diff has ~100,000 series. Series are matched and summed by hashes of their labels
-//! read in place from the snapshots' text; only the rows that are shown get their labels read
-//! out, sorted and written as one sort key each, all in one buffer (`key::Keys`), and the result
-//! ([`DiffRows`]) is those keys plus the numbers. A histogram's `_bucket`, `_count` and `_sum`
-//! series are gathered by a hash of their labels without `le`, so they get no key; each
-//! histogram gets one. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
+//! A large diff has ~100,000 series. Most diffs compare two sides that list their series in the
+//! same order (two scrapes of the same proxies, a snapshot against the live target, a file
+//! against itself): `in_order` pairs them by position, comparing their labels as written, and
+//! keys one row per pair in the order the text is in, a large diff in two halves on two cores.
+//! Where series are summed (pods of a workload, a series repeated) it gives way to the general
+//! path, `hashed`, which matches and sums series by hashes of their labels read in place from
+//! the snapshots' text. Only the rows get their labels read out, sorted and written as one sort
+//! key each, all in one buffer (`key::Keys`), and the result ([`DiffRows`]) is those keys plus
+//! the numbers. A histogram's `_bucket`, `_count` and `_sum` series are gathered into one row,
+//! keyed once. Owned rows ([`SnapshotDiff`], the JSON shape) are built only for `-o json`.
 //!
-//! The two sides are hashed at once, one on each core; a histogram series' `le` is noted where
-//! it lies while its labels are hashed, so they are not read again. The sums (one small record
-//! per series) are freed before the rows are keyed, and rows are keyed in the order their
-//! samples are in the text: one pass through each body instead of reads at random.
+//! In `hashed`, the two sides are hashed at once, one on each core; a histogram series' `le`
+//! is noted where it lies while its labels are hashed, so they are not read again. The sums
+//! (one small record per series) are freed before the rows are keyed, and rows are keyed in
+//! the order their samples are in the text: one pass through each body instead of reads at
+//! random.
 
 use serde::Serialize;
 
@@ -31,13 +36,14 @@ use crate::metrics::MetricType;
 use crate::metrics::model::{Labels, Snapshot, serialize_labels};
 
 mod histogram;
+mod in_order;
 mod key;
 mod series;
 
 use histogram::HistogramAcc;
 use key::{KeyAt, Keys};
 pub use key::{LabelTexts, Text};
-use series::{At, Le, Located, Map, Part, pod_times, series_of};
+use series::{At, Le, Located, Map, Part, PodSeries, PodTimes, pod_times, series_of};
 
 /// How series are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -190,7 +196,15 @@ pub struct Row<'d, V> {
 impl DiffRows {
     /// The series rows, sorted.
     pub fn series(&self) -> impl ExactSizeIterator<Item = Row<'_, SeriesValues>> {
-        self.series.iter().map(|(at, values)| {
+        self.series_in(0..self.series.len())
+    }
+
+    /// The series rows `range` of [`DiffRows::series`].
+    pub fn series_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl ExactSizeIterator<Item = Row<'_, SeriesValues>> {
+        self.series[range].iter().map(|(at, values)| {
             let (family, name, labels) = self.keys.row(*at, true);
             Row {
                 family,
@@ -340,79 +354,13 @@ struct Sums {
 }
 
 impl Sums {
-    fn old_value(&self) -> Option<f64> {
-        self.has_old.then_some(self.old)
-    }
-
-    fn new_value(&self) -> Option<f64> {
-        self.has_new.then_some(self.new)
-    }
-}
-
-/// Add `v` to the sum in `slot` (`has`: whether it has one).
-fn add(slot: &mut f64, has: &mut bool, v: Option<f64>) {
-    if let Some(v) = v {
-        // From 0.0 the first time, as a sum starts.
-        *slot += v;
-        *has = true;
-    }
-}
-
-/// Keep the least of `slot` (`has`: whether it has one) and `v`.
-fn earliest(slot: &mut f64, has: &mut bool, v: Option<f64>) {
-    if let Some(v) = v {
-        *slot = if *has { slot.min(v) } else { v };
-        *has = true;
-    }
-}
-
-fn latest(snapshot: &Snapshot) -> Option<i64> {
-    snapshot
-        .targets
-        .iter()
-        .filter_map(|t| t.scrape_time_ms)
-        .max()
-}
-
-/// Compare `old` with `new`.
-pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
-    let elapsed_secs = match (latest(old), latest(new)) {
-        (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
-        _ => None,
-    };
-    let by = options.by;
-    // Each side's series are hashed on a core of its own.
-    let (a, b) = crate::metrics::join(|| series_of(old, by), || series_of(new, by));
-    let (pods_a, pods_b) = (pod_times(old, old, new), pod_times(new, old, new));
-    let mut sums: Map<u64, Sums> = Default::default();
-    sums.reserve(a.len().max(b.len()));
-    let pairs = a.iter().map(|(k, pa)| (Some(pa), b.get(k))).chain(
-        b.iter()
-            .filter(|(k, _)| !a.contains_key(*k))
-            .map(|(_, pb)| (None, Some(pb))),
-    );
-    for (pa, pb) in pairs {
-        let seen = pb.or(pa).expect("a pair comes from one side at least");
-        let kind = seen.kind;
-        let (va, vb) = (pa.map(|p| p.value), pb.map(|p| p.value));
-        // A counter restarts from zero when its pod restarted (its start time changed) or when
-        // it went down, as Prometheus' increase() reads it.
-        let pod = if pb.is_some() {
-            pods_b[seen.at.target as usize]
-        } else {
-            pods_a[seen.at.target as usize]
-        };
-        let restarted = pod.restarted;
-        let increase = match (va, vb) {
-            (Some(o), Some(n)) if n >= o && !restarted => n - o,
-            (_, Some(n)) => n,
-            (_, None) => 0.0,
-        };
-        let s = sums.entry(seen.out).or_insert(Sums {
-            kind,
+    /// The sums of a series first seen as `seen`, on the new side when `on_new`.
+    fn start(seen: &PodSeries, on_new: bool) -> Self {
+        Sums {
+            kind: seen.kind,
             part: seen.part,
             rate_known: true,
-            on_new: pb.is_some(),
+            on_new,
             has_old: false,
             has_new: false,
             histogram: 0,
@@ -422,8 +370,23 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
             rate: 0.0,
             at: seen.at,
             le: seen.le,
-        });
-        s.kind = kind;
+        }
+    }
+
+    /// Add one pod's series: `pa` on the old side, `pb` on the new (one of them at least), of
+    /// a pod whose times are `pod`.
+    fn add(&mut self, pa: Option<&PodSeries>, pb: Option<&PodSeries>, pod: PodTimes) {
+        let seen = pb.or(pa).expect("a pair comes from one side at least");
+        let (va, vb) = (pa.map(|p| p.value), pb.map(|p| p.value));
+        // A counter restarts from zero when its pod restarted (its start time changed) or when
+        // it went down, as Prometheus' increase() reads it.
+        let increase = match (va, vb) {
+            (Some(o), Some(n)) if n >= o && !pod.restarted => n - o,
+            (_, Some(n)) => n,
+            (_, None) => 0.0,
+        };
+        let s = self;
+        s.kind = seen.kind;
         s.histogram = seen.histogram;
         if seen.per_process {
             // A per-process fact (start time, certificate expiry, build info) summed over pods
@@ -450,6 +413,108 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
             s.le = seen.le;
         }
     }
+
+    /// The row of a series that is not a histogram's, `elapsed_secs` apart.
+    fn values(&self, elapsed_secs: Option<f64>) -> SeriesValues {
+        let kind = self.kind;
+        let (old_value, new_value) = (self.old_value(), self.new_value());
+        let change = change_of(old_value, new_value);
+        let counter = is_counter_like(kind, self.part);
+        let delta = match (old_value, new_value) {
+            (Some(_), Some(_)) if counter => Some(self.increase),
+            (Some(o), Some(n)) => Some(n - o),
+            _ => None,
+        };
+        SeriesValues {
+            kind,
+            old: old_value,
+            new: new_value,
+            delta,
+            rate: match delta.filter(|_| counter) {
+                Some(_) if self.rate_known => Some(self.rate),
+                Some(d) => elapsed_secs.map(|e| d / e),
+                None => None,
+            },
+            change,
+        }
+    }
+
+    fn old_value(&self) -> Option<f64> {
+        self.has_old.then_some(self.old)
+    }
+
+    fn new_value(&self) -> Option<f64> {
+        self.has_new.then_some(self.new)
+    }
+}
+
+/// Add `v` to the sum in `slot` (`has`: whether it has one).
+fn add(slot: &mut f64, has: &mut bool, v: Option<f64>) {
+    if let Some(v) = v {
+        // From 0.0 the first time, as a sum starts.
+        *slot += v;
+        *has = true;
+    }
+}
+
+/// Keep the least of `slot` (`has`: whether it has one) and `v`.
+fn earliest(slot: &mut f64, has: &mut bool, v: Option<f64>) {
+    if let Some(v) = v {
+        *slot = if *has { slot.min(v) } else { v };
+        *has = true;
+    }
+}
+
+/// The times of the pod of a series at `at`, on the new side when `on_new`.
+fn pod_of(pods: &(Vec<PodTimes>, Vec<PodTimes>), on_new: bool, at: At) -> PodTimes {
+    let side = if on_new { &pods.1 } else { &pods.0 };
+    side[at.target as usize]
+}
+
+fn latest(snapshot: &Snapshot) -> Option<i64> {
+    snapshot
+        .targets
+        .iter()
+        .filter_map(|t| t.scrape_time_ms)
+        .max()
+}
+
+/// Compare `old` with `new`.
+pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
+    let elapsed_secs = match (latest(old), latest(new)) {
+        (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
+        _ => None,
+    };
+    in_order::diff(old, new, options, elapsed_secs)
+        .unwrap_or_else(|| hashed(old, new, options, elapsed_secs))
+}
+
+/// [`diff`] with every series matched and summed by hashes of its labels: what it gives in
+/// every case, and what [`in_order::diff`] gives when it gives anything.
+fn hashed(
+    old: &Snapshot,
+    new: &Snapshot,
+    options: DiffOptions,
+    elapsed_secs: Option<f64>,
+) -> DiffRows {
+    let by = options.by;
+    // Each side's series are hashed on a core of its own.
+    let (a, b) = crate::metrics::join(|| series_of(old, by), || series_of(new, by));
+    let pods = pod_times(old, new);
+    let mut sums: Map<u64, Sums> = Default::default();
+    sums.reserve(a.len().max(b.len()));
+    let pairs = a.iter().map(|(k, pa)| (Some(pa), b.get(k))).chain(
+        b.iter()
+            .filter(|(k, _)| !a.contains_key(*k))
+            .map(|(_, pb)| (None, Some(pb))),
+    );
+    for (pa, pb) in pairs {
+        let seen = pb.or(pa).expect("a pair comes from one side at least");
+        let pod = pod_of(&pods, pb.is_some(), seen.at);
+        sums.entry(seen.out)
+            .or_insert_with(|| Sums::start(seen, pb.is_some()))
+            .add(pa, pb, pod);
+    }
     drop((a, b));
     // The rows shown, with where their labels are; keyed once the sums are freed.
     let mut shown = Vec::new();
@@ -467,32 +532,11 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
                 .add(series_at, &s);
             continue;
         }
-        let (old_value, new_value) = (s.old_value(), s.new_value());
-        let change = change_of(old_value, new_value);
-        if options.only_changed && change == Change::Unchanged {
+        let values = s.values(elapsed_secs);
+        if options.only_changed && values.change == Change::Unchanged {
             continue;
         }
-        let counter = is_counter_like(kind, s.part);
-        let delta = match (old_value, new_value) {
-            (Some(_), Some(_)) if counter => Some(s.increase),
-            (Some(o), Some(n)) => Some(n - o),
-            _ => None,
-        };
-        shown.push((
-            series_at,
-            SeriesValues {
-                kind,
-                old: old_value,
-                new: new_value,
-                delta,
-                rate: match delta.filter(|_| counter) {
-                    Some(_) if s.rate_known => Some(s.rate),
-                    Some(d) => elapsed_secs.map(|e| d / e),
-                    None => None,
-                },
-                change,
-            },
-        ));
+        shown.push((series_at, values));
     }
     // In the order they are in the text, which is read in one pass rather than at random.
     shown.sort_unstable_by_key(|(series_at, _)| {
@@ -513,30 +557,13 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
     // Rows are keyed (labels read out and sorted) only for what is shown.
     let mut series: Vec<(KeyAt, SeriesValues)> = shown
         .into_iter()
-        .map(|(series_at, values)| {
-            let (family, name) = series_at.name();
-            series_at.labels(by, false, &mut labels);
-            let key = keys.push(
-                [family.as_ref(), name.as_ref()]
-                    .into_iter()
-                    .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
-            );
-            (key, values)
-        })
+        .map(|(series_at, values)| (series_at.key(&mut keys, by, &mut labels), values))
         .collect();
     let mut histograms: Vec<(KeyAt, HistogramValues)> = histograms
         .into_values()
-        .map(|h| (h.at, h.finish()))
+        .map(|h| (h.at, h.finish().0))
         .filter(|(_, h)| !options.only_changed || h.change != Change::Unchanged)
-        .map(|(at, h)| {
-            at.labels(by, true, &mut labels);
-            let family = at.name().0;
-            let key = keys.push(
-                std::iter::once(family.as_ref())
-                    .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
-            );
-            (key, h)
-        })
+        .map(|(at, h)| (at.histogram_key(&mut keys, by, &mut labels), h))
         .collect();
     // Keys are unique (one per series or histogram identity).
     series.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use super::DiffBy;
+use super::key::{KeyAt, Keys};
 use crate::metrics::MetricType;
 use crate::metrics::model::{
     FamilyRef, SampleRef, Snapshot, Target, family_identity, is_per_process_gauge,
@@ -46,10 +47,23 @@ impl Le {
         end: 0,
     };
     /// Read by [`Located::le`].
-    const READ: Le = Le {
+    pub(super) const READ: Le = Le {
         start: u32::MAX,
         end: 1,
     };
+
+    /// Where `value` is in `text`, or [`Le::READ`] when it is not in it (decoded).
+    pub(super) fn in_text(text: &str, value: &str) -> Le {
+        let start = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        if start <= text.len() && text.len() - start >= value.len() {
+            Le {
+                start: start as u32,
+                end: (start + value.len()) as u32,
+            }
+        } else {
+            Le::READ
+        }
+    }
 }
 
 /// One pod's series on one side.
@@ -92,107 +106,147 @@ pub(super) const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
 pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> {
     let mut out: Map<u64, PodSeries> = Default::default();
     out.reserve(snapshot.targets.iter().map(|t| t.sample_count()).sum());
-    let mut clashes: Vec<bool> = Vec::new();
     for (t, target) in snapshot.targets.iter().enumerate() {
-        let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
-        let all_targets: u64 = target_parts.iter().fold(0, |a, p| a.wrapping_add(*p));
-        let target_le = target.labels.iter().position(|(n, _)| n == "le");
-        let text = target.text();
-        let in_text = |value: &str| {
-            let start = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-            (start <= text.len() && text.len() - start >= value.len()).then_some(Le {
-                start: start as u32,
-                end: (start + value.len()) as u32,
-            })
-        };
+        let mut hasher = TargetHasher::new(target, by);
         for (f, family) in target.families().enumerate() {
             let identity = family_identity(family.name(), family.kind());
-            let histogram = family.kind() == MetricType::Histogram;
             for (i, sample) in family.samples().enumerate() {
-                let which = match sample.name.strip_prefix(family.name()) {
-                    Some("_count") => Part::Count,
-                    Some("_sum") => Part::Sum,
-                    Some("_bucket") => Part::Bucket,
-                    _ => Part::Other,
+                let at = At {
+                    target: t as u32,
+                    family: f as u32,
+                    sample: i as u32,
                 };
-                // The least `le` of the sample's, as [`Located::le`] takes it.
-                let mut least_le: Option<Cow<'_, str>> = None;
-                clashes.clear();
-                clashes.resize(target.labels.len(), false);
-                let mut sum = all_targets;
-                let mut per_pod = [None; PER_POD_LABELS.len()];
-                // The parts of the labels named `le`, which a histogram's identity leaves out.
-                let mut le = 0u64;
-                for label in sample.labels.iter() {
-                    let p = part(&label.name, &label.value);
-                    sum = sum.wrapping_add(p);
-                    if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name)
-                        && !clashes[c]
-                    {
-                        clashes[c] = true;
-                        sum = sum.wrapping_sub(target_parts[c]);
-                    }
-                    if let Some(k) = PER_POD_LABELS.iter().position(|n| *n == label.name) {
-                        per_pod[k] = Some(p);
-                    }
-                    if histogram && label.name == "le" {
-                        le = le.wrapping_add(p);
-                        if least_le.as_ref().is_none_or(|least| label.value < *least) {
-                            least_le = Some(label.value);
-                        }
-                    }
-                }
-                let le_at = match least_le {
-                    Some(Cow::Borrowed(value)) => in_text(value).unwrap_or(Le::READ),
-                    Some(Cow::Owned(_)) => Le::READ,
-                    None if histogram && target_le.is_some() => Le::READ,
-                    None => Le::NONE,
-                };
-                for (k, name) in PER_POD_LABELS.iter().enumerate() {
-                    if per_pod[k].is_none()
-                        && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
-                    {
-                        per_pod[k] = Some(target_parts[c]);
-                    }
-                }
-                if let Some(c) = target_le.filter(|c| histogram && !clashes[*c]) {
-                    le = le.wrapping_add(target_parts[c]);
-                }
-                let name =
-                    counter_sample_name(&identity, family.kind(), family.name(), sample.name);
-                let key = SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), sum));
-                let grouped = match by {
-                    DiffBy::Workload => per_pod
-                        .iter()
-                        .flatten()
-                        .fold(sum, |s, p| s.wrapping_sub(*p)),
-                    DiffBy::Pod => sum,
-                };
-                out.insert(
-                    key,
-                    PodSeries {
-                        out: SERIES_HASHER.hash_one((identity.as_ref(), name.as_ref(), grouped)),
-                        histogram: if histogram {
-                            SERIES_HASHER.hash_one((identity.as_ref(), grouped.wrapping_sub(le)))
-                        } else {
-                            0
-                        },
-                        kind: family.kind(),
-                        per_process: is_per_process_gauge(sample.name, family.kind()),
-                        value: sample.value,
-                        at: At {
-                            target: t as u32,
-                            family: f as u32,
-                            sample: i as u32,
-                        },
-                        part: which,
-                        le: le_at,
-                    },
-                );
+                let (key, series) = hasher.series(family, &identity, sample, at);
+                out.insert(key, series);
             }
         }
     }
     out
+}
+
+/// What hashing a target's series needs of the target, computed once per target.
+pub(super) struct TargetHasher<'t> {
+    target: &'t Target,
+    by: DiffBy,
+    /// Each target label's hash.
+    target_parts: Vec<u64>,
+    /// Their sum.
+    all_targets: u64,
+    /// Which target label is `le`.
+    target_le: Option<usize>,
+    /// Which target labels a sample's own labels replace (reused from sample to sample).
+    clashes: Vec<bool>,
+}
+
+impl<'t> TargetHasher<'t> {
+    pub(super) fn new(target: &'t Target, by: DiffBy) -> Self {
+        let target_parts: Vec<u64> = target.labels.iter().map(|(n, v)| part(n, v)).collect();
+        TargetHasher {
+            target,
+            by,
+            all_targets: target_parts.iter().fold(0, |a, p| a.wrapping_add(*p)),
+            target_parts,
+            target_le: target.labels.iter().position(|(n, _)| n == "le"),
+            clashes: Vec::new(),
+        }
+    }
+
+    /// The identity of `sample` (of `family`, whose identity is `identity`, at `at`) and what
+    /// a diff needs of it.
+    pub(super) fn series(
+        &mut self,
+        family: FamilyRef<'t>,
+        identity: &str,
+        sample: SampleRef<'t>,
+        at: At,
+    ) -> (u64, PodSeries) {
+        let target = self.target;
+        let histogram = family.kind() == MetricType::Histogram;
+        let which = part_of(family.name(), sample.name);
+        // The least `le` of the sample's, as [`Located::le`] takes it.
+        let mut least_le: Option<Cow<'_, str>> = None;
+        let clashes = &mut self.clashes;
+        clashes.clear();
+        clashes.resize(target.labels.len(), false);
+        let mut sum = self.all_targets;
+        let mut per_pod = [None; PER_POD_LABELS.len()];
+        // The parts of the labels named `le`, which a histogram's identity leaves out.
+        let mut le = 0u64;
+        for label in sample.labels.iter() {
+            let p = part(&label.name, &label.value);
+            sum = sum.wrapping_add(p);
+            if let Some(c) = target.labels.iter().position(|(n, _)| *n == label.name)
+                && !clashes[c]
+            {
+                clashes[c] = true;
+                sum = sum.wrapping_sub(self.target_parts[c]);
+            }
+            if let Some(k) = PER_POD_LABELS.iter().position(|n| *n == label.name) {
+                per_pod[k] = Some(p);
+            }
+            if histogram && label.name == "le" {
+                le = le.wrapping_add(p);
+                if least_le.as_ref().is_none_or(|least| label.value < *least) {
+                    least_le = Some(label.value);
+                }
+            }
+        }
+        let le_at = match least_le {
+            Some(Cow::Borrowed(value)) => Le::in_text(target.text(), value),
+            Some(Cow::Owned(_)) => Le::READ,
+            None if histogram && self.target_le.is_some() => Le::READ,
+            None => Le::NONE,
+        };
+        for (k, name) in PER_POD_LABELS.iter().enumerate() {
+            if per_pod[k].is_none()
+                && let Some(c) = target.labels.iter().position(|(n, _)| n == name)
+            {
+                per_pod[k] = Some(self.target_parts[c]);
+            }
+        }
+        if let Some(c) = self.target_le.filter(|c| histogram && !clashes[*c]) {
+            le = le.wrapping_add(self.target_parts[c]);
+        }
+        let name = counter_sample_name(
+            &Cow::Borrowed(identity),
+            family.kind(),
+            family.name(),
+            sample.name,
+        );
+        let key = SERIES_HASHER.hash_one((identity, name.as_ref(), sum));
+        let grouped = match self.by {
+            DiffBy::Workload => per_pod
+                .iter()
+                .flatten()
+                .fold(sum, |s, p| s.wrapping_sub(*p)),
+            DiffBy::Pod => sum,
+        };
+        let series = PodSeries {
+            out: SERIES_HASHER.hash_one((identity, name.as_ref(), grouped)),
+            histogram: if histogram {
+                SERIES_HASHER.hash_one((identity, grouped.wrapping_sub(le)))
+            } else {
+                0
+            },
+            kind: family.kind(),
+            per_process: is_per_process_gauge(sample.name, family.kind()),
+            value: sample.value,
+            at,
+            part: which,
+            le: le_at,
+        };
+        (key, series)
+    }
+}
+
+/// Which of its family's series a sample named `sample` is.
+pub(super) fn part_of(family: &str, sample: &str) -> Part {
+    match sample.strip_prefix(family) {
+        Some("_count") => Part::Count,
+        Some("_sum") => Part::Sum,
+        Some("_bucket") => Part::Bucket,
+        _ => Part::Other,
+    }
 }
 
 /// A counter's sample as Prometheus text names it (OpenMetrics may write `x` for counter `x`).
@@ -265,6 +319,38 @@ impl<'s> Located<'s> {
         labels.sort_unstable();
     }
 
+    /// Append its row's key (family, sample name, labels as [`Located::labels`] gives them) to
+    /// `keys`; `labels` is room to gather them.
+    pub(super) fn key(
+        self,
+        keys: &mut Keys,
+        by: DiffBy,
+        labels: &mut Vec<(Cow<'s, str>, Cow<'s, str>)>,
+    ) -> KeyAt {
+        let (family, name) = self.name();
+        self.labels(by, false, labels);
+        keys.push(
+            [family.as_ref(), name.as_ref()]
+                .into_iter()
+                .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
+        )
+    }
+
+    /// Append the key of the row of its histogram (family, labels without `le`) to `keys`.
+    pub(super) fn histogram_key(
+        self,
+        keys: &mut Keys,
+        by: DiffBy,
+        labels: &mut Vec<(Cow<'s, str>, Cow<'s, str>)>,
+    ) -> KeyAt {
+        self.labels(by, true, labels);
+        let family = self.name().0;
+        keys.push(
+            std::iter::once(family.as_ref())
+                .chain(labels.iter().flat_map(|(n, v)| [n.as_ref(), v.as_ref()])),
+        )
+    }
+
     /// Its `le`, found where `le` says.
     pub(super) fn le_at(self, le: Le) -> Option<Cow<'s, str>> {
         match le {
@@ -298,23 +384,27 @@ pub(super) struct PodTimes {
     pub(super) scraped: (Option<i64>, Option<i64>),
 }
 
-/// [`PodTimes`] of each target of `side`, found by the pod's target labels in `old` and `new`.
-pub(super) fn pod_times(side: &Snapshot, old: &Snapshot, new: &Snapshot) -> Vec<PodTimes> {
+/// [`PodTimes`] of each target of `old` and of `new`, found by the pod's target labels on both
+/// sides.
+pub(super) fn pod_times(old: &Snapshot, new: &Snapshot) -> (Vec<PodTimes>, Vec<PodTimes>) {
     let (starts_a, starts_b) = (process_starts(old), process_starts(new));
     let (times_a, times_b) = (scrape_times(old), scrape_times(new));
-    side.targets
-        .iter()
-        .map(|t| {
-            let pod = SERIES_HASHER.hash_one(&t.labels);
-            PodTimes {
-                restarted: matches!(
-                    (starts_a.get(&pod), starts_b.get(&pod)),
-                    (Some(x), Some(y)) if x != y
-                ),
-                scraped: (times_a.get(&pod).copied(), times_b.get(&pod).copied()),
-            }
-        })
-        .collect()
+    let of = |side: &Snapshot| -> Vec<PodTimes> {
+        side.targets
+            .iter()
+            .map(|t| {
+                let pod = SERIES_HASHER.hash_one(&t.labels);
+                PodTimes {
+                    restarted: matches!(
+                        (starts_a.get(&pod), starts_b.get(&pod)),
+                        (Some(x), Some(y)) if x != y
+                    ),
+                    scraped: (times_a.get(&pod).copied(), times_b.get(&pod).copied()),
+                }
+            })
+            .collect()
+    };
+    (of(old), of(new))
 }
 
 /// Each pod's `process_start_time_seconds`, to tell a restart between the sides.

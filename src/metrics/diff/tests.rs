@@ -330,3 +330,182 @@ fn a_histogram_series_le_noted_while_hashing_is_the_one_read_from_its_labels() {
         assert_eq!(checked, 5);
     }
 }
+
+/// `old` and `new` as one pod each, scraped 10 s apart.
+fn sides(old: &str, new: &str) -> (Snapshot, Snapshot) {
+    (
+        Snapshot {
+            targets: vec![target("web-1", 1_000_000, old)],
+        },
+        Snapshot {
+            targets: vec![target("web-1", 1_010_000, new)],
+        },
+    )
+}
+
+/// Every option set a diff takes.
+fn every_option() -> Vec<DiffOptions> {
+    [DiffBy::Workload, DiffBy::Pod]
+        .into_iter()
+        .flat_map(|by| [false, true].map(|only_changed| DiffOptions { by, only_changed }))
+        .collect()
+}
+
+/// `in_order::diff`'s rows as owned rows, if it gives any, and `hashed`'s.
+fn both_ways(
+    old: &Snapshot,
+    new: &Snapshot,
+    options: DiffOptions,
+) -> (Option<SnapshotDiff>, SnapshotDiff) {
+    (
+        in_order::diff(old, new, options, Some(10.0)).map(|d| d.to_snapshot_diff()),
+        hashed(old, new, options, Some(10.0)).to_snapshot_diff(),
+    )
+}
+
+/// `body` with each sample's labels written in the opposite order.
+fn labels_reversed(body: &str) -> String {
+    body.lines()
+        .map(|line| match (line.find('{'), line.rfind('}')) {
+            (Some(open), Some(close)) if !line.starts_with('#') => {
+                let labels: Vec<&str> = line[open + 1..close].split(',').rev().collect();
+                format!(
+                    "{}{{{}}}{}\n",
+                    &line[..open],
+                    labels.join(","),
+                    &line[close + 1..]
+                )
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+const HISTOGRAMS: &str = "# TYPE lat histogram
+lat_bucket{route=\"a\",le=\"10\"} 1
+lat_bucket{route=\"a\",le=\"100\"} 2
+lat_bucket{route=\"a\",le=\"+Inf\"} 2
+lat_sum{route=\"a\"} 30
+lat_count{route=\"a\"} 2
+lat_bucket{le=\"10\",route=\"b\"} 5
+lat_bucket{le=\"+Inf\",route=\"b\"} 9
+lat_count{route=\"b\"} 9
+lat_sum{route=\"b\"} 900
+# TYPE request_total counter
+request_total{direction=\"inbound\",code=\"200\"} 100
+request_total{direction=\"inbound\",code=\"500\"} 3
+request_total{direction=\"outbound\",code=\"200\"} 7
+";
+
+#[test]
+fn in_order_gives_what_hashing_gives_however_the_sides_are_written() {
+    let more = HISTOGRAMS
+        .replace("} 100\n", "} 150\n")
+        .replace("lat_count{route=\"b\"} 9", "lat_count{route=\"b\"} 12");
+    // A series added and one removed mid-family, a bucket added mid-histogram, a histogram
+    // added between two, families in the other order.
+    let added = more.replace(
+        "request_total{direction=\"inbound\",code=\"500\"} 3\n",
+        "request_total{direction=\"inbound\",code=\"404\"} 1\n",
+    );
+    let bucket = more.replace(
+        "lat_bucket{route=\"a\",le=\"100\"} 2\n",
+        "lat_bucket{route=\"a\",le=\"50\"} 2\nlat_bucket{route=\"a\",le=\"100\"} 2\n",
+    );
+    let histogram = more.replace(
+        "lat_bucket{le=\"10\",route=\"b\"}",
+        "lat_bucket{route=\"c\",le=\"1\"} 1\nlat_count{route=\"c\"} 1\nlat_bucket{le=\"10\",route=\"b\"}",
+    );
+    let (histograms, counters) = more.split_at(more.find("# TYPE request_total").unwrap());
+    let swapped_families = format!("{counters}{histograms}");
+    let pairs = [
+        (HISTOGRAMS.to_string(), more.clone()),
+        (HISTOGRAMS.to_string(), labels_reversed(&more)),
+        (HISTOGRAMS.to_string(), added.clone()),
+        (added, HISTOGRAMS.to_string()),
+        (HISTOGRAMS.to_string(), bucket.clone()),
+        (bucket, HISTOGRAMS.to_string()),
+        (HISTOGRAMS.to_string(), histogram),
+        (HISTOGRAMS.to_string(), swapped_families),
+        (OLD.to_string(), NEW.to_string()),
+    ];
+    for (old, new) in &pairs {
+        let (a, b) = sides(old, new);
+        for options in every_option() {
+            let (in_order, hashed) = both_ways(&a, &b, options);
+            assert_eq!(
+                in_order.as_ref(),
+                Some(&hashed),
+                "{options:?}\n{old}\n{new}"
+            );
+            assert!(!hashed.series.is_empty() && !hashed.histograms.is_empty());
+        }
+    }
+}
+
+#[test]
+fn in_order_pairs_series_written_alike_by_position() {
+    // Two series whose labels differ only in order are one series; written alike, they are
+    // paired without hashing: the value read is the one at the same place.
+    let (a, b) = sides(HISTOGRAMS, &HISTOGRAMS.replace("} 7\n", "} 8\n"));
+    let rows = in_order::diff(&a, &b, DiffOptions::default(), None).unwrap();
+    let outbound = rows
+        .to_snapshot_diff()
+        .series
+        .into_iter()
+        .find(|s| s.labels.iter().any(|(_, v)| v == "outbound"))
+        .unwrap();
+    assert_eq!((outbound.old, outbound.new), (Some(7.0), Some(8.0)));
+    let owned = rows.to_snapshot_diff();
+    let b_route = owned
+        .histograms
+        .iter()
+        .find(|h| h.labels.iter().any(|(n, v)| n == "route" && v == "b"))
+        .unwrap();
+    assert_eq!(b_route.values.old_count, Some(9.0));
+    assert_eq!(owned.histograms.len(), 2);
+}
+
+#[test]
+fn in_order_gives_way_where_series_are_summed() {
+    // Pods of one workload, and a series written twice on one side (changed or not).
+    let pods = |body: &str| Snapshot {
+        targets: vec![
+            target("web-1", 1_000_000, body),
+            target("web-2", 1_000_000, body),
+        ],
+    };
+    let (a, b) = (
+        pods(HISTOGRAMS),
+        pods(&HISTOGRAMS.replace("} 100\n", "} 150\n")),
+    );
+    let workload = DiffOptions::default();
+    assert_eq!(in_order::diff(&a, &b, workload, None), None);
+    let by_pod = DiffOptions {
+        by: DiffBy::Pod,
+        only_changed: false,
+    };
+    let (in_order, by_hashes) = both_ways(&a, &b, by_pod);
+    assert_eq!(in_order, Some(by_hashes));
+    let twice = format!("{HISTOGRAMS}request_total{{code=\"200\",direction=\"inbound\"}} 100\n");
+    let bucket_twice = HISTOGRAMS.replace(
+        "lat_sum{route=\"a\"} 30\n",
+        "lat_sum{route=\"a\"} 30\nlat_bucket{le=\"10\",route=\"a\"} 1\n",
+    );
+    let family_twice = format!("{HISTOGRAMS}# TYPE lat histogram\nlat_count{{route=\"a\"}} 2\n");
+    for body in [twice, bucket_twice, family_twice] {
+        for (old, new) in [(HISTOGRAMS, body.as_str()), (body.as_str(), HISTOGRAMS)] {
+            let (a, b) = sides(old, new);
+            for options in every_option() {
+                for halves in [false, true] {
+                    let rows = in_order::diff_in_halves(&a, &b, options, None, halves);
+                    assert_eq!(rows, None, "{body}");
+                }
+                assert_eq!(
+                    super::diff(&a, &b, options).to_snapshot_diff(),
+                    hashed(&a, &b, options, Some(10.0)).to_snapshot_diff()
+                );
+            }
+        }
+    }
+}

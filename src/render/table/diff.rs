@@ -4,7 +4,8 @@
 //! A diff can have tens of thousands of rows. Their cells are written into one buffer
 //! ([`Rows`]) and, without colour and when every cell is ASCII, laid out here exactly as
 //! comfy-table lays out [`new_table`] (most of the time of a large `diff` went to comfy-table's
-//! per-cell work); otherwise they go through comfy-table.
+//! per-cell work); otherwise they go through comfy-table. A large table's cells are written in
+//! two halves, one on each core.
 
 use std::fmt::Write as _;
 use std::io;
@@ -42,19 +43,30 @@ pub fn write_diff(
 ) -> io::Result<()> {
     let series_shown = shown_labels(diff.series().map(|s| (s.name, s.labels)), labels);
     let histograms_shown = shown_labels(diff.histograms().map(|h| (h.name, h.labels)), labels);
-    if diff.series().len() > 0 {
-        let mut rows = Rows::new(&["CHANGE", "SERIES", "OLD", "NEW", "DELTA", "RATE/SEC"]);
-        for s in diff.series() {
-            let v = s.values;
-            rows.row(v.change);
-            rows.cell(|t| t.push_str(change_text(v.change)));
-            rows.cell(|t| series_name(t, s.name, s.labels, series_shown.get(s.name)));
-            rows.cell(|t| value_text(t, v.old));
-            rows.cell(|t| value_text(t, v.new));
-            rows.cell(|t| signed_text(t, v.delta));
-            rows.cell(|t| rate_text(t, v.rate));
+    let len = diff.series().len();
+    if len > 0 {
+        let series_rows = |range: std::ops::Range<usize>| {
+            let mut rows = Rows::new(&["CHANGE", "SERIES", "OLD", "NEW", "DELTA", "RATE/SEC"]);
+            for s in diff.series_in(range) {
+                let v = s.values;
+                rows.row(v.change);
+                rows.cell(|t| t.push_str(change_text(v.change)));
+                rows.cell(|t| series_name(t, s.name, s.labels, series_shown.get(s.name)));
+                rows.cell(|t| value_text(t, v.old));
+                rows.cell(|t| value_text(t, v.new));
+                rows.cell(|t| signed_text(t, v.delta));
+                rows.cell(|t| rate_text(t, v.rate));
+            }
+            rows
+        };
+        // A large table's cells are written in two halves, one on each core.
+        if len >= TWO_HALVES_FROM {
+            let (first, second) =
+                crate::metrics::join(|| series_rows(0..len / 2), || series_rows(len / 2..len));
+            render_halves(out, first, second, options)?;
+        } else {
+            series_rows(0..len).render(out, options)?;
         }
-        rows.render(out, options)?;
     }
     if diff.histograms().len() > 0 {
         if diff.series().len() > 0 {
@@ -88,6 +100,29 @@ pub fn write_diff(
         out.write_all(b"\n")?;
     }
     out.write_all(summary(diff).as_bytes())
+}
+
+/// From how many rows a table's cells are written on two threads.
+const TWO_HALVES_FROM: usize = 4096;
+
+/// Print the table whose rows are `first`'s then `second`'s (their cells written on two
+/// threads): laid out here one after the other, or in one piece through comfy-table.
+fn render_halves(
+    out: &mut dyn io::Write,
+    mut first: Rows,
+    second: Rows,
+    options: TableOptions,
+) -> io::Result<()> {
+    if first.needs_comfy_table(options) || second.needs_comfy_table(options) {
+        first.extend(second);
+        return first.render(out, options);
+    }
+    let mut widths = first.widths();
+    for (w, other) in widths.iter_mut().zip(second.widths()) {
+        *w = (*w).max(other);
+    }
+    first.lay_out(out, &widths, true)?;
+    second.lay_out(out, &widths, false)
 }
 
 /// The cells of a diff table, written into one buffer: a header, then rows whose first cell is
@@ -129,44 +164,73 @@ impl Rows {
             .map(|(start, &end)| &self.text[start..end])
     }
 
-    fn render(&self, out: &mut dyn io::Write, options: TableOptions) -> io::Result<()> {
-        if options.color || !self.text.is_ascii() || options.width.is_some() {
-            return out.write_all(self.render_with_comfy_table(options).as_bytes());
-        }
-        // As comfy-table lays out `new_table`: each column as wide as its widest cell (header
-        // included), cells left-aligned (header, change, series) or right-aligned (numbers),
-        // three spaces after each, trailing blanks trimmed.
+    /// Whether it is printed through comfy-table rather than laid out here.
+    fn needs_comfy_table(&self, options: TableOptions) -> bool {
+        options.color || !self.text.is_ascii() || options.width.is_some()
+    }
+
+    /// The rows of `other` after its own.
+    fn extend(&mut self, other: Rows) {
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|end| end + offset));
+        self.changes.extend(other.changes);
+    }
+
+    /// Each column as wide as its widest cell, header included.
+    fn widths(&self) -> Vec<usize> {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.len()).collect();
         for (i, cell) in self.cells().enumerate() {
             let w = &mut widths[i % columns];
             *w = (*w).max(cell.len());
         }
-        let mut line = Vec::new();
+        widths
+    }
+
+    fn render(&self, out: &mut dyn io::Write, options: TableOptions) -> io::Result<()> {
+        if self.needs_comfy_table(options) {
+            return out.write_all(self.render_with_comfy_table(options).as_bytes());
+        }
+        self.lay_out(out, &self.widths(), true)
+    }
+
+    /// Lay out its rows (after the header when `header`) to `out` as comfy-table lays out
+    /// `new_table` with columns `widths` wide: cells left-aligned (header, change, series) or
+    /// right-aligned (numbers), three spaces after each, trailing blanks trimmed.
+    fn lay_out(&self, out: &mut dyn io::Write, widths: &[usize], header: bool) -> io::Result<()> {
+        let columns = self.header.len();
+        let mut text = Vec::new();
         let mut lay_out = |cells: &mut dyn Iterator<Item = &str>, header: bool| {
-            line.clear();
+            let start = text.len();
             for (i, cell) in cells.enumerate() {
                 let pad = widths[i] - cell.len();
                 if header || i < 2 {
-                    line.extend_from_slice(cell.as_bytes());
-                    spaces(&mut line, pad + 3);
+                    text.extend_from_slice(cell.as_bytes());
+                    spaces(&mut text, pad + 3);
                 } else {
-                    spaces(&mut line, pad);
-                    line.extend_from_slice(cell.as_bytes());
-                    line.extend_from_slice(b"   ");
+                    spaces(&mut text, pad);
+                    text.extend_from_slice(cell.as_bytes());
+                    text.extend_from_slice(b"   ");
                 }
             }
-            let end = line.trim_ascii_end().len();
-            line.truncate(end);
-            line.push(b'\n');
-            out.write_all(&line)
+            let end = start + text[start..].trim_ascii_end().len();
+            text.truncate(end);
+            text.push(b'\n');
+            if text.len() >= 1 << 16 {
+                out.write_all(&text)?;
+                text.clear();
+            }
+            Ok::<(), io::Error>(())
         };
-        lay_out(&mut self.header.iter().copied(), true)?;
+        if header {
+            lay_out(&mut self.header.iter().copied(), true)?;
+        }
         let mut cells = self.cells();
         for _ in &self.changes {
             lay_out(&mut cells.by_ref().take(columns), false)?;
         }
-        Ok(())
+        out.write_all(&text)
     }
 
     fn render_with_comfy_table(&self, options: TableOptions) -> String {
@@ -473,6 +537,48 @@ mod tests {
             quoted(&mut ours, value);
             assert_eq!(ours, format!("{value:?}"));
         }
+    }
+
+    #[test]
+    fn a_table_in_two_halves_is_the_table_in_one() {
+        let rows = |cells: &[[&str; 3]]| {
+            let mut rows = Rows::new(&["CHANGE", "SERIES", "OLD"]);
+            for row in cells {
+                rows.row(Change::Changed);
+                for cell in row {
+                    rows.cell(|t| t.push_str(cell));
+                }
+            }
+            rows
+        };
+        let first = [["changed", "a", "1"], ["", "b", "22"]];
+        let second = [["added", "a_longer_name", "333"], ["", "é", "4"]];
+        for (first, second) in [(&first[..], &second[..1]), (&first[..], &second[..])] {
+            let mut whole = rows(first);
+            whole.extend(rows(second));
+            for options in [
+                TableOptions::for_stdout(false),
+                TableOptions::for_stdout(true),
+            ] {
+                let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+                render_halves(&mut ours, rows(first), rows(second), options).unwrap();
+                whole.render(&mut theirs, options).unwrap();
+                assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
+            }
+        }
+        let mut ours = Vec::new();
+        render_halves(
+            &mut ours,
+            rows(&first),
+            rows(&second[..1]),
+            TableOptions::for_stdout(false),
+        )
+        .unwrap();
+        assert!(
+            String::from_utf8(ours)
+                .unwrap()
+                .ends_with("\nadded     a_longer_name   333\n")
+        );
     }
 
     #[test]
