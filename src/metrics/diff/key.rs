@@ -138,6 +138,44 @@ impl<'k> Text<'k> {
     }
 }
 
+/// Rows keyed in another [`Keys`], whose buffers were appended after `parts` others.
+pub(super) fn shifted<V>(mut rows: Vec<(KeyAt, V)>, parts: usize) -> Vec<(KeyAt, V)> {
+    if parts > 0 {
+        for (at, _) in &mut rows {
+            *at = at.shifted(parts);
+        }
+    }
+    rows
+}
+
+/// Two lists of rows sorted by key, merged; `None` when two rows have the same key.
+pub(super) fn merge<V>(
+    keys: &Keys,
+    a: Vec<(KeyAt, V)>,
+    b: Vec<(KeyAt, V)>,
+) -> Option<Vec<(KeyAt, V)>> {
+    if b.is_empty() {
+        return Some(a);
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match keys.get(x.0).cmp(keys.get(y.0)) {
+                std::cmp::Ordering::Less => a.next(),
+                std::cmp::Ordering::Greater => b.next(),
+                std::cmp::Ordering::Equal => return None,
+            },
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        };
+        let Some(next) = next else {
+            return Some(out);
+        };
+        out.push(next);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
