@@ -407,16 +407,19 @@ pub(super) fn pod_times(old: &Snapshot, new: &Snapshot) -> (Vec<PodTimes>, Vec<P
     (of(old), of(new))
 }
 
+const PROCESS_START: &str = "process_start_time_seconds";
+
 /// Each pod's `process_start_time_seconds`, to tell a restart between the sides.
 fn process_starts(snapshot: &Snapshot) -> Map<u64, f64> {
     snapshot
         .targets
         .iter()
         .filter_map(|t| {
+            // A sample's name starts with its family's: only those families are read.
             let start = t
-                .samples()
-                .find(|(_, s)| s.name == "process_start_time_seconds")?
-                .1
+                .families()
+                .filter(|f| PROCESS_START.starts_with(f.name()))
+                .find_map(|f| f.samples().find(|s| s.name == PROCESS_START))?
                 .value;
             Some((SERIES_HASHER.hash_one(&t.labels), start))
         })
