@@ -377,11 +377,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_first_frame_for_another_port_is_refused() {
+        // Each followed by the server's Close, so that a tunnel that let it pass reads the end.
         let (mut tunnel, mut server) = pair(4191).await;
         server
             .send(frame(DATA_CHANNEL, &9090u16.to_le_bytes()))
             .await
             .unwrap();
+        server.send(Message::Close(None)).await.unwrap();
         let err = tunnel.read(&mut [0u8; 16]).await.unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -389,6 +391,7 @@ mod tests {
         );
         let (mut tunnel, mut server) = pair(4191).await;
         server.send(frame(2, b"xy")).await.unwrap();
+        server.send(Message::Close(None)).await.unwrap();
         let err = tunnel.read(&mut [0u8; 16]).await.unwrap_err();
         assert_eq!(err.to_string(), "received invalid channel 2");
     }
