@@ -191,20 +191,12 @@ pub async fn handle(
 /// handed to a writer task first (a hop through the scheduler for every frame).
 type Frames<S> = Arc<tokio::sync::Mutex<SplitSink<WebSocketStream<S>, Message>>>;
 
-/// Sends `messages` on `frames` and flushes once, so frames written together reach the client in
-/// one TLS record, as the API server's copy loop relays what it read from the kubelet at once;
-/// false once the WebSocket is gone or closed.
-async fn send<S>(frames: &Frames<S>, messages: impl IntoIterator<Item = Message>) -> bool
+/// Sends `message` on `frames`; false once the WebSocket is gone or closed.
+async fn send<S>(frames: &Frames<S>, message: Message) -> bool
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let mut sink = frames.lock().await;
-    for message in messages {
-        if sink.feed(message).await.is_err() {
-            return false;
-        }
-    }
-    sink.flush().await.is_ok()
+    frames.lock().await.send(message).await.is_ok()
 }
 
 async fn tunnel<S>(state: Arc<ApiState>, index: usize, ports: Vec<u16>, ws: WebSocketStream<S>)
@@ -227,15 +219,14 @@ where
         let data_ch = (2 * i) as u8;
         let err_ch = data_ch + 1;
         let prefix = port.to_le_bytes();
-        let opened = [frame(data_ch, &prefix), frame(err_ch, &prefix)];
+        send(&frames, frame(data_ch, &prefix)).await;
+        send(&frames, frame(err_ch, &prefix)).await;
         let Some(backend) = state.backend(index, port) else {
-            let refused = frame(err_ch, refused_text(pod, port).as_bytes());
-            send(&frames, opened.into_iter().chain([refused])).await;
+            send(&frames, frame(err_ch, refused_text(pod, port).as_bytes())).await;
             fail_port(&live, &frames).await;
             to_pod.push(None);
             continue;
         };
-        send(&frames, opened).await;
         let (near, far) = tokio::io::duplex(256 * 1024);
         tokio::spawn(backend.serve(far));
         let (mut read, write) = tokio::io::split(near);
@@ -253,14 +244,14 @@ where
                 match read.read_buf(&mut buf).await {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
-                        if !send(&frames, [Message::Binary(buf.freeze())]).await {
+                        if !send(&frames, Message::Binary(buf.freeze())).await {
                             return;
                         }
                     }
                 }
             }
             if let Some(text) = reset_error {
-                send(&frames, [frame(err_ch, text.as_bytes())]).await;
+                send(&frames, frame(err_ch, text.as_bytes())).await;
                 fail_port(&live, &frames).await;
             }
         }));
@@ -292,6 +283,6 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     if live.fetch_sub(1, Ordering::Relaxed) == 1 {
-        send(frames, [Message::Close(None)]).await;
+        send(frames, Message::Close(None)).await;
     }
 }
