@@ -84,7 +84,7 @@ impl Keys {
     /// The key at `at` read as a family, a sample name when `named` (else the family again),
     /// then label pairs.
     pub(crate) fn row(&self, at: KeyAt, named: bool) -> (Text<'_>, Text<'_>, LabelTexts<'_>) {
-        let mut strings = self.get(at).split_terminator('\0');
+        let mut strings = Strings(self.get(at));
         let family = Text(strings.next().unwrap_or_default());
         let name = if named {
             Text(strings.next().unwrap_or_default())
@@ -95,9 +95,26 @@ impl Keys {
     }
 }
 
+/// The strings of a key, each without its NUL.
+#[derive(Debug, Clone)]
+struct Strings<'k>(&'k str);
+
+impl<'k> Iterator for Strings<'k> {
+    type Item = &'k str;
+
+    fn next(&mut self) -> Option<&'k str> {
+        // A byte search: `str::split` by a char confirms each match with a call to `memcmp`,
+        // ~5 % of a large diff's CPU.
+        let end = memchr::memchr(0, self.0.as_bytes())?;
+        let (string, rest) = (&self.0[..end], &self.0[end + 1..]);
+        self.0 = rest;
+        Some(string)
+    }
+}
+
 /// The label pairs of a row's key, sorted by name, then value.
 #[derive(Debug, Clone)]
-pub struct LabelTexts<'k>(std::str::SplitTerminator<'k, char>);
+pub struct LabelTexts<'k>(Strings<'k>);
 
 impl<'k> Iterator for LabelTexts<'k> {
     type Item = (Text<'k>, Text<'k>);
@@ -115,7 +132,7 @@ pub struct Text<'k>(&'k str);
 impl<'k> Text<'k> {
     /// The string.
     pub fn as_str(self) -> Cow<'k, str> {
-        if !self.0.contains('\u{1}') {
+        if memchr::memchr(1, self.0.as_bytes()).is_none() {
             return Cow::Borrowed(self.0);
         }
         let mut out = String::with_capacity(self.0.len());
