@@ -5,7 +5,8 @@
 //! ([`Rows`]) and, without colour and when every cell is ASCII, laid out here exactly as
 //! comfy-table lays out [`new_table`] (most of the time of a large `diff` went to comfy-table's
 //! per-cell work); otherwise they go through comfy-table. A large table's cells are written in
-//! two halves, one on each core.
+//! two halves, one on each core. Which labels a row shows, and how its series is named, is
+//! `series_name`.
 
 use std::fmt::Write as _;
 use std::io;
@@ -13,8 +14,12 @@ use std::io;
 use comfy_table::{Cell, Color};
 
 use super::{TableOptions, finish, new_table, number};
-use crate::metrics::diff::{Change, DiffRows, LabelTexts, SnapshotDiff, Text};
+use crate::metrics::diff::{Change, DiffRows, SnapshotDiff};
 use crate::metrics::write::write_value;
+
+mod series_name;
+
+use series_name::{series_name, shown_labels};
 
 /// Which labels a `diff` table shows of each series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,144 +310,6 @@ fn change_cell(change: Change, color: bool) -> Cell {
     }
 }
 
-/// For each name, the labels its rows show, sorted as a row's labels are.
-struct Shown<'d> {
-    by_name: foldhash::HashMap<Text<'d>, Vec<Text<'d>>>,
-}
-
-impl<'d> Shown<'d> {
-    /// The labels rows named `name` show.
-    fn get(&self, name: Text<'d>) -> Option<&[Text<'d>]> {
-        self.by_name.get(&name).map(Vec::as_slice)
-    }
-}
-
-/// For each name, the labels its rows show: with [`DiffLabels::Distinguishing`], those whose
-/// value is not the same in every row of that name (a label some rows lack counts too). Rows of
-/// one name mostly follow each other and have the same label names in the same order, so a
-/// name and each label are looked up where the previous row had them before they are searched.
-fn shown_labels<'d>(
-    rows: impl Iterator<Item = (Text<'d>, LabelTexts<'d>)>,
-    labels: DiffLabels<'_>,
-) -> Shown<'d> {
-    /// How many rows of a name have a label, and whether its value varies among them.
-    struct Values<'d> {
-        label: Text<'d>,
-        count: usize,
-        first: Text<'d>,
-        varies: bool,
-    }
-    struct Seen<'d> {
-        name: Text<'d>,
-        rows: usize,
-        values: Vec<Values<'d>>,
-    }
-    let mut seen: Vec<Seen<'d>> = Vec::new();
-    let mut index: foldhash::HashMap<Text<'d>, usize> = Default::default();
-    let mut current = usize::MAX;
-    for (name, row) in rows {
-        if seen.get(current).is_none_or(|s| s.name != name) {
-            current = *index.entry(name).or_insert_with(|| {
-                seen.push(Seen {
-                    name,
-                    rows: 0,
-                    values: Vec::new(),
-                });
-                seen.len() - 1
-            });
-        }
-        let seen = &mut seen[current];
-        seen.rows += 1;
-        for (i, (n, v)) in row.enumerate() {
-            let at = match seen.values.get(i) {
-                Some(values) if values.label == n => i,
-                _ => match seen.values.iter().position(|values| values.label == n) {
-                    Some(at) => at,
-                    None => {
-                        seen.values.push(Values {
-                            label: n,
-                            count: 0,
-                            first: v,
-                            varies: false,
-                        });
-                        seen.values.len() - 1
-                    }
-                },
-            };
-            let values = &mut seen.values[at];
-            values.count += 1;
-            values.varies |= values.first != v;
-        }
-    }
-    let by_name = seen
-        .into_iter()
-        .map(|seen| {
-            let mut shown: Vec<Text<'d>> = seen
-                .values
-                .iter()
-                .filter(|values| match labels {
-                    DiffLabels::All => true,
-                    DiffLabels::Distinguishing(always) => {
-                        always.iter().any(|a| values.label.is(a))
-                            || values.count < seen.rows
-                            || values.varies
-                    }
-                })
-                .map(|values| values.label)
-                .collect();
-            shown.sort_unstable();
-            (seen.name, shown)
-        })
-        .collect();
-    Shown { by_name }
-}
-
-/// `name{a="x",b="y"}` with the labels of `keep` (sorted), as Prometheus prints a series.
-fn series_name(
-    out: &mut String,
-    name: Text<'_>,
-    labels: LabelTexts<'_>,
-    keep: Option<&[Text<'_>]>,
-) {
-    out.push_str(&name.as_str());
-    let Some(mut keep) = keep else {
-        return;
-    };
-    let mut first = true;
-    // The row's labels are sorted by name, as `keep` is: one walk through both.
-    for (n, v) in labels {
-        while keep.first().is_some_and(|k| *k < n) {
-            keep = &keep[1..];
-        }
-        if keep.first() != Some(&n) {
-            continue;
-        }
-        out.push(if first { '{' } else { ',' });
-        first = false;
-        out.push_str(&n.as_str());
-        out.push('=');
-        quoted(out, &v.as_str());
-    }
-    if !first {
-        out.push('}');
-    }
-}
-
-/// `value` in double quotes as Rust's `{:?}` writes a string: printable ASCII other than `"` and
-/// `\\` as it is (most values), anything else through `{:?}`.
-fn quoted(out: &mut String, value: &str) {
-    if value
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-    {
-        out.push('"');
-        out.push_str(value);
-        out.push('"');
-    } else {
-        let _ = write!(out, "{value:?}");
-    }
-}
-
 fn value_text(out: &mut String, value: Option<f64>) {
     match value {
         Some(v) => write_value(out, v).expect("writing to a String cannot fail"),
@@ -517,27 +384,6 @@ fn transition(out: &mut String, old: Option<f64>, new: Option<f64>, text: fn(&mu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoted_values_are_written_as_debug_writes_them() {
-        for value in [
-            "",
-            "plain value 1.0:80/x",
-            "q\"uote",
-            "back\\slash",
-            "new\nline",
-            "tab\t",
-            "nul\0",
-            "\u{1}\u{7f}",
-            "é",
-            "'single'",
-            "~ and space",
-        ] {
-            let mut ours = String::new();
-            quoted(&mut ours, value);
-            assert_eq!(ours, format!("{value:?}"));
-        }
-    }
 
     #[test]
     fn a_table_in_two_halves_is_the_table_in_one() {
