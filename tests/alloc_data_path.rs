@@ -86,6 +86,14 @@ fn labels(i: usize) -> Vec<(String, String)> {
     ]
 }
 
+fn proxy_key(i: usize) -> ProxyKey {
+    ProxyKey {
+        namespace: "emojivoto".into(),
+        pod: format!("web-{i:04}"),
+        workload: None,
+    }
+}
+
 /// A `Write` that counts what it is given and keeps nothing.
 #[derive(Default)]
 struct Counted(usize);
@@ -157,12 +165,7 @@ fn a_compressed_body_is_reduced_without_being_held_decoded() {
     let compressed = encoder.finish().unwrap();
     let mut state = StatState::default();
     let (_, peak, errors) = measure(|| {
-        let key = ProxyKey {
-            namespace: "emojivoto".into(),
-            pod: "web-1".into(),
-            workload: None,
-        };
-        let mut reducer = BodyReducer::new(key, 1_764_014_400_000);
+        let mut reducer = BodyReducer::new(proxy_key(1), 1_764_014_400_000);
         for_each_line_chunk(&compressed, 64 << 20, |text| reducer.feed(text)).unwrap();
         state.add_reduced(reducer)
     });
@@ -197,12 +200,7 @@ fn the_baselines_of_a_window_cost_a_few_bytes_a_series() {
     let mut state = StatState::default();
     let (bytes, ()) = retained(|| {
         for i in 0..PODS {
-            let key = ProxyKey {
-                namespace: "emojivoto".into(),
-                pod: format!("web-{i:04}"),
-                workload: None,
-            };
-            state.add_target(key, &body);
+            state.add_target(proxy_key(i), &body);
             state.keep_last_as_baseline();
         }
     });
