@@ -100,21 +100,10 @@ fn histograms_are_summarised_by_count_and_quantiles() {
     assert!((0.0..=4.0).contains(&window_p99), "{h}");
 }
 
-/// `snapshot deploy/web -n emojivoto -O web.om` in the mesh's directory.
-fn snapshot_of_web(mesh: &Mesh) -> std::path::PathBuf {
-    let snap = mesh.path("web.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "deploy/web", "-n", "emojivoto", "-O"])
-        .arg(&snap));
-    assert_eq!(code, 0, "{err}");
-    snap
-}
-
 #[test]
 fn a_snapshot_against_a_live_target_and_two_files() {
     let mesh = Mesh::start();
-    let snap = snapshot_of_web(&mesh);
+    let snap = mesh.snapshot("web.om", &["deploy/web", "-n", "emojivoto"]);
 
     let snap_arg = snap.to_str().unwrap();
     let (code, out, err) = run(mesh.cmd().args([
@@ -294,12 +283,7 @@ fn a_restart_within_the_interval_counts_from_zero() {
 #[test]
 fn a_snapshot_and_the_live_target_share_family_identity() {
     let mesh = Mesh::start();
-    let snap = mesh.path("voting.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "deploy/voting", "-n", "emojivoto", "-O"])
-        .arg(&snap));
-    assert_eq!(code, 0, "{err}");
+    let snap = mesh.snapshot("voting.om", &["deploy/voting", "-n", "emojivoto"]);
     // The snapshot (OpenMetrics) names the counter family `response`, the proxy `response_total`:
     // they are one family, so the live side changes series, it does not remove and add them.
     let diff = diff_json(
@@ -327,7 +311,7 @@ fn a_snapshot_and_the_live_target_share_family_identity() {
 #[test]
 fn a_filter_that_matches_nothing_on_either_side_warns_naming_it() {
     let mesh = Mesh::start();
-    let snap = snapshot_of_web(&mesh);
+    let snap = mesh.snapshot("web.om", &["deploy/web", "-n", "emojivoto"]);
     let snap = snap.to_str().unwrap();
     let (code, _, err) = run(mesh.cmd().args(["diff", snap, snap, "-m", "nosuchmetric"]));
     assert_eq!(code, 0, "{err}");

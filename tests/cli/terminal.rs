@@ -244,16 +244,7 @@ fn top_follows_a_rollout() {
         replicas: 2,
         ..Default::default()
     });
-    let mut web: Vec<String> = mesh
-        .sim
-        .pods()
-        .iter()
-        .filter(|p| p.namespace == "emojivoto" && p.name.starts_with("web-"))
-        .map(|p| p.name.clone())
-        .collect();
-    web.sort();
-    let [old, new] = <[String; 2]>::try_from(web).expect("two web pods");
-    assert!(mesh.sim.set_pod_present("emojivoto", &new, false));
+    let (old, new) = mesh.rollout_pods();
     let tmux = Tmux::start(mesh.dir());
     let top = shell_line(
         &mesh,

@@ -2,19 +2,18 @@
 //! server's port-forward, then pushed to, served to, federated through and backfilled into a
 //! real Prometheus, every sample accounted for.
 
-use crate::support::Mesh;
 use crate::support::cluster::Connected;
 use crate::support::prometheus;
+use crate::support::{Mesh, never, now_ms};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use linkerd_export::export::bridge::{self, snapshot_source};
 use linkerd_export::export::http::HttpOptions;
 use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter};
 use linkerd_export::export::serve;
-use linkerd_export::interrupt::Interrupt;
 use linkerd_export::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target};
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
 use linkerd_export::render::prometheus_config::{ConfigFormat, ConfigRequest, render};
@@ -30,10 +29,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// A mesh whose counters stand still for the test's duration (they advance once an hour), so
 /// two reads at different moments must agree exactly.
 async fn still_mesh() -> (Connected, kube::Client) {
-    let mesh = Mesh::builder()
-        .tick(Duration::from_secs(3600))
-        .connect()
-        .await;
+    let mesh = Mesh::builder().still().connect().await;
     let client = mesh.cluster.client.clone();
     (mesh, client)
 }
@@ -97,19 +93,6 @@ fn samples(snapshot: &Snapshot) -> Samples {
         }
     }
     out
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-fn never() -> Interrupt {
-    let (trigger, interrupt) = Interrupt::new();
-    std::mem::forget(trigger);
-    interrupt
 }
 
 fn count(prometheus: &Prometheus, query: &str, at: Option<f64>) -> usize {
@@ -283,17 +266,7 @@ async fn openmetrics_file_backfills_into_prometheus() {
         let file = dir.path().join("linkerd.om");
         std::fs::write(&file, text).unwrap();
         let data = dir.path().join("data");
-        let output = std::process::Command::new("promtool")
-            .args(["tsdb", "create-blocks-from", "openmetrics"])
-            .arg(&file)
-            .arg(&data)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        prometheus::backfill(&file, &data);
         let prometheus = Prometheus::start_on(&data);
         let at = Some(scrape_ms as f64 / 1000.0 + 1.0);
         assert_eq!(

@@ -1,21 +1,24 @@
 //! Shared set-up for every root test binary: the one way to start a simulated mesh (in-process,
 //! through [`Mesh::builder`]), the built binary pointed at it through a kubeconfig, and small
 //! helpers for reading what it printed. Submodules hold the rest: a library client connected to
-//! the mesh, plain HTTP GETs, the real kubectl, tmux, Prometheus, and a scripted HTTP server.
+//! the mesh, plain HTTP GETs, the real kubectl, a spawned run watched line by line, tmux,
+//! Prometheus, and a scripted HTTP server.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod cluster;
 pub mod fetch;
 pub mod kubectl;
+pub mod process;
 pub mod prometheus;
 pub mod scripted_http;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
+use linkerd_export::interrupt::Interrupt;
 use linkerd_export_sim::{ExpectedTraffic, Sim, SimConfig, SimHandle};
 use tokio::runtime::Runtime;
 
@@ -70,6 +73,12 @@ impl MeshBuilder {
         self
     }
 
+    /// Counters that stand still for the test's duration (they step once an hour), so two reads
+    /// at different moments agree exactly.
+    pub fn still(self) -> MeshBuilder {
+        self.tick(Duration::from_secs(3600))
+    }
+
     /// Starts the mesh on a runtime of its own, for synchronous tests.
     pub fn start(self) -> Mesh {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -104,6 +113,11 @@ impl Mesh {
     /// A mesh with faults, e.g. `["refuse:web-*"]`.
     pub fn with_faults(faults: &[&str]) -> Mesh {
         Mesh::builder().faults(faults).start()
+    }
+
+    /// The default topology with counters that stand still ([`MeshBuilder::still`]).
+    pub fn still() -> Mesh {
+        Mesh::builder().still().start()
     }
 
     /// A mesh to configure before it starts.
@@ -163,6 +177,38 @@ impl Mesh {
             .unwrap_or_else(|| panic!("no simulated pod {namespace}/{prefix}*"))
     }
 
+    /// `snapshot ARGS -O NAME` into the scratch directory, asserting it exits 0; the file's path.
+    pub fn snapshot(&self, name: &str, args: &[&str]) -> PathBuf {
+        let path = self.path(name);
+        success(self.cmd().arg("snapshot").args(args).arg("-O").arg(&path));
+        path
+    }
+
+    /// The sample lines `metrics -o prom ARGS` prints, asserting it exits 0.
+    pub fn prom_samples(&self, args: &[&str]) -> Vec<String> {
+        success(self.cmd().args(["metrics", "-o", "prom"]).args(args))
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The two web pods of a two-replica mesh, by name, the second taken out of the API
+    /// server's pod list as a rollout's replacement is before it starts: `(old, new)`.
+    pub fn rollout_pods(&self) -> (String, String) {
+        let mut web: Vec<String> = self
+            .sim
+            .pods()
+            .iter()
+            .filter(|p| p.namespace == "emojivoto" && p.name.starts_with("web-"))
+            .map(|p| p.name.clone())
+            .collect();
+        web.sort();
+        let [old, new] = <[String; 2]>::try_from(web).expect("two web pods");
+        assert!(self.sim.set_pod_present("emojivoto", &new, false));
+        (old, new)
+    }
+
     /// What `stat` should show for an emojivoto workload's inbound traffic.
     pub fn expected(&self, workload: &str) -> ExpectedTraffic {
         self.sim
@@ -198,6 +244,30 @@ pub fn success(cmd: &mut Command) -> String {
         stderr(&out)
     );
     stdout(&out)
+}
+
+/// `N` from the `sent N samples in M requests to URL` line of an export's stderr.
+pub fn samples_sent(stderr: &str, url: &str) -> usize {
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("sent ") && line.ends_with(&format!(" to {url}")))
+        .unwrap_or_else(|| panic!("no summary line in {stderr}"));
+    line.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// Now, in milliseconds since the Unix epoch (a remote-write sample's timestamp).
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// An interrupt that never fires.
+pub fn never() -> Interrupt {
+    let (trigger, interrupt) = Interrupt::new();
+    std::mem::forget(trigger);
+    interrupt
 }
 
 /// `actual` is within `tolerance` (absolute) of `expected`.

@@ -1,5 +1,6 @@
 //! A real Prometheus (Debian's `/usr/bin/prometheus`) started for one test in its own directory
-//! and port, polled until ready, killed on drop; plus a blocking HTTP GET for its APIs.
+//! and port, polled until ready, killed on drop; plus a blocking HTTP GET for its APIs and
+//! promtool's backfill.
 // Each test crate that includes this module uses only part of it.
 #![allow(dead_code)]
 
@@ -205,6 +206,22 @@ fn spawn(args: &[String], dir: &Path) -> Child {
 
 fn prometheus_binary() -> PathBuf {
     std::env::var_os("PROMETHEUS").map_or_else(|| PathBuf::from("prometheus"), PathBuf::from)
+}
+
+/// `promtool tsdb create-blocks-from openmetrics FILE BLOCKS`: backfills an OpenMetrics file into
+/// TSDB blocks, asserting promtool accepts it (its stderr in the failure message).
+pub fn backfill(file: &Path, blocks: &Path) {
+    let output = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(file)
+        .arg(blocks)
+        .output()
+        .expect("run promtool");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A loopback address whose port was free a moment ago.

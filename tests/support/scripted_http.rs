@@ -1,5 +1,5 @@
-//! A loopback HTTP(S) server answering from a script, recording what it received: the stand-in
-//! for a remote-write receiver that fails on purpose.
+//! A loopback HTTP(S) server answering from a script, recording what it received (a remote-write
+//! body decoded on request): the stand-in for a remote-write receiver that fails on purpose.
 // Each test crate that includes this module uses only part of it.
 #![allow(dead_code)]
 
@@ -13,6 +13,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use linkerd_export::export::remote_write::proto::WriteRequest;
+use prost::Message;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -62,6 +64,16 @@ pub struct Recorded {
     pub headers: HeaderMap,
     /// Its body.
     pub body: Bytes,
+}
+
+impl Recorded {
+    /// The body decoded as a remote-write request: snappy, then protobuf.
+    pub fn write_request(&self) -> WriteRequest {
+        let raw = snap::raw::Decoder::new()
+            .decompress_vec(&self.body)
+            .expect("snappy");
+        WriteRequest::decode(raw.as_slice()).expect("a WriteRequest")
+    }
 }
 
 /// The running server.

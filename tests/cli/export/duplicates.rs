@@ -8,8 +8,6 @@ use crate::support::scripted_http;
 use std::collections::BTreeMap;
 
 use crate::support::{bin, run};
-use linkerd_export::export::remote_write::proto::WriteRequest;
-use prost::Message;
 
 /// A proxy body whose `request_total` inbound series appears twice (labels in another order the
 /// second time) and whose `tcp_open_total` appears three times.
@@ -28,11 +26,7 @@ tcp_open_total{direction=\"inbound\"} 3
 fn received(server: &scripted_http::ScriptedServer) -> BTreeMap<String, Vec<f64>> {
     let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for request in server.received.lock().unwrap().iter() {
-        let raw = snap::raw::Decoder::new()
-            .decompress_vec(&request.body)
-            .expect("snappy");
-        let decoded = WriteRequest::decode(raw.as_slice()).expect("a WriteRequest");
-        for series in decoded.timeseries {
+        for series in request.write_request().timeseries {
             let name = series
                 .labels
                 .iter()

@@ -6,76 +6,21 @@
 use crate::support::prometheus;
 use crate::support::scripted_http;
 
-use std::io::{BufRead, BufReader, Lines};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStderr, Command, Stdio};
+use std::process::{Child, ChildStderr, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::Mesh;
-use linkerd_export_sim::SimConfig;
+use crate::support::process::{Running, signal};
 use prometheus::Prometheus;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// A mesh whose counters stand still, so every round has the same series.
-fn still_mesh() -> Mesh {
-    Mesh::with(SimConfig {
-        tick: Duration::from_secs(3600),
-        ..SimConfig::default()
-    })
-}
-
-/// A running export and the lines of its stderr, read as they come.
-struct Running {
-    child: Child,
-    lines: Lines<BufReader<ChildStderr>>,
-    seen: Vec<String>,
-}
-
-impl Running {
-    fn spawn(mut command: Command) -> Running {
-        let mut child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Reads stderr until a line satisfies `done`; returns it.
-    fn until(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        for line in self.lines.by_ref() {
-            let line = line.unwrap();
-            self.seen.push(line.clone());
-            if done(&line) {
-                return line;
-            }
-        }
-        panic!("stderr ended before {what}: {:#?}", self.seen);
-    }
-
-    /// Ctrl-C, then the exit code and every line of stderr.
-    fn interrupt(mut self) -> (i32, Vec<String>) {
-        let sent = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let status = self.child.wait().unwrap();
-        self.seen.extend(self.lines.map(Result::unwrap));
-        (status.code().unwrap_or(-1), self.seen)
-    }
-}
 
 /// `N` of a `... over N rounds...` summary line.
 fn rounds_in(summary: &str) -> usize {
@@ -85,7 +30,7 @@ fn rounds_in(summary: &str) -> usize {
 
 #[test]
 fn a_prometheus_restart_mid_export_loses_no_round() {
-    let mesh = still_mesh();
+    let mesh = Mesh::still();
     let mut prometheus = Prometheus::start("");
     let url = format!("{}/api/v1/write", prometheus.url());
     let mut command = mesh.process();
@@ -212,7 +157,7 @@ fn through(mesh: &Mesh, relay: &Relay) {
 
 #[test]
 fn every_warns_once_while_the_api_server_is_away_and_says_when_it_is_back() {
-    let mesh = still_mesh();
+    let mesh = Mesh::still();
     let relay = Relay::start(mesh.sim.addr());
     through(&mesh, &relay);
     let receiver = relay
@@ -273,16 +218,14 @@ fn serve(mesh: &Mesh, addr: &str) -> (Child, String, BufReader<ChildStderr>) {
 }
 
 fn stop(mut child: Child, stderr: BufReader<ChildStderr>) -> Vec<String> {
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
+    signal(&child, "-INT");
     child.wait().unwrap();
     stderr.lines().map(Result::unwrap).collect()
 }
 
 #[test]
 fn serve_a_bare_port_binds_loopback_and_every_interface_is_warned_about() {
-    let mesh = still_mesh();
+    let mesh = Mesh::still();
     let port = prometheus::free_addr()
         .rsplit_once(':')
         .unwrap()
@@ -316,7 +259,7 @@ fn serve_a_bare_port_binds_loopback_and_every_interface_is_warned_about() {
 
 #[test]
 fn serve_answers_503_while_the_api_server_is_away_and_warns_once() {
-    let mesh = still_mesh();
+    let mesh = Mesh::still();
     let relay = Relay::start(mesh.sim.addr());
     through(&mesh, &relay);
     let (child, bound, stderr) = serve(&mesh, "127.0.0.1:0");
@@ -347,7 +290,7 @@ fn serve_answers_503_while_the_api_server_is_away_and_warns_once() {
 
 #[test]
 fn samples_lost_to_a_full_buffer_are_counted_and_exit_3() {
-    let mesh = still_mesh();
+    let mesh = Mesh::still();
     let runtime = Runtime::new().unwrap();
     let down: Vec<scripted_http::Reply> = (0..1000)
         .map(|_| scripted_http::Reply::new(503, "restarting"))

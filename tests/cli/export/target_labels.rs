@@ -6,11 +6,11 @@
 use crate::support::prometheus;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::support;
-use crate::support::{Mesh, run, success};
+use crate::support::{Mesh, run, samples_sent, success};
 use linkerd_export_sim::SimConfig;
 use prometheus::Prometheus;
 use serde_json::Value;
@@ -29,24 +29,9 @@ fn push(mesh: &Mesh, prometheus: &Prometheus, args: &[&str]) -> usize {
         .args(args)
         .args(["--remote-write", &url]));
     assert_eq!(code, 0, "{err}");
-    let summary = err
-        .lines()
-        .find(|line| line.starts_with("sent ") && line.ends_with(&format!(" to {url}")))
-        .unwrap_or_else(|| panic!("no summary line in {err}"));
-    let sent: usize = summary.split(' ').nth(1).unwrap().parse().unwrap();
+    let sent = samples_sent(&err, &url);
     assert!(sent > 0, "{err}");
     sent
-}
-
-/// `snapshot -n emojivoto -O PATH`.
-fn snapshot(mesh: &Mesh, name: &str) -> PathBuf {
-    let path = mesh.path(name);
-    success(
-        mesh.cmd()
-            .args(["snapshot", "-n", "emojivoto", "-O"])
-            .arg(&path),
-    );
-    path
 }
 
 /// The latest sample timestamp of a snapshot file, in seconds.
@@ -150,10 +135,10 @@ fn dashboard_queries_answer_on_remote_written_series_as_stat_computes() {
     let prometheus = Prometheus::start("");
 
     // Two scrapes, far enough apart that web's counters moved (the simulator steps every 50 ms).
-    let first = snapshot(&mesh, "first.om");
+    let first = mesh.snapshot("first.om", &["-n", "emojivoto"]);
     let deadline = Instant::now() + LIMIT;
     let (second, rows) = loop {
-        let second = snapshot(&mesh, "second.om");
+        let second = mesh.snapshot("second.om", &["-n", "emojivoto"]);
         let rows = stat_between(&mesh, &first, &second);
         let responses_moved = rows.iter().any(|r| {
             r["workload"] == "deployment/web" && r["rps"].as_f64().is_some_and(|v| v > 0.0)
