@@ -24,7 +24,8 @@ const NOT_RUN: &[(&str, &str)] = &[
     ),
     (
         "--remote-write http",
-        "needs a receiver at that address; tests/library/remote_write.rs runs a real Prometheus",
+        "needs a receiver at that address; tests/library/remote_write/prometheus.rs runs a real \
+         Prometheus",
     ),
     (
         "--serve 127.0.0.1:9191",
