@@ -128,12 +128,7 @@ fn deny_shows_the_denied_rate_and_share_of_the_faulted_workload() {
 #[test]
 fn a_saved_snapshot_gives_the_live_denials() {
     let mesh = Mesh::with_faults(&["deny:voting-*"]);
-    let snapshot = mesh.path("mesh.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "-n", "emojivoto", "-O"])
-        .arg(&snapshot));
-    assert_eq!(code, 0, "{err}");
+    let snapshot = mesh.snapshot("mesh.om", &["-n", "emojivoto"]);
     let (code, out, err) = run(mesh
         .cmd()
         .args(["authz", "-o", "json", "--from-file"])

@@ -362,12 +362,7 @@ fn thresholds_are_checked_as_usage() {
 #[test]
 fn a_saved_snapshot_gives_the_findings_of_the_live_run() {
     let mesh = Mesh::with_faults(&["deny:voting-*", "version=edge-24.1.1:emoji-*"]);
-    let snapshot = mesh.path("mesh.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "-n", "emojivoto", "-O"])
-        .arg(&snapshot));
-    assert_eq!(code, 0, "{err}");
+    let snapshot = mesh.snapshot("mesh.om", &["-n", "emojivoto"]);
     let (live_code, _, live) = check(&mesh, &["--min-success", "0"]);
     let (code, report) = check_file(&mesh, &snapshot);
     assert_eq!(code, live_code);
@@ -397,9 +392,7 @@ fn a_saved_snapshot_gives_the_findings_of_the_live_run() {
     );
 
     // A snapshot of every namespace holds the control plane's proxies, found by their labels.
-    let everything = mesh.path("all.om");
-    let (code, _, err) = run(mesh.cmd().args(["snapshot", "-A", "-O"]).arg(&everything));
-    assert_eq!(code, 0, "{err}");
+    let everything = mesh.snapshot("all.om", &["-A"]);
     let (_, report) = check_file(&mesh, &everything);
     assert_eq!(
         report["controlPlane"],

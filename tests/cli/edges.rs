@@ -179,12 +179,7 @@ fn traffic_sent_without_mtls_shows_the_reason_and_no_identities() {
 #[test]
 fn a_snapshot_file_gives_the_same_edges() {
     let mesh = Mesh::start();
-    let file = mesh.path("mesh.om");
-    success(
-        mesh.cmd()
-            .args(["snapshot", "-n", "emojivoto", "-O"])
-            .arg(&file),
-    );
+    let file = mesh.snapshot("mesh.om", &["-n", "emojivoto"]);
     let (code, out, err) = run(mesh
         .cmd()
         .args(["edges", "-o", "json", "--from-file"])

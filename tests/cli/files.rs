@@ -79,12 +79,7 @@ fn number(row: &Value, field: &str) -> f64 {
 #[test]
 fn a_snapshot_cut_short_is_an_error_naming_the_file() {
     let mesh = Mesh::start();
-    let whole = mesh.path("whole.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "-n", "emojivoto", "-O"])
-        .arg(&whole));
-    assert_eq!(code, 0, "{err}");
+    let whole = mesh.snapshot("whole.om", &["-n", "emojivoto"]);
     let text = std::fs::read_to_string(&whole).unwrap();
     // Cut at a line end, as an interrupted copy leaves it: half the lines, no `# EOF`.
     let lines: Vec<&str> = text.lines().collect();

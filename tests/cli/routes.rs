@@ -191,12 +191,7 @@ fn one_file_gives_counts_since_start_without_rates() {
 fn a_snapshot_gives_the_model_shares_exactly_from_counts_since_start() {
     let mesh = Mesh::start();
     let model = TrafficModel::emojivoto();
-    let snap = mesh.path("routes.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "-n", "emojivoto", "-O"])
-        .arg(&snap));
-    assert_eq!(code, 0, "stderr: {err}");
+    let snap = mesh.snapshot("routes.om", &["-n", "emojivoto"]);
     let (code, out, err) = run(support::bin()
         .args(["routes", "-o", "json", "--from-file"])
         .arg(&snap));

@@ -68,12 +68,7 @@ fn tables_in_an_80_column_terminal_keep_one_line_per_row() {
     // Two files, so both runs of `diff` print the same rows: numbers that moved between a pipe
     // run and the terminal run would change a row's first cell.
     let [before, after] = ["before.om", "after.om"].map(|name| {
-        let path = mesh.path(name);
-        let (code, _, err) = run(mesh
-            .cmd()
-            .args(["snapshot", "deploy/web", "-n", "emojivoto", "-O"])
-            .arg(&path));
-        assert_eq!(code, 0, "{err}");
+        let path = mesh.snapshot(name, &["deploy/web", "-n", "emojivoto"]);
         path.display().to_string()
     });
     let commands: [Vec<&str>; 3] = [

@@ -128,12 +128,7 @@ fn on_a_terminal_it_redraws_in_place_and_q_restores_the_terminal() {
 #[test]
 fn from_a_snapshot_it_prints_one_table_busiest_first() {
     let mesh = Mesh::start();
-    let snap = mesh.path("snap.om");
-    let (code, _, err) = run(mesh
-        .cmd()
-        .args(["snapshot", "-n", "emojivoto", "-O"])
-        .arg(&snap));
-    assert_eq!(code, 0, "{err}");
+    let snap = mesh.snapshot("snap.om", &["-n", "emojivoto"]);
     let (code, out, err) = run(support::bin().args(["top", "--from-file"]).arg(&snap));
     assert_eq!(code, 0, "{err}");
     let names: Vec<&str> = out

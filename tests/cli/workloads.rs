@@ -144,12 +144,7 @@ fn edges_show_the_daemonset_and_the_job_calling_the_statefulset() {
 #[test]
 fn routes_count_grpc_failures_and_show_the_service_profile_route() {
     let mesh = Mesh::start();
-    let file = mesh.path("default.om");
-    success(
-        mesh.cmd()
-            .args(["snapshot", "-n", "default", "-O"])
-            .arg(&file),
-    );
+    let file = mesh.snapshot("default.om", &["-n", "default"]);
     let file = file.to_str().expect("utf-8 path");
     // Counts since each proxy started: shares are exact within a request in thousands.
     let rows = json_rows(&mesh, &["routes", "--from-file", file]);
