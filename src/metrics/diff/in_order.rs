@@ -18,7 +18,8 @@ use std::borrow::Cow;
 use super::histogram::HistogramAcc;
 use super::key::{KeyAt, Keys, merge, shifted};
 use super::series::{
-    At, Le, Located, Map, PER_POD_LABELS, PodSeries, PodTimes, TargetHasher, part_of, pod_times,
+    At, Le, Located, Map, PER_POD_LABELS, PodSeries, PodTimes, Repeated, part_of, pod_times,
+    series_at,
 };
 use super::{Change, DiffBy, DiffOptions, DiffRows, HistogramValues, SeriesValues, Sums, pod_of};
 use crate::metrics::MetricType;
@@ -486,8 +487,20 @@ impl<'s> Rows<'s> {
             return Some(());
         }
         let (mut a, b) = (
-            hash_series(self.old, left_a, self.by)?,
-            hash_series(self.new, left_b, self.by)?,
+            series_at(
+                self.old,
+                left_a.iter().copied(),
+                left_a.len(),
+                self.by,
+                Repeated::Refuse,
+            )?,
+            series_at(
+                self.new,
+                left_b.iter().copied(),
+                left_b.len(),
+                self.by,
+                Repeated::Refuse,
+            )?,
         );
         let mut histograms: Map<u64, HistogramAcc<'s>> = Default::default();
         let mut pairs: Vec<(Option<PodSeries>, Option<PodSeries>)> =
@@ -546,34 +559,4 @@ fn sort_unique<V>(keys: &Keys, rows: &mut [(KeyAt, V)]) -> bool {
     rows.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
     rows.windows(2)
         .all(|w| keys.get(w[0].0) != keys.get(w[1].0))
-}
-
-/// The series of `snapshot` at `left`, keyed by identity as [`super::series::series_of`] keys
-/// them; `None` when one comes twice.
-fn hash_series(snapshot: &Snapshot, left: &[At], by: DiffBy) -> Option<Map<u64, PodSeries>> {
-    let mut out: Map<u64, PodSeries> = Default::default();
-    out.reserve(left.len());
-    let mut hasher: Option<(u32, TargetHasher<'_>)> = None;
-    let mut family: Option<(u32, u32, FamilyRef<'_>, Cow<'_, str>)> = None;
-    for &at in left {
-        let target = &snapshot.targets[at.target as usize];
-        if hasher.as_ref().is_none_or(|(t, _)| *t != at.target) {
-            hasher = Some((at.target, TargetHasher::new(target, by)));
-        }
-        if family
-            .as_ref()
-            .is_none_or(|(t, f, _, _)| (*t, *f) != (at.target, at.family))
-        {
-            let f = target.family_at(at.family as usize).expect("noted from it");
-            family = Some((at.target, at.family, f, family_identity(f.name(), f.kind())));
-        }
-        let (_, hasher) = hasher.as_mut().expect("set above");
-        let (_, _, f, identity) = family.as_ref().expect("set above");
-        let sample = f.sample_at(at.sample as usize).expect("noted from it");
-        let (key, series) = hasher.series(*f, identity, sample, at);
-        if out.insert(key, series).is_some() {
-            return None;
-        }
-    }
-    Some(out)
 }

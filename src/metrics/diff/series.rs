@@ -102,26 +102,66 @@ pub(super) const PER_POD_LABELS: [&str; 2] = ["pod", "instance"];
 /// One side's series, keyed by identity: family identity (a counter read from Prometheus text
 /// and from OpenMetrics is one family), sample name, and the labels of sample and target (a
 /// sample's own label wins over a target label of the same name), in any order. Labels are
-/// hashed where they lie in the text: nothing is allocated per sample.
+/// hashed where they lie in the text: nothing is allocated per sample. A series written twice
+/// is kept as last written.
 pub(super) fn series_of(snapshot: &Snapshot, by: DiffBy) -> Map<u64, PodSeries> {
+    let places = snapshot.targets.iter().enumerate().flat_map(|(t, target)| {
+        target.families().enumerate().flat_map(move |(f, family)| {
+            (0..family.len()).map(move |i| At {
+                target: t as u32,
+                family: f as u32,
+                sample: i as u32,
+            })
+        })
+    });
+    let count = snapshot.targets.iter().map(|t| t.sample_count()).sum();
+    series_at(snapshot, places, count, by, Repeated::KeepLast).expect("repeats are kept")
+}
+
+/// What [`series_at`] does with a series that comes twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Repeated {
+    /// Keep the one that comes last.
+    KeepLast,
+    /// Give no map.
+    Refuse,
+}
+
+/// The series of `snapshot` at `places` (`count` of them, in any order, read fastest in the
+/// text's), keyed by identity as [`series_of`] keys them; `None` when a series comes twice and
+/// `repeated` refuses it.
+pub(super) fn series_at(
+    snapshot: &Snapshot,
+    places: impl IntoIterator<Item = At>,
+    count: usize,
+    by: DiffBy,
+    repeated: Repeated,
+) -> Option<Map<u64, PodSeries>> {
     let mut out: Map<u64, PodSeries> = Default::default();
-    out.reserve(snapshot.targets.iter().map(|t| t.sample_count()).sum());
-    for (t, target) in snapshot.targets.iter().enumerate() {
-        let mut hasher = TargetHasher::new(target, by);
-        for (f, family) in target.families().enumerate() {
-            let identity = family_identity(family.name(), family.kind());
-            for (i, sample) in family.samples().enumerate() {
-                let at = At {
-                    target: t as u32,
-                    family: f as u32,
-                    sample: i as u32,
-                };
-                let (key, series) = hasher.series(family, &identity, sample, at);
-                out.insert(key, series);
-            }
+    out.reserve(count);
+    let mut hasher: Option<(u32, TargetHasher<'_>)> = None;
+    let mut family: Option<(u32, u32, FamilyRef<'_>, Cow<'_, str>)> = None;
+    for at in places {
+        let target = &snapshot.targets[at.target as usize];
+        if hasher.as_ref().is_none_or(|(t, _)| *t != at.target) {
+            hasher = Some((at.target, TargetHasher::new(target, by)));
+        }
+        if family
+            .as_ref()
+            .is_none_or(|(t, f, _, _)| (*t, *f) != (at.target, at.family))
+        {
+            let f = target.family_at(at.family as usize).expect("a place of it");
+            family = Some((at.target, at.family, f, family_identity(f.name(), f.kind())));
+        }
+        let (_, hasher) = hasher.as_mut().expect("set above");
+        let (_, _, f, identity) = family.as_ref().expect("set above");
+        let sample = f.sample_at(at.sample as usize).expect("a place of it");
+        let (key, series) = hasher.series(*f, identity, sample, at);
+        if out.insert(key, series).is_some() && repeated == Repeated::Refuse {
+            return None;
         }
     }
-    out
+    Some(out)
 }
 
 /// What hashing a target's series needs of the target, computed once per target.
