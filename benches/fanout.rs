@@ -171,13 +171,14 @@ struct Run {
     timeline: Timeline,
 }
 
-/// Runs `work`, measuring it as a [`Run`].
-async fn measured<F: std::future::Future<Output = ()>>(work: F) -> Run {
+/// Runs `work`, measuring it as a [`Run`]; its busy cores only when `timeline` (the sampling
+/// thread costs CPU of its own: over the 23 s `--concurrency 1` run, ~5 % of a profile).
+async fn measured<F: std::future::Future<Output = ()>>(work: F, timeline: bool) -> Run {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let sampler = {
+    let sampler = timeline.then(|| {
         let done = done.clone();
         std::thread::spawn(move || Timeline::sample(&done))
-    };
+    });
     let cpu_before = cpu_time();
     let started = Instant::now();
     work.await;
@@ -186,7 +187,7 @@ async fn measured<F: std::future::Future<Output = ()>>(work: F) -> Run {
         .zip(cpu_before)
         .map(|(after, before)| after - before);
     done.store(true, std::sync::atomic::Ordering::Relaxed);
-    let samples = sampler.join().expect("CPU sampler");
+    let samples = sampler.map_or_else(Vec::new, |s| s.join().expect("CPU sampler"));
     Run {
         wall,
         cpu,
@@ -244,39 +245,46 @@ fn main() {
             latency.as_millis()
         );
 
-        let scrape_with = |concurrency: usize| {
+        let scrape_with = |concurrency: usize, timeline: bool| {
             let targets = targets.clone();
             let client = cluster.client.clone();
-            measured(async move {
-                let opts = ScrapeOptions {
-                    concurrency,
-                    ..ScrapeOptions::default()
-                };
-                let report =
-                    scrape::scrape_all(&client, targets, &opts, &CancellationToken::new()).await;
-                let failed = report.outcomes.iter().filter(|o| o.result.is_err()).count();
-                assert_eq!(
-                    failed, 0,
-                    "every scrape must succeed for the numbers to mean anything"
-                );
-            })
+            measured(
+                async move {
+                    let opts = ScrapeOptions {
+                        concurrency,
+                        ..ScrapeOptions::default()
+                    };
+                    let report =
+                        scrape::scrape_all(&client, targets, &opts, &CancellationToken::new())
+                            .await;
+                    let failed = report.outcomes.iter().filter(|o| o.result.is_err()).count();
+                    assert_eq!(
+                        failed, 0,
+                        "every scrape must succeed for the numbers to mean anything"
+                    );
+                },
+                timeline,
+            )
         };
         // Like the scrape: each fetch is its own task, and every body is kept until all are in
         // (the scrape holds them for printing; dropping them early would let the allocator hand
         // the same warm pages to the next fetch, which the scrape cannot have).
         let fetch_all_direct = || {
-            measured(async {
-                let bodies: Vec<bytes::Bytes> = futures::stream::iter(addrs.iter().copied())
-                    .map(|addr| async move {
-                        tokio::spawn(fetch_direct(addr))
-                            .await
-                            .expect("direct fetch")
-                    })
-                    .buffer_unordered(concurrency)
-                    .collect()
-                    .await;
-                assert!(bodies.iter().all(|body| !body.is_empty()));
-            })
+            measured(
+                async {
+                    let bodies: Vec<bytes::Bytes> = futures::stream::iter(addrs.iter().copied())
+                        .map(|addr| async move {
+                            tokio::spawn(fetch_direct(addr))
+                                .await
+                                .expect("direct fetch")
+                        })
+                        .buffer_unordered(concurrency)
+                        .collect()
+                        .await;
+                    assert!(bodies.iter().all(|body| !body.is_empty()));
+                },
+                true,
+            )
         };
 
         let mut concurrent = Vec::new();
@@ -284,12 +292,12 @@ fn main() {
         let mut handshakes = Vec::new();
         for _ in 0..runs {
             let before = sim.tls_handshakes();
-            concurrent.push(scrape_with(concurrency).await);
+            concurrent.push(scrape_with(concurrency, true).await);
             let after = sim.tls_handshakes();
             handshakes.push((after.full - before.full, after.resumed - before.resumed));
             direct.push(fetch_all_direct().await);
         }
-        let sequential = scrape_with(1).await.wall;
+        let sequential = scrape_with(1, false).await.wall;
 
         let n = targets.len() as f64;
         let rate = |d: Duration| n / d.as_secs_f64();
