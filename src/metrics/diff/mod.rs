@@ -471,6 +471,14 @@ fn pod_of(pods: &(Vec<PodTimes>, Vec<PodTimes>), on_new: bool, at: At) -> PodTim
     side[at.target as usize]
 }
 
+/// Seconds between the snapshots' latest scrape times, when both are known.
+fn elapsed_secs(old: &Snapshot, new: &Snapshot) -> Option<f64> {
+    match (latest(old), latest(new)) {
+        (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
+        _ => None,
+    }
+}
+
 fn latest(snapshot: &Snapshot) -> Option<i64> {
     snapshot
         .targets
@@ -481,12 +489,26 @@ fn latest(snapshot: &Snapshot) -> Option<i64> {
 
 /// Compare `old` with `new`.
 pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
-    let elapsed_secs = match (latest(old), latest(new)) {
-        (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
-        _ => None,
-    };
+    let elapsed_secs = elapsed_secs(old, new);
     in_order::diff(old, new, options, elapsed_secs)
         .unwrap_or_else(|| hashed(old, new, options, elapsed_secs))
+}
+
+/// [`diff`] as each of its paths gives it: pairing by place on one thread, pairing by place in
+/// two halves (each falling back to [`hashed`] where [`diff`] does), and [`hashed`] alone. The
+/// fuzz target `diff` checks that the three agree.
+#[cfg(fuzzing)]
+pub fn each_path(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> [DiffRows; 3] {
+    let elapsed_secs = elapsed_secs(old, new);
+    let in_order = |halves| {
+        in_order::diff_in_halves(old, new, options, elapsed_secs, halves)
+            .unwrap_or_else(|| hashed(old, new, options, elapsed_secs))
+    };
+    [
+        in_order(false),
+        in_order(true),
+        hashed(old, new, options, elapsed_secs),
+    ]
 }
 
 /// [`diff`] with every series matched and summed by hashes of its labels: what it gives in
