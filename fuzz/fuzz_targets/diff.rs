@@ -1,6 +1,6 @@
 //! Fuzz `diff`: two inputs (split at the first 0xFF byte, which UTF-8 never holds), each read as
 //! a file side is (a `# POD` dump, else a merged exposition), give the same rows through each
-//! of `diff`'s paths — pairing by place on one thread and by two workers, and matching by hashes
+//! of `diff`'s paths — pairing by place on one thread and in two halves, and matching by hashes
 //! alone — for every grouping and `--only-changed`; and the rows render as a table and as JSON.
 
 #![no_main]
@@ -28,11 +28,11 @@ fuzz_target!(|data: &[u8]| {
     for by in [DiffBy::Workload, DiffBy::Pod] {
         for only_changed in [false, true] {
             let options = DiffOptions { by, only_changed };
-            let [one_thread, two_workers, hashed] = diff::each_path(&old, &new, options);
+            let [one_thread, halves, hashed] = diff::each_path(&old, &new, options);
             // Debug text: NaN equals NaN, and -0.0 differs from 0.0, as printed.
             let hashed = format!("{:?}", hashed.to_snapshot_diff());
             assert_eq!(format!("{:?}", one_thread.to_snapshot_diff()), hashed, "{options:?}");
-            assert_eq!(format!("{:?}", two_workers.to_snapshot_diff()), hashed, "{options:?} by two workers");
+            assert_eq!(format!("{:?}", halves.to_snapshot_diff()), hashed, "{options:?} in halves");
             let sides = (DiffSide::new("a".into(), Snapshot::default()), DiffSide::new("b".into(), Snapshot::default()));
             for format in [DiffFormat::Table, DiffFormat::Wide, DiffFormat::Json] {
                 for color in [false, true] {

@@ -14,7 +14,6 @@
 //! sums depend on it). Every row is keyed, shown or not, to find such pairs.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::histogram::HistogramAcc;
 use super::key::{KeyAt, Keys, merge, shifted};
@@ -44,16 +43,16 @@ pub(super) fn diff(
         .map(|t| t.text().len())
         .sum::<usize>()
         >= crate::metrics::PARALLEL_MIN_BYTES;
-    diff_by_two_workers(old, new, options, elapsed_secs, large)
+    diff_in_halves(old, new, options, elapsed_secs, large)
 }
 
-/// [`diff`], its families paired by two workers (on two threads) when `two`.
-pub(super) fn diff_by_two_workers(
+/// [`diff`], its families paired in two halves (on two threads) when `halves`.
+pub(super) fn diff_in_halves(
     old: &Snapshot,
     new: &Snapshot,
     options: DiffOptions,
     elapsed_secs: Option<f64>,
-    two: bool,
+    halves: bool,
 ) -> Option<DiffRows> {
     let by = options.by;
     if !plain_targets(old, by) || !plain_targets(new, by) || !one_type_per_family(old, new) {
@@ -85,37 +84,26 @@ pub(super) fn diff_by_two_workers(
         }
     }
     let rows = || Rows::new(old, new, by, elapsed_secs, &pods);
-    // A large diff's families are paired by two workers, one on each core, each taking the next
-    // of a few chunks of about as many series (a histogram's series cost less than others', so
-    // fixed halves came out uneven); each worker's rows are keyed and sorted there, and the two
-    // lists merged. Which worker pairs a family does not change the rows: keys are unique.
+    // A large diff's families are paired in two halves of about as many series, one on each
+    // core; each half's rows are keyed and sorted there, and the halves merged.
     let len =
         |&(t, f): &(usize, usize)| old.targets[t].family_at(f).map_or(0, |family| family.len());
     let total: usize = families.iter().map(len).sum();
-    let mut chunks = Vec::new();
-    let (mut start, mut seen) = (0, 0);
-    for (i, unit) in families.iter().enumerate() {
-        seen += len(unit);
-        if seen * CHUNKS >= total * (chunks.len() + 1) {
-            chunks.push(start..i + 1);
-            start = i + 1;
-        }
-    }
-    if start < families.len() {
-        chunks.push(start..families.len());
-    }
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let taken = std::iter::from_fn(|| {
-            let chunk = chunks.get(next.fetch_add(1, Ordering::Relaxed))?;
-            Some(&families[chunk.clone()])
-        });
-        rows().paired(taken)
-    };
-    let (first, second) = if two {
-        crate::metrics::join(worker, worker)
+    let mut seen = 0;
+    let half = families
+        .iter()
+        .position(|unit| {
+            seen += len(unit);
+            seen * 2 >= total
+        })
+        .map_or(families.len(), |i| i + 1);
+    let (first, second) = if halves {
+        crate::metrics::join(
+            || rows().paired(&families[..half]),
+            || rows().paired(&families[half..]),
+        )
     } else {
-        (worker(), Some(Part::default()))
+        (rows().paired(&families), Some(Part::default()))
     };
     let (first, second) = (first?, second?);
     // Series not paired by place (in families that were not) are matched here, all at once.
@@ -144,9 +132,6 @@ pub(super) fn diff_by_two_workers(
         histograms,
     })
 }
-
-/// How many chunks of about as many series a large diff's paired families are split into.
-const CHUNKS: usize = 16;
 
 /// The rows of some of the series, each list sorted by key, keyed in `keys`.
 #[derive(Default)]
@@ -334,12 +319,12 @@ impl<'s> Rows<'s> {
         }
     }
 
-    /// The rows of `chunks` of families (target, family: paired by place), their series
-    /// paired by position and, from each one's first difference on, by hashes; `None` when two
-    /// rows have the same key or [`le_labels`] cannot read a histogram series.
-    fn paired<'c>(mut self, chunks: impl Iterator<Item = &'c [(usize, usize)]>) -> Option<Part> {
+    /// The rows of `families` (target, family: paired by place), their series paired by
+    /// position and, from each one's first difference on, by hashes; `None` when two rows
+    /// have the same key or [`le_labels`] cannot read a histogram series.
+    fn paired(mut self, families: &[(usize, usize)]) -> Option<Part> {
         let (mut left_a, mut left_b) = (Vec::new(), Vec::new());
-        for &(t, f) in chunks.flatten() {
+        for &(t, f) in families {
             let (a, b) = (&self.old.targets[t], &self.new.targets[t]);
             let (fa, fb) = (
                 a.family_at(f).expect("paired by place"),

@@ -15,7 +15,7 @@
 //! A large diff has ~100,000 series. Most diffs compare two sides that list their series in the
 //! same order (two scrapes of the same proxies, a snapshot against the live target, a file
 //! against itself): `in_order` pairs them by position, comparing their labels as written, and
-//! keys one row per pair in the order the text is in, a large diff by two workers on two cores.
+//! keys one row per pair in the order the text is in, a large diff in two halves on two cores.
 //! Where series are summed (pods of a workload, a series repeated) it gives way to the general
 //! path, `hashed`, which matches and sums series by hashes of their labels read in place from
 //! the snapshots' text. Only the rows get their labels read out, sorted and written as one sort
@@ -495,13 +495,13 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
 }
 
 /// [`diff`] as each of its paths gives it: pairing by place on one thread, pairing by place in
-/// two workers (each falling back to [`hashed`] where [`diff`] does), and [`hashed`] alone. The
+/// two halves (each falling back to [`hashed`] where [`diff`] does), and [`hashed`] alone. The
 /// fuzz target `diff` checks that the three agree.
 #[cfg(fuzzing)]
 pub fn each_path(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> [DiffRows; 3] {
     let elapsed_secs = elapsed_secs(old, new);
-    let in_order = |two| {
-        in_order::diff_by_two_workers(old, new, options, elapsed_secs, two)
+    let in_order = |halves| {
+        in_order::diff_in_halves(old, new, options, elapsed_secs, halves)
             .unwrap_or_else(|| hashed(old, new, options, elapsed_secs))
     };
     [

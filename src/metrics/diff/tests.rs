@@ -497,8 +497,8 @@ fn in_order_gives_way_where_series_are_summed() {
         for (old, new) in [(HISTOGRAMS, body.as_str()), (body.as_str(), HISTOGRAMS)] {
             let (a, b) = sides(old, new);
             for options in every_option() {
-                for two in [false, true] {
-                    let rows = in_order::diff_by_two_workers(&a, &b, options, None, two);
+                for halves in [false, true] {
+                    let rows = in_order::diff_in_halves(&a, &b, options, None, halves);
                     assert_eq!(rows, None, "{body}");
                 }
                 assert_eq!(
