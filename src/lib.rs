@@ -16,6 +16,8 @@ pub mod completion;
 pub mod error;
 pub mod export;
 pub mod forward;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 pub mod interrupt;
 pub mod metrics;
 pub mod render;

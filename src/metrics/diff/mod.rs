@@ -495,9 +495,9 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> DiffRows {
 }
 
 /// [`diff`] as each of its paths gives it: pairing by place on one thread, pairing by place in
-/// two halves (each falling back to [`hashed`] where [`diff`] does), and [`hashed`] alone. The
-/// fuzz target `diff` checks that the three agree.
-#[cfg(fuzzing)]
+/// two halves (each falling back to [`hashed`] where [`diff`] does), and [`hashed`] alone.
+/// [`crate::fuzz_checks::diff`] checks that the three agree.
+#[cfg(any(test, fuzzing))]
 pub fn each_path(old: &Snapshot, new: &Snapshot, options: DiffOptions) -> [DiffRows; 3] {
     let elapsed_secs = elapsed_secs(old, new);
     let in_order = |halves| {
