@@ -10,7 +10,8 @@
 //! a per-process gauge
 //! ([`is_per_process_gauge`](crate::metrics::model::is_per_process_gauge): start time,
 //! certificate expiry, build info) is not summed but shows the earliest value across the pods.
-//! Reading one side in place is `series`; gathering a histogram's series is `histogram`.
+//! Reading one side in place is `series`; adding up a series over pods is `sums`; gathering a
+//! histogram's series is `histogram`.
 //!
 //! A large diff has ~100,000 series. Most diffs compare two sides that list their series in the
 //! same order (two scrapes of the same proxies, a snapshot against the live target, a file
@@ -39,11 +40,13 @@ mod histogram;
 mod in_order;
 mod key;
 mod series;
+mod sums;
 
 use histogram::HistogramAcc;
 use key::{KeyAt, Keys};
 pub use key::{LabelTexts, Text};
-use series::{At, Le, Located, Map, Part, PodSeries, PodTimes, pod_times, series_of};
+use series::{At, Located, Map, pod_times, series_of};
+use sums::{Sums, change_of, pod_of};
 
 /// How series are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -320,157 +323,6 @@ impl From<&SnapshotDiff> for DiffRows {
     }
 }
 
-/// Whether a series counts up (its delta is an increase): a counter's, or a histogram's or
-/// summary's `_count`, `_sum` or `_bucket`.
-fn is_counter_like(kind: MetricType, part: Part) -> bool {
-    kind == MetricType::Counter
-        || (matches!(kind, MetricType::Histogram | MetricType::Summary) && part != Part::Other)
-}
-
-/// A series' numbers summed over its pods (one per pod with [`DiffBy::Pod`]). Kept small:
-/// there is one per series of either side.
-struct Sums {
-    kind: MetricType,
-    /// Which of its family's series (`_count`, `_sum`, `_bucket`) the series at `at` is.
-    part: Part,
-    /// Whether every pod's elapsed time was known for `rate`.
-    rate_known: bool,
-    /// Whether `at` is on the new side.
-    on_new: bool,
-    /// Whether `old` (`new`) has a value: a pod had the series on that side.
-    has_old: bool,
-    has_new: bool,
-    /// A histogram's series: the identity of its histogram.
-    histogram: u64,
-    old: f64,
-    new: f64,
-    increase: f64,
-    /// Sum of the pods' increases per second of their own elapsed time.
-    rate: f64,
-    /// Where the series is, on the new side if it is there.
-    at: At,
-    /// A histogram series' `le`: the series at `at`'s.
-    le: Le,
-}
-
-impl Sums {
-    /// The sums of a series first seen as `seen`, on the new side when `on_new`.
-    fn start(seen: &PodSeries, on_new: bool) -> Self {
-        Sums {
-            kind: seen.kind,
-            part: seen.part,
-            rate_known: true,
-            on_new,
-            has_old: false,
-            has_new: false,
-            histogram: 0,
-            old: 0.0,
-            new: 0.0,
-            increase: 0.0,
-            rate: 0.0,
-            at: seen.at,
-            le: seen.le,
-        }
-    }
-
-    /// Add one pod's series: `pa` on the old side, `pb` on the new (one of them at least), of
-    /// a pod whose times are `pod`.
-    fn add(&mut self, pa: Option<&PodSeries>, pb: Option<&PodSeries>, pod: PodTimes) {
-        let seen = pb.or(pa).expect("a pair comes from one side at least");
-        let (va, vb) = (pa.map(|p| p.value), pb.map(|p| p.value));
-        // A counter restarts from zero when its pod restarted (its start time changed) or when
-        // it went down, as Prometheus' increase() reads it.
-        let increase = match (va, vb) {
-            (Some(o), Some(n)) if n >= o && !pod.restarted => n - o,
-            (_, Some(n)) => n,
-            (_, None) => 0.0,
-        };
-        let s = self;
-        s.kind = seen.kind;
-        s.histogram = seen.histogram;
-        if seen.per_process {
-            // A per-process fact (start time, certificate expiry, build info) summed over pods
-            // means nothing: across pods it is the earliest.
-            earliest(&mut s.old, &mut s.has_old, va);
-            earliest(&mut s.new, &mut s.has_new, vb);
-        } else {
-            add(&mut s.old, &mut s.has_old, va);
-            add(&mut s.new, &mut s.has_new, vb);
-        }
-        s.increase += increase;
-        // Each pod's increase over its own elapsed time: pods are not scraped at one instant.
-        match pod.scraped {
-            (Some(ta), Some(tb)) if tb > ta && va.is_some() && vb.is_some() => {
-                s.rate += increase / ((tb - ta) as f64 / 1000.0);
-            }
-            _ if va.is_none() || vb.is_none() => {}
-            _ => s.rate_known = false,
-        }
-        if pb.is_some() {
-            s.on_new = true;
-            s.at = seen.at;
-            s.part = seen.part;
-            s.le = seen.le;
-        }
-    }
-
-    /// The row of a series that is not a histogram's, `elapsed_secs` apart.
-    fn values(&self, elapsed_secs: Option<f64>) -> SeriesValues {
-        let kind = self.kind;
-        let (old_value, new_value) = (self.old_value(), self.new_value());
-        let change = change_of(old_value, new_value);
-        let counter = is_counter_like(kind, self.part);
-        let delta = match (old_value, new_value) {
-            (Some(_), Some(_)) if counter => Some(self.increase),
-            (Some(o), Some(n)) => Some(n - o),
-            _ => None,
-        };
-        SeriesValues {
-            kind,
-            old: old_value,
-            new: new_value,
-            delta,
-            rate: match delta.filter(|_| counter) {
-                Some(_) if self.rate_known => Some(self.rate),
-                Some(d) => elapsed_secs.map(|e| d / e),
-                None => None,
-            },
-            change,
-        }
-    }
-
-    fn old_value(&self) -> Option<f64> {
-        self.has_old.then_some(self.old)
-    }
-
-    fn new_value(&self) -> Option<f64> {
-        self.has_new.then_some(self.new)
-    }
-}
-
-/// Add `v` to the sum in `slot` (`has`: whether it has one).
-fn add(slot: &mut f64, has: &mut bool, v: Option<f64>) {
-    if let Some(v) = v {
-        // From 0.0 the first time, as a sum starts.
-        *slot += v;
-        *has = true;
-    }
-}
-
-/// Keep the least of `slot` (`has`: whether it has one) and `v`.
-fn earliest(slot: &mut f64, has: &mut bool, v: Option<f64>) {
-    if let Some(v) = v {
-        *slot = if *has { slot.min(v) } else { v };
-        *has = true;
-    }
-}
-
-/// The times of the pod of a series at `at`, on the new side when `on_new`.
-fn pod_of(pods: &(Vec<PodTimes>, Vec<PodTimes>), on_new: bool, at: At) -> PodTimes {
-    let side = if on_new { &pods.1 } else { &pods.0 };
-    side[at.target as usize]
-}
-
 /// Seconds between the snapshots' latest scrape times, when both are known.
 fn elapsed_secs(old: &Snapshot, new: &Snapshot) -> Option<f64> {
     match (latest(old), latest(new)) {
@@ -595,15 +447,6 @@ fn hashed(
         keys,
         series,
         histograms,
-    }
-}
-
-fn change_of(old: Option<f64>, new: Option<f64>) -> Change {
-    match (old, new) {
-        (None, _) => Change::Added,
-        (_, None) => Change::Removed,
-        (Some(o), Some(n)) if o.to_bits() == n.to_bits() || o == n => Change::Unchanged,
-        _ => Change::Changed,
     }
 }
 
