@@ -14,22 +14,20 @@ use scripted_http::Reply;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// `export TARGET -n emojivoto --remote-write URL`, to add flags to.
+fn export_to(mesh: &Mesh, target: &str, url: &str) -> assert_cmd::Command {
+    let mut command = mesh.cmd();
+    command.args(["export", target, "-n", "emojivoto", "--remote-write", url]);
+    command
+}
+
 #[test]
 fn remote_write_stores_every_scraped_sample_with_target_labels() {
     let mesh = Mesh::still();
     let expected = mesh.prom_samples(&["deploy", "-n", "emojivoto"]).len();
     let prometheus = Prometheus::start("");
     let url = format!("{}/api/v1/write", prometheus.url());
-    let output = mesh
-        .cmd()
-        .args([
-            "export",
-            "deploy",
-            "-n",
-            "emojivoto",
-            "--remote-write",
-            &url,
-        ])
+    let output = export_to(&mesh, "deploy", &url)
         .args(["--batch-size", "500"])
         .output()
         .unwrap();
@@ -66,18 +64,7 @@ fn a_rejecting_receiver_is_an_error_naming_url_and_status() {
     let mesh = Mesh::still();
     let prometheus = Prometheus::start_with("", false);
     let url = format!("{}/api/v1/write", prometheus.url());
-    let output = mesh
-        .cmd()
-        .args([
-            "export",
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "--remote-write",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let output = export_to(&mesh, "deploy/web", &url).output().unwrap();
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(
@@ -99,16 +86,7 @@ fn credentials_and_headers_reach_the_receiver_and_stay_out_of_errors() {
     let url = format!("http://{}/api/v1/write", server.addr);
     let token = mesh.dir().join("token");
     std::fs::write(&token, "s3cret-token\n").unwrap();
-    let output = mesh
-        .cmd()
-        .args([
-            "export",
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "--remote-write",
-            &url,
-        ])
+    let output = export_to(&mesh, "deploy/web", &url)
         .arg("--bearer-token-file")
         .arg(&token)
         .args(["--header", "X-Scope-OrgID: team-a"])
