@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use bytes::Bytes;
-use linkerd_export::forward::{FetchOptions, ForwardError, Via, fetch};
+use linkerd_export::forward::{FetchOptions, Fetched, ForwardError, Via, fetch};
 
 use crate::support::Mesh;
 use crate::support::cluster::Connected;
@@ -13,16 +13,30 @@ use crate::support::fetch::get;
 
 const VIAS: [Via; 2] = [Via::PortForward, Via::ApiServer];
 
-/// The first running emojivoto pod whose name starts with `prefix`.
+/// The first emojivoto pod whose name starts with `prefix`.
 fn pod(env: &Connected, prefix: &str) -> String {
-    env.sim
-        .pods()
-        .iter()
-        .find(|p| p.namespace == "emojivoto" && p.name.starts_with(prefix))
-        .map(|p| p.name.clone())
-        .expect("pod in the sim")
+    env.pod("emojivoto", prefix)
 }
 
+/// Fetch options that go `via` the given transport, the rest left at their defaults.
+fn options(via: Via) -> FetchOptions {
+    FetchOptions {
+        via,
+        ..FetchOptions::default()
+    }
+}
+
+/// `path` (with its query) from the proxy admin port, 4191, of the emojivoto pod `pod`.
+async fn fetch_admin(
+    env: &Connected,
+    pod: &str,
+    path: &str,
+    opts: &FetchOptions,
+) -> Result<Fetched, ForwardError> {
+    fetch(&env.cluster.client, "emojivoto", pod, 4191, path, opts).await
+}
+
+/// The `/metrics` body of the first emojivoto pod named `prefix*`, fetched `via` within `timeout`.
 async fn fetch_metrics(
     env: &Connected,
     prefix: &str,
@@ -30,21 +44,12 @@ async fn fetch_metrics(
     timeout: Duration,
 ) -> Result<Bytes, ForwardError> {
     let opts = FetchOptions {
-        via,
         timeout,
-        ..FetchOptions::default()
+        ..options(via)
     };
-    let pod = pod(env, prefix);
-    fetch(
-        &env.cluster.client,
-        "emojivoto",
-        &pod,
-        4191,
-        "/metrics",
-        &opts,
-    )
-    .await
-    .map(|f| f.body)
+    fetch_admin(env, &pod(env, prefix), "/metrics", &opts)
+        .await
+        .map(|f| f.body)
 }
 
 fn metric_names(body: &[u8]) -> BTreeSet<String> {
@@ -85,20 +90,10 @@ async fn the_path_and_query_are_passed_through() {
     let env = Mesh::builder().connect().await;
     let pod = pod(&env, "web-");
     for via in VIAS {
-        let opts = FetchOptions {
-            via,
-            ..FetchOptions::default()
-        };
-        let err = fetch(
-            &env.cluster.client,
-            "emojivoto",
-            &pod,
-            4191,
-            "/nope?x=1",
-            &opts,
-        )
-        .await
-        .unwrap_err();
+        let opts = options(via);
+        let err = fetch_admin(&env, &pod, "/nope?x=1", &opts)
+            .await
+            .unwrap_err();
         assert_eq!(
             err,
             ForwardError::HttpStatus {
@@ -106,16 +101,7 @@ async fn the_path_and_query_are_passed_through() {
             },
             "{via}"
         );
-        let ready = fetch(
-            &env.cluster.client,
-            "emojivoto",
-            &pod,
-            4191,
-            "/ready",
-            &opts,
-        )
-        .await
-        .unwrap();
+        let ready = fetch_admin(&env, &pod, "/ready", &opts).await.unwrap();
         assert_eq!(ready.body.trim_ascii(), b"ready", "{via}");
     }
 }
@@ -239,20 +225,12 @@ async fn a_smaller_body_limit_is_enforced() {
     let pod = pod(&env, "web-");
     for via in VIAS {
         let opts = FetchOptions {
-            via,
             max_body: 1024,
-            ..FetchOptions::default()
+            ..options(via)
         };
-        let err = fetch(
-            &env.cluster.client,
-            "emojivoto",
-            &pod,
-            4191,
-            "/metrics",
-            &opts,
-        )
-        .await
-        .unwrap_err();
+        let err = fetch_admin(&env, &pod, "/metrics", &opts)
+            .await
+            .unwrap_err();
         assert_eq!(err, ForwardError::TooLarge { limit: 1024 }, "{via}");
     }
 }
@@ -260,27 +238,17 @@ async fn a_smaller_body_limit_is_enforced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_federation_is_fetched_the_same_way() {
     let env = Mesh::builder().connect().await;
-    let prometheus = env
-        .sim
-        .pods()
-        .iter()
-        .find(|p| p.namespace == "linkerd-viz" && p.name.starts_with("prometheus-"))
-        .map(|p| p.name.clone())
-        .expect("viz prometheus pod");
+    let prometheus = env.pod("linkerd-viz", "prometheus-");
     // match[]={job="linkerd-proxy"}, percent-encoded as fetch requires.
     let path = "/federate?match%5B%5D=%7Bjob%3D%22linkerd-proxy%22%7D";
     for via in VIAS {
-        let opts = FetchOptions {
-            via,
-            ..FetchOptions::default()
-        };
         let fetched = fetch(
             &env.cluster.client,
             "linkerd-viz",
             &prometheus,
             9090,
             path,
-            &opts,
+            &options(via),
         )
         .await
         .unwrap_or_else(|e| panic!("{via}: {e}"));
