@@ -7,7 +7,7 @@ use crate::support::Mesh;
 use crate::support::cluster::Connected;
 use linkerd_export::forward::{FetchOptions, ForwardError};
 use linkerd_export::resolve::{PodTarget, Resolved, Scope, Selection, resolve};
-use linkerd_export::scrape::{Outcome, ScrapeOptions, scrape_all, scrape_each};
+use linkerd_export::scrape::{Outcome, Report, ScrapeOptions, scrape_all, scrape_each};
 use tokio_util::sync::CancellationToken;
 
 async fn emojivoto_pods(env: &Connected) -> Vec<PodTarget> {
@@ -20,6 +20,7 @@ async fn emojivoto_pods(env: &Connected) -> Vec<PodTarget> {
     pods
 }
 
+/// Scrape options with `concurrency` fetches at once, each within `timeout`.
 fn options(concurrency: usize, timeout: Duration) -> ScrapeOptions {
     ScrapeOptions {
         concurrency,
@@ -29,6 +30,22 @@ fn options(concurrency: usize, timeout: Duration) -> ScrapeOptions {
         },
         ..ScrapeOptions::default()
     }
+}
+
+/// `scrape_all` of `pods` with [`options`]`(concurrency, timeout)`, never cancelled.
+async fn scrape_uncancelled(
+    env: &Connected,
+    pods: Vec<PodTarget>,
+    concurrency: usize,
+    timeout: Duration,
+) -> Report {
+    scrape_all(
+        &env.cluster.client,
+        pods,
+        &options(concurrency, timeout),
+        &CancellationToken::new(),
+    )
+    .await
 }
 
 /// The most fetches that were in progress at the same instant, from each outcome's own start
@@ -53,13 +70,7 @@ async fn every_pod_is_scraped_and_sorted() {
     let env = Mesh::builder().replicas(3).connect().await;
     let pods = emojivoto_pods(&env).await;
     assert_eq!(pods.len(), 12);
-    let report = scrape_all(
-        &env.cluster.client,
-        pods.clone(),
-        &options(4, Duration::from_secs(10)),
-        &CancellationToken::new(),
-    )
-    .await;
+    let report = scrape_uncancelled(&env, pods.clone(), 4, Duration::from_secs(10)).await;
     assert!(!report.interrupted);
     let targets: Vec<PodTarget> = report.outcomes.iter().map(|o| o.target.clone()).collect();
     assert_eq!(
@@ -84,13 +95,7 @@ async fn concurrency_is_bounded() {
         .connect()
         .await;
     let pods = emojivoto_pods(&env).await;
-    let report = scrape_all(
-        &env.cluster.client,
-        pods,
-        &options(3, Duration::from_secs(10)),
-        &CancellationToken::new(),
-    )
-    .await;
+    let report = scrape_uncancelled(&env, pods, 3, Duration::from_secs(10)).await;
     assert!(report.outcomes.iter().all(|o| o.result.is_ok()));
     let overlap = max_overlap(&report.outcomes);
     assert!(
@@ -142,13 +147,7 @@ async fn per_proxy_timeout_fails_only_that_pod() {
         .connect()
         .await;
     let pods = emojivoto_pods(&env).await;
-    let report = scrape_all(
-        &env.cluster.client,
-        pods,
-        &options(8, Duration::from_millis(400)),
-        &CancellationToken::new(),
-    )
-    .await;
+    let report = scrape_uncancelled(&env, pods, 8, Duration::from_millis(400)).await;
     let failed: Vec<(&str, &ForwardError)> = report
         .outcomes
         .iter()
