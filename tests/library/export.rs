@@ -95,6 +95,27 @@ fn samples(snapshot: &Snapshot) -> Samples {
     out
 }
 
+/// `federated` holds exactly the [`samples`] of `direct`; when not, the first few missing and
+/// extra ones are named.
+fn assert_same_samples(direct: &Snapshot, federated: &Snapshot) {
+    let (direct, federated) = (samples(direct), samples(federated));
+    let missing: Vec<_> = direct
+        .keys()
+        .filter(|k| !federated.contains_key(*k))
+        .take(3)
+        .collect();
+    let extra: Vec<_> = federated
+        .keys()
+        .filter(|k| !direct.contains_key(*k))
+        .take(3)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    assert_eq!(federated, direct);
+}
+
 fn count(prometheus: &Prometheus, query: &str, at: Option<f64>) -> usize {
     prometheus.query(query, at).len()
 }
@@ -177,22 +198,7 @@ async fn federation_through_prometheus_equals_reading_the_proxies() {
     let federated = source.fetch(&[PROXY_SELECTOR]).await.unwrap();
     let through_prometheus =
         Snapshot::from_merged_text(federated.text.clone(), TARGET_LABEL_NAMES).unwrap();
-    let (direct, through_prometheus) = (samples(&direct), samples(&through_prometheus));
-    let missing: Vec<_> = direct
-        .keys()
-        .filter(|k| !through_prometheus.contains_key(*k))
-        .take(3)
-        .collect();
-    let extra: Vec<_> = through_prometheus
-        .keys()
-        .filter(|k| !direct.contains_key(*k))
-        .take(3)
-        .collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}, extra {extra:?}"
-    );
-    assert_eq!(through_prometheus, direct);
+    assert_same_samples(&direct, &through_prometheus);
     drop(prometheus);
 }
 
@@ -310,24 +316,7 @@ async fn the_viz_prometheus_is_found_and_federates_what_the_proxies_serve() {
         "{}",
         federated.url
     );
-    let federated_text = federated.text.clone();
-    let (direct, through_viz) = (
-        samples(&direct),
-        samples(&Snapshot::from_merged_text(federated_text, TARGET_LABEL_NAMES).unwrap()),
-    );
-    let missing: Vec<_> = direct
-        .keys()
-        .filter(|k| !through_viz.contains_key(*k))
-        .take(3)
-        .collect();
-    let extra: Vec<_> = through_viz
-        .keys()
-        .filter(|k| !direct.contains_key(*k))
-        .take(3)
-        .collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}, extra {extra:?}"
-    );
-    assert_eq!(through_viz, direct);
+    let through_viz =
+        Snapshot::from_merged_text(federated.text.clone(), TARGET_LABEL_NAMES).unwrap();
+    assert_same_samples(&direct, &through_viz);
 }
