@@ -10,12 +10,24 @@ use std::time::Duration;
 
 use crate::support::{BIN, Mesh, run};
 
-/// The binary with no kubeconfig of its own (a scratch HOME, no KUBECONFIG).
-fn bare(mesh: &Mesh) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(BIN);
+/// The binary with no kubeconfig of its own (a scratch HOME, no KUBECONFIG), to spawn.
+fn bare_process(mesh: &Mesh) -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
     cmd.env_remove("KUBECONFIG")
         .env("NO_COLOR", "1")
         .env("HOME", mesh.dir());
+    cmd
+}
+
+/// The binary with no kubeconfig of its own (a scratch HOME, no KUBECONFIG).
+fn bare(mesh: &Mesh) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(bare_process(mesh))
+}
+
+/// [`bare`] reading only the kubeconfig at `path`.
+fn with_kubeconfig(mesh: &Mesh, path: &Path) -> assert_cmd::Command {
+    let mut cmd = bare(mesh);
+    cmd.arg("--kubeconfig").arg(path);
     cmd
 }
 
@@ -31,6 +43,27 @@ fn edited(mesh: &Mesh, from: &str, to: &str) -> String {
     let yaml = mesh.sim.kubeconfig();
     assert!(yaml.contains(from), "{from} not in {yaml}");
     yaml.replace(from, to)
+}
+
+/// The simulator's CA certificate, written to the mesh's scratch directory.
+/// The simulator's kubeconfig with the user's token replaced by the exec credential plugin
+/// `plugin`, written to the mesh's scratch directory as `exec`.
+fn exec_kubeconfig(mesh: &Mesh, plugin: &Path) -> PathBuf {
+    let yaml = edited(
+        mesh,
+        &format!("    token: {}\n", mesh.sim.token()),
+        &format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+            plugin.display()
+        ),
+    );
+    kubeconfig(mesh, "exec", &yaml)
+}
+
+/// Writes `script` to `path` and makes it executable.
+fn write_script(path: &Path, script: &str) {
+    std::fs::write(path, script).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 fn ca_file(mesh: &Mesh) -> PathBuf {
@@ -66,13 +99,12 @@ fn a_wrong_token_is_rejected_and_the_right_one_overrides_the_kubeconfig() {
         "wrong-token",
         &edited(&mesh, mesh.sim.token(), "stale-token"),
     );
-    let mut cmd = bare(&mesh);
-    cmd.arg("--kubeconfig").arg(&wrong);
-    let (code, stderr) = metrics_web(cmd, &[]);
+    let (code, stderr) = metrics_web(with_kubeconfig(&mesh, &wrong), &[]);
     assert_eq!(code, 1, "{stderr}");
-    let mut cmd = bare(&mesh);
-    cmd.arg("--kubeconfig").arg(&wrong);
-    let (code, stderr) = metrics_web(cmd, &["--token", mesh.sim.token()]);
+    let (code, stderr) = metrics_web(
+        with_kubeconfig(&mesh, &wrong),
+        &["--token", mesh.sim.token()],
+    );
     assert_eq!(code, 0, "{stderr}");
 }
 
@@ -81,13 +113,9 @@ fn server_overrides_a_broken_kubeconfig_or_stands_in_for_a_missing_one() {
     let mesh = Mesh::start();
     let url = mesh.sim.server_url();
     let broken = kubeconfig(&mesh, "broken", &edited(&mesh, &url, "https://127.0.0.1:1"));
-    let mut cmd = bare(&mesh);
-    cmd.arg("--kubeconfig").arg(&broken);
-    let (code, stderr) = metrics_web(cmd, &[]);
+    let (code, stderr) = metrics_web(with_kubeconfig(&mesh, &broken), &[]);
     assert_eq!(code, 1, "{stderr}");
-    let mut cmd = bare(&mesh);
-    cmd.arg("--kubeconfig").arg(&broken);
-    let (code, stderr) = metrics_web(cmd, &["-s", &url]);
+    let (code, stderr) = metrics_web(with_kubeconfig(&mesh, &broken), &["-s", &url]);
     assert_eq!(code, 0, "{stderr}");
 
     // No kubeconfig at all: the flags say everything, as `kubectl --server ... --token ...` does.
@@ -116,11 +144,7 @@ fn certificate_flags_decide_how_the_server_is_trusted() {
         .find(|l| l.contains("certificate-authority-data"))
         .unwrap();
     let untrusted = kubeconfig(&mesh, "no-ca", &yaml.replace(ca_line, ""));
-    let with = |flags: &[&str]| {
-        let mut cmd = bare(&mesh);
-        cmd.arg("--kubeconfig").arg(&untrusted);
-        metrics_web(cmd, flags)
-    };
+    let with = |flags: &[&str]| metrics_web(with_kubeconfig(&mesh, &untrusted), flags);
     assert_eq!(
         with(&[]).0,
         1,
@@ -195,11 +219,7 @@ fn cluster_and_user_pick_other_kubeconfig_entries() {
             ),
         );
     let path = kubeconfig(&mesh, "two-of-each", &yaml);
-    let with = |flags: &[&str]| {
-        let mut cmd = bare(&mesh);
-        cmd.arg("--kubeconfig").arg(&path);
-        metrics_web(cmd, flags)
-    };
+    let with = |flags: &[&str]| metrics_web(with_kubeconfig(&mesh, &path), flags);
     assert_eq!(with(&[]).0, 1);
     assert_eq!(with(&["--cluster", "good"]).0, 1, "the user is still stale");
     let (code, stderr) = with(&["--cluster", "good", "--user", "good"]);
@@ -228,17 +248,15 @@ fn request_timeout_bounds_each_api_call() {
 fn exec_plugin(dir: &Path, token: &str) -> (PathBuf, PathBuf) {
     let runs = dir.join("exec-runs");
     let plugin = dir.join("credential-plugin");
-    std::fs::write(
+    write_script(
         &plugin,
-        format!(
+        &format!(
             "#!/bin/sh\n\
              echo run >> '{runs}'\n\
              printf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n",
             runs = runs.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     (plugin, runs)
 }
 
@@ -246,18 +264,8 @@ fn exec_plugin(dir: &Path, token: &str) -> (PathBuf, PathBuf) {
 fn an_exec_credential_plugin_runs_once_per_invocation() {
     let mesh = Mesh::start();
     let (plugin, runs) = exec_plugin(mesh.dir(), mesh.sim.token());
-    let yaml = edited(
-        &mesh,
-        &format!("    token: {}\n", mesh.sim.token()),
-        &format!(
-            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
-            plugin.display()
-        ),
-    );
-    let path = kubeconfig(&mesh, "exec", &yaml);
-    let mut cmd = bare(&mesh);
-    cmd.arg("--kubeconfig").arg(&path);
-    let (code, stderr) = metrics_web(cmd, &[]);
+    let path = exec_kubeconfig(&mesh, &plugin);
+    let (code, stderr) = metrics_web(with_kubeconfig(&mesh, &path), &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
 }
@@ -266,24 +274,12 @@ fn an_exec_credential_plugin_runs_once_per_invocation() {
 fn a_failing_exec_credential_plugin_is_named() {
     let mesh = Mesh::start();
     let plugin = mesh.path("broken-plugin");
-    std::fs::write(
+    write_script(
         &plugin,
         "#!/bin/sh\necho 'session expired: run sso login' >&2\nexit 3\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let yaml = edited(
-        &mesh,
-        &format!("    token: {}\n", mesh.sim.token()),
-        &format!(
-            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
-            plugin.display()
-        ),
     );
-    let path = kubeconfig(&mesh, "exec", &yaml);
-    let mut cmd = bare(&mesh);
-    cmd.arg("--kubeconfig").arg(&path);
-    let (code, stderr) = metrics_web(cmd, &[]);
+    let path = exec_kubeconfig(&mesh, &plugin);
+    let (code, stderr) = metrics_web(with_kubeconfig(&mesh, &path), &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.starts_with("error: ")
@@ -327,9 +323,9 @@ fn rotating_plugin(dir: &Path, lifetime: Option<u32>) -> (PathBuf, PathBuf) {
         ),
         None => "status=\"{\\\"token\\\":\\\"rot-$n\\\"}\"\n".to_string(),
     };
-    std::fs::write(
+    write_script(
         &plugin,
-        format!(
+        &format!(
             "#!/bin/sh\n\
              echo run >> '{runs}'\n\
              n=$(wc -l < '{runs}' | tr -d ' ')\n\
@@ -337,9 +333,7 @@ fn rotating_plugin(dir: &Path, lifetime: Option<u32>) -> (PathBuf, PathBuf) {
              printf '%s' \"{{\\\"apiVersion\\\":\\\"client.authentication.k8s.io/v1\\\",\\\"kind\\\":\\\"ExecCredential\\\",\\\"status\\\":$status}}\"\n",
             runs = runs.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     (plugin, runs)
 }
 
@@ -366,20 +360,9 @@ impl Drop for Served {
 impl Served {
     fn start(mesh: &Mesh, plugin: &Path) -> Served {
         use std::io::BufRead as _;
-        let yaml = edited(
-            mesh,
-            &format!("    token: {}\n", mesh.sim.token()),
-            &format!(
-                "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
-                plugin.display()
-            ),
-        );
-        let path = kubeconfig(mesh, "exec", &yaml);
+        let path = exec_kubeconfig(mesh, plugin);
         let stderr = mesh.path("serve.err");
-        let mut child = std::process::Command::new(BIN)
-            .env_remove("KUBECONFIG")
-            .env("NO_COLOR", "1")
-            .env("HOME", mesh.dir())
+        let mut child = bare_process(mesh)
             .arg("--kubeconfig")
             .arg(&path)
             .args(["export", "-n", "emojivoto", "--serve", "127.0.0.1:0"])
@@ -409,6 +392,16 @@ impl Served {
             std::fs::read_to_string(&self.stderr).unwrap_or_default()
         );
         served
+    }
+
+    /// Scrapes every 100 ms until a scrape's [`Served::scrape`] answer is `served`; fails the
+    /// test with "never renewed" when none is within `limit`.
+    fn scrape_until(&self, served: bool, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while self.scrape(false) != served {
+            assert!(std::time::Instant::now() < deadline, "never renewed");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
@@ -464,11 +457,7 @@ fn a_refused_exec_credential_is_renewed_once() {
 
     // The token is revoked: a refused request runs the plugin again, and later scrapes succeed.
     first_valid.store(2, Ordering::SeqCst);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !served.scrape(false) {
-        assert!(std::time::Instant::now() < deadline, "never renewed");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    served.scrape_until(true, Duration::from_secs(30));
     served.scrape(true);
     assert_eq!(runs(&runs_file), 2);
 
@@ -488,9 +477,9 @@ fn an_exec_credential_that_cannot_be_renewed_is_named() {
     let runs_file = mesh.path("failing-runs");
     let plugin = mesh.path("expiring-then-failing-plugin");
     // The first run hands out a token that expires in 2 seconds; later runs fail.
-    std::fs::write(
+    write_script(
         &plugin,
-        format!(
+        &format!(
             "#!/bin/sh\n\
              echo run >> '{runs}'\n\
              if [ \"$(wc -l < '{runs}' | tr -d ' ')\" -gt 1 ]; then echo 'session expired: run sso login' >&2; exit 3; fi\n\
@@ -498,16 +487,10 @@ fn an_exec_credential_that_cannot_be_renewed_is_named() {
              printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"rot-1-%s\",\"expirationTimestamp\":\"%s\"}}}}' $e \"$(date -u -d @$e +%Y-%m-%dT%H:%M:%SZ)\"\n",
             runs = runs_file.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let served = Served::start(&mesh, &plugin);
     served.scrape(true);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while served.scrape(false) {
-        assert!(std::time::Instant::now() < deadline, "never renewed");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    served.scrape_until(false, Duration::from_secs(30));
     let (status, body) = crate::support::prometheus::get(&served.addr, "/metrics").unwrap();
     assert_eq!(status, 503, "{body}");
     assert_eq!(
