@@ -10,6 +10,15 @@ fn diff_json(mesh: &Mesh, args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
+/// `diff deploy/WORKLOAD -n emojivoto --interval INTERVAL ARGS` as JSON: one emojivoto
+/// deployment's change over an interval.
+fn diff_over_interval(mesh: &Mesh, workload: &str, interval: &str, args: &[&str]) -> Value {
+    let target = format!("deploy/{workload}");
+    let mut all = vec![target.as_str(), "-n", "emojivoto", "--interval", interval];
+    all.extend_from_slice(args);
+    diff_json(mesh, &all)
+}
+
 fn label<'a>(series: &'a Value, name: &str) -> Option<&'a str> {
     series["labels"].as_object()?.get(name)?.as_str()
 }
@@ -17,14 +26,11 @@ fn label<'a>(series: &'a Value, name: &str) -> Option<&'a str> {
 #[test]
 fn a_target_over_an_interval_shows_counter_deltas_and_rates() {
     let mesh = Mesh::start();
-    let diff = diff_json(
+    let diff = diff_over_interval(
         &mesh,
+        "web",
+        "2s",
         &[
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "--interval",
-            "2s",
             "--only-changed",
             "--match",
             "response_total{direction=\"inbound\"}",
@@ -71,14 +77,11 @@ fn a_target_over_an_interval_shows_counter_deltas_and_rates() {
 #[test]
 fn histograms_are_summarised_by_count_and_quantiles() {
     let mesh = Mesh::start();
-    let diff = diff_json(
+    let diff = diff_over_interval(
         &mesh,
+        "emoji",
+        "1s",
         &[
-            "deploy/emoji",
-            "-n",
-            "emojivoto",
-            "--interval",
-            "1s",
             "--match",
             "response_latency_ms_bucket{direction=\"inbound\",status_code=\"200\"}",
             "--match",
@@ -243,21 +246,12 @@ fn usage_and_input_errors() {
 
 #[test]
 fn a_restart_within_the_interval_counts_from_zero() {
-    let mesh = Mesh::with(linkerd_export_sim::SimConfig {
-        faults: vec!["restart:web-*".parse().unwrap()],
-        ..Default::default()
-    });
-    let diff = diff_json(
+    let mesh = Mesh::with_faults(&["restart:web-*"]);
+    let diff = diff_over_interval(
         &mesh,
-        &[
-            "deploy/web",
-            "-n",
-            "emojivoto",
-            "--interval",
-            "2s",
-            "--match",
-            "response_total{direction=\"inbound\"}",
-        ],
+        "web",
+        "2s",
+        &["--match", "response_total{direction=\"inbound\"}"],
     );
     let series = diff["series"].as_array().unwrap();
     assert!(!series.is_empty());
