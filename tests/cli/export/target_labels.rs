@@ -346,25 +346,21 @@ fn live_export_carries_the_injector_labels_of_every_workload_kind() {
 fn minimal_target_labels_are_namespace_pod_and_workload() {
     let mesh = Mesh::start();
     let web = mesh.pod("emojivoto", "web-");
-    let text = success(mesh.cmd().args([
-        "metrics",
+    let samples = mesh.prom_samples(&[
         "deploy/web",
         "-n",
         "emojivoto",
-        "-o",
-        "prom",
         "-m",
         "process_start_time_seconds",
         "--target-labels",
         "minimal",
-    ]));
-    let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-    assert_eq!(samples.len(), 1, "{text}");
+    ]);
+    assert_eq!(samples.len(), 1, "{samples:?}");
     assert!(
         samples[0].starts_with(&format!(
             "process_start_time_seconds{{namespace=\"emojivoto\",pod=\"{web}\",deployment=\"web\"}} "
         )),
-        "{text}"
+        "{samples:?}"
     );
 }
 
