@@ -44,22 +44,30 @@ fn state(bodies: &[(&str, i64, String)]) -> StatState {
     s
 }
 
+/// The state of the one pod voting-1, scraped at `at_ms` with `text`.
+fn voting_1(at_ms: i64, text: String) -> StatState {
+    state(&[("voting-1", at_ms, text)])
+}
+
+/// voting-1's body at the start of the usual 10 s window.
+fn window_start_body() -> String {
+    body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0)
+}
+
+/// voting-1's body at the end of the usual 10 s window: 22 more inbound requests (20 of them
+/// successes) and 5000 more bytes read.
+fn window_end_body() -> String {
+    body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0)
+}
+
 fn close(a: Option<f64>, b: f64) -> bool {
     a.is_some_and(|a| (a - b).abs() < 1e-9)
 }
 
 #[test]
 fn workload_rates_success_and_latency_over_a_window() {
-    let a = state(&[(
-        "voting-1",
-        1_000_000,
-        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
-    )]);
-    let b = state(&[(
-        "voting-1",
-        1_010_000,
-        body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0),
-    )]);
+    let a = voting_1(1_000_000, window_start_body());
+    let b = voting_1(1_010_000, window_end_body());
     let rows = compute(&a, &b, GroupBy::Workload);
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
@@ -122,11 +130,7 @@ fn counter_resets_count_from_zero() {
 
 #[test]
 fn since_start_and_other_groupings() {
-    let s = state(&[(
-        "voting-1",
-        1_000_000,
-        body(900.0, 80.0, 20.0, 50.0, 100.0, 0.0, 7.0),
-    )]);
+    let s = voting_1(1_000_000, body(900.0, 80.0, 20.0, 50.0, 100.0, 0.0, 7.0));
     let r = &compute_since_start(&s, GroupBy::Workload)[0];
     assert_eq!(r.requests, 100.0);
     assert!(close(r.rps, 1.0));
@@ -172,19 +176,15 @@ fn a_pod_without_a_baseline_or_start_time_adds_no_traffic() {
     let a = StatState::default();
     let text =
         body(900.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0).replace("process_start_time_seconds 900\n", "");
-    let b = state(&[("voting-1", 1_000_000, text)]);
+    let b = voting_1(1_000_000, text);
     let r = &compute(&a, &b, GroupBy::Workload)[0];
     assert_eq!((r.meshed_pods, r.requests, r.rps), (1, 0.0, None));
 }
 
 #[test]
 fn owned_targets_and_raw_bodies_reduce_to_the_same_series() {
-    let a = state(&[(
-        "voting-1",
-        1_000_000,
-        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
-    )]);
-    let text = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0);
+    let a = voting_1(1_000_000, window_start_body());
+    let text = window_end_body();
     let target = crate::metrics::model::Target::parse(text, vec![], Some(1_010_000)).unwrap();
     let mut b = StatState::default();
     b.add_target(key("voting-1"), &target);
@@ -195,16 +195,12 @@ fn owned_targets_and_raw_bodies_reduce_to_the_same_series() {
 
 #[test]
 fn series_match_whatever_the_label_order() {
-    let a = state(&[(
-        "voting-1",
-        1_000_000,
-        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
-    )]);
-    let reordered = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0).replace(
+    let a = voting_1(1_000_000, window_start_body());
+    let reordered = window_end_body().replace(
         "direction=\"inbound\",authority=\"voting:8080\",classification=\"success\"",
         "classification=\"success\",authority=\"voting:8080\",direction=\"inbound\"",
     );
-    let b = state(&[("voting-1", 1_010_000, reordered)]);
+    let b = voting_1(1_010_000, reordered);
     let r = &compute(&a, &b, GroupBy::Workload)[0];
     assert_eq!(r.requests, 22.0, "the reordered series is the same series");
 }
@@ -249,16 +245,8 @@ fn tcp_counts_clients_inbound_and_servers_outbound_in_a_real_proxy() {
 #[test]
 fn a_row_without_requests_has_no_numbers() {
     // Traffic before the window, none in it: connections and bytes do not make a row of numbers.
-    let a = state(&[(
-        "voting-1",
-        1_000_000,
-        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
-    )]);
-    let b = state(&[(
-        "voting-1",
-        1_010_000,
-        body(900.0, 10.0, 2.0, 5.0, 12.0, 6000.0, 1.0),
-    )]);
+    let a = voting_1(1_000_000, window_start_body());
+    let b = voting_1(1_010_000, body(900.0, 10.0, 2.0, 5.0, 12.0, 6000.0, 1.0));
     let r = &compute(&a, &b, GroupBy::Workload)[0];
     assert_eq!(r.requests, 0.0);
     assert_eq!(
@@ -281,11 +269,7 @@ fn a_row_without_requests_has_no_numbers() {
 fn folding_the_second_scrape_against_a_baseline_gives_the_same_rows() {
     // voting-1 grew, voting-2 restarted (new start time, a counter went down), voting-3 is new.
     let first = [
-        (
-            "voting-1",
-            1_000_000,
-            body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
-        ),
+        ("voting-1", 1_000_000, window_start_body()),
         (
             "voting-2",
             1_000_000,
@@ -293,11 +277,7 @@ fn folding_the_second_scrape_against_a_baseline_gives_the_same_rows() {
         ),
     ];
     let second = [
-        (
-            "voting-1",
-            1_010_000,
-            body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0),
-        ),
+        ("voting-1", 1_010_000, window_end_body()),
         (
             "voting-2",
             1_020_000,
@@ -382,7 +362,7 @@ fn folding_keeps_mtls_and_plain_requests_apart() {
         )
     };
     let (first, second) = (text(10.0, 10.0), text(40.0, 20.0));
-    let mut baseline = state(&[("voting-1", 1_000_000, first)]);
+    let mut baseline = voting_1(1_000_000, first);
     baseline.keep_last_as_baseline();
     let mut folded = StatState::default();
     folded.add(key("voting-1"), 1_010_000, &parse(&second).unwrap());
@@ -417,7 +397,7 @@ fn pods_of(state: &StatState) -> Vec<&str> {
 #[test]
 fn a_malformed_body_is_refused_and_leaves_nothing_behind() {
     let mut state = StatState::default();
-    let good = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
+    let good = window_start_body();
     assert_eq!(state.add_checked(reducer("voting-1", 1, &good)), Ok(()));
     let malformed = format!("{good}response_total{{direction=\"inbound\" 3\n");
     let refused = state.add_checked(reducer("voting-2", 1, &malformed));
@@ -432,8 +412,8 @@ fn a_malformed_body_is_refused_and_leaves_nothing_behind() {
 
 #[test]
 fn a_scrape_folded_against_its_baseline_gives_the_unfolded_rows() {
-    let first = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
-    let second = body(900.0, 30.0, 4.0, 15.0, 34.0, 6000.0, 9.0);
+    let first = window_start_body();
+    let second = window_end_body();
     let mut before = StatState::default();
     before
         .add_checked(reducer("voting-1", 1_000_000, &first))
@@ -445,8 +425,8 @@ fn a_scrape_folded_against_its_baseline_gives_the_unfolded_rows() {
         .unwrap();
     after.fold_last_against(&mut before);
     let expected = compute(
-        &state(&[("voting-1", 1_000_000, first)]),
-        &state(&[("voting-1", 1_010_000, second)]),
+        &voting_1(1_000_000, first),
+        &voting_1(1_010_000, second),
         GroupBy::Workload,
     );
     assert_eq!(compute(&before, &after, GroupBy::Workload), expected);
@@ -458,11 +438,7 @@ fn a_scrape_folded_against_its_baseline_gives_the_unfolded_rows() {
 
 #[test]
 fn stat_lines_add_empty_rows_and_meshed_denominators_for_selected_pods() {
-    let after = state(&[(
-        "voting-1",
-        1_000_000,
-        body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0),
-    )]);
+    let after = voting_1(1_000_000, window_start_body());
     let selected = [key("voting-1"), key("voting-2")];
     let workload = stat_lines(None, &after, GroupBy::Workload, &selected);
     assert_eq!(workload.len(), 1);
@@ -578,8 +554,8 @@ fn file_targets_are_named_after_the_file_and_timed_by_it() {
 
 #[test]
 fn a_window_needs_the_second_scrape_after_the_first() {
-    let text = body(900.0, 10.0, 2.0, 5.0, 12.0, 1000.0, 1.0);
-    let at = |t: i64| state(&[("voting-1", t, text.clone())]);
+    let text = window_start_body();
+    let at = |t: i64| voting_1(t, text.clone());
     assert_eq!(check_window_order(&at(1), &at(2)), Ok(()));
     assert_eq!(
         check_window_order(&at(2), &at(1)),
