@@ -116,8 +116,12 @@ fn assert_same_samples(direct: &Snapshot, federated: &Snapshot) {
     assert_eq!(federated, direct);
 }
 
-fn count(prometheus: &Prometheus, query: &str, at: Option<f64>) -> usize {
-    prometheus.query(query, at).len()
+/// How many series of the namespace `prometheus` holds a second after the scrape at `scrape_ms`.
+fn namespace_series_after(prometheus: &Prometheus, scrape_ms: i64) -> usize {
+    let at = Some(scrape_ms as f64 / 1000.0 + 1.0);
+    prometheus
+        .query(&format!(r#"{{namespace="{NAMESPACE}"}}"#), at)
+        .len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,15 +146,10 @@ async fn remote_write_of_a_scraped_mesh_stores_every_sample() {
     assert_eq!(report.samples, total);
     assert_eq!(report.requests, total.div_ceil(2000));
 
-    let stored = tokio::task::spawn_blocking(move || {
-        count(
-            &prometheus,
-            &format!(r#"{{namespace="{NAMESPACE}"}}"#),
-            Some(scrape_ms as f64 / 1000.0 + 1.0),
-        )
-    })
-    .await
-    .unwrap();
+    let stored =
+        tokio::task::spawn_blocking(move || namespace_series_after(&prometheus, scrape_ms))
+            .await
+            .unwrap();
     assert_eq!(stored, total, "every sample, one series each");
 }
 
@@ -274,11 +273,7 @@ async fn openmetrics_file_backfills_into_prometheus() {
         let data = dir.path().join("data");
         prometheus::backfill(&file, &data);
         let prometheus = Prometheus::start_on(&data);
-        let at = Some(scrape_ms as f64 / 1000.0 + 1.0);
-        assert_eq!(
-            count(&prometheus, &format!(r#"{{namespace="{NAMESPACE}"}}"#), at),
-            total
-        );
+        assert_eq!(namespace_series_after(&prometheus, scrape_ms), total);
     })
     .await
     .unwrap();
