@@ -1,6 +1,8 @@
 //! Whole commands as a user runs them, process start to exit, on one large proxy body: the
 //! plugin's `metrics -o prom`, `metrics -o raw` (a copy: the floor), `stat --since-start` and
-//! `diff BODY BODY`, next to a whole-process `prometheus-parse` program reading the same file.
+//! `diff BODY BODY`, next to a whole-process `prometheus-parse` program reading the same file
+//! and, for `diff`, one that does a diff's work with `prometheus-parse`: read both files, match
+//! series by name and labels, print old, new and delta for each.
 //!
 //! The body is generated here: every family of the real `prommatch` sampleMetrics fixture, each
 //! sample repeated with a distinct `pod_ix` label, until the body passes `WHOLE_PROCESS_MB`
@@ -15,7 +17,6 @@
 //! ```
 
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,8 +25,13 @@ const FIXTURE: &str = concat!(
     "/tests/fixtures/linkerd/linkerd2__testutil__prommatch__testdata__sampleMetrics.txt"
 );
 const BINARY: &str = env!("CARGO_BIN_EXE_kubectl-linkerd_export");
-/// Set in the child that stands for a `prometheus-parse` program.
+/// Set in the child that stands for a `prometheus-parse` program, to what it does: [`PARSE`] or
+/// [`DIFF`]. Its arguments are the files.
 const PEER_MODE: &str = "WHOLE_PROCESS_PROMETHEUS_PARSE";
+/// The peer reads one file and counts its samples.
+const PARSE: &str = "parse";
+/// The peer diffs two files.
+const DIFF: &str = "diff";
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -92,8 +98,8 @@ fn big_body(min_bytes: usize) -> String {
     body
 }
 
-/// A command to time: its name, program, arguments, and whether it is the peer program.
-type Timed<'a> = (String, String, Vec<&'a str>, bool);
+/// A command to time: its name, program, arguments, and the peer mode when it is a peer program.
+type Timed<'a> = (String, String, Vec<&'a str>, Option<&'static str>);
 
 /// What one run of a command cost.
 struct Run {
@@ -101,15 +107,15 @@ struct Run {
     max_rss_kb: i64,
 }
 
-fn run(program: &str, args: &[&str], peer: Option<&Path>) -> Run {
+fn run(program: &str, args: &[&str], peer: Option<&str>) -> Run {
     let mut command = Command::new(program);
     command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
-    if let Some(path) = peer {
-        command.env(PEER_MODE, path);
+    if let Some(mode) = peer {
+        command.env(PEER_MODE, mode);
     }
     let started = Instant::now();
     #[expect(
@@ -136,10 +142,45 @@ fn run(program: &str, args: &[&str], peer: Option<&Path>) -> Run {
 
 /// The `prometheus-parse` program: read the file, parse every line, count the samples.
 fn prometheus_parse_program(path: &str) {
+    println!("{}", prometheus_parse_file(path).samples.len());
+}
+
+fn prometheus_parse_file(path: &str) -> prometheus_parse::Scrape {
     let text = fs::read_to_string(path).expect("read");
     let lines = text.lines().map(|l| Ok(l.to_owned()));
-    let scrape = prometheus_parse::Scrape::parse(lines).expect("parse");
-    println!("{}", scrape.samples.len());
+    prometheus_parse::Scrape::parse(lines).expect("parse")
+}
+
+/// The `prometheus-parse` diff program: parse both files, match series by name and labels (a
+/// histogram by its count), print each series' old value, new value and delta, then the old
+/// side's series the new side lacks.
+fn prometheus_parse_diff_program(old: &str, new: &str) {
+    use prometheus_parse::Value;
+    use std::io::Write;
+    let keyed = |scrape: prometheus_parse::Scrape| {
+        scrape.samples.into_iter().map(|sample| {
+            let value = match sample.value {
+                Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => v,
+                Value::Histogram(buckets) => buckets.last().map_or(0.0, |b| b.count),
+                Value::Summary(quantiles) => quantiles.len() as f64,
+            };
+            (format!("{}{{{}}}", sample.metric, sample.labels), value)
+        })
+    };
+    let mut before: std::collections::HashMap<String, f64> =
+        keyed(prometheus_parse_file(old)).collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (series, value) in keyed(prometheus_parse_file(new)) {
+        match before.remove(&series) {
+            Some(old) => writeln!(out, "{series} {old} {value} {}", value - old),
+            None => writeln!(out, "{series} added {value}"),
+        }
+        .expect("write");
+    }
+    for (series, old) in before {
+        writeln!(out, "{series} {old} removed").expect("write");
+    }
+    out.flush().expect("flush");
 }
 
 fn median<T: Copy + Ord>(mut values: Vec<T>) -> T {
@@ -148,8 +189,13 @@ fn median<T: Copy + Ord>(mut values: Vec<T>) -> T {
 }
 
 fn main() {
-    if let Some(path) = std::env::var_os(PEER_MODE) {
-        prometheus_parse_program(path.to_str().expect("utf-8 path"));
+    if let Ok(mode) = std::env::var(PEER_MODE) {
+        let files: Vec<String> = std::env::args().skip(1).collect();
+        match (mode.as_str(), files.as_slice()) {
+            (PARSE, [file]) => prometheus_parse_program(file),
+            (DIFF, [old, new]) => prometheus_parse_diff_program(old, new),
+            _ => panic!("{PEER_MODE}={mode} with files {files:?}"),
+        }
         return;
     }
     if std::env::args().any(|a| a == "--list") {
@@ -183,15 +229,23 @@ fn main() {
             ("diff BODY BODY", vec!["diff", big, big]),
         ]
         .into_iter()
-        .map(|(name, args)| (format!("{name}{suffix}"), binary.to_string(), args, false))
+        .map(|(name, args)| (format!("{name}{suffix}"), binary.to_string(), args, None))
         .collect()
     };
-    let mut commands: Vec<Timed<'_>> = vec![(
-        "prometheus-parse program".into(),
-        me.to_string(),
-        vec![],
-        true,
-    )];
+    let mut commands: Vec<Timed<'_>> = vec![
+        (
+            "prometheus-parse program".into(),
+            me.to_string(),
+            vec![big],
+            Some(PARSE),
+        ),
+        (
+            "prometheus-parse diff program".into(),
+            me.to_string(),
+            vec![big, big],
+            Some(DIFF),
+        ),
+    ];
     commands.extend(plugin_commands("", BINARY));
     if let Ok(baseline) = std::env::var("WHOLE_PROCESS_BASELINE") {
         commands.extend(plugin_commands(" (baseline)", &baseline));
@@ -200,21 +254,30 @@ fn main() {
     let mut results: Vec<Vec<Run>> = commands.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs {
         for (i, (_, program, args, peer)) in commands.iter().enumerate() {
-            let peer = peer.then(|| Path::new(big));
-            results[i].push(run(program, args, peer));
+            results[i].push(run(program, args, *peer));
         }
     }
     println!("input: {input_mb:.1} MiB, {runs} runs each, medians");
     println!(
-        "{:<37} {:>10} {:>12} {:>14}",
-        "command", "wall", "peak RSS", "vs peer (wall)"
+        "{:<37} {:>10} {:>12} {:>14} {:>14}",
+        "command", "wall", "peak RSS", "vs peer (wall)", "vs diff peer"
     );
     let peer_wall = median(results[0].iter().map(|r| r.wall).collect());
+    let diff_peer_wall = median(results[1].iter().map(|r| r.wall).collect());
     for ((name, ..), runs) in commands.iter().zip(&results) {
         let wall = median(runs.iter().map(|r| r.wall).collect());
         let rss = median(runs.iter().map(|r| r.max_rss_kb).collect());
+        // Only a diff is compared with the program that does a diff's work.
+        let vs_diff_peer = if name.starts_with("diff ") {
+            format!(
+                "{:>13.1}x",
+                diff_peer_wall.as_secs_f64() / wall.as_secs_f64()
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{name:<37} {:>8.1}ms {:>9.1} MiB {:>13.1}x",
+            "{name:<37} {:>8.1}ms {:>9.1} MiB {:>13.1}x {vs_diff_peer:>14}",
             wall.as_secs_f64() * 1000.0,
             rss as f64 / 1024.0,
             peer_wall.as_secs_f64() / wall.as_secs_f64()
