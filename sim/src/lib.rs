@@ -57,8 +57,8 @@
 //!   does not work against it; an unsupported protocol list answers 400 with a Status (a kubelet
 //!   answers 403 without a body). As with a real kubelet on v4, the end of a pod connection is
 //!   not signalled: clients rely on HTTP framing and close the WebSocket themselves.
-//! - `--latency` delays every API request and, once more, each port-forward set-up (the
-//!   API server → kubelet hop).
+//! - `--latency` delays every API request and, once more, each port-forward set-up and each
+//!   port-forward close (the API server → kubelet hop).
 //! - Proxies exist only in-process: a port-forward tunnel is wired to the proxy's HTTP server
 //!   through an in-memory pipe. [`SimHandle::proxy_addr`] binds a real loopback socket per pod
 //!   on demand (one file descriptor each).
@@ -128,7 +128,7 @@ pub struct SimConfig {
     pub namespaces: u32,
     /// Pad every proxy body to about this many series (0: no padding).
     pub series: usize,
-    /// Delay added to every API request and to each port-forward set-up.
+    /// Delay added to every API request and to each port-forward set-up and close.
     pub latency: Duration,
     /// Injected faults.
     pub faults: Vec<Fault>,

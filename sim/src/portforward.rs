@@ -203,6 +203,7 @@ async fn tunnel<S>(state: Arc<ApiState>, index: usize, ports: Vec<u16>, ws: WebS
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let mut open = OpenForward::count(&state.open_port_forwards);
     let (sink, mut stream) = ws.split();
     let frames: Frames<S> = Arc::new(tokio::sync::Mutex::new(sink));
     // Ports whose forwarding has not failed; the kubelet closes the stream once none is left.
@@ -267,12 +268,42 @@ where
                     to_pod[ch / 2] = None;
                 }
             }
+            // The close goes through to the kubelet and back (as the set-up did); the reply goes
+            // out on the next read.
+            Ok(Message::Close(_)) => {
+                if !state.latency.is_zero() {
+                    tokio::time::sleep(state.latency).await;
+                }
+                open.end();
+            }
             Ok(_) => {}
             Err(_) => break,
         }
     }
     for r in readers {
         r.abort();
+    }
+}
+
+/// One port-forward in [`ApiState::open_port_forwards`], until [`OpenForward::end`] or drop.
+struct OpenForward<'a>(Option<&'a AtomicUsize>);
+
+impl<'a> OpenForward<'a> {
+    fn count(open: &'a AtomicUsize) -> Self {
+        open.fetch_add(1, Ordering::SeqCst);
+        OpenForward(Some(open))
+    }
+
+    fn end(&mut self) {
+        if let Some(open) = self.0.take() {
+            open.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for OpenForward<'_> {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 

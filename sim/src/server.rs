@@ -223,6 +223,15 @@ impl SimHandle {
             .unwrap_or_default()
     }
 
+    /// How many port-forward WebSockets are open: counted from the upgrade until the client's
+    /// WebSocket close arrives (before the reply is sent, so a client that waited for the reply
+    /// sees its forward counted out) or the connection ends without one.
+    pub fn open_port_forwards(&self) -> usize {
+        self.state
+            .open_port_forwards
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// How many TLS handshakes the API server completed so far, full and resumed (a client that
     /// keeps session tickets resumes; each port-forward is a connection of its own).
     pub fn tls_handshakes(&self) -> tls::TlsHandshakes {

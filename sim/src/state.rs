@@ -46,6 +46,8 @@ pub struct ApiState {
     absent_count: AtomicUsize,
     /// Every distinct `Impersonate-*` header seen (`impersonate-user: alice`), for tests of `--as`.
     pub impersonation: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Port-forward WebSockets whose client has not closed them yet (nor dropped the connection).
+    pub open_port_forwards: AtomicUsize,
 }
 
 impl ApiState {
@@ -93,6 +95,7 @@ impl ApiState {
             absent,
             absent_count: AtomicUsize::new(0),
             impersonation: std::sync::Mutex::default(),
+            open_port_forwards: AtomicUsize::new(0),
             pod_faults,
             proxies,
             federation,

@@ -75,7 +75,8 @@ pub struct DemoArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub series: usize,
 
-    /// Delay added to every API request and port-forward set-up, like a real API server and kubelet.
+    /// Delay added to every API request and port-forward set-up and close, like a real API server
+    /// and kubelet.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub latency: Option<Duration>,
 

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio_util::task::TaskTracker;
 
 /// How to reach pod ports (`--via`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -198,7 +199,8 @@ fn human_size(bytes: u64) -> String {
 
 /// GETs `path_and_query` (e.g. `/metrics`, or `/federate?match%5B%5D=...`: it must already be a
 /// valid, percent-encoded URI path and query) from `port` of pod `namespace/pod`, with
-/// `Accept-Encoding: gzip`, within `opts.timeout` and `opts.max_body`.
+/// `Accept-Encoding: gzip`, within `opts.timeout` and `opts.max_body`. A port-forward's
+/// WebSocket close is waited for (at most a second more) before it returns.
 pub async fn fetch(
     client: &kube::Client,
     namespace: &str,
@@ -207,10 +209,32 @@ pub async fn fetch(
     path_and_query: &str,
     opts: &FetchOptions,
 ) -> Result<Fetched, ForwardError> {
+    let closes = TaskTracker::new();
+    let result =
+        fetch_leaving_close(client, namespace, pod, port, path_and_query, opts, &closes).await;
+    closes.close();
+    closes.wait().await;
+    result
+}
+
+/// [`fetch`], returning as soon as the body is in: a port-forward's WebSocket close (a round
+/// trip through the API server) finishes on a task of `closes`, which the caller waits for
+/// ([`TaskTracker::wait`]) once it has fetched all it wanted. Each of those tasks gives up after
+/// a second. A caller that fetches from many pods this way frees each fetch's slot for the next
+/// pod that round trip sooner.
+pub async fn fetch_leaving_close(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    port: u16,
+    path_and_query: &str,
+    opts: &FetchOptions,
+    closes: &TaskTracker,
+) -> Result<Fetched, ForwardError> {
     let attempt = async {
         match opts.via {
             Via::PortForward => {
-                portforward::fetch(client, namespace, pod, port, path_and_query, opts).await
+                portforward::fetch(client, namespace, pod, port, path_and_query, opts, closes).await
             }
             Via::ApiServer => {
                 let fetched =

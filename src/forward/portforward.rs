@@ -9,6 +9,7 @@ use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Portforwarder};
+use tokio_util::task::TaskTracker;
 
 use super::{
     FetchOptions, Fetched, ForwardError, Via, body, decoded, finish, from_kube_error, request,
@@ -22,7 +23,7 @@ const ERROR_GRACE: Duration = Duration::from_millis(200);
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Opens a port-forward to `pod:port`, GETs `path_and_query` over it, decodes the body as
-/// `opts` asks, and closes it.
+/// `opts` asks, and closes it, the close finishing on a task of `closes`.
 pub(super) async fn fetch(
     client: &kube::Client,
     namespace: &str,
@@ -30,6 +31,7 @@ pub(super) async fn fetch(
     port: u16,
     path_and_query: &str,
     opts: &FetchOptions,
+    closes: &TaskTracker,
 ) -> Result<Fetched, ForwardError> {
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let mut forwarder = api
@@ -37,13 +39,14 @@ pub(super) async fn fetch(
         .await
         .map_err(|e| from_kube_error(&e, Via::PortForward))?;
     let result = exchange(&mut forwarder, port, path_and_query, opts.max_body).await;
-    // The data stream is dropped by now, so kube's task sends its WebSocket close on its own;
-    // the body is decoded while the close goes round (a round trip through the API server,
-    // which under load took ~13 ms on average: waiting for it first kept the fetch's
-    // concurrency slot idle that long), then the reply is waited for.
-    let result = result.and_then(|fetched| decoded(fetched, opts));
-    let _ = tokio::time::timeout(CLOSE_GRACE, forwarder.join()).await;
-    result
+    // The data stream is dropped by now, so kube's task sends its WebSocket close on its own.
+    // Its reply is a round trip through the API server (under load ~13 ms on average), waited
+    // for on a task of `closes`: the body is in hand, and waiting here would keep a scrape's
+    // concurrency slot from the next proxy that long.
+    closes.spawn(async move {
+        let _ = tokio::time::timeout(CLOSE_GRACE, forwarder.join()).await;
+    });
+    result.and_then(|fetched| decoded(fetched, opts))
 }
 
 async fn exchange(

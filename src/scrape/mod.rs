@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 pub use progress::Progress;
 
@@ -152,6 +152,9 @@ where
     let total = targets.len();
     let bar = opts.progress.start(total);
     let shared = Arc::new(opts.clone());
+    // A port-forward's close finishes after its fetch has handed the body over and freed its
+    // slot (`forward::fetch_leaving_close`); all are waited for before the scrape returns.
+    let closes = TaskTracker::new();
     // Each fetch is its own task so that decoding (TLS, WebSocket, gunzip) spreads over every
     // worker thread instead of running on the caller's; dropping the handle (Ctrl-C, or the
     // caller giving up) aborts the task and closes its connection.
@@ -160,6 +163,7 @@ where
             client.clone(),
             target,
             shared.clone(),
+            closes.clone(),
         )));
         async move {
             match task.await {
@@ -184,6 +188,10 @@ where
     }
     bar.finish();
     summary.interrupted = summary.done < total;
+    closes.close();
+    if !cancel.is_cancelled() {
+        closes.wait().await;
+    }
     summary
 }
 
@@ -261,16 +269,22 @@ fn log_outcome(outcome: &Outcome) {
     }
 }
 
-async fn scrape_one(client: kube::Client, target: PodTarget, opts: Arc<ScrapeOptions>) -> Outcome {
+async fn scrape_one(
+    client: kube::Client,
+    target: PodTarget,
+    opts: Arc<ScrapeOptions>,
+    closes: TaskTracker,
+) -> Outcome {
     let scraped_at = SystemTime::now();
     let started = Instant::now();
-    let result = forward::fetch(
+    let result = forward::fetch_leaving_close(
         &client,
         &target.namespace,
         &target.pod,
         target.admin_port,
         &opts.path,
         &opts.fetch,
+        &closes,
     )
     .await
     .map(|fetched| Scraped {

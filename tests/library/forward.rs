@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use bytes::Bytes;
-use linkerd_export::forward::{FetchOptions, Fetched, ForwardError, Via, fetch};
+use linkerd_export::forward::{
+    FetchOptions, Fetched, ForwardError, Via, fetch, fetch_leaving_close,
+};
+use tokio_util::task::TaskTracker;
 
 use crate::support::Mesh;
 use crate::support::cluster::Connected;
@@ -83,6 +86,45 @@ async fn both_transports_return_the_proxy_body() {
         assert!(body.starts_with(b"# HELP"), "{via}: gzip must be decoded");
         assert_eq!(metric_names(&body), direct, "{via}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_forward_is_closed_when_fetch_returns_or_when_its_close_task_ends() {
+    // The simulated close takes the latency once more, so a fetch that did not wait for it
+    // returns with its forward still open.
+    let env = Mesh::builder()
+        .latency(Duration::from_millis(300))
+        .connect()
+        .await;
+    let pod = pod(&env, "web-");
+    let opts = options(Via::PortForward);
+    fetch_admin(&env, &pod, "/metrics", &opts).await.unwrap();
+    assert_eq!(env.sim.open_port_forwards(), 0, "fetch waits for the close");
+    let closes = TaskTracker::new();
+    let fetched = fetch_leaving_close(
+        &env.cluster.client,
+        "emojivoto",
+        &pod,
+        4191,
+        "/metrics",
+        &opts,
+        &closes,
+    )
+    .await
+    .unwrap();
+    assert!(fetched.body.starts_with(b"# HELP"));
+    assert_eq!(
+        env.sim.open_port_forwards(),
+        1,
+        "the close is left to its task"
+    );
+    closes.close();
+    closes.wait().await;
+    assert_eq!(
+        env.sim.open_port_forwards(),
+        0,
+        "closed once the task ended"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

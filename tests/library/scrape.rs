@@ -183,3 +183,23 @@ async fn cancellation_keeps_finished_outcomes() {
         .expect("cancellation must stop in-flight fetches well before their 60s delay");
     assert_eq!((summary.done, summary.interrupted), (2, true));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scrape_returns_once_every_port_forward_is_closed() {
+    // Each fetch frees its slot as soon as the body is in; the WebSocket closes finish on
+    // their own tasks, and the scrape waits for them before it returns. The simulated close
+    // takes the latency once more, so the last closes are still under way when the last body is in.
+    let env = Mesh::builder()
+        .replicas(5)
+        .latency(Duration::from_millis(200))
+        .connect()
+        .await;
+    let pods = emojivoto_pods(&env).await;
+    let report = scrape_uncancelled(&env, pods, 8, Duration::from_secs(10)).await;
+    assert!(report.outcomes.iter().all(|o| o.result.is_ok()));
+    assert_eq!(
+        env.sim.open_port_forwards(),
+        0,
+        "port-forwards still open when the scrape returned"
+    );
+}
