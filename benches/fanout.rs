@@ -1,12 +1,13 @@
 //! End-to-end fan-out benchmark, side by side in one run: scraping every proxy of a 500-pod
-//! simulated mesh (each API request and port-forward set-up delayed by `--latency`, standing in for
-//! a real API server and kubelet) with the default concurrency, with `--concurrency 1`, and —
-//! as the ceiling — fetching the same bodies straight from the simulated proxies' loopback sockets
-//! at the default concurrency, in the scrape's start order. Prints medians (wall time, and the CPU
-//! time the whole process — client and simulator — spent per proxy), the busy cores over each
-//! tenth of the runs, the simulated API server's full and resumed TLS handshakes in each
-//! port-forward run, and the two ratios issues #2 and #11 set goals for: ≥ 15× over
-//! `--concurrency 1`, and port-forward ≥ 0.7× the direct rate (raised from #2's 0.5×).
+//! simulated mesh (each API request and port-forward set-up and close delayed by `--latency`,
+//! standing in for a real API server and kubelet) with the default concurrency, with
+//! `--concurrency 1`, and — as the ceiling — fetching the same bodies straight from the simulated
+//! proxies' loopback sockets at the default concurrency, in the scrape's start order. Prints
+//! medians (wall time, and the CPU time the whole process — client and simulator — spent per
+//! proxy), the busy cores over each tenth of the runs, the simulated API server's full and
+//! resumed TLS handshakes in each port-forward run, and the two ratios issues #2 and #11 set
+//! goals for: ≥ 15× over `--concurrency 1`, and port-forward ≥ 0.7× the direct rate (raised from
+//! #2's 0.5×).
 //!
 //! Run: `cargo bench --bench fanout` (env: `FANOUT_PODS` (default 500), `FANOUT_LATENCY_MS`
 //! (default 20), `FANOUT_RUNS` (default 5; `--concurrency 1` runs once, it takes ~25 s),
