@@ -601,7 +601,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-linkerd_export' -Script
             [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Replicas per emojivoto deployment (at least 1)')
             [CompletionResult]::new('--namespaces', '--namespaces', [CompletionResultType]::ParameterName, 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)')
             [CompletionResult]::new('--series', '--series', [CompletionResultType]::ParameterName, 'Pad each proxy''s /metrics to about N series')
-            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Delay added to every API request and port-forward set-up, like a real API server and kubelet')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Delay added to every API request and port-forward set-up and close, like a real API server and kubelet')
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny, noendpoints, unmeshed (repeatable), e.g. `--fault slow=3s:web-*`')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for the simulated names, UIDs and proxy uptimes')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')

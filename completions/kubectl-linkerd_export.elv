@@ -586,7 +586,7 @@ set edit:completion:arg-completer[kubectl-linkerd_export] = {|@words|
             cand --replicas 'Replicas per emojivoto deployment (at least 1)'
             cand --namespaces 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)'
             cand --series 'Pad each proxy''s /metrics to about N series'
-            cand --latency 'Delay added to every API request and port-forward set-up, like a real API server and kubelet'
+            cand --latency 'Delay added to every API request and port-forward set-up and close, like a real API server and kubelet'
             cand --fault 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny, noendpoints, unmeshed (repeatable), e.g. `--fault slow=3s:web-*`'
             cand --seed 'Seed for the simulated names, UIDs and proxy uptimes'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'

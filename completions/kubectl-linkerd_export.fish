@@ -543,7 +543,7 @@ complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subco
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l replicas -d 'Replicas per emojivoto deployment (at least 1)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l namespaces -d 'Extra copies of the emojivoto namespace (emojivoto-1 ... emojivoto-N)' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l series -d 'Pad each proxy\'s /metrics to about N series' -r
-complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l latency -d 'Delay added to every API request and port-forward set-up, like a real API server and kubelet' -r
+complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l latency -d 'Delay added to every API request and port-forward set-up and close, like a real API server and kubelet' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l fault -d 'Inject a fault into pods matching GLOB: refuse, forbid, nocreate, kubeletdown, notfound, slow=DUR, status=CODE, garbage, huge=MiB, reset, restart, certexpiry=DUR (-DUR: expired), version=V, notls, deny, noendpoints, unmeshed (repeatable), e.g. `--fault slow=3s:web-*`' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l seed -d 'Seed for the simulated names, UIDs and proxy uptimes' -r
 complete -c kubectl-linkerd_export -n "__fish_kubectl_linkerd_export_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
