@@ -1,5 +1,6 @@
 //! The README's test command is `./scripts/test.sh`: it installs what the tests drive when missing
-//! (or says what to install), then runs `cargo test` with its arguments; `.ci/run` runs it too.
+//! (or says what to install), then runs `cargo test --no-fail-fast` with its arguments (every
+//! test binary runs even when one fails); `.ci/run` runs it too.
 //!
 //! The script runs with a PATH holding only stand-ins that record how they were called, so no
 //! package is installed and no cargo is started.
@@ -139,7 +140,7 @@ fn as_root_the_missing_packages_are_installed_then_cargo_test_runs_with_the_argu
     );
     assert_eq!(
         stubs.calls("cargo"),
-        ["test --test cli stat:: -- --nocapture"]
+        ["test --no-fail-fast --test cli stat:: -- --nocapture"]
     );
 }
 
@@ -152,7 +153,7 @@ fn only_what_is_missing_is_installed() {
         stubs.calls("apt-get"),
         ["update -qq", "install -y -qq tmux"]
     );
-    assert_eq!(stubs.calls("cargo"), ["test"]);
+    assert_eq!(stubs.calls("cargo"), ["test --no-fail-fast"]);
 }
 
 #[test]
@@ -161,7 +162,7 @@ fn with_everything_present_nothing_is_installed() {
     let out = stubs.run_test_script(&["--lib"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stubs.calls("apt-get").is_empty());
-    assert_eq!(stubs.calls("cargo"), ["test --lib"]);
+    assert_eq!(stubs.calls("cargo"), ["test --no-fail-fast --lib"]);
 }
 
 #[test]
