@@ -11,6 +11,8 @@ use crate::interrupt;
 use crate::metrics::authz::{self, ProxyCounts, Rows};
 use crate::metrics::model::Target;
 use crate::render::table::{TableOptions, render_authz};
+use crate::resolve::PodTarget;
+use crate::scrape::Scraped;
 use crate::source::{self, Pass, Window};
 
 /// Runs `authz`.
@@ -92,18 +94,20 @@ async fn live(
         between: (!args.since_start).then_some(args.window),
     };
     let (mut first, mut second) = (Vec::new(), Vec::new());
-    let scraped = source::scrape_window(&options, &live, window, &cancel, |pass, pod, scraped| {
-        let counts = counts_of(
-            &source::parse_scraped(&options, pod, &scraped)?,
-            String::new(),
-        );
-        match pass {
-            Pass::First => first.push(counts),
-            Pass::Second => second.push(counts),
-        }
-        Ok(())
-    })
-    .await?;
+    let reading = options.clone();
+    let read = move |pod: &PodTarget, scraped: Scraped| {
+        let target = source::parse_scraped(&reading, pod, &scraped)?;
+        Ok(counts_of(&target, String::new()))
+    };
+    let scraped =
+        source::scrape_window(&options, &live, window, &cancel, read, |pass, _, counts| {
+            match pass {
+                Pass::First => first.push(counts),
+                Pass::Second => second.push(counts),
+            }
+            Ok(())
+        })
+        .await?;
     let exit = scraped.report();
     if cancel.is_cancelled() {
         return Err(Error::Failed(

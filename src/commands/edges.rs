@@ -14,6 +14,7 @@ use crate::metrics::edges::{self, EdgeRow};
 use crate::metrics::model::Target;
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{self, TableOptions};
+use crate::resolve::PodTarget;
 use crate::scrape::Scraped;
 use crate::source::{self, Pass, Window};
 
@@ -34,15 +35,19 @@ pub(super) async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
         between: (!args.since_start).then_some(args.window),
     };
     let (mut first, mut second) = (Proxies::new(), Proxies::new());
-    let scraped = source::scrape_window(&options, &live, window, &cancel, |pass, pod, scraped| {
-        let proxy = (ProxyKey::from(pod), edge_lines(&options, &scraped)?);
-        match pass {
-            Pass::First => first.push(proxy),
-            Pass::Second => second.push(proxy),
-        }
-        Ok(())
-    })
-    .await?;
+    let limit = options.fetch.max_body;
+    let read = move |pod: &PodTarget, scraped: Scraped| {
+        Ok((ProxyKey::from(pod), edge_lines(limit, &scraped)?))
+    };
+    let scraped =
+        source::scrape_window(&options, &live, window, &cancel, read, |pass, _, proxy| {
+            match pass {
+                Pass::First => first.push(proxy),
+                Pass::Second => second.push(proxy),
+            }
+            Ok(())
+        })
+        .await?;
     let (before, after) = if scraped.windowed {
         (Some(first), second)
     } else {
@@ -55,9 +60,9 @@ pub(super) async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
 }
 
 /// The lines of a body `edges` reads, as a target with its scrape time.
-fn edge_lines(options: &source::Options, scraped: &Scraped) -> Result<Target, String> {
+fn edge_lines(limit: u64, scraped: &Scraped) -> Result<Target, String> {
     let mut text = String::new();
-    scraped.for_each_line_chunk(options.fetch.max_body, |chunk| {
+    scraped.for_each_line_chunk(limit, |chunk| {
         for line in chunk.lines().filter(|l| edges::reads(l)) {
             text.push_str(line);
             text.push('\n');

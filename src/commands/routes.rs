@@ -15,6 +15,7 @@ use crate::metrics::model::Target;
 use crate::metrics::routes::{self, RouteRow, Tally};
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{TableOptions, render_routes};
+use crate::resolve::PodTarget;
 use crate::source::{self, Pass, Window};
 
 /// Runs `routes`.
@@ -57,14 +58,17 @@ async fn run_view(
     let live = source::resolve(&options, targets).await?;
     let cancel = interrupt::cancel_on_ctrl_c();
     let (mut before, mut after) = (Vec::new(), Vec::new());
+    let reading = options.clone();
     let scraped = source::scrape_window(
         &options,
         &live,
         Window { between: window },
         &cancel,
-        |pass, pod, scraped| {
-            let target = source::parse_scraped(&options, pod, &scraped)?;
-            let tally = tally_of(stat::proxy_key(&target, String::new()), &target);
+        move |pod: &PodTarget, scraped: crate::scrape::Scraped| {
+            let target = source::parse_scraped(&reading, pod, &scraped)?;
+            Ok(tally_of(stat::proxy_key(&target, String::new()), &target))
+        },
+        |pass, _, tally| {
             match pass {
                 Pass::First => before.push(tally),
                 Pass::Second => after.push(tally),

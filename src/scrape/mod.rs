@@ -1,7 +1,9 @@
 //! The scrape: bounded concurrent fan-out over the selected proxies, per-proxy deadlines, progress, Ctrl-C.
 //!
 //! [`scrape_each`] hands each [`Outcome`] to a callback as soon as that pod is done, so a reducer
-//! (`stat`) can fold a body and drop it; [`scrape_all`] collects them sorted by (namespace, pod).
+//! (`stat`) can fold a body and drop it; [`scrape_each_read`] first reads each body on the task
+//! that fetched it, in parallel with the other fetches, so only what it read reaches the callback;
+//! [`scrape_all`] collects the outcomes sorted by (namespace, pod).
 //! Cancellation is a [`CancellationToken`]: once cancelled, in-flight fetches are dropped (closing
 //! their connections), no new ones start, and what finished is still returned with
 //! `interrupted: true`. [`crate::interrupt`] wires the token to Ctrl-C.
@@ -106,13 +108,14 @@ impl Scraped {
     }
 }
 
-/// What happened to one pod.
+/// What happened to one pod: its metrics as fetched ([`Scraped`]), or what a
+/// [`scrape_each_read`] reader made of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Outcome<T = Scraped> {
     /// The pod.
     pub target: PodTarget,
     /// Its metrics, or why they could not be fetched.
-    pub result: Result<Scraped, ForwardError>,
+    pub result: Result<T, ForwardError>,
 }
 
 /// Counts at the end of [`scrape_each`].
@@ -143,12 +146,41 @@ pub async fn scrape_each<F>(
     targets: Vec<PodTarget>,
     opts: &ScrapeOptions,
     cancel: &CancellationToken,
-    mut on_outcome: F,
+    on_outcome: F,
 ) -> Summary
 where
     F: FnMut(Outcome),
 {
+    scrape_each_read(
+        client,
+        targets,
+        opts,
+        cancel,
+        |_, scraped| scraped,
+        on_outcome,
+    )
+    .await
+}
+
+/// [`scrape_each`], with each body handed to `read` on the task that fetched it, as soon as it is
+/// in: bodies are decoded and reduced on every worker thread at once, while the fetches go on,
+/// and `on_outcome` (which runs on the caller's task, one outcome at a time) gets only what
+/// `read` made of them.
+pub async fn scrape_each_read<T, R, F>(
+    client: &kube::Client,
+    targets: Vec<PodTarget>,
+    opts: &ScrapeOptions,
+    cancel: &CancellationToken,
+    read: R,
+    mut on_outcome: F,
+) -> Summary
+where
+    T: Send + 'static,
+    R: Fn(&PodTarget, Scraped) -> T + Send + Sync + 'static,
+    F: FnMut(Outcome<T>),
+{
     let targets = start_order(targets);
+    let read = Arc::new(read);
     let total = targets.len();
     let bar = opts.progress.start(total);
     let shared = Arc::new(opts.clone());
@@ -164,6 +196,7 @@ where
             target,
             shared.clone(),
             closes.clone(),
+            read.clone(),
         )));
         async move {
             match task.await {
@@ -180,7 +213,6 @@ where
     );
     let mut summary = Summary::default();
     while let Some(outcome) = outcomes.next().await {
-        log_outcome(&outcome);
         summary.done += 1;
         summary.failed += usize::from(outcome.result.is_err());
         bar.update(summary.done, summary.failed);
@@ -251,9 +283,8 @@ pub async fn scrape_all(
 }
 
 /// One line per proxy at `-vv`: which pod, how long, how much, or why not.
-fn log_outcome(outcome: &Outcome) {
-    let target = &outcome.target;
-    match &outcome.result {
+fn log_fetch(target: &PodTarget, result: &Result<Scraped, ForwardError>) {
+    match result {
         Ok(scraped) => tracing::debug!(
             namespace = %target.namespace,
             pod = %target.pod,
@@ -269,12 +300,13 @@ fn log_outcome(outcome: &Outcome) {
     }
 }
 
-async fn scrape_one(
+async fn scrape_one<T>(
     client: kube::Client,
     target: PodTarget,
     opts: Arc<ScrapeOptions>,
     closes: TaskTracker,
-) -> Outcome {
+    read: Arc<impl Fn(&PodTarget, Scraped) -> T>,
+) -> Outcome<T> {
     let scraped_at = SystemTime::now();
     let started = Instant::now();
     let result = forward::fetch_leaving_close(
@@ -294,6 +326,8 @@ async fn scrape_one(
         scraped_at,
         elapsed: started.elapsed(),
     });
+    log_fetch(&target, &result);
+    let result = result.map(|scraped| read(&target, scraped));
     Outcome { target, result }
 }
 

@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::metrics::check::{self, ControlPlane, Proxy, Unreachable};
 use crate::metrics::model::Target;
 use crate::metrics::stat::{BodyReducer, ProxyKey, StatState};
-use crate::resolve::{self, LabelSelector, PodTarget, Scope, Selection, TargetError, TargetSpec};
+use crate::resolve::{
+    self, LabelSelector, PodTarget, Scope, Selection, TargetError, TargetLabelSet, TargetSpec,
+};
 use crate::scrape::Scraped;
 
 /// One scrape as `check` keeps it: the lines of each body the checks read, and `stat`'s
@@ -55,13 +57,14 @@ pub(crate) async fn read_live(
     cancel: &CancellationToken,
 ) -> Result<CheckRead> {
     let (mut first, mut second) = (CheckScrape::default(), CheckScrape::default());
+    let (limit, set) = (options.fetch.max_body, options.target_labels);
     let scraped = scrape_window(
         options,
         live,
         Window { between: window },
         cancel,
-        |pass, pod, scraped| {
-            let (reducer, target) = read_body(options, pod, scraped)?;
+        move |pod: &PodTarget, scraped: Scraped| read_body(limit, set, pod, scraped),
+        |pass, pod, (reducer, target)| {
             let into = match pass {
                 Pass::First => &mut first,
                 Pass::Second => &mut second,
@@ -107,26 +110,23 @@ pub(crate) async fn read_live(
 /// One body read as `check` reads it: `stat`'s reducer takes every line, and the lines the
 /// checks read are kept as a target with the pod's target labels.
 fn read_body(
-    options: &Options,
+    limit: u64,
+    set: TargetLabelSet,
     pod: &PodTarget,
     scraped: Scraped,
 ) -> Result<(BodyReducer, Target), String> {
     let scraped_at = epoch_ms(scraped.scraped_at);
     let mut reducer = BodyReducer::new(ProxyKey::from(pod), scraped_at);
     let mut text = String::new();
-    scraped.for_each_line_chunk(options.fetch.max_body, |chunk| {
+    scraped.for_each_line_chunk(limit, |chunk| {
         reducer.feed(chunk);
         for line in chunk.lines().filter(|l| check::reads(l)) {
             text.push_str(line);
             text.push('\n');
         }
     })?;
-    let target = Target::parse(
-        text,
-        pod.target_labels(options.target_labels),
-        Some(scraped_at),
-    )
-    .map_err(|e| format!("malformed metrics: {e}"))?;
+    let target = Target::parse(text, pod.target_labels(set), Some(scraped_at))
+        .map_err(|e| format!("malformed metrics: {e}"))?;
     Ok((reducer, target))
 }
 

@@ -13,6 +13,8 @@ use super::{Live, Options, Pass, Window, epoch_ms, file::load_file, scrape_windo
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::Target;
 use crate::metrics::stat::{self, BodyReducer, Collected, ProxyKey, StatState};
+use crate::resolve::PodTarget;
+use crate::scrape::Scraped;
 
 /// `stat`'s live measurement of `live`'s pods (what `stat`, `top` and `demo` print): one scrape
 /// since each proxy started (`window` `None`), or two `window` apart ([`scrape_window`]), the
@@ -33,9 +35,12 @@ pub(crate) async fn stat_window(
         live,
         Window { between: window },
         cancel,
-        |pass, pod, scraped| {
+        move |pod: &PodTarget, scraped: Scraped| {
             let mut reducer = BodyReducer::new(ProxyKey::from(pod), epoch_ms(scraped.scraped_at));
             scraped.for_each_line_chunk(limit, |text| reducer.feed(text))?;
+            Ok(reducer)
+        },
+        |pass, _, reducer| {
             match pass {
                 Pass::First => {
                     first.add_checked(reducer)?;

@@ -2,6 +2,7 @@
 //! `edges`, `authz`, `routes`), or one scrape since proxy start, each body handed to the caller
 //! as it arrives so it can reduce and drop it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -62,20 +63,32 @@ impl WindowScrape {
 
 /// Scrapes every pod of `live`, then, with a window, waits `between` and scrapes again the pods
 /// that answered the first time (a pod without a baseline is reported once, not scraped again).
-/// Each body goes to `fold` with the scrape it belongs to as it arrives; an `Err` from `fold`
-/// (a malformed body) counts as a failure of that pod. Ctrl-C (`cancel`) during the wait ends
-/// the run with an error after naming the pods that failed.
-pub(crate) async fn scrape_window(
+/// Each body goes to `read` as it arrives, on the task that fetched it (so bodies are decoded
+/// and reduced on every core while the fetches go on), and what it made of the body to `fold`
+/// with the scrape it belongs to, one pod at a time; an `Err` from either (a malformed body)
+/// counts as a failure of that pod. Ctrl-C (`cancel`) during the wait ends the run with an
+/// error after naming the pods that failed.
+pub(crate) async fn scrape_window<R: Send + 'static>(
     options: &Options,
     live: &Live,
     window: Window,
     cancel: &CancellationToken,
-    mut fold: impl FnMut(Pass, &PodTarget, Scraped) -> Result<(), String>,
+    read: impl Fn(&PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static,
+    mut fold: impl FnMut(Pass, &PodTarget, R) -> Result<(), String>,
 ) -> Result<WindowScrape> {
     let total = live.pods.len();
     let mut failures = Vec::new();
-    let (answered, interrupted) =
-        one_pass(options, live, cancel, Pass::First, &mut fold, &mut failures).await;
+    let read = Arc::new(read);
+    let (answered, interrupted) = one_pass(
+        options,
+        live,
+        cancel,
+        Pass::First,
+        &read,
+        &mut fold,
+        &mut failures,
+    )
+    .await;
     let Some(between) = window
         .between
         .filter(|_| !interrupted && !answered.is_empty())
@@ -111,6 +124,7 @@ pub(crate) async fn scrape_window(
         &again,
         cancel,
         Pass::Second,
+        &read,
         &mut fold,
         &mut failures,
     )
@@ -126,21 +140,25 @@ pub(crate) async fn scrape_window(
 
 /// One scrape of `live`: the pods whose body `fold` took, sorted by (namespace, pod), and whether
 /// Ctrl-C cut it short. Failures are added to `failures`, sorted.
-async fn one_pass(
+async fn one_pass<R: Send + 'static>(
     options: &Options,
     live: &Live,
     cancel: &CancellationToken,
     pass: Pass,
-    fold: &mut impl FnMut(Pass, &PodTarget, Scraped) -> Result<(), String>,
+    read: &Arc<impl Fn(&PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static>,
+    fold: &mut impl FnMut(Pass, &PodTarget, R) -> Result<(), String>,
     failures: &mut Vec<(PodTarget, String)>,
 ) -> (Vec<PodTarget>, bool) {
     let mut answered = Vec::new();
     let mut failed = Vec::new();
-    let summary = scrape_each(options, live, cancel, |outcome| {
+    let read = read.clone();
+    let read = move |pod: &PodTarget, scraped: Scraped| read(pod, scraped);
+    let summary = scrape_each(options, live, cancel, read, |outcome| {
         let folded = outcome
             .result
             .map_err(|e| e.to_string())
-            .and_then(|scraped| fold(pass, &outcome.target, scraped));
+            .and_then(|read| read)
+            .and_then(|read| fold(pass, &outcome.target, read));
         match folded {
             Ok(()) => answered.push(outcome.target),
             Err(message) => failed.push((outcome.target, message)),
@@ -206,7 +224,8 @@ mod tests {
             &live,
             window,
             &CancellationToken::new(),
-            |pass, pod, _| {
+            |_, _| Ok(()),
+            |pass, pod, ()| {
                 passes.push((pass, pod.pod.clone()));
                 Ok(())
             },
@@ -240,7 +259,8 @@ mod tests {
             between: Some(Duration::from_secs(3600)),
         };
         // Ctrl-C as the last body of the first scrape is in: the wait is what it cuts short.
-        let run = scrape_window(&options, &live, window, &cancel, |pass, _, _| {
+        let read = |_: &PodTarget, _| Ok(());
+        let run = scrape_window(&options, &live, window, &cancel, read, |pass, _, ()| {
             if pass == Pass::Second {
                 second.fetch_add(1, Ordering::Relaxed);
             }

@@ -1,13 +1,17 @@
 //! The fan-out against the simulated mesh: outcomes stream as they complete, concurrency stays
 //! bounded, results are sorted, failures are per pod, and cancellation keeps finished work.
 
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::support::Mesh;
 use crate::support::cluster::Connected;
 use linkerd_export::forward::{FetchOptions, ForwardError};
 use linkerd_export::resolve::{PodTarget, Resolved, Scope, Selection, resolve};
-use linkerd_export::scrape::{Outcome, Report, ScrapeOptions, scrape_all, scrape_each};
+use linkerd_export::scrape::{
+    Outcome, Report, ScrapeOptions, Scraped, scrape_all, scrape_each, scrape_each_read,
+};
 use tokio_util::sync::CancellationToken;
 
 async fn emojivoto_pods(env: &Connected) -> Vec<PodTarget> {
@@ -201,5 +205,51 @@ async fn the_scrape_returns_once_every_port_forward_is_closed() {
         env.sim.open_port_forwards(),
         0,
         "port-forwards still open when the scrape returned"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_are_read_on_the_fetch_tasks_at_once_and_handed_over_one_at_a_time() {
+    // Each read waits (up to a deadline) for another read to be under way at the same time:
+    // two meet only when bodies are read on the tasks that fetched them, on both workers, and
+    // not one after another on the caller's task.
+    let env = Mesh::builder().connect().await;
+    let pods = emojivoto_pods(&env).await;
+    let (reading, met) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let read = {
+        let (reading, met) = (reading.clone(), met.clone());
+        move |pod: &PodTarget, scraped: Scraped| {
+            reading.fetch_add(1, Ordering::SeqCst);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while reading.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            if reading.load(Ordering::SeqCst) >= 2 {
+                met.fetch_add(1, Ordering::SeqCst);
+            }
+            reading.fetch_sub(1, Ordering::SeqCst);
+            (pod.pod.clone(), scraped.body.len())
+        }
+    };
+    let mut handed_over = Vec::new();
+    let summary = scrape_each_read(
+        &env.cluster.client,
+        pods.clone(),
+        &options(8, Duration::from_secs(30)),
+        &CancellationToken::new(),
+        read,
+        |outcome: Outcome<(String, usize)>| {
+            let (pod, bytes) = outcome.result.expect("every pod answers");
+            assert_eq!(pod, outcome.target.pod, "what was read of this pod's body");
+            assert!(bytes > 0);
+            handed_over.push(pod);
+        },
+    )
+    .await;
+    assert_eq!(summary.done, pods.len());
+    assert_eq!(handed_over.len(), pods.len());
+    assert!(
+        met.load(Ordering::SeqCst) > 0,
+        "no two bodies were read at the same time"
     );
 }
