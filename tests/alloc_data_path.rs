@@ -1,7 +1,7 @@
 //! Memory of the data path, counted by a global allocator (calls and live bytes, per thread):
 //! indexing and writing a body allocate per body, not per sample; printing hundreds of proxies
 //! holds a fraction of what it prints; reducing a compressed body never holds it decoded; a
-//! window's baselines cost a few bytes a series.
+//! window's baselines (`stat`'s, `edges`') cost a few bytes a series.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use linkerd_export::forward::for_each_line_chunk;
+use linkerd_export::metrics::edges::{self, ProxyBaseline};
 use linkerd_export::metrics::held::HeldSnapshot;
 use linkerd_export::metrics::model::{Snapshot, Target};
 use linkerd_export::metrics::stat::{BodyReducer, ProxyKey, StatState};
@@ -213,4 +214,37 @@ fn the_baselines_of_a_window_cost_a_few_bytes_a_series() {
         per_proxy < 5 * series + 1024,
         "{per_proxy} bytes a baseline of {series} series"
     );
+}
+
+#[test]
+fn an_edges_baseline_keeps_a_few_bytes_a_series_not_its_lines() {
+    // The lines `edges` reads, fifty times over with a distinct label each time.
+    let lines: Vec<&str> = BODY.lines().filter(|line| edges::reads(line)).collect();
+    let mut text = String::new();
+    for copy in 0..50 {
+        for line in &lines {
+            let brace = line.find('{').expect("labelled");
+            text.push_str(&format!(
+                "{}copy=\"{copy}\",{}\n",
+                &line[..=brace],
+                &line[brace + 1..]
+            ));
+        }
+    }
+    let series = lines.len() * 50;
+    let target = Target::parse(text.clone(), Vec::new(), Some(1)).unwrap();
+    assert_eq!(target.sample_count(), series);
+    let (bytes, baseline) = retained(|| ProxyBaseline::of(&target));
+    // A window's first scrape is kept until the second as a map of series hash to value: 16
+    // bytes a series and a control byte, at most half the table empty; not the lines.
+    assert!(
+        bytes <= 40 * series + 1024,
+        "{bytes} bytes a baseline of {series} series"
+    );
+    assert!(
+        bytes * 4 < text.len(),
+        "{bytes} bytes a baseline of {} bytes of text",
+        text.len()
+    );
+    drop(baseline);
 }

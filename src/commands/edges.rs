@@ -1,7 +1,9 @@
-//! `edges`: scrape the targets twice `--window` apart (once with `--since-start`), keep of each
-//! body only the lines [`metrics::edges`](crate::metrics::edges) reads, and print who talks to
-//! whom as a table or JSON; or the same from one or two saved files.
+//! `edges`: scrape the targets twice `--window` apart (once with `--since-start`), read of each
+//! body only the lines [`metrics::edges`](crate::metrics::edges) reads (the first scrape kept as
+//! each proxy's baseline, the second summed into the edges as it arrives), and print who talks
+//! to whom as a table or JSON; or the same from one or two saved files.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use comfy_table::Cell;
@@ -10,7 +12,7 @@ use super::{Context, stat, stream_stdout};
 use crate::cli::{EdgesArgs, EdgesFormat};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
-use crate::metrics::edges::{self, EdgeRow};
+use crate::metrics::edges::{self, EdgeRow, Edges, ProxyBaseline};
 use crate::metrics::model::Target;
 use crate::metrics::stat::ProxyKey;
 use crate::render::table::{self, TableOptions};
@@ -34,27 +36,39 @@ pub(super) async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
     let window = Window {
         between: (!args.since_start).then_some(args.window),
     };
-    let (mut first, mut second) = (Proxies::new(), Proxies::new());
+    // With a window the first scrape is kept only as each proxy's baseline, and the second is
+    // summed into the edges proxy by proxy: no scrape is held whole.
+    let windowed = window.between.is_some();
+    let mut baselines: HashMap<(String, String), ProxyBaseline> = HashMap::new();
+    let mut summed = Edges::new(windowed);
+    let mut proxies = 0;
     let limit = options.fetch.max_body;
     let read = move |pod: &PodTarget, scraped: Scraped| {
         Ok((ProxyKey::from(pod), edge_lines(limit, &scraped)?))
     };
-    let scraped =
-        source::scrape_window(&options, &live, window, &cancel, read, |pass, _, proxy| {
-            match pass {
-                Pass::First => first.push(proxy),
-                Pass::Second => second.push(proxy),
+    let scraped = source::scrape_window(
+        &options,
+        &live,
+        window,
+        &cancel,
+        read,
+        |pass, _, (key, target)| {
+            if pass == Pass::First && windowed {
+                let pod = (key.namespace, key.pod);
+                baselines.insert(pod, ProxyBaseline::of(&target));
+            } else {
+                let baseline = baselines.get(&(key.namespace.clone(), key.pod.clone()));
+                summed.add(&key, &target, baseline);
+                proxies += 1;
             }
             Ok(())
-        })
-        .await?;
-    let (before, after) = if scraped.windowed {
-        (Some(first), second)
-    } else {
-        (None, first)
-    };
-    if !after.is_empty() {
-        print(ctx, &edges::compute(before.as_deref(), &after), args.output)?;
+        },
+    )
+    .await?;
+    // A window whose second scrape was not taken (Ctrl-C during the first, or nobody answered)
+    // has nothing to show, as with `stat`.
+    if proxies > 0 {
+        print(ctx, &summed.rows(), args.output)?;
     }
     Ok(scraped.report())
 }

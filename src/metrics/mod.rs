@@ -39,6 +39,11 @@ pub mod write;
 
 use serde::Serialize;
 
+/// The hasher of series identities where a scrape is matched to an earlier one by hash
+/// (`stat`'s and `edges`' baselines): fixed, so both scrapes of a run agree.
+pub(crate) const SERIES_HASHER: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0);
+
 /// From this size on, a body's work is split between two threads when there are two cores
 /// ([`join`]); below it, a thread costs more than it saves.
 pub(crate) const PARALLEL_MIN_BYTES: usize = 1 << 20;

@@ -23,6 +23,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasher;
 
 use serde::Serialize;
 
@@ -124,31 +125,116 @@ pub fn compute(
     before: Option<&[(ProxyKey, Target)]>,
     after: &[(ProxyKey, Target)],
 ) -> Vec<EdgeRow> {
-    let baseline = before.map(baseline_of);
-    let mut edges: BTreeMap<EdgeKey, Acc> = BTreeMap::new();
-    // Identities other proxies saw when calling a workload, and client identities a workload saw.
-    let mut served_as: HashMap<WorkloadId, BTreeSet<String>> = HashMap::new();
-    let mut clients: HashMap<WorkloadId, BTreeSet<String>> = HashMap::new();
-    // Edges seen by destinations: (namespace, destination, client identity or "").
-    let mut seen_inbound: BTreeMap<EdgeKey, Acc> = BTreeMap::new();
-    // The kind of each destination the outbound series name.
-    let mut kinds: HashMap<WorkloadId, &'static str> = HashMap::new();
+    let baselines = before.map(|before| {
+        let mut baselines: HashMap<(&str, &str), ProxyBaseline> = HashMap::new();
+        for (key, target) in before {
+            baselines
+                .entry((key.namespace.as_str(), key.pod.as_str()))
+                .or_default()
+                .add(target);
+        }
+        baselines
+    });
+    let mut edges = Edges::new(before.is_some());
     for (key, target) in after {
+        let baseline = baselines
+            .as_ref()
+            .and_then(|b| b.get(&(key.namespace.as_str(), key.pod.as_str())));
+        edges.add(key, target, baseline);
+    }
+    edges.rows()
+}
+
+/// A proxy's earlier scrape as `edges` needs it: its scrape time and the value of each series,
+/// by a hash of its name and labels, so a window's first scrape costs a few bytes a series
+/// rather than the lines themselves.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyBaseline {
+    time_ms: Option<i64>,
+    values: HashMap<u64, f64>,
+}
+
+fn series_id(sample: &SampleRef<'_>) -> u64 {
+    crate::metrics::SERIES_HASHER.hash_one((sample.name, sample.labels.as_str()))
+}
+
+impl ProxyBaseline {
+    /// The baseline of one scrape of a proxy.
+    pub fn of(target: &Target) -> Self {
+        let mut baseline = ProxyBaseline::default();
+        baseline.add(target);
+        baseline
+    }
+
+    /// Adds a scrape of the same proxy: its series, and its scrape time when it has one.
+    fn add(&mut self, target: &Target) {
+        if target.scrape_time_ms.is_some() {
+            self.time_ms = target.scrape_time_ms;
+        }
+        for (_, sample) in target.samples() {
+            self.values.insert(series_id(&sample), sample.value);
+        }
+    }
+
+    /// The increase of a counter since this scrape (the whole value after a reset); a series new
+    /// since then counts from zero.
+    fn increase(&self, sample: &SampleRef<'_>) -> f64 {
+        let earlier = self.values.get(&series_id(sample)).copied().unwrap_or(0.0);
+        if sample.value >= earlier {
+            sample.value - earlier
+        } else {
+            sample.value
+        }
+    }
+}
+
+/// The edges being summed, one proxy at a time ([`Edges::add`]), so a scrape need not be kept
+/// whole; [`Edges::rows`] gives what [`compute`] gives.
+#[derive(Debug, Default)]
+pub struct Edges {
+    /// Whether there was an earlier scrape: numbers cover a window, not the time since start.
+    windowed: bool,
+    edges: BTreeMap<EdgeKey, Acc>,
+    /// Identities other proxies saw when calling a workload.
+    served_as: HashMap<WorkloadId, BTreeSet<String>>,
+    /// Client identities a workload saw.
+    clients: HashMap<WorkloadId, BTreeSet<String>>,
+    /// Edges seen by destinations: (namespace, destination, client identity or "").
+    seen_inbound: BTreeMap<EdgeKey, Acc>,
+    /// The kind of each destination the outbound series name.
+    kinds: HashMap<WorkloadId, &'static str>,
+}
+
+impl Edges {
+    /// No edges yet; `windowed` when the proxies' numbers are taken against an earlier scrape
+    /// ([`ProxyBaseline`]), else since each proxy started.
+    pub fn new(windowed: bool) -> Self {
+        Edges {
+            windowed,
+            ..Edges::default()
+        }
+    }
+
+    /// Adds one proxy's scrape: with a window, against its `baseline` (none: the proxy was not
+    /// in the earlier scrape, and only its open connections count).
+    pub fn add(&mut self, key: &ProxyKey, target: &Target, baseline: Option<&ProxyBaseline>) {
+        let baseline = baseline.filter(|b| b.time_ms.is_some());
         let (src_kind, src) = match &key.workload {
             Some(w) => (w.kind.to_string(), w.name.clone()),
             None => ("pod".to_string(), key.pod.clone()),
         };
-        let window_secs = baseline.as_ref().map(|b| {
-            b.times
-                .get(&(key.namespace.as_str(), key.pod.as_str()))
+        let window_secs = self.windowed.then(|| {
+            baseline
+                .and_then(|b| b.time_ms)
                 .zip(target.scrape_time_ms)
-                .map(|(t0, t1)| (t1 - *t0) as f64 / 1000.0)
+                .map(|(t0, t1)| (t1 - t0) as f64 / 1000.0)
                 .filter(|secs| *secs > 0.0)
         });
         for (_, sample) in target.samples().filter(|(_, s)| SERIES.contains(&s.name)) {
-            let delta = match &baseline {
-                None => Some(sample.value),
-                Some(b) => b.increase(key, &sample),
+            let delta = if self.windowed {
+                baseline.map(|b| b.increase(&sample))
+            } else {
+                Some(sample.value)
             };
             let inbound = sample.label("direction").as_deref() == Some("inbound");
             let client_id = sample.label("client_id").filter(|id| !id.is_empty());
@@ -158,7 +244,7 @@ pub fn compute(
                 if let Some(id) = &client_id
                     && active
                 {
-                    clients
+                    self.clients
                         .entry((key.namespace.clone(), src.clone()))
                         .or_default()
                         .insert(id.to_string());
@@ -180,9 +266,9 @@ pub fn compute(
                 (src_kind.as_str(), edge_key)
             } else {
                 let (dst_kind, dst, dst_ns) = destination(&sample);
-                kinds.insert((dst_ns.clone(), dst.clone()), dst_kind);
+                self.kinds.insert((dst_ns.clone(), dst.clone()), dst_kind);
                 if let Some(id) = &server_id {
-                    served_as
+                    self.served_as
                         .entry((dst_ns.clone(), dst.clone()))
                         .or_default()
                         .insert(id.to_string());
@@ -214,7 +300,7 @@ pub fn compute(
                 }
             };
             // With one scrape every series counts; with two, only those that moved.
-            if !(active || baseline.is_none()) {
+            if !active && self.windowed {
                 continue;
             }
             if sample.label("tls").as_deref() == Some("true") {
@@ -229,55 +315,67 @@ pub fn compute(
                 acc.not_tls.insert(reason);
             }
             let into = if inbound {
-                &mut seen_inbound
+                &mut self.seen_inbound
             } else {
-                &mut edges
+                &mut self.edges
             };
             merge(into.entry(edge_key).or_default(), acc);
         }
     }
-    let mut rows: Vec<EdgeRow> = edges
-        .into_iter()
-        .map(|((src_ns, src, dst_ns, dst), acc)| {
-            let client_id = acc
-                .any_tls
-                .then(|| client_identity(&src_ns, &src, &dst_ns, &dst, &served_as, &clients))
-                .flatten();
-            EdgeRow {
-                secured: if acc.not_tls.is_empty() {
-                    SECURED.to_string()
-                } else {
-                    acc.not_tls.into_iter().collect::<Vec<_>>().join(",")
-                },
-                server_id: (!acc.server_ids.is_empty())
-                    .then(|| acc.server_ids.into_iter().collect::<Vec<_>>().join(",")),
-                client_id,
-                src,
-                src_kind: acc.src_kind,
-                src_ns,
-                dst,
-                dst_kind: acc.dst_kind,
-                dst_ns,
-                rps: acc.rps.or(acc.windowed.then_some(0.0)),
-                requests: acc.requests,
-                connections: acc.connections,
-                opened: acc.opened,
-                closed: acc.closed,
-            }
-        })
-        .collect();
-    let unselected: Vec<EdgeRow> = seen_inbound
-        .into_iter()
-        .filter(|((dst_ns, dst, client, _), _)| !accounted_for(&rows, dst_ns, dst, client))
-        .map(|((dst_ns, dst, client, _), acc)| {
-            inbound_row(dst_ns, dst, client, acc, (&served_as, &kinds))
-        })
-        .collect();
-    rows.extend(unselected);
-    rows.sort_by(|a, b| {
-        (&a.src_ns, &a.src, &a.dst_ns, &a.dst).cmp(&(&b.src_ns, &b.src, &b.dst_ns, &b.dst))
-    });
-    rows
+
+    /// The rows, sorted by source namespace and name, then destination namespace and name.
+    pub fn rows(self) -> Vec<EdgeRow> {
+        let Edges {
+            edges,
+            served_as,
+            clients,
+            seen_inbound,
+            kinds,
+            ..
+        } = self;
+        let mut rows: Vec<EdgeRow> = edges
+            .into_iter()
+            .map(|((src_ns, src, dst_ns, dst), acc)| {
+                let client_id = acc
+                    .any_tls
+                    .then(|| client_identity(&src_ns, &src, &dst_ns, &dst, &served_as, &clients))
+                    .flatten();
+                EdgeRow {
+                    secured: if acc.not_tls.is_empty() {
+                        SECURED.to_string()
+                    } else {
+                        acc.not_tls.into_iter().collect::<Vec<_>>().join(",")
+                    },
+                    server_id: (!acc.server_ids.is_empty())
+                        .then(|| acc.server_ids.into_iter().collect::<Vec<_>>().join(",")),
+                    client_id,
+                    src,
+                    src_kind: acc.src_kind,
+                    src_ns,
+                    dst,
+                    dst_kind: acc.dst_kind,
+                    dst_ns,
+                    rps: acc.rps.or(acc.windowed.then_some(0.0)),
+                    requests: acc.requests,
+                    connections: acc.connections,
+                    opened: acc.opened,
+                    closed: acc.closed,
+                }
+            })
+            .collect();
+        let unselected: Vec<EdgeRow> = seen_inbound
+            .into_iter()
+            .filter(|((dst_ns, dst, client, _), _)| !accounted_for(&rows, dst_ns, dst, client))
+            .map(|((dst_ns, dst, client, _), acc)| {
+                inbound_row(dst_ns, dst, client, acc, (&served_as, &kinds))
+            })
+            .collect();
+        rows.extend(unselected);
+        rows.sort_by(|a, b| {
+            (&a.src_ns, &a.src, &a.dst_ns, &a.dst).cmp(&(&b.src_ns, &b.src, &b.dst_ns, &b.dst))
+        });
+        rows
+    }
 }
 
 /// Whether an outbound row into `dst_ns/dst` accounts for the calls a destination saw from
@@ -442,66 +540,6 @@ fn client_identity(
             })
             .collect(),
     )
-}
-
-/// The earlier scrape: each series' value and each proxy's scrape time.
-struct Baseline<'b> {
-    values: HashMap<(&'b str, &'b str, &'b str, &'b str), f64>,
-    times: HashMap<(&'b str, &'b str), i64>,
-}
-
-impl Baseline<'_> {
-    /// The increase of a counter since the earlier scrape (the whole value after a reset);
-    /// `None` when the proxy was not in it. A series new since then counts from zero.
-    fn increase(&self, key: &ProxyKey, sample: &SampleRef<'_>) -> Option<f64> {
-        if !self
-            .times
-            .contains_key(&(key.namespace.as_str(), key.pod.as_str()))
-        {
-            return None;
-        }
-        let earlier = self
-            .values
-            .get(&(
-                key.namespace.as_str(),
-                key.pod.as_str(),
-                sample.name,
-                sample.labels.as_str(),
-            ))
-            .copied()
-            .unwrap_or(0.0);
-        Some(if sample.value >= earlier {
-            sample.value - earlier
-        } else {
-            sample.value
-        })
-    }
-}
-
-fn baseline_of(before: &[(ProxyKey, Target)]) -> Baseline<'_> {
-    let mut baseline = Baseline {
-        values: HashMap::new(),
-        times: HashMap::new(),
-    };
-    for (key, target) in before {
-        if let Some(t) = target.scrape_time_ms {
-            baseline
-                .times
-                .insert((key.namespace.as_str(), key.pod.as_str()), t);
-        }
-        for (_, sample) in target.samples() {
-            baseline.values.insert(
-                (
-                    key.namespace.as_str(),
-                    key.pod.as_str(),
-                    sample.name,
-                    sample.labels.as_str(),
-                ),
-                sample.value,
-            );
-        }
-    }
-    baseline
 }
 
 #[cfg(test)]

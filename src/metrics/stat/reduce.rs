@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::baseline::{Baseline, SeriesLists};
 use super::halves::Kept;
 pub(super) use super::picked::Picked;
+use crate::metrics::SERIES_HASHER;
 use crate::metrics::model::{self, Target};
 use crate::metrics::parse::{self, Body, ParseError, Sample};
 use crate::resolve::{PodTarget, Workload};
@@ -318,9 +319,6 @@ impl SampleView for model::SampleRef<'_> {
         }
     }
 }
-
-/// The hasher of series identities: fixed, so both scrapes of a run agree.
-const SERIES_HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
 
 pub(super) fn part_hash(name: &str, value: &str) -> u64 {
     SERIES_HASHER.hash_one((name, value))
