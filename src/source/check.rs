@@ -70,6 +70,10 @@ pub(crate) async fn read_live(
                 Pass::Second => &mut second,
             };
             into.stats.add_checked(reducer)?;
+            if window.is_none() {
+                // Success rates since start need only sums: not every series of every proxy.
+                into.stats.sum_last_since_start();
+            }
             into.proxies.push(Proxy {
                 key: ProxyKey::from(pod),
                 target,

@@ -46,6 +46,8 @@ pub(crate) async fn stat_window(
                     first.add_checked(reducer)?;
                     if window.is_some() {
                         first.keep_last_as_baseline();
+                    } else {
+                        first.sum_last_since_start();
                     }
                 }
                 Pass::Second => {
