@@ -65,15 +65,24 @@ pub(crate) async fn read_live(
         cancel,
         move |pod: &PodTarget, scraped: Scraped| read_body(limit, set, pod, scraped),
         |pass, pod, (reducer, target)| {
+            // Success rates need only sums since start, or a window's first scrape as
+            // baselines and the second as increases: not every series of every proxy.
             let into = match pass {
-                Pass::First => &mut first,
-                Pass::Second => &mut second,
+                Pass::First => {
+                    first.stats.add_checked(reducer)?;
+                    if window.is_some() {
+                        first.stats.keep_last_as_baseline();
+                    } else {
+                        first.stats.sum_last_since_start();
+                    }
+                    &mut first
+                }
+                Pass::Second => {
+                    second.stats.add_checked(reducer)?;
+                    second.stats.fold_last_against(&mut first.stats);
+                    &mut second
+                }
             };
-            into.stats.add_checked(reducer)?;
-            if window.is_none() {
-                // Success rates since start need only sums: not every series of every proxy.
-                into.stats.sum_last_since_start();
-            }
             into.proxies.push(Proxy {
                 key: ProxyKey::from(pod),
                 target,

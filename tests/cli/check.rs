@@ -439,3 +439,16 @@ fn two_files_are_a_window_for_rising_errors_and_load_shedding() {
     );
     assert!(!out.contains("error counters"), "{out}");
 }
+
+#[test]
+fn a_window_rates_success_on_the_requests_in_it() {
+    // voting fails some requests on purpose (spec §8): over a window, as since start, its
+    // success rate is under the default 95 %, from the window's increases alone.
+    let mesh = Mesh::start();
+    let (_, report, found) = check(&mesh, &["--window", "2s"]);
+    let low = found.iter().find(|f| {
+        f.category == "linkerd-traffic" && f.workloads.iter().any(|w| w.contains("voting"))
+    });
+    assert!(low.is_some(), "{report:#}");
+    assert!(report.to_string().contains("success rate"), "{report:#}");
+}
