@@ -1,18 +1,7 @@
 //! [`StatState::sum_last_since_start`]: the same rows since start from a few sums a proxy.
 
+use super::tests::key;
 use super::*;
-use crate::resolve::Workload;
-
-fn key(pod: &str) -> ProxyKey {
-    ProxyKey {
-        namespace: "emojivoto".into(),
-        pod: pod.into(),
-        workload: Some(Workload {
-            kind: "deployment",
-            name: "voting".into(),
-        }),
-    }
-}
 
 #[test]
 fn sums_since_start_give_the_same_rows_from_fewer_counters() {

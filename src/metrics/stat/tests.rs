@@ -3,7 +3,7 @@ use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::parse::parse;
 use crate::resolve::Workload;
 
-fn key(pod: &str) -> ProxyKey {
+pub(super) fn key(pod: &str) -> ProxyKey {
     ProxyKey {
         namespace: "emojivoto".into(),
         pod: pod.into(),
