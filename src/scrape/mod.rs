@@ -212,7 +212,10 @@ where
             .take_until(cancel.cancelled())
     );
     let mut summary = Summary::default();
-    while let Some(outcome) = outcomes.next().await {
+    while let Some((outcome, fetched)) = outcomes.next().await {
+        // Logged as the caller takes it, not as the fetch ends: a pod logged as scraped is one
+        // whose outcome is in the caller's hands, even if Ctrl-C comes next.
+        log_outcome(&outcome, fetched);
         summary.done += 1;
         summary.failed += usize::from(outcome.result.is_err());
         bar.update(summary.done, summary.failed);
@@ -282,16 +285,23 @@ pub async fn scrape_all(
     }
 }
 
+/// What a fetch brought: the body's size as fetched, and how long connect + fetch took.
+type Fetched = (usize, Duration);
+
 /// One line per proxy at `-vv`: which pod, how long, how much, or why not.
-fn log_fetch(target: &PodTarget, result: &Result<Scraped, ForwardError>) {
-    match result {
-        Ok(scraped) => tracing::debug!(
-            namespace = %target.namespace,
-            pod = %target.pod,
-            bytes = scraped.body.len(),
-            elapsed = ?scraped.elapsed,
-            "scraped"
-        ),
+fn log_outcome<T>(outcome: &Outcome<T>, fetched: Option<Fetched>) {
+    let target = &outcome.target;
+    match &outcome.result {
+        Ok(_) => {
+            let (bytes, elapsed) = fetched.unwrap_or_default();
+            tracing::debug!(
+                namespace = %target.namespace,
+                pod = %target.pod,
+                bytes,
+                elapsed = ?elapsed,
+                "scraped"
+            );
+        }
         Err(err) => tracing::debug!(
             namespace = %target.namespace,
             pod = %target.pod,
@@ -306,7 +316,7 @@ async fn scrape_one<T>(
     opts: Arc<ScrapeOptions>,
     closes: TaskTracker,
     read: Arc<impl Fn(&PodTarget, Scraped) -> T>,
-) -> Outcome<T> {
+) -> (Outcome<T>, Option<Fetched>) {
     let scraped_at = SystemTime::now();
     let started = Instant::now();
     let result = forward::fetch_leaving_close(
@@ -326,9 +336,12 @@ async fn scrape_one<T>(
         scraped_at,
         elapsed: started.elapsed(),
     });
-    log_fetch(&target, &result);
+    let fetched = result
+        .as_ref()
+        .ok()
+        .map(|scraped| (scraped.body.len(), scraped.elapsed));
     let result = result.map(|scraped| read(&target, scraped));
-    Outcome { target, result }
+    (Outcome { target, result }, fetched)
 }
 
 #[cfg(test)]
