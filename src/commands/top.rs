@@ -98,7 +98,7 @@ impl<'a> View<'a> {
 
     async fn scrape(&self, cancel: &CancellationToken) -> Collected {
         let options = self.ctx.source_options();
-        match source::stat_window(&options, &self.live, None, cancel).await {
+        match source::stat_round(&options, &self.live, cancel).await {
             Ok(measured) => measured.into_collected(),
             // Only a window's wait can be interrupted, and a refresh has none.
             Err(_) => Collected {

@@ -36,7 +36,7 @@ pub(crate) use proxies::{
     scrape_snapshot, scrape_targets,
 };
 pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
-pub(crate) use stat::{stat_files, stat_window, targets_from_file};
+pub(crate) use stat::{stat_files, stat_round, stat_window, targets_from_file};
 pub(crate) use window::{Pass, Window, scrape_window};
 
 /// How to reach the cluster and the proxies, and what to say on stderr: everything the sources

@@ -16,16 +16,37 @@ use crate::metrics::stat::{self, BodyReducer, Collected, ProxyKey, StatState};
 use crate::resolve::PodTarget;
 use crate::scrape::Scraped;
 
-/// `stat`'s live measurement of `live`'s pods (what `stat`, `top` and `demo` print): one scrape
-/// since each proxy started (`window` `None`), or two `window` apart ([`scrape_window`]), the
-/// second folded against the first proxy by proxy so memory stays at one scrape's series, 16
-/// bytes each. Each body is reduced as it is decoded and dropped; one with malformed lines is a
-/// failure of its pod. When the first scrape of a window gave nothing (or Ctrl-C cut it short)
-/// no second is taken, and `after` is empty.
+/// `stat`'s live measurement of `live`'s pods (what `stat` and `demo` print): one scrape since
+/// each proxy started (`window` `None`), each proxy's counters summed per row as it comes in, or
+/// two `window` apart ([`scrape_window`]), the second folded against the first proxy by proxy so
+/// memory stays at one scrape's series, ~4 bytes each. Each body is reduced as it is decoded and
+/// dropped; one with malformed lines is a failure of its pod. When the first scrape of a window
+/// gave nothing (or Ctrl-C cut it short) no second is taken, and `after` is empty.
 pub(crate) async fn stat_window(
     options: &Options,
     live: &Live,
     window: Option<Duration>,
+    cancel: &CancellationToken,
+) -> Result<StatWindow> {
+    measure(options, live, window, false, cancel).await
+}
+
+/// One scrape for `top`, whose rows come from each round against the round before: every
+/// series is kept, so a counter that went down is found per series, as `increase()` does.
+pub(crate) async fn stat_round(
+    options: &Options,
+    live: &Live,
+    cancel: &CancellationToken,
+) -> Result<StatWindow> {
+    measure(options, live, None, true, cancel).await
+}
+
+/// [`stat_window`], or with `keep_series` one scrape whose series are kept ([`stat_round`]).
+async fn measure(
+    options: &Options,
+    live: &Live,
+    window: Option<Duration>,
+    keep_series: bool,
     cancel: &CancellationToken,
 ) -> Result<StatWindow> {
     let limit = options.fetch.max_body;
@@ -46,7 +67,7 @@ pub(crate) async fn stat_window(
                     first.add_checked(reducer)?;
                     if window.is_some() {
                         first.keep_last_as_baseline();
-                    } else {
+                    } else if !keep_series {
                         first.sum_last_since_start();
                     }
                 }

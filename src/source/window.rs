@@ -279,4 +279,28 @@ mod tests {
         );
         assert_eq!(second.load(Ordering::Relaxed), 0);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_round_of_top_keeps_every_series_where_numbers_since_start_keep_sums() {
+        // `top` compares each round with the one before, series by series (a counter that went
+        // down counts from zero); `stat --since-start` compares with nothing and keeps sums.
+        let (_sim, _dir, options, live) = mesh(&[]).await;
+        let cancel = CancellationToken::new();
+        let kept = |measured: crate::source::stat::StatWindow| -> usize {
+            let proxies = &measured.after.proxies;
+            assert_eq!(proxies.len(), live.pods.len());
+            proxies.iter().map(|p| p.counters_kept()).sum()
+        };
+        let round = kept(
+            crate::source::stat_round(&options, &live, &cancel)
+                .await
+                .unwrap(),
+        );
+        let since = kept(
+            crate::source::stat_window(&options, &live, None, &cancel)
+                .await
+                .unwrap(),
+        );
+        assert!(since < round, "{since} sums against {round} series");
+    }
 }

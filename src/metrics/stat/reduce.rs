@@ -384,6 +384,12 @@ impl ProxyState {
         self.open_connections = HashMap::new();
     }
 
+    /// How many counters this state keeps (for tests of what is kept: series, or sums per row).
+    #[cfg(test)]
+    pub(crate) fn counters_kept(&self) -> usize {
+        self.counters.len()
+    }
+
     /// The value of series `hash` in this scrape.
     pub(super) fn value_of(&self, hash: u64) -> Option<f64> {
         if self.baseline.is_empty() {
