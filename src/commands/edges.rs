@@ -57,8 +57,8 @@ pub(super) async fn run(ctx: &Context, args: EdgesArgs) -> Result<Exit> {
                 let pod = (key.namespace, key.pod);
                 baselines.insert(pod, ProxyBaseline::of(&target));
             } else {
-                let baseline = baselines.get(&(key.namespace.clone(), key.pod.clone()));
-                summed.add(&key, &target, baseline);
+                let baseline = baselines.remove(&(key.namespace.clone(), key.pod.clone()));
+                summed.add(&key, &target, baseline.as_ref());
                 proxies += 1;
             }
             Ok(())

@@ -151,15 +151,8 @@ pub async fn scrape_each<F>(
 where
     F: FnMut(Outcome),
 {
-    scrape_each_read(
-        client,
-        targets,
-        opts,
-        cancel,
-        |_, scraped| scraped,
-        on_outcome,
-    )
-    .await
+    let as_fetched = Arc::new(|_: &PodTarget, scraped: Scraped| scraped);
+    scrape_each_read(client, targets, opts, cancel, as_fetched, on_outcome).await
 }
 
 /// [`scrape_each`], with each body handed to `read` on the task that fetched it, as soon as it is
@@ -171,7 +164,7 @@ pub async fn scrape_each_read<T, R, F>(
     targets: Vec<PodTarget>,
     opts: &ScrapeOptions,
     cancel: &CancellationToken,
-    read: R,
+    read: Arc<R>,
     mut on_outcome: F,
 ) -> Summary
 where
@@ -180,7 +173,6 @@ where
     F: FnMut(Outcome<T>),
 {
     let targets = start_order(targets);
-    let read = Arc::new(read);
     let total = targets.len();
     let bar = opts.progress.start(total);
     let shared = Arc::new(opts.clone());
@@ -212,10 +204,10 @@ where
             .take_until(cancel.cancelled())
     );
     let mut summary = Summary::default();
-    while let Some((outcome, fetched)) = outcomes.next().await {
+    while let Some((outcome, transfer)) = outcomes.next().await {
         // Logged as the caller takes it, not as the fetch ends: a pod logged as scraped is one
         // whose outcome is in the caller's hands, even if Ctrl-C comes next.
-        log_outcome(&outcome, fetched);
+        log_outcome(&outcome, transfer);
         summary.done += 1;
         summary.failed += usize::from(outcome.result.is_err());
         bar.update(summary.done, summary.failed);
@@ -285,15 +277,16 @@ pub async fn scrape_all(
     }
 }
 
-/// What a fetch brought: the body's size as fetched, and how long connect + fetch took.
-type Fetched = (usize, Duration);
+/// A fetched body's size (as it came, compressed or not) and how long connect + fetch took,
+/// for the log line written when the caller takes the outcome.
+type Transfer = (usize, Duration);
 
 /// One line per proxy at `-vv`: which pod, how long, how much, or why not.
-fn log_outcome<T>(outcome: &Outcome<T>, fetched: Option<Fetched>) {
+fn log_outcome<T>(outcome: &Outcome<T>, transfer: Option<Transfer>) {
     let target = &outcome.target;
     match &outcome.result {
         Ok(_) => {
-            let (bytes, elapsed) = fetched.unwrap_or_default();
+            let (bytes, elapsed) = transfer.unwrap_or_default();
             tracing::debug!(
                 namespace = %target.namespace,
                 pod = %target.pod,
@@ -316,7 +309,7 @@ async fn scrape_one<T>(
     opts: Arc<ScrapeOptions>,
     closes: TaskTracker,
     read: Arc<impl Fn(&PodTarget, Scraped) -> T>,
-) -> (Outcome<T>, Option<Fetched>) {
+) -> (Outcome<T>, Option<Transfer>) {
     let scraped_at = SystemTime::now();
     let started = Instant::now();
     let result = forward::fetch_leaving_close(
@@ -336,12 +329,12 @@ async fn scrape_one<T>(
         scraped_at,
         elapsed: started.elapsed(),
     });
-    let fetched = result
+    let transfer = result
         .as_ref()
         .ok()
         .map(|scraped| (scraped.body.len(), scraped.elapsed));
     let result = result.map(|scraped| read(&target, scraped));
-    (Outcome { target, result }, fetched)
+    (Outcome { target, result }, transfer)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The proxies of a live cluster as a source: connect, resolve the targets to meshed pods
 //! (spec §3), and scrape them, collected into a snapshot or handed over one body at a time.
 
+use std::sync::Arc;
+
 use tokio_util::sync::CancellationToken;
 
 use super::{Options, epoch_ms, pod_name};
@@ -113,15 +115,34 @@ pub(crate) fn streaming_scrape_options(options: &Options) -> ScrapeOptions {
     scrape
 }
 
-/// Scrapes every pod of `live` once. Each body, still compressed when the proxy compressed it
-/// ([`streaming_scrape_options`]), goes to `read` on the task that fetched it, so bodies are
-/// decoded and reduced on every core while the fetches go on; what `read` made of it goes to
-/// `on_outcome`, one pod at a time, in the order they complete.
-pub(crate) async fn scrape_each<T: Send + 'static>(
+/// Scrapes every pod of `live` once, handing each outcome to `on_outcome` as it completes. Bodies
+/// come still compressed when the proxy compressed them ([`streaming_scrape_options`]).
+pub(crate) async fn scrape_each(
     options: &Options,
     live: &Live,
     cancel: &CancellationToken,
-    read: impl Fn(&PodTarget, Scraped) -> T + Send + Sync + 'static,
+    on_outcome: impl FnMut(Outcome),
+) -> scrape::Summary {
+    scrape::scrape_each(
+        &live.cluster.client,
+        live.pods.clone(),
+        &streaming_scrape_options(options),
+        cancel,
+        on_outcome,
+    )
+    .await
+}
+
+/// [`scrape_each`], with each body handed to `read` on the task that fetched it, so bodies are
+/// decoded and reduced on every core while the fetches go on; `on_outcome` gets what `read` made
+/// of them, one pod at a time. For callers that keep only what they make of a body: a caller
+/// that keeps every body (`metrics`) gains nothing, and decoded bodies would pile up ahead of it
+/// (`metrics -A -o prom` at 3,214 pods: peak 0.66 → 1.3 GiB; docs/BENCHMARKS.md).
+pub(crate) async fn scrape_each_read<T: Send + 'static>(
+    options: &Options,
+    live: &Live,
+    cancel: &CancellationToken,
+    read: Arc<impl Fn(&PodTarget, Scraped) -> T + Send + Sync + 'static>,
     on_outcome: impl FnMut(Outcome<T>),
 ) -> scrape::Summary {
     scrape::scrape_each_read(
@@ -167,11 +188,7 @@ pub(crate) async fn scrape_targets(
     let total = live.pods.len();
     let mut failures = Vec::new();
     let mut succeeded = 0;
-    // Parsed here rather than on the fetch's task: the caller keeps every target, and parsing
-    // them there did not finish sooner but let decoded bodies pile up (`metrics -A -o prom` at
-    // 3,214 pods: peak 0.66 → 1.3 GiB; docs/BENCHMARKS.md).
-    let as_fetched = |_: &PodTarget, scraped: Scraped| scraped;
-    let summary = scrape_each(options, live, cancel, as_fetched, |outcome| {
+    let summary = scrape_each(options, live, cancel, |outcome| {
         let parsed = outcome
             .result
             .map_err(|e| e.to_string())

@@ -11,7 +11,6 @@ use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::parse::{self, ParseError};
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::resolve::PodTarget;
-use crate::scrape::Scraped;
 
 /// Prometheus text without sample timestamps, as proxies serve it.
 const PROM_TEXT: WriteOptions = WriteOptions {
@@ -44,11 +43,7 @@ pub(crate) async fn scrape_raw(
     let mut held: Vec<(PodTarget, Result<HeldBody, String>)> = Vec::new();
     let mut kept = 0;
     let mut malformed = Vec::new();
-    // Checked and held here rather than on the fetch's task: every body is kept to the end,
-    // and checking them there did not finish sooner but raised the peak memory (3,214 pods:
-    // 248 → 320 MiB; docs/BENCHMARKS.md).
-    let as_fetched = |_: &PodTarget, scraped: Scraped| scraped;
-    let summary = scrape_each(options, live, cancel, as_fetched, |outcome| {
+    let summary = scrape_each(options, live, cancel, |outcome| {
         let body = match outcome.result {
             Ok(scraped) if filter.is_empty() && obfuscation.is_none() => {
                 // As served: a compressed body is held as it came, once it is known to decode.

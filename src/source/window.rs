@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Live, Options, report_failures, scrape_each};
+use super::{Live, Options, report_failures, scrape_each_read};
 use crate::error::{Error, Exit, Result};
 use crate::resolve::PodTarget;
 use crate::scrape::Scraped;
@@ -151,9 +151,7 @@ async fn one_pass<R: Send + 'static>(
 ) -> (Vec<PodTarget>, bool) {
     let mut answered = Vec::new();
     let mut failed = Vec::new();
-    let read = read.clone();
-    let read = move |pod: &PodTarget, scraped: Scraped| read(pod, scraped);
-    let summary = scrape_each(options, live, cancel, read, |outcome| {
+    let summary = scrape_each_read(options, live, cancel, read.clone(), |outcome| {
         let folded = outcome
             .result
             .map_err(|e| e.to_string())

@@ -209,7 +209,7 @@ async fn the_scrape_returns_once_every_port_forward_is_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bodies_are_read_on_the_fetch_tasks_at_once_and_handed_over_one_at_a_time() {
+async fn bodies_are_read_on_the_fetch_tasks_at_once() {
     // Each read waits (up to a deadline) for another read to be under way at the same time:
     // two meet only when bodies are read on the tasks that fetched them, on both workers, and
     // not one after another on the caller's task.
@@ -237,7 +237,7 @@ async fn bodies_are_read_on_the_fetch_tasks_at_once_and_handed_over_one_at_a_tim
         pods.clone(),
         &options(8, Duration::from_secs(30)),
         &CancellationToken::new(),
-        read,
+        Arc::new(read),
         |outcome: Outcome<(String, usize)>| {
             let (pod, bytes) = outcome.result.expect("every pod answers");
             assert_eq!(pod, outcome.target.pod, "what was read of this pod's body");
