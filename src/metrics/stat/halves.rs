@@ -3,8 +3,8 @@
 //! state. The result is the same state, down to its maps' order, as reducing the samples in one
 //! go: every insert and sum happens in the same order.
 
-use super::reduce::{Counter, Picked, ProxyKey, ProxyState};
-use crate::metrics::model::{SampleRef, Target};
+use super::reduce::{Counter, Picked, ProxyKey, ProxyState, may_be_observed};
+use crate::metrics::model::{FamilyRef, SampleRef, Target};
 use crate::metrics::{PARALLEL_MIN_BYTES, join, more_than_one_core};
 
 /// What a state reducing a second half keeps, in order.
@@ -16,13 +16,20 @@ pub(super) enum Kept {
     OpenConnections(u32, f64),
 }
 
-/// `target` reduced into the state of proxy `key`; a large target in two halves at once.
+/// `target` reduced into the state of proxy `key`; a large target in two halves at once. Only
+/// the families [`ProxyState::observe`] may read are gone through, and the halves are halves of
+/// their samples: in a proxy's body those families sit together, so halves of every sample would
+/// leave one thread most of the work.
 pub(super) fn reduce_target(key: ProxyKey, target: &Target) -> ProxyState {
     let scrape_time_ms = target.scrape_time_ms.unwrap_or(0);
-    let count = target.sample_count();
+    let families: Vec<FamilyRef<'_>> = target
+        .families()
+        .filter(|family| may_be_observed(family.name()))
+        .collect();
+    let count = families.iter().map(|family| family.len()).sum();
     if target.text().len() < PARALLEL_MIN_BYTES || !more_than_one_core() {
         let mut state = ProxyState::new(key, scrape_time_ms);
-        reduce(&mut state, samples_between(target, 0, count));
+        reduce(&mut state, samples_between(&families, 0, count));
         return state;
     }
     let middle = count / 2;
@@ -30,13 +37,13 @@ pub(super) fn reduce_target(key: ProxyKey, target: &Target) -> ProxyState {
     let (mut first, second) = join(
         || {
             let mut state = ProxyState::new(key, scrape_time_ms);
-            reduce(&mut state, samples_between(target, 0, middle));
+            reduce(&mut state, samples_between(&families, 0, middle));
             state
         },
         || {
             let mut state = ProxyState::new(second_key, scrape_time_ms);
             state.recorded = Some(Vec::new());
-            reduce(&mut state, samples_between(target, middle, count));
+            reduce(&mut state, samples_between(&families, middle, count));
             state
         },
     );
@@ -51,10 +58,14 @@ fn reduce<'t>(state: &mut ProxyState, samples: impl Iterator<Item = SampleRef<'t
     }
 }
 
-/// The target's samples `from..to`, counted over all its families, in input order.
-fn samples_between(target: &Target, from: usize, to: usize) -> impl Iterator<Item = SampleRef<'_>> {
+/// The samples `from..to` of `families`, counted over all of them, in input order.
+fn samples_between<'t>(
+    families: &[FamilyRef<'t>],
+    from: usize,
+    to: usize,
+) -> impl Iterator<Item = SampleRef<'t>> {
     let mut before = 0;
-    target.families().flat_map(move |family| {
+    families.iter().flat_map(move |family| {
         let (start, end) = (before, before + family.len());
         before = end;
         let (lo, hi) = (from.clamp(start, end), to.clamp(start, end));
@@ -91,11 +102,19 @@ impl ProxyState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::stat::reduce::Scope;
 
     /// A body over [`PARALLEL_MIN_BYTES`] whose dimensions, counters and open connections show up
-    /// in both halves, some only in the second.
+    /// in both halves, some only in the second; it starts with a large family `stat` does not
+    /// read and ends with a counter family named without its `_total`, as OpenMetrics names them.
     fn large_target() -> Target {
         let mut body = String::from("process_start_time_seconds 1700000000\n");
+        body.push_str("# TYPE request_total counter\n");
+        for i in 0..20_000 {
+            body.push_str(&format!(
+                "request_total{{direction=\"inbound\",authority=\"svc-{i}.ns:80\"}} {i}\n"
+            ));
+        }
         let mut i = 0;
         while body.len() < PARALLEL_MIN_BYTES * 3 / 2 {
             let authority = format!("svc-{}.ns:80", i % (7 + i / 300));
@@ -119,6 +138,13 @@ mod tests {
             }
             i += 1;
         }
+        body.push_str("# TYPE route_response counter\n");
+        for class in ["success", "failure"] {
+            body.push_str(&format!(
+                "route_response_total{{direction=\"outbound\",dst=\"web.ns:80\",\
+                 rt_route=\"GET /\",classification=\"{class}\"}} 3\n"
+            ));
+        }
         Target::parse(body, Vec::new(), Some(1_000)).unwrap()
     }
 
@@ -140,15 +166,20 @@ mod tests {
             pod: "web-1".into(),
             workload: None,
         };
+        let every_family: Vec<FamilyRef<'_>> = target.families().collect();
         let mut whole = ProxyState::new(key.clone(), 1_000);
         reduce(
             &mut whole,
-            samples_between(&target, 0, target.sample_count()),
+            samples_between(&every_family, 0, target.sample_count()),
         );
         let halves = reduce_target(key, &target);
         assert!(halves.recorded.is_none());
         assert_eq!(format!("{:?}", halves.dims), format!("{:?}", whole.dims));
         assert!(whole.dims.len() > 14, "{} dimensions", whole.dims.len());
+        assert!(
+            whole.dims.iter().any(|d| d.scope == Scope::Route),
+            "the family named without `_total` is read"
+        );
         // Same counters in the same order: floating-point sums over them come out the same.
         let counters = |s: &ProxyState| format!("{:?}", s.counters.iter().collect::<Vec<_>>());
         assert_eq!(counters(&halves), counters(&whole));
@@ -157,11 +188,36 @@ mod tests {
     }
 
     #[test]
+    fn only_families_stat_never_reads_are_passed_over() {
+        for family in [
+            "process_start_time_seconds",
+            "response_total",
+            "response",
+            "response_latency_ms",
+            "tcp_open_connections",
+            "tcp_read_bytes",
+            "outbound_http_route_request_duration_seconds",
+            "route_response",
+        ] {
+            assert!(may_be_observed(family), "{family}");
+        }
+        for family in [
+            "request_total",
+            "inbound_http_authz_allow_total",
+            "identity_cert_expiration_timestamp_seconds",
+            "response_latency_ms_bucket_total",
+        ] {
+            assert!(!may_be_observed(family), "{family}");
+        }
+    }
+
+    #[test]
     fn samples_between_covers_a_family_cut_in_two() {
         let target = large_target();
+        let families: Vec<FamilyRef<'_>> = target.families().collect();
         let count = target.sample_count();
         let names = |from, to| {
-            samples_between(&target, from, to)
+            samples_between(&families, from, to)
                 .map(|s| (s.name, s.labels.as_str()))
                 .collect::<Vec<_>>()
         };

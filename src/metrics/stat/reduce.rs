@@ -232,6 +232,30 @@ impl StatState {
     }
 }
 
+/// The process start time, which [`ProxyState::observe`] keeps as it is.
+const PROCESS_START: &str = "process_start_time_seconds";
+
+/// The samples [`ProxyState::observe`] reduces, by name; it passes over every other sample but
+/// [`PROCESS_START`].
+const OBSERVED: [&str; 9] = [
+    "response_total",
+    "response_latency_ms_bucket",
+    "tcp_open_connections",
+    "tcp_read_bytes_total",
+    "tcp_write_bytes_total",
+    "outbound_http_route_request_statuses_total",
+    "outbound_http_route_request_duration_seconds_bucket",
+    "route_response_total",
+    "route_response_latency_ms_bucket",
+];
+
+/// Whether a family named `family` can hold a sample [`ProxyState::observe`] reads: a family's
+/// samples are named by its name, or its name and a suffix ([`crate::metrics::parse::belongs_to`]),
+/// so the others can be passed over whole.
+pub(super) fn may_be_observed(family: &str) -> bool {
+    PROCESS_START.starts_with(family) || OBSERVED.iter().any(|name| name.starts_with(family))
+}
+
 /// One body being reduced a piece at a time, as it is decoded (see
 /// [`StatState::add_reduced`]), so it is never held whole.
 #[derive(Debug)]
@@ -462,19 +486,11 @@ impl ProxyState {
         let name = sample.name();
         let value = sample.value();
         match name {
-            "process_start_time_seconds" => {
+            PROCESS_START => {
                 self.process_start_seconds = Some(value);
                 return;
             }
-            "response_total"
-            | "response_latency_ms_bucket"
-            | "tcp_open_connections"
-            | "tcp_read_bytes_total"
-            | "tcp_write_bytes_total"
-            | "outbound_http_route_request_statuses_total"
-            | "outbound_http_route_request_duration_seconds_bucket"
-            | "route_response_total"
-            | "route_response_latency_ms_bucket" => picked.read(sample),
+            name if OBSERVED.contains(&name) => picked.read(sample),
             _ => return,
         }
         let p = &*picked;
