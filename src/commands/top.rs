@@ -96,9 +96,10 @@ impl<'a> View<'a> {
         }
     }
 
-    async fn scrape(&self, cancel: &CancellationToken) -> Collected {
+    async fn scrape(&mut self, cancel: &CancellationToken) -> Collected {
         let options = self.ctx.source_options();
-        match source::stat_round(&options, &self.live, cancel).await {
+        let previous = self.refresh.previous_round();
+        match source::stat_round(&options, &self.live, previous, cancel).await {
             Ok(measured) => measured.into_collected(),
             // Only a window's wait can be interrupted, and a refresh has none.
             Err(_) => Collected {

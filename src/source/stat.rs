@@ -28,25 +28,30 @@ pub(crate) async fn stat_window(
     window: Option<Duration>,
     cancel: &CancellationToken,
 ) -> Result<StatWindow> {
-    measure(options, live, window, false, cancel).await
+    measure(options, live, window, None, cancel).await
 }
 
-/// One scrape for `top`, whose rows come from each round against the round before: every
-/// series is kept, so a counter that went down is found per series, as `increase()` does.
+/// One round of `top`, whose rows come from each round against the round before (`previous`,
+/// empty before the first): each proxy is compared with its previous round series by series as
+/// it comes in, so a counter that went down is found per series, as `increase()` does, and its
+/// series are kept only as the next round's baseline, ~4 bytes each
+/// ([`StatState::fold_last_keeping_baseline`]). What `previous` held of the proxies scraped is
+/// released as they are.
 pub(crate) async fn stat_round(
     options: &Options,
     live: &Live,
+    previous: &mut StatState,
     cancel: &CancellationToken,
 ) -> Result<StatWindow> {
-    measure(options, live, None, true, cancel).await
+    measure(options, live, None, Some(previous), cancel).await
 }
 
-/// [`stat_window`], or with `keep_series` one scrape whose series are kept ([`stat_round`]).
+/// [`stat_window`], or with `previous_round` one round of `top` ([`stat_round`]).
 async fn measure(
     options: &Options,
     live: &Live,
     window: Option<Duration>,
-    keep_series: bool,
+    mut previous_round: Option<&mut StatState>,
     cancel: &CancellationToken,
 ) -> Result<StatWindow> {
     let limit = options.fetch.max_body;
@@ -67,7 +72,9 @@ async fn measure(
                     first.add_checked(reducer)?;
                     if window.is_some() {
                         first.keep_last_as_baseline();
-                    } else if !keep_series {
+                    } else if let Some(previous) = previous_round.as_deref_mut() {
+                        first.fold_last_keeping_baseline(previous);
+                    } else {
                         first.sum_last_since_start();
                     }
                 }

@@ -179,6 +179,7 @@ mod tests {
     use super::*;
     use crate::cluster::ClusterOptions;
     use crate::forward::FetchOptions;
+    use crate::metrics::stat::StatState;
     use crate::resolve::TargetLabelSet;
 
     /// A simulated mesh with `faults`, options reaching it, and its emojivoto pods resolved.
@@ -279,26 +280,40 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_round_of_top_keeps_every_series_where_numbers_since_start_keep_sums() {
+    async fn rounds_of_top_keep_each_series_as_a_baseline_and_rows_as_increases() {
         // `top` compares each round with the one before, series by series (a counter that went
-        // down counts from zero); `stat --since-start` compares with nothing and keeps sums.
+        // down counts from zero), as each proxy comes in: what a round keeps is a baseline of
+        // every series for the next round (~4 bytes each) and its increases per row.
         let (_sim, _dir, options, live) = mesh(&[]).await;
         let cancel = CancellationToken::new();
-        let kept = |measured: crate::source::stat::StatWindow| -> usize {
-            let proxies = &measured.after.proxies;
-            assert_eq!(proxies.len(), live.pods.len());
-            proxies.iter().map(|p| p.counters_kept()).sum()
+        let kept = |state: &StatState| -> (usize, usize) {
+            assert_eq!(state.proxies.len(), live.pods.len());
+            let counters = state.proxies.iter().map(|p| p.counters_kept()).sum();
+            let baselines = state.proxies.iter().map(|p| p.baseline_kept()).sum();
+            (counters, baselines)
         };
-        let round = kept(
-            crate::source::stat_round(&options, &live, &cancel)
-                .await
-                .unwrap(),
+        let mut previous = StatState::default();
+        let first = crate::source::stat_round(&options, &live, &mut previous, &cancel)
+            .await
+            .unwrap()
+            .after;
+        let (counters, series) = kept(&first);
+        assert_eq!(counters, 0, "the first round is only a baseline");
+        assert!(series > 0);
+        let mut previous = first;
+        let second = crate::source::stat_round(&options, &live, &mut previous, &cancel)
+            .await
+            .unwrap()
+            .after;
+        assert!(
+            previous.proxies.is_empty(),
+            "each proxy's previous round is released once compared with"
         );
-        let since = kept(
-            crate::source::stat_window(&options, &live, None, &cancel)
-                .await
-                .unwrap(),
+        let (increases, next) = kept(&second);
+        assert!(
+            increases > 0 && increases < series,
+            "{increases} increases per row against {series} series"
         );
-        assert!(since < round, "{since} sums against {round} series");
+        assert!(next > 0, "the second round is the third's baseline");
     }
 }

@@ -35,6 +35,12 @@ impl Baseline {
         self.series.is_empty()
     }
 
+    /// How many series are kept.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.series.len()
+    }
+
     /// The value of series `hash`.
     pub(super) fn value_of(&self, hash: u64) -> Option<f64> {
         let i = self.series.binary_search(&hash).ok()?;

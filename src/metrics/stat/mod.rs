@@ -32,6 +32,8 @@ pub use refresh::{Refresh, Refreshed};
 pub use rows::{GroupBy, StatRow, compute, compute_since_start};
 
 #[cfg(test)]
+mod refresh_tests;
+#[cfg(test)]
 mod sums_tests;
 #[cfg(test)]
 mod tests;

@@ -209,6 +209,28 @@ impl StatState {
         }
     }
 
+    /// For `top`, whose every refresh is a round compared with the round before: compare the
+    /// proxy added last with its previous round in `before` as [`StatState::fold_last_against`]
+    /// does, and keep its series as the baseline the next round is compared with. A proxy
+    /// `before` does not have (new, or it failed the previous round) is only kept as a baseline:
+    /// its numbers show from the next round on. So rounds of a large mesh hold one baseline of
+    /// every series and the increases per row, never every series of two rounds.
+    pub fn fold_last_keeping_baseline(&mut self, before: &mut StatState) {
+        let Some(proxy) = self.proxies.last() else {
+            return;
+        };
+        if before.proxy(&proxy.key.namespace, &proxy.key.pod).is_none() {
+            self.keep_last_as_baseline();
+            return;
+        }
+        let series = proxy.counters.iter().map(|(h, c)| (*h, c.value)).collect();
+        let baseline = self.series_lists.baseline(series);
+        self.fold_last_against(before);
+        if let Some(proxy) = self.proxies.last_mut() {
+            proxy.baseline = baseline;
+        }
+    }
+
     /// Sum the counters of the proxy added last per dimension and slot, dropping their series
     /// identities: numbers since each proxy started are compared with nothing, so one scrape of a
     /// large mesh need not keep every series of every proxy (a `web` proxy's ~11,600 latency
@@ -412,6 +434,12 @@ impl ProxyState {
     #[cfg(test)]
     pub(crate) fn counters_kept(&self) -> usize {
         self.counters.len()
+    }
+
+    /// How many series this state keeps as a baseline (for tests of what is kept).
+    #[cfg(test)]
+    pub(crate) fn baseline_kept(&self) -> usize {
+        self.baseline.len()
     }
 
     /// The value of series `hash` in this scrape.

@@ -1,5 +1,6 @@
 //! `top`'s refresh loop state ([`Refresh`]): the pods selected at the last listing, the previous
-//! scrape each table is computed from, and whether any scrape failed.
+//! round each round is compared with as it comes in (each proxy's series kept only as a
+//! baseline, [`StatState::fold_last_keeping_baseline`]), and whether any scrape failed.
 
 use super::collect::Collected;
 use super::lines::{StatLine, stat_lines};
@@ -51,6 +52,12 @@ impl Refresh {
         self.saw_failures = true;
     }
 
+    /// The previous round, for the next to be compared with proxy by proxy as it is scraped
+    /// ([`StatState::fold_last_keeping_baseline`]); empty before the first.
+    pub fn previous_round(&mut self) -> &mut StatState {
+        &mut self.previous
+    }
+
     /// Takes the first scrape, the baseline of the first table. Returns whether there is
     /// anything to show (some proxy answered, or Ctrl-C cut it short).
     pub fn start(&mut self, first: Collected) -> bool {
@@ -60,18 +67,20 @@ impl Refresh {
         usable
     }
 
-    /// Computes the rows from the previous scrape to `current`, which becomes the previous one.
-    /// A pod without a baseline (it failed the previous scrape) shows from the next refresh on.
+    /// Computes the rows of `current`, a round compared with the previous one as it was
+    /// scraped, which becomes the previous one. A pod without a baseline (it failed the previous
+    /// scrape) shows from the next refresh on.
     pub fn advance(&mut self, current: Collected) -> Refreshed {
         self.saw_failures |= !current.failures.is_empty();
-        let (with_baseline, fresh): (Vec<_>, Vec<_>) = current
-            .state
-            .proxies
-            .into_iter()
-            .partition(|p| self.previous.proxy(&p.key.namespace, &p.key.pod).is_some());
+        let StatState {
+            proxies,
+            series_lists,
+        } = current.state;
+        let (with_baseline, fresh): (Vec<_>, Vec<_>) =
+            proxies.into_iter().partition(|p| p.folded.is_some());
         let after = StatState {
             proxies: with_baseline,
-            ..StatState::default()
+            series_lists,
         };
         let lines = stat_lines(Some(&self.previous), &after, self.by, &self.selected);
         let mut next = after;

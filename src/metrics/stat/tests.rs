@@ -14,7 +14,15 @@ pub(super) fn key(pod: &str) -> ProxyKey {
     }
 }
 
-fn body(start: f64, ok: f64, failed: f64, le10: f64, le100: f64, read: f64, out_ok: f64) -> String {
+pub(super) fn body(
+    start: f64,
+    ok: f64,
+    failed: f64,
+    le10: f64,
+    le100: f64,
+    read: f64,
+    out_ok: f64,
+) -> String {
     format!(
         "# TYPE process_start_time_seconds gauge
 process_start_time_seconds {start}
@@ -371,7 +379,7 @@ fn folding_keeps_mtls_and_plain_requests_apart() {
     assert!(close(rows[0].tls_share, 0.75), "{rows:?}");
 }
 
-fn pod_target(pod: &str) -> crate::resolve::PodTarget {
+pub(super) fn pod_target(pod: &str) -> crate::resolve::PodTarget {
     crate::resolve::PodTarget {
         namespace: "emojivoto".into(),
         pod: pod.into(),
@@ -460,47 +468,6 @@ fn stat_lines_add_empty_rows_and_meshed_denominators_for_selected_pods() {
     assert_eq!(shown, [("voting-1", 1, 1), ("voting-2", 0, 1)]);
     assert!(pods[1].row.rps.is_none() && pods[1].row.success_rate.is_none());
     assert!(!spans_namespaces(&pods));
-}
-
-#[test]
-fn a_refresh_shows_a_pod_from_its_second_scrape_on() {
-    let at = |ok: f64| body(900.0, ok, 0.0, ok, ok, 1000.0, 1.0);
-    let collected = |bodies: &[(&str, i64, String)], failed: &[&str]| Collected {
-        state: state(bodies),
-        failures: failed
-            .iter()
-            .map(|pod| (pod_target(pod), "connection refused".to_string()))
-            .collect(),
-        interrupted: false,
-    };
-    let mut refresh = Refresh::new(GroupBy::Pod, vec![key("voting-1"), key("voting-2")]);
-    assert!(refresh.start(collected(
-        &[("voting-1", 1_000_000, at(10.0))],
-        &["voting-2"]
-    )));
-    assert!(refresh.saw_failures());
-    let second = refresh.advance(collected(
-        &[
-            ("voting-1", 1_010_000, at(30.0)),
-            ("voting-2", 1_010_000, at(50.0)),
-        ],
-        &[],
-    ));
-    assert_eq!(second.scraped, 2);
-    let rps: Vec<_> = second.lines.iter().map(|l| l.row.rps).collect();
-    assert_eq!(rps, [Some(2.0), None], "voting-2 has no baseline yet");
-    let third = refresh.advance(collected(
-        &[
-            ("voting-1", 1_020_000, at(40.0)),
-            ("voting-2", 1_020_000, at(70.0)),
-        ],
-        &[],
-    ));
-    let rps: Vec<_> = third.lines.iter().map(|l| l.row.rps).collect();
-    assert_eq!(rps, [Some(1.0), Some(2.0)]);
-    refresh.relisted(vec![key("voting-1")]);
-    assert_eq!(refresh.selected(), 1);
-    assert!(!Refresh::new(GroupBy::Pod, Vec::new()).start(collected(&[], &["voting-1"])));
 }
 
 #[test]
