@@ -7,7 +7,7 @@
 //! Ctrl-C or `--iterations`.
 
 use std::io::{self, IsTerminal};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -69,11 +69,15 @@ struct View<'a> {
     refresh: Refresh,
     sort: SortKey,
     history: History,
+    /// When the last scrape started: a table covers the time from one to the next, which on a
+    /// large mesh is longer than `--interval`.
+    scrape_started: Option<Instant>,
 }
 
 /// One refresh, ready to draw.
 struct Frame {
-    /// `2026-11-24T21:05:03Z  window 2.0s  proxies 4/4`.
+    /// `2026-11-24T21:05:03Z  window 2.0s  proxies 4/4`: the window from the previous scrape's
+    /// start to this one's.
     status: String,
     /// The rows, in namespace and name order; `None` before the first table.
     lines: Option<Vec<StatLine>>,
@@ -93,10 +97,21 @@ impl<'a> View<'a> {
             live,
             sort: SortKey::default(),
             history: History::default(),
+            scrape_started: None,
         }
     }
 
-    async fn scrape(&mut self, cancel: &CancellationToken) -> Collected {
+    /// Scrapes every pod once, each compared with its previous round as it comes in; returns
+    /// what was scraped and the time since the previous scrape started.
+    async fn scrape(&mut self, cancel: &CancellationToken) -> (Collected, Option<Duration>) {
+        let started = Instant::now();
+        let window = self.scrape_started.map(|previous| started - previous);
+        self.scrape_started = Some(started);
+        let collected = self.scrape_round(cancel).await;
+        (collected, window)
+    }
+
+    async fn scrape_round(&mut self, cancel: &CancellationToken) -> Collected {
         let options = self.ctx.source_options();
         let previous = self.refresh.previous_round();
         match source::stat_round(&options, &self.live, previous, cancel).await {
@@ -113,14 +128,14 @@ impl<'a> View<'a> {
     /// Takes the first scrape, the baseline of the first table. Returns the pods that failed it,
     /// and whether there is anything to show (some proxy answered, or Ctrl-C cut it short).
     async fn start(&mut self, cancel: &CancellationToken) -> (Vec<String>, bool) {
-        let first = self.scrape(cancel).await;
+        let (first, _) = self.scrape(cancel).await;
         let failures = failure_lines(&first);
         (failures, self.refresh.start(first))
     }
 
     /// Lists the pods again, scrapes them and computes the rows from the previous scrape to
     /// this one. When the pods cannot be listed, the previous ones are scraped.
-    async fn refresh(&mut self, cancel: &CancellationToken, window: Duration) -> Frame {
+    async fn refresh(&mut self, cancel: &CancellationToken) -> Frame {
         let listed = source::relist(&self.ctx.source_options(), &self.live).await;
         let not_listed = match listed {
             Ok(live) => {
@@ -134,7 +149,7 @@ impl<'a> View<'a> {
                 Some(format!("cannot list the pods again: {e}"))
             }
         };
-        let current = self.scrape(cancel).await;
+        let (current, window) = self.scrape(cancel).await;
         let failures = not_listed
             .into_iter()
             .chain(failure_lines(&current))
@@ -143,9 +158,9 @@ impl<'a> View<'a> {
         self.history.record(&refreshed.lines);
         Frame {
             status: format!(
-                "{}  window {}  proxies {}/{}",
+                "{}  window {:.1}s  proxies {}/{}",
                 humantime::format_rfc3339_seconds(SystemTime::now()),
-                humantime::format_duration(round_to_ms(window)),
+                window.unwrap_or_default().as_secs_f64(),
                 refreshed.scraped,
                 self.refresh.selected()
             ),
@@ -221,10 +236,6 @@ fn failure_lines(collected: &Collected) -> Vec<String> {
         .collect()
 }
 
-fn round_to_ms(d: Duration) -> Duration {
-    Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// Without a terminal: one table per interval under a `# TIME ...` line.
 async fn run_plain(
     view: &mut View<'_>,
@@ -246,7 +257,7 @@ async fn run_plain(
             _ = ticker.tick() => {}
             () = cancel.cancelled() => break,
         }
-        let frame = view.refresh(cancel, args.interval).await;
+        let frame = view.refresh(cancel).await;
         if cancel.is_cancelled() {
             break;
         }
@@ -320,7 +331,7 @@ async fn run_interactive(
                     }
                 }
             }
-            frame = view.refresh(cancel, args.interval).await;
+            frame = view.refresh(cancel).await;
             if cancel.is_cancelled() {
                 break;
             }

@@ -51,6 +51,32 @@ fn without_a_terminal_it_prints_one_table_per_interval_busiest_first() {
 }
 
 #[test]
+fn the_window_shown_is_the_time_between_scrapes_when_a_scrape_outlasts_the_interval() {
+    // Each API request and port-forward takes 400 ms: a refresh (listing the pods again, then
+    // scraping them) lasts longer than the 100 ms asked for, and the rates cover that time.
+    let mesh = Mesh::builder().latency(Duration::from_millis(400)).start();
+    let (code, out, err) = run(mesh.cmd().args([
+        "top",
+        "-n",
+        "emojivoto",
+        "--interval",
+        "100ms",
+        "--iterations",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let status = out.lines().next().unwrap();
+    let window: f64 = status
+        .split("window ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|w| w.strip_suffix('s'))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no window in {status}"));
+    assert!(window >= 0.8, "{status}");
+}
+
+#[test]
 fn on_a_terminal_it_redraws_in_place_and_q_restores_the_terminal() {
     let mesh = Mesh::start();
     let command = format!(
