@@ -15,6 +15,7 @@ use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::diff::{self, DiffOptions};
 use crate::metrics::filter;
+use crate::metrics::model::Snapshot;
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
 use crate::source::{self, Source};
@@ -42,6 +43,9 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         }
         ([a, b], None) => {
             let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
+            if let Side::Target(_) = b {
+                room_for_another_side(&old.snapshot)?;
+            }
             let (new, exit_b) = load(ctx, b, args.read_from.as_ref(), &cancel).await?;
             (old, new, worse(exit_a, exit_b))
         }
@@ -163,6 +167,7 @@ async fn over_interval(
             "no proxy of {target} could be scraped"
         )));
     }
+    room_for_another_side(&first)?;
     if ctx.progress {
         eprintln!(
             "waiting {} for the second scrape",
@@ -187,4 +192,67 @@ async fn over_interval(
         DiffSide::new(label("second scrape"), second),
         worse(exit_a, exit_b),
     ))
+}
+
+/// Both sides of a diff are held whole while they are compared (a live side of a large mesh is
+/// gigabytes: docs/BENCHMARKS.md, "Session 11"). Before a second live side is scraped, fails
+/// with what to do when it would not fit in the memory left, rather than run the machine out of
+/// it: the second side takes about as much as the first.
+fn room_for_another_side(first: &Snapshot) -> Result<()> {
+    let Some(available) = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|meminfo| mem_available(&meminfo))
+    else {
+        return Ok(());
+    };
+    fits_another_side(first.held_bytes(), available)
+}
+
+/// `MemAvailable` of a `/proc/meminfo` text, in bytes.
+fn mem_available(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Whether a second side as large as one that holds `side` bytes fits in `available` bytes.
+fn fits_another_side(side: u64, available: u64) -> Result<()> {
+    if side <= available {
+        return Ok(());
+    }
+    let gib = |bytes: u64| bytes as f64 / f64::from(1 << 30);
+    Err(Error::Failed(format!(
+        "diff holds both sides whole: the first takes {:.1} GiB and the second would need as much, \
+         more than the {:.1} GiB of memory left; diff fewer pods at a time (one workload, \
+         -n NAMESPACE, or -l SELECTOR)",
+        gib(side),
+        gib(available)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_side_that_would_not_fit_is_refused_with_what_to_do() {
+        let gib = 1u64 << 30;
+        assert!(fits_another_side(9 * gib, 12 * gib).is_ok());
+        let refused = fits_another_side(11 * gib, 10 * gib)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("11.0 GiB") && refused.contains("10.0 GiB"),
+            "{refused}"
+        );
+        assert!(refused.contains("-n NAMESPACE"), "{refused}");
+    }
+
+    #[test]
+    fn memory_left_is_read_from_meminfo() {
+        let meminfo = "MemTotal:       24683584 kB\nMemFree:        21378000 kB\n\
+                       MemAvailable:   23637000 kB\nBuffers:            2324 kB\n";
+        assert_eq!(mem_available(meminfo), Some(23_637_000 * 1024));
+        assert_eq!(mem_available("MemTotal: 1 kB\n"), None);
+    }
 }

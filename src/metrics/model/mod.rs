@@ -317,6 +317,13 @@ impl Target {
         self.samples.len()
     }
 
+    /// About how many bytes of memory the target holds: its text and its index.
+    pub fn held_bytes(&self) -> u64 {
+        let index = self.samples.capacity() * std::mem::size_of::<SampleIndex>()
+            + self.families.capacity() * std::mem::size_of::<FamilyIndex>();
+        (self.text.len() + self.decoded.capacity() + index) as u64
+    }
+
     /// Keep the samples for which `keep(family, sample)` is true; families left without samples
     /// are dropped.
     pub fn retain(&mut self, mut keep: impl FnMut(FamilyRef<'_>, SampleRef<'_>) -> bool) {

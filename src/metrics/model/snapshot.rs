@@ -224,6 +224,11 @@ impl Snapshot {
     pub fn sample_count(&self) -> usize {
         self.targets.iter().map(Target::sample_count).sum()
     }
+
+    /// About how many bytes of memory the snapshot holds ([`Target::held_bytes`]).
+    pub fn held_bytes(&self) -> u64 {
+        self.targets.iter().map(Target::held_bytes).sum()
+    }
 }
 
 /// The byte range of `label` (`name="value"`) within the raw label text `raw`.
