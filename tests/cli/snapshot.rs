@@ -3,13 +3,11 @@
 //! create-blocks-from openmetrics` on it, and `promtool check metrics` on `-o prom`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+use crate::support::prometheus::promtool;
 use crate::support::{Mesh, assert_close, fixture, run, with_sorted_labels};
 use linkerd_export_sim::{Fault, SimConfig};
 use serde_json::Value;
-
-const PROMTOOL: &str = "/usr/bin/promtool";
 
 /// `promtool check metrics` findings that come from the proxies' own metric names, which we
 /// pass through unchanged: Linkerd's latency histograms are in milliseconds, named `_ms`.
@@ -18,27 +16,6 @@ const ACCEPTED_LINT: &[&str] = &[
     "control_response_latency_ms metric names should not contain abbreviated units",
     "route_response_latency_ms metric names should not contain abbreviated units",
 ];
-
-fn promtool(args: &[&str], stdin: Option<&str>) -> (i32, String) {
-    let mut child = Command::new(PROMTOOL)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run promtool");
-    {
-        use std::io::Write;
-        let mut input = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
-}
 
 fn sample_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()

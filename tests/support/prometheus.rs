@@ -208,6 +208,29 @@ fn prometheus_binary() -> PathBuf {
     std::env::var_os("PROMETHEUS").map_or_else(|| PathBuf::from("prometheus"), PathBuf::from)
 }
 
+/// Runs `promtool` (Debian's, on PATH) with `args`, `stdin` written to it: its exit code and its
+/// stdout and stderr together. Fails the test when promtool cannot run.
+pub fn promtool(args: &[&str], stdin: Option<&str>) -> (i32, String) {
+    let mut child = Command::new("promtool")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run promtool (apt-get install prometheus)");
+    {
+        use std::io::Write;
+        let mut input = child.stdin.take().expect("promtool's stdin");
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("write to promtool");
+        }
+    }
+    let out = child.wait_with_output().expect("promtool ends");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
 /// `promtool tsdb create-blocks-from openmetrics FILE BLOCKS`: backfills an OpenMetrics file into
 /// TSDB blocks, asserting promtool accepts it (its stderr in the failure message).
 pub fn backfill(file: &Path, blocks: &Path) {

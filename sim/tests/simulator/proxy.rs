@@ -11,7 +11,9 @@ use linkerd_export_sim::{Sim, SimConfig, SimHandle};
 use tokio::net::TcpStream;
 
 /// `promtool check metrics` output for `body`, or `None` when promtool is not installed.
-fn promtool_check(body: &str) -> Option<String> {
+/// `promtool check metrics` (Debian's, on PATH) on `body`: its report. Fails the test when
+/// promtool cannot run.
+fn promtool_check(body: &str) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new("promtool")
@@ -20,14 +22,19 @@ fn promtool_check(body: &str) -> Option<String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .ok()?;
-    child.stdin.take()?.write_all(body.as_bytes()).ok()?;
-    let out = child.wait_with_output().ok()?;
-    Some(format!(
+        .expect("run promtool (apt-get install prometheus)");
+    child
+        .stdin
+        .take()
+        .expect("promtool's stdin")
+        .write_all(body.as_bytes())
+        .expect("write to promtool");
+    let out = child.wait_with_output().expect("promtool ends");
+    format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    ))
+    )
 }
 
 fn config(faults: &[&str]) -> SimConfig {
@@ -220,10 +227,8 @@ async fn body_follows_real_proxy_formatting() {
         assert!(seen.insert(series), "duplicate series {series}");
     }
 
-    match promtool_check(&body) {
-        Some(report) => assert!(!report.contains("error while linting"), "{report}"),
-        None => eprintln!("promtool not found: skipping its parse check"),
-    }
+    let report = promtool_check(&body);
+    assert!(!report.contains("error while linting"), "{report}");
 
     let gz = fetch(&sim, "web-", "/metrics", &[("accept-encoding", "gzip")]).await;
     assert_eq!(
@@ -271,9 +276,8 @@ async fn proxy_faults_are_observable() {
         !garbage.contains("# EOF")
             && garbage.contains("request_total{direction=\"inbound\",tls=\"true\" 12")
     );
-    if let Some(report) = promtool_check(&garbage) {
-        assert!(report.contains("error while linting"), "{report}");
-    }
+    let report = promtool_check(&garbage);
+    assert!(report.contains("error while linting"), "{report}");
     let reset = fetch(&sim, "vote-bot-", "/metrics", &[]).await;
     assert_eq!(reset.status, 200);
     assert!(reset.body.is_err(), "reset body must fail");
