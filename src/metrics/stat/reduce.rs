@@ -178,13 +178,24 @@ impl StatState {
     /// two scrapes of a large mesh never both hold every series of every proxy. Rows computed
     /// from `before` to this state are the same as without folding.
     pub fn fold_last_against(&mut self, before: &mut StatState) {
+        let earlier = self.last_in(before);
+        self.fold_last_at(before, earlier);
+    }
+
+    /// Where `before` has the proxy added last.
+    fn last_in(&self, before: &StatState) -> Option<usize> {
+        let proxy = self.proxies.last()?;
+        before
+            .proxies
+            .iter()
+            .position(|p| p.key.namespace == proxy.key.namespace && p.key.pod == proxy.key.pod)
+    }
+
+    /// [`StatState::fold_last_against`], the proxy's earlier scrape being `before`'s `earlier`.
+    fn fold_last_at(&mut self, before: &mut StatState, earlier: Option<usize>) {
         let Some(proxy) = self.proxies.last_mut() else {
             return;
         };
-        let earlier = before
-            .proxies
-            .iter()
-            .position(|p| p.key.namespace == proxy.key.namespace && p.key.pod == proxy.key.pod);
         let (base, elapsed) = super::rows::baseline_of(proxy, earlier.map(|i| &before.proxies[i]));
         let mut increases: Counters = Counters::default();
         for (hash, counter) in &proxy.counters {
@@ -216,16 +227,13 @@ impl StatState {
     /// its numbers show from the next round on. So rounds of a large mesh hold one baseline of
     /// every series and the increases per row, never every series of two rounds.
     pub fn fold_last_keeping_baseline(&mut self, before: &mut StatState) {
-        let Some(proxy) = self.proxies.last() else {
-            return;
-        };
-        if before.proxy(&proxy.key.namespace, &proxy.key.pod).is_none() {
+        let (Some(proxy), Some(earlier)) = (self.proxies.last(), self.last_in(before)) else {
             self.keep_last_as_baseline();
             return;
-        }
+        };
         let series = proxy.counters.iter().map(|(h, c)| (*h, c.value)).collect();
         let baseline = self.series_lists.baseline(series);
-        self.fold_last_against(before);
+        self.fold_last_at(before, Some(earlier));
         if let Some(proxy) = self.proxies.last_mut() {
             proxy.baseline = baseline;
         }
