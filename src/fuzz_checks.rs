@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::metrics::diff::{self, DiffBy, DiffOptions};
+use crate::metrics::diff::{self, DiffBy, DiffOptions, SnapshotDiff};
 use crate::metrics::filter::{NamePattern, VectorSelector};
 use crate::metrics::model::{Snapshot, TARGET_LABEL_NAMES, Target, Text};
 use crate::metrics::obfuscate::{Obfuscation, obfuscate_body};
@@ -62,8 +62,9 @@ pub fn selector(data: &[u8]) {
 
 /// Two inputs, split at the first 0xFF byte (which UTF-8 never holds), each read as a file side
 /// of `diff` is (a `# POD` dump, else a merged exposition), give the same rows through each of
-/// `diff`'s paths, for both groupings and with and without `--only-changed`; the rows render
-/// as a table, wide and as JSON.
+/// `diff`'s paths, for both groupings and with and without `--only-changed`, and through
+/// [`diff::PairedDiff`] one pod at a time where its sums are exact; the rows render as a
+/// table, wide and as JSON.
 pub fn diff(data: &[u8]) {
     let Some(split) = data.iter().position(|&b| b == 0xff) else {
         return;
@@ -85,8 +86,15 @@ pub fn diff(data: &[u8]) {
         for only_changed in [false, true] {
             let options = DiffOptions { by, only_changed };
             let [one_thread, halves, hashed] = diff::each_path(&old, &new, options);
+            let hashed = hashed.to_snapshot_diff();
+            if whole_numbers(&old)
+                && whole_numbers(&new)
+                && let Some(paired) = diff::paired_whole(&old, &new, options)
+            {
+                paired_agrees(&paired.to_snapshot_diff(), &hashed, options);
+            }
             // Debug text: NaN equals NaN, and -0.0 differs from 0.0, as printed.
-            let hashed = format!("{:?}", hashed.to_snapshot_diff());
+            let hashed = format!("{hashed:?}");
             let one_thread_text = format!("{:?}", one_thread.to_snapshot_diff());
             assert_eq!(one_thread_text, hashed, "{options:?}");
             let halves = format!("{:?}", halves.to_snapshot_diff());
@@ -107,6 +115,37 @@ pub fn diff(data: &[u8]) {
                 }
             }
         }
+    }
+}
+
+/// Whether every value of `snapshot` is a whole number small enough that sums of them are
+/// exact whatever order they are added in.
+fn whole_numbers(snapshot: &Snapshot) -> bool {
+    snapshot.targets.iter().all(|t| {
+        t.families().all(|f| {
+            f.samples()
+                .all(|s| s.value.fract() == 0.0 && s.value.abs() < f64::from(1u32 << 31))
+        })
+    })
+}
+
+/// `paired` ([`diff::PairedDiff`], summing pods in the order they come) gives the rows `hashed`
+/// gives: the same but for rates, which sum fractions and may differ in their last bits.
+fn paired_agrees(paired: &SnapshotDiff, hashed: &SnapshotDiff, options: DiffOptions) {
+    let without_rates = |d: &SnapshotDiff| {
+        let mut d = d.clone();
+        let rates: Vec<Option<f64>> = d.series.iter_mut().map(|s| s.rate.take()).collect();
+        (format!("{d:?}"), rates)
+    };
+    let (paired, paired_rates) = without_rates(paired);
+    let (hashed, hashed_rates) = without_rates(hashed);
+    assert_eq!(paired, hashed, "{options:?} paired");
+    for (p, h) in paired_rates.iter().zip(&hashed_rates) {
+        let close = match (p, h) {
+            (Some(p), Some(h)) => p == h || (p - h).abs() <= 1e-12 * p.abs().max(h.abs()),
+            (p, h) => p.is_none() && h.is_none(),
+        };
+        assert!(close, "{options:?} paired rate {p:?}, hashed {h:?}");
     }
 }
 

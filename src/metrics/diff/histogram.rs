@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::series::{Located, Part};
+use super::series::Part;
 use super::{HistogramValues, Sums, change_of};
 use crate::metrics::quantile::{Bucket, histogram_quantile};
 
@@ -15,10 +15,10 @@ struct PartSums<'s> {
     increase: f64,
 }
 
-/// A histogram's series, gathered.
-pub(super) struct HistogramAcc<'s> {
-    /// One of its series, for its family and labels.
-    pub(super) at: Located<'s>,
+/// A histogram's series, gathered; `at` says where its row's family and labels are (one of
+/// its series, or its row's key).
+pub(super) struct HistogramAcc<'s, A> {
+    pub(super) at: A,
     /// Its `_count` (the one with the greatest `le`, if several).
     count: Option<PartSums<'s>>,
     buckets: Vec<PartSums<'s>>,
@@ -27,8 +27,8 @@ pub(super) struct HistogramAcc<'s> {
     repeated: bool,
 }
 
-impl<'s> HistogramAcc<'s> {
-    pub(super) fn new(at: Located<'s>) -> Self {
+impl<'s, A> HistogramAcc<'s, A> {
+    pub(super) fn new(at: A) -> Self {
         HistogramAcc {
             at,
             count: None,
@@ -37,7 +37,9 @@ impl<'s> HistogramAcc<'s> {
         }
     }
 
-    pub(super) fn add(&mut self, at: Located<'s>, s: &Sums) {
+    /// Add the sums `s` of one of its series, whose `le` is what `le` gives (read only for a
+    /// `_count` or `_bucket` series).
+    pub(super) fn add(&mut self, le: impl FnOnce() -> Option<Cow<'s, str>>, s: &Sums) {
         let part = |le| PartSums {
             le,
             old: s.old_value(),
@@ -46,14 +48,14 @@ impl<'s> HistogramAcc<'s> {
         };
         match s.part {
             Part::Count => {
-                let le = at.le_at(s.le);
+                let le = le();
                 self.repeated |= self.count.as_ref().is_some_and(|seen| le == seen.le);
                 if self.count.as_ref().is_none_or(|seen| le >= seen.le) {
                     self.count = Some(part(le));
                 }
             }
             Part::Bucket => {
-                if let Some(le) = at.le_at(s.le) {
+                if let Some(le) = le() {
                     self.buckets.push(part(Some(le)));
                 }
             }

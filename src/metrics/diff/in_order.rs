@@ -211,7 +211,7 @@ struct Run<'s> {
     after: Option<&'s str>,
     /// Its labels without `le`, as two pieces that are read one after the other.
     rest: [&'s str; 2],
-    histogram: HistogramAcc<'s>,
+    histogram: HistogramAcc<'s, Located<'s>>,
 }
 
 /// A histogram series' labels as written, read around their `le`.
@@ -293,7 +293,7 @@ struct Rows<'s> {
     /// Room for a row's labels while it is keyed.
     labels: Vec<(Cow<'s, str>, Cow<'s, str>)>,
     series: Vec<(KeyAt, SeriesValues)>,
-    histograms: Vec<HistogramAcc<'s>>,
+    histograms: Vec<HistogramAcc<'s, Located<'s>>>,
     run: Option<Run<'s>>,
 }
 
@@ -382,7 +382,7 @@ impl<'s> Rows<'s> {
             if kind == MetricType::Histogram {
                 let located = self.located(&sums);
                 let run = self.run.as_mut().expect("histogram_series starts a run");
-                run.histogram.add(located, &sums);
+                run.histogram.add(|| located.le_at(sums.le), &sums);
             } else {
                 self.series_row(&sums);
             }
@@ -502,7 +502,7 @@ impl<'s> Rows<'s> {
                 Repeated::Refuse,
             )?,
         );
-        let mut histograms: Map<u64, HistogramAcc<'s>> = Default::default();
+        let mut histograms: Map<u64, HistogramAcc<'s, Located<'s>>> = Default::default();
         let mut pairs: Vec<(Option<PodSeries>, Option<PodSeries>)> =
             b.iter().map(|(k, pb)| (a.remove(k), Some(*pb))).collect();
         pairs.extend(a.values().map(|pa| (Some(*pa), None)));
@@ -516,7 +516,7 @@ impl<'s> Rows<'s> {
                 histograms
                     .entry(sums.histogram)
                     .or_insert_with(|| HistogramAcc::new(located))
-                    .add(located, &sums);
+                    .add(|| located.le_at(sums.le), &sums);
             } else {
                 self.series_row(&sums);
             }

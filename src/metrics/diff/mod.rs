@@ -29,6 +29,10 @@
 //! (one small record per series) are freed before the rows are keyed, and rows are keyed in
 //! the order their samples are in the text: one pass through each body instead of reads at
 //! random.
+//!
+//! Two live scrapes of thousands of proxies are too large to hold both (gigabytes each):
+//! [`PairedDiff`] takes them one proxy at a time, pairing each proxy's two bodies as `hashed`
+//! pairs series and keeping only the rows' sums (`paired`).
 
 use serde::Serialize;
 
@@ -39,12 +43,16 @@ use crate::metrics::model::{Labels, Snapshot, serialize_labels};
 mod histogram;
 mod in_order;
 mod key;
+mod paired;
 mod series;
 mod sums;
 
 use histogram::HistogramAcc;
 use key::{KeyAt, Keys};
 pub use key::{LabelTexts, Text};
+#[cfg(any(test, fuzzing))]
+pub use paired::paired_whole;
+pub use paired::{PairedDiff, ProxyPair, pair};
 use series::{At, Located, Map, pod_times, series_of};
 use sums::{Sums, change_of, pod_of};
 
@@ -392,7 +400,7 @@ fn hashed(
     drop((a, b));
     // The rows shown, with where their labels are; keyed once the sums are freed.
     let mut shown = Vec::new();
-    let mut histograms: Map<u64, HistogramAcc<'_>> = Default::default();
+    let mut histograms: Map<u64, HistogramAcc<'_, Located<'_>>> = Default::default();
     for s in sums.into_values() {
         let kind = s.kind;
         let series_at = Located {
@@ -403,7 +411,7 @@ fn hashed(
             histograms
                 .entry(s.histogram)
                 .or_insert_with(|| HistogramAcc::new(series_at))
-                .add(series_at, &s);
+                .add(|| series_at.le_at(s.le), &s);
             continue;
         }
         let values = s.values(elapsed_secs);
@@ -450,5 +458,7 @@ fn hashed(
     }
 }
 
+#[cfg(test)]
+mod paired_tests;
 #[cfg(test)]
 mod tests;
