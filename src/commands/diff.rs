@@ -2,10 +2,14 @@
 //! (`diff before.om deploy/web`, `diff deploy/web-v1 deploy/web-v2`); `diff TARGET --interval
 //! DUR` compares a target with itself DUR later.
 //!
-//! Two file sides are read and indexed at once, one on each core.
+//! Two file sides are read and indexed at once, one on each core. A target's proxies over an
+//! interval are compared one proxy at a time as their second scrape comes in
+//! ([`source::scrape_pairs`]), so a mesh is never held twice; other sides are held whole.
 //!
 //! When both sides are different live targets, the labels that name the workload (`deployment`,
 //! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
+
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -13,21 +17,54 @@ use super::{Context, stream_stdout};
 use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
-use crate::metrics::diff::{self, DiffOptions};
-use crate::metrics::filter;
-use crate::metrics::model::Snapshot;
+use crate::metrics::diff::{self, DiffOptions, DiffRows, PairedDiff};
+use crate::metrics::filter::{self, Filter};
+use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
-use crate::source::{self, Source};
+use crate::source::{self, Live, Source};
+
+/// Two sides compared: what the header shows of each, the rows, how many samples the filters
+/// kept, and whether every proxy answered.
+struct Compared {
+    old: DiffSide,
+    new: DiffSide,
+    rows: DiffRows,
+    kept: usize,
+    exit: Exit,
+}
+
+/// What is done to each side before it is compared.
+struct Prepare {
+    filter: Filter,
+    obfuscation: Option<Obfuscation>,
+    options: DiffOptions,
+}
 
 /// Runs `diff`.
 pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
-    let filter = args.filter.filter()?;
     let sides = args.sides();
     let cancel = interrupt::cancel_on_ctrl_c();
-    let (mut old, mut new, exit) = match (sides.as_slice(), args.interval) {
+    let prepare = Prepare {
+        filter: args.filter.filter()?,
+        obfuscation: ctx.global.obfuscate.map(Obfuscation::from),
+        options: DiffOptions {
+            by: args.by.into(),
+            only_changed: args.only_changed,
+        },
+    };
+    let by = prepare.options.by;
+    let compared = match (sides.as_slice(), args.interval) {
         ([Side::Target(target)], Some(interval)) => {
-            over_interval(ctx, target, interval, args.read_from.as_ref(), &cancel).await?
+            over_interval(
+                ctx,
+                target,
+                interval,
+                args.read_from.as_ref(),
+                prepare,
+                &cancel,
+            )
+            .await?
         }
         ([Side::File(path)], Some(_)) => {
             return Err(Error::Usage(format!(
@@ -39,7 +76,7 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
             // Two files are read and indexed at once, one on each core; `a`'s error first.
             let (old, new) =
                 crate::metrics::join(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
-            (old?, new?, Exit::Success)
+            compare_whole(old?, new?, Exit::Success, false, &prepare)
         }
         ([a, b], None) => {
             let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
@@ -47,7 +84,8 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
                 room_for_another_side(&old.snapshot)?;
             }
             let (new, exit_b) = load(ctx, b, args.read_from.as_ref(), &cancel).await?;
-            (old, new, worse(exit_a, exit_b))
+            let two_targets = matches!((a, b), (Side::Target(a), Side::Target(b)) if a != b);
+            compare_whole(old, new, worse(exit_a, exit_b), two_targets, &prepare)
         }
         ([_, _], Some(_)) => {
             return Err(Error::Usage(
@@ -61,50 +99,66 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
             ));
         }
     };
-    if let [Side::Target(a), Side::Target(b)] = sides.as_slice()
-        && a != b
-    {
+    if let Some(warning) = args.filter.matched_nothing(compared.kept) {
+        ctx.warn(warning);
+    }
+    stream_stdout(|out| {
+        render(
+            out,
+            &compared.old,
+            &compared.new,
+            &compared.rows,
+            args.output.into(),
+            by,
+            ctx.color,
+        )
+    })?;
+    Ok(compared.exit)
+}
+
+impl Prepare {
+    /// Filters and obfuscates `target`; how many samples the filters kept.
+    fn target(&self, target: &mut Target) -> usize {
+        self.filter.retain_target(target);
+        if let Some(level) = self.obfuscation {
+            obfuscate::obfuscate_target(target, level);
+        }
+        target.sample_count()
+    }
+}
+
+/// Compares two sides held whole; `two_targets`: two different live targets, whose workload
+/// labels are dropped so their series line up.
+fn compare_whole(
+    mut old: DiffSide,
+    mut new: DiffSide,
+    exit: Exit,
+    two_targets: bool,
+    prepare: &Prepare,
+) -> Compared {
+    if two_targets {
         filter::drop_workload_labels(&mut old.snapshot);
         filter::drop_workload_labels(&mut new.snapshot);
     }
     let mut kept = 0;
     for side in [&mut old, &mut new] {
-        filter.retain_snapshot(&mut side.snapshot);
-        kept += side
-            .snapshot
-            .targets
-            .iter()
-            .map(|t| t.sample_count())
-            .sum::<usize>();
-        if let Some(level) = ctx.global.obfuscate.map(Obfuscation::from) {
-            obfuscate::obfuscate_snapshot(&mut side.snapshot, level);
+        for target in &mut side.snapshot.targets {
+            kept += prepare.target(target);
         }
     }
-    if let Some(warning) = args.filter.matched_nothing(kept) {
-        ctx.warn(warning);
-    }
-    let options = DiffOptions {
-        by: args.by.into(),
-        only_changed: args.only_changed,
-    };
-    let result = diff::diff(&old.snapshot, &new.snapshot, options);
+    let rows = diff::diff(&old.snapshot, &new.snapshot, prepare.options);
     // The rows hold what they print: the bodies are not needed for printing.
     drop((
         std::mem::take(&mut old.snapshot),
         std::mem::take(&mut new.snapshot),
     ));
-    stream_stdout(|out| {
-        render(
-            out,
-            &old,
-            &new,
-            &result,
-            args.output.into(),
-            options.by,
-            ctx.color,
-        )
-    })?;
-    Ok(exit)
+    Compared {
+        old,
+        new,
+        rows,
+        kept,
+        exit,
+    }
 }
 
 fn worse(a: Exit, b: Exit) -> Exit {
@@ -152,16 +206,22 @@ fn load_file(path: &std::path::Path, side: &Side) -> Result<DiffSide> {
     Ok(DiffSide::new(side.describe(), snapshot))
 }
 
+/// `target` compared with itself `interval` later: its proxies one at a time, or through
+/// Prometheus two whole reads.
 async fn over_interval(
     ctx: &Context,
     target: &str,
-    interval: std::time::Duration,
+    interval: Duration,
     read_from: Option<&ReadFrom>,
+    prepare: Prepare,
     cancel: &CancellationToken,
-) -> Result<(DiffSide, DiffSide, Exit)> {
+) -> Result<Compared> {
     let options = ctx.source_options();
-    let live = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
-    let (first, exit_a) = live.read(&options, cancel).await;
+    let source = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
+    if let Source::Proxies(live) = &source {
+        return proxies_over_interval(&options, target, live, interval, prepare, cancel).await;
+    }
+    let (first, exit_a) = source.read(&options, cancel).await;
     if first.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped"
@@ -176,26 +236,86 @@ async fn over_interval(
     }
     tokio::select! {
         () = tokio::time::sleep(interval) => {}
-        () = cancel.cancelled() => {
-            return Err(Error::Failed("interrupted before the second scrape; nothing to compare".into()));
-        }
+        () = cancel.cancelled() => return Err(interrupted_before_second()),
     }
-    let (second, exit_b) = live.read(&options, cancel).await;
+    let (second, exit_b) = source.read(&options, cancel).await;
     if second.targets.is_empty() {
         return Err(Error::Failed(format!(
             "no proxy of {target} could be scraped the second time"
         )));
     }
     let label = |when: &str| format!("{target}, {when}");
-    Ok((
+    Ok(compare_whole(
         DiffSide::new(label("first scrape"), first),
         DiffSide::new(label("second scrape"), second),
         worse(exit_a, exit_b),
+        false,
+        &prepare,
     ))
 }
 
-/// Both sides of a diff are held whole while they are compared (a live side of a large mesh is
-/// gigabytes: docs/BENCHMARKS.md, "Session 11"). Before a second live side is scraped, fails
+fn interrupted_before_second() -> Error {
+    Error::Failed("interrupted before the second scrape; nothing to compare".into())
+}
+
+/// The proxies of `live` compared with themselves `interval` later, each as its second scrape
+/// comes in; a proxy is compared only when both its scrapes were read (the others are named on
+/// stderr).
+async fn proxies_over_interval(
+    options: &source::Options,
+    target: &str,
+    live: &Live,
+    interval: Duration,
+    prepare: Prepare,
+    cancel: &CancellationToken,
+) -> Result<Compared> {
+    let prepare = std::sync::Arc::new(prepare);
+    let mut rows = PairedDiff::new(prepare.options);
+    let mut kept = 0;
+    let pair = {
+        let prepare = prepare.clone();
+        move |mut old: Target, mut new: Target| {
+            let kept = prepare.target(&mut old) + prepare.target(&mut new);
+            (diff::pair(Some(old), Some(new), prepare.options), kept)
+        }
+    };
+    let scraped = source::scrape_pairs(options, live, interval, cancel, pair, |(pair, k)| {
+        kept += k;
+        rows.add(pair);
+    })
+    .await?;
+    let exit = scraped.report();
+    if !scraped.windowed {
+        return Err(if scraped.interrupted {
+            interrupted_before_second()
+        } else {
+            Error::Failed(format!("no proxy of {target} could be scraped"))
+        });
+    }
+    let (proxies, earliest) = (rows.proxies(), rows.earliest_scrape_ms());
+    if proxies.1 == 0 {
+        return Err(Error::Failed(format!(
+            "no proxy of {target} answered both scrapes"
+        )));
+    }
+    let side = |when: &str, proxies, scrape_time_ms| DiffSide {
+        source: format!("{target}, {when}"),
+        proxies,
+        scrape_time_ms,
+        snapshot: Snapshot::default(),
+    };
+    Ok(Compared {
+        old: side("first scrape", proxies.0, earliest.0),
+        new: side("second scrape", proxies.1, earliest.1),
+        rows: rows.finish(),
+        kept,
+        exit,
+    })
+}
+
+/// But for a target's proxies over an interval, both sides of a diff are held whole while they
+/// are compared (a live side of a large mesh is gigabytes: docs/BENCHMARKS.md, "Session 11").
+/// Before such a second live side is scraped, fails
 /// with what to do when it would not fit in the memory left, rather than run the machine out of
 /// it: the second side takes about as much as the first.
 fn room_for_another_side(first: &Snapshot) -> Result<()> {

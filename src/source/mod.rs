@@ -3,14 +3,16 @@
 //! (`scrape_window`) or on each round of a long run (`Scraper`)), the linkerd-viz
 //! Prometheus' federation API ([`prometheus`]), or a file (`file`); `metrics -o raw` holds
 //! the bodies as served (`raw`); `stat`, `top` and `demo` reduce each body as it arrives
-//! (`stat_window`), and `check` keeps only the lines its checks read (`check`). Every way ends in the same result, a [`Snapshot`] (with the
-//! [`Exit`] status of the read), or hands each proxy's body to the caller as it arrives so a
-//! reducing command never holds them all.
+//! (`stat_window`), `diff --interval` pairs each proxy's two scrapes as the second comes in
+//! (`scrape_pairs`), and `check` keeps only the lines its checks read (`check`). Every way ends
+//! in the same result, a [`Snapshot`] (with the [`Exit`] status of the read), or hands each
+//! proxy's body to the caller as it arrives so a reducing command never holds them all.
 //!
 //! The library sees `Options`, never the command line: `src/cli/` maps its flags to them.
 
 pub(crate) mod check;
 pub(crate) mod file;
+mod pairs;
 pub mod prometheus;
 mod proxies;
 pub(crate) mod raw;
@@ -28,6 +30,7 @@ use crate::forward::FetchOptions;
 use crate::metrics::model::Snapshot;
 use crate::resolve::{self, TargetLabelSet};
 
+pub(crate) use pairs::scrape_pairs;
 pub(crate) use prometheus::Federation;
 #[cfg(feature = "demo")]
 pub(crate) use proxies::resolve_selection;

@@ -74,6 +74,26 @@ pub(crate) async fn scrape_window<R: Send + 'static>(
     window: Window,
     cancel: &CancellationToken,
     read: impl Fn(&PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static,
+    fold: impl FnMut(Pass, &PodTarget, R) -> Result<(), String>,
+) -> Result<WindowScrape> {
+    scrape_window_by_pass(
+        options,
+        live,
+        window,
+        cancel,
+        move |_, pod, scraped| read(pod, scraped),
+        fold,
+    )
+    .await
+}
+
+/// [`scrape_window`], with `read` told which scrape each body comes from.
+pub(crate) async fn scrape_window_by_pass<R: Send + 'static>(
+    options: &Options,
+    live: &Live,
+    window: Window,
+    cancel: &CancellationToken,
+    read: impl Fn(Pass, &PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static,
     mut fold: impl FnMut(Pass, &PodTarget, R) -> Result<(), String>,
 ) -> Result<WindowScrape> {
     let total = live.pods.len();
@@ -145,13 +165,15 @@ async fn one_pass<R: Send + 'static>(
     live: &Live,
     cancel: &CancellationToken,
     pass: Pass,
-    read: &Arc<impl Fn(&PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static>,
+    read: &Arc<impl Fn(Pass, &PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static>,
     fold: &mut impl FnMut(Pass, &PodTarget, R) -> Result<(), String>,
     failures: &mut Vec<(PodTarget, String)>,
 ) -> (Vec<PodTarget>, bool) {
     let mut answered = Vec::new();
     let mut failed = Vec::new();
-    let summary = scrape_each_read(options, live, cancel, read.clone(), |outcome| {
+    let read = read.clone();
+    let read = Arc::new(move |pod: &PodTarget, scraped| read(pass, pod, scraped));
+    let summary = scrape_each_read(options, live, cancel, read, |outcome| {
         let folded = outcome
             .result
             .map_err(|e| e.to_string())

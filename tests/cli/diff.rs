@@ -275,6 +275,62 @@ fn a_restart_within_the_interval_counts_from_zero() {
 }
 
 #[test]
+fn a_proxy_that_failed_either_scrape_is_left_out_of_both_sides() {
+    // web's body is malformed: its first scrape is held as served until the second comes in,
+    // and only then read, so the pod fails once, named with the scrape that was malformed.
+    let mesh = Mesh::with_faults(&["garbage:web-*"]);
+    let args = [
+        "diff",
+        "deploy",
+        "-n",
+        "emojivoto",
+        "--interval",
+        "100ms",
+        "-o",
+        "json",
+    ];
+    let (code, out, err) = run(mesh.cmd().args(args));
+    assert_eq!(code, 3, "{err}");
+    let failures: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(failures.len(), 1, "{err}");
+    assert!(
+        failures[0].contains("pod emojivoto/web-")
+            && failures[0].contains("first scrape: malformed"),
+        "{err}"
+    );
+    let diff: Value = serde_json::from_str(&out).unwrap();
+    let proxies = diff["old"]["proxies"].as_u64().unwrap();
+    assert!(proxies >= 3, "{proxies}");
+    assert_eq!(diff["new"]["proxies"].as_u64(), Some(proxies));
+    let series = diff["series"].as_array().unwrap();
+    let deployments: std::collections::BTreeSet<&str> = series
+        .iter()
+        .filter_map(|s| label(s, "deployment"))
+        .collect();
+    assert_eq!(
+        deployments.into_iter().collect::<Vec<_>>(),
+        ["emoji", "vote-bot", "voting"],
+        "web is on neither side"
+    );
+    assert!(
+        series
+            .iter()
+            .all(|s| s["change"] != "removed" && s["change"] != "added")
+    );
+
+    // When no proxy answered both, there is nothing to compare.
+    let (code, _, err) = run(mesh
+        .cmd()
+        .args(["diff", "deploy/web", "-n", "emojivoto"])
+        .args(["--interval", "100ms"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no proxy of deploy/web answered both scrapes"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_snapshot_and_the_live_target_share_family_identity() {
     let mesh = Mesh::start();
     let snap = mesh.snapshot("voting.om", &["deploy/voting", "-n", "emojivoto"]);
