@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole commands at mesh scale: start the simulated mesh (`demo --serve` with the given sizing),
-# then run `stat -A --window 2s`, `metrics -A -o raw` and `metrics -A -o prom` against it, each
-# under /usr/bin/time (wall, user CPU, peak RSS), and report the bytes each printed and the
-# simulator's own peak RSS. Results are recorded in docs/BENCHMARKS.md.
+# then run `stat -A --window 2s`, `metrics -A -o raw`, `metrics -A -o prom` and `diff deploy -A
+# --interval 2s` against it, each under /usr/bin/time (wall, user CPU, peak RSS), and report the
+# bytes each printed and the simulator's own peak RSS. Results are recorded in docs/BENCHMARKS.md.
 #
 #   scripts/bench-mesh-scale.sh [--binary PATH] [DEMO FLAGS...]
 #   scripts/bench-mesh-scale.sh --replicas 200 --namespaces 3       # 3,214 pods
@@ -43,7 +43,7 @@ measure() {
     local bytes
     bytes=$(/usr/bin/time -f "%e %U %M" -o "$work/cmd.time" "$binary" "$@" -q | wc -c)
     read -r wall user rss < "$work/cmd.time"
-    printf '%-26s %8.2f s wall %8.2f s user %9d KB peak RSS %14d bytes printed\n' \
+    printf '%-30s %8.2f s wall %8.2f s user %9d KB peak RSS %14d bytes printed\n' \
         "$name" "$wall" "$user" "$rss" "$bytes"
 }
 
@@ -51,5 +51,6 @@ echo "mesh: demo --serve $*"
 measure "stat -A --window 2s" stat -A --window 2s
 measure "metrics -A -o raw" metrics -A -o raw
 measure "metrics -A -o prom" metrics -A -o prom
+measure "diff deploy -A --interval 2s" diff deploy -A --interval 2s
 stop_simulator
 cat "$work/sim.time"
