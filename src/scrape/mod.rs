@@ -78,16 +78,14 @@ pub struct Scraped {
 impl Scraped {
     /// The body as text: decoded when it came compressed, within `limit` bytes.
     pub fn text(&self, limit: u64) -> Result<String, String> {
-        let decoded;
         let bytes = if self.gzip {
-            decoded = forward::gunzip_limited(&self.body, limit).map_err(|e| e.to_string())?;
-            &decoded[..]
+            // Taken over, not copied: the decoded buffer is this body's alone.
+            Vec::from(forward::gunzip_limited(&self.body, limit).map_err(|e| e.to_string())?)
         } else {
-            &self.body[..]
+            self.body.to_vec()
         };
-        std::str::from_utf8(bytes)
-            .map(str::to_string)
-            .map_err(|e| format!("metrics are not UTF-8 text: {e}"))
+        String::from_utf8(bytes)
+            .map_err(|e| format!("metrics are not UTF-8 text: {}", e.utf8_error()))
     }
 
     /// Hands the body's text to `on_lines` a piece at a time, each ending at a line end,
