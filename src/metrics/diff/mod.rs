@@ -205,6 +205,23 @@ pub struct Row<'d, V> {
 }
 
 impl DiffRows {
+    /// Rows keyed in `keys`, each key once (one per series or histogram identity), sorted.
+    fn sorted(
+        elapsed_secs: Option<f64>,
+        keys: Keys,
+        mut series: Vec<(KeyAt, SeriesValues)>,
+        mut histograms: Vec<(KeyAt, HistogramValues)>,
+    ) -> DiffRows {
+        series.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
+        histograms.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
+        DiffRows {
+            elapsed_secs,
+            keys,
+            series,
+            histograms,
+        }
+    }
+
     /// The series rows, sorted.
     pub fn series(&self) -> impl ExactSizeIterator<Item = Row<'_, SeriesValues>> {
         self.series_in(0..self.series.len())
@@ -437,25 +454,17 @@ fn hashed(
     let mut keys = Keys::default();
     let mut labels = Vec::new();
     // Rows are keyed (labels read out and sorted) only for what is shown.
-    let mut series: Vec<(KeyAt, SeriesValues)> = shown
+    let series: Vec<(KeyAt, SeriesValues)> = shown
         .into_iter()
         .map(|(series_at, values)| (series_at.key(&mut keys, by, &mut labels), values))
         .collect();
-    let mut histograms: Vec<(KeyAt, HistogramValues)> = histograms
+    let histograms: Vec<(KeyAt, HistogramValues)> = histograms
         .into_values()
         .map(|h| (h.at, h.finish().0))
         .filter(|(_, h)| !options.only_changed || h.change != Change::Unchanged)
         .map(|(at, h)| (at.histogram_key(&mut keys, by, &mut labels), h))
         .collect();
-    // Keys are unique (one per series or histogram identity).
-    series.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
-    histograms.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
-    DiffRows {
-        elapsed_secs,
-        keys,
-        series,
-        histograms,
-    }
+    DiffRows::sorted(elapsed_secs, keys, series, histograms)
 }
 
 #[cfg(test)]

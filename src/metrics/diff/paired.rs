@@ -173,20 +173,12 @@ impl PairedDiff {
                 series.push((row.key, values));
             }
         }
-        let mut histograms: Vec<(KeyAt, HistogramValues)> = histograms
+        let histograms: Vec<(KeyAt, HistogramValues)> = histograms
             .into_values()
             .map(|h| (h.at, h.finish().0))
             .filter(|(_, h)| !only_changed || h.change != Change::Unchanged)
             .collect();
-        let keys = self.keys;
-        series.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
-        histograms.sort_unstable_by(|x, y| keys.get(x.0).cmp(keys.get(y.0)));
-        DiffRows {
-            elapsed_secs,
-            keys,
-            series,
-            histograms,
-        }
+        DiffRows::sorted(elapsed_secs, self.keys, series, histograms)
     }
 }
 
