@@ -22,7 +22,7 @@ use crate::metrics::filter::{self, Filter};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
-use crate::source::{self, Live, Source};
+use crate::source::{self, Live, Source, Then};
 
 /// Two sides compared: what the header shows of each, the rows, how many samples the filters
 /// kept, and whether every proxy answered.
@@ -39,19 +39,22 @@ struct Prepare {
     filter: Filter,
     obfuscation: Option<Obfuscation>,
     options: DiffOptions,
+    /// Two different targets: their workload labels are dropped so their series line up.
+    two_targets: bool,
 }
 
 /// Runs `diff`.
 pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
     let sides = args.sides();
     let cancel = interrupt::cancel_on_ctrl_c();
-    let prepare = Prepare {
+    let mut prepare = Prepare {
         filter: args.filter.filter()?,
         obfuscation: ctx.global.obfuscate.map(Obfuscation::from),
         options: DiffOptions {
             by: args.by.into(),
             only_changed: args.only_changed,
         },
+        two_targets: false,
     };
     let by = prepare.options.by;
     let compared = match (sides.as_slice(), args.interval) {
@@ -76,7 +79,11 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
             // Two files are read and indexed at once, one on each core; `a`'s error first.
             let (old, new) =
                 crate::metrics::join(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
-            compare_whole(old?, new?, Exit::Success, false, &prepare)
+            compare_whole(old?, new?, Exit::Success, &prepare)
+        }
+        ([Side::Target(a), Side::Target(b)], None) if a != b => {
+            prepare.two_targets = true;
+            two_targets(ctx, [a, b], args.read_from.as_ref(), prepare, &cancel).await?
         }
         ([a, b], None) => {
             let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
@@ -84,8 +91,7 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
                 room_for_another_side(&old.snapshot)?;
             }
             let (new, exit_b) = load(ctx, b, args.read_from.as_ref(), &cancel).await?;
-            let two_targets = matches!((a, b), (Side::Target(a), Side::Target(b)) if a != b);
-            compare_whole(old, new, worse(exit_a, exit_b), two_targets, &prepare)
+            compare_whole(old, new, worse(exit_a, exit_b), &prepare)
         }
         ([_, _], Some(_)) => {
             return Err(Error::Usage(
@@ -119,6 +125,9 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
 impl Prepare {
     /// Filters and obfuscates `target`; how many samples the filters kept.
     fn target(&self, target: &mut Target) -> usize {
+        if self.two_targets {
+            filter::drop_target_workload_labels(target);
+        }
         self.filter.retain_target(target);
         if let Some(level) = self.obfuscation {
             obfuscate::obfuscate_target(target, level);
@@ -127,19 +136,8 @@ impl Prepare {
     }
 }
 
-/// Compares two sides held whole; `two_targets`: two different live targets, whose workload
-/// labels are dropped so their series line up.
-fn compare_whole(
-    mut old: DiffSide,
-    mut new: DiffSide,
-    exit: Exit,
-    two_targets: bool,
-    prepare: &Prepare,
-) -> Compared {
-    if two_targets {
-        filter::drop_workload_labels(&mut old.snapshot);
-        filter::drop_workload_labels(&mut new.snapshot);
-    }
+/// Compares two sides held whole.
+fn compare_whole(mut old: DiffSide, mut new: DiffSide, exit: Exit, prepare: &Prepare) -> Compared {
     let mut kept = 0;
     for side in [&mut old, &mut new] {
         for target in &mut side.snapshot.targets {
@@ -219,7 +217,16 @@ async fn over_interval(
     let options = ctx.source_options();
     let source = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
     if let Source::Proxies(live) = &source {
-        return proxies_over_interval(&options, target, live, interval, prepare, cancel).await;
+        let names = [
+            format!("{target}, first scrape"),
+            format!("{target}, second scrape"),
+        ];
+        let nothing = [
+            format!("no proxy of {target} could be scraped"),
+            format!("no proxy of {target} answered both scrapes"),
+        ];
+        let then = Then::Again(interval);
+        return paired(&options, live, then, names, nothing, prepare, cancel).await;
     }
     let (first, exit_a) = source.read(&options, cancel).await;
     if first.targets.is_empty() {
@@ -249,7 +256,6 @@ async fn over_interval(
         DiffSide::new(label("first scrape"), first),
         DiffSide::new(label("second scrape"), second),
         worse(exit_a, exit_b),
-        false,
         &prepare,
     ))
 }
@@ -258,14 +264,45 @@ fn interrupted_before_second() -> Error {
     Error::Failed("interrupted before the second scrape; nothing to compare".into())
 }
 
-/// The proxies of `live` compared with themselves `interval` later, each as its second scrape
-/// comes in; a proxy is compared only when both its scrapes were read (the others are named on
-/// stderr).
-async fn proxies_over_interval(
+/// Two different targets: their proxies one at a time when both are read from the proxies,
+/// else both held whole.
+async fn two_targets(
+    ctx: &Context,
+    [a, b]: [&String; 2],
+    read_from: Option<&ReadFrom>,
+    prepare: Prepare,
+    cancel: &CancellationToken,
+) -> Result<Compared> {
+    let options = ctx.source_options();
+    let from = read_from.into();
+    let first = Source::open(&options, std::slice::from_ref(a), &from).await?;
+    if let Source::Proxies(first) = &first {
+        let second = Source::open(&options, std::slice::from_ref(b), &from).await?;
+        if let Source::Proxies(second) = &second {
+            let names = [a.clone(), b.clone()];
+            let nothing = [
+                format!("no proxy of {a} could be scraped"),
+                format!("no proxy of {b} could be scraped"),
+            ];
+            let then = Then::Other(second);
+            return paired(&options, first, then, names, nothing, prepare, cancel).await;
+        }
+    }
+    let (old, exit_a) = load(ctx, &Side::Target(a.clone()), read_from, cancel).await?;
+    room_for_another_side(&old.snapshot)?;
+    let (new, exit_b) = load(ctx, &Side::Target(b.clone()), read_from, cancel).await?;
+    Ok(compare_whole(old, new, worse(exit_a, exit_b), &prepare))
+}
+
+/// The proxies of `live` compared with what `then` scrapes, one proxy at a time as its second
+/// body comes in ([`source::scrape_pairs`]); `names` head the two sides, and `nothing` is the
+/// error when a side has no proxy.
+async fn paired(
     options: &source::Options,
-    target: &str,
     live: &Live,
-    interval: Duration,
+    then: Then<'_>,
+    names: [String; 2],
+    nothing: [String; 2],
     prepare: Prepare,
     cancel: &CancellationToken,
 ) -> Result<Compared> {
@@ -274,39 +311,43 @@ async fn proxies_over_interval(
     let mut kept = 0;
     let pair = {
         let prepare = prepare.clone();
-        move |mut old: Target, mut new: Target| {
-            let kept = prepare.target(&mut old) + prepare.target(&mut new);
-            (diff::pair(Some(old), Some(new), prepare.options), kept)
+        move |mut old: Option<Target>, mut new: Option<Target>| {
+            let kept: usize = old
+                .iter_mut()
+                .chain(&mut new)
+                .map(|t| prepare.target(t))
+                .sum();
+            (diff::pair(old, new, prepare.options), kept)
         }
     };
-    let scraped = source::scrape_pairs(options, live, interval, cancel, pair, |(pair, k)| {
+    let scraped = source::scrape_pairs(options, live, then, cancel, pair, |(pair, k)| {
         kept += k;
         rows.add(pair);
     })
     .await?;
     let exit = scraped.report();
+    let [nothing_old, nothing_new] = nothing;
     if !scraped.windowed {
         return Err(if scraped.interrupted {
             interrupted_before_second()
         } else {
-            Error::Failed(format!("no proxy of {target} could be scraped"))
+            Error::Failed(nothing_old)
         });
     }
     let (proxies, earliest) = (rows.proxies(), rows.earliest_scrape_ms());
     if proxies.1 == 0 {
-        return Err(Error::Failed(format!(
-            "no proxy of {target} answered both scrapes"
-        )));
+        return Err(Error::Failed(nothing_new));
     }
-    let side = |when: &str, proxies, scrape_time_ms| DiffSide {
-        source: format!("{target}, {when}"),
+    let [old, new] = names;
+    let side = |source, proxies, scrape_time_ms| DiffSide {
+        source,
         proxies,
         scrape_time_ms,
         snapshot: Snapshot::default(),
     };
     Ok(Compared {
-        old: side("first scrape", proxies.0, earliest.0),
-        new: side("second scrape", proxies.1, earliest.1),
+        old: side(old, proxies.0, earliest.0),
+        new: side(new, proxies.1, earliest.1),
         rows: rows.finish(),
         kept,
         exit,

@@ -30,7 +30,7 @@ use crate::forward::FetchOptions;
 use crate::metrics::model::Snapshot;
 use crate::resolve::{self, TargetLabelSet};
 
-pub(crate) use pairs::scrape_pairs;
+pub(crate) use pairs::{Then, scrape_pairs};
 pub(crate) use prometheus::Federation;
 #[cfg(feature = "demo")]
 pub(crate) use proxies::resolve_selection;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use super::window::{Pass, Window, WindowScrape, scrape_window_by_pass};
+use super::window::{Pass, SecondScrape, Window, WindowScrape, scrape_window_by_pass};
 use super::{Live, Options, parse_scraped};
 use crate::error::Result;
 use crate::metrics::held::HeldBody;
@@ -63,25 +63,47 @@ enum Read<R> {
     Paired(R),
 }
 
-/// Scrapes every pod of `live`, waits `between`, and scrapes again the pods that answered the
-/// first time. As each pod's second body comes in, its two bodies, parsed with their target
-/// labels and scrape times, go to `pair` on the task that fetched it (so pairs are made on
-/// every core while the fetches go on), and what it made of them to `fold`, one pod at a time.
-/// A pod is paired only when both its scrapes were read; those that failed either (or whose
-/// body is malformed) are failures, reported by [`WindowScrape::report`]. Ctrl-C (`cancel`)
-/// during the wait ends the run with an error.
+/// What [`scrape_pairs`] scrapes second.
+pub(crate) enum Then<'l> {
+    /// The pods that answered the first scrape, this long after it.
+    Again(Duration),
+    /// Other pods (another target's), right after the first scrape.
+    Other(&'l Live),
+}
+
+/// Scrapes every pod of `live`, then the pods `then` says. As each pod's second body comes in,
+/// it goes with the same pod's first (if it has one), both parsed with their target labels and
+/// scrape times, to `pair` on the task that fetched it (so pairs are made on every core while
+/// the fetches go on), and what `pair` made of them to `fold`, one pod at a time.
+///
+/// With [`Then::Again`] a pod is paired only when both its scrapes were read; those that failed
+/// either (or whose body is malformed) are failures, reported by [`WindowScrape::report`], and
+/// Ctrl-C (`cancel`) during the wait ends the run with an error. With [`Then::Other`], a pod
+/// scraped only once is paired with nothing on the other side; the first scrape's are paired
+/// last, one at a time.
 pub(crate) async fn scrape_pairs<R: Send + 'static>(
     options: &Options,
     live: &Live,
-    between: Duration,
+    then: Then<'_>,
     cancel: &CancellationToken,
-    pair: impl Fn(Target, Target) -> R + Send + Sync + 'static,
+    pair: impl Fn(Option<Target>, Option<Target>) -> R + Send + Sync + 'static,
     mut fold: impl FnMut(R),
 ) -> Result<WindowScrape> {
-    let held: Arc<Mutex<HashMap<(String, String), HeldScrape>>> = Arc::default();
+    type Held = HashMap<(String, String), (PodTarget, HeldScrape)>;
+    let held: Arc<Mutex<Held>> = Arc::default();
     let key = |pod: &PodTarget| (pod.namespace.clone(), pod.pod.clone());
+    let (second, alone) = match then {
+        Then::Again(between) => (
+            SecondScrape::Again(Window {
+                between: Some(between),
+            }),
+            false,
+        ),
+        Then::Other(other) => (SecondScrape::Other(other), true),
+    };
+    let pair = Arc::new(pair);
     let read = {
-        let held = held.clone();
+        let (held, pair) = (held.clone(), pair.clone());
         let options = options.clone();
         move |pass: Pass, pod: &PodTarget, scraped: Scraped| -> Result<Read<R>, String> {
             if pass == Pass::First {
@@ -90,28 +112,43 @@ pub(crate) async fn scrape_pairs<R: Send + 'static>(
             let first = held
                 .lock()
                 .expect("no holder of the lock panics")
-                .remove(&key(pod))
-                .ok_or("no first scrape to compare with")?;
-            let old = parse_scraped(&options, pod, &first.scraped())
-                .map_err(|e| format!("first scrape: {e}"))?;
+                .remove(&key(pod));
+            let old = match first {
+                Some((_, first)) => Some(
+                    parse_scraped(&options, pod, &first.scraped())
+                        .map_err(|e| format!("first scrape: {e}"))?,
+                ),
+                None if alone => None,
+                None => return Err("no first scrape to compare with".into()),
+            };
             let new = parse_scraped(&options, pod, &scraped)?;
-            Ok(Read::Paired(pair(old, new)))
+            Ok(Read::Paired(pair(old, Some(new))))
         }
     };
-    let window = Window {
-        between: Some(between),
-    };
-    let scraped = scrape_window_by_pass(options, live, window, cancel, read, |_, pod, read| {
+    let mut scraped = scrape_window_by_pass(options, live, second, cancel, read, |_, pod, read| {
         match read {
             Read::Held(first) => {
                 held.lock()
                     .expect("no holder of the lock panics")
-                    .insert(key(pod), first);
+                    .insert(key(pod), (pod.clone(), first));
             }
             Read::Paired(paired) => fold(paired),
         }
         Ok(())
     })
     .await?;
+    if alone && scraped.windowed {
+        let mut left: Vec<(PodTarget, HeldScrape)> =
+            std::mem::take(&mut *held.lock().expect("no holder of the lock panics"))
+                .into_values()
+                .collect();
+        left.sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+        for (pod, first) in left {
+            match parse_scraped(options, &pod, &first.scraped()) {
+                Ok(old) => fold(pair(Some(old), None)),
+                Err(e) => scraped.failures.push((pod, e)),
+            }
+        }
+    }
     Ok(scraped)
 }

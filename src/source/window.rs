@@ -79,7 +79,7 @@ pub(crate) async fn scrape_window<R: Send + 'static>(
     scrape_window_by_pass(
         options,
         live,
-        window,
+        SecondScrape::Again(window),
         cancel,
         move |_, pod, scraped| read(pod, scraped),
         fold,
@@ -87,16 +87,26 @@ pub(crate) async fn scrape_window<R: Send + 'static>(
     .await
 }
 
-/// [`scrape_window`], with `read` told which scrape each body comes from.
+/// What [`scrape_window_by_pass`] scrapes second.
+pub(crate) enum SecondScrape<'l> {
+    /// The pods that answered the first scrape, `Window::between` later (no window: nothing).
+    Again(Window),
+    /// Other pods, right after the first scrape.
+    Other(&'l Live),
+}
+
+/// [`scrape_window`], with `read` told which scrape each body comes from, and the second scrape
+/// taking the pods `second` says. With [`SecondScrape::Other`], what the report counts is the
+/// pods of both scrapes.
 pub(crate) async fn scrape_window_by_pass<R: Send + 'static>(
     options: &Options,
     live: &Live,
-    window: Window,
+    second: SecondScrape<'_>,
     cancel: &CancellationToken,
     read: impl Fn(Pass, &PodTarget, Scraped) -> Result<R, String> + Send + Sync + 'static,
     mut fold: impl FnMut(Pass, &PodTarget, R) -> Result<(), String>,
 ) -> Result<WindowScrape> {
-    let total = live.pods.len();
+    let mut total = live.pods.len();
     let mut failures = Vec::new();
     let read = Arc::new(read);
     let (answered, interrupted) = one_pass(
@@ -109,35 +119,48 @@ pub(crate) async fn scrape_window_by_pass<R: Send + 'static>(
         &mut failures,
     )
     .await;
-    let Some(between) = window
-        .between
-        .filter(|_| !interrupted && !answered.is_empty())
-    else {
-        return Ok(WindowScrape {
-            failures,
-            succeeded: answered.len(),
-            total,
-            interrupted,
-            windowed: false,
-        });
+    let not_windowed = |failures, answered: Vec<PodTarget>| WindowScrape {
+        failures,
+        succeeded: answered.len(),
+        total,
+        interrupted,
+        windowed: false,
     };
-    if options.progress {
-        eprintln!(
-            "waiting {} for the second scrape",
-            humantime::format_duration(between)
-        );
+    if interrupted || answered.is_empty() {
+        return Ok(not_windowed(failures, answered));
     }
-    tokio::select! {
-        () = tokio::time::sleep(between) => {}
-        () = cancel.cancelled() => {
-            let nothing = WindowScrape { failures, total, ..WindowScrape::default() };
-            nothing.report();
-            return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
+    let mut succeeded = 0;
+    let again = match second {
+        SecondScrape::Again(Window { between: None }) => {
+            return Ok(not_windowed(failures, answered));
         }
-    }
-    let again = Live {
-        pods: answered,
-        ..live.clone()
+        SecondScrape::Again(Window {
+            between: Some(between),
+        }) => {
+            if options.progress {
+                eprintln!(
+                    "waiting {} for the second scrape",
+                    humantime::format_duration(between)
+                );
+            }
+            tokio::select! {
+                () = tokio::time::sleep(between) => {}
+                () = cancel.cancelled() => {
+                    let nothing = WindowScrape { failures, total, ..WindowScrape::default() };
+                    nothing.report();
+                    return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
+                }
+            }
+            Live {
+                pods: answered,
+                ..live.clone()
+            }
+        }
+        SecondScrape::Other(other) => {
+            total += other.pods.len();
+            succeeded = answered.len();
+            other.clone()
+        }
     };
     let (answered, interrupted) = one_pass(
         options,
@@ -151,7 +174,7 @@ pub(crate) async fn scrape_window_by_pass<R: Send + 'static>(
     .await;
     Ok(WindowScrape {
         failures,
-        succeeded: answered.len(),
+        succeeded: succeeded + answered.len(),
         total,
         interrupted,
         windowed: true,

@@ -202,6 +202,46 @@ fn two_workloads_line_up_without_their_workload_labels() {
 }
 
 #[test]
+fn two_targets_that_share_a_pod_compare_it_with_itself() {
+    // deploy/web's pod is also one of `deploy`'s: its two scrapes are paired (counters
+    // increase), while the other deployments' pods are only on the new side.
+    let mesh = Mesh::start();
+    let diff = diff_json(
+        &mesh,
+        &[
+            "deploy/web",
+            "deploy",
+            "-n",
+            "emojivoto",
+            "--by",
+            "pod",
+            "-m",
+            "request_total",
+        ],
+    );
+    let series = diff["series"].as_array().unwrap();
+    let web = |s: &&Value| label(s, "pod").is_some_and(|p| p.starts_with("web-"));
+    let (shared, others): (Vec<&Value>, Vec<&Value>) = series.iter().partition(web);
+    assert!(!shared.is_empty() && !others.is_empty(), "{series:#?}");
+    for s in &shared {
+        assert!(
+            s["change"] == "changed" || s["change"] == "unchanged",
+            "web's pod is on both sides: {s}"
+        );
+        assert!(
+            s["delta"].as_f64().unwrap() < s["new"].as_f64().unwrap(),
+            "{s}"
+        );
+    }
+    assert!(others.iter().all(|s| s["change"] == "added"), "{others:#?}");
+    assert_eq!(diff["old"]["proxies"], 1);
+    assert_eq!(
+        diff["new"]["proxies"],
+        diff["new"]["proxies"].as_u64().unwrap().max(4)
+    );
+}
+
+#[test]
 fn usage_and_input_errors() {
     let mesh = Mesh::start();
     let bad = mesh.path("bad.txt");

@@ -252,12 +252,17 @@ impl Filter {
 /// `instance`, the pod's labels), keeping `job`, `namespace` and `pod`, so two workloads' series
 /// compare as one (`diff deploy/web-v1 deploy/web-v2`).
 pub fn drop_workload_labels(snapshot: &mut Snapshot) {
-    const KEPT: &[&str] = &["job", "namespace", "pod"];
     for target in &mut snapshot.targets {
-        target
-            .labels
-            .retain(|(name, _)| KEPT.contains(&name.as_str()));
+        drop_target_workload_labels(target);
     }
+}
+
+/// [`drop_workload_labels`] of one target.
+pub fn drop_target_workload_labels(target: &mut Target) {
+    const KEPT: &[&str] = &["job", "namespace", "pod"];
+    target
+        .labels
+        .retain(|(name, _)| KEPT.contains(&name.as_str()));
 }
 
 #[cfg(test)]
