@@ -3,8 +3,9 @@
 //! DUR` compares a target with itself DUR later.
 //!
 //! Two file sides are read and indexed at once, one on each core. A target's proxies over an
-//! interval are compared one proxy at a time as their second scrape comes in
-//! ([`source::scrape_pairs`]), so a mesh is never held twice; other sides are held whole.
+//! interval, or two targets' proxies, are compared one proxy at a time as their second scrape
+//! comes in ([`source::scrape_pairs`]), so a mesh is never held twice; a file side, or one read
+//! through Prometheus, is held whole.
 //!
 //! When both sides are different live targets, the labels that name the workload (`deployment`,
 //! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
@@ -22,7 +23,7 @@ use crate::metrics::filter::{self, Filter};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
-use crate::source::{self, Live, Source, Then};
+use crate::source::{self, Live, SecondScrape, Source, Window};
 
 /// Two sides compared: what the header shows of each, the rows, how many samples the filters
 /// kept, and whether every proxy answered.
@@ -225,7 +226,9 @@ async fn over_interval(
             format!("no proxy of {target} could be scraped"),
             format!("no proxy of {target} answered both scrapes"),
         ];
-        let then = Then::Again(interval);
+        let then = SecondScrape::Again(Window {
+            between: Some(interval),
+        });
         return paired(&options, live, then, names, nothing, prepare, cancel).await;
     }
     let (first, exit_a) = source.read(&options, cancel).await;
@@ -284,7 +287,7 @@ async fn two_targets(
                 format!("no proxy of {a} could be scraped"),
                 format!("no proxy of {b} could be scraped"),
             ];
-            let then = Then::Other(second);
+            let then = SecondScrape::Other(second);
             return paired(&options, first, then, names, nothing, prepare, cancel).await;
         }
     }
@@ -300,7 +303,7 @@ async fn two_targets(
 async fn paired(
     options: &source::Options,
     live: &Live,
-    then: Then<'_>,
+    then: SecondScrape<'_>,
     names: [String; 2],
     nothing: [String; 2],
     prepare: Prepare,

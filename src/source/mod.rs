@@ -3,8 +3,8 @@
 //! (`scrape_window`) or on each round of a long run (`Scraper`)), the linkerd-viz
 //! Prometheus' federation API ([`prometheus`]), or a file (`file`); `metrics -o raw` holds
 //! the bodies as served (`raw`); `stat`, `top` and `demo` reduce each body as it arrives
-//! (`stat_window`), `diff --interval` pairs each proxy's two scrapes as the second comes in
-//! (`scrape_pairs`), and `check` keeps only the lines its checks read (`check`). Every way ends
+//! (`stat_window`), `diff` pairs each proxy's two scrapes (or two targets' proxies) as the
+//! second comes in (`scrape_pairs`), and `check` keeps only the lines its checks read (`check`). Every way ends
 //! in the same result, a [`Snapshot`] (with the [`Exit`] status of the read), or hands each
 //! proxy's body to the caller as it arrives so a reducing command never holds them all.
 //!
@@ -30,7 +30,7 @@ use crate::forward::FetchOptions;
 use crate::metrics::model::Snapshot;
 use crate::resolve::{self, TargetLabelSet};
 
-pub(crate) use pairs::{Then, scrape_pairs};
+pub(crate) use pairs::scrape_pairs;
 pub(crate) use prometheus::Federation;
 #[cfg(feature = "demo")]
 pub(crate) use proxies::resolve_selection;
@@ -40,7 +40,7 @@ pub(crate) use proxies::{
 };
 pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
 pub(crate) use stat::{stat_files, stat_round, stat_window, targets_from_file};
-pub(crate) use window::{Pass, Window, scrape_window};
+pub(crate) use window::{Pass, SecondScrape, Window, scrape_window};
 
 /// How to reach the cluster and the proxies, and what to say on stderr: everything the sources
 /// need from the global options.

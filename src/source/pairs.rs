@@ -1,16 +1,16 @@
-//! [`scrape_pairs`]: every proxy scraped twice, a time apart, and its two bodies handed over
-//! together as the second comes in (`diff TARGET --interval`). Meanwhile the first scrape is
-//! held as served (the gzip the proxy sent, or Snappy when it sent plain text), a fraction of
-//! its size: the decoded bodies of a mesh take gigabytes.
+//! [`scrape_pairs`]: every proxy scraped twice, a time apart (`diff TARGET --interval`), or two
+//! targets' proxies one after the other (`diff TARGET TARGET`), and each pod's two bodies
+//! handed over together as the second comes in. Meanwhile the first scrape is held as served
+//! (the gzip the proxy sent, or Snappy when it sent plain text), a fraction of its size: the
+//! decoded bodies of a mesh take gigabytes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use super::window::{Pass, SecondScrape, Window, WindowScrape, scrape_window_by_pass};
+use super::window::{Pass, SecondScrape, WindowScrape, scrape_window_by_pass};
 use super::{Live, Options, parse_scraped};
 use crate::error::Result;
 use crate::metrics::held::HeldBody;
@@ -63,28 +63,21 @@ enum Read<R> {
     Paired(R),
 }
 
-/// What [`scrape_pairs`] scrapes second.
-pub(crate) enum Then<'l> {
-    /// The pods that answered the first scrape, this long after it.
-    Again(Duration),
-    /// Other pods (another target's), right after the first scrape.
-    Other(&'l Live),
-}
-
-/// Scrapes every pod of `live`, then the pods `then` says. As each pod's second body comes in,
+/// Scrapes every pod of `live`, then the pods `second` says. As each pod's second body comes in,
 /// it goes with the same pod's first (if it has one), both parsed with their target labels and
 /// scrape times, to `pair` on the task that fetched it (so pairs are made on every core while
 /// the fetches go on), and what `pair` made of them to `fold`, one pod at a time.
 ///
-/// With [`Then::Again`] a pod is paired only when both its scrapes were read; those that failed
+/// With [`SecondScrape::Again`] a pod is paired only when both its scrapes were read; those that failed
 /// either (or whose body is malformed) are failures, reported by [`WindowScrape::report`], and
-/// Ctrl-C (`cancel`) during the wait ends the run with an error. With [`Then::Other`], a pod
+/// Ctrl-C (`cancel`) during the wait ends the run with an error. With [`SecondScrape::Other`]
+/// (another target's pods, scraped right after the first), a pod
 /// scraped only once is paired with nothing on the other side; the first scrape's are paired
 /// last, one at a time.
 pub(crate) async fn scrape_pairs<R: Send + 'static>(
     options: &Options,
     live: &Live,
-    then: Then<'_>,
+    second: SecondScrape<'_>,
     cancel: &CancellationToken,
     pair: impl Fn(Option<Target>, Option<Target>) -> R + Send + Sync + 'static,
     mut fold: impl FnMut(R),
@@ -92,15 +85,7 @@ pub(crate) async fn scrape_pairs<R: Send + 'static>(
     type Held = HashMap<(String, String), (PodTarget, HeldScrape)>;
     let held: Arc<Mutex<Held>> = Arc::default();
     let key = |pod: &PodTarget| (pod.namespace.clone(), pod.pod.clone());
-    let (second, alone) = match then {
-        Then::Again(between) => (
-            SecondScrape::Again(Window {
-                between: Some(between),
-            }),
-            false,
-        ),
-        Then::Other(other) => (SecondScrape::Other(other), true),
-    };
+    let alone = matches!(second, SecondScrape::Other(_));
     let pair = Arc::new(pair);
     let read = {
         let (held, pair) = (held.clone(), pair.clone());
