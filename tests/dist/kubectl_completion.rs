@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::kubectl::KUBECTL;
+use crate::support::kubectl::{KUBECTL, require_kubectl};
 
 use crate::support::BIN;
 
@@ -157,32 +157,31 @@ fn without_a_cluster_name_lookups_answer_nothing_quickly() {
     assert_eq!(path.helper(&["-n", ""]), ":4\n");
 }
 
-/// /usr/bin/kubectl, when installed and new enough (1.26) to complete plugins.
-fn kubectl() -> Option<PathBuf> {
+/// /usr/bin/kubectl, which must be new enough (1.26) to complete plugins: the test fails,
+/// saying so, rather than pass without running it.
+fn kubectl() -> PathBuf {
+    require_kubectl();
     let kubectl = PathBuf::from(KUBECTL);
     let out = Command::new(&kubectl)
         .args(["version", "--client"])
         .output()
-        .ok()?;
+        .unwrap();
     let version = String::from_utf8_lossy(&out.stdout);
-    let minor: u32 = version
+    let minor: Option<u32> = version
         .split("v1.")
         .nth(1)
         .and_then(|rest| rest.split('.').next())
-        .and_then(|m| m.parse().ok())?;
-    if minor < 26 {
-        eprintln!("skipped: kubectl {version} predates plugin completion (1.26)");
-        return None;
-    }
-    Some(kubectl)
+        .and_then(|m| m.parse().ok());
+    assert!(
+        minor.is_some_and(|m| m >= 26),
+        "these tests need kubectl 1.26+ (plugin completion) at {KUBECTL}, found: {version}"
+    );
+    kubectl
 }
 
 #[test]
 fn kubectl_itself_completes_the_plugin_through_the_helper() {
-    let Some(kubectl) = kubectl() else {
-        eprintln!("skipped: no kubectl 1.26+ at /usr/bin/kubectl");
-        return;
-    };
+    let kubectl = kubectl();
     let path = PluginPath::new();
 
     let complete = |words: &[&str]| {
@@ -251,10 +250,7 @@ printf '%s\n' "${COMPREPLY[@]}"
 
 #[test]
 fn bash_tab_completes_kubectl_linkerd_export() {
-    if kubectl().is_none() {
-        eprintln!("skipped: no kubectl 1.26+ at /usr/bin/kubectl");
-        return;
-    }
+    kubectl();
     let path = PluginPath::new();
     assert_eq!(bash_tab(&path, &["linkerd-export", "met"]), ["metrics"]);
     assert_eq!(
