@@ -33,16 +33,26 @@ impl HeldBody {
         }
     }
 
-    /// Hold a body as it came: gzip-encoded (`gzip`, already checked to decode), or plain text
-    /// to compress.
-    pub fn as_served(body: Vec<u8>, gzip: bool) -> Self {
+    /// Hold a body as it came: gzip-encoded (`gzip`), or plain text to compress. Read a gzip body
+    /// back with [`HeldBody::body`] only once it is known to decode; [`HeldBody::into_served`]
+    /// gives it back still encoded, for a reader that checks.
+    pub fn as_served(body: &[u8], gzip: bool) -> Self {
         if gzip {
             HeldBody {
-                compressed: body,
+                compressed: body.to_vec(),
                 gzip: true,
             }
         } else {
-            HeldBody::new(&body)
+            HeldBody::new(body)
+        }
+    }
+
+    /// The body as served: still gzip-encoded (`true`), or plain text.
+    pub fn into_served(self) -> (Vec<u8>, bool) {
+        if self.gzip {
+            (self.compressed, true)
+        } else {
+            (decompress(&self.compressed), false)
         }
     }
 

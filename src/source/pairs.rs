@@ -18,41 +18,32 @@ use crate::metrics::model::Target;
 use crate::resolve::PodTarget;
 use crate::scrape::Scraped;
 
-/// A first scrape held until its pod's second one comes in.
-enum HeldScrape {
-    /// Still gzip-encoded as served: decoded (and checked) only then.
-    Gzip(Scraped),
-    /// Plain text, Snappy-compressed.
-    Plain(HeldBody, Scraped),
+/// A first scrape held until its pod's second one comes in: its body as served ([`HeldBody`]:
+/// a gzip body is decoded, and checked, only then), and the rest of what was scraped.
+struct HeldScrape {
+    body: HeldBody,
+    scraped: Scraped,
 }
 
 impl HeldScrape {
     fn new(scraped: Scraped) -> Self {
-        // A copy of exactly the body: what it was read into may be larger.
-        let body = if scraped.gzip {
-            Bytes::copy_from_slice(&scraped.body)
-        } else {
-            Bytes::new()
-        };
-        let held = Scraped {
-            body,
-            content_type: None,
-            ..scraped
-        };
-        if scraped.gzip {
-            HeldScrape::Gzip(held)
-        } else {
-            HeldScrape::Plain(HeldBody::new(&scraped.body), held)
+        HeldScrape {
+            body: HeldBody::as_served(&scraped.body, scraped.gzip),
+            scraped: Scraped {
+                body: Bytes::new(),
+                content_type: None,
+                ..scraped
+            },
         }
     }
 
+    /// The scrape as it came.
     fn scraped(self) -> Scraped {
-        match self {
-            HeldScrape::Gzip(scraped) => scraped,
-            HeldScrape::Plain(body, scraped) => Scraped {
-                body: body.body().into(),
-                ..scraped
-            },
+        let (body, gzip) = self.body.into_served();
+        Scraped {
+            body: body.into(),
+            gzip,
+            ..self.scraped
         }
     }
 }
@@ -82,6 +73,8 @@ pub(crate) async fn scrape_pairs<R: Send + 'static>(
     pair: impl Fn(Option<Target>, Option<Target>) -> R + Send + Sync + 'static,
     mut fold: impl FnMut(R),
 ) -> Result<WindowScrape> {
+    // By name: the same pod listed by two targets may differ in what else they say of it (its
+    // workload); each side keeps its own `PodTarget` for its target labels.
     type Held = HashMap<(String, String), (PodTarget, HeldScrape)>;
     let held: Arc<Mutex<Held>> = Arc::default();
     let key = |pod: &PodTarget| (pod.namespace.clone(), pod.pod.clone());
@@ -99,8 +92,8 @@ pub(crate) async fn scrape_pairs<R: Send + 'static>(
                 .expect("no holder of the lock panics")
                 .remove(&key(pod));
             let old = match first {
-                Some((_, first)) => Some(
-                    parse_scraped(&options, pod, &first.scraped())
+                Some((first_pod, first)) => Some(
+                    parse_scraped(&options, &first_pod, &first.scraped())
                         .map_err(|e| format!("first scrape: {e}"))?,
                 ),
                 None if alone => None,

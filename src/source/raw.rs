@@ -54,7 +54,7 @@ pub(crate) async fn scrape_raw(
                         if let Some(e) = check.first_error {
                             malformed.push((pod_name(&outcome.target), e));
                         }
-                        HeldBody::as_served(scraped.body.to_vec(), scraped.gzip)
+                        HeldBody::as_served(&scraped.body, scraped.gzip)
                     })
             }
             Ok(scraped) => scraped
