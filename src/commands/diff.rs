@@ -238,15 +238,8 @@ async fn over_interval(
         )));
     }
     room_for_another_side(&first)?;
-    if ctx.progress {
-        eprintln!(
-            "waiting {} for the second scrape",
-            humantime::format_duration(interval)
-        );
-    }
-    tokio::select! {
-        () = tokio::time::sleep(interval) => {}
-        () = cancel.cancelled() => return Err(interrupted_before_second()),
+    if !source::wait_for_second(ctx.progress, interval, "scrape", cancel).await {
+        return Err(interrupted_before_second());
     }
     let (second, exit_b) = source.read(&options, cancel).await;
     if second.targets.is_empty() {

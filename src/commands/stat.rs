@@ -75,17 +75,11 @@ async fn run_federated(
     let (before, after) = if args.since_start {
         (None, first)
     } else {
-        if ctx.progress {
-            eprintln!(
-                "waiting {} for the second read",
-                humantime::format_duration(args.window)
-            );
-        }
-        tokio::select! {
-            () = tokio::time::sleep(args.window) => {}
-            () = interrupt::cancel_on_ctrl_c().cancelled_owned() => {
-                return Err(Error::Failed("interrupted before the second read; nothing to show".into()));
-            }
+        let cancel = interrupt::cancel_on_ctrl_c();
+        if !source::wait_for_second(ctx.progress, args.window, "read", &cancel).await {
+            return Err(Error::Failed(
+                "interrupted before the second read; nothing to show".into(),
+            ));
         }
         (Some(first), read().await?)
     };

@@ -40,7 +40,7 @@ pub(crate) use proxies::{
 };
 pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
 pub(crate) use stat::{stat_files, stat_round, stat_window, targets_from_file};
-pub(crate) use window::{Pass, SecondScrape, Window, scrape_window};
+pub(crate) use window::{Pass, SecondScrape, Window, scrape_window, wait_for_second};
 
 /// How to reach the cluster and the proxies, and what to say on stderr: everything the sources
 /// need from the global options.

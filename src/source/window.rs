@@ -137,19 +137,16 @@ pub(crate) async fn scrape_window_by_pass<R: Send + 'static>(
         SecondScrape::Again(Window {
             between: Some(between),
         }) => {
-            if options.progress {
-                eprintln!(
-                    "waiting {} for the second scrape",
-                    humantime::format_duration(between)
-                );
-            }
-            tokio::select! {
-                () = tokio::time::sleep(between) => {}
-                () = cancel.cancelled() => {
-                    let nothing = WindowScrape { failures, total, ..WindowScrape::default() };
-                    nothing.report();
-                    return Err(Error::Failed("interrupted before the second scrape; nothing to show".into()));
-                }
+            if !wait_for_second(options.progress, between, "scrape", cancel).await {
+                let nothing = WindowScrape {
+                    failures,
+                    total,
+                    ..WindowScrape::default()
+                };
+                nothing.report();
+                return Err(Error::Failed(
+                    "interrupted before the second scrape; nothing to show".into(),
+                ));
             }
             Live {
                 pods: answered,
@@ -179,6 +176,26 @@ pub(crate) async fn scrape_window_by_pass<R: Send + 'static>(
         interrupted,
         windowed: true,
     })
+}
+
+/// Waits `between` before the second scrape (or `read`, as `what` names it), saying so on stderr
+/// when `progress`; `false` when Ctrl-C (`cancel`) came first.
+pub(crate) async fn wait_for_second(
+    progress: bool,
+    between: Duration,
+    what: &str,
+    cancel: &CancellationToken,
+) -> bool {
+    if progress {
+        eprintln!(
+            "waiting {} for the second {what}",
+            humantime::format_duration(between)
+        );
+    }
+    tokio::select! {
+        () = tokio::time::sleep(between) => true,
+        () = cancel.cancelled() => false,
+    }
 }
 
 /// One scrape of `live`: the pods whose body `fold` took, sorted by (namespace, pod), and whether
