@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # What the integration tests drive, installed when missing (scripts/test.sh and .ci/run run this).
 #
-# The tests run Debian's Prometheus and promtool (package `prometheus`), tmux for terminal tests
-# (package `tmux`) and the real kubectl at /usr/bin/kubectl. As root with apt-get, the missing
-# packages are installed; anywhere else this says what to install and fails.
+# The tests run Debian's Prometheus and promtool (package `prometheus`), VictoriaMetrics as a second
+# remote-write receiver (package `victoria-metrics`), tmux for terminal tests (package `tmux`) and
+# the real kubectl at /usr/bin/kubectl. As root with apt-get, the missing packages are installed;
+# anywhere else this says what to install and fails.
 set -euo pipefail
 
 packages=()
-for tool in prometheus:prometheus promtool:prometheus tmux:tmux; do
+for tool in prometheus:prometheus promtool:prometheus victoria-metrics:victoria-metrics tmux:tmux; do
     command=${tool%%:*} package=${tool#*:}
     if ! command -v "$command" >/dev/null 2>&1 && [[ " ${packages[*]} " != *" $package "* ]]; then
         packages+=("$package")
@@ -23,7 +24,7 @@ if ((${#packages[@]})); then
     else
         echo "error: the tests need the Debian packages ${packages[*]}:" \
             "run \`sudo apt-get update && sudo apt-get install -y ${packages[*]}\`" \
-            "(elsewhere, install Prometheus with promtool and tmux so they are on PATH), then run this again" >&2
+            "(elsewhere, install Prometheus with promtool, VictoriaMetrics and tmux so they are on PATH), then run this again" >&2
         exit 1
     fi
 fi

@@ -136,7 +136,10 @@ fn as_root_the_missing_packages_are_installed_then_cargo_test_runs_with_the_argu
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stubs.calls("apt-get"),
-        ["update -qq", "install -y -qq prometheus tmux"]
+        [
+            "update -qq",
+            "install -y -qq prometheus victoria-metrics tmux"
+        ]
     );
     assert_eq!(
         stubs.calls("cargo"),
@@ -146,7 +149,7 @@ fn as_root_the_missing_packages_are_installed_then_cargo_test_runs_with_the_argu
 
 #[test]
 fn only_what_is_missing_is_installed() {
-    let stubs = Stubs::new(0, &["prometheus", "promtool"]);
+    let stubs = Stubs::new(0, &["prometheus", "promtool", "victoria-metrics"]);
     let out = stubs.run_test_script(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -158,7 +161,10 @@ fn only_what_is_missing_is_installed() {
 
 #[test]
 fn with_everything_present_nothing_is_installed() {
-    let stubs = Stubs::new(1000, &["prometheus", "promtool", "tmux"]);
+    let stubs = Stubs::new(
+        1000,
+        &["prometheus", "promtool", "victoria-metrics", "tmux"],
+    );
     let out = stubs.run_test_script(&["--lib"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stubs.calls("apt-get").is_empty());
@@ -173,7 +179,7 @@ fn without_root_it_says_what_to_install_and_does_not_test() {
     let message = stderr(&out);
     assert!(message.starts_with("error: "), "{message}");
     assert!(
-        message.contains("apt-get install -y prometheus`"),
+        message.contains("apt-get install -y prometheus victoria-metrics`"),
         "{message}"
     );
     assert!(stubs.calls("apt-get").is_empty());

@@ -2,7 +2,7 @@
 //! through [`Mesh::builder`]), the built binary pointed at it through a kubeconfig, and small
 //! helpers for reading what it printed. Submodules hold the rest: a library client connected to
 //! the mesh, plain HTTP GETs, the real kubectl, a spawned run watched line by line, tmux,
-//! Prometheus, and a scripted HTTP server.
+//! Prometheus, VictoriaMetrics, and a scripted HTTP server.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -13,6 +13,7 @@ pub mod process;
 pub mod prometheus;
 pub mod scripted_http;
 pub mod tmux;
+pub mod victoria;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
