@@ -1,5 +1,6 @@
-//! The library's API against the simulated mesh and real Prometheus/promtool: cluster connection,
-//! forwarding, scraping, target resolution, parsing, writing and the export paths.
+//! The library's API against the simulated mesh and real Prometheus/promtool and VictoriaMetrics:
+//! cluster connection, forwarding, scraping, target resolution, parsing, writing and the export
+//! paths.
 
 mod support;
 

@@ -1,13 +1,14 @@
 //! The library's remote-write client (`export --remote-write`). Here, what its tests share: the
-//! series they push and a writer that retries fast. The children: `prometheus` (a real Prometheus
-//! receiving), `wire` (the request as sent, over TLS, with credentials), `failures` (retries and
-//! the errors that end a push), `every` (rounds and interrupts) and `buffer` (rounds queued through
-//! a receiver's outage).
+//! series they push and a writer that retries fast. The children: `prometheus` and `victoria` (a
+//! real Prometheus and VictoriaMetrics receiving), `wire` (the request as sent, over TLS, with
+//! credentials), `failures` (retries and the errors that end a push), `every` (rounds and
+//! interrupts) and `buffer` (rounds queued through a receiver's outage).
 
 mod buffer;
 mod every;
 mod failures;
 mod prometheus;
+mod victoria;
 mod wire;
 
 use std::time::Duration;
