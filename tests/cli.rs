@@ -1,5 +1,5 @@
 //! The built binary against the simulated mesh (and, where a command needs them, a real kubectl,
-//! Prometheus, promtool or tmux): one module per command or concern.
+//! Prometheus, promtool, VictoriaMetrics or tmux): one module per command or concern.
 
 mod support;
 

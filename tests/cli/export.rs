@@ -1,8 +1,8 @@
 //! `export` and `prometheus-config` driven through the built binary against the simulated mesh.
 //! Here, what Prometheus' own tools are handed: a backfill file and a generated configuration, both
 //! checked by promtool, and the usage errors that exit 2. The children: `remote_write` (pushing into
-//! a real Prometheus), `serve` (scraped by one), `source` (reading from one), `duplicates`,
-//! `outage` and `target_labels`.
+//! a real Prometheus), `victoria` (into a real VictoriaMetrics), `serve` (scraped by one), `source`
+//! (reading from one), `duplicates`, `outage` and `target_labels`.
 
 mod duplicates;
 mod outage;
@@ -10,6 +10,7 @@ mod remote_write;
 mod serve;
 mod source;
 mod target_labels;
+mod victoria;
 
 use std::process::Command;
 
