@@ -3,9 +3,9 @@
 //! DUR` compares a target with itself DUR later.
 //!
 //! Two file sides are read and indexed at once, one on each core. A target's proxies over an
-//! interval, or two targets' proxies, are compared one proxy at a time as their second scrape
-//! comes in ([`source::scrape_pairs`]), so a mesh is never held twice; a file side, or one read
-//! through Prometheus, is held whole.
+//! interval, two targets' proxies, and a file against a target's proxies are compared one proxy
+//! at a time as each proxy's second side comes in (`paired`), so a live side is never held
+//! whole; a file side is (it is mapped), and so is a side read through Prometheus.
 //!
 //! When both sides are different live targets, the labels that name the workload (`deployment`,
 //! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
@@ -18,12 +18,17 @@ use super::{Context, stream_stdout};
 use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
-use crate::metrics::diff::{self, DiffOptions, DiffRows, PairedDiff};
+use crate::metrics::diff::{self, DiffOptions, DiffRows};
 use crate::metrics::filter::{self, Filter};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
-use crate::source::{self, Live, SecondScrape, Source, Window};
+use crate::source::{self, SecondScrape, Source, Window};
+
+mod paired;
+
+use paired::FileSide::{New, Old};
+use paired::{file_against_target, paired};
 
 /// Two sides compared: what the header shows of each, the rows, how many samples the filters
 /// kept, and whether every proxy answered.
@@ -85,6 +90,16 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
         ([Side::Target(a), Side::Target(b)], None) if a != b => {
             prepare.two_targets = true;
             two_targets(ctx, [a, b], args.read_from.as_ref(), prepare, &cancel).await?
+        }
+        ([Side::File(path), Side::Target(target)], None) => {
+            let file = load_file(path, &sides[0])?;
+            let read_from = args.read_from.as_ref();
+            file_against_target(ctx, file, Old, target, read_from, prepare, &cancel).await?
+        }
+        ([Side::Target(target), Side::File(path)], None) => {
+            let file = load_file(path, &sides[1])?;
+            let read_from = args.read_from.as_ref();
+            file_against_target(ctx, file, New, target, read_from, prepare, &cancel).await?
         }
         ([a, b], None) => {
             let (old, exit_a) = load(ctx, a, args.read_from.as_ref(), &cancel).await?;
@@ -290,69 +305,9 @@ async fn two_targets(
     Ok(compare_whole(old, new, worse(exit_a, exit_b), &prepare))
 }
 
-/// The proxies of `live` compared with what `then` scrapes, one proxy at a time as its second
-/// body comes in ([`source::scrape_pairs`]); `names` head the two sides, and `nothing` is the
-/// error when a side has no proxy.
-async fn paired(
-    options: &source::Options,
-    live: &Live,
-    then: SecondScrape<'_>,
-    names: [String; 2],
-    nothing: [String; 2],
-    prepare: Prepare,
-    cancel: &CancellationToken,
-) -> Result<Compared> {
-    let prepare = std::sync::Arc::new(prepare);
-    let mut rows = PairedDiff::new(prepare.options);
-    let mut kept = 0;
-    let pair = {
-        let prepare = prepare.clone();
-        move |mut old: Option<Target>, mut new: Option<Target>| {
-            let kept: usize = old
-                .iter_mut()
-                .chain(&mut new)
-                .map(|t| prepare.target(t))
-                .sum();
-            (diff::pair(old, new, prepare.options), kept)
-        }
-    };
-    let scraped = source::scrape_pairs(options, live, then, cancel, pair, |(pair, k)| {
-        kept += k;
-        rows.add(pair);
-    })
-    .await?;
-    let exit = scraped.report();
-    let [nothing_old, nothing_new] = nothing;
-    if !scraped.windowed {
-        return Err(if scraped.interrupted {
-            interrupted_before_second()
-        } else {
-            Error::Failed(nothing_old)
-        });
-    }
-    let (proxies, earliest) = (rows.proxies(), rows.earliest_scrape_ms());
-    if proxies.1 == 0 {
-        return Err(Error::Failed(nothing_new));
-    }
-    let [old, new] = names;
-    let side = |source, proxies, scrape_time_ms| DiffSide {
-        source,
-        proxies,
-        scrape_time_ms,
-        snapshot: Snapshot::default(),
-    };
-    Ok(Compared {
-        old: side(old, proxies.0, earliest.0),
-        new: side(new, proxies.1, earliest.1),
-        rows: rows.finish(),
-        kept,
-        exit,
-    })
-}
-
-/// But for a target's proxies over an interval, both sides of a diff are held whole while they
-/// are compared (a live side of a large mesh is gigabytes: docs/BENCHMARKS.md, "Session 11").
-/// Before such a second live side is scraped, fails
+/// Where a diff holds both sides whole (read through Prometheus, a target against itself
+/// without an interval, a file whose targets are not one per pod), a live side of a large mesh is
+/// gigabytes (docs/BENCHMARKS.md, "Session 11"). Before such a second live side is read, fails
 /// with what to do when it would not fit in the memory left, rather than run the machine out of
 /// it: the second side takes about as much as the first.
 fn room_for_another_side(first: &Snapshot) -> Result<()> {

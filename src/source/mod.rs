@@ -36,7 +36,7 @@ pub(crate) use prometheus::Federation;
 pub(crate) use proxies::resolve_selection;
 pub(crate) use proxies::{
     Live, parse_scraped, relist, report_failures, resolve, scrape_each, scrape_each_read,
-    scrape_options, scrape_snapshot, scrape_targets,
+    scrape_options, scrape_snapshot, scrape_targets, scrape_targets_read,
 };
 pub(crate) use scraper::{DEADLINE_MARGIN, Scraper};
 pub(crate) use stat::{stat_files, stat_round, stat_window, targets_from_file};

@@ -185,30 +185,84 @@ pub(crate) async fn scrape_targets(
     cancel: &CancellationToken,
     mut on_target: impl FnMut(Target),
 ) -> Exit {
-    let total = live.pods.len();
-    let mut failures = Vec::new();
-    let mut succeeded = 0;
+    let mut tally = Tally::default();
     let summary = scrape_each(options, live, cancel, |outcome| {
         let parsed = outcome
             .result
             .map_err(|e| e.to_string())
             .and_then(|scraped| parse_scraped(options, &outcome.target, &scraped));
-        match parsed {
-            Ok(target) => {
-                succeeded += 1;
-                on_target(target);
-            }
-            Err(message) => failures.push((outcome.target, message)),
+        if let Some(target) = tally.add(outcome.target, parsed) {
+            on_target(target);
         }
     })
     .await;
-    failures.sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
-    report_failures(
-        failures.iter().map(|(pod, message)| (pod, message.clone())),
-        succeeded,
-        total,
-        summary.interrupted,
-    )
+    tally.report(live.pods.len(), summary.interrupted)
+}
+
+/// [`scrape_targets`], with each body parsed, and `read` run on its target, on the task that
+/// fetched it, so bodies are parsed and reduced on every core while the fetches go on;
+/// `on_read` gets what `read` made, one pod at a time. For callers that keep only what `read`
+/// makes (see [`scrape_each_read`]).
+pub(crate) async fn scrape_targets_read<T: Send + 'static>(
+    options: &Options,
+    live: &Live,
+    cancel: &CancellationToken,
+    read: impl Fn(Target) -> T + Send + Sync + 'static,
+    mut on_read: impl FnMut(T),
+) -> Exit {
+    let parse = {
+        let options = options.clone();
+        Arc::new(move |pod: &PodTarget, scraped: Scraped| {
+            parse_scraped(&options, pod, &scraped).map(&read)
+        })
+    };
+    let mut tally = Tally::default();
+    let summary = scrape_each_read(options, live, cancel, parse, |outcome| {
+        let made = outcome.result.map_err(|e| e.to_string()).and_then(|r| r);
+        if let Some(made) = tally.add(outcome.target, made) {
+            on_read(made);
+        }
+    })
+    .await;
+    tally.report(live.pods.len(), summary.interrupted)
+}
+
+/// How many pods of a scrape were read, and why the others were not.
+#[derive(Default)]
+struct Tally {
+    succeeded: usize,
+    failures: Vec<(PodTarget, String)>,
+}
+
+impl Tally {
+    /// Counts one pod's outcome; what was read of it, if it was.
+    fn add<T>(&mut self, pod: PodTarget, outcome: Result<T, String>) -> Option<T> {
+        match outcome {
+            Ok(read) => {
+                self.succeeded += 1;
+                Some(read)
+            }
+            Err(message) => {
+                self.failures.push((pod, message));
+                None
+            }
+        }
+    }
+
+    /// Names the failed pods on stderr, sorted, and gives the exit status of the scrape of
+    /// `total` pods ([`report_failures`]).
+    fn report(mut self, total: usize, interrupted: bool) -> Exit {
+        self.failures
+            .sort_by(|(a, _), (b, _)| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+        report_failures(
+            self.failures
+                .iter()
+                .map(|(pod, message)| (pod, message.clone())),
+            self.succeeded,
+            total,
+            interrupted,
+        )
+    }
 }
 
 /// One pod's body parsed strictly into a snapshot target with its target labels (as `options`

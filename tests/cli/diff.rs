@@ -4,6 +4,8 @@
 use crate::support::{Mesh, assert_close, run};
 use serde_json::Value;
 
+mod file_against_live;
+
 fn diff_json(mesh: &Mesh, args: &[&str]) -> Value {
     let (code, out, err) = run(mesh.cmd().arg("diff").args(args).args(["-o", "json"]));
     assert_eq!(code, 0, "{args:?}: {err}");
