@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use super::histogram::HistogramAcc;
 use super::key::{KeyAt, Keys};
 use super::series::{Located, Map, PodSeries, PodTimes, pod_times, series_of};
-use super::{Change, DiffBy, DiffOptions, DiffRows, HistogramValues, SeriesValues, Sums};
+use super::{Change, DiffOptions, DiffRows, HistogramValues, SeriesValues, Sums};
 use crate::metrics::MetricType;
 use crate::metrics::model::{Snapshot, Target};
 
@@ -24,18 +24,6 @@ pub struct ProxyPair {
     /// Each series and its partner on the other side, if it has one.
     series: Vec<(Option<PodSeries>, Option<PodSeries>)>,
     pod: PodTimes,
-    /// With [`DiffBy::Pod`], each series' row key, already written.
-    keyed: Option<Keyed>,
-}
-
-/// The row keys of one proxy's series, in the order of [`ProxyPair::series`]: with
-/// [`DiffBy::Pod`] nearly every row is seen first with its proxy (a row is one pod's series), so
-/// its key is written by [`pair`], on the task that fetched the proxy, rather than by
-/// [`PairedDiff::add`], one proxy after another.
-struct Keyed {
-    keys: Keys,
-    /// Each series' key (its histogram's for a histogram series) and a histogram series' `le`.
-    rows: Vec<(KeyAt, Option<Box<str>>)>,
 }
 
 /// The series of one proxy's `old` and `new` scrapes (either may be missing: a proxy that
@@ -54,37 +42,12 @@ pub fn pair(old: Option<Target>, new: Option<Target>, options: DiffOptions) -> P
     series.extend(b.into_values().map(|pb| (None, Some(pb))));
     let (on_old, on_new) = pod_times(&old, &new);
     let pod = on_new.into_iter().chain(on_old).next().unwrap_or_default();
-    let keyed = (options.by == DiffBy::Pod).then(|| keyed(&old, &new, &series));
     ProxyPair {
         old,
         new,
         series,
         pod,
-        keyed,
     }
-}
-
-/// The row key of each of `series`, as [`PairedDiff::add`] writes it for a row it has not seen.
-fn keyed(
-    old: &Snapshot,
-    new: &Snapshot,
-    series: &[(Option<PodSeries>, Option<PodSeries>)],
-) -> Keyed {
-    let mut keys = Keys::default();
-    let mut labels = Vec::new();
-    let mut histograms: Map<u64, KeyAt> = Map::default();
-    let rows = series
-        .iter()
-        .map(|(pa, pb)| {
-            let seen = pb.or(*pa).expect("a pair comes from one side at least");
-            let located = Located {
-                snapshot: if pb.is_some() { new } else { old },
-                at: seen.at,
-            };
-            located.row_key(&seen, &mut keys, &mut histograms, DiffBy::Pod, &mut labels)
-        })
-        .collect();
-    Keyed { keys, rows }
 }
 
 /// One row's sums over the proxies added so far, and where its key is.
@@ -161,34 +124,22 @@ impl PairedDiff {
             }
         }
         let mut labels: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
-        let (mut keyed, shift) = match pair.keyed {
-            Some(keyed) => (keyed.rows, self.keys.append(keyed.keys)),
-            None => (Vec::new(), 0),
-        };
-        for (i, (pa, pb)) in pair.series.iter().enumerate() {
+        for (pa, pb) in &pair.series {
             let seen = pb.or(*pa).expect("a pair comes from one side at least");
             let row = self.rows.entry(seen.out).or_insert_with(|| {
-                let (key, le) = match keyed.get_mut(i) {
-                    Some((key, le)) => {
-                        let key = key.shifted(shift);
-                        let key = if seen.kind == MetricType::Histogram {
-                            *self.histograms.entry(seen.histogram).or_insert(key)
-                        } else {
-                            key
-                        };
-                        (key, le.take())
-                    }
-                    None => Located {
-                        snapshot: if pb.is_some() { &pair.new } else { &pair.old },
-                        at: seen.at,
-                    }
-                    .row_key(
-                        &seen,
-                        &mut self.keys,
-                        &mut self.histograms,
-                        by,
-                        &mut labels,
-                    ),
+                let located = Located {
+                    snapshot: if pb.is_some() { &pair.new } else { &pair.old },
+                    at: seen.at,
+                };
+                let (key, le) = if seen.kind == MetricType::Histogram {
+                    let key = *self
+                        .histograms
+                        .entry(seen.histogram)
+                        .or_insert_with(|| located.histogram_key(&mut self.keys, by, &mut labels));
+                    let le = located.le_at(seen.le).map(|le| le.into_owned().into());
+                    (key, le)
+                } else {
+                    (located.key(&mut self.keys, by, &mut labels), None)
                 };
                 PairedRow {
                     sums: Sums::start(&seen, pb.is_some()),

@@ -391,25 +391,6 @@ impl<'s> Located<'s> {
         )
     }
 
-    /// The key of the row of `seen` (this series): its own, or its histogram's, written into
-    /// `keys` unless `histograms` has it, and a histogram series' `le`.
-    pub(super) fn row_key(
-        self,
-        seen: &PodSeries,
-        keys: &mut Keys,
-        histograms: &mut Map<u64, KeyAt>,
-        by: DiffBy,
-        labels: &mut Vec<(Cow<'s, str>, Cow<'s, str>)>,
-    ) -> (KeyAt, Option<Box<str>>) {
-        if seen.kind != MetricType::Histogram {
-            return (self.key(keys, by, labels), None);
-        }
-        let key = *histograms
-            .entry(seen.histogram)
-            .or_insert_with(|| self.histogram_key(keys, by, labels));
-        (key, self.le_at(seen.le).map(|le| le.into_owned().into()))
-    }
-
     /// Its `le`, found where `le` says.
     pub(super) fn le_at(self, le: Le) -> Option<Cow<'s, str>> {
         match le {
