@@ -9,6 +9,10 @@ use crate::metrics::parse::{self, Line, ParseError, belongs_to};
 use crate::metrics::{MetricType, PARALLEL_MIN_BYTES, join, more_than_one_core};
 
 impl Target {
+    /// The most bytes one target's text may hold: its index's offsets are 31 bits
+    /// ([`Span::DECODED`] is the 32nd).
+    pub(crate) const MAX_INDEXED: usize = Span::DECODED as usize - 1;
+
     /// Build the index: families and samples grouped as [`parse::parse`] groups them. Returns
     /// the errors of skipped lines (`strict`: fails on the first) and what was noticed (a label
     /// named like one of `watched`, a `# POD` header, OpenMetrics-only syntax).
@@ -22,7 +26,7 @@ impl Target {
         watched: &[&str],
     ) -> Result<(Vec<ParseError>, Noticed), ParseError> {
         assert!(
-            self.text.len() < Span::DECODED as usize,
+            self.text.len() <= Target::MAX_INDEXED,
             "a body of 2 GiB or more cannot be indexed"
         );
         let mut index = Indexer {
@@ -88,7 +92,7 @@ pub(crate) struct Noticed {
 }
 
 impl Noticed {
-    fn or(self, other: Noticed) -> Noticed {
+    pub(super) fn or(self, other: Noticed) -> Noticed {
         Noticed {
             watched_label: self.watched_label || other.watched_label,
             pod_header: self.pod_header || other.pod_header,

@@ -2,7 +2,7 @@
 //! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections. The
 //! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
 
-use super::{Labels, Noticed, Target, Text, write_meta, write_sample_line};
+use super::{FamilyRef, Labels, Noticed, Target, Text, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
 
 /// Samples of many targets.
@@ -43,15 +43,12 @@ pub const TARGET_REFERENCE_FAMILY: &str = "process_start_time_seconds";
 
 /// For each target of a merged exposition, keyed by its [`TARGET_LABEL_NAMES`] labels (sorted as
 /// that list is), the other labels of its [`TARGET_REFERENCE_FAMILY`] sample, in written order.
-fn reference_target_labels(
-    merged: &Target,
+fn reference_target_labels<'t>(
+    mut families: impl Iterator<Item = FamilyRef<'t>>,
     target_label_names: &[&str],
 ) -> foldhash::HashMap<Labels, Labels> {
     let mut found: foldhash::HashMap<Labels, Labels> = Default::default();
-    let Some(family) = merged
-        .families()
-        .find(|f| f.name() == TARGET_REFERENCE_FAMILY)
-    else {
+    let Some(family) = families.find(|f| f.name() == TARGET_REFERENCE_FAMILY) else {
         return found;
     };
     for sample in family.samples() {
@@ -99,25 +96,41 @@ impl Snapshot {
     /// [`Snapshot::from_merged`], told whether a sample has a label of `target_label_names`
     /// (`labelled`).
     fn split_merged(merged: Target, target_label_names: &[&str], labelled: bool) -> Self {
-        if merged.samples.is_empty() {
-            return Snapshot::default();
+        Snapshot::split_pieces(vec![merged], target_label_names, labelled).unwrap_or_else(
+            |mut pieces| {
+                // As when it is split, a family declared without samples is left out.
+                let mut merged = pieces.pop().expect("one piece");
+                merged.drop_empty_families();
+                Snapshot {
+                    targets: vec![merged],
+                }
+            },
+        )
+    }
+
+    /// [`Snapshot::split_merged`] of a merged exposition indexed in `pieces` (in order, no
+    /// family cut between two); the pieces back when the exposition has no target label and
+    /// no timestamp (what a proxy serves), which is kept as it is.
+    fn split_pieces(
+        pieces: Vec<Target>,
+        target_label_names: &[&str],
+        labelled: bool,
+    ) -> Result<Self, Vec<Target>> {
+        let samples = || pieces.iter().flat_map(|p| &p.samples);
+        if samples().next().is_none() {
+            return Ok(Snapshot::default());
         }
-        let plain = !labelled && merged.samples.iter().all(|s| s.timestamp_ms.is_none());
-        if plain {
-            // As when it is split, a family declared without samples is left out.
-            let mut merged = merged;
-            merged.drop_empty_families();
-            return Snapshot {
-                targets: vec![merged],
-            };
+        if !labelled && samples().all(|s| s.timestamp_ms.is_none()) {
+            return Err(pieces);
         }
-        let mut references = reference_target_labels(&merged, target_label_names);
+        let families = || pieces.iter().flat_map(Target::families);
+        let mut references = reference_target_labels(families(), target_label_names);
         let mut rebuilt: Vec<Rebuilt> = Vec::new();
         let mut index: foldhash::HashMap<Labels, usize> = Default::default();
         let mut key: Labels = Vec::new();
         let mut rest: Vec<(usize, usize)> = Vec::new();
         let mut labels = String::new();
-        for (family_ix, family) in merged.families().enumerate() {
+        for (family_ix, family) in families().enumerate() {
             for sample in family.samples() {
                 key.clear();
                 for label in sample.labels.iter() {
@@ -171,7 +184,7 @@ impl Snapshot {
                 write_sample_line(&mut target.text, sample.name, &labels, sample.value, ts);
             }
         }
-        Snapshot {
+        Ok(Snapshot {
             targets: rebuilt
                 .into_iter()
                 .map(|r| {
@@ -179,7 +192,7 @@ impl Snapshot {
                         .expect("a body rebuilt from indexed samples indexes")
                 })
                 .collect(),
-        }
+        })
     }
 
     /// [`Snapshot::from_merged`] of `text`, indexed strictly.
@@ -195,8 +208,47 @@ impl Snapshot {
         text: Text,
         target_label_names: &[&str],
     ) -> Result<(Self, Noticed), ParseError> {
-        let (merged, noticed) = Target::parse_watching(text, target_label_names)?;
-        let snapshot = Snapshot::split_merged(merged, target_label_names, noticed.watched_label);
+        Snapshot::from_merged_pieces(text, target_label_names, Target::MAX_INDEXED)
+    }
+
+    /// [`Snapshot::from_merged_text_noticing`], a text longer than `max` bytes indexed in
+    /// pieces of at most that ([`Text::pieces`]): one target's index reaches 2 GiB, and a
+    /// snapshot of a large mesh is many times that.
+    fn from_merged_pieces(
+        text: Text,
+        target_label_names: &[&str],
+        max: usize,
+    ) -> Result<(Self, Noticed), ParseError> {
+        if text.len() <= max {
+            let (merged, noticed) = Target::parse_watching(text, target_label_names)?;
+            let snapshot =
+                Snapshot::split_merged(merged, target_label_names, noticed.watched_label);
+            return Ok((snapshot, noticed));
+        }
+        let line_at =
+            |offset: usize| memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count();
+        let pieces = text.pieces(max).map_err(|offset| ParseError {
+            line: line_at(offset) + 1,
+            column: 1,
+            message: "a family of 2 GiB or more cannot be read",
+        })?;
+        let mut noticed = Noticed::default();
+        let mut indexed = Vec::with_capacity(pieces.len());
+        for (offset, piece) in pieces {
+            let (target, seen) =
+                Target::parse_watching(piece, target_label_names).map_err(|e| ParseError {
+                    line: e.line + line_at(offset),
+                    ..e
+                })?;
+            noticed = noticed.or(seen);
+            indexed.push(target);
+        }
+        let snapshot = Snapshot::split_pieces(indexed, target_label_names, noticed.watched_label)
+            .map_err(|_| ParseError {
+            line: 1,
+            column: 1,
+            message: "a body of 2 GiB or more without target labels cannot be read",
+        })?;
         Ok((snapshot, noticed))
     }
 
@@ -274,5 +326,93 @@ mod tests {
         let plain = Snapshot::from_merged_text(body, TARGET_LABEL_NAMES).unwrap();
         assert_eq!(plain.targets.len(), 1);
         assert!(plain.targets[0].labels.is_empty());
+    }
+
+    /// A merged exposition of `pods` pods, each family written once for all of them: a HELP and
+    /// TYPE block, or (every third family) a TYPE line alone, and the pods' reference family.
+    fn merged(pods: usize, families: usize) -> String {
+        let mut text = String::new();
+        for f in 0..families {
+            if f % 3 != 0 {
+                text.push_str(&format!("# HELP f{f}_total Family {f}.\n"));
+            }
+            text.push_str(&format!("# TYPE f{f}_total counter\n"));
+            for p in 0..pods {
+                text.push_str(&format!(
+                    "f{f}_total{{namespace=\"n\",pod=\"p{p}\",app=\"a{p}\",k=\"{f}\"}} {} 1000\n",
+                    f * p
+                ));
+            }
+        }
+        text.push_str("# TYPE process_start_time_seconds gauge\n");
+        for p in 0..pods {
+            text.push_str(&format!(
+                "process_start_time_seconds{{namespace=\"n\",pod=\"p{p}\",app=\"a{p}\"}} 5 1000\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_merged_text_read_in_pieces_is_split_as_when_read_whole() {
+        let text = merged(4, 12);
+        let (whole, noticed) =
+            Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, usize::MAX)
+                .unwrap();
+        assert_eq!(whole.targets.len(), 4);
+        // The reference family comes last, in the last piece: `app` is still a target label.
+        assert_eq!(whole.targets[0].label("app"), Some("a0"));
+        for max in [700, 1000, 1500] {
+            let pieces = Text::from(text.as_str()).pieces(max).unwrap();
+            assert!(pieces.len() > 2, "{max}: {} pieces", pieces.len());
+            let read = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, max);
+            assert_eq!(read, Ok((whole.clone(), noticed)), "pieces of {max}");
+        }
+    }
+
+    #[test]
+    fn pieces_are_cut_before_a_family_and_hold_the_whole_text() {
+        let text = Text::from(merged(4, 12));
+        let pieces = text.pieces(1000).unwrap();
+        let mut joined = String::new();
+        for (i, (offset, piece)) in pieces.iter().enumerate() {
+            assert_eq!(*offset, joined.len());
+            assert!(piece.len() <= 1000, "{}", piece.len());
+            if i > 0 {
+                // At the first line of a family's comments: its HELP, or its TYPE when it has
+                // no HELP (every third family).
+                let first = piece.lines().next().unwrap();
+                let name = first.split(' ').nth(2).unwrap();
+                let family = name
+                    .strip_prefix('f')
+                    .and_then(|f| f.strip_suffix("_total"));
+                let helped = family.is_some_and(|f| f.parse::<usize>().unwrap() % 3 != 0);
+                let opens = if helped { "# HELP" } else { "# TYPE" };
+                assert!(first.starts_with(opens), "{first}");
+            }
+            joined.push_str(piece);
+        }
+        assert_eq!(joined, *text);
+    }
+
+    #[test]
+    fn a_family_longer_than_a_piece_or_a_bad_line_in_a_later_piece_is_an_error_where_it_is() {
+        let text = merged(4, 12);
+        let long = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, 200);
+        assert_eq!(
+            long.unwrap_err().to_string(),
+            "line 1, column 1: a family of 2 GiB or more cannot be read"
+        );
+        let bad = text.replacen(
+            "f10_total{namespace=\"n\",pod=\"p2\"",
+            "f10_total{namespace=",
+            1,
+        );
+        let line = bad
+            .lines()
+            .position(|l| l.ends_with("namespace=,app=\"a2\",k=\"10\"} 20 1000"));
+        let error =
+            Snapshot::from_merged_pieces(bad.as_str().into(), TARGET_LABEL_NAMES, 700).unwrap_err();
+        assert_eq!(Some(error.line), line.map(|l| l + 1), "{error}");
     }
 }

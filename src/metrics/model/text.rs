@@ -24,7 +24,8 @@ pub struct Text(Repr);
 enum Repr {
     Owned(String),
     /// Checked to be UTF-8 when it was mapped.
-    Mapped(Arc<memmap2::Mmap>),
+    /// Bytes `.1` of a mapped file (the whole file, or a piece of it: [`Text::pieces`]).
+    Mapped(Arc<memmap2::Mmap>, std::ops::Range<usize>),
 }
 
 impl Default for Repr {
@@ -55,26 +56,74 @@ impl Text {
                 "stream did not contain valid UTF-8",
             ));
         }
-        Ok(Text(Repr::Mapped(Arc::new(map))))
+        let whole = 0..map.len();
+        Ok(Text(Repr::Mapped(Arc::new(map), whole)))
     }
 
     /// Whether this is a mapped file (which can be mapped again, where an owned text that came
     /// from a pipe could not be read again).
     pub fn is_mapped(&self) -> bool {
-        matches!(self.0, Repr::Mapped(_))
+        matches!(self.0, Repr::Mapped(..))
     }
 
     /// The text as a `String`: the owned one, or a copy of a mapped file's.
     pub fn into_string(self) -> String {
         match self.0 {
             Repr::Owned(text) => text,
-            Repr::Mapped(_) => self.deref().to_owned(),
+            Repr::Mapped(..) => self.deref().to_owned(),
         }
     }
 }
 
 /// Whether `bytes` are UTF-8; a large text is checked in two halves at once, split where a
 /// character starts (so a character cut in two shows in the first half).
+impl Text {
+    /// The text cut into pieces of at most `max` bytes, each with where it starts: every piece
+    /// but the first begins where a block of comment lines does (a family's `# HELP`, `# TYPE`,
+    /// ...), the last such place within `max` bytes, so a family is never cut. A mapped text's
+    /// pieces are ranges of the one mapping. `Err` with where a piece starts that has no such
+    /// place within `max` bytes (a family longer than that).
+    pub(crate) fn pieces(&self, max: usize) -> Result<Vec<(usize, Text)>, usize> {
+        let text: &str = self;
+        let mut cuts = vec![0];
+        let mut start = 0;
+        while text.len() - start > max {
+            let window = &text.as_bytes()[start..=start + max];
+            let block = memchr::memmem::rfind(window, b"\n# ").map(|at| {
+                // Back to the first of the comment lines just above it.
+                let mut line = start + at + 1;
+                while let Some(previous) = text[start..line - 1].rfind('\n') {
+                    if !text[start + previous + 1..].starts_with("# ") {
+                        break;
+                    }
+                    line = start + previous + 1;
+                }
+                line
+            });
+            match block {
+                Some(cut) if cut > start => {
+                    cuts.push(cut);
+                    start = cut;
+                }
+                _ => return Err(start),
+            }
+        }
+        cuts.push(text.len());
+        Ok(cuts
+            .windows(2)
+            .map(|w| {
+                let piece = match &self.0 {
+                    Repr::Owned(owned) => Repr::Owned(owned[w[0]..w[1]].to_owned()),
+                    Repr::Mapped(map, range) => {
+                        Repr::Mapped(map.clone(), range.start + w[0]..range.start + w[1])
+                    }
+                };
+                (w[0], Text(piece))
+            })
+            .collect())
+    }
+}
+
 fn is_utf8(bytes: &[u8]) -> bool {
     if bytes.len() < PARALLEL_MIN_BYTES {
         return std::str::from_utf8(bytes).is_ok();
@@ -97,8 +146,10 @@ impl Deref for Text {
     fn deref(&self) -> &str {
         match &self.0 {
             Repr::Owned(text) => text,
-            // SAFETY: checked to be UTF-8 in `read_file`.
-            Repr::Mapped(map) => unsafe { std::str::from_utf8_unchecked(map) },
+            // SAFETY: checked to be UTF-8 in `read_file`, and a piece is cut after a `\n`.
+            Repr::Mapped(map, range) => unsafe {
+                std::str::from_utf8_unchecked(&map[range.clone()])
+            },
         }
     }
 }
