@@ -24,6 +24,7 @@ impl Target {
         &mut self,
         strict: bool,
         watched: &[&str],
+        continued: Option<&Continued>,
     ) -> Result<(Vec<ParseError>, Noticed), ParseError> {
         assert!(
             self.text.len() <= Target::MAX_INDEXED,
@@ -36,6 +37,9 @@ impl Target {
             samples: Vec::new(),
             previous: None,
         };
+        if let Some(family) = continued {
+            index.continue_family(family);
+        }
         let mut errors = Vec::new();
         let lines = parse::lines(&self.text);
         let noticed = if self.text.len() >= PARALLEL_MIN_BYTES && more_than_one_core() {
@@ -77,6 +81,30 @@ impl Target {
         self.families = families;
         self.samples = samples;
         Ok((errors, noticed))
+    }
+}
+
+/// The family a piece of a long text starts in the middle of ([`super::Text::pieces`] cuts a
+/// family longer than a piece), as the piece before has it: the piece's first samples are its.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Continued {
+    name: String,
+    kind: MetricType,
+    /// As written (escaped).
+    help: Option<String>,
+    unit: Option<String>,
+}
+
+impl Continued {
+    /// The last family of `target`, to go on in the next piece.
+    pub(crate) fn last_of(target: &Target) -> Option<Continued> {
+        let family = target.families().last()?;
+        Some(Continued {
+            name: family.name().to_string(),
+            kind: family.kind(),
+            help: family.raw_help().map(str::to_string),
+            unit: family.unit().map(str::to_string),
+        })
     }
 }
 
@@ -227,12 +255,7 @@ impl<'a> Indexer<'a> {
         if at >= text && at + name.len() <= text + self.text.len() {
             return self.span(name);
         }
-        let start = self.decoded.len() as u32;
-        self.decoded.push_str(name);
-        Span {
-            start: start | Span::DECODED,
-            end: self.decoded.len() as u32,
-        }
+        self.side_span(name)
     }
 
     fn str(&self, span: Span) -> &str {
@@ -253,6 +276,28 @@ impl<'a> Indexer<'a> {
             first_sample: first,
             end_sample: first,
         });
+    }
+
+    /// Start with `family`, its name and metadata in the side text.
+    fn continue_family(&mut self, family: &Continued) {
+        let name = self.side_span(&family.name);
+        self.new_family(name);
+        let help = family.help.as_deref().map(|help| self.side_span(help));
+        let unit = family.unit.as_deref().map(|unit| self.side_span(unit));
+        let first = self.families.last_mut().expect("just pushed");
+        first.kind = family.kind;
+        first.help = help;
+        first.unit = unit;
+    }
+
+    /// `s`, from elsewhere than the text, written into the side text.
+    fn side_span(&mut self, s: &str) -> Span {
+        let start = self.decoded.len() as u32;
+        self.decoded.push_str(s);
+        Span {
+            start: start | Span::DECODED,
+            end: self.decoded.len() as u32,
+        }
     }
 
     /// The family metadata for `name` goes to: the current family if it has that name and no

@@ -22,7 +22,7 @@ use crate::metrics::parse::{ParseError, RawLabels, unescape_help};
 mod identity;
 mod index;
 
-pub(crate) use index::Noticed;
+pub(crate) use index::{Continued, Noticed};
 mod snapshot;
 mod text;
 
@@ -238,15 +238,25 @@ impl Target {
         scrape_time_ms: Option<i64>,
     ) -> Result<Self, ParseError> {
         let mut target = Target::empty(text, labels, scrape_time_ms);
-        target.index(true, &[]).map(|_| target)
+        target.index(true, &[], None).map(|_| target)
     }
 
     /// [`Target::parse`] without target labels, and what indexing noticed: whether a sample has
     /// a label named like one of `watched`, a `# POD` header, OpenMetrics-only syntax — so the
     /// text is not read again for them.
     fn parse_watching(text: Text, watched: &[&str]) -> Result<(Self, Noticed), ParseError> {
+        Target::parse_piece(text, watched, None)
+    }
+
+    /// [`Target::parse_watching`] of a piece of a long text that starts in the middle of
+    /// `continued`.
+    fn parse_piece(
+        text: Text,
+        watched: &[&str],
+        continued: Option<&Continued>,
+    ) -> Result<(Self, Noticed), ParseError> {
         let mut target = Target::empty(text, Vec::new(), None);
-        let (_, noticed) = target.index(true, watched)?;
+        let (_, noticed) = target.index(true, watched, continued)?;
         Ok((target, noticed))
     }
 
@@ -258,7 +268,7 @@ impl Target {
     ) -> (Self, Vec<ParseError>) {
         let mut target = Target::empty(text, labels, scrape_time_ms);
         let (errors, _) = target
-            .index(false, &[])
+            .index(false, &[], None)
             .expect("a lenient index collects errors instead of failing");
         (target, errors)
     }

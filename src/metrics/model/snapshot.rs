@@ -2,7 +2,7 @@
 //! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections. The
 //! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
 
-use super::{FamilyRef, Labels, Noticed, Target, Text, write_meta, write_sample_line};
+use super::{Continued, FamilyRef, Labels, Noticed, Target, Text, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
 
 /// Samples of many targets.
@@ -44,14 +44,15 @@ pub const TARGET_REFERENCE_FAMILY: &str = "process_start_time_seconds";
 /// For each target of a merged exposition, keyed by its [`TARGET_LABEL_NAMES`] labels (sorted as
 /// that list is), the other labels of its [`TARGET_REFERENCE_FAMILY`] sample, in written order.
 fn reference_target_labels<'t>(
-    mut families: impl Iterator<Item = FamilyRef<'t>>,
+    families: impl Iterator<Item = FamilyRef<'t>>,
     target_label_names: &[&str],
 ) -> foldhash::HashMap<Labels, Labels> {
     let mut found: foldhash::HashMap<Labels, Labels> = Default::default();
-    let Some(family) = families.find(|f| f.name() == TARGET_REFERENCE_FAMILY) else {
-        return found;
-    };
-    for sample in family.samples() {
+    // The family may be cut in pieces ([`Text::pieces`]).
+    let samples = families
+        .filter(|f| f.name() == TARGET_REFERENCE_FAMILY)
+        .flat_map(|f| f.samples());
+    for sample in samples {
         let (mut key, mut extra) = (Labels::new(), Labels::new());
         for label in sample.labels.iter() {
             let pair = (label.name.into_owned(), label.value.into_owned());
@@ -96,10 +97,10 @@ impl Snapshot {
     /// [`Snapshot::from_merged`], told whether a sample has a label of `target_label_names`
     /// (`labelled`).
     fn split_merged(merged: Target, target_label_names: &[&str], labelled: bool) -> Self {
-        Snapshot::split_pieces(vec![merged], target_label_names, labelled).unwrap_or_else(
+        Snapshot::split_pieces(vec![(merged, false)], target_label_names, labelled).unwrap_or_else(
             |mut pieces| {
                 // As when it is split, a family declared without samples is left out.
-                let mut merged = pieces.pop().expect("one piece");
+                let (mut merged, _) = pieces.pop().expect("one piece");
                 merged.drop_empty_families();
                 Snapshot {
                     targets: vec![merged],
@@ -108,29 +109,50 @@ impl Snapshot {
         )
     }
 
-    /// [`Snapshot::split_merged`] of a merged exposition indexed in `pieces` (in order, no
-    /// family cut between two); the pieces back when the exposition has no target label and
-    /// no timestamp (what a proxy serves), which is kept as it is.
+    /// [`Snapshot::split_merged`] of a merged exposition indexed in `pieces`, in order, each
+    /// saying whether its first family goes on from the piece before; the pieces back when the
+    /// exposition has no target label and no timestamp (what a proxy serves), which is kept as
+    /// it is.
     fn split_pieces(
-        pieces: Vec<Target>,
+        pieces: Vec<(Target, bool)>,
         target_label_names: &[&str],
         labelled: bool,
-    ) -> Result<Self, Vec<Target>> {
-        let samples = || pieces.iter().flat_map(|p| &p.samples);
+    ) -> Result<Self, Vec<(Target, bool)>> {
+        let samples = || pieces.iter().flat_map(|(p, _)| &p.samples);
         if samples().next().is_none() {
             return Ok(Snapshot::default());
         }
         if !labelled && samples().all(|s| s.timestamp_ms.is_none()) {
             return Err(pieces);
         }
-        let families = || pieces.iter().flat_map(Target::families);
-        let mut references = reference_target_labels(families(), target_label_names);
+        // Each family with its place among the exposition's: a family that goes on in the next
+        // piece keeps its place there.
+        let mut place = 0;
+        let families: Vec<(usize, FamilyRef<'_>)> = pieces
+            .iter()
+            .flat_map(|(piece, continues)| {
+                piece
+                    .families()
+                    .enumerate()
+                    .map(move |(f, family)| (f == 0 && *continues, family))
+            })
+            .map(|(continued, family)| {
+                if !continued {
+                    place += 1;
+                }
+                (place, family)
+            })
+            .collect();
+        let mut references = reference_target_labels(
+            families.iter().map(|(_, family)| *family),
+            target_label_names,
+        );
         let mut rebuilt: Vec<Rebuilt> = Vec::new();
         let mut index: foldhash::HashMap<Labels, usize> = Default::default();
         let mut key: Labels = Vec::new();
         let mut rest: Vec<(usize, usize)> = Vec::new();
         let mut labels = String::new();
-        for (family_ix, family) in families().enumerate() {
+        for &(family_ix, family) in &families {
             for sample in family.samples() {
                 key.clear();
                 for label in sample.labels.iter() {
@@ -230,18 +252,22 @@ impl Snapshot {
         let pieces = text.pieces(max).map_err(|offset| ParseError {
             line: line_at(offset) + 1,
             column: 1,
-            message: "a family of 2 GiB or more cannot be read",
+            message: "a line of 2 GiB or more cannot be read",
         })?;
         let mut noticed = Noticed::default();
-        let mut indexed = Vec::with_capacity(pieces.len());
-        for (offset, piece) in pieces {
-            let (target, seen) =
-                Target::parse_watching(piece, target_label_names).map_err(|e| ParseError {
+        let mut indexed: Vec<(Target, bool)> = Vec::with_capacity(pieces.len());
+        for (offset, piece, continues) in pieces {
+            let continued = indexed
+                .last()
+                .filter(|_| continues)
+                .and_then(|(previous, _)| Continued::last_of(previous));
+            let (target, seen) = Target::parse_piece(piece, target_label_names, continued.as_ref())
+                .map_err(|e| ParseError {
                     line: e.line + line_at(offset),
                     ..e
                 })?;
             noticed = noticed.or(seen);
-            indexed.push(target);
+            indexed.push((target, continued.is_some()));
         }
         let snapshot = Snapshot::split_pieces(indexed, target_label_names, noticed.watched_label)
             .map_err(|_| ParseError {
@@ -344,6 +370,17 @@ mod tests {
                 ));
             }
         }
+        text.push_str("# HELP h A histogram, \\\\ escaped.\n# TYPE h histogram\n");
+        for p in 0..pods {
+            let labels = format!("namespace=\"n\",pod=\"p{p}\",app=\"a{p}\"");
+            for (le, n) in [("1", p), ("10", 2 * p), ("+Inf", 3 * p)] {
+                text.push_str(&format!("h_bucket{{{labels},le=\"{le}\"}} {n} 1000\n"));
+            }
+            text.push_str(&format!(
+                "h_count{{{labels}}} {} 1000\nh_sum{{{labels}}} 7.5 1000\n",
+                3 * p
+            ));
+        }
         text.push_str("# TYPE process_start_time_seconds gauge\n");
         for p in 0..pods {
             text.push_str(&format!(
@@ -362,46 +399,57 @@ mod tests {
         assert_eq!(whole.targets.len(), 4);
         // The reference family comes last, in the last piece: `app` is still a target label.
         assert_eq!(whole.targets[0].label("app"), Some("a0"));
-        for max in [700, 1000, 1500] {
+        // Pieces smaller than a family cut it (the histogram, the longest, too); larger ones do
+        // not.
+        let histogram = text.find("# HELP h ").unwrap()..text.find("# TYPE process").unwrap();
+        for max in [120, 200, 333, 700, 1000, 1500, 2000] {
             let pieces = Text::from(text.as_str()).pieces(max).unwrap();
             assert!(pieces.len() > 2, "{max}: {} pieces", pieces.len());
+            let cut = pieces.iter().any(|(_, _, continues)| *continues);
+            assert_eq!(cut, max < histogram.len(), "{max}");
             let read = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, max);
             assert_eq!(read, Ok((whole.clone(), noticed)), "pieces of {max}");
         }
     }
 
     #[test]
-    fn pieces_are_cut_before_a_family_and_hold_the_whole_text() {
+    fn pieces_are_cut_before_a_family_unless_it_is_longer_and_hold_the_whole_text() {
         let text = Text::from(merged(4, 12));
-        let pieces = text.pieces(1000).unwrap();
-        let mut joined = String::new();
-        for (i, (offset, piece)) in pieces.iter().enumerate() {
-            assert_eq!(*offset, joined.len());
-            assert!(piece.len() <= 1000, "{}", piece.len());
-            if i > 0 {
-                // At the first line of a family's comments: its HELP, or its TYPE when it has
-                // no HELP (every third family).
+        for max in [150, 1000] {
+            let pieces = text.pieces(max).unwrap();
+            let mut joined = String::new();
+            for (i, (offset, piece, continues)) in pieces.iter().enumerate() {
+                assert_eq!(*offset, joined.len());
+                assert!(piece.len() <= max, "{}", piece.len());
+                assert!(joined.is_empty() || joined.ends_with('\n'));
                 let first = piece.lines().next().unwrap();
-                let name = first.split(' ').nth(2).unwrap();
-                let family = name
-                    .strip_prefix('f')
-                    .and_then(|f| f.strip_suffix("_total"));
-                let helped = family.is_some_and(|f| f.parse::<usize>().unwrap() % 3 != 0);
-                let opens = if helped { "# HELP" } else { "# TYPE" };
-                assert!(first.starts_with(opens), "{first}");
+                if *continues {
+                    assert!(!first.starts_with('#'), "{first}");
+                } else if i > 0 {
+                    // At the first line of a family's comments: its HELP, or its TYPE when it has
+                    // no HELP (every third family, and the reference family).
+                    let name = first.split(' ').nth(2).unwrap();
+                    let family = name
+                        .strip_prefix('f')
+                        .and_then(|f| f.strip_suffix("_total"));
+                    let helped =
+                        name == "h" || family.is_some_and(|f| f.parse::<usize>().unwrap() % 3 != 0);
+                    let opens = if helped { "# HELP" } else { "# TYPE" };
+                    assert!(first.starts_with(opens), "{first}");
+                }
+                joined.push_str(piece);
             }
-            joined.push_str(piece);
+            assert_eq!(joined, *text, "{max}");
         }
-        assert_eq!(joined, *text);
     }
 
     #[test]
-    fn a_family_longer_than_a_piece_or_a_bad_line_in_a_later_piece_is_an_error_where_it_is() {
+    fn a_line_longer_than_a_piece_or_a_bad_line_in_a_later_piece_is_an_error_where_it_is() {
         let text = merged(4, 12);
-        let long = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, 200);
+        let long = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, 30);
         assert_eq!(
             long.unwrap_err().to_string(),
-            "line 1, column 1: a family of 2 GiB or more cannot be read"
+            "line 2, column 1: a line of 2 GiB or more cannot be read"
         );
         let bad = text.replacen(
             "f10_total{namespace=\"n\",pod=\"p2\"",

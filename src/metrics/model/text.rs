@@ -78,47 +78,53 @@ impl Text {
 /// Whether `bytes` are UTF-8; a large text is checked in two halves at once, split where a
 /// character starts (so a character cut in two shows in the first half).
 impl Text {
-    /// The text cut into pieces of at most `max` bytes, each with where it starts: every piece
-    /// but the first begins where a block of comment lines does (a family's `# HELP`, `# TYPE`,
-    /// ...), the last such place within `max` bytes, so a family is never cut. A mapped text's
-    /// pieces are ranges of the one mapping. `Err` with where a piece starts that has no such
-    /// place within `max` bytes (a family longer than that).
-    pub(crate) fn pieces(&self, max: usize) -> Result<Vec<(usize, Text)>, usize> {
+    /// The text cut into pieces of at most `max` bytes, each with where it starts and whether
+    /// it starts in the middle of a family. A piece ends before the last block of comment lines
+    /// (a family's `# HELP`, `# TYPE`, ...) within `max` bytes, so a family is cut only when it
+    /// is longer than that, and then after its last whole line that fits. A mapped text's pieces
+    /// are ranges of the one mapping. `Err` with where a line longer than `max` starts.
+    pub(crate) fn pieces(&self, max: usize) -> Result<Vec<(usize, Text, bool)>, usize> {
         let text: &str = self;
-        let mut cuts = vec![0];
+        let mut cuts = vec![(0, false)];
         let mut start = 0;
         while text.len() - start > max {
             let window = &text.as_bytes()[start..=start + max];
             let block = memchr::memmem::rfind(window, b"\n# ").map(|at| {
                 // Back to the first of the comment lines just above it.
                 let mut line = start + at + 1;
-                while let Some(previous) = text[start..line - 1].rfind('\n') {
-                    if !text[start + previous + 1..].starts_with("# ") {
+                while line > start {
+                    let previous = text[start..line - 1]
+                        .rfind('\n')
+                        .map_or(start, |at| start + at + 1);
+                    if !text[previous..].starts_with("# ") {
                         break;
                     }
-                    line = start + previous + 1;
+                    line = previous;
                 }
                 line
             });
-            match block {
-                Some(cut) if cut > start => {
-                    cuts.push(cut);
-                    start = cut;
-                }
-                _ => return Err(start),
-            }
+            let cut = match block {
+                Some(line) if line > start => (line, false),
+                _ => match memchr::memrchr(b'\n', &window[..max]) {
+                    Some(at) => (start + at + 1, true),
+                    None => return Err(start),
+                },
+            };
+            cuts.push(cut);
+            start = cut.0;
         }
-        cuts.push(text.len());
+        cuts.push((text.len(), false));
         Ok(cuts
             .windows(2)
             .map(|w| {
+                let ((from, continues), (to, _)) = (w[0], w[1]);
                 let piece = match &self.0 {
-                    Repr::Owned(owned) => Repr::Owned(owned[w[0]..w[1]].to_owned()),
+                    Repr::Owned(owned) => Repr::Owned(owned[from..to].to_owned()),
                     Repr::Mapped(map, range) => {
-                        Repr::Mapped(map.clone(), range.start + w[0]..range.start + w[1])
+                        Repr::Mapped(map.clone(), range.start + from..range.start + to)
                     }
                 };
-                (w[0], Text(piece))
+                (from, Text(piece), continues)
             })
             .collect())
     }
