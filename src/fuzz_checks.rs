@@ -42,6 +42,26 @@ pub fn parse(data: &[u8]) {
         let again = parse::parse(&out)
             .unwrap_or_else(|e| panic!("{format:?} output does not parse: {e}\n{out}"));
         assert_eq!(again.sample_count(), lenient.sample_count(), "{out}");
+        in_pieces_as_whole(&out);
+    }
+    in_pieces_as_whole(text);
+}
+
+/// A merged exposition read in pieces, down to pieces of its longest line (each cut before a
+/// family's comments or inside a family), gives what reading it whole gives, or the same error.
+fn in_pieces_as_whole(text: &str) {
+    let whole = format!(
+        "{:?}",
+        Snapshot::from_merged_text(Text::from(text), TARGET_LABEL_NAMES)
+    );
+    let longest = text.split_inclusive('\n').map(str::len).max().unwrap_or(0);
+    for max in [longest, longest + 7, 2 * longest, text.len() / 3] {
+        if max < longest || max >= text.len() {
+            continue;
+        }
+        if let Some(pieces) = Snapshot::from_merged_text_in_pieces(text, max) {
+            assert_eq!(format!("{pieces:?}"), whole, "pieces of {max}");
+        }
     }
 }
 
@@ -226,6 +246,8 @@ mod tests {
             "# EOF\n",
             "a 1\n# EOF\nb 2\n",
             "a{b=\"\\\"\"} NaN 1\n",
+            // A blank line between a family's comments: they go to the same family.
+            "# TYPE x counter\nx_total{pod=\"a\"} 1\n# TYPE y gauge\n\n# HELP y h\ny{pod=\"a\"} 2\n",
         ] {
             parse(edge.as_bytes());
         }

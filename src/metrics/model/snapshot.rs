@@ -1,5 +1,6 @@
 //! [`Snapshot`]: many targets, and the conversions between a snapshot and one exposition — a
-//! merged file split back into targets, `linkerd diagnostics proxy-metrics` sections. The
+//! merged file split back into targets (indexed in pieces when it is 2 GiB or more, as a
+//! snapshot of a few hundred pods is), `linkerd diagnostics proxy-metrics` sections. The
 //! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
 
 use super::{Continued, FamilyRef, Labels, Noticed, Target, Text, write_meta, write_sample_line};
@@ -67,6 +68,10 @@ fn reference_target_labels<'t>(
     }
     found
 }
+
+/// Why a text too long to index whole is refused when it has no target label and no timestamp:
+/// such a text (what a proxy serves) is kept as one target, which cannot be in pieces.
+const PLAIN_TOO_LONG: &str = "a body of 2 GiB or more without target labels cannot be read";
 
 /// One target's body as it is rebuilt from a merged exposition.
 struct Rebuilt {
@@ -233,6 +238,17 @@ impl Snapshot {
         Snapshot::from_merged_pieces(text, target_label_names, Target::MAX_INDEXED)
     }
 
+    /// [`Snapshot::from_merged_text`] of `text` read in pieces of at most `max` bytes, for
+    /// [`crate::fuzz_checks::parse`] to check against reading it whole; `None` where pieces
+    /// are refused and a whole text is not (no target label and no timestamp).
+    #[cfg(any(test, fuzzing))]
+    pub fn from_merged_text_in_pieces(text: &str, max: usize) -> Option<Result<Self, ParseError>> {
+        match Snapshot::from_merged_pieces(text.into(), TARGET_LABEL_NAMES, max) {
+            Err(e) if e.message == PLAIN_TOO_LONG => None,
+            read => Some(read.map(|(snapshot, _)| snapshot)),
+        }
+    }
+
     /// [`Snapshot::from_merged_text_noticing`], a text longer than `max` bytes indexed in
     /// pieces of at most that ([`Text::pieces`]): one target's index reaches 2 GiB, and a
     /// snapshot of a large mesh is many times that.
@@ -273,7 +289,7 @@ impl Snapshot {
             .map_err(|_| ParseError {
             line: 1,
             column: 1,
-            message: "a body of 2 GiB or more without target labels cannot be read",
+            message: PLAIN_TOO_LONG,
         })?;
         Ok((snapshot, noticed))
     }
@@ -410,6 +426,20 @@ mod tests {
             let read = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, max);
             assert_eq!(read, Ok((whole.clone(), noticed)), "pieces of {max}");
         }
+    }
+
+    #[test]
+    fn a_mapped_file_is_read_in_pieces_of_its_one_mapping() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("merged.om");
+        std::fs::write(&path, merged(4, 12)).unwrap();
+        let text = Text::read_file(&path).unwrap();
+        assert!(text.is_mapped());
+        let pieces = text.pieces(150).unwrap();
+        assert!(pieces.iter().all(|(_, piece, _)| piece.is_mapped()));
+        let whole = Snapshot::from_merged_text(text.clone(), TARGET_LABEL_NAMES).unwrap();
+        let read = Snapshot::from_merged_pieces(text, TARGET_LABEL_NAMES, 150).unwrap();
+        assert_eq!(read.0, whole);
     }
 
     #[test]

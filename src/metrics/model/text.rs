@@ -1,5 +1,5 @@
 //! [`Text`]: the exposition text a target indexes — a string it owns, or a file mapped into
-//! memory.
+//! memory — and its pieces, where it is too long to index as one ([`Text::pieces`]).
 //!
 //! Why map files: reading a 19 MiB file into a fresh buffer spent more time faulting in and
 //! zeroing that buffer's pages than reading (a fifth of `metrics --from-file -o prom`); a mapping
@@ -90,13 +90,15 @@ impl Text {
         while text.len() - start > max {
             let window = &text.as_bytes()[start..=start + max];
             let block = memchr::memmem::rfind(window, b"\n# ").map(|at| {
-                // Back to the first of the comment lines just above it.
+                // Back to the first of the comment (or blank) lines just above it.
                 let mut line = start + at + 1;
                 while line > start {
                     let previous = text[start..line - 1]
                         .rfind('\n')
                         .map_or(start, |at| start + at + 1);
-                    if !text[previous..].starts_with("# ") {
+                    // Comments and blank lines between them go with the family they open.
+                    let above = &text[previous..line - 1];
+                    if !(above.starts_with('#') || above.trim().is_empty()) {
                         break;
                     }
                     line = previous;
