@@ -18,7 +18,7 @@ use super::{Context, stream_stdout};
 use crate::cli::{DiffArgs, ReadFrom, Side};
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
-use crate::metrics::diff::{self, DiffOptions, DiffRows};
+use crate::metrics::diff::{self, DiffOptions, DiffRows, ProxyPair};
 use crate::metrics::filter::{self, Filter};
 use crate::metrics::model::{Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
@@ -149,6 +149,13 @@ impl Prepare {
             obfuscate::obfuscate_target(target, level);
         }
         target.sample_count()
+    }
+
+    /// One proxy's `old` and `new` targets, each filtered and obfuscated, paired
+    /// ([`diff::pair`]); how many samples the filters kept of both.
+    fn pair(&self, mut old: Option<Target>, mut new: Option<Target>) -> (ProxyPair, usize) {
+        let kept = old.iter_mut().chain(&mut new).map(|t| self.target(t)).sum();
+        (diff::pair(old, new, self.options), kept)
     }
 }
 

@@ -11,10 +11,16 @@ mod prometheus;
 mod victoria;
 mod wire;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use linkerd_export::export::Series;
-use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter, RetryPolicy};
+use linkerd_export::export::remote_write::{
+    PushReport, RemoteWriteConfig, RemoteWriter, RetryPolicy,
+};
+use linkerd_export::export::{Metadata, Series};
+use linkerd_export::metrics::MetricType;
+
+use crate::support::never;
 
 /// `count` series shaped like Linkerd proxy metrics with target labels, some NaN and +Inf.
 fn proxy_series(count: usize, timestamp_ms: i64) -> Vec<Series> {
@@ -50,6 +56,31 @@ fn proxy_series(count: usize, timestamp_ms: i64) -> Vec<Series> {
             }
         })
         .collect()
+}
+
+/// A series' labels, `__name__` included, as a map.
+fn label_map(series: &Series) -> BTreeMap<String, String> {
+    series.labels.iter().cloned().collect()
+}
+
+/// [`proxy_series`] of 5,000 series at `timestamp_ms` pushed to `url` in requests of 1,000
+/// samples, with the metadata of `lx_request_total`: the series and the writer's report.
+async fn push_5000(url: String, timestamp_ms: i64) -> (Vec<Series>, PushReport) {
+    let series = proxy_series(5000, timestamp_ms);
+    let mut config = RemoteWriteConfig::new(url);
+    config.max_samples_per_request = 1000;
+    let writer = RemoteWriter::new(config).unwrap();
+    let metadata = [Metadata {
+        family: "lx_request_total".into(),
+        kind: MetricType::Counter,
+        help: "Total requests.".into(),
+        unit: String::new(),
+    }];
+    let report = writer
+        .push(series.clone(), &metadata, &never())
+        .await
+        .unwrap();
+    (series, report)
 }
 
 fn fast_retries(max_attempts: u32) -> RetryPolicy {

@@ -119,17 +119,7 @@ impl Prometheus {
     }
 
     fn wait_ready(&mut self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            if matches!(get(&self.addr, "/-/ready"), Ok((200, _))) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
+        answers_ok(&mut self.child, &self.addr, "/-/ready", limit)
     }
 
     /// Its log so far.
@@ -248,6 +238,22 @@ pub fn backfill(file: &Path, blocks: &Path) {
 }
 
 /// A loopback address whose port was free a moment ago.
+/// Polls `GET path` on `addr` every 100 ms until it answers 200 (`true`), or `child` (the
+/// server) exits or `limit` passes (`false`).
+pub fn answers_ok(child: &mut Child, addr: &str, path: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if matches!(get(addr, path), Ok((200, _))) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 pub fn free_addr() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").to_string()

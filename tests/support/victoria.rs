@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::prometheus::{free_addr, get};
+use super::prometheus::{answers_ok, free_addr, get};
 
 /// A running VictoriaMetrics.
 pub struct Victoria {
@@ -57,17 +57,7 @@ impl Victoria {
     }
 
     fn wait_ready(&mut self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            if matches!(get(&self.addr, "/health"), Ok((200, _))) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
+        answers_ok(&mut self.child, &self.addr, "/health", limit)
     }
 
     /// Its log so far.

@@ -11,7 +11,7 @@ use super::{Compared, Prepare, compare_whole, interrupted_before_second, room_fo
 use crate::cli::ReadFrom;
 use crate::commands::Context;
 use crate::error::{Error, Result};
-use crate::metrics::diff::{self, PairedDiff};
+use crate::metrics::diff::PairedDiff;
 use crate::metrics::model::{Snapshot, Target};
 use crate::render::diff::DiffSide;
 use crate::source::{self, Live, SecondScrape, Source};
@@ -33,14 +33,7 @@ pub(super) async fn paired(
     let mut kept = 0;
     let pair = {
         let prepare = prepare.clone();
-        move |mut old: Option<Target>, mut new: Option<Target>| {
-            let kept: usize = old
-                .iter_mut()
-                .chain(&mut new)
-                .map(|t| prepare.target(t))
-                .sum();
-            (diff::pair(old, new, prepare.options), kept)
-        }
+        move |old, new| prepare.pair(old, new)
     };
     let scraped = source::scrape_pairs(options, live, then, cancel, pair, |(pair, k)| {
         kept += k;
@@ -127,17 +120,9 @@ pub(super) async fn file_against_target(
     let held = Arc::new(Mutex::new(by_pod));
     let pair = {
         let prepare = prepare.clone();
-        move |file: Option<Target>, live: Option<Target>| {
-            let (mut old, mut new) = match side {
-                Old => (file, live),
-                New => (live, file),
-            };
-            let kept: usize = old
-                .iter_mut()
-                .chain(&mut new)
-                .map(|t| prepare.target(t))
-                .sum();
-            (diff::pair(old, new, prepare.options), kept)
+        move |file: Option<Target>, live: Option<Target>| match side {
+            Old => prepare.pair(file, live),
+            New => prepare.pair(live, file),
         }
     };
     let read = {

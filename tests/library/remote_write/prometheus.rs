@@ -4,18 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter};
-use linkerd_export::export::{Metadata, Series};
-use linkerd_export::metrics::MetricType;
-
 use crate::support::prometheus::Prometheus;
 use crate::support::{never, now_ms};
 
-use super::{fast_retries, proxy_series, writer};
-
-fn label_map(series: &Series) -> BTreeMap<String, String> {
-    series.labels.iter().cloned().collect()
-}
+use super::{fast_retries, label_map, proxy_series, push_5000, writer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_prometheus_receives_every_sample_with_its_labels() {
@@ -23,24 +15,12 @@ async fn real_prometheus_receives_every_sample_with_its_labels() {
         .await
         .unwrap();
     let ts = now_ms();
-    let series = proxy_series(5000, ts);
-    let mut config = RemoteWriteConfig::new(format!("{}/api/v1/write", prometheus.url()));
-    config.max_samples_per_request = 1000;
-    let writer = RemoteWriter::new(config).unwrap();
-    let metadata = [Metadata {
-        family: "lx_request_total".into(),
-        kind: MetricType::Counter,
-        help: "Total requests.".into(),
-        unit: String::new(),
-    }];
-    let report = writer
-        .push(series.clone(), &metadata, &never())
-        .await
-        .unwrap();
+    let url = format!("{}/api/v1/write", prometheus.url());
+    let (series, report) = push_5000(url.clone(), ts).await;
     assert_eq!(report.samples, 5000);
     assert_eq!(report.requests, 5);
     assert_eq!(
-        report.summary(writer.url()),
+        report.summary(&url),
         format!(
             "sent 5000 samples in 5 requests to {}/api/v1/write",
             prometheus.url()

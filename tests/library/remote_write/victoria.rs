@@ -6,20 +6,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use linkerd_export::export::remote_write::{RemoteWriteConfig, RemoteWriter};
-use linkerd_export::export::{Metadata, Series};
-use linkerd_export::metrics::MetricType;
+use linkerd_export::export::Series;
 
 use crate::support::victoria::{Exported, Victoria};
 use crate::support::{never, now_ms};
 
-use super::{fast_retries, proxy_series, writer};
+use super::{fast_retries, label_map, proxy_series, push_5000, writer};
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn label_map(series: &Series) -> BTreeMap<String, String> {
-    series.labels.iter().cloned().collect()
-}
 
 /// `selector`'s series in `victoria` once `done` accepts them (or [`LIMIT`] passes), off the
 /// runtime's threads; `victoria` is handed back so it lives on.
@@ -37,20 +31,7 @@ async fn stored(
 async fn real_victoria_metrics_stores_every_sample_but_nan_with_its_labels() {
     let victoria = tokio::task::spawn_blocking(Victoria::start).await.unwrap();
     let ts = now_ms();
-    let series = proxy_series(5000, ts);
-    let mut config = RemoteWriteConfig::new(victoria.write_url());
-    config.max_samples_per_request = 1000;
-    let writer = RemoteWriter::new(config).unwrap();
-    let metadata = [Metadata {
-        family: "lx_request_total".into(),
-        kind: MetricType::Counter,
-        help: "Total requests.".into(),
-        unit: String::new(),
-    }];
-    let report = writer
-        .push(series.clone(), &metadata, &never())
-        .await
-        .unwrap();
+    let (series, report) = push_5000(victoria.write_url(), ts).await;
     assert_eq!(report.samples, 5000, "every sample is accepted");
     assert_eq!(report.requests, 5);
 
