@@ -1,7 +1,8 @@
 //! [`Snapshot`]: many targets, and the conversions between a snapshot and one exposition — a
-//! merged file split back into targets (indexed in pieces when it is 2 GiB or more, as a
-//! snapshot of a few hundred pods is), `linkerd diagnostics proxy-metrics` sections. The
-//! snapshot file's own format (its info sample) is [`crate::export::snapshot_file`]'s.
+//! merged file split back into targets (indexed in pieces when it is large: one index holds
+//! less than 2 GiB, and a snapshot of a few hundred pods is more), `linkerd diagnostics
+//! proxy-metrics` sections. The snapshot file's own format (its info sample) is
+//! [`crate::export::snapshot_file`]'s.
 
 use super::{Continued, FamilyRef, Labels, Noticed, Target, Text, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
@@ -69,6 +70,12 @@ fn reference_target_labels<'t>(
     found
 }
 
+/// A merged text longer than this is indexed in pieces of at most this, each piece's pages let
+/// go once it is read ([`Text::release`]): of a mapped file, about a piece is resident at a time
+/// rather than the whole file (a snapshot of 800 pods is 3.3 GB). Well under the most one
+/// target can index ([`Target::MAX_INDEXED`]).
+const PIECE_BYTES: usize = 256 << 20;
+
 /// Why a text too long to index whole is refused when it has no target label and no timestamp:
 /// such a text (what a proxy serves) is kept as one target, which cannot be in pieces.
 const PLAIN_TOO_LONG: &str = "a body of 2 GiB or more without target labels cannot be read";
@@ -133,23 +140,24 @@ impl Snapshot {
         // Each family with its place among the exposition's: a family that goes on in the next
         // piece keeps its place there.
         let mut place = 0;
-        let families: Vec<(usize, FamilyRef<'_>)> = pieces
+        let families: Vec<(usize, usize, FamilyRef<'_>)> = pieces
             .iter()
-            .flat_map(|(piece, continues)| {
+            .enumerate()
+            .flat_map(|(p, (piece, continues))| {
                 piece
                     .families()
                     .enumerate()
-                    .map(move |(f, family)| (f == 0 && *continues, family))
+                    .map(move |(f, family)| (p, f == 0 && *continues, family))
             })
-            .map(|(continued, family)| {
+            .map(|(p, continued, family)| {
                 if !continued {
                     place += 1;
                 }
-                (place, family)
+                (p, place, family)
             })
             .collect();
         let mut references = reference_target_labels(
-            families.iter().map(|(_, family)| *family),
+            families.iter().map(|(_, _, family)| *family),
             target_label_names,
         );
         let mut rebuilt: Vec<Rebuilt> = Vec::new();
@@ -157,7 +165,13 @@ impl Snapshot {
         let mut key: Labels = Vec::new();
         let mut rest: Vec<(usize, usize)> = Vec::new();
         let mut labels = String::new();
-        for &(family_ix, family) in &families {
+        let mut reading = 0;
+        for &(piece, family_ix, family) in &families {
+            if piece != reading {
+                // Done with that piece's text.
+                pieces[reading].0.text.release();
+                reading = piece;
+            }
             for sample in family.samples() {
                 key.clear();
                 for label in sample.labels.iter() {
@@ -235,7 +249,7 @@ impl Snapshot {
         text: Text,
         target_label_names: &[&str],
     ) -> Result<(Self, Noticed), ParseError> {
-        Snapshot::from_merged_pieces(text, target_label_names, Target::MAX_INDEXED)
+        Snapshot::from_merged_pieces(text, target_label_names, PIECE_BYTES)
     }
 
     /// [`Snapshot::from_merged_text`] of `text` read in pieces of at most `max` bytes, for
@@ -250,8 +264,9 @@ impl Snapshot {
     }
 
     /// [`Snapshot::from_merged_text_noticing`], a text longer than `max` bytes indexed in
-    /// pieces of at most that ([`Text::pieces`]): one target's index reaches 2 GiB, and a
-    /// snapshot of a large mesh is many times that.
+    /// pieces of at most that ([`Text::pieces`]): one target's index reaches 2 GiB, a snapshot
+    /// of a large mesh is many times that, and of a mapped file only the piece being read need
+    /// be resident.
     fn from_merged_pieces(
         text: Text,
         target_label_names: &[&str],
@@ -283,15 +298,22 @@ impl Snapshot {
                     ..e
                 })?;
             noticed = noticed.or(seen);
+            // Read again, a piece at a time, when split into targets.
+            target.text.release();
             indexed.push((target, continued.is_some()));
         }
-        let snapshot = Snapshot::split_pieces(indexed, target_label_names, noticed.watched_label)
-            .map_err(|_| ParseError {
-            line: 1,
-            column: 1,
-            message: PLAIN_TOO_LONG,
-        })?;
-        Ok((snapshot, noticed))
+        match Snapshot::split_pieces(indexed, target_label_names, noticed.watched_label) {
+            Ok(snapshot) => Ok((snapshot, noticed)),
+            // Kept as one target, as it is: whole, when it can be indexed whole.
+            Err(_) if text.len() <= Target::MAX_INDEXED => {
+                Snapshot::from_merged_pieces(text, target_label_names, usize::MAX)
+            }
+            Err(_) => Err(ParseError {
+                line: 1,
+                column: 1,
+                message: PLAIN_TOO_LONG,
+            }),
+        }
     }
 
     /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one

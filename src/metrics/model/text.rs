@@ -132,6 +132,26 @@ impl Text {
     }
 }
 
+impl Text {
+    /// Lets go of the pages of a mapped text read so far, so that they no longer count in the
+    /// process's resident memory: reading the text again reads them back from the file (from
+    /// the page cache, mostly). An owned text is kept as it is.
+    pub(crate) fn release(&self) {
+        if let Repr::Mapped(map, range) = &self.0 {
+            // SAFETY: the mapping is shared and read-only, so a page let go is read back from
+            // the file as it was (what another process may do to the file meanwhile is the
+            // caveat in the module doc). Letting go is advice: if it fails, the pages stay.
+            let _ = unsafe {
+                map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    range.start,
+                    range.len(),
+                )
+            };
+        }
+    }
+}
+
 fn is_utf8(bytes: &[u8]) -> bool {
     if bytes.len() < PARALLEL_MIN_BYTES {
         return std::str::from_utf8(bytes).is_ok();
