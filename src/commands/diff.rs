@@ -204,15 +204,30 @@ async fn load(
             let options = ctx.source_options();
             let live =
                 Source::open(&options, std::slice::from_ref(target), &read_from.into()).await?;
-            let (snapshot, exit) = live.read(&options, cancel).await;
-            if snapshot.targets.is_empty() {
-                return Err(Error::Failed(format!(
-                    "no proxy of {target} could be scraped"
-                )));
-            }
-            Ok((DiffSide::new(side.describe(), snapshot), exit))
+            read_whole(&live, &options, target, side.describe(), cancel).await
         }
     }
+}
+
+/// `source`, opened for `target`, read whole into a side named `name`; no proxy read is an
+/// error.
+async fn read_whole(
+    source: &Source,
+    options: &source::Options,
+    target: &str,
+    name: String,
+    cancel: &CancellationToken,
+) -> Result<(DiffSide, Exit)> {
+    let (snapshot, exit) = source.read(options, cancel).await;
+    if snapshot.targets.is_empty() {
+        return Err(Error::Failed(nothing_scraped(target)));
+    }
+    Ok((DiffSide::new(name, snapshot), exit))
+}
+
+/// The error when none of `target`'s proxies could be read.
+fn nothing_scraped(target: &str) -> String {
+    format!("no proxy of {target} could be scraped")
 }
 
 /// The file side `side`, at `path`.
@@ -245,7 +260,7 @@ async fn over_interval(
             format!("{target}, second scrape"),
         ];
         let nothing = [
-            format!("no proxy of {target} could be scraped"),
+            nothing_scraped(target),
             format!("no proxy of {target} answered both scrapes"),
         ];
         let then = SecondScrape::Again(Window {
@@ -253,13 +268,10 @@ async fn over_interval(
         });
         return paired(&options, live, then, names, nothing, prepare, cancel).await;
     }
-    let (first, exit_a) = source.read(&options, cancel).await;
-    if first.targets.is_empty() {
-        return Err(Error::Failed(format!(
-            "no proxy of {target} could be scraped"
-        )));
-    }
-    room_for_another_side(&first)?;
+    let label = |when: &str| format!("{target}, {when}");
+    let (first, exit_a) =
+        read_whole(&source, &options, target, label("first scrape"), cancel).await?;
+    room_for_another_side(&first.snapshot)?;
     if !source::wait_for_second(ctx.progress, interval, "scrape", cancel).await {
         return Err(interrupted_before_second());
     }
@@ -269,9 +281,8 @@ async fn over_interval(
             "no proxy of {target} could be scraped the second time"
         )));
     }
-    let label = |when: &str| format!("{target}, {when}");
     Ok(compare_whole(
-        DiffSide::new(label("first scrape"), first),
+        first,
         DiffSide::new(label("second scrape"), second),
         worse(exit_a, exit_b),
         &prepare,
@@ -298,10 +309,7 @@ async fn two_targets(
         let second = Source::open(&options, std::slice::from_ref(b), &from).await?;
         if let Source::Proxies(second) = &second {
             let names = [a.clone(), b.clone()];
-            let nothing = [
-                format!("no proxy of {a} could be scraped"),
-                format!("no proxy of {b} could be scraped"),
-            ];
+            let nothing = [nothing_scraped(a), nothing_scraped(b)];
             let then = SecondScrape::Other(second);
             return paired(&options, first, then, names, nothing, prepare, cancel).await;
         }

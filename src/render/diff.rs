@@ -51,6 +51,16 @@ impl DiffSide {
         }
     }
 
+    /// A side compared one proxy at a time and not held: what the header shows of it.
+    pub fn counted(source: String, proxies: usize, scrape_time_ms: Option<i64>) -> Self {
+        DiffSide {
+            source,
+            proxies,
+            scrape_time_ms,
+            snapshot: Snapshot::default(),
+        }
+    }
+
     /// `deploy/web (3 proxies, scraped 2026-11-24T21:00:00Z)`.
     fn header(&self) -> String {
         let time = self

@@ -7,12 +7,15 @@ use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Compared, Prepare, compare_whole, interrupted_before_second, room_for_another_side};
+use super::{
+    Compared, Prepare, compare_whole, interrupted_before_second, nothing_scraped, read_whole,
+    room_for_another_side,
+};
 use crate::cli::ReadFrom;
 use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::metrics::diff::PairedDiff;
-use crate::metrics::model::{Snapshot, Target};
+use crate::metrics::model::Target;
 use crate::render::diff::DiffSide;
 use crate::source::{self, Live, SecondScrape, Source};
 
@@ -54,15 +57,9 @@ pub(super) async fn paired(
         return Err(Error::Failed(nothing_new));
     }
     let [old, new] = names;
-    let side = |source, proxies, scrape_time_ms| DiffSide {
-        source,
-        proxies,
-        scrape_time_ms,
-        snapshot: Snapshot::default(),
-    };
     Ok(Compared {
-        old: side(old, proxies.0, earliest.0),
-        new: side(new, proxies.1, earliest.1),
+        old: DiffSide::counted(old, proxies.0, earliest.0),
+        new: DiffSide::counted(new, proxies.1, earliest.1),
         rows: rows.finish(),
         kept,
         exit,
@@ -78,6 +75,17 @@ pub(super) enum FileSide {
     New,
 }
 use FileSide::{New, Old};
+
+impl FileSide {
+    /// The file's side and the live one (`file`, `live`) as old and new; or, the same swap,
+    /// old and new as the file's and the live one's.
+    fn order<T>(self, file: T, live: T) -> (T, T) {
+        match self {
+            Old => (file, live),
+            New => (live, file),
+        }
+    }
+}
 
 /// `file` against `target` read now. From the proxies, each pod's body is compared with the
 /// file's target of the same pod (its `namespace` and `pod` labels) as it comes in, on the task
@@ -103,26 +111,18 @@ pub(super) async fn file_against_target(
     };
     let (Source::Proxies(live), Some(by_pod)) = (&source, by_pod) else {
         room_for_another_side(&file.snapshot)?;
-        let (snapshot, exit) = source.read(&options, cancel).await;
-        if snapshot.targets.is_empty() {
-            return Err(Error::Failed(format!(
-                "no proxy of {target} could be scraped"
-            )));
-        }
-        let live = DiffSide::new(target.to_string(), snapshot);
-        let (old, new) = match side {
-            Old => (file, live),
-            New => (live, file),
-        };
+        let (live, exit) =
+            read_whole(&source, &options, target, target.to_string(), cancel).await?;
+        let (old, new) = side.order(file, live);
         return Ok(compare_whole(old, new, exit, &prepare));
     };
     let prepare = Arc::new(prepare);
     let held = Arc::new(Mutex::new(by_pod));
     let pair = {
         let prepare = prepare.clone();
-        move |file: Option<Target>, live: Option<Target>| match side {
-            Old => prepare.pair(file, live),
-            New => prepare.pair(live, file),
+        move |file: Option<Target>, live: Option<Target>| {
+            let (old, new) = side.order(file, live);
+            prepare.pair(old, new)
         }
     };
     let read = {
@@ -143,19 +143,11 @@ pub(super) async fn file_against_target(
         rows.add(paired);
     })
     .await;
-    let live_proxies = match side {
-        Old => rows.proxies().1,
-        New => rows.proxies().0,
-    };
+    let (_, live_proxies) = side.order(rows.proxies().0, rows.proxies().1);
     if live_proxies == 0 {
-        return Err(Error::Failed(format!(
-            "no proxy of {target} could be scraped"
-        )));
+        return Err(Error::Failed(nothing_scraped(target)));
     }
-    let live_scraped = match side {
-        Old => rows.earliest_scrape_ms().1,
-        New => rows.earliest_scrape_ms().0,
-    };
+    let (_, live_scraped) = side.order(rows.earliest_scrape_ms().0, rows.earliest_scrape_ms().1);
     let mut left: Vec<_> = std::mem::take(&mut *held.lock().expect("no holder of the lock panics"))
         .into_iter()
         .collect();
@@ -165,16 +157,8 @@ pub(super) async fn file_against_target(
         kept += k;
         rows.add(paired);
     }
-    let live = DiffSide {
-        source: target.to_string(),
-        proxies: live_proxies,
-        scrape_time_ms: live_scraped,
-        snapshot: Snapshot::default(),
-    };
-    let (old, new) = match side {
-        Old => (file, live),
-        New => (live, file),
-    };
+    let live = DiffSide::counted(target.to_string(), live_proxies, live_scraped);
+    let (old, new) = side.order(file, live);
     Ok(Compared {
         old,
         new,
@@ -196,15 +180,44 @@ fn pod_of(target: &Target) -> Option<(String, String)> {
 fn by_pod(
     targets: Vec<Target>,
 ) -> std::result::Result<HashMap<(String, String), Target>, Vec<Target>> {
-    let mut pods = HashSet::with_capacity(targets.len());
-    if !targets
-        .iter()
-        .all(|t| pod_of(t).is_some_and(|pod| pods.insert(pod)))
-    {
+    let Some(pods) = targets.iter().map(pod_of).collect::<Option<Vec<_>>>() else {
+        return Err(targets);
+    };
+    if pods.iter().collect::<HashSet<_>>().len() < pods.len() {
         return Err(targets);
     }
-    Ok(targets
-        .into_iter()
-        .map(|t| (pod_of(&t).expect("checked above"), t))
-        .collect())
+    Ok(pods.into_iter().zip(targets).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(labels: &[(&str, &str)]) -> Target {
+        let labels = labels
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        Target::parse("up 1\n".into(), labels, None).unwrap()
+    }
+
+    #[test]
+    fn a_file_is_paired_by_pod_only_when_each_target_is_one_pod() {
+        let (a, b) = (
+            target(&[("namespace", "n"), ("pod", "a")]),
+            target(&[("namespace", "n"), ("pod", "b")]),
+        );
+        let paired = by_pod(vec![a.clone(), b.clone()]).unwrap();
+        assert_eq!(paired.len(), 2);
+        assert_eq!(paired[&("n".to_string(), "b".to_string())].labels, b.labels);
+
+        let raw = target(&[]);
+        let back = by_pod(vec![a.clone(), raw.clone()]).unwrap_err();
+        assert_eq!(back, [a.clone(), raw], "given back in order");
+        let twice = target(&[("namespace", "n"), ("pod", "a"), ("container", "x")]);
+        assert_eq!(
+            by_pod(vec![a.clone(), twice.clone()]).unwrap_err(),
+            [a, twice]
+        );
+    }
 }
