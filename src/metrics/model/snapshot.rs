@@ -76,6 +76,9 @@ fn reference_target_labels<'t>(
 /// target can index ([`Target::MAX_INDEXED`]).
 const PIECE_BYTES: usize = 256 << 20;
 
+/// Why a text too long to index whole is refused when a line of it is longer than a piece.
+const LINE_TOO_LONG: &str = "a line of 256 MiB or more in a text of 2 GiB or more cannot be read";
+
 /// Why a text too long to index whole is refused when it has no target label and no timestamp:
 /// such a text (what a proxy serves) is kept as one target, which cannot be in pieces.
 const PLAIN_TOO_LONG: &str = "a body of 2 GiB or more without target labels cannot be read";
@@ -85,7 +88,7 @@ struct Rebuilt {
     labels: Labels,
     scrape_time_ms: Option<i64>,
     text: String,
-    /// Index (into the merged target's families) of the family whose metadata was written last.
+    /// The place among the exposition's families of the family whose metadata was written last.
     family: Option<usize>,
 }
 
@@ -253,14 +256,10 @@ impl Snapshot {
     }
 
     /// [`Snapshot::from_merged_text`] of `text` read in pieces of at most `max` bytes, for
-    /// [`crate::fuzz_checks::parse`] to check against reading it whole; `None` where pieces
-    /// are refused and a whole text is not (no target label and no timestamp).
+    /// [`crate::fuzz_checks::parse`] to check against reading it whole.
     #[cfg(any(test, fuzzing))]
-    pub fn from_merged_text_in_pieces(text: &str, max: usize) -> Option<Result<Self, ParseError>> {
-        match Snapshot::from_merged_pieces(text.into(), TARGET_LABEL_NAMES, max) {
-            Err(e) if e.message == PLAIN_TOO_LONG => None,
-            read => Some(read.map(|(snapshot, _)| snapshot)),
-        }
+    pub fn from_merged_text_in_pieces(text: &str, max: usize) -> Result<Self, ParseError> {
+        Snapshot::from_merged_pieces(text.into(), TARGET_LABEL_NAMES, max).map(|(s, _)| s)
     }
 
     /// [`Snapshot::from_merged_text_noticing`], a text longer than `max` bytes indexed in
@@ -280,11 +279,17 @@ impl Snapshot {
         }
         let line_at =
             |offset: usize| memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count();
-        let pieces = text.pieces(max).map_err(|offset| ParseError {
-            line: line_at(offset) + 1,
-            column: 1,
-            message: "a line of 2 GiB or more cannot be read",
-        })?;
+        let pieces = match text.pieces(max) {
+            Ok(pieces) => pieces,
+            Err(offset) => {
+                let why = ParseError {
+                    line: line_at(offset) + 1,
+                    column: 1,
+                    message: LINE_TOO_LONG,
+                };
+                return Snapshot::whole_instead(text, target_label_names, why);
+            }
+        };
         let mut noticed = Noticed::default();
         let mut indexed: Vec<(Target, bool)> = Vec::with_capacity(pieces.len());
         for (offset, piece, continues) in pieces {
@@ -304,16 +309,28 @@ impl Snapshot {
         }
         match Snapshot::split_pieces(indexed, target_label_names, noticed.watched_label) {
             Ok(snapshot) => Ok((snapshot, noticed)),
-            // Kept as one target, as it is: whole, when it can be indexed whole.
-            Err(_) if text.len() <= Target::MAX_INDEXED => {
-                Snapshot::from_merged_pieces(text, target_label_names, usize::MAX)
+            // Kept as one target, as it is.
+            Err(_) => {
+                let why = ParseError {
+                    line: 1,
+                    column: 1,
+                    message: PLAIN_TOO_LONG,
+                };
+                Snapshot::whole_instead(text, target_label_names, why)
             }
-            Err(_) => Err(ParseError {
-                line: 1,
-                column: 1,
-                message: PLAIN_TOO_LONG,
-            }),
         }
+    }
+
+    /// A text that cannot be read in pieces (`why`) read whole, when it can be indexed whole.
+    fn whole_instead(
+        text: Text,
+        target_label_names: &[&str],
+        why: ParseError,
+    ) -> Result<(Self, Noticed), ParseError> {
+        if text.len() > Target::MAX_INDEXED {
+            return Err(why);
+        }
+        Snapshot::from_merged_pieces(text, target_label_names, usize::MAX)
     }
 
     /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one
@@ -496,13 +513,13 @@ mod tests {
     }
 
     #[test]
-    fn a_line_longer_than_a_piece_or_a_bad_line_in_a_later_piece_is_an_error_where_it_is() {
+    fn a_line_longer_than_a_piece_is_read_whole_and_a_bad_line_in_a_later_piece_is_an_error_where_it_is()
+     {
         let text = merged(4, 12);
+        // Pieces of 30 bytes cannot hold a sample line: a text that fits one index is read whole.
         let long = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, 30);
-        assert_eq!(
-            long.unwrap_err().to_string(),
-            "line 2, column 1: a line of 2 GiB or more cannot be read"
-        );
+        let whole = Snapshot::from_merged_text(text.as_str(), TARGET_LABEL_NAMES).unwrap();
+        assert_eq!(long.unwrap().0, whole);
         let bad = text.replacen(
             "f10_total{namespace=\"n\",pod=\"p2\"",
             "f10_total{namespace=",
