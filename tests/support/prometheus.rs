@@ -139,19 +139,7 @@ impl Prometheus {
 
     /// `GET /api/v1/query?query=QUERY` (at `time`, seconds, if given): the `data.result` array.
     pub fn query(&self, query: &str, time: Option<f64>) -> Vec<serde_json::Value> {
-        let mut params = form_urlencoded::Serializer::new(String::new());
-        params.append_pair("query", query);
-        if let Some(time) = time {
-            params.append_pair("time", &format!("{time:.3}"));
-        }
-        let path = format!("/api/v1/query?{}", params.finish());
-        let (status, body) = get(&self.addr, &path).expect("query prometheus");
-        assert_eq!(status, 200, "query {query}: {body}");
-        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
-        json["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        instant_query(&self.addr, query, time, &[])
     }
 
     /// Polls `query` until `done` accepts its result or `limit` passes; returns the last result.
@@ -161,14 +149,7 @@ impl Prometheus {
         limit: Duration,
         done: impl Fn(&[serde_json::Value]) -> bool,
     ) -> Vec<serde_json::Value> {
-        let deadline = Instant::now() + limit;
-        loop {
-            let result = self.query(query, None);
-            if done(&result) || Instant::now() >= deadline {
-                return result;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        poll_until(limit, || self.query(query, None), done)
     }
 }
 
@@ -238,6 +219,48 @@ pub fn backfill(file: &Path, blocks: &Path) {
 }
 
 /// A loopback address whose port was free a moment ago.
+/// `GET /api/v1/query?query=QUERY` (at `time`, seconds, if given, and with `extra` parameters)
+/// of the Prometheus HTTP API at `addr`, which VictoriaMetrics serves too: the `data.result`
+/// array.
+pub fn instant_query(
+    addr: &str,
+    query: &str,
+    time: Option<f64>,
+    extra: &[(&str, &str)],
+) -> Vec<serde_json::Value> {
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    params.append_pair("query", query);
+    if let Some(time) = time {
+        params.append_pair("time", &format!("{time:.3}"));
+    }
+    params.extend_pairs(extra);
+    let path = format!("/api/v1/query?{}", params.finish());
+    let (status, body) = get(addr, &path).expect("query");
+    assert_eq!(status, 200, "query {query}: {body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    json["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Calls `fetch` every 200 ms until `done` accepts what it gives or `limit` passes; returns the
+/// last.
+pub fn poll_until<T>(
+    limit: Duration,
+    mut fetch: impl FnMut() -> Vec<T>,
+    done: impl Fn(&[T]) -> bool,
+) -> Vec<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let result = fetch();
+        if done(&result) || Instant::now() >= deadline {
+            return result;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Polls `GET path` on `addr` every 100 ms until it answers 200 (`true`), or `child` (the
 /// server) exits or `limit` passes (`false`).
 pub fn answers_ok(child: &mut Child, addr: &str, path: &str, limit: Duration) -> bool {

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::prometheus::{answers_ok, free_addr, get};
+use super::prometheus::{answers_ok, free_addr, get, instant_query, poll_until};
 
 /// A running VictoriaMetrics.
 pub struct Victoria {
@@ -75,11 +75,6 @@ impl Victoria {
         format!("{}/api/v1/write", self.url())
     }
 
-    /// The directory holding its data and log.
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
     /// Makes what was ingested searchable now: VictoriaMetrics otherwise buffers new samples
     /// for about a second before a search sees them.
     pub fn flush(&self) {
@@ -114,14 +109,7 @@ impl Victoria {
         limit: Duration,
         done: impl Fn(&[Exported]) -> bool,
     ) -> Vec<Exported> {
-        let deadline = Instant::now() + limit;
-        loop {
-            let result = self.export(selector);
-            if done(&result) || Instant::now() >= deadline {
-                return result;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        poll_until(limit, || self.export(selector), done)
     }
 
     /// `GET /api/v1/query?query=QUERY` (at `time`, seconds, if given), after a flush: the
@@ -129,22 +117,9 @@ impl Victoria {
     /// down to a second.
     pub fn query(&self, query: &str, time: Option<f64>) -> Vec<serde_json::Value> {
         self.flush();
-        let mut params = form_urlencoded::Serializer::new(String::new());
-        params.append_pair("query", query);
-        if let Some(time) = time {
-            params.append_pair("time", &format!("{time:.3}"));
-        }
-        // Without it, a query hides the last `-search.latencyOffset` (one second at least, 30s
-        // by default) as samples that may still be arriving.
-        params.append_pair("nocache", "1");
-        let path = format!("/api/v1/query?{}", params.finish());
-        let (status, body) = get(&self.addr, &path).expect("query victoria-metrics");
-        assert_eq!(status, 200, "query {query}: {body}");
-        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
-        json["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        // Without `nocache`, a query hides the last `-search.latencyOffset` (one second at
+        // least, 30s by default) as samples that may still be arriving.
+        instant_query(&self.addr, query, time, &[("nocache", "1")])
     }
 }
 
