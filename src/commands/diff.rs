@@ -202,11 +202,19 @@ async fn load(
         Side::File(path) => Ok((load_file(path, side)?, Exit::Success)),
         Side::Target(target) => {
             let options = ctx.source_options();
-            let live =
-                Source::open(&options, std::slice::from_ref(target), &read_from.into()).await?;
+            let live = open(&options, target, read_from).await?;
             read_whole(&live, &options, target, side.describe(), cancel).await
         }
     }
+}
+
+/// Where `target`'s metrics come from: its proxies, or Prometheus (`read_from`).
+async fn open(
+    options: &source::Options,
+    target: &str,
+    read_from: Option<&ReadFrom>,
+) -> Result<Source> {
+    Source::open(options, &[target.to_string()], &read_from.into()).await
 }
 
 /// `source`, opened for `target`, read whole into a side named `name`; no proxy read is an
@@ -253,7 +261,7 @@ async fn over_interval(
     cancel: &CancellationToken,
 ) -> Result<Compared> {
     let options = ctx.source_options();
-    let source = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
+    let source = open(&options, target, read_from).await?;
     if let Source::Proxies(live) = &source {
         let names = [
             format!("{target}, first scrape"),
@@ -303,10 +311,9 @@ async fn two_targets(
     cancel: &CancellationToken,
 ) -> Result<Compared> {
     let options = ctx.source_options();
-    let from = read_from.into();
-    let first = Source::open(&options, std::slice::from_ref(a), &from).await?;
+    let first = open(&options, a, read_from).await?;
     if let Source::Proxies(first) = &first {
-        let second = Source::open(&options, std::slice::from_ref(b), &from).await?;
+        let second = open(&options, b, read_from).await?;
         if let Source::Proxies(second) = &second {
             let names = [a.clone(), b.clone()];
             let nothing = [nothing_scraped(a), nothing_scraped(b)];

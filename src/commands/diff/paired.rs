@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Compared, Prepare, compare_whole, interrupted_before_second, nothing_scraped, read_whole,
+    Compared, Prepare, compare_whole, interrupted_before_second, nothing_scraped, open, read_whole,
     room_for_another_side,
 };
 use crate::cli::ReadFrom;
@@ -102,7 +102,7 @@ pub(super) async fn file_against_target(
     cancel: &CancellationToken,
 ) -> Result<Compared> {
     let options = ctx.source_options();
-    let source = Source::open(&options, &[target.to_string()], &read_from.into()).await?;
+    let source = open(&options, target, read_from).await?;
     let by_pod = match &source {
         Source::Proxies(_) => by_pod(std::mem::take(&mut file.snapshot.targets))
             .map_err(|targets| file.snapshot.targets = targets)
