@@ -23,10 +23,12 @@ mod identity;
 mod index;
 
 pub(crate) use index::{Continued, Noticed};
+mod packed;
 mod snapshot;
 mod text;
 
 pub use identity::{family_identity, is_per_process_gauge};
+pub use packed::PackedTarget;
 pub use snapshot::{Snapshot, TARGET_LABEL_NAMES, TARGET_REFERENCE_FAMILY};
 pub use text::Text;
 

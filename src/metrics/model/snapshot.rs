@@ -4,6 +4,7 @@
 //! proxy-metrics` sections. The snapshot file's own format (its info sample) is
 //! [`crate::export::snapshot_file`]'s.
 
+use super::packed::{PackedTarget, PackedText};
 use super::{Continued, FamilyRef, Labels, Noticed, Target, Text, write_meta, write_sample_line};
 use crate::metrics::parse::{self, ParseError};
 
@@ -71,13 +72,15 @@ fn reference_target_labels<'t>(
 }
 
 /// A merged text longer than this is indexed in pieces of at most this, each piece's pages let
-/// go once it is read ([`Text::release`]): of a mapped file, about a piece is resident at a time
-/// rather than the whole file (a snapshot of 800 pods is 3.3 GB). Well under the most one
-/// target can index ([`Target::MAX_INDEXED`]).
-const PIECE_BYTES: usize = 256 << 20;
+/// go once it is read ([`Text::release`]), and the targets split from it are held compressed
+/// ([`PackedTarget`]): of a mapped file, about a piece is resident at a time rather than the
+/// whole file (a snapshot of 800 pods is 3.3 GB). Well under the most one target can index
+/// ([`Target::MAX_INDEXED`]); small enough that the piece is a small part of what reading a large
+/// file holds (with 256 MiB pieces it was 40 % of `stat --from-file`'s peak on that file).
+pub(super) const PIECE_BYTES: usize = 64 << 20;
 
 /// Why a text too long to index whole is refused when a line of it is longer than a piece.
-const LINE_TOO_LONG: &str = "a line of 256 MiB or more in a text of 2 GiB or more cannot be read";
+const LINE_TOO_LONG: &str = "a line of 64 MiB or more in a text of 2 GiB or more cannot be read";
 
 /// Why a text too long to index whole is refused when it has no target label and no timestamp:
 /// such a text (what a proxy serves) is kept as one target, which cannot be in pieces.
@@ -87,7 +90,7 @@ const PLAIN_TOO_LONG: &str = "a body of 2 GiB or more without target labels cann
 struct Rebuilt {
     labels: Labels,
     scrape_time_ms: Option<i64>,
-    text: String,
+    text: PackedText,
     /// The place among the exposition's families of the family whose metadata was written last.
     family: Option<usize>,
 }
@@ -112,31 +115,34 @@ impl Snapshot {
     /// [`Snapshot::from_merged`], told whether a sample has a label of `target_label_names`
     /// (`labelled`).
     fn split_merged(merged: Target, target_label_names: &[&str], labelled: bool) -> Self {
-        Snapshot::split_pieces(vec![(merged, false)], target_label_names, labelled).unwrap_or_else(
-            |mut pieces| {
-                // As when it is split, a family declared without samples is left out.
-                let (mut merged, _) = pieces.pop().expect("one piece");
-                merged.drop_empty_families();
-                Snapshot {
-                    targets: vec![merged],
+        let targets =
+            match Snapshot::split_pieces(vec![(merged, false)], target_label_names, labelled) {
+                Ok(targets) => targets.into_iter().map(PackedTarget::unpack).collect(),
+                Err(mut pieces) => {
+                    // As when it is split, a family declared without samples is left out.
+                    let (mut merged, _) = pieces.pop().expect("one piece");
+                    merged.drop_empty_families();
+                    vec![merged]
                 }
-            },
-        )
+            };
+        Snapshot { targets }
     }
 
     /// [`Snapshot::split_merged`] of a merged exposition indexed in `pieces`, in order, each
     /// saying whether its first family goes on from the piece before; the pieces back when the
     /// exposition has no target label and no timestamp (what a proxy serves), which is kept as
-    /// it is.
+    /// it is. The targets of a text in more than one piece are held compressed: together they
+    /// are nearly the text's size.
     fn split_pieces(
         pieces: Vec<(Target, bool)>,
         target_label_names: &[&str],
         labelled: bool,
-    ) -> Result<Self, Vec<(Target, bool)>> {
+    ) -> Result<Vec<PackedTarget>, Vec<(Target, bool)>> {
         let samples = || pieces.iter().flat_map(|(p, _)| &p.samples);
         if samples().next().is_none() {
-            return Ok(Snapshot::default());
+            return Ok(Vec::new());
         }
+        let packing = pieces.len() > 1;
         if !labelled && samples().all(|s| s.timestamp_ms.is_none()) {
             return Err(pieces);
         }
@@ -191,7 +197,11 @@ impl Snapshot {
                         rebuilt.push(Rebuilt {
                             labels,
                             scrape_time_ms: sample.timestamp_ms,
-                            text: String::new(),
+                            text: if packing {
+                                PackedText::packing()
+                            } else {
+                                PackedText::default()
+                            },
                             family: None,
                         });
                         index.insert(key.clone(), rebuilt.len() - 1);
@@ -211,9 +221,10 @@ impl Snapshot {
                         rest.push(label_extent(raw, &label));
                     }
                 }
+                let text = target.text.open();
                 if target.family != Some(family_ix) {
                     target.family = Some(family_ix);
-                    write_meta(&mut target.text, family);
+                    write_meta(text, family);
                 }
                 labels.clear();
                 for (i, &(start, end)) in rest.iter().enumerate() {
@@ -225,18 +236,14 @@ impl Snapshot {
                 let ts = sample
                     .timestamp_ms
                     .filter(|&t| Some(t) != target.scrape_time_ms);
-                write_sample_line(&mut target.text, sample.name, &labels, sample.value, ts);
+                write_sample_line(text, sample.name, &labels, sample.value, ts);
+                target.text.written();
             }
         }
-        Ok(Snapshot {
-            targets: rebuilt
-                .into_iter()
-                .map(|r| {
-                    Target::parse(r.text, r.labels, r.scrape_time_ms)
-                        .expect("a body rebuilt from indexed samples indexes")
-                })
-                .collect(),
-        })
+        Ok(rebuilt
+            .into_iter()
+            .map(|r| r.text.into_target(r.labels, r.scrape_time_ms))
+            .collect())
     }
 
     /// [`Snapshot::from_merged`] of `text`, indexed strictly.
@@ -252,30 +259,58 @@ impl Snapshot {
         text: Text,
         target_label_names: &[&str],
     ) -> Result<(Self, Noticed), ParseError> {
-        Snapshot::from_merged_pieces(text, target_label_names, PIECE_BYTES)
+        let (targets, noticed) = Snapshot::packed_from_merged_text(text, target_label_names)?;
+        Ok((Snapshot::unpacked(targets), noticed))
+    }
+
+    /// [`Snapshot::from_merged_text_noticing`], the targets of a text read in pieces held
+    /// compressed ([`PackedTarget`]) until each is used.
+    pub(crate) fn packed_from_merged_text(
+        text: Text,
+        target_label_names: &[&str],
+    ) -> Result<(Vec<PackedTarget>, Noticed), ParseError> {
+        Snapshot::packed_from_pieces(text, target_label_names, PIECE_BYTES)
+    }
+
+    /// The snapshot of `targets`, each parsed.
+    pub fn unpacked(targets: Vec<PackedTarget>) -> Self {
+        Snapshot {
+            targets: targets.into_iter().map(PackedTarget::unpack).collect(),
+        }
     }
 
     /// [`Snapshot::from_merged_text`] of `text` read in pieces of at most `max` bytes, for
     /// [`crate::fuzz_checks::parse`] to check against reading it whole.
     #[cfg(any(test, fuzzing))]
     pub fn from_merged_text_in_pieces(text: &str, max: usize) -> Result<Self, ParseError> {
-        Snapshot::from_merged_pieces(text.into(), TARGET_LABEL_NAMES, max).map(|(s, _)| s)
+        Snapshot::packed_in_pieces(text, max).map(Snapshot::unpacked)
     }
 
-    /// [`Snapshot::from_merged_text_noticing`], a text longer than `max` bytes indexed in
-    /// pieces of at most that ([`Text::pieces`]): one target's index reaches 2 GiB, a snapshot
-    /// of a large mesh is many times that, and of a mapped file only the piece being read need
-    /// be resident.
-    fn from_merged_pieces(
+    /// The targets of a merged exposition split as [`Snapshot::from_merged_text`] splits it,
+    /// the text indexed in pieces of at most `max` bytes when it is longer: then each target is
+    /// held compressed until it is unpacked. Files are read with pieces of 64 MiB.
+    pub fn packed_in_pieces(
+        text: impl Into<Text>,
+        max: usize,
+    ) -> Result<Vec<PackedTarget>, ParseError> {
+        Snapshot::packed_from_pieces(text.into(), TARGET_LABEL_NAMES, max).map(|(t, _)| t)
+    }
+
+    /// [`Snapshot::packed_from_merged_text`], a text longer than `max` bytes indexed in pieces
+    /// of at most that ([`Text::pieces`]): one target's index reaches 2 GiB, a snapshot of a
+    /// large mesh is many times that, and of a mapped file only the piece being read need be
+    /// resident.
+    fn packed_from_pieces(
         text: Text,
         target_label_names: &[&str],
         max: usize,
-    ) -> Result<(Self, Noticed), ParseError> {
+    ) -> Result<(Vec<PackedTarget>, Noticed), ParseError> {
         if text.len() <= max {
             let (merged, noticed) = Target::parse_watching(text, target_label_names)?;
             let snapshot =
                 Snapshot::split_merged(merged, target_label_names, noticed.watched_label);
-            return Ok((snapshot, noticed));
+            let targets = snapshot.targets.into_iter().map(PackedTarget::parsed);
+            return Ok((targets.collect(), noticed));
         }
         let line_at =
             |offset: usize| memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count();
@@ -308,7 +343,7 @@ impl Snapshot {
             indexed.push((target, continued.is_some()));
         }
         match Snapshot::split_pieces(indexed, target_label_names, noticed.watched_label) {
-            Ok(snapshot) => Ok((snapshot, noticed)),
+            Ok(targets) => Ok((targets, noticed)),
             // Kept as one target, as it is.
             Err(_) => {
                 let why = ParseError {
@@ -326,11 +361,11 @@ impl Snapshot {
         text: Text,
         target_label_names: &[&str],
         why: ParseError,
-    ) -> Result<(Self, Noticed), ParseError> {
+    ) -> Result<(Vec<PackedTarget>, Noticed), ParseError> {
         if text.len() > Target::MAX_INDEXED {
             return Err(why);
         }
-        Snapshot::from_merged_pieces(text, target_label_names, usize::MAX)
+        Snapshot::packed_from_pieces(text, target_label_names, usize::MAX)
     }
 
     /// Split `linkerd diagnostics proxy-metrics` output (`# POD name (i of n)` headers) into one
@@ -396,6 +431,16 @@ fn split_pod_sections(input: &str) -> Vec<(Option<&str>, &str)> {
 mod tests {
     use super::*;
 
+    /// [`Snapshot::packed_from_pieces`], each target parsed.
+    fn from_merged_pieces(
+        text: Text,
+        target_label_names: &[&str],
+        max: usize,
+    ) -> Result<(Snapshot, Noticed), ParseError> {
+        Snapshot::packed_from_pieces(text, target_label_names, max)
+            .map(|(targets, noticed)| (Snapshot::unpacked(targets), noticed))
+    }
+
     #[test]
     fn merged_text_is_split_by_target_labels_found_while_indexing() {
         let text = "# TYPE a counter\na_total{pod=\"x\",k=\"1\"} 1\na_total{k=\"1\",pod=\"y\"} 2\n";
@@ -449,8 +494,7 @@ mod tests {
     fn a_merged_text_read_in_pieces_is_split_as_when_read_whole() {
         let text = merged(4, 12);
         let (whole, noticed) =
-            Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, usize::MAX)
-                .unwrap();
+            from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, usize::MAX).unwrap();
         assert_eq!(whole.targets.len(), 4);
         // The reference family comes last, in the last piece: `app` is still a target label.
         assert_eq!(whole.targets[0].label("app"), Some("a0"));
@@ -462,7 +506,7 @@ mod tests {
             assert!(pieces.len() > 2, "{max}: {} pieces", pieces.len());
             let cut = pieces.iter().any(|(_, _, continues)| *continues);
             assert_eq!(cut, max < histogram.len(), "{max}");
-            let read = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, max);
+            let read = from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, max);
             assert_eq!(read, Ok((whole.clone(), noticed)), "pieces of {max}");
         }
     }
@@ -477,7 +521,7 @@ mod tests {
         let pieces = text.pieces(150).unwrap();
         assert!(pieces.iter().all(|(_, piece, _)| piece.is_mapped()));
         let whole = Snapshot::from_merged_text(text.clone(), TARGET_LABEL_NAMES).unwrap();
-        let read = Snapshot::from_merged_pieces(text, TARGET_LABEL_NAMES, 150).unwrap();
+        let read = from_merged_pieces(text, TARGET_LABEL_NAMES, 150).unwrap();
         assert_eq!(read.0, whole);
     }
 
@@ -517,7 +561,7 @@ mod tests {
      {
         let text = merged(4, 12);
         // Pieces of 30 bytes cannot hold a sample line: a text that fits one index is read whole.
-        let long = Snapshot::from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, 30);
+        let long = from_merged_pieces(text.as_str().into(), TARGET_LABEL_NAMES, 30);
         let whole = Snapshot::from_merged_text(text.as_str(), TARGET_LABEL_NAMES).unwrap();
         assert_eq!(long.unwrap().0, whole);
         let bad = text.replacen(
@@ -528,8 +572,7 @@ mod tests {
         let line = bad
             .lines()
             .position(|l| l.ends_with("namespace=,app=\"a2\",k=\"10\"} 20 1000"));
-        let error =
-            Snapshot::from_merged_pieces(bad.as_str().into(), TARGET_LABEL_NAMES, 700).unwrap_err();
+        let error = from_merged_pieces(bad.as_str().into(), TARGET_LABEL_NAMES, 700).unwrap_err();
         assert_eq!(Some(error.line), line.map(|l| l + 1), "{error}");
     }
 }
