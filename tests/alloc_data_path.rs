@@ -2,7 +2,7 @@
 //! indexing and writing a body allocate per body, not per sample; printing hundreds of proxies
 //! holds a fraction of what it prints; reducing a compressed body never holds it decoded; a
 //! window's baselines (`stat`'s, `edges`') cost a few bytes a series; `diff` over an interval
-//! holds its rows, not its sides.
+//! holds its rows, not its sides; a large merged file is split into targets held compressed.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -14,7 +14,7 @@ use linkerd_export::forward::for_each_line_chunk;
 use linkerd_export::metrics::diff::{self, DiffOptions, PairedDiff};
 use linkerd_export::metrics::edges::{self, ProxyBaseline};
 use linkerd_export::metrics::held::HeldSnapshot;
-use linkerd_export::metrics::model::{Snapshot, Target};
+use linkerd_export::metrics::model::{Snapshot, Target, Text};
 use linkerd_export::metrics::stat::{BodyReducer, ProxyKey, StatState};
 use linkerd_export::metrics::write::{self, Format, WriteOptions};
 
@@ -274,4 +274,40 @@ fn diffing_hundreds_of_proxies_one_at_a_time_holds_the_rows_not_the_sides() {
         peak < sides / 20,
         "peak {peak} bytes diffing {PODS} proxies whose two sides are {sides} bytes"
     );
+}
+
+#[test]
+fn a_large_merged_file_is_split_into_targets_held_compressed() {
+    const PODS: usize = 60;
+    let time_ms = 1_764_014_400_000;
+    let merged = {
+        let snapshot = Snapshot {
+            targets: (0..PODS)
+                .map(|i| Target::parse(BODY.to_string(), labels(i), Some(time_ms)).unwrap())
+                .collect(),
+        };
+        let options = WriteOptions {
+            format: Format::OpenMetrics,
+            timestamps: true,
+        };
+        write::to_string(&snapshot, options)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("merged.om");
+    std::fs::write(&path, &merged).unwrap();
+    let text = Text::read_file(&path).unwrap();
+    let (_, peak, targets) = measure(|| Snapshot::packed_in_pieces(text, 1 << 20).unwrap());
+    // Spec §1: the targets split from a snapshot file (nearly its size again, decoded) are
+    // held compressed, and the file is mapped, not read into memory.
+    assert!(
+        peak < merged.len() / 2,
+        "peak {peak} bytes splitting {} bytes",
+        merged.len()
+    );
+    assert_eq!(targets.len(), PODS);
+    assert!(targets.iter().all(|t| t.is_compressed()));
+    let whole = Target::parse(BODY.to_string(), labels(0), Some(time_ms)).unwrap();
+    let first = targets.into_iter().next().unwrap().unpack();
+    assert_eq!(first.labels, whole.labels);
+    assert_eq!(first.sample_count(), whole.sample_count());
 }

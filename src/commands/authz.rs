@@ -66,7 +66,6 @@ type Scrapes = (Option<Vec<ProxyCounts>>, Vec<ProxyCounts>);
 fn from_files(files: &[PathBuf]) -> Result<Scrapes> {
     let read = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<ProxyCounts>> {
         Ok(stat::targets_from_file(path, name_from)?
-            .into_iter()
             .map(|(key, target)| counts_of(&target, key.pod))
             .collect())
     };

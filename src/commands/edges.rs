@@ -89,12 +89,12 @@ fn edge_lines(limit: u64, scraped: &Scraped) -> Result<Target, String> {
 /// The proxies of one file (one scrape), or of two (before and after).
 fn from_files(files: &[PathBuf]) -> Result<(Option<Proxies>, Proxies)> {
     match files {
-        [only] => Ok((None, stat::targets_from_file(only, only)?)),
+        [only] => Ok((None, stat::targets_from_file(only, only)?.collect())),
         // Targets without a pod label are named after the second file on both sides, as `stat`
         // names them, so raw dumps of the same proxy line up.
         [before, after] => Ok((
-            Some(stat::targets_from_file(before, after)?),
-            stat::targets_from_file(after, after)?,
+            Some(stat::targets_from_file(before, after)?.collect()),
+            stat::targets_from_file(after, after)?.collect(),
         )),
         _ => Err(Error::Usage(
             "--from-file takes one file (numbers since proxy start) or two (before and after)"

@@ -7,13 +7,13 @@ use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::filter::Filter;
 use crate::metrics::held::{HeldBody, HeldSnapshot};
-use crate::metrics::model::{Snapshot, Target, Text};
+use crate::metrics::model::{PackedTarget, Snapshot, Target, Text};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::write::{self, Format, WriteOptions};
 use crate::render::json;
 use crate::render::raw::{RawEntry, write_raw_entry};
 use crate::resolve::PodTarget;
-use crate::source::file::load_file;
+use crate::source::file::load_packed;
 use crate::source::raw::RawScrape;
 use crate::source::{self, Federation, Live, Options};
 
@@ -24,10 +24,10 @@ pub(super) async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
     let options = ctx.source_options();
     if let Some(path) = &args.source.from_file {
         // Read (and checked: malformed, cut short, empty) whatever the output.
-        let snapshot = load_file(path)?;
+        let targets = load_packed(path)?;
         if args.output == MetricsFormat::Raw && filter.is_empty() {
             // Raw text is shown as it is, like a proxy serves it: only obfuscation changes it.
-            drop(snapshot);
+            drop(targets);
             let text = Text::read_file(path).map_err(|e| Error::read(path, e))?;
             match obfuscation {
                 Some(level) => write_stdout(obfuscate::obfuscate_body(&text, level).as_bytes())?,
@@ -35,7 +35,26 @@ pub(super) async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             }
             return Ok(Exit::Success);
         }
-        let kept = print_snapshot(snapshot, &filter, obfuscation, args.output)?;
+        let large = targets.iter().any(PackedTarget::is_compressed);
+        let kept = match args.output {
+            // A large file's targets are held as a live scrape's are, compressed a family at a
+            // time, and each is parsed only to be held: the file is never held whole.
+            MetricsFormat::Prom | MetricsFormat::Openmetrics if large => {
+                let mut held = HeldSnapshot::new(merged_format(args.output));
+                let mut kept = 0;
+                for target in targets {
+                    kept += hold(&mut held, target.unpack(), &filter, obfuscation);
+                }
+                stream_stdout(|out| held.write_io(out, false))?;
+                kept
+            }
+            _ => print_snapshot(
+                Snapshot::unpacked(targets),
+                &filter,
+                obfuscation,
+                args.output,
+            )?,
+        };
         warn_if_nothing_matched(ctx, &args, kept);
         return Ok(Exit::Success);
     }
@@ -82,10 +101,8 @@ pub(super) async fn run(ctx: &Context, args: MetricsArgs) -> Result<Exit> {
             let format = merged_format(args.output);
             let mut held = HeldSnapshot::new(format);
             let mut kept = 0;
-            let exit = source::scrape_targets(&options, &live, &cancel, |mut target| {
-                prepare(&mut target, &filter, obfuscation);
-                kept += target.sample_count();
-                held.push(target);
+            let exit = source::scrape_targets(&options, &live, &cancel, |target| {
+                kept += hold(&mut held, target, &filter, obfuscation);
             })
             .await;
             let scraped = !held.is_empty();
@@ -135,6 +152,19 @@ fn prepare(target: &mut Target, filter: &Filter, obfuscation: Option<Obfuscation
     if let Some(level) = obfuscation {
         obfuscate::obfuscate_target(target, level);
     }
+}
+
+/// [`prepare`]s `target` and holds it; how many samples the filters kept.
+fn hold(
+    held: &mut HeldSnapshot,
+    mut target: Target,
+    filter: &Filter,
+    obfuscation: Option<Obfuscation>,
+) -> usize {
+    prepare(&mut target, filter, obfuscation);
+    let kept = target.sample_count();
+    held.push(target);
+    kept
 }
 
 /// Applies `-m`/`--match` and `--obfuscate` to a snapshot and prints it in `format`; returns how

@@ -148,7 +148,6 @@ fn window_rows(
 fn from_files(files: &[PathBuf]) -> Result<Vec<RouteRow>> {
     let read = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Scraped>> {
         Ok(stat::targets_from_file(path, name_from)?
-            .into_iter()
             .map(|(key, target)| tally_of(key, &target))
             .collect())
     };

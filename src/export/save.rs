@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::snapshot_file::{self, SnapshotWriter};
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::interrupt;
 use crate::metrics::filter::Filter;
 use crate::metrics::model::Labels;
@@ -132,18 +132,14 @@ async fn from_cluster(
 }
 
 fn from_file(path: &Path, writer: &mut SnapshotWriter) -> Result<Taken> {
-    let snapshot = source::file::load_file(path)?;
-    if snapshot.targets.is_empty() {
-        return Err(Error::Failed(format!(
-            "{}: no metrics found",
-            path.display()
-        )));
-    }
+    // Each target (held compressed, for a large file) is parsed only to be held by the writer.
+    let targets = source::file::load_packed(path)?;
     // Raw text has no scrape time: the file's modification time is the best estimate.
     let file_time = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());
-    for mut target in snapshot.targets {
+    for target in targets {
+        let mut target = target.unpack();
         target
             .scrape_time_ms
             .get_or_insert_with(|| source::epoch_ms(file_time));

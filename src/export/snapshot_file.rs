@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::metrics::filter::Filter;
 use crate::metrics::held::HeldSnapshot;
-use crate::metrics::model::{Labels, Snapshot, Target};
+use crate::metrics::model::{Labels, PackedTarget, Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::metrics::write::{self, Format, WriteOptions};
 
@@ -60,20 +60,47 @@ pub(crate) fn info_target(labels: Labels, scrape_time_ms: Option<i64>) -> Target
 pub(crate) fn take_info(snapshot: &mut Snapshot) -> Option<Labels> {
     let mut found = None;
     for target in &mut snapshot.targets {
-        let info = target
-            .families()
-            .find(|f| f.name() == SNAPSHOT_INFO_FAMILY)
-            .and_then(|f| f.samples().next())
-            .map(|s| s.owned_labels());
-        if info.is_some() {
-            found = info;
-            target.retain(|f, _| f.name() != SNAPSHOT_INFO_FAMILY);
+        found = take_info_of(target).or(found);
+    }
+    snapshot.targets.retain(|t| !is_left_empty(t));
+    found
+}
+
+/// [`take_info`] of a file's targets as read, some held compressed: the info sample carries no
+/// target label, so only a target without labels (small: the info sample and samples without a
+/// target label) is parsed to look for it.
+pub(crate) fn take_packed_info(targets: &mut Vec<PackedTarget>) -> Option<Labels> {
+    let mut found = None;
+    for packed in std::mem::take(targets) {
+        if !packed.labels().is_empty() {
+            targets.push(packed);
+            continue;
+        }
+        let mut target = packed.unpack();
+        found = take_info_of(&mut target).or(found);
+        if !is_left_empty(&target) {
+            targets.push(PackedTarget::parsed(target));
         }
     }
-    snapshot
-        .targets
-        .retain(|t| !(t.labels.is_empty() && t.families().len() == 0));
     found
+}
+
+/// Removes `target`'s info sample; its labels.
+fn take_info_of(target: &mut Target) -> Option<Labels> {
+    let info = target
+        .families()
+        .find(|f| f.name() == SNAPSHOT_INFO_FAMILY)
+        .and_then(|f| f.samples().next())
+        .map(|s| s.owned_labels());
+    if info.is_some() {
+        target.retain(|f, _| f.name() != SNAPSHOT_INFO_FAMILY);
+    }
+    info
+}
+
+/// The target without labels that held only the info sample.
+fn is_left_empty(target: &Target) -> bool {
+    target.labels.is_empty() && target.families().len() == 0
 }
 
 /// The snapshot file's text for a snapshot held whole: the info sample (stamped with the

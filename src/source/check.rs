@@ -216,7 +216,6 @@ pub(crate) async fn control_plane(
 pub(crate) fn read_files(files: &[PathBuf]) -> Result<(Option<Vec<Proxy>>, Vec<Proxy>)> {
     let proxies = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Proxy>> {
         Ok(targets_from_file(path, name_from)?
-            .into_iter()
             .map(|(key, target)| Proxy { key, target })
             .collect())
     };

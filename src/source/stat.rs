@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 use super::window::WindowScrape;
-use super::{Live, Options, Pass, Window, epoch_ms, file::load_file, scrape_window};
+use super::{Live, Options, Pass, Window, epoch_ms, file::load_packed, scrape_window};
 use crate::error::{Error, Exit, Result};
 use crate::metrics::model::Target;
 use crate::metrics::stat::{self, BodyReducer, Collected, ProxyKey, StatState};
@@ -125,22 +125,22 @@ impl StatWindow {
     }
 }
 
-/// The targets of a snapshot or raw proxy text ([`load_file`]), each with its pod and a scrape
+/// The targets of a snapshot or raw proxy text ([`load_packed`]), each with its pod and a scrape
 /// time ([`stat::name_file_targets`]): a target without a timestamp gets the file's
 /// modification time, and one without a `pod` label is named after `name_from`'s file name.
-pub(crate) fn targets_from_file(path: &Path, name_from: &Path) -> Result<Vec<(ProxyKey, Target)>> {
-    let snapshot = load_file(path)?;
+/// Each is parsed as it is taken, so a command that reduces them holds one at a time.
+pub(crate) fn targets_from_file(
+    path: &Path,
+    name_from: &Path,
+) -> Result<impl Iterator<Item = (ProxyKey, Target)>> {
+    let targets = load_packed(path)?;
     let file_time = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());
     let stem = name_from
         .file_stem()
         .map_or_else(|| "file".into(), |s| s.to_string_lossy().into_owned());
-    Ok(stat::name_file_targets(
-        snapshot,
-        &stem,
-        epoch_ms(file_time),
-    ))
+    Ok(stat::name_file_targets(targets, stem, epoch_ms(file_time)))
 }
 
 /// `stat`'s reduced states of one file (since start) or two (before, after), for `stat` and

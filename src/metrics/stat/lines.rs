@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::reduce::{ProxyKey, StatState};
 use super::rows::{GroupBy, StatRow, compute, compute_since_start};
-use crate::metrics::model::{Snapshot, Target};
+use crate::metrics::model::{PackedTarget, Target};
 use crate::resolve::Workload;
 
 /// One row as shown: the computed numbers plus what the table and JSON add around them.
@@ -214,29 +214,25 @@ pub fn proxy_key(target: &Target, fallback_pod: String) -> ProxyKey {
     }
 }
 
-/// A file's targets, each with its pod and a scrape time. A target without a scrape time gets
-/// `file_time_ms`; one without a `pod` label is named `stem` (`stem-0`, `stem-1`, ... when the
-/// file holds several).
+/// A file's targets, each with its pod and a scrape time, parsed one at a time as they are
+/// taken. A target without a scrape time gets `file_time_ms`; one without a `pod` label is
+/// named `stem` (`stem-0`, `stem-1`, ... when the file holds several).
 pub fn name_file_targets(
-    snapshot: Snapshot,
-    stem: &str,
+    targets: Vec<PackedTarget>,
+    stem: String,
     file_time_ms: i64,
-) -> Vec<(ProxyKey, Target)> {
-    let several = snapshot.targets.len() > 1;
-    snapshot
-        .targets
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut target)| {
-            let fallback_pod = if several {
-                format!("{stem}-{i}")
-            } else {
-                stem.to_string()
-            };
-            target.scrape_time_ms.get_or_insert(file_time_ms);
-            (proxy_key(&target, fallback_pod), target)
-        })
-        .collect()
+) -> impl Iterator<Item = (ProxyKey, Target)> {
+    let several = targets.len() > 1;
+    targets.into_iter().enumerate().map(move |(i, packed)| {
+        let fallback_pod = if several {
+            format!("{stem}-{i}")
+        } else {
+            stem.clone()
+        };
+        let mut target = packed.unpack();
+        target.scrape_time_ms.get_or_insert(file_time_ms);
+        (proxy_key(&target, fallback_pod), target)
+    })
 }
 
 /// A reduced state of `targets` (a file's, or a Prometheus read's).

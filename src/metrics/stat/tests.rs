@@ -1,5 +1,5 @@
 use super::*;
-use crate::metrics::model::{Snapshot, Target};
+use crate::metrics::model::{PackedTarget, Target};
 use crate::metrics::parse::parse;
 use crate::resolve::Workload;
 
@@ -479,26 +479,23 @@ fn file_targets_are_named_after_the_file_and_timed_by_it() {
             .collect();
         Target::parse("up 1\n".into(), labels, time).unwrap()
     };
-    let one = Snapshot {
-        targets: vec![target(&[], None)],
-    };
-    let named = name_file_targets(one, "before", 42);
+    let one = vec![PackedTarget::parsed(target(&[], None))];
+    let named: Vec<_> = name_file_targets(one, "before".into(), 42).collect();
     assert_eq!(named[0].0.pod, "before");
     assert_eq!(named[0].1.scrape_time_ms, Some(42));
-    let two = Snapshot {
-        targets: vec![
-            target(
-                &[
-                    ("namespace", "emojivoto"),
-                    ("pod", "web-1"),
-                    ("deployment", "web"),
-                ],
-                Some(7),
-            ),
-            target(&[("k8s_job", "nightly")], None),
-        ],
-    };
-    let named = name_file_targets(two, "dump", 42);
+    let two = [
+        target(
+            &[
+                ("namespace", "emojivoto"),
+                ("pod", "web-1"),
+                ("deployment", "web"),
+            ],
+            Some(7),
+        ),
+        target(&[("k8s_job", "nightly")], None),
+    ];
+    let two = two.into_iter().map(PackedTarget::parsed).collect();
+    let named: Vec<_> = name_file_targets(two, "dump".into(), 42).collect();
     let keys: Vec<_> = named
         .iter()
         .map(|(k, t)| {
