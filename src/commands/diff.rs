@@ -5,7 +5,8 @@
 //! Two file sides are read and indexed at once, one on each core. A target's proxies over an
 //! interval, two targets' proxies, and a file against a target's proxies are compared one proxy
 //! at a time as each proxy's second side comes in (`paired`), so a live side is never held
-//! whole; a file side is (it is mapped), and so is a side read through Prometheus.
+//! whole; a file side is, its targets compressed when it is large (then two files are compared a
+//! pod at a time too), and so is a side read through Prometheus.
 //!
 //! When both sides are different live targets, the labels that name the workload (`deployment`,
 //! ..., `instance`, the pod's labels) are dropped from both so the two workloads' series line up.
@@ -20,7 +21,7 @@ use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::metrics::diff::{self, DiffOptions, DiffRows, ProxyPair};
 use crate::metrics::filter::{self, Filter};
-use crate::metrics::model::{Snapshot, Target};
+use crate::metrics::model::{PackedTarget, Snapshot, Target};
 use crate::metrics::obfuscate::{self, Obfuscation};
 use crate::render::diff::{DiffSide, render};
 use crate::source::{self, SecondScrape, Source, Window};
@@ -28,7 +29,7 @@ use crate::source::{self, SecondScrape, Source, Window};
 mod paired;
 
 use paired::FileSide::{New, Old};
-use paired::{file_against_target, paired};
+use paired::{file_against_target, paired, two_files};
 
 /// Two sides compared: what the header shows of each, the rows, how many samples the filters
 /// kept, and whether every proxy answered.
@@ -85,7 +86,7 @@ pub(super) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit> {
             // Two files are read and indexed at once, one on each core; `a`'s error first.
             let (old, new) =
                 crate::metrics::join(|| load_file(a, &sides[0]), || load_file(b, &sides[1]));
-            compare_whole(old?, new?, Exit::Success, &prepare)
+            two_files(old?, new?, &prepare)
         }
         ([Side::Target(a), Side::Target(b)], None) if a != b => {
             prepare.two_targets = true;
@@ -199,7 +200,7 @@ async fn load(
     cancel: &CancellationToken,
 ) -> Result<(DiffSide, Exit)> {
     match side {
-        Side::File(path) => Ok((load_file(path, side)?, Exit::Success)),
+        Side::File(path) => Ok((load_file(path, side)?.unpacked(), Exit::Success)),
         Side::Target(target) => {
             let options = ctx.source_options();
             let live = open(&options, target, read_from).await?;
@@ -238,16 +239,32 @@ fn nothing_scraped(target: &str) -> String {
     format!("no proxy of {target} could be scraped")
 }
 
-/// The file side `side`, at `path`.
-fn load_file(path: &std::path::Path, side: &Side) -> Result<DiffSide> {
-    let snapshot = source::file::load_file(path)?;
-    if snapshot.targets.is_empty() {
-        return Err(Error::Failed(format!(
-            "{}: no metrics found",
-            path.display()
-        )));
+/// A file side as read: what the header names it, and its targets, those of a large file held
+/// compressed until each is compared.
+struct PackedSide {
+    name: String,
+    targets: Vec<PackedTarget>,
+}
+
+impl PackedSide {
+    /// The side with every target parsed, to be compared whole.
+    fn unpacked(self) -> DiffSide {
+        DiffSide::new(self.name, Snapshot::unpacked(self.targets))
     }
-    Ok(DiffSide::new(side.describe(), snapshot))
+
+    /// What the header shows of the side when it is compared one target at a time.
+    fn counted(&self) -> DiffSide {
+        let earliest = self.targets.iter().filter_map(|t| t.scrape_time_ms()).min();
+        DiffSide::counted(self.name.clone(), self.targets.len(), earliest)
+    }
+}
+
+/// The file side `side`, at `path`.
+fn load_file(path: &std::path::Path, side: &Side) -> Result<PackedSide> {
+    Ok(PackedSide {
+        name: side.describe(),
+        targets: source::file::load_packed(path)?,
+    })
 }
 
 /// `target` compared with itself `interval` later: its proxies one at a time, or through
