@@ -42,7 +42,7 @@ pub(super) async fn run(ctx: &Context, args: ExportArgs) -> Result<Exit> {
         None => None,
     };
     let source = match &args.source.from_file {
-        Some(path) => Source::File(source::file::load_file(path)?),
+        Some(path) => Source::File(source::file::load_packed(path)?),
         None => {
             Source::open(
                 &options,

@@ -6,7 +6,7 @@
 //!
 //! The info family is `linkerd_export_snapshot_info{version,context,targets,scope,...} 1 TIME`
 //! ([`info_target`]); it carries no target label, so reading the file back
-//! ([`crate::source::file::load_file`], through [`take_info`]) lifts it out of the targets.
+//! ([`crate::source::file::load_packed`], through [`take_packed_info`]) lifts it out of the targets.
 
 use std::io::Write;
 use std::path::Path;

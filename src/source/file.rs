@@ -10,15 +10,10 @@ use crate::metrics::model::{PackedTarget, Snapshot, TARGET_LABEL_NAMES, Text};
 use crate::metrics::parse;
 use crate::metrics::{PARALLEL_MIN_BYTES, join};
 
-/// Reads a metrics file into a snapshot. Malformed lines, an OpenMetrics file cut short
-/// (OpenMetrics syntax or a snapshot info sample, but no final `# EOF`) and a file without any
-/// sample are errors naming the file.
-pub(crate) fn load_file(path: &Path) -> Result<Snapshot> {
-    load_packed(path).map(Snapshot::unpacked)
-}
-
-/// [`load_file`], the targets of a large file held compressed until each is used
-/// ([`PackedTarget`]): a command that uses one at a time holds a fraction of the file.
+/// Reads a metrics file into its targets, those of a large file held compressed until each is
+/// used ([`PackedTarget`]): a command that uses one at a time holds a fraction of the file.
+/// Malformed lines, an OpenMetrics file cut short (OpenMetrics syntax or a snapshot info sample,
+/// but no final `# EOF`) and a file without any sample are errors naming the file.
 ///
 /// A mapped file is indexed as a merged exposition straight away, noticing on the way what the
 /// checks need (a `# POD` header, OpenMetrics syntax), so its text is read once; a `# POD` dump

@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cluster::ClusterOptions;
 use crate::error::{Exit, Result};
 use crate::forward::FetchOptions;
-use crate::metrics::model::Snapshot;
+use crate::metrics::model::{PackedTarget, Snapshot};
 use crate::resolve::{self, TargetLabelSet};
 
 pub(crate) use pairs::scrape_pairs;
@@ -92,8 +92,8 @@ pub(crate) enum Source {
     Proxies(Live),
     /// The linkerd-viz Prometheus' federation API, read on each read.
     Prometheus(Federation),
-    /// A file's snapshot.
-    File(Snapshot),
+    /// A file's targets, those of a large file held compressed ([`file::load_packed`]).
+    File(Vec<PackedTarget>),
 }
 
 impl Source {
@@ -148,7 +148,10 @@ impl Source {
                     (Snapshot::default(), Exit::Failure)
                 }
             },
-            Source::File(snapshot) => (snapshot.clone(), Exit::Success),
+            Source::File(targets) => {
+                let targets = targets.iter().map(PackedTarget::to_target).collect();
+                (Snapshot { targets }, Exit::Success)
+            }
         }
     }
 }

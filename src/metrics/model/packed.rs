@@ -142,20 +142,35 @@ impl PackedTarget {
                 scrape_time_ms,
                 chunks,
                 len,
-            } => {
-                let mut text = vec![0; len];
-                let mut at = 0;
-                let mut decoder = snap::raw::Decoder::new();
-                for chunk in chunks {
-                    at += decoder
-                        .decompress(&chunk, &mut text[at..])
-                        .expect("a chunk compressed here decompresses");
-                }
-                let text = String::from_utf8(text).expect("text compressed here is UTF-8");
-                rebuilt(text, labels, scrape_time_ms)
-            }
+            } => rebuilt(decompress(&chunks, len), labels, scrape_time_ms),
         }
     }
+
+    /// The target, parsed, keeping it held: for a source read more than once.
+    pub fn to_target(&self) -> Target {
+        match &self.0 {
+            Held::Parsed(target) => target.clone(),
+            Held::Compressed {
+                labels,
+                scrape_time_ms,
+                chunks,
+                len,
+            } => rebuilt(decompress(chunks, *len), labels.clone(), *scrape_time_ms),
+        }
+    }
+}
+
+/// The text of `len` bytes compressed in `chunks`.
+fn decompress(chunks: &[Vec<u8>], len: usize) -> String {
+    let mut text = vec![0; len];
+    let mut at = 0;
+    let mut decoder = snap::raw::Decoder::new();
+    for chunk in chunks {
+        at += decoder
+            .decompress(chunk, &mut text[at..])
+            .expect("a chunk compressed here decompresses");
+    }
+    String::from_utf8(text).expect("text compressed here is UTF-8")
 }
 
 /// A body rebuilt from indexed samples, indexed.
@@ -193,6 +208,7 @@ mod tests {
         assert!(target.is_compressed());
         assert_eq!(target.label("pod"), Some("web-1"));
         assert_eq!(target.scrape_time_ms(), Some(7));
+        assert_eq!(target.to_target().text(), expected, "kept held");
         let target = target.unpack();
         assert_eq!(target.text(), expected);
         assert_eq!(target.labels, labels);

@@ -251,20 +251,12 @@ impl Snapshot {
         text: impl Into<Text>,
         target_label_names: &[&str],
     ) -> Result<Self, ParseError> {
-        Snapshot::from_merged_text_noticing(text.into(), target_label_names).map(|(s, _)| s)
+        Snapshot::packed_from_merged_text(text.into(), target_label_names)
+            .map(|(targets, _)| Snapshot::unpacked(targets))
     }
 
-    /// [`Snapshot::from_merged_text`], and what indexing noticed on the way.
-    pub(crate) fn from_merged_text_noticing(
-        text: Text,
-        target_label_names: &[&str],
-    ) -> Result<(Self, Noticed), ParseError> {
-        let (targets, noticed) = Snapshot::packed_from_merged_text(text, target_label_names)?;
-        Ok((Snapshot::unpacked(targets), noticed))
-    }
-
-    /// [`Snapshot::from_merged_text_noticing`], the targets of a text read in pieces held
-    /// compressed ([`PackedTarget`]) until each is used.
+    /// [`Snapshot::from_merged_text`], the targets of a text read in pieces held compressed
+    /// ([`PackedTarget`]) until each is used, and what indexing noticed on the way.
     pub(crate) fn packed_from_merged_text(
         text: Text,
         target_label_names: &[&str],
