@@ -15,12 +15,12 @@ use crate::source::{self, check::CheckScrape};
 pub(super) async fn run(ctx: &Context, args: CheckArgs) -> Result<Exit> {
     if !args.from_file.is_empty() {
         let (before, after) = source::check::read_files(&args.from_file)?;
-        let control_plane = check::control_plane_in(&after);
+        let control_plane = check::control_plane_in(&after.proxies);
         return report(
             ctx,
             &args,
-            before.map(CheckScrape::of).as_ref(),
-            &CheckScrape::of(after),
+            before.as_ref(),
+            &after,
             &[],
             control_plane.as_ref(),
         );

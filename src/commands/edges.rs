@@ -86,16 +86,19 @@ fn edge_lines(limit: u64, scraped: &Scraped) -> Result<Target, String> {
         .map_err(|e| format!("malformed metrics: {e}"))
 }
 
-/// The proxies of one file (one scrape), or of two (before and after).
+/// The proxies of one file (one scrape), or of two (before and after), each cut down to the
+/// lines `edges` reads as it is parsed, as a live scrape is.
 fn from_files(files: &[PathBuf]) -> Result<(Option<Proxies>, Proxies)> {
+    let read = |path: &PathBuf, name_from: &PathBuf| -> Result<Proxies> {
+        Ok(stat::targets_from_file(path, name_from)?
+            .map(|(key, target)| (key, target.keeping_lines(edges::reads)))
+            .collect())
+    };
     match files {
-        [only] => Ok((None, stat::targets_from_file(only, only)?.collect())),
+        [only] => Ok((None, read(only, only)?)),
         // Targets without a pod label are named after the second file on both sides, as `stat`
         // names them, so raw dumps of the same proxy line up.
-        [before, after] => Ok((
-            Some(stat::targets_from_file(before, after)?.collect()),
-            stat::targets_from_file(after, after)?.collect(),
-        )),
+        [before, after] => Ok((Some(read(before, after)?), read(after, after)?)),
         _ => Err(Error::Usage(
             "--from-file takes one file (numbers since proxy start) or two (before and after)"
                 .into(),

@@ -29,14 +29,6 @@ pub(crate) struct CheckScrape {
     pub(crate) stats: StatState,
 }
 
-impl CheckScrape {
-    /// The scrape of proxies read from a file.
-    pub(crate) fn of(proxies: Vec<Proxy>) -> Self {
-        let stats = check::stats_of(&proxies);
-        CheckScrape { proxies, stats }
-    }
-}
-
 /// What [`read_live`] read: the scrapes, and the proxies that could not be read (each once).
 pub(crate) struct CheckRead {
     /// The first scrape of a window.
@@ -212,12 +204,18 @@ pub(crate) async fn control_plane(
     }
 }
 
-/// The proxies of one file (one scrape), or of two (before and after).
-pub(crate) fn read_files(files: &[PathBuf]) -> Result<(Option<Vec<Proxy>>, Vec<Proxy>)> {
-    let proxies = |path: &PathBuf, name_from: &PathBuf| -> Result<Vec<Proxy>> {
-        Ok(targets_from_file(path, name_from)?
-            .map(|(key, target)| Proxy { key, target })
-            .collect())
+/// The proxies of one file (one scrape), or of two (before and after), as a live scrape keeps
+/// them: each target reduced for `stat`'s numbers and cut down to the lines the checks read, one
+/// at a time, so a large file is never held whole.
+pub(crate) fn read_files(files: &[PathBuf]) -> Result<(Option<CheckScrape>, CheckScrape)> {
+    let proxies = |path: &PathBuf, name_from: &PathBuf| -> Result<CheckScrape> {
+        let mut scrape = CheckScrape::default();
+        for (key, target) in targets_from_file(path, name_from)? {
+            scrape.stats.add_target(key.clone(), &target);
+            let target = target.keeping_lines(check::reads);
+            scrape.proxies.push(Proxy { key, target });
+        }
+        Ok(scrape)
     };
     let (before, after) = match files {
         [only] => (None, proxies(only, only)?),
@@ -230,7 +228,7 @@ pub(crate) fn read_files(files: &[PathBuf]) -> Result<(Option<Vec<Proxy>>, Vec<P
             ));
         }
     };
-    if after.is_empty() {
+    if after.proxies.is_empty() {
         return Err(Error::Failed(format!(
             "{}: no metrics found",
             files[files.len() - 1].display()

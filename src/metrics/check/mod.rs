@@ -319,15 +319,5 @@ pub fn reads(line: &str) -> bool {
     }
 }
 
-/// `stat`'s reduced state of `proxies` whose targets hold whole bodies (files, tests); a live
-/// scrape reduces each body as it arrives instead.
-pub fn stats_of(proxies: &[Proxy]) -> StatState {
-    let mut state = StatState::default();
-    for p in proxies {
-        state.add_target(p.key.clone(), &p.target);
-    }
-    state
-}
-
 #[cfg(test)]
 mod tests;

@@ -284,6 +284,20 @@ impl Target {
         }
     }
 
+    /// The target with only the lines of its text that `keep` keeps (comments too, when it keeps
+    /// them), indexed again: what a command that reads a few families holds of a body, as it
+    /// keeps of a live scrape.
+    pub fn keeping_lines(&self, keep: impl Fn(&str) -> bool) -> Target {
+        debug_assert!(!self.pruned, "the text holds samples the index left out");
+        let mut text = String::new();
+        for line in self.text.lines().filter(|l| keep(l)) {
+            text.push_str(line);
+            text.push('\n');
+        }
+        Target::parse(text, self.labels.clone(), self.scrape_time_ms)
+            .expect("lines of an indexed text index")
+    }
+
     /// The exposition text this target indexes.
     pub fn text(&self) -> &str {
         &self.text

@@ -2,6 +2,16 @@ use super::text::{listed, span};
 use super::*;
 use crate::resolve::Workload;
 
+/// `stat`'s reduced state of `proxies` whose targets hold whole bodies; a scrape (and a file)
+/// reduces each body before it is cut down to the lines the checks read.
+fn stats_of(proxies: &[Proxy]) -> StatState {
+    let mut state = StatState::default();
+    for p in proxies {
+        state.add_target(p.key.clone(), &p.target);
+    }
+    state
+}
+
 mod identity;
 mod version;
 
