@@ -14,7 +14,7 @@ use std::io;
 
 use crate::metrics::MetricType;
 
-use crate::metrics::model::{Labels, Target, write_family_text};
+use crate::metrics::model::{Labels, Target, compress, write_family_text};
 use crate::metrics::write::{self, Format, WriteOptions};
 
 /// One body, compressed: with Snappy, or as the proxy gzipped it.
@@ -69,16 +69,6 @@ impl HeldBody {
         }
         decompress(&self.compressed)
     }
-}
-
-/// Snappy-compress `bytes` into a vector of exactly the compressed size (`compress_vec` keeps
-/// the worst-case capacity, more than the input itself).
-fn compress(bytes: &[u8]) -> Vec<u8> {
-    let mut compressed = snap::raw::Encoder::new()
-        .compress_vec(bytes)
-        .expect("snappy compresses any input below 4 GiB");
-    compressed.shrink_to_fit();
-    compressed
 }
 
 fn decompress(bytes: &[u8]) -> Vec<u8> {

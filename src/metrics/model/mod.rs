@@ -29,6 +29,7 @@ mod text;
 
 pub use identity::{family_identity, is_per_process_gauge};
 pub use packed::PackedTarget;
+pub(crate) use packed::compress;
 pub use snapshot::{Snapshot, TARGET_LABEL_NAMES, TARGET_REFERENCE_FAMILY};
 pub use text::Text;
 

@@ -179,11 +179,12 @@ fn rebuilt(text: String, labels: Labels, scrape_time_ms: Option<i64>) -> Target 
         .expect("a body rebuilt from indexed samples indexes")
 }
 
-/// `bytes`, Snappy-compressed into a vector of the compressed size.
-fn compress(bytes: &[u8]) -> Vec<u8> {
+/// Snappy-compress `bytes` into a vector of exactly the compressed size (`compress_vec` keeps
+/// the worst-case capacity, more than the input itself).
+pub(crate) fn compress(bytes: &[u8]) -> Vec<u8> {
     let mut compressed = snap::raw::Encoder::new()
         .compress_vec(bytes)
-        .expect("snappy compresses a chunk");
+        .expect("snappy compresses any input below 4 GiB");
     compressed.shrink_to_fit();
     compressed
 }
