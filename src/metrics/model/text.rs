@@ -295,4 +295,40 @@ mod tests {
             std::fs::read_to_string(&path).unwrap_err().to_string()
         );
     }
+
+    /// KiB of the mapping that starts at `start` resident in this process (`/proc/self/smaps`).
+    fn resident_kib(start: *const u8) -> usize {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let header = format!("{:x}-", start as usize);
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&header));
+        assert!(lines.next().is_some(), "the mapping at {header}");
+        let rss = lines.find(|l| l.starts_with("Rss:")).unwrap();
+        rss.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn a_file_read_in_pieces_is_not_left_resident_by_checking_and_cutting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.prom");
+        // One family longer than the file's pieces: cutting it searches each piece to its start.
+        let line = "request_total{pod=\"web-0\",route=\"/api/list\"} 12345\n";
+        let text = format!(
+            "# TYPE request_total counter\n{}",
+            line.repeat(PIECE_BYTES / line.len() + 50_000)
+        );
+        std::fs::write(&path, &text).unwrap();
+        drop(text);
+        let mapped = Text::read_file(&path).unwrap();
+        assert!(mapped.is_mapped() && mapped.len() > PIECE_BYTES);
+        let resident = || resident_kib(mapped.as_ptr());
+        let limit = CHECKED_AT_ONCE / 1024;
+        assert!(
+            resident() < limit,
+            "{} KiB resident once checked",
+            resident()
+        );
+        let pieces = mapped.pieces(PIECE_BYTES / 4).unwrap();
+        assert!(pieces.len() > 4 && pieces.iter().skip(1).all(|(_, _, continues)| *continues));
+        assert!(resident() < limit, "{} KiB resident once cut", resident());
+    }
 }
